@@ -1,0 +1,88 @@
+# nasw - a NAS workbench in C.  GNU make.
+#
+#   make            build ./nasw
+#   make deps       install missing Debian packages (as root) or print the command
+#   make test       check deps, build, run the unit and CLI tests
+#   make check-asan the same tests under AddressSanitizer + UBSan
+#   make demo       the main job: compare every strategy on NAS-Bench-201
+#   make bench      benchmarks (bench/), figures for the README and notes
+#   make check-deps enforce the module dependency rule of GUIDE.md
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Wpedantic
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+BUILD   ?= build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"'
+LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lpthread -lm
+NASW_DATA ?= ../shared/data
+
+MODULES := core tables search surrogate stats plots train
+LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+CLI_SRC := nasw.c $(wildcard cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BIN     := $(if $(filter build,$(BUILD)),nasw,$(BUILD)/nasw)
+
+.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test
+all: $(BIN)
+
+$(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libnasw.a $(LDLIBS)
+
+$(BUILD)/libnasw.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnasw.a -lcmocka $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; NASW_DATA=$(NASW_DATA) $$t || fail=1; done; \
+	  test $$fail -eq 0 || { echo "unit tests FAILED"; exit 1; }
+
+cli-test: $(BIN)
+	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory cli-test
+	@echo "all tests passed"
+check: test
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" unit cli-test
+	@echo "all tests passed under ASan+UBSan"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+check-deps:
+	@scripts/check-deps.sh
+
+clean:
+	rm -rf build build-asan nasw
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

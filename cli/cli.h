@@ -1,0 +1,85 @@
+/*
+ * cli/cli.h - subcommands and the helpers they share.
+ *
+ * One file per subcommand (git's builtin/): it parses its flags with
+ * getopt_long, wires modules together and returns the process exit code.
+ * Exit codes: 0 success, 1 error (bad input file, failed write, ...),
+ * 2 usage error (unknown flag, bad flag value).  `nasw CMD -h` prints the
+ * command's help on stdout and exits 0.  Only cli/ and nasw.c print errors
+ * and choose exit codes; library code returns a status and a message
+ * (core/status.h), printed here as "error: <message>".
+ */
+#ifndef NASW_CLI_CLI_H
+#define NASW_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "tables/table.h"
+
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
+
+int cmd_compare(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_tables(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* "error: ..." on stderr (git style).  Returns CLI_ERROR. */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* "error: <library message>" for a failed library call.  Returns CLI_ERROR. */
+int cli_error_status(int status);
+/* "error: ...\n" + "see 'nasw CMD -h'" on stderr.  Returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_warn(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
+ * -1 on failure (nothing printed). */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_long(const char *s, long *out);
+
+/* Flags shared by every command that opens a table:
+ *   --metric NAME  --report NAME  --cost NAME  --maximize  --minimize
+ *   --curves FILE  --table-dataset NAME  --no-sidecar
+ * cli_table_option() handles one getopt_long result for them: returns 1 if
+ * it consumed the option, 0 if not a table option, -1 on a bad value. */
+#define CLI_TABLE_LONGOPTS                                   \
+    {"metric", required_argument, 0, 0x1001},                \
+    {"report", required_argument, 0, 0x1002},                \
+    {"cost", required_argument, 0, 0x1003},                  \
+    {"maximize", no_argument, 0, 0x1004},                    \
+    {"minimize", no_argument, 0, 0x1005},                    \
+    {"curves", required_argument, 0, 0x1006},                \
+    {"table-dataset", required_argument, 0, 0x1007},         \
+    {"no-sidecar", no_argument, 0, 0x1008}
+int cli_table_option(int opt, const char *arg, struct table_opts *o);
+/* Help lines for those flags. */
+void cli_table_options_help(FILE *f);
+
+/* Load a table, printing the error on failure.  NULL on failure. */
+struct table *cli_load_table(const char *path, const struct table_opts *o);
+
+/* Progress bar on stderr when it is a terminal (no-op otherwise). */
+struct cli_progress;
+struct cli_progress *cli_progress_new(const char *label, double total);
+void cli_progress_set(struct cli_progress *p, double done);
+void cli_progress_done(struct cli_progress *p);   /* frees; NULL ok */
+
+/* Write to stdout and check for errors at exit (nasw.c checks fflush/ferror). */
+
+/* The command line as one string, for run-log headers (set by main). */
+extern const char *cli_command_line;
+
+#endif

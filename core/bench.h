@@ -1,0 +1,71 @@
+/*
+ * core/bench.h - the benchmark interface: one interface, several backends.
+ *
+ * A bench answers "what does architecture A score after E epochs?".  The
+ * table backend (tables/) looks the answer up; the live backend (train/,
+ * later) trains.  Strategies only ever see `struct bench`, its space and an
+ * rng, and only through search_run(), which is the only caller of
+ * bench_query() and which charges the budget the same way on every backend.
+ *
+ * Metrics: each bench has a search metric (what a strategy may see, e.g.
+ * val_acc) and a report metric (what is reported, e.g. test_acc).  Either may
+ * be "higher is better" (accuracy) or "lower is better" (loss, perplexity):
+ * bench_query() fills `score`, the search metric oriented so that higher is
+ * always better, and strategies compare scores only.
+ */
+#ifndef NASW_CORE_BENCH_H
+#define NASW_CORE_BENCH_H
+
+#include "core/arch.h"
+
+struct bench_result {
+    double val;      /* search metric as stored (e.g. validation accuracy, %) */
+    double test;     /* report metric as stored (e.g. test accuracy, %) */
+    double cost_s;   /* training seconds charged for this query (0 if unknown) */
+    double score;    /* val oriented so that higher is better (set by bench_query) */
+    int epochs;      /* epochs the answer corresponds to */
+    int failed;      /* 1 if the training diverged (val/test are then NaN) */
+};
+
+struct bench;
+
+struct bench_ops {
+    const char *name;  /* "table", "live" */
+    /* epochs <= 0 means the full training (the table's final values). */
+    int (*query)(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+    /* Per-epoch search metric, up to max_epochs values; returns how many
+     * were written or a negative status.  NULL if the backend has no curves. */
+    int (*curve)(struct bench *b, const struct arch *a, double *val, int max_epochs);
+    /* Best search-metric value over the space and the report metric of that
+     * architecture (the validation-selection ceiling).  NULL if unknown. */
+    int (*oracle)(struct bench *b, double *best_val, double *test_at_best);
+    void (*free)(struct bench *b);  /* frees the backend state and b itself */
+};
+
+struct bench {
+    const struct bench_ops *ops;
+    void *impl;                     /* backend state */
+    const struct space *space;      /* owned by the backend */
+    char name[256];                 /* e.g. "table:path.csv#cifar10" */
+    char dataset[64];
+    char search_metric[64];
+    char report_metric[64];
+    int higher_is_better;           /* of the search metric: 1 or 0 */
+    int report_higher_is_better;    /* of the report metric */
+    int has_cost;                   /* cost_s is meaningful */
+    int max_epochs;                 /* longest curve, 0 if no curves */
+    char checksum[32];              /* data checksum for run logs ("" if none) */
+};
+
+/* Query through the backend and fill r->score.  Returns the backend status. */
+int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+/* NASW_EUNSUPPORTED if the backend has no curves. */
+int bench_curve(struct bench *b, const struct arch *a, double *val, int max_epochs);
+/* NASW_EUNSUPPORTED if the backend cannot know. */
+int bench_oracle(struct bench *b, double *best_val, double *test_at_best);
+const struct space *bench_space(const struct bench *b);
+/* Orient a search-metric value: higher is better. */
+double bench_score(const struct bench *b, double val);
+void bench_free(struct bench *b);   /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian packages nasw needs when they are missing (as root), or
+# print the exact command to run.  Used by `make deps`, `make test`, `make demo`.
+set -u
+PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >&2 || {
+        echo "error: apt-get install failed for:$missing" >&2; exit 1; }
+else
+    echo "error: missing Debian packages:$missing" >&2
+    echo "run: sudo apt-get install -y$missing" >&2
+    exit 1
+fi

@@ -1,0 +1,125 @@
+/*
+ * search/search.h - search strategies behind one ask/tell interface.
+ *
+ * A strategy is a const `struct search_type` descriptor (GSL's method
+ * descriptors, git's commands[]): everything else in its file is static.
+ * All descriptors sit in one NULL-terminated registry, which feeds the CLI,
+ * `nasw search -h` and the tests (which loop over it).
+ *
+ * Protocol (NAS-Bench-201 / NASLib): a strategy proposes architectures
+ * (propose), search_run() evaluates them through bench_query() and tells the
+ * strategy the result (observe).  A strategy sees only the search metric, as
+ * r->score (higher is better); search_run() tracks the report metric of the
+ * best-by-search-metric architecture so far.  Repeated queries of an
+ * architecture already evaluated in the run are answered from a cache: free,
+ * not counted, not logged, but still observed by the strategy.
+ *
+ * Strategy specs: "NAME[:key=value]...", e.g. "evolution:population=50:sample=10".
+ * Every parameter is numeric (an enum parameter lists its choices as
+ * "a|b|c" and stores the index); every parameter has a documented default.
+ */
+#ifndef NASW_SEARCH_SEARCH_H
+#define NASW_SEARCH_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/arch.h"
+#include "core/bench.h"
+
+struct rng;
+struct runlog;
+
+#define SEARCH_MAX_PARAMS 16
+
+struct search_param {
+    const char *name;
+    double def;          /* default (for an enum: index into choices) */
+    double min, max;     /* inclusive bounds */
+    int is_int;          /* 1: value must be an integer */
+    const char *choices; /* NULL, or "ei|ucb|ts" for an enum parameter */
+    const char *help;    /* one line */
+};
+
+struct query {
+    struct arch arch;
+    int epochs;          /* <= 0: full training */
+};
+
+struct search_type {
+    const char *name;
+    const char *help;                     /* one line, with the reference */
+    const struct search_param *params;    /* array terminated by name == NULL */
+    /* values[i] is the value of params[i].  NULL on failure (message set). */
+    void *(*alloc)(const double *values, const struct space *s, struct rng *r);
+    /* NASW_OK, or NASW_EDONE when the strategy has nothing left to propose. */
+    int (*propose)(void *st, struct query *out);
+    int (*observe)(void *st, const struct query *q, const struct bench_result *r);
+    void (*free)(void *st);
+};
+
+extern const struct search_type *const search_registry[];  /* NULL-terminated */
+const struct search_type *search_find(const char *name);
+
+struct search_spec {
+    const struct search_type *type;
+    double values[SEARCH_MAX_PARAMS];
+    char label[128];    /* the spec as the user wrote it, e.g. "evolution:sample=10" */
+};
+
+/* Parse one spec.  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a
+ * message): unknown strategy, unknown key, repeated key, value not a number,
+ * not an integer, out of bounds, not one of the choices. */
+int search_spec_parse(const char *text, struct search_spec *out);
+/* Parse a comma-separated list; *out is malloc'd (free with free()). */
+int search_spec_list_parse(const char *text, struct search_spec **out, int *n);
+/* Full form with every parameter, e.g. "evolution:population=50:sample=10:aging=1". */
+int search_spec_format(const struct search_spec *spec, char *buf, size_t n);
+/* Write the registry (names, help, parameters with defaults) for -h. */
+void search_registry_help(FILE *f);
+
+enum budget_kind { BUDGET_QUERIES = 0, BUDGET_SECONDS = 1 };
+
+/* One counted (distinct) query. */
+struct search_step {
+    uint64_t key;         /* architecture key */
+    double val, test;     /* this architecture's metrics */
+    double cost_s;        /* its cost */
+    double total_cost_s;  /* cumulative cost including it */
+    double best_val;      /* search metric of the best-by-search-metric so far */
+    double test_at_best;  /* report metric of that architecture */
+    int failed;
+};
+
+enum search_stop { SEARCH_STOP_BUDGET = 0, SEARCH_STOP_EXHAUSTED, SEARCH_STOP_STALLED };
+
+struct search_trace {
+    struct search_step *steps;  /* steps[i] = query i+1 */
+    long n, cap;
+    enum search_stop stop;
+};
+
+struct search_run_opts {
+    double budget;                /* queries or seconds */
+    enum budget_kind kind;
+    uint64_t seed;
+    long max_repeats;             /* stop after this many consecutive cached
+                                     answers (0: default 100000) */
+    struct runlog *log;           /* NULL: no log */
+    void (*progress)(void *arg, double fraction);  /* NULL: none */
+    void *progress_arg;
+};
+
+/* Run one search.  `trace` must be zeroed or released before; it is filled
+ * (released with search_trace_release).  The strategy's rng is seeded with
+ * opts->seed.  Budget: in queries, stops after `budget` distinct queries; in
+ * seconds, a query is made while the cumulative cost is below the budget
+ * (so the last query may cross it).  Ties in the search metric keep the
+ * earlier architecture as the best. */
+int search_run(struct bench *b, const struct search_spec *spec,
+               const struct search_run_opts *opts, struct search_trace *trace);
+void search_trace_release(struct search_trace *t);
+const char *search_stop_name(enum search_stop s);  /* "budget", "exhausted", "stalled" */
+
+#endif
