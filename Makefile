@@ -60,6 +60,7 @@ cli-test: $(BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@scripts/check-deps.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli-test
 	@echo "all tests passed"

@@ -1,0 +1,212 @@
+/*
+ * cli/common.c - helpers shared by the subcommands: messages, strict number
+ * parsing, the table flags, the progress bar.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/status.h"
+
+const char *cli_command_line = "";
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_ERROR;
+}
+
+int cli_error_status(int status)
+{
+    const char *m = nasw_errmsg();
+    return cli_error("%s", *m ? m : nasw_strstatus(status));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fprintf(stderr, "see 'nasw %s -h'\n", cmd);
+    return CLI_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_long(const char *s, long *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno == ERANGE) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_table_option(int opt, const char *arg, struct table_opts *o)
+{
+    switch (opt) {
+    case 0x1001: o->search_metric = arg; return 1;
+    case 0x1002: o->report_metric = arg; return 1;
+    case 0x1003: o->cost_metric = arg; return 1;
+    case 0x1004: o->direction = +1; return 1;
+    case 0x1005: o->direction = -1; return 1;
+    case 0x1006: o->curves_path = arg; return 1;
+    case 0x1007: o->dataset = arg; return 1;
+    case 0x1008: o->no_sidecar = 1; return 1;
+    default: return 0;
+    }
+}
+
+void cli_table_options_help(FILE *f)
+{
+    fputs("table options (override the sidecar TABLE.meta.json and detection):\n"
+          "  --metric NAME         column searched on (default: val_acc, ...)\n"
+          "  --report NAME         column reported (default: test_acc, ...)\n"
+          "  --cost NAME           column of training seconds (default: cost_s, ...)\n"
+          "  --maximize|--minimize direction of the search metric\n"
+          "  --curves FILE         long-format learning-curve file to attach\n"
+          "  --table-dataset NAME  dataset name when the table has no dataset column\n"
+          "  --no-sidecar          ignore TABLE.meta.json\n",
+          f);
+}
+
+struct table *cli_load_table(const char *path, const struct table_opts *o)
+{
+    struct table *t = NULL;
+    int st = table_load(&t, path, o);
+    if (st) {
+        cli_error_status(st);
+        return NULL;
+    }
+    return t;
+}
+
+struct cli_progress {
+    char label[64];
+    double total, last_frac;
+    struct timespec t0;
+    int tty;
+};
+
+struct cli_progress *cli_progress_new(const char *label, double total)
+{
+    struct cli_progress *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    snprintf(p->label, sizeof p->label, "%s", label);
+    p->total = total > 0 ? total : 1;
+    p->last_frac = -1;
+    p->tty = isatty(STDERR_FILENO);
+    clock_gettime(CLOCK_MONOTONIC, &p->t0);
+    return p;
+}
+
+void cli_progress_set(struct cli_progress *p, double done)
+{
+    if (!p || !p->tty) return;
+    double frac = done / p->total;
+    if (frac > 1) frac = 1;
+    if (frac - p->last_frac < 0.005 && frac < 1) return;
+    p->last_frac = frac;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double el = (double)(t.tv_sec - p->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - p->t0.tv_nsec);
+    int w = 30, fill = (int)(frac * w + 0.5);
+    char bar[64];
+    for (int i = 0; i < w; i++) bar[i] = i < fill ? '#' : '.';
+    bar[w] = '\0';
+    fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs", p->label, bar, 100 * frac, el);
+    fflush(stderr);
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+    if (!p) return;
+    if (p->tty && p->last_frac >= 0) fputs("\r\033[K", stderr);
+    free(p);
+}
+
+int cli_parse_budget(const char *s, double *budget, int *seconds)
+{
+    char buf[64];
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, s, n + 1);
+    *seconds = 0;
+    if (buf[n - 1] == 's') {
+        *seconds = 1;
+        buf[n - 1] = '\0';
+    }
+    double v;
+    if (cli_parse_double(buf, &v) || v <= 0) return -1;
+    if (!*seconds && v != floor(v)) return -1;
+    *budget = v;
+    return 0;
+}
+
+int cli_split_list(const char *s, char ***items, int *n)
+{
+    *items = NULL;
+    *n = 0;
+    char *copy = strdup(s);
+    if (!copy) return -1;
+    int cap = 1;
+    for (const char *p = s; *p; p++) cap += *p == ',';
+    char **v = calloc((size_t)cap, sizeof *v);
+    if (!v) {
+        free(copy);
+        return -1;
+    }
+    int k = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (!(v[k] = strdup(tok))) break;
+        k++;
+    }
+    free(copy);
+    *items = v;
+    *n = k;
+    return 0;
+}
+
+void cli_free_list(char **items, int n)
+{
+    for (int i = 0; i < n; i++) free(items[i]);
+    free(items);
+}

@@ -1,0 +1,721 @@
+/*
+ * cli/compare.c - `nasw compare`: strategies x datasets x seeds on a table.
+ *
+ * Every (dataset, strategy, seed) run is independent: seed k runs with rng
+ * seed k exactly as `nasw search --seed k` does, so any run can be replayed
+ * alone.  Runs are spread over worker threads (one per core by default);
+ * results land in preallocated slots, so the output does not depend on the
+ * number of threads.
+ *
+ * Outputs (each written as NAME.tmp and renamed):
+ *   DIR/summary.csv       one row per dataset x strategy x checkpoint
+ *   DIR/pairs.csv         paired comparisons across seeds (Wilcoxon
+ *                         signed-rank + bootstrap CI of the mean difference)
+ *   DIR/trajectories.csv  best-so-far after every query of every run
+ *   DIR/datasets.csv      metrics, direction and ceilings per dataset
+ *   DIR/manifest.json     command, version, table checksum, strategies
+ *   DIR/trajectories.{png,svg} and DIR/regret.{png,svg} via `nasw plot`
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/plot.h"
+#include "core/rng.h"
+#include "plots/plot.h"
+#include "core/runlog.h"
+#include "core/status.h"
+#include "search/search.h"
+#include "stats/stats.h"
+
+static void help(FILE *f)
+{
+    fputs("usage: nasw compare --table T --out DIR [--datasets D1,D2] [--strategies S1,S2]\n"
+          "                    [--seeds N] [--budget Q[s]] [--checkpoints 10,50,...]\n"
+          "                    [--jobs J] [--no-plot] [--quiet]\n"
+          "\n"
+          "Run every strategy on every dataset with seeds 1..N and compare them.\n"
+          "  --table T          table file (also --bench table:T)\n"
+          "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
+          "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all)\n"
+          "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
+          "  --budget Q         distinct queries per run (default 300); 'Qs' = simulated\n"
+          "                     training seconds (needs a cost column)\n"
+          "  --checkpoints L    extra budgets for summary.csv and pairs.csv rows\n"
+          "  --jobs J           worker threads (default: number of cores)\n"
+          "  --out DIR          output directory (created if missing)\n"
+          "  --no-plot          do not run `nasw plot DIR` at the end\n"
+          "  --quiet            no table on stdout\n",
+          f);
+    cli_table_options_help(f);
+    fputs("\nOutputs: DIR/summary.csv (dataset,strategy,budget,seeds,test_mean,test_std,\n"
+          "test_ci95,val_mean,queries_to_best,found_best,regret_mean), DIR/pairs.csv,\n"
+          "DIR/trajectories.csv, DIR/datasets.csv, DIR/manifest.json and the plots.\n"
+          "queries_to_best = mean queries until the best-by-search-metric architecture\n"
+          "of the dataset was first found; empty unless every seed found it.\n\n",
+          f);
+    search_registry_help(f);
+}
+
+struct job {
+    int d, s;
+    long seed;
+    struct search_trace tr;
+    int status;
+    char err[256];
+};
+
+struct pool {
+    struct job *jobs;
+    long n_jobs;
+    struct bench **benches;
+    struct search_spec *specs;
+    double budget;
+    int seconds;
+    atomic_long next, done;
+};
+
+/* Run the next job; 0 when none is left. */
+static int run_next(struct pool *p)
+{
+    long i = atomic_fetch_add(&p->next, 1);
+    if (i >= p->n_jobs) return 0;
+    struct job *j = &p->jobs[i];
+    struct search_run_opts o = {.budget = p->budget,
+                                .kind = p->seconds ? BUDGET_SECONDS : BUDGET_QUERIES,
+                                .seed = (uint64_t)j->seed};
+    j->status = search_run(p->benches[j->d], &p->specs[j->s], &o, &j->tr);
+    if (j->status) snprintf(j->err, sizeof j->err, "%s", nasw_errmsg());
+    atomic_fetch_add(&p->done, 1);
+    return 1;
+}
+
+static void *worker(void *arg)
+{
+    while (run_next(arg)) {
+    }
+    return NULL;
+}
+
+/* Best-so-far of a run at checkpoint x (queries or seconds): the last step
+ * within it; NaN if the run had no query by then. */
+static const struct search_step *step_at(const struct search_trace *tr, double x, int seconds)
+{
+    if (tr->n == 0) return NULL;
+    if (!seconds) {
+        long q = (long)x;
+        return &tr->steps[(q <= tr->n ? q : tr->n) - 1];
+    }
+    const struct search_step *s = NULL;
+    for (long i = 0; i < tr->n && tr->steps[i].total_cost_s <= x; i++) s = &tr->steps[i];
+    return s;
+}
+
+/* Open FILE.tmp in dir for writing. */
+static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp, size_t n)
+{
+    snprintf(path, n, "%s/%s", dir, name);
+    snprintf(tmp, n, "%s/%s.tmp", dir, name);
+    FILE *f = fopen(tmp, "w");
+    if (!f) cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
+    return f;
+}
+
+static int close_tmp(FILE *f, const char *path, const char *tmp)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_error("cannot write '%.200s': %s", path, strerror(errno ? errno : EIO));
+    }
+    return CLI_OK;
+}
+
+/* CSV field: quoted when it holds a comma or a quote. */
+static void csv_str(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double x)
+{
+    if (isfinite(x)) fprintf(f, "%.10g", x);
+}
+
+struct ctx {
+    const char *dir;
+    struct table *t;
+    int n_d, n_s, n_seeds, n_ck;
+    int *dsets;
+    char **dnames;
+    struct bench **benches;
+    struct search_spec *specs;
+    struct job *jobs;
+    double *ck;          /* checkpoints, ascending, last = budget */
+    int seconds;
+    double *ceil_val, *ceil_test;
+    int *has_ceiling;
+};
+
+static struct job *job_of(const struct ctx *c, int d, int s, int k)
+{
+    return &c->jobs[((long)d * c->n_s + s) * c->n_seeds + k];
+}
+
+/* Per-seed values at checkpoint x: report metric and search metric (NaN when
+ * the run had no query by then). */
+static int collect(const struct ctx *c, int d, int s, double x, double *test, double *val)
+{
+    int n = 0;
+    for (int k = 0; k < c->n_seeds; k++) {
+        const struct search_step *p = step_at(&job_of(c, d, s, k)->tr, x, c->seconds);
+        test[k] = p ? p->test_at_best : NAN;
+        val[k] = p ? p->best_val : NAN;
+        n += p != NULL && isfinite(p->test_at_best);
+    }
+    return n;
+}
+
+static int finite_only(const double *x, int n, double *out)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i])) out[m++] = x[i];
+    return m;
+}
+
+static int write_summary(struct ctx *c, FILE *tty)
+{
+    char path[4096], tmp[4096];
+    FILE *f = open_tmp(c->dir, "summary.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    fputs("dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best,"
+          "found_best,regret_mean\n",
+          f);
+    double *test = malloc(sizeof *test * (size_t)c->n_seeds * 4);
+    if (!test) {
+        fclose(f);
+        return cli_error("out of memory");
+    }
+    double *val = test + c->n_seeds, *ft = val + c->n_seeds, *fv = ft + c->n_seeds;
+    for (int d = 0; d < c->n_d; d++) {
+        struct bench *b = c->benches[d];
+        if (tty) {
+            fprintf(tty, "\n%s: %s searched, %s reported", c->dnames[d], b->search_metric,
+                    b->report_metric);
+            if (c->has_ceiling[d])
+                fprintf(tty, "; ceiling %.4f (%s of the best-by-%s)", c->ceil_test[d],
+                        b->report_metric, b->search_metric);
+            fprintf(tty, "\n  %-36s %8s %10s %8s %8s %10s %10s\n", "strategy", "budget", "test_mean",
+                    "ci95", "std", "val_mean", "q_to_best");
+        }
+        for (int s = 0; s < c->n_s; s++)
+            for (int ci = 0; ci < c->n_ck; ci++) {
+                double x = c->ck[ci];
+                collect(c, d, s, x, test, val);
+                int nt = finite_only(test, c->n_seeds, ft), nv = finite_only(val, c->n_seeds, fv);
+                double mean = nt ? stats_mean(ft, (size_t)nt) : NAN;
+                double sd = stats_sd(ft, (size_t)nt), ci95 = stats_ci95(ft, (size_t)nt);
+                double vmean = nv ? stats_mean(fv, (size_t)nv) : NAN;
+                /* queries to the best-by-search-metric architecture */
+                int found = 0;
+                double qsum = 0;
+                for (int k = 0; c->has_ceiling[d] && k < c->n_seeds; k++) {
+                    const struct search_trace *tr = &job_of(c, d, s, k)->tr;
+                    for (long i = 0; i < tr->n; i++) {
+                        const struct search_step *p = &tr->steps[i];
+                        if (c->seconds ? p->total_cost_s > x : i + 1 > x) break;
+                        if (p->best_val == c->ceil_val[d]) {
+                            found++;
+                            qsum += (double)(i + 1);
+                            break;
+                        }
+                    }
+                }
+                double regret = NAN;
+                if (c->has_ceiling[d] && isfinite(mean))
+                    regret = b->report_higher_is_better ? c->ceil_test[d] - mean : mean - c->ceil_test[d];
+                csv_str(f, c->dnames[d]);
+                fputc(',', f);
+                csv_str(f, c->specs[s].label);
+                fprintf(f, ",%.10g,%d,", x, nt);
+                csv_num(f, mean);
+                fputc(',', f);
+                csv_num(f, sd);
+                fputc(',', f);
+                csv_num(f, ci95);
+                fputc(',', f);
+                csv_num(f, vmean);
+                fputc(',', f);
+                if (found == c->n_seeds && found > 0) csv_num(f, qsum / found);
+                fprintf(f, ",%d,", found);
+                csv_num(f, regret);
+                fputc('\n', f);
+                if (tty) {
+                    char q[32] = "-";
+                    if (found == c->n_seeds && found > 0) snprintf(q, sizeof q, "%.1f", qsum / found);
+                    else if (c->has_ceiling[d]) snprintf(q, sizeof q, "(%d/%d)", found, c->n_seeds);
+                    fprintf(tty, "  %-36.36s %8.6g %10.4f %8.4f %8.4f %10.4f %10s\n", c->specs[s].label,
+                            x, mean, ci95, sd, vmean, q);
+                }
+            }
+    }
+    free(test);
+    return close_tmp(f, path, tmp);
+}
+
+static int write_pairs(struct ctx *c, FILE *tty)
+{
+    char path[4096], tmp[4096];
+    FILE *f = open_tmp(c->dir, "pairs.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    fputs("dataset,budget,strategy_a,strategy_b,pairs,mean_a,mean_b,mean_diff,diff_ci95_lo,"
+          "diff_ci95_hi,wilcoxon_n,wilcoxon_p,better\n",
+          f);
+    size_t ns = (size_t)c->n_seeds;
+    double *buf = malloc(sizeof *buf * ns * 6);
+    struct rng *r = rng_new(12345); /* bootstrap resampling: fixed seed, reproducible */
+    if (!buf || !r) {
+        free(buf);
+        rng_free(r);
+        fclose(f);
+        return cli_error("out of memory");
+    }
+    double *ta = buf, *tb = ta + ns, *va = tb + ns, *vb = va + ns, *pa = vb + ns, *pb = pa + ns;
+    int header = 0;
+    for (int d = 0; d < c->n_d; d++) {
+        int hib = c->benches[d]->report_higher_is_better;
+        for (int ci = 0; ci < c->n_ck; ci++)
+            for (int a = 0; a < c->n_s; a++)
+                for (int b = a + 1; b < c->n_s; b++) {
+                    double x = c->ck[ci];
+                    collect(c, d, a, x, ta, va);
+                    collect(c, d, b, x, tb, vb);
+                    size_t n = 0;
+                    for (size_t k = 0; k < ns; k++)
+                        if (isfinite(ta[k]) && isfinite(tb[k])) {
+                            pa[n] = ta[k];
+                            pb[n] = tb[k];
+                            n++;
+                        }
+                    double ma = n ? stats_mean(pa, n) : NAN, mb = n ? stats_mean(pb, n) : NAN;
+                    double lo = NAN, hi = NAN;
+                    struct wilcoxon w = {0, 0, 1, 0};
+                    if (n >= 2) {
+                        stats_bootstrap_diff(pa, pb, n, 2000, r, &lo, &hi);
+                        stats_wilcoxon(pa, pb, n, &w);
+                    }
+                    const char *better = "";
+                    if (n >= 2 && w.p < 0.05 && ma != mb)
+                        better = ((ma > mb) == (hib != 0)) ? c->specs[a].label : c->specs[b].label;
+                    csv_str(f, c->dnames[d]);
+                    fprintf(f, ",%.10g,", x);
+                    csv_str(f, c->specs[a].label);
+                    fputc(',', f);
+                    csv_str(f, c->specs[b].label);
+                    fprintf(f, ",%zu,", n);
+                    csv_num(f, ma);
+                    fputc(',', f);
+                    csv_num(f, mb);
+                    fputc(',', f);
+                    csv_num(f, ma - mb);
+                    fputc(',', f);
+                    csv_num(f, lo);
+                    fputc(',', f);
+                    csv_num(f, hi);
+                    fprintf(f, ",%zu,", w.n);
+                    csv_num(f, w.p);
+                    fputc(',', f);
+                    csv_str(f, better);
+                    fputc('\n', f);
+                    if (tty && ci == c->n_ck - 1) {
+                        if (!header) {
+                            fprintf(tty, "\npaired comparisons at budget %.6g (Wilcoxon signed-rank "
+                                         "over seeds, 95%% bootstrap CI of the difference):\n",
+                                    x);
+                            header = 1;
+                        }
+                        fprintf(tty, "  %-14.14s %-22.22s vs %-22.22s %+8.4f [%+.4f, %+.4f] p=%-9.3g %s\n",
+                                c->dnames[d], c->specs[a].label, c->specs[b].label, ma - mb, lo, hi,
+                                w.p, *better ? "" : "(no significant difference)");
+                    }
+                }
+    }
+    free(buf);
+    rng_free(r);
+    return close_tmp(f, path, tmp);
+}
+
+static int write_trajectories(struct ctx *c)
+{
+    char path[4096], tmp[4096];
+    FILE *f = open_tmp(c->dir, "trajectories.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    static char iobuf[1 << 16];
+    setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+    fputs("dataset,strategy,seed,query,best_val,test_at_best_val,cost_s\n", f);
+    for (int d = 0; d < c->n_d; d++)
+        for (int s = 0; s < c->n_s; s++) {
+            /* quote once per run, not per row */
+            char prefix[512];
+            FILE *m = fmemopen(prefix, sizeof prefix, "w");
+            if (!m) {
+                fclose(f);
+                return cli_error("out of memory");
+            }
+            csv_str(m, c->dnames[d]);
+            fputc(',', m);
+            csv_str(m, c->specs[s].label);
+            fputc('\0', m);
+            fclose(m);
+            for (int k = 0; k < c->n_seeds; k++) {
+                const struct job *j = job_of(c, d, s, k);
+                for (long i = 0; i < j->tr.n; i++) {
+                    const struct search_step *p = &j->tr.steps[i];
+                    fprintf(f, "%s,%ld,%ld,%.10g,%.10g,%.10g\n", prefix, j->seed, i + 1, p->best_val,
+                            p->test_at_best, p->total_cost_s);
+                }
+            }
+        }
+    setvbuf(f, NULL, _IONBF, 0);
+    return close_tmp(f, path, tmp);
+}
+
+static int write_datasets(struct ctx *c)
+{
+    char path[4096], tmp[4096];
+    FILE *f = open_tmp(c->dir, "datasets.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    fputs("dataset,search_metric,report_metric,higher_is_better,report_higher_is_better,"
+          "ceiling_val,ceiling_test,budget,budget_unit\n",
+          f);
+    for (int d = 0; d < c->n_d; d++) {
+        const struct bench *b = c->benches[d];
+        csv_str(f, c->dnames[d]);
+        fputc(',', f);
+        csv_str(f, b->search_metric);
+        fputc(',', f);
+        csv_str(f, b->report_metric);
+        fprintf(f, ",%d,%d,", b->higher_is_better, b->report_higher_is_better);
+        if (c->has_ceiling[d]) csv_num(f, c->ceil_val[d]);
+        fputc(',', f);
+        if (c->has_ceiling[d]) csv_num(f, c->ceil_test[d]);
+        fprintf(f, ",%.10g,%s\n", c->ck[c->n_ck - 1], c->seconds ? "seconds" : "queries");
+    }
+    return close_tmp(f, path, tmp);
+}
+
+static int write_manifest(struct ctx *c, double budget)
+{
+    char path[4096], tmp[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", c->dir);
+    snprintf(tmp, sizeof tmp, "%s/manifest.json.tmp", c->dir);
+    json_t *o = json_object(), *st = json_array(), *ds = json_array();
+    if (!o || !st || !ds) return cli_error("out of memory");
+    json_object_set_new(o, "command", json_string(cli_command_line));
+    json_object_set_new(o, "nasw", json_string(nasw_version()));
+    json_object_set_new(o, "table", json_string(table_path(c->t)));
+    json_object_set_new(o, "checksum", json_string(table_checksum(c->t)));
+    json_object_set_new(o, "seeds", json_integer(c->n_seeds));
+    json_object_set_new(o, "budget", json_real(budget));
+    json_object_set_new(o, "budget_unit", json_string(c->seconds ? "seconds" : "queries"));
+    for (int d = 0; d < c->n_d; d++) json_array_append_new(ds, json_string(c->dnames[d]));
+    for (int s = 0; s < c->n_s; s++) {
+        char full[512];
+        search_spec_format(&c->specs[s], full, sizeof full);
+        json_t *e = json_object();
+        json_object_set_new(e, "label", json_string(c->specs[s].label));
+        json_object_set_new(e, "spec", json_string(full));
+        json_array_append_new(st, e);
+    }
+    json_object_set_new(o, "datasets", ds);
+    json_object_set_new(o, "strategies", st);
+    int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_error("cannot write '%.200s'", path);
+    }
+    return CLI_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"table", required_argument, 0, 't'},      {"bench", required_argument, 0, 'B'},
+        {"datasets", required_argument, 0, 'd'},   {"dataset", required_argument, 0, 'd'},
+        {"strategies", required_argument, 0, 's'}, {"seeds", required_argument, 0, 'n'},
+        {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
+        {"jobs", required_argument, 0, 'j'},       {"out", required_argument, 0, 'o'},
+        {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
+        {0, 0, 0, 0}};
+    struct table_opts topts;
+    table_default_opts(&topts);
+    const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
+    const char *ck_s = NULL, *dir = NULL;
+    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    int noplot = 0, quiet = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_table_option(c, optarg, &topts)) continue;
+        switch (c) {
+        case 't': table_path_s = optarg; break;
+        case 'B':
+            if (strncmp(optarg, "table:", 6))
+                return cli_usage_error("compare", "unknown bench '%.64s' (known: table:PATH)", optarg);
+            table_path_s = optarg + 6;
+            break;
+        case 'd': datasets_s = optarg; break;
+        case 's': strategies_s = optarg; break;
+        case 'n':
+            if (cli_parse_long(optarg, &seeds) || seeds < 1 || seeds > 1000000)
+                return cli_usage_error("compare", "bad --seeds '%.64s' (1..1000000)", optarg);
+            break;
+        case 'b': budget_s = optarg; break;
+        case 'c': ck_s = optarg; break;
+        case 'j':
+            if (cli_parse_long(optarg, &jobs) || jobs < 1 || jobs > 1024)
+                return cli_usage_error("compare", "bad --jobs '%.64s' (1..1024)", optarg);
+            break;
+        case 'o': dir = optarg; break;
+        case 'P': noplot = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': help(stdout); return CLI_OK;
+        default:
+            return cli_usage_error("compare", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("compare", "unexpected argument '%.64s'", argv[optind]);
+    if (!table_path_s) return cli_usage_error("compare", "--table is required");
+    if (!dir) return cli_usage_error("compare", "--out DIR is required");
+    if (jobs < 1) jobs = 1;
+
+    struct ctx cx = {.dir = dir, .n_seeds = (int)seeds};
+    double budget;
+    if (cli_parse_budget(budget_s, &budget, &cx.seconds))
+        return cli_usage_error("compare", "bad --budget '%.64s' (a positive integer, or seconds as '3600s')",
+                               budget_s);
+    /* strategies */
+    if (strategies_s) {
+        int n;
+        if (search_spec_list_parse(strategies_s, &cx.specs, &n))
+            return cli_usage_error("compare", "%s", nasw_errmsg());
+        cx.n_s = n;
+    } else {
+        int n = 0;
+        while (search_registry[n]) n++;
+        cx.specs = calloc((size_t)n, sizeof *cx.specs);
+        if (!cx.specs) return cli_error("out of memory");
+        for (int i = 0; i < n; i++)
+            if (search_spec_parse(search_registry[i]->name, &cx.specs[i])) {
+                free(cx.specs);
+                return cli_error_status(NASW_EINVAL);
+            }
+        cx.n_s = n;
+    }
+    for (int a = 0; a < cx.n_s; a++)
+        for (int b = 0; b < a; b++)
+            if (!strcmp(cx.specs[a].label, cx.specs[b].label)) {
+                free(cx.specs);
+                return cli_usage_error("compare", "strategy '%.64s' listed twice", cx.specs[a].label);
+            }
+    /* checkpoints */
+    int n_ck = 1;
+    char **cks = NULL;
+    if (ck_s) {
+        if (cli_split_list(ck_s, &cks, &n_ck)) {
+            free(cx.specs);
+            return cli_error("out of memory");
+        }
+        n_ck++;
+    }
+    cx.ck = calloc((size_t)n_ck, sizeof *cx.ck);
+    int rc = CLI_ERROR;
+    char **dl = NULL;
+    int n_dl = 0;
+    long n_jobs = 0;
+    pthread_t *threads = NULL;
+    if (!cx.ck) goto out;
+    for (int i = 0; i < n_ck - 1; i++) {
+        double v;
+        int sec;
+        if (cli_parse_budget(cks[i], &v, &sec) || sec != cx.seconds || v > budget) {
+            rc = cli_usage_error("compare", "bad checkpoint '%.64s' (within the budget, same unit)", cks[i]);
+            goto out;
+        }
+        cx.ck[i] = v;
+    }
+    cx.ck[n_ck - 1] = budget;
+    qsort(cx.ck, (size_t)n_ck, sizeof *cx.ck, cmp_double);
+    cx.n_ck = 0;
+    for (int i = 0; i < n_ck; i++)
+        if (cx.n_ck == 0 || cx.ck[cx.n_ck - 1] != cx.ck[i]) cx.ck[cx.n_ck++] = cx.ck[i];
+
+    /* table and datasets */
+    if (!(cx.t = cli_load_table(table_path_s, &topts))) goto out;
+    if (datasets_s) {
+        if (cli_split_list(datasets_s, &dl, &n_dl)) goto oom;
+    } else {
+        n_dl = table_n_datasets(cx.t);
+        if (!(dl = calloc((size_t)n_dl, sizeof *dl))) goto oom;
+        for (int d = 0; d < n_dl; d++)
+            if (!(dl[d] = strdup(table_dataset_name(cx.t, d)))) goto oom;
+    }
+    if (n_dl == 0) {
+        rc = cli_usage_error("compare", "no datasets given");
+        goto out;
+    }
+    cx.n_d = n_dl;
+    cx.dnames = dl;
+    cx.benches = calloc((size_t)n_dl, sizeof *cx.benches);
+    cx.ceil_val = calloc((size_t)n_dl, sizeof *cx.ceil_val);
+    cx.ceil_test = calloc((size_t)n_dl, sizeof *cx.ceil_test);
+    cx.has_ceiling = calloc((size_t)n_dl, sizeof *cx.has_ceiling);
+    if (!cx.benches || !cx.ceil_val || !cx.ceil_test || !cx.has_ceiling) goto oom;
+    for (int d = 0; d < n_dl; d++) {
+        int di = table_dataset_index(cx.t, dl[d]);
+        if (di < 0) {
+            cli_error("dataset '%.64s' not in table '%.200s' (%d datasets; see 'nasw tables info')", dl[d],
+                      table_path_s, table_n_datasets(cx.t));
+            goto out;
+        }
+        for (int e = 0; e < d; e++)
+            if (!strcmp(dl[e], dl[d])) {
+                rc = cli_usage_error("compare", "dataset '%.64s' listed twice", dl[d]);
+                goto out;
+            }
+        int st = table_bench_new(&cx.benches[d], cx.t, di);
+        if (st) {
+            cli_error_status(st);
+            goto out;
+        }
+        if (cx.seconds && !cx.benches[d]->has_cost) {
+            cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
+                      table_path_s);
+            goto out;
+        }
+        cx.has_ceiling[d] = bench_oracle(cx.benches[d], &cx.ceil_val[d], &cx.ceil_test[d]) == NASW_OK;
+    }
+    if (mkdir_p(dir) != 0) {
+        cli_error("cannot create directory '%.200s': %s", dir, strerror(errno));
+        goto out;
+    }
+
+    /* run */
+    n_jobs = (long)cx.n_d * cx.n_s * cx.n_seeds;
+    if (!(cx.jobs = calloc((size_t)n_jobs, sizeof *cx.jobs))) goto oom;
+    for (int d = 0; d < cx.n_d; d++)
+        for (int s = 0; s < cx.n_s; s++)
+            for (int k = 0; k < cx.n_seeds; k++) {
+                struct job *j = job_of(&cx, d, s, k);
+                j->d = d;
+                j->s = s;
+                j->seed = k + 1;
+            }
+    struct pool pool = {.jobs = cx.jobs, .n_jobs = n_jobs, .benches = cx.benches, .specs = cx.specs,
+                        .budget = budget, .seconds = cx.seconds};
+    atomic_init(&pool.next, 0);
+    atomic_init(&pool.done, 0);
+    if (jobs > n_jobs) jobs = n_jobs;
+    if (!(threads = calloc((size_t)jobs, sizeof *threads))) goto oom;
+    long started = 0;
+    for (; started < jobs - 1; started++)
+        if (pthread_create(&threads[started], NULL, worker, &pool) != 0) break;
+    struct cli_progress *prog = cli_progress_new("compare", (double)n_jobs);
+    /* the main thread works too, and updates the progress bar between runs */
+    while (run_next(&pool)) cli_progress_set(prog, (double)atomic_load(&pool.done));
+    for (long i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    cli_progress_done(prog);
+    for (long i = 0; i < n_jobs; i++)
+        if (cx.jobs[i].status) {
+            cli_error("%s on %s, seed %ld: %s", cx.specs[cx.jobs[i].s].label, cx.dnames[cx.jobs[i].d],
+                      cx.jobs[i].seed, cx.jobs[i].err);
+            goto out;
+        }
+    for (long i = 0; i < n_jobs; i++)
+        if (cx.jobs[i].tr.stop == SEARCH_STOP_STALLED) {
+            cli_warn("%s on %s, seed %ld stalled after %ld queries (only repeats proposed)",
+                     cx.specs[cx.jobs[i].s].label, cx.dnames[cx.jobs[i].d], cx.jobs[i].seed,
+                     cx.jobs[i].tr.n);
+            break;
+        }
+
+    FILE *tty = quiet ? NULL : stdout;
+    if (tty)
+        fprintf(tty, "nasw compare: %d strategies x %d datasets x %d seeds, budget %s %s, table %s\n",
+                cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds ? "(seconds)" : "queries", table_path_s);
+    if (write_summary(&cx, tty) || write_pairs(&cx, tty) || write_trajectories(&cx) ||
+        write_datasets(&cx) || write_manifest(&cx, budget))
+        goto out;
+    if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
+    if (!noplot) {
+        int prc = plot_compare_dir(dir, 0, 0);
+        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0);
+        if (prc != CLI_OK) goto out;
+        if (tty && plot_have_gnuplot())
+            fprintf(tty, "plots: %s/trajectories.png (.svg), %s/regret.png (.svg)\n", dir, dir);
+    }
+    rc = CLI_OK;
+    goto out;
+oom:
+    rc = cli_error("out of memory");
+out:
+    if (cx.jobs)
+        for (long i = 0; i < n_jobs; i++) search_trace_release(&cx.jobs[i].tr);
+    free(cx.jobs);
+    free(threads);
+    if (cx.benches)
+        for (int d = 0; d < cx.n_d; d++) bench_free(cx.benches[d]);
+    free(cx.benches);
+    free(cx.ceil_val);
+    free(cx.ceil_test);
+    free(cx.has_ceiling);
+    cli_free_list(dl, n_dl);
+    cli_free_list(cks, ck_s ? n_ck - 1 : 0);
+    free(cx.ck);
+    free(cx.specs);
+    table_free(cx.t);
+    return rc;
+}

@@ -1,0 +1,198 @@
+/*
+ * cli/search.c - `nasw search`: one strategy, one bench, one seed.
+ *
+ * Opens the table, builds the bench of the dataset, runs search_run() with a
+ * run log when --out is given (written as OUT.tmp and renamed at the end),
+ * and prints the best architecture found.  The same seed gives the same
+ * trajectory as the corresponding run of `nasw compare`.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/runlog.h"
+#include "core/status.h"
+#include "search/search.h"
+
+static void help(FILE *f)
+{
+    fputs("usage: nasw search --table T [--dataset D] --strategy S --budget N[s] [--seed K]\n"
+          "                   [--out run.jsonl] [--trace]\n"
+          "\n"
+          "Run one search strategy on one dataset of a NAS-Bench-style table.\n"
+          "  --table T      table file (CSV or JSON; also --bench table:T)\n"
+          "  --dataset D    dataset (default: the table's only dataset)\n"
+          "  --strategy S   NAME[:key=value]... (see below)\n"
+          "  --budget N     distinct queries; 'Ns' = N simulated training seconds\n"
+          "                 (needs a cost column)\n"
+          "  --seed K       random seed (default 1)\n"
+          "  --out FILE     run log, JSON lines: header, one record per query, end\n"
+          "  --trace        print every counted query on stdout\n",
+          f);
+    cli_table_options_help(f);
+    fputs("\nProtocol: the strategy sees only the search metric; after each query the\n"
+          "report metric of the best-by-search-metric architecture so far is reported.\n"
+          "Repeated queries of an architecture are free and not counted.\n\n",
+          f);
+    search_registry_help(f);
+}
+
+/* Open the table bench named by --table T or --bench table:T. */
+static const char *table_path_of(const char *bench_spec)
+{
+    if (!strncmp(bench_spec, "table:", 6)) return bench_spec + 6;
+    return bench_spec;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"table", required_argument, 0, 't'},   {"bench", required_argument, 0, 'B'},
+        {"dataset", required_argument, 0, 'd'}, {"strategy", required_argument, 0, 's'},
+        {"budget", required_argument, 0, 'b'},  {"seed", required_argument, 0, 'k'},
+        {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
+        {0, 0, 0, 0}};
+    struct table_opts topts;
+    table_default_opts(&topts);
+    const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
+    const char *out = NULL;
+    long seed = 1;
+    int trace = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_table_option(c, optarg, &topts)) continue;
+        switch (c) {
+        case 't': table_path = optarg; break;
+        case 'B':
+            if (strncmp(optarg, "table:", 6))
+                return cli_usage_error("search", "unknown bench '%.64s' (known: table:PATH)", optarg);
+            table_path = table_path_of(optarg);
+            break;
+        case 'd': dataset = optarg; break;
+        case 's': strategy = optarg; break;
+        case 'b': budget_s = optarg; break;
+        case 'k':
+            if (cli_parse_long(optarg, &seed) || seed < 0)
+                return cli_usage_error("search", "bad --seed '%.64s'", optarg);
+            break;
+        case 'o': out = optarg; break;
+        case 'T': trace = 1; break;
+        case 'h': help(stdout); return CLI_OK;
+        default:
+            return cli_usage_error("search", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("search", "unexpected argument '%.64s'", argv[optind]);
+    if (!table_path) return cli_usage_error("search", "--table is required");
+    if (!strategy) return cli_usage_error("search", "--strategy is required");
+    if (!budget_s) return cli_usage_error("search", "--budget is required");
+    double budget;
+    int seconds;
+    if (cli_parse_budget(budget_s, &budget, &seconds))
+        return cli_usage_error("search", "bad --budget '%.64s' (a positive integer, or seconds as '3600s')",
+                               budget_s);
+    struct search_spec spec;
+    if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
+
+    struct table *t = cli_load_table(table_path, &topts);
+    if (!t) return CLI_ERROR;
+    int d = 0, rc = CLI_ERROR;
+    struct bench *b = NULL;
+    struct runlog *log = NULL;
+    struct search_trace tr = {0};
+    if (dataset) {
+        d = table_dataset_index(t, dataset);
+        if (d < 0) {
+            cli_error("dataset '%.64s' not in table '%.200s' (datasets: %s%s%s)", dataset, table_path,
+                      table_dataset_name(t, 0), table_n_datasets(t) > 1 ? ", " : "",
+                      table_n_datasets(t) > 1 ? table_dataset_name(t, 1) : "");
+            goto done;
+        }
+    } else if (table_n_datasets(t) > 1) {
+        cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path,
+                  table_n_datasets(t));
+        goto done;
+    }
+    int st = table_bench_new(&b, t, d);
+    if (st) {
+        cli_error_status(st);
+        goto done;
+    }
+    if (seconds && !b->has_cost) {
+        cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
+                  table_path);
+        goto done;
+    }
+    char full[512];
+    search_spec_format(&spec, full, sizeof full);
+    if (out && (st = runlog_open(&log, out))) {
+        cli_error_status(st);
+        goto done;
+    }
+    struct search_run_opts o = {.budget = budget,
+                                .kind = seconds ? BUDGET_SECONDS : BUDGET_QUERIES,
+                                .seed = (uint64_t)seed,
+                                .log = log,
+                                .command = cli_command_line};
+    st = search_run(b, &spec, &o, &tr);
+    if (st) {
+        cli_error_status(st);
+        goto done;
+    }
+    const struct space *s = bench_space(b);
+    char arch[ARCH_STR_MAX];
+    long best = -1;
+    for (long i = 0; i < tr.n; i++) {
+        const struct search_step *p = &tr.steps[i];
+        if (trace) {
+            struct arch a;
+            arch_from_key(s, p->key, &a);
+            arch_format(s, &a, arch, sizeof arch);
+            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val,
+                   p->test_at_best, arch);
+        }
+        if (!p->failed && (best < 0 || bench_score(b, p->val) > bench_score(b, tr.steps[best].val)))
+            best = i;
+    }
+    printf("strategy   %s\n", full);
+    printf("bench      %s (%s searched, %s reported)\n", b->name, b->search_metric, b->report_metric);
+    printf("seed       %ld\n", seed);
+    printf("queries    %ld (stop: %s)", tr.n, search_stop_name(tr.stop));
+    if (b->has_cost) printf(", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
+    printf("\n");
+    if (best >= 0) {
+        struct arch a;
+        arch_from_key(s, tr.steps[best].key, &a);
+        arch_format(s, &a, arch, sizeof arch);
+        printf("best       %s\n", arch);
+        printf("%-10s %.6g (query %ld)\n", b->search_metric, tr.steps[best].val, best + 1);
+        printf("%-10s %.6g\n", b->report_metric, tr.steps[best].test);
+    } else {
+        printf("best       none (every query failed)\n");
+    }
+    double cv, ct;
+    if (bench_oracle(b, &cv, &ct) == NASW_OK)
+        printf("ceiling    %s %.6g -> %s %.6g (validation-selection ceiling)\n", b->search_metric, cv,
+               b->report_metric, ct);
+    if (log) {
+        st = runlog_close(log, 1);
+        log = NULL;
+        if (st) {
+            cli_error_status(st);
+            goto done;
+        }
+    }
+    rc = CLI_OK;
+done:
+    runlog_close(log, 0);
+    search_trace_release(&tr);
+    bench_free(b);
+    table_free(t);
+    return rc;
+}

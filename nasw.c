@@ -1,0 +1,96 @@
+/*
+ * nasw.c - main(): the sorted command table (git's commands[]), dispatch,
+ * and the final check that stdout was written successfully, so that
+ * `nasw ... > /dev/full` fails instead of losing output silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/runlog.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+/* Sorted by name. */
+static const struct command commands[] = {
+    {"compare", cmd_compare, "compare strategies over datasets and seeds: statistics and plots"},
+    {"help", cmd_help, "show this help"},
+    {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
+    {"search", cmd_search, "run one strategy on one benchmark with one seed"},
+    {"tables", cmd_tables, "inspect a NAS-Bench-style table (info, query)"},
+    {"version", cmd_version, "print the version"},
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *f)
+{
+    fputs("usage: nasw <command> [<args>]\n\ncommands:\n", f);
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fputs("\n'nasw <command> -h' describes a command.\n", f);
+}
+
+int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    usage(stdout);
+    return CLI_OK;
+}
+
+int cmd_version(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        puts("usage: nasw version");
+        return CLI_OK;
+    }
+    if (argc > 1) return cli_usage_error("version", "unexpected argument '%.64s'", argv[1]);
+    printf("nasw %s\n", nasw_version());
+    return CLI_OK;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s) return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i) strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help")) name = "help";
+    if (!strcmp(name, "--version")) name = "version";
+    const struct command *cmd = NULL;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name)) cmd = &commands[i];
+    if (!cmd) {
+        fprintf(stderr, "error: '%.64s' is not a nasw command; see 'nasw help'\n", argv[1]);
+        return CLI_USAGE;
+    }
+    char *line = join_args(argc, argv);
+    cli_command_line = line ? line : "";
+    int rc = cmd->fn(argc - 1, argv + 1);
+    free(line);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "error: cannot write to standard output: %s\n", strerror(errno ? errno : EIO));
+        return CLI_ERROR;
+    }
+    return rc;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# tests/cli.sh - end-to-end tests of the nasw command line.
+#
+# Every command's -h, exit codes of bad flags and bad input, determinism
+# (same seed -> same output; --jobs 1 and 2 give identical files; a run of
+# `nasw compare` replays exactly with `nasw search --seed K`), the output
+# files of `nasw compare`, writes to /dev/full.  Real NB201 data is used when
+# present ($NASW_DATA, default ../shared/data) and skipped with a message
+# otherwise.
+set -u
+NASW=${NASW:-./nasw}
+DATA=${NASW_DATA:-../shared/data}
+FIX=tests/fixtures/cli
+T=$(mktemp -d /tmp/nasw-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect CODE DESCRIPTION -- command...
+expect() {
+    code=$1; desc=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"; rc=$?
+    if [ "$rc" -eq "$code" ]; then ok; else bad "$desc: exit $rc, wanted $code"; sed 's/^/    /' "$T/err" | head -5; fi
+}
+# expect_err PATTERN DESCRIPTION: the last command's stderr matches
+expect_err() {
+    if grep -q -- "$1" "$T/err"; then ok; else bad "$2: stderr lacks '$1'"; sed 's/^/    /' "$T/err" | head -5; fi
+}
+
+# --- commands, help, usage errors
+expect 2 "no command" -- $NASW
+expect 2 "unknown command" -- $NASW frobnicate
+expect_err "not a nasw command" "unknown command message"
+expect 0 "help" -- $NASW help
+for c in $($NASW help | awk '/^  [a-z]/ {print $1}'); do
+    expect 0 "$c -h" -- $NASW $c -h
+    grep -q "usage" "$T/out" || bad "$c -h prints no usage"
+done
+expect 0 "tables info -h" -- $NASW tables info -h
+expect 0 "tables query -h" -- $NASW tables query -h
+expect 0 "search -h lists strategies" -- $NASW search -h
+for s in random evolution local reinforce population= sample= aging=; do
+    grep -q -- "$s" "$T/out" || bad "search -h does not mention $s"
+done
+expect 2 "unknown flag" -- $NASW search --bogus
+expect_err "unknown" "unknown flag message"
+M="--table $FIX/mini.csv --dataset alpha"
+expect 2 "unknown strategy" -- $NASW search $M --strategy foo --budget 10
+expect_err "unknown strategy 'foo'" "unknown strategy message"
+expect 2 "unknown key" -- $NASW search $M --strategy evolution:bogus=1 --budget 10
+expect_err "bogus" "unknown key message"
+expect 2 "bad value" -- $NASW search $M --strategy evolution:population=x --budget 10
+expect 2 "fractional budget" -- $NASW search $M --strategy random --budget 1.5
+expect 2 "bad seed" -- $NASW search $M --strategy random --budget 10 --seed abc
+expect 1 "missing table" -- $NASW search --table $T/nope.csv --strategy random --budget 10
+expect_err "nope.csv" "missing table names the file"
+expect 1 "unknown dataset" -- $NASW search --table $FIX/mini.csv --dataset gamma --strategy random --budget 10
+expect_err "gamma" "unknown dataset names it"
+expect 1 "dataset required" -- $NASW search --table $FIX/mini.csv --strategy random --budget 10
+printf 'arch,dataset,val_acc,test_acc\n0000,alpha,1,2\n0001,alpha,nan,2\n' >"$T/nan.csv"
+expect 1 "NaN in table" -- $NASW tables info "$T/nan.csv"
+expect_err "nan.csv:3:" "NaN error names path:line"
+expect 1 "write to /dev/full" -- sh -c "$NASW search $M --strategy random --budget 5 > /dev/full"
+
+# --- search: every strategy, determinism, run log
+for s in random evolution:population=10:sample=3 local reinforce; do
+    expect 0 "search $s" -- $NASW search $M --strategy $s --budget 40 --seed 3 --trace
+    cp "$T/out" "$T/a"
+    $NASW search $M --strategy $s --budget 40 --seed 3 --trace >"$T/b" 2>/dev/null
+    cmp -s "$T/a" "$T/b" && ok || bad "search $s: same seed, different output"
+    $NASW search $M --strategy $s --budget 40 --seed 4 --trace >"$T/c" 2>/dev/null
+    cmp -s "$T/a" "$T/c" && bad "search $s: seeds 3 and 4 give identical output" || ok
+    n=$(grep -c '^[0-9]' "$T/a"); [ "$n" -eq 40 ] && ok || bad "search $s: $n queries, wanted 40"
+done
+expect 0 "search exhausts a small space" -- $NASW search $M --strategy random --budget 500 --trace
+n=$(grep -c '^[0-9]' "$T/out"); [ "$n" -eq 81 ] && ok || bad "random on 81 archs made $n queries"
+grep -q "exhausted" "$T/out" && ok || bad "exhausted stop not reported"
+expect 0 "search with run log" -- $NASW search $M --strategy random --budget 12 --seed 2 --out "$T/run.jsonl"
+[ "$(wc -l <"$T/run.jsonl")" -eq 14 ] && ok || bad "run log: header + 12 queries + end expected"
+head -1 "$T/run.jsonl" | grep -q '"seed":2' && ok || bad "run log header lacks the seed"
+head -1 "$T/run.jsonl" | grep -q '"checksum":"[0-9a-f]' && ok || bad "run log header lacks the checksum"
+[ ! -e "$T/run.jsonl.tmp" ] && ok || bad "temporary run log left behind"
+expect 0 "budget in seconds" -- $NASW search $M --strategy random --budget 200s --trace
+grep -q "simulated seconds" "$T/out" && ok || bad "seconds budget not reported"
+
+# --- compare
+C="--table $FIX/mini.csv --strategies random,evolution:population=10:sample=3,local,reinforce --seeds 6 --budget 30 --no-plot"
+expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --out "$T/cmp1" --jobs 1
+head -1 "$T/cmp1/summary.csv" | grep -q '^dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best' \
+    && ok || bad "summary.csv header"
+[ "$(wc -l <"$T/cmp1/summary.csv")" -eq $((1 + 2 * 4 * 3)) ] && ok || bad "summary.csv rows"
+[ "$(wc -l <"$T/cmp1/trajectories.csv")" -eq $((1 + 2 * 4 * 6 * 30)) ] && ok || bad "trajectories.csv rows"
+[ "$(wc -l <"$T/cmp1/pairs.csv")" -eq $((1 + 2 * 3 * 6)) ] && ok || bad "pairs.csv rows"
+for f in datasets.csv manifest.json; do [ -s "$T/cmp1/$f" ] && ok || bad "compare wrote no $f"; done
+expect 0 "compare, 2 jobs" -- $NASW compare $C --checkpoints 5,10 --out "$T/cmp2" --jobs 2
+for f in summary.csv pairs.csv trajectories.csv datasets.csv; do
+    cmp -s "$T/cmp1/$f" "$T/cmp2/$f" && ok || bad "$f differs between --jobs 1 and --jobs 2"
+done
+# replay seed 4 of evolution on beta with nasw search
+$NASW search --table $FIX/mini.csv --dataset beta --strategy evolution:population=10:sample=3 --budget 30 --seed 4 --trace \
+    | awk -F'\t' '/^[0-9]/ {printf "%.6g,%.6g\n", $4, $5}' >"$T/replay"
+awk -F, '$1=="beta" && $2=="evolution:population=10:sample=3" && $3==4 {printf "%.6g,%.6g\n", $5, $6}' \
+    "$T/cmp1/trajectories.csv" >"$T/fromcmp"
+[ -s "$T/replay" ] && cmp -s "$T/replay" "$T/fromcmp" && ok || bad "nasw search --seed 4 does not replay the compare run"
+expect 2 "compare without --out" -- $NASW compare --table $FIX/mini.csv
+expect 2 "compare bad checkpoint" -- $NASW compare $C --checkpoints 50 --out "$T/cmp3"
+expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --out "$T/cmp3"
+expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --out "$T/cmps"
+grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_unit seconds"
+
+# --- plots
+if command -v gnuplot >/dev/null 2>&1; then
+    expect 0 "plot" -- $NASW plot "$T/cmp1"
+    for f in trajectories.png trajectories.svg; do [ -s "$T/cmp1/$f" ] && ok || bad "plot wrote no $f"; done
+else
+    echo "skip: gnuplot not installed, plot test skipped"
+fi
+expect 1 "plot of a missing dir" -- $NASW plot "$T/none"
+
+# --- real data
+NB=$DATA/nasbench201/nb201_final.csv
+if [ -f "$NB" ]; then
+    expect 0 "tables info nb201" -- $NASW tables info "$NB"
+    grep -q "46875" "$T/out" && ok || bad "tables info: 46875 rows not shown"
+    expect 0 "tables query nb201" -- $NASW tables query "$NB" '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|' --dataset cifar10
+    grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
+    expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
+    expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
+    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 4)) ] && ok || bad "nb201 summary rows"
+    MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
+    expect 0 "search macro" -- $NASW search --table "$MAC" --strategy evolution --budget 100
+    grep -q "test_acc_mean" "$T/out" && ok || bad "macro: not searched on test_acc_mean"
+else
+    echo "skip: $NB not found (set NASW_DATA); real-data CLI tests skipped"
+fi
+
+echo "cli tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
