@@ -1,0 +1,298 @@
+/*
+ * tests/test_layers.c - every hand-written backward of train/layers.c
+ * against central finite differences.
+ *
+ * Each check builds a scalar loss L = sum(out * R) with a fixed random R,
+ * computes the analytic gradient with the backward (which accumulates, so
+ * the buffers start at zero... and a second call must double them), and
+ * compares with (L(x+h) - L(x-h)) / 2h for every input element.  Float
+ * arithmetic limits the agreement: we require a relative error (norm of the
+ * difference over norm of the gradient) below 1e-2, while a wrong backward
+ * (a missing term, a transposed index) gives errors of order 1.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "train/layers.h"
+
+static uint64_t lcg = 88172645463325252ULL;
+static float frand(void)
+{
+    lcg ^= lcg << 13;
+    lcg ^= lcg >> 7;
+    lcg ^= lcg << 17;
+    return (float)((lcg >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+}
+static float *rnd(size_t n)
+{
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = frand();
+    return p;
+}
+static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
+
+/* A layer under test: forward into out from the current inputs. */
+typedef void (*fwd_fn)(void *ctx, float *out);
+
+static double loss_of(fwd_fn f, void *ctx, float *out, const float *R, size_t nout)
+{
+    f(ctx, out);
+    double L = 0;
+    for (size_t i = 0; i < nout; i++) L += (double)out[i] * R[i];
+    return L;
+}
+
+/* Compare analytic gradient g of L w.r.t. x (n elements) with finite differences. */
+static double fd_check(fwd_fn f, void *ctx, float *x, const float *g, size_t n, float *out,
+                       const float *R, size_t nout, float h)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        float save = x[i];
+        x[i] = save + h;
+        double lp = loss_of(f, ctx, out, R, nout);
+        x[i] = save - h;
+        double lm = loss_of(f, ctx, out, R, nout);
+        x[i] = save;
+        double fd = (lp - lm) / (2.0 * h);
+        num += (fd - g[i]) * (fd - g[i]);
+        den += fd * fd;
+    }
+    return sqrt(num / (den > 1e-30 ? den : 1e-30));
+}
+
+/* --- convolution --- */
+struct conv_ctx {
+    struct conv_dims d;
+    float *in, *w, *col;
+};
+static void conv_fwd(void *c, float *out)
+{
+    struct conv_ctx *x = c;
+    conv_forward(out, x->in, x->w, &x->d, x->col);
+}
+
+static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
+{
+    struct conv_ctx c;
+    conv_dims_init(&c.d, B, Ci, H, H, Co, K, S, P);
+    size_t nin = (size_t)B * Ci * H * H, nw = (size_t)Co * Ci * K * K;
+    size_t nout = (size_t)B * Co * c.d.Ho * c.d.Wo;
+    c.in = rnd(nin);
+    c.w = rnd(nw);
+    c.col = malloc(conv_col_size(&c.d) * sizeof(float) + 1);
+    float *out = zeros(nout), *R = rnd(nout), *din = zeros(nin), *dw = zeros(nw);
+    conv_forward(out, c.in, c.w, &c.d, c.col);
+    conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
+    assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
+    assert_true(fd_check(conv_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
+    /* backward accumulates: a second call doubles the gradients */
+    float d0 = din[nin / 2], w0 = dw[nw / 2];
+    conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
+    assert_true(fabsf(din[nin / 2] - 2 * d0) <= 1e-5f * (1 + fabsf(d0)));
+    assert_true(fabsf(dw[nw / 2] - 2 * w0) <= 1e-5f * (1 + fabsf(w0)));
+    free(c.in);
+    free(c.w);
+    free(c.col);
+    free(out);
+    free(R);
+    free(din);
+    free(dw);
+}
+
+static void test_conv(void **state)
+{
+    (void)state;
+    check_conv(2, 3, 6, 4, 3, 1, 1); /* nor_conv_3x3 */
+    check_conv(2, 3, 6, 4, 3, 2, 1); /* reduction conv, stride 2 */
+    check_conv(2, 3, 5, 4, 1, 1, 0); /* nor_conv_1x1 (pointwise path) */
+    check_conv(1, 2, 6, 3, 1, 1, 0);
+}
+
+/* --- batch norm (training mode) --- */
+struct bn_ctx {
+    float *in, *gamma, *beta, *xhat, *mean, *invstd;
+    int B, C, HW;
+};
+static void bn_fwd(void *c, float *out)
+{
+    struct bn_ctx *x = c;
+    struct bn_cache cache = {x->mean, x->invstd};
+    bn_forward_train(out, x->xhat, x->in, x->gamma, x->beta, NULL, NULL, 0.1f, 1e-5f, &cache, x->B,
+                     x->C, x->HW);
+}
+
+static void test_bn(void **state)
+{
+    (void)state;
+    struct bn_ctx c = {.B = 3, .C = 4, .HW = 5};
+    size_t n = (size_t)c.B * c.C * c.HW;
+    c.in = rnd(n);
+    c.gamma = rnd((size_t)c.C);
+    c.beta = rnd((size_t)c.C);
+    c.xhat = zeros(n);
+    c.mean = zeros((size_t)c.C);
+    c.invstd = zeros((size_t)c.C);
+    float *out = zeros(n), *R = rnd(n), *din = zeros(n), *dg = zeros((size_t)c.C), *db = zeros((size_t)c.C);
+    bn_fwd(&c, out);
+    struct bn_cache cache = {c.mean, c.invstd};
+    bn_backward(din, dg, db, R, c.xhat, c.gamma, &cache, c.B, c.C, c.HW);
+    /* the backward reads xhat and the cache of the forward at the unperturbed point */
+    float *din2 = malloc(n * sizeof *din2);
+    memcpy(din2, din, n * sizeof *din2);
+    assert_true(fd_check(bn_fwd, &c, c.in, din2, n, out, R, n, 1e-2f) < 1e-2);
+    assert_true(fd_check(bn_fwd, &c, c.gamma, dg, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
+    assert_true(fd_check(bn_fwd, &c, c.beta, db, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
+    /* output of training-mode BN has zero mean and unit variance per channel (gamma=1, beta=0) */
+    float one[4] = {1, 1, 1, 1}, zero[4] = {0};
+    struct bn_cache cc = {c.mean, c.invstd};
+    bn_forward_train(out, c.xhat, c.in, one, zero, NULL, NULL, 0.1f, 1e-5f, &cc, c.B, c.C, c.HW);
+    for (int ch = 0; ch < c.C; ch++) {
+        double s = 0, ss = 0;
+        for (int b = 0; b < c.B; b++)
+            for (int i = 0; i < c.HW; i++) {
+                double v = out[((size_t)b * c.C + ch) * c.HW + i];
+                s += v;
+                ss += v * v;
+            }
+        assert_true(fabs(s / 15) < 1e-5);
+        assert_true(fabs(ss / 15 - 1) < 1e-3);
+    }
+    free(c.in);
+    free(c.gamma);
+    free(c.beta);
+    free(c.xhat);
+    free(c.mean);
+    free(c.invstd);
+    free(out);
+    free(R);
+    free(din);
+    free(din2);
+    free(dg);
+    free(db);
+}
+
+/* --- pooling, relu, gap --- */
+struct pool_ctx {
+    float *in;
+    int B, C, H, kind;
+};
+static void pool_fwd(void *c, float *out)
+{
+    struct pool_ctx *x = c;
+    switch (x->kind) {
+    case 0: avgpool3_forward(out, x->in, x->B, x->C, x->H, x->H); break;
+    case 1: avgpool2_forward(out, x->in, x->B, x->C, x->H, x->H); break;
+    case 2: gap_forward(out, x->in, x->B, x->C, x->H * x->H); break;
+    default: relu_forward(out, x->in, (size_t)x->B * x->C * x->H * x->H); break;
+    }
+}
+
+static void test_pool_relu(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 4; kind++) {
+        struct pool_ctx c = {.B = 2, .C = 3, .H = 4, .kind = kind};
+        size_t n = (size_t)c.B * c.C * c.H * c.H;
+        size_t nout = kind == 1 ? n / 4 : kind == 2 ? (size_t)c.B * c.C : n;
+        c.in = rnd(n);
+        float *out = zeros(nout), *R = rnd(nout), *din = zeros(n);
+        pool_fwd(&c, out);
+        switch (kind) {
+        case 0: avgpool3_backward(din, R, c.B, c.C, c.H, c.H); break;
+        case 1: avgpool2_backward(din, R, c.B, c.C, c.H, c.H); break;
+        case 2: gap_backward(din, R, c.B, c.C, c.H * c.H); break;
+        default: relu_backward(din, R, c.in, n); break;
+        }
+        assert_true(fd_check(pool_fwd, &c, c.in, din, n, out, R, nout, 1e-3f) < 1e-2);
+        free(c.in);
+        free(out);
+        free(R);
+        free(din);
+    }
+    /* avg_pool_3x3 does not count padding: a constant image stays constant */
+    float img[16], out[16];
+    for (int i = 0; i < 16; i++) img[i] = 2.5f;
+    avgpool3_forward(out, img, 1, 1, 4, 4);
+    for (int i = 0; i < 16; i++) assert_true(fabsf(out[i] - 2.5f) < 1e-6f);
+}
+
+/* --- linear + softmax cross-entropy --- */
+struct lin_ctx {
+    float *in, *w, *b, *probs;
+    int *labels;
+    int B, NI, NO;
+};
+static void lin_fwd(void *c, float *out)
+{
+    struct lin_ctx *x = c;
+    linear_forward(out, x->in, x->w, x->b, x->B, x->NI, x->NO);
+}
+static void xent_fwd(void *c, float *out)
+{
+    struct lin_ctx *x = c;
+    float logits[64];
+    linear_forward(logits, x->in, x->w, x->b, x->B, x->NI, x->NO);
+    out[0] = softmax_xent_forward(x->probs, logits, x->labels, x->B, x->NO, NULL);
+}
+
+static void test_linear_xent(void **state)
+{
+    (void)state;
+    int labels[3] = {1, 4, 0};
+    struct lin_ctx c = {.B = 3, .NI = 5, .NO = 6, .labels = labels};
+    size_t nin = 15, nw = 30, nout = 18;
+    c.in = rnd(nin);
+    c.w = rnd(nw);
+    c.b = rnd(6);
+    c.probs = zeros(nout);
+    float *out = zeros(nout), *R = rnd(nout), *din = zeros(nin), *dw = zeros(nw), *db = zeros(6);
+    linear_backward(din, dw, db, R, c.in, c.w, c.B, c.NI, c.NO);
+    assert_true(fd_check(lin_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
+    assert_true(fd_check(lin_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
+    assert_true(fd_check(lin_fwd, &c, c.b, db, 6, out, R, nout, 1e-2f) < 1e-2);
+
+    /* cross-entropy through the linear layer */
+    float logits[18], dlogits[18], one = 1.0f, loss;
+    int correct;
+    linear_forward(logits, c.in, c.w, c.b, c.B, c.NI, c.NO);
+    loss = softmax_xent_forward(c.probs, logits, labels, c.B, c.NO, &correct);
+    assert_true(loss > 0 && isfinite(loss));
+    softmax_xent_backward(dlogits, c.probs, labels, c.B, c.NO);
+    memset(din, 0, nin * sizeof *din);
+    memset(dw, 0, nw * sizeof *dw);
+    memset(db, 0, 6 * sizeof *db);
+    linear_backward(din, dw, db, dlogits, c.in, c.w, c.B, c.NI, c.NO);
+    assert_true(fd_check(xent_fwd, &c, c.in, din, nin, out, &one, 1, 1e-2f) < 1e-2);
+    assert_true(fd_check(xent_fwd, &c, c.w, dw, nw, out, &one, 1, 1e-2f) < 1e-2);
+    /* non-finite logits are reported as a NaN loss, not a crash */
+    logits[2] = INFINITY;
+    assert_true(isnan(softmax_xent_forward(c.probs, logits, labels, c.B, c.NO, NULL)));
+    free(c.in);
+    free(c.w);
+    free(c.b);
+    free(c.probs);
+    free(out);
+    free(R);
+    free(din);
+    free(dw);
+    free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_bn),
+        cmocka_unit_test(test_pool_relu),
+        cmocka_unit_test(test_linear_xent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

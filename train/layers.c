@@ -1,0 +1,354 @@
+/*
+ * train/layers.c - CNN layer kernels (see train/layers.h).
+ *
+ * Convolution: per image, im2col into (Ci*K*K, Ho*Wo) columns, then
+ * out (Co, Ho*Wo) = W (Co, Ci*K*K) . col with cblas_sgemm; backward
+ * dW += dout . col^T and dcol = W^T . dout, scattered back by col2im.
+ * A 1x1 stride-1 unpadded convolution uses the input as its columns.
+ * Batch norm: the standard training-mode backward,
+ * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)).
+ */
+#include "train/layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
+                    int pad)
+{
+    d->B = B;
+    d->Ci = Ci;
+    d->H = H;
+    d->W = W;
+    d->Co = Co;
+    d->K = K;
+    d->stride = stride;
+    d->pad = pad;
+    d->Ho = (H + 2 * pad - K) / stride + 1;
+    d->Wo = (W + 2 * pad - K) / stride + 1;
+}
+
+static int conv_is_pointwise(const struct conv_dims *d)
+{
+    return d->K == 1 && d->stride == 1 && d->pad == 0;
+}
+
+size_t conv_col_size(const struct conv_dims *d)
+{
+    return (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo;
+}
+
+/* col (Ci*K*K, Ho*Wo) from one image (Ci,H,W) */
+static void im2col(float *col, const float *img, const struct conv_dims *d)
+{
+    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad;
+    for (int c = 0; c < d->Ci; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
+                const float *src = img + (size_t)c * d->H * d->W;
+                for (int y = 0; y < Ho; y++) {
+                    int iy = y * S - P + ky;
+                    float *r = row + (size_t)y * Wo;
+                    if (iy < 0 || iy >= d->H) {
+                        memset(r, 0, sizeof *r * (size_t)Wo);
+                        continue;
+                    }
+                    const float *s = src + (size_t)iy * d->W;
+                    for (int x = 0; x < Wo; x++) {
+                        int ix = x * S - P + kx;
+                        r[x] = (ix >= 0 && ix < d->W) ? s[ix] : 0.0f;
+                    }
+                }
+            }
+}
+
+/* img (Ci,H,W) += col2im(col) */
+static void col2im_add(float *img, const float *col, const struct conv_dims *d)
+{
+    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad;
+    for (int c = 0; c < d->Ci; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                const float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
+                float *dst = img + (size_t)c * d->H * d->W;
+                for (int y = 0; y < Ho; y++) {
+                    int iy = y * S - P + ky;
+                    if (iy < 0 || iy >= d->H) continue;
+                    const float *r = row + (size_t)y * Wo;
+                    float *s = dst + (size_t)iy * d->W;
+                    for (int x = 0; x < Wo; x++) {
+                        int ix = x * S - P + kx;
+                        if (ix >= 0 && ix < d->W) s[ix] += r[x];
+                    }
+                }
+            }
+}
+
+void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
+{
+    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K;
+    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
+    for (int b = 0; b < d->B; b++) {
+        const float *c = in + b * in_sz;
+        if (!conv_is_pointwise(d)) {
+            im2col(col, in + b * in_sz, d);
+            c = col;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, N, 0.0f,
+                    out + b * out_sz, N);
+    }
+}
+
+void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
+                   const struct conv_dims *d, float *col)
+{
+    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K;
+    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
+    int pw = conv_is_pointwise(d);
+    for (int b = 0; b < d->B; b++) {
+        const float *go = dout + b * out_sz;
+        const float *c = in + b * in_sz;
+        if (!pw) {
+            im2col(col, in + b * in_sz, d);
+            c = col;
+        }
+        /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, N, c, N, 1.0f, dw, Kd);
+        if (!din) continue;
+        if (pw) {
+            /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 1.0f,
+                        din + b * in_sz, N);
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 0.0f,
+                        col, N);
+            col2im_add(din + b * in_sz, col, d);
+        }
+    }
+}
+
+void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+                      float *running_mean, float *running_var, float momentum, float eps,
+                      const struct bn_cache *c, int B, int C, int HW)
+{
+    double n = (double)B * HW;
+    for (int ch = 0; ch < C; ch++) {
+        double s = 0, ss = 0;
+        for (int b = 0; b < B; b++) {
+            const float *x = in + ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++) s += x[i];
+        }
+        double mean = s / n;
+        for (int b = 0; b < B; b++) {
+            const float *x = in + ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++) ss += (x[i] - mean) * (x[i] - mean);
+        }
+        double var = ss / n;
+        float invstd = (float)(1.0 / sqrt(var + eps));
+        c->mean[ch] = (float)mean;
+        c->invstd[ch] = invstd;
+        if (running_mean) {
+            running_mean[ch] = (1 - momentum) * running_mean[ch] + momentum * (float)mean;
+            running_var[ch] =
+                (1 - momentum) * running_var[ch] + momentum * (float)(n > 1 ? ss / (n - 1) : var);
+        }
+        float g = gamma[ch], bt = beta[ch], m = (float)mean;
+        for (int b = 0; b < B; b++) {
+            size_t off = ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++) {
+                float xh = (in[off + i] - m) * invstd;
+                xhat[off + i] = xh;
+                out[off + i] = g * xh + bt;
+            }
+        }
+    }
+}
+
+void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
+                     const float *running_mean, const float *running_var, float eps, int B, int C,
+                     int HW)
+{
+    for (int ch = 0; ch < C; ch++) {
+        float invstd = 1.0f / sqrtf(running_var[ch] + eps);
+        float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
+        for (int b = 0; b < B; b++) {
+            size_t off = ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++) out[off + i] = in[off + i] * scale + shift;
+        }
+    }
+}
+
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+                 const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+{
+    float n = (float)B * HW;
+    for (int ch = 0; ch < C; ch++) {
+        double sd = 0, sdx = 0;
+        for (int b = 0; b < B; b++) {
+            size_t off = ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++) {
+                sd += dout[off + i];
+                sdx += (double)dout[off + i] * xhat[off + i];
+            }
+        }
+        dbeta[ch] += (float)sd;
+        dgamma[ch] += (float)sdx;
+        if (!din) continue;
+        /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
+        float g = gamma[ch], k = g * c->invstd[ch] / n;
+        float a = (float)sd, bx = (float)sdx;
+        for (int b = 0; b < B; b++) {
+            size_t off = ((size_t)b * C + ch) * HW;
+            for (int i = 0; i < HW; i++)
+                din[off + i] += k * (n * dout[off + i] - a - xhat[off + i] * bx);
+        }
+    }
+}
+
+void relu_forward(float *out, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = in[i] > 0 ? in[i] : 0.0f;
+}
+
+void relu_backward(float *din, const float *dout, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (in[i] > 0) din[i] += dout[i];
+}
+
+void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
+{
+    for (long p = 0; p < (long)B * C; p++) {
+        const float *x = in + p * H * W;
+        float *o = out + p * H * W;
+        for (int y = 0; y < H; y++)
+            for (int xx = 0; xx < W; xx++) {
+                float s = 0;
+                int cnt = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int iy = y + dy, ix = xx + dx;
+                        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                        s += x[iy * W + ix];
+                        cnt++;
+                    }
+                o[y * W + xx] = s / (float)cnt;
+            }
+    }
+}
+
+void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W)
+{
+    for (long p = 0; p < (long)B * C; p++) {
+        float *dx = din + p * H * W;
+        const float *g = dout + p * H * W;
+        for (int y = 0; y < H; y++)
+            for (int xx = 0; xx < W; xx++) {
+                int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+                int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < W - 1 ? xx + 1 : W - 1;
+                float share = g[y * W + xx] / (float)((y1 - y0 + 1) * (x1 - x0 + 1));
+                for (int iy = y0; iy <= y1; iy++)
+                    for (int ix = x0; ix <= x1; ix++) dx[iy * W + ix] += share;
+            }
+    }
+}
+
+void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W)
+{
+    int Ho = H / 2, Wo = W / 2;
+    for (long p = 0; p < (long)B * C; p++) {
+        const float *x = in + p * H * W;
+        float *o = out + p * Ho * Wo;
+        for (int y = 0; y < Ho; y++)
+            for (int xx = 0; xx < Wo; xx++)
+                o[y * Wo + xx] = 0.25f * (x[(2 * y) * W + 2 * xx] + x[(2 * y) * W + 2 * xx + 1] +
+                                          x[(2 * y + 1) * W + 2 * xx] + x[(2 * y + 1) * W + 2 * xx + 1]);
+    }
+}
+
+void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W)
+{
+    int Ho = H / 2, Wo = W / 2;
+    for (long p = 0; p < (long)B * C; p++) {
+        float *dx = din + p * H * W;
+        const float *g = dout + p * Ho * Wo;
+        for (int y = 0; y < Ho; y++)
+            for (int xx = 0; xx < Wo; xx++) {
+                float v = 0.25f * g[y * Wo + xx];
+                dx[(2 * y) * W + 2 * xx] += v;
+                dx[(2 * y) * W + 2 * xx + 1] += v;
+                dx[(2 * y + 1) * W + 2 * xx] += v;
+                dx[(2 * y + 1) * W + 2 * xx + 1] += v;
+            }
+    }
+}
+
+void gap_forward(float *out, const float *in, int B, int C, int HW)
+{
+    for (long p = 0; p < (long)B * C; p++) {
+        float s = 0;
+        for (int i = 0; i < HW; i++) s += in[p * HW + i];
+        out[p] = s / (float)HW;
+    }
+}
+
+void gap_backward(float *din, const float *dout, int B, int C, int HW)
+{
+    for (long p = 0; p < (long)B * C; p++) {
+        float v = dout[p] / (float)HW;
+        for (int i = 0; i < HW; i++) din[p * HW + i] += v;
+    }
+}
+
+void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int NI, int NO)
+{
+    for (int i = 0; i < B; i++) memcpy(out + (size_t)i * NO, b, sizeof *out * (size_t)NO);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, NO, NI, 1.0f, in, NI, w, NI, 1.0f, out, NO);
+}
+
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, int B, int NI, int NO)
+{
+    if (din)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, NI, NO, 1.0f, dout, NO, w, NI, 1.0f,
+                    din, NI);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, NO, NI, B, 1.0f, dout, NO, in, NI, 1.0f, dw, NI);
+    for (int i = 0; i < B; i++)
+        for (int o = 0; o < NO; o++) db[o] += dout[(size_t)i * NO + o];
+}
+
+float softmax_xent_forward(float *probs, const float *logits, const int *labels, int B, int K,
+                           int *correct)
+{
+    double loss = 0;
+    int hits = 0;
+    for (int i = 0; i < B; i++) {
+        const float *z = logits + (size_t)i * K;
+        float *p = probs + (size_t)i * K;
+        float mx = z[0];
+        int arg = 0;
+        for (int k = 1; k < K; k++)
+            if (z[k] > mx) {
+                mx = z[k];
+                arg = k;
+            }
+        if (!isfinite(mx)) return NAN;
+        double s = 0;
+        for (int k = 0; k < K; k++) s += p[k] = expf(z[k] - mx);
+        for (int k = 0; k < K; k++) p[k] = (float)(p[k] / s);
+        loss += -(z[labels[i]] - mx - log(s));
+        hits += arg == labels[i];
+    }
+    if (correct) *correct = hits;
+    return (float)(loss / B);
+}
+
+void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int B, int K)
+{
+    float inv = 1.0f / (float)B;
+    for (int i = 0; i < B; i++)
+        for (int k = 0; k < K; k++)
+            dlogits[(size_t)i * K + k] = (probs[(size_t)i * K + k] - (k == labels[i])) * inv;
+}

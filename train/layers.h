@@ -1,0 +1,90 @@
+/*
+ * train/layers.h - CNN layer kernels: forward and backward, NCHW float32.
+ *
+ * The kernels of the live trainer (NAS-Bench-201 cell networks).  Style of
+ * llm.c: plain functions `layer_forward(out, in, weights, dims)` and
+ * `layer_backward(dinp, dweights, dout, ...)`, shapes in comments, backward
+ * ACCUMULATES into dinp and dweights (+=), so branches that share an input
+ * (a cell node feeding several edges) need no extra buffers.  Convolution
+ * is im2col + cblas_sgemm, one image at a time; the caller provides the
+ * column scratch buffer (cnn_conv_col_size floats).
+ *
+ * Not here: the network graph, parameter layout and the optimiser
+ * (train/cnn.c), data loading (train/idx.c).
+ */
+#ifndef NASW_TRAIN_LAYERS_H
+#define NASW_TRAIN_LAYERS_H
+
+#include <stddef.h>
+
+/* --- convolution (no bias: every conv of NB201 is followed by BN) -------- */
+
+struct conv_dims {
+    int B, Ci, H, W;  /* input (B,Ci,H,W) */
+    int Co, K;        /* weights (Co,Ci,K,K) */
+    int stride, pad;
+    int Ho, Wo;       /* output (B,Co,Ho,Wo), set by conv_dims_init */
+};
+void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
+                    int pad);
+size_t conv_col_size(const struct conv_dims *d);   /* floats of scratch */
+
+/* out (B,Co,Ho,Wo) = conv(in (B,Ci,H,W), w (Co,Ci,K,K)); overwrites out */
+void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col);
+/* din += dL/din (if din != NULL), dw += dL/dw */
+void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
+                   const struct conv_dims *d, float *col);
+
+/* --- batch normalisation over (B,H,W) per channel, affine --------------- */
+
+struct bn_cache {
+    float *mean, *invstd;   /* (C) batch statistics of the last training forward */
+};
+/* Training mode: batch statistics, updates running stats with `momentum`
+ * (running = (1-m) running + m batch; unbiased variance for the running one).
+ * xhat (B,C,HW) is saved for the backward. */
+void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+                      float *running_mean, float *running_var, float momentum, float eps,
+                      const struct bn_cache *c, int B, int C, int HW);
+void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
+                     const float *running_mean, const float *running_var, float eps, int B, int C,
+                     int HW);
+/* din += ..., dgamma += ..., dbeta += ... */
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+                 const float *gamma, const struct bn_cache *c, int B, int C, int HW);
+
+/* --- pointwise and pooling ---------------------------------------------- */
+
+void relu_forward(float *out, const float *in, size_t n);
+/* din += dout * (in > 0) */
+void relu_backward(float *din, const float *dout, const float *in, size_t n);
+
+/* 3x3 average pooling, stride 1, padding 1, padding not counted
+ * (count_include_pad=False, as NAS-Bench-201). (B,C,H,W) -> (B,C,H,W) */
+void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W);
+void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W);
+
+/* 2x2 average pooling, stride 2 (H, W even). (B,C,H,W) -> (B,C,H/2,W/2) */
+void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W);
+void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W);
+
+/* Global average pooling. (B,C,H,W) -> (B,C) */
+void gap_forward(float *out, const float *in, int B, int C, int HW);
+void gap_backward(float *din, const float *dout, int B, int C, int HW);
+
+/* --- classifier --------------------------------------------------------- */
+
+/* out (B,NO) = in (B,NI) w^T + b, w (NO,NI), b (NO) */
+void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int NI, int NO);
+/* din += dout w; dw += dout^T in; db += sum dout */
+void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, int B, int NI, int NO);
+
+/* Mean softmax cross-entropy over the batch; probs (B,K) saved.  Returns the
+ * loss (NaN if the logits are not finite); *correct = number of argmax hits. */
+float softmax_xent_forward(float *probs, const float *logits, const int *labels, int B, int K,
+                           int *correct);
+/* dlogits = (probs - onehot) / B  (overwrites) */
+void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int B, int K);
+
+#endif
