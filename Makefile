@@ -17,7 +17,7 @@ endif
 BUILD   ?= build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"'
-LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lpthread -lm
+LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz -lpthread -lm
 NASW_DATA ?= ../shared/data
 
 MODULES := core tables search surrogate stats plots train

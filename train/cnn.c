@@ -1,0 +1,421 @@
+/*
+ * train/cnn.c - the NAS-Bench-201 network as a tape of kernels.
+ *
+ * Building the network appends ops to a tape; each op reads one tensor and
+ * writes (or accumulates into) another.  Tensors hold values and gradients
+ * for up to max_batch images.  Cell nodes are "sum" tensors: zeroed at the
+ * start of a forward, then every incoming edge accumulates into them (an
+ * ACCUM op), which makes the skip connection and the node sums one
+ * mechanism.  Backward zeroes the gradients and runs the tape in reverse;
+ * every kernel accumulates into its input's gradient.
+ *
+ * Parameters live in one block: weights, gradients and momentum buffers
+ * are three arrays of cnn_num_params floats with the same layout.  BN
+ * running statistics are not parameters and live in their own block.
+ */
+#include "train/cnn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+#include "train/layers.h"
+
+enum op_kind { OP_CONV, OP_BN, OP_RELU, OP_POOL3, OP_POOL2, OP_ACCUM, OP_GAP, OP_LINEAR };
+
+struct tensor {
+    int C, H, W;
+    int sum;          /* zeroed before each forward; ops accumulate into it */
+    float *v, *g;     /* (max_batch, C, H, W) */
+};
+
+struct op {
+    enum op_kind k;
+    int in, out;
+    size_t w, b;      /* parameter offsets: conv weights / BN gamma, beta / linear w, b */
+    size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
+    struct conv_dims d;
+    float *xhat, *mean, *invstd; /* BN caches */
+};
+
+struct cnn {
+    struct cnn_config cfg;
+    struct tensor *t;
+    int nt, capt;
+    struct op *ops;
+    int nops, capops;
+    size_t nparams, nstats;
+    float *params, *grads, *mom, *stats;
+    float *col;       /* im2col scratch */
+    size_t col_size;
+    float *probs;     /* (B, classes) */
+    int *labels;
+    int B, logits;
+    double flops;
+    int failed;       /* allocation failure while building */
+};
+
+static int add_tensor(struct cnn *n, int C, int H, int W, int sum)
+{
+    if (n->nt == n->capt) {
+        int cap = n->capt ? 2 * n->capt : 64;
+        struct tensor *p = realloc(n->t, (size_t)cap * sizeof *p);
+        if (!p) {
+            n->failed = 1;
+            return 0;
+        }
+        n->t = p;
+        n->capt = cap;
+    }
+    struct tensor *t = &n->t[n->nt];
+    memset(t, 0, sizeof *t);
+    t->C = C;
+    t->H = H;
+    t->W = W;
+    t->sum = sum;
+    return n->nt++;
+}
+
+static struct op *add_op(struct cnn *n, enum op_kind k, int in, int out)
+{
+    if (n->nops == n->capops) {
+        int cap = n->capops ? 2 * n->capops : 128;
+        struct op *p = realloc(n->ops, (size_t)cap * sizeof *p);
+        if (!p) {
+            n->failed = 1;
+            return NULL;
+        }
+        n->ops = p;
+        n->capops = cap;
+    }
+    struct op *o = &n->ops[n->nops++];
+    memset(o, 0, sizeof *o);
+    o->k = k;
+    o->in = in;
+    o->out = out;
+    return o;
+}
+
+/* --- graph builders (shapes only; buffers are allocated afterwards) ------ */
+
+static int conv(struct cnn *n, int in, int Co, int K, int stride, int pad)
+{
+    struct tensor x = n->t[in];
+    int Ho = (x.H + 2 * pad - K) / stride + 1, Wo = (x.W + 2 * pad - K) / stride + 1;
+    int out = add_tensor(n, Co, Ho, Wo, 0);
+    struct op *o = add_op(n, OP_CONV, in, out);
+    if (!o) return 0;
+    conv_dims_init(&o->d, n->cfg.max_batch, x.C, x.H, x.W, Co, K, stride, pad);
+    o->w = n->nparams;
+    n->nparams += (size_t)Co * x.C * K * K;
+    if (conv_col_size(&o->d) > n->col_size) n->col_size = conv_col_size(&o->d);
+    n->flops += 2.0 * Co * x.C * K * K * Ho * Wo;
+    return out;
+}
+
+static int bn(struct cnn *n, int in)
+{
+    struct tensor x = n->t[in];
+    int out = add_tensor(n, x.C, x.H, x.W, 0);
+    struct op *o = add_op(n, OP_BN, in, out);
+    if (!o) return 0;
+    o->w = n->nparams;
+    o->b = n->nparams + (size_t)x.C;
+    n->nparams += 2 * (size_t)x.C;
+    o->rs = n->nstats;
+    n->nstats += 2 * (size_t)x.C;
+    return out;
+}
+
+static int unary(struct cnn *n, enum op_kind k, int in)
+{
+    struct tensor x = n->t[in];
+    int out = k == OP_POOL2 ? add_tensor(n, x.C, x.H / 2, x.W / 2, 0)
+              : k == OP_GAP ? add_tensor(n, x.C, 1, 1, 0)
+                            : add_tensor(n, x.C, x.H, x.W, 0);
+    add_op(n, k, in, out);
+    return out;
+}
+
+static void accum(struct cnn *n, int in, int sum) { add_op(n, OP_ACCUM, in, sum); }
+
+static int relu_conv_bn(struct cnn *n, int in, int Co, int K, int stride, int pad)
+{
+    return bn(n, conv(n, unary(n, OP_RELU, in), Co, K, stride, pad));
+}
+
+/* NB201 ResNetBasicblock with stride 2. */
+static int reduction(struct cnn *n, int in, int Co)
+{
+    int a = relu_conv_bn(n, in, Co, 3, 2, 1);
+    int b = relu_conv_bn(n, a, Co, 3, 1, 1);
+    int sc = conv(n, unary(n, OP_POOL2, in), Co, 1, 1, 0);
+    int out = add_tensor(n, Co, n->t[b].H, n->t[b].W, 1);
+    accum(n, b, out);
+    accum(n, sc, out);
+    return out;
+}
+
+enum cell_op { C_NONE, C_SKIP, C_CONV1, C_CONV3, C_POOL };
+
+static int cell(struct cnn *n, int in, const int *ops, int nodes)
+{
+    int node[ARCH_MAX_NODES];
+    struct tensor x = n->t[in];
+    node[0] = in;
+    int e = 0;
+    for (int j = 1; j < nodes; j++) {
+        node[j] = add_tensor(n, x.C, x.H, x.W, 1);
+        for (int i = 0; i < j; i++, e++) {
+            switch (ops[e]) {
+            case C_NONE: break;
+            case C_SKIP: accum(n, node[i], node[j]); break;
+            case C_CONV1: accum(n, relu_conv_bn(n, node[i], x.C, 1, 1, 0), node[j]); break;
+            case C_CONV3: accum(n, relu_conv_bn(n, node[i], x.C, 3, 1, 1), node[j]); break;
+            case C_POOL: accum(n, unary(n, OP_POOL3, node[i]), node[j]); break;
+            }
+        }
+    }
+    return node[nodes - 1];
+}
+
+static int op_code(const char *name)
+{
+    if (!strcmp(name, "none") || !strcmp(name, "zero")) return C_NONE;
+    if (!strcmp(name, "skip_connect") || !strcmp(name, "identity")) return C_SKIP;
+    if (!strcmp(name, "nor_conv_1x1")) return C_CONV1;
+    if (!strcmp(name, "nor_conv_3x3")) return C_CONV3;
+    if (!strcmp(name, "avg_pool_3x3")) return C_POOL;
+    return -1;
+}
+
+int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const struct cnn_config *cfg)
+{
+    *out = NULL;
+    if (s->kind != SPACE_CELL)
+        return nasw_errorf(NASW_EINVAL, "the trainer builds cell architectures only (space is a %s)",
+                           space_kind_name(s->kind));
+    if (cfg->C < 1 || cfg->N < 0 || cfg->in_ch < 1 || cfg->H < 4 || cfg->W < 4 || cfg->H % 4 ||
+        cfg->W % 4 || cfg->classes < 2 || cfg->max_batch < 1)
+        return nasw_errorf(NASW_EINVAL, "bad network configuration (C=%d N=%d %dx%d)", cfg->C, cfg->N,
+                           cfg->H, cfg->W);
+    int ops[ARCH_MAX_DIMS];
+    for (int e = 0; e < s->n_dims; e++) {
+        ops[e] = op_code(s->ops[a->d[e]]);
+        if (ops[e] < 0)
+            return nasw_errorf(NASW_EINVAL, "the trainer has no op '%.64s'", s->ops[a->d[e]]);
+    }
+    struct cnn *n = calloc(1, sizeof *n);
+    if (!n) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    n->cfg = *cfg;
+    int x = add_tensor(n, cfg->in_ch, cfg->H, cfg->W, 0);
+    int t = bn(n, conv(n, x, cfg->C, 3, 1, 1));
+    for (int stage = 0; stage < 3; stage++) {
+        if (stage > 0) t = reduction(n, t, cfg->C << stage);
+        for (int i = 0; i < cfg->N; i++) t = cell(n, t, ops, s->n_nodes);
+    }
+    t = unary(n, OP_GAP, unary(n, OP_RELU, bn(n, t)));
+    n->logits = add_tensor(n, cfg->classes, 1, 1, 0);
+    struct op *o = add_op(n, OP_LINEAR, t, n->logits);
+    if (o) {
+        o->w = n->nparams;
+        n->nparams += (size_t)cfg->classes * n->t[t].C;
+        o->b = n->nparams;
+        n->nparams += (size_t)cfg->classes;
+        n->flops += 2.0 * cfg->classes * n->t[t].C;
+    }
+    if (n->failed) goto nomem;
+    /* buffers */
+    size_t mb = (size_t)cfg->max_batch;
+    n->params = calloc(n->nparams, sizeof(float));
+    n->grads = calloc(n->nparams, sizeof(float));
+    n->mom = calloc(n->nparams, sizeof(float));
+    n->stats = calloc(n->nstats ? n->nstats : 1, sizeof(float));
+    n->col = malloc((n->col_size ? n->col_size : 1) * sizeof(float));
+    n->probs = malloc(mb * (size_t)cfg->classes * sizeof(float));
+    n->labels = malloc(mb * sizeof(int));
+    if (!n->params || !n->grads || !n->mom || !n->stats || !n->col || !n->probs || !n->labels) goto nomem;
+    for (int i = 0; i < n->nt; i++) {
+        struct tensor *tt = &n->t[i];
+        size_t sz = mb * (size_t)tt->C * tt->H * tt->W;
+        tt->v = malloc(sz * sizeof(float));
+        tt->g = malloc(sz * sizeof(float));
+        if (!tt->v || !tt->g) goto nomem;
+    }
+    for (int i = 0; i < n->nops; i++) {
+        struct op *p = &n->ops[i];
+        if (p->k != OP_BN) continue;
+        struct tensor *tt = &n->t[p->out];
+        p->xhat = malloc(mb * (size_t)tt->C * tt->H * tt->W * sizeof(float));
+        p->mean = malloc((size_t)tt->C * sizeof(float));
+        p->invstd = malloc((size_t)tt->C * sizeof(float));
+        if (!p->xhat || !p->mean || !p->invstd) goto nomem;
+    }
+    *out = n;
+    return NASW_OK;
+nomem:
+    cnn_free(n);
+    return nasw_errorf(NASW_ENOMEM, "out of memory building the network");
+}
+
+void cnn_free(struct cnn *n)
+{
+    if (!n) return;
+    for (int i = 0; i < n->nt; i++) {
+        free(n->t[i].v);
+        free(n->t[i].g);
+    }
+    for (int i = 0; i < n->nops; i++) {
+        free(n->ops[i].xhat);
+        free(n->ops[i].mean);
+        free(n->ops[i].invstd);
+    }
+    free(n->t);
+    free(n->ops);
+    free(n->params);
+    free(n->grads);
+    free(n->mom);
+    free(n->stats);
+    free(n->col);
+    free(n->probs);
+    free(n->labels);
+    free(n);
+}
+
+size_t cnn_num_params(const struct cnn *n) { return n->nparams; }
+double cnn_flops(const struct cnn *n) { return n->flops; }
+float *cnn_params(struct cnn *n) { return n->params; }
+float *cnn_grads(struct cnn *n) { return n->grads; }
+
+void cnn_init(struct cnn *n, struct rng *r)
+{
+    for (int i = 0; i < n->nops; i++) {
+        struct op *o = &n->ops[i];
+        if (o->k == OP_CONV) {
+            size_t cnt = (size_t)o->d.Co * o->d.Ci * o->d.K * o->d.K;
+            double sd = sqrt(2.0 / (o->d.Ci * o->d.K * o->d.K));
+            for (size_t j = 0; j < cnt; j++) n->params[o->w + j] = (float)rng_gaussian(r, sd);
+        } else if (o->k == OP_BN) {
+            int C = n->t[o->out].C;
+            for (int c = 0; c < C; c++) {
+                n->params[o->w + c] = 1.0f;
+                n->params[o->b + c] = 0.0f;
+                n->stats[o->rs + c] = 0.0f;
+                n->stats[o->rs + C + c] = 1.0f;
+            }
+        } else if (o->k == OP_LINEAR) {
+            int I = n->t[o->in].C, O = n->t[o->out].C;
+            double lim = 1.0 / sqrt(I);
+            for (int j = 0; j < I * O; j++) n->params[o->w + j] = (float)((2 * rng_uniform(r) - 1) * lim);
+            for (int j = 0; j < O; j++) n->params[o->b + j] = 0.0f;
+        }
+    }
+    memset(n->mom, 0, n->nparams * sizeof(float));
+}
+
+static size_t numel(const struct tensor *t, int B) { return (size_t)B * t->C * t->H * t->W; }
+
+float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int train, int *correct)
+{
+    NASW_ASSERT(B >= 1 && B <= n->cfg.max_batch);
+    n->B = B;
+    memcpy(n->t[0].v, x, numel(&n->t[0], B) * sizeof(float));
+    memcpy(n->labels, labels, (size_t)B * sizeof(int));
+    for (int i = 0; i < n->nt; i++)
+        if (n->t[i].sum) memset(n->t[i].v, 0, numel(&n->t[i], B) * sizeof(float));
+    for (int i = 0; i < n->nops; i++) {
+        struct op *o = &n->ops[i];
+        struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
+        size_t cnt = numel(in, B);
+        switch (o->k) {
+        case OP_CONV: {
+            struct conv_dims d = o->d;
+            d.B = B;
+            conv_forward(out->v, in->v, n->params + o->w, &d, n->col);
+            break;
+        }
+        case OP_BN: {
+            float *rm = n->stats + o->rs, *rv = rm + in->C;
+            if (train) {
+                struct bn_cache c = {o->mean, o->invstd};
+                bn_forward_train(out->v, o->xhat, in->v, n->params + o->w, n->params + o->b, rm, rv,
+                                 0.1f, 1e-5f, &c, B, in->C, in->H * in->W);
+            } else {
+                bn_forward_eval(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv, 1e-5f, B,
+                                in->C, in->H * in->W);
+            }
+            break;
+        }
+        case OP_RELU: relu_forward(out->v, in->v, cnt); break;
+        case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
+        case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
+        case OP_ACCUM:
+            for (size_t j = 0; j < cnt; j++) out->v[j] += in->v[j];
+            break;
+        case OP_GAP: gap_forward(out->v, in->v, B, in->C, in->H * in->W); break;
+        case OP_LINEAR:
+            linear_forward(out->v, in->v, n->params + o->w, n->params + o->b, B, in->C, out->C);
+            break;
+        }
+    }
+    return softmax_xent_forward(n->probs, n->t[n->logits].v, labels, B, n->cfg.classes, correct);
+}
+
+void cnn_backward(struct cnn *n)
+{
+    int B = n->B;
+    memset(n->grads, 0, n->nparams * sizeof(float));
+    for (int i = 0; i < n->nt; i++) memset(n->t[i].g, 0, numel(&n->t[i], B) * sizeof(float));
+    softmax_xent_backward(n->t[n->logits].g, n->probs, n->labels, B, n->cfg.classes);
+    for (int i = n->nops - 1; i >= 0; i--) {
+        struct op *o = &n->ops[i];
+        struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
+        float *din = o->in == 0 ? NULL : in->g; /* no gradient for the images */
+        size_t cnt = numel(in, B);
+        switch (o->k) {
+        case OP_CONV: {
+            struct conv_dims d = o->d;
+            d.B = B;
+            conv_backward(din, n->grads + o->w, out->g, in->v, n->params + o->w, &d, n->col);
+            break;
+        }
+        case OP_BN: {
+            struct bn_cache c = {o->mean, o->invstd};
+            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, o->xhat, n->params + o->w, &c, B,
+                        in->C, in->H * in->W);
+            break;
+        }
+        case OP_RELU:
+            if (din) relu_backward(din, out->g, in->v, cnt);
+            break;
+        case OP_POOL3:
+            if (din) avgpool3_backward(din, out->g, B, in->C, in->H, in->W);
+            break;
+        case OP_POOL2:
+            if (din) avgpool2_backward(din, out->g, B, in->C, in->H, in->W);
+            break;
+        case OP_ACCUM:
+            if (din)
+                for (size_t j = 0; j < cnt; j++) din[j] += out->g[j];
+            break;
+        case OP_GAP:
+            if (din) gap_backward(din, out->g, B, in->C, in->H * in->W);
+            break;
+        case OP_LINEAR:
+            linear_backward(din, n->grads + o->w, n->grads + o->b, out->g, in->v, n->params + o->w, B,
+                            in->C, out->C);
+            break;
+        }
+    }
+}
+
+void cnn_sgd_step(struct cnn *n, float lr, float momentum, float weight_decay, int nesterov)
+{
+    for (size_t i = 0; i < n->nparams; i++) {
+        float g = n->grads[i] + weight_decay * n->params[i];
+        float m = n->mom[i] = momentum * n->mom[i] + g;
+        n->params[i] -= lr * (nesterov ? g + momentum * m : m);
+    }
+}
