@@ -1,0 +1,253 @@
+/*
+ * train/trainer.c - the training loop (see train/trainer.h).
+ *
+ * Determinism: the split, the initialisation and the batch order come from
+ * rngs seeded by split_seed and the run's seed; OpenBLAS is deterministic for
+ * a fixed number of threads, so a run repeats bit for bit on one machine.
+ */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+#include "train/cnn.h"
+
+/* Fashion-MNIST training-set pixel statistics (of x/255). */
+#define FMNIST_MEAN 0.2860f
+#define FMNIST_SD 0.3530f
+
+int train_preset(struct train_config *c, const char *name)
+{
+    memset(c, 0, sizeof *c);
+    c->lr = 0.1;
+    c->momentum = 0.9;
+    c->weight_decay = 5e-4;
+    c->nesterov = 1;
+    c->split_seed = 0;
+    c->test_size = 10000;
+    if (!strcmp(name, "nb201")) {
+        c->C = 16, c->N = 5, c->resolution = 28, c->epochs = 200, c->batch = 256;
+        c->train_size = 50000, c->val_size = 10000;
+    } else if (!strcmp(name, "proxy")) {
+        c->C = 8, c->N = 1, c->resolution = 28, c->epochs = 4, c->batch = 128;
+        c->train_size = 10000, c->val_size = 5000;
+    } else if (!strcmp(name, "micro")) {
+        c->C = 4, c->N = 1, c->resolution = 12, c->epochs = 2, c->batch = 64;
+        c->train_size = 2000, c->val_size = 1000, c->test_size = 1000;
+    } else {
+        return nasw_errorf(NASW_ENOTFOUND, "unknown preset '%.64s' (presets: %s)", name,
+                           train_preset_names());
+    }
+    snprintf(c->preset, sizeof c->preset, "%s", name);
+    return NASW_OK;
+}
+
+const char *train_preset_names(void) { return "nb201, proxy, micro"; }
+
+struct train_data {
+    int res;
+    int n_train, n_val, n_test;
+    float *x_train, *x_val, *x_test;   /* (n, 1, res, res) */
+    int *y_train, *y_val, *y_test;
+};
+
+/* One 28x28 image into res x res normalised floats. */
+static void convert(float *dst, const unsigned char *src, int res)
+{
+    if (res == 28) {
+        for (int i = 0; i < 784; i++) dst[i] = (src[i] / 255.0f - FMNIST_MEAN) / FMNIST_SD;
+        return;
+    }
+    /* 12x12: centre crop 24x24, then 2x2 means */
+    for (int y = 0; y < 12; y++)
+        for (int x = 0; x < 12; x++) {
+            int sy = 2 + 2 * y, sx = 2 + 2 * x;
+            float v = (src[sy * 28 + sx] + src[sy * 28 + sx + 1] + src[(sy + 1) * 28 + sx] +
+                       src[(sy + 1) * 28 + sx + 1]) /
+                      (4 * 255.0f);
+            dst[y * 12 + x] = (v - FMNIST_MEAN) / FMNIST_SD;
+        }
+}
+
+void train_data_free(struct train_data *d)
+{
+    if (!d) return;
+    free(d->x_train);
+    free(d->x_val);
+    free(d->x_test);
+    free(d->y_train);
+    free(d->y_val);
+    free(d->y_test);
+    free(d);
+}
+
+int train_data_new(struct train_data **out, const struct train_config *cfg, const char *dir)
+{
+    *out = NULL;
+    if (cfg->resolution != 28 && cfg->resolution != 12)
+        return nasw_errorf(NASW_EINVAL, "resolution %d not supported (28 or 12)", cfg->resolution);
+    if (cfg->val_size < 1 || cfg->train_size < 1 || cfg->train_size + cfg->val_size > 60000 ||
+        cfg->test_size < 1 || cfg->test_size > 10000)
+        return nasw_errorf(NASW_EINVAL, "bad data sizes (train %d, val %d, test %d)", cfg->train_size,
+                           cfg->val_size, cfg->test_size);
+    struct idx_set tr, te;
+    int st = fmnist_load(&tr, &te, dir);
+    if (st) return st;
+    if (tr.n != 60000 || te.n != 10000 || tr.rows != 28 || tr.cols != 28 || te.rows != 28) {
+        idx_release(&tr);
+        idx_release(&te);
+        return nasw_errorf(NASW_EPARSE, "'%.200s' does not hold Fashion-MNIST (60000+10000 28x28)", dir);
+    }
+    struct train_data *d = calloc(1, sizeof *d);
+    int *perm = malloc(60000 * sizeof *perm);
+    struct rng *r = rng_new(cfg->split_seed);
+    size_t px = (size_t)cfg->resolution * cfg->resolution;
+    if (d && perm && r) {
+        d->res = cfg->resolution;
+        d->n_train = cfg->train_size;
+        d->n_val = cfg->val_size;
+        d->n_test = cfg->test_size;
+        d->x_train = malloc(sizeof(float) * px * (size_t)d->n_train);
+        d->x_val = malloc(sizeof(float) * px * (size_t)d->n_val);
+        d->x_test = malloc(sizeof(float) * px * (size_t)d->n_test);
+        d->y_train = malloc(sizeof(int) * (size_t)d->n_train);
+        d->y_val = malloc(sizeof(int) * (size_t)d->n_val);
+        d->y_test = malloc(sizeof(int) * (size_t)d->n_test);
+    }
+    if (!d || !perm || !r || !d->x_train || !d->x_val || !d->x_test || !d->y_train || !d->y_val ||
+        !d->y_test) {
+        st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* The validation set is the first val_size images of a fixed permutation
+     * and training uses the next train_size: presets with a training subset
+     * validate on the same images as the full protocol would. */
+    for (int i = 0; i < 60000; i++) perm[i] = i;
+    rng_shuffle_int(r, perm, 60000);
+    for (int i = 0; i < d->n_val; i++) {
+        convert(d->x_val + px * i, tr.pixels + 784 * (size_t)perm[i], d->res);
+        d->y_val[i] = tr.labels[perm[i]];
+    }
+    for (int i = 0; i < d->n_train; i++) {
+        int k = perm[d->n_val + i];
+        convert(d->x_train + px * i, tr.pixels + 784 * (size_t)k, d->res);
+        d->y_train[i] = tr.labels[k];
+    }
+    for (int i = 0; i < d->n_test; i++) {
+        convert(d->x_test + px * i, te.pixels + 784 * (size_t)i, d->res);
+        d->y_test[i] = te.labels[i];
+    }
+    *out = d;
+    d = NULL;
+done:
+    train_data_free(d);
+    free(perm);
+    rng_free(r);
+    idx_release(&tr);
+    idx_release(&te);
+    return st;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Loss and accuracy (%) of the network on a set, eval mode. */
+static void evaluate(struct cnn *n, const float *x, const int *y, int count, int res, int batch,
+                     double *loss, double *acc)
+{
+    size_t px = (size_t)res * res;
+    double l = 0;
+    long hits = 0;
+    for (int i = 0; i < count; i += batch) {
+        int b = count - i < batch ? count - i : batch, c;
+        float bl = cnn_forward(n, x + px * i, y + i, b, 0, &c);
+        l += (double)bl * b;
+        hits += c;
+    }
+    *loss = l / count;
+    *acc = 100.0 * (double)hits / count;
+}
+
+int train_arch(const struct train_config *cfg, const struct train_data *d, const struct space *s,
+               const struct arch *a, uint64_t seed, int max_epochs, train_epoch_fn cb, void *cb_arg,
+               struct train_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct cnn_config nc = {.C = cfg->C, .N = cfg->N, .in_ch = 1, .H = d->res, .W = d->res,
+                            .classes = 10, .max_batch = cfg->batch};
+    struct cnn *n;
+    int st = cnn_new(&n, s, a, &nc);
+    if (st) return st;
+    struct rng *r = rng_new(seed);
+    size_t px = (size_t)d->res * d->res;
+    float *xb = malloc(sizeof(float) * px * (size_t)cfg->batch);
+    int *yb = malloc(sizeof(int) * (size_t)cfg->batch), *order = malloc(sizeof(int) * (size_t)d->n_train);
+    if (!r || !xb || !yb || !order) {
+        st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        goto done;
+    }
+    cnn_init(n, r);
+    res->params = cnn_num_params(n);
+    res->flops = cnn_flops(n);
+    int epochs = max_epochs > 0 && max_epochs < cfg->epochs ? max_epochs : cfg->epochs;
+    long steps_per_epoch = (d->n_train + cfg->batch - 1) / cfg->batch;
+    long total_steps = steps_per_epoch * cfg->epochs, step = 0;
+    double t_start = now_s();
+    for (int i = 0; i < d->n_train; i++) order[i] = i;
+    for (int ep = 1; ep <= epochs; ep++) {
+        double t0 = now_s(), loss_sum = 0;
+        long hits = 0;
+        rng_shuffle_int(r, order, d->n_train);
+        for (int i = 0; i < d->n_train; i += cfg->batch) {
+            int b = d->n_train - i < cfg->batch ? d->n_train - i : cfg->batch, c;
+            for (int j = 0; j < b; j++) {
+                memcpy(xb + px * j, d->x_train + px * order[i + j], px * sizeof(float));
+                yb[j] = d->y_train[order[i + j]];
+            }
+            float loss = cnn_forward(n, xb, yb, b, 1, &c);
+            if (!isfinite(loss)) {
+                res->failed = 1;
+                goto finished;
+            }
+            cnn_backward(n);
+            /* cosine annealing per step, over the preset's full schedule */
+            double lr = 0.5 * cfg->lr * (1 + cos(3.14159265358979323846 * (double)step / (double)total_steps));
+            cnn_sgd_step(n, (float)lr, (float)cfg->momentum, (float)cfg->weight_decay, cfg->nesterov);
+            step++;
+            loss_sum += (double)loss * b;
+            hits += c;
+        }
+        struct train_epoch e = {.epoch = ep};
+        e.train_loss = loss_sum / d->n_train;
+        e.train_acc = 100.0 * (double)hits / d->n_train;
+        evaluate(n, d->x_val, d->y_val, d->n_val, d->res, cfg->batch, &e.val_loss, &e.val_acc);
+        evaluate(n, d->x_test, d->y_test, d->n_test, d->res, cfg->batch, &e.test_loss, &e.test_acc);
+        if (!isfinite(e.val_loss)) {
+            res->failed = 1;
+            goto finished;
+        }
+        e.seconds = now_s() - t0;
+        res->epochs_done = ep;
+        res->val_acc = e.val_acc;
+        res->test_acc = e.test_acc;
+        if (cb && cb(cb_arg, &e)) break;
+    }
+finished:
+    res->seconds = now_s() - t_start;
+    if (res->failed) res->val_acc = res->test_acc = NAN;
+done:
+    free(xb);
+    free(yb);
+    free(order);
+    rng_free(r);
+    cnn_free(n);
+    return st;
+}

@@ -1,0 +1,74 @@
+/*
+ * train/trainer.h - training an NB201 cell network on Fashion-MNIST.
+ *
+ * Protocol (NAS-Bench-201's, scaled by presets): SGD with Nesterov momentum
+ * 0.9, weight decay 5e-4, learning rate 0.1 annealed by a cosine schedule to
+ * 0 over the epochs (per step), batch 256, no data augmentation (NB201's
+ * random crops and flips are CIFAR-specific).  The 60k training images are split into train/validation
+ * by a fixed permutation (split_seed); the 10k test set gives the report
+ * metric.  Pixels are scaled to [0,1] and normalised by the dataset mean/sd.
+ *
+ * Presets:
+ *   nb201  C=16 N=5 28x28, 200 epochs, batch 256, 50k/10k split
+ *   proxy  C=8  N=1 28x28, 4 epochs,  batch 128, 10k training subset, 5k val
+ *          ("lower-fidelity estimate": fewer channels, cells, epochs, images)
+ *   micro  C=4  N=1 12x12 (centre crop 24, 2x2 mean), 2 epochs, 2k images:
+ *          for tests
+ */
+#ifndef NASW_TRAIN_TRAINER_H
+#define NASW_TRAIN_TRAINER_H
+
+#include <stdint.h>
+
+#include "core/arch.h"
+#include "train/idx.h"
+
+struct train_config {
+    char preset[16];
+    int C, N;
+    int resolution;       /* 28, or 12 (centre crop 24 then 2x2 mean) */
+    int epochs;
+    int batch;
+    double lr, momentum, weight_decay;
+    int nesterov;
+    int train_size;       /* images used for training (<= 60000 - val_size) */
+    int val_size;         /* validation images held out of the 60k */
+    int test_size;        /* test images evaluated (<= 10000) */
+    uint64_t split_seed;  /* fixes the train/validation split */
+};
+
+/* Fill cfg with a preset; NASW_ENOTFOUND (with the list) for an unknown name. */
+int train_preset(struct train_config *cfg, const char *name);
+const char *train_preset_names(void);  /* "nb201, proxy, micro" */
+
+/* Per-epoch record. */
+struct train_epoch {
+    int epoch;                  /* 1-based */
+    double train_loss, train_acc, val_loss, val_acc, test_loss, test_acc;  /* acc in % */
+    double seconds;             /* wall time of the epoch (training + evaluation) */
+};
+
+/* Called after every epoch; a non-zero return stops training early. */
+typedef int (*train_epoch_fn)(void *arg, const struct train_epoch *e);
+
+struct train_result {
+    int epochs_done;
+    int failed;                 /* 1 if the loss became NaN */
+    double val_acc, test_acc;   /* of the last epoch done */
+    double seconds;
+    size_t params;
+    double flops;               /* per image, forward */
+};
+
+/* The data prepared for a config: normalised float images. */
+struct train_data;
+int train_data_new(struct train_data **out, const struct train_config *cfg, const char *fmnist_dir);
+void train_data_free(struct train_data *d);
+
+/* Train architecture a (cell space s) for up to cfg->epochs (or max_epochs
+ * if > 0 and smaller) with seed `seed` (initialisation and batch order). */
+int train_arch(const struct train_config *cfg, const struct train_data *data, const struct space *s,
+               const struct arch *a, uint64_t seed, int max_epochs, train_epoch_fn cb, void *cb_arg,
+               struct train_result *res);
+
+#endif
