@@ -4,6 +4,7 @@
  * `nasw ... > /dev/full` fails instead of losing output silently.
  */
 #include <errno.h>
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: '%.64s' is not a nasw command; see 'nasw help'\n", argv[1]);
         return CLI_USAGE;
     }
+    gsl_set_error_handler_off(); /* GSL statuses are checked, never abort */
     char *line = join_args(argc, argv);
     cli_command_line = line ? line : "";
     int rc = cmd->fn(argc - 1, argv + 1);

@@ -355,9 +355,9 @@ static int write_pairs(struct ctx *c, FILE *tty)
                                     x);
                             header = 1;
                         }
-                        fprintf(tty, "  %-14.14s %-22.22s vs %-22.22s %+8.4f [%+.4f, %+.4f] p=%-9.3g %s\n",
+                        fprintf(tty, "  %-14.14s %-22.22s vs %-22.22s %+8.4f [%+.4f, %+.4f] p=%-9.3g %s%s\n",
                                 c->dnames[d], c->specs[a].label, c->specs[b].label, ma - mb, lo, hi,
-                                w.p, *better ? "" : "(no significant difference)");
+                                w.p, *better ? "better: " : "no significant difference", better);
                     }
                 }
     }

@@ -32,7 +32,7 @@ struct plot_panel {
 
 struct plot_opts {
     const char *xlabel;
-    int logx;
+    int logx, logy;
     int width, height;       /* pixels of the PNG per panel (0: 640x420) */
 };
 

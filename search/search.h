@@ -107,6 +107,7 @@ struct search_run_opts {
     long max_repeats;             /* stop after this many consecutive cached
                                      answers (0: default 100000) */
     struct runlog *log;           /* NULL: no log */
+    const char *command;          /* command line for the log header (may be NULL) */
     void (*progress)(void *arg, double fraction);  /* NULL: none */
     void *progress_arg;
 };

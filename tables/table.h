@@ -71,6 +71,13 @@ int table_cost_metric(const struct table *t);       /* -1 if none */
 int table_higher_is_better(const struct table *t);  /* of the search metric */
 int table_metric_higher_is_better(const struct table *t, int m);
 
+/* 1 if the table had no validation column, so search metric = report metric. */
+int table_no_validation(const struct table *t);
+/* Text columns other than arch and dataset (e.g. NB201's unique_str). */
+int table_n_strings(const struct table *t);
+const char *table_string_name(const struct table *t, int s);
+const char *table_string(const struct table *t, long row, int s);
+
 /* Row of (dataset d, architecture key), or -1.  O(1). */
 long table_find(const struct table *t, int d, uint64_t key);
 double table_value(const struct table *t, long row, int m);

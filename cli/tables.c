@@ -1,0 +1,203 @@
+/*
+ * cli/tables.c - `nasw tables info TABLE` and `nasw tables query TABLE ARCH`.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/status.h"
+#include "stats/stats.h"
+
+static void help(FILE *f)
+{
+    fputs("usage: nasw tables info TABLE [table options]\n"
+          "       nasw tables query TABLE ARCH [--dataset D] [table options]\n"
+          "\n"
+          "info   rows, datasets, metrics (direction; search/report/cost roles), the detected\n"
+          "       search space, and per dataset best/median/worst of the search and report\n"
+          "       metrics and the validation-selection ceiling (report metric of the\n"
+          "       best-by-search-metric architecture)\n"
+          "query  every metric of one architecture (on every dataset, or --dataset D) and its\n"
+          "       canonical form under isomorphism\n",
+          f);
+    cli_table_options_help(f);
+}
+
+static int parse(int argc, char **argv, struct table_opts *o, const char **dataset, int want_dataset)
+{
+    static const struct option longopts[] = {{"dataset", required_argument, 0, 'd'},
+                                             {"help", no_argument, 0, 'h'},
+                                             CLI_TABLE_LONGOPTS,
+                                             {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_table_option(c, optarg, o)) continue;
+        if (c == 'd' && want_dataset) {
+            *dataset = optarg;
+            continue;
+        }
+        if (c == 'h') {
+            help(stdout);
+            return -1;
+        }
+        return cli_usage_error("tables", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+    }
+    return 0;
+}
+
+static void summary_line(const struct table *t, int d, int m, const char *role)
+{
+    long n = table_dataset_rows(t, d), k = 0;
+    double *v = malloc(sizeof *v * (size_t)(n ? n : 1));
+    if (!v) return;
+    double best = NAN, worst = NAN;
+    int hib = table_metric_higher_is_better(t, m);
+    for (long r = 0; r < table_n_rows(t); r++) {
+        if (table_row_dataset(t, r) != d) continue;
+        double x = table_value(t, r, m);
+        v[k++] = x;
+        if (isnan(best) || (hib ? x > best : x < best)) best = x;
+        if (isnan(worst) || (hib ? x < worst : x > worst)) worst = x;
+    }
+    printf("    %-7s %-16s best %-12.6g median %-12.6g worst %.6g\n", role, table_metric_name(t, m), best,
+           stats_median(v, (size_t)k), worst);
+    free(v);
+}
+
+static int info(struct table *t)
+{
+    char buf[1024];
+    const struct space *s = table_space(t);
+    space_describe(s, buf, sizeof buf);
+    printf("table     %s\n", table_path(t));
+    printf("checksum  %s\n", table_checksum(t));
+    printf("rows      %ld\n", table_n_rows(t));
+    printf("space     %s\n", buf);
+    printf("datasets  %d:", table_n_datasets(t));
+    for (int d = 0; d < table_n_datasets(t); d++)
+        printf(" %s (%ld)", table_dataset_name(t, d), table_dataset_rows(t, d));
+    printf("\nmetrics  ");
+    for (int m = 0; m < table_n_metrics(t); m++) {
+        printf(" %s", table_metric_name(t, m));
+        if (table_metric_is_id(t, m)) printf("[id]");
+        else printf("[%s%s%s%s]", table_metric_higher_is_better(t, m) ? "max" : "min",
+                    m == table_search_metric(t) ? ",search" : "", m == table_report_metric(t) ? ",report" : "",
+                    m == table_cost_metric(t) ? ",cost" : "");
+    }
+    printf("\n");
+    if (table_n_strings(t)) {
+        printf("text     ");
+        for (int i = 0; i < table_n_strings(t); i++) printf(" %s", table_string_name(t, i));
+        printf("\n");
+    }
+    if (table_no_validation(t))
+        printf("note      no validation split: searching on the report metric '%s'\n",
+               table_metric_name(t, table_search_metric(t)));
+    if (table_has_curves(t)) {
+        int maxlen = 0;
+        for (long r = 0; r < table_n_rows(t); r++) {
+            const double *v;
+            int len = table_curve(t, r, table_search_metric(t), &v, NULL);
+            if (len > maxlen) maxlen = len;
+        }
+        printf("curves    up to %d epochs per architecture\n", maxlen);
+    }
+    int sm = table_search_metric(t), rm = table_report_metric(t);
+    for (int d = 0; d < table_n_datasets(t); d++) {
+        printf("\n%s (%ld architectures)\n", table_dataset_name(t, d), table_dataset_rows(t, d));
+        summary_line(t, d, sm, "search");
+        if (rm != sm) summary_line(t, d, rm, "report");
+        struct bench *b;
+        double cv, ct;
+        if (table_bench_new(&b, t, d) == NASW_OK) {
+            if (bench_oracle(b, &cv, &ct) == NASW_OK) {
+                /* the architecture reaching the ceiling */
+                long best = -1;
+                for (long r = 0; r < table_n_rows(t); r++)
+                    if (table_row_dataset(t, r) == d && table_value(t, r, sm) == cv) {
+                        best = r;
+                        break;
+                    }
+                char a[ARCH_STR_MAX] = "";
+                if (best >= 0) arch_format(s, table_row_arch(t, best), a, sizeof a);
+                printf("    ceiling %s %.6g at %s %.6g: %s\n", table_metric_name(t, rm), ct,
+                       table_metric_name(t, sm), cv, a);
+            }
+            bench_free(b);
+        }
+    }
+    return CLI_OK;
+}
+
+static int query(struct table *t, const char *arch_s, const char *dataset)
+{
+    const struct space *s = table_space(t);
+    struct arch a;
+    int st = arch_parse(s, arch_s, &a);
+    if (st) return cli_error_status(st);
+    int d0 = 0, d1 = table_n_datasets(t);
+    if (dataset) {
+        d0 = table_dataset_index(t, dataset);
+        if (d0 < 0) {
+            char list[1024];
+            size_t len = 0;
+            list[0] = '\0';
+            for (int d = 0; d < table_n_datasets(t) && len < sizeof list; d++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", d ? ", " : "", table_dataset_name(t, d));
+            return cli_error("dataset '%.64s' not in table '%.200s' (datasets: %s)", dataset, table_path(t), list);
+        }
+        d1 = d0 + 1;
+    }
+    char canon[ARCH_STR_MAX], fmt[ARCH_STR_MAX];
+    arch_format(s, &a, fmt, sizeof fmt);
+    if (arch_canonical(s, &a, canon, sizeof canon) != NASW_OK) canon[0] = '\0';
+    int found = 0;
+    printf("arch       %s\n", fmt);
+    if (s->kind == SPACE_CELL) printf("canonical  %s\n", canon);
+    for (int d = d0; d < d1; d++) {
+        long r = table_find(t, d, arch_key(s, &a));
+        if (r < 0) continue;
+        found++;
+        printf("\n%s\n", table_dataset_name(t, d));
+        for (int m = 0; m < table_n_metrics(t); m++)
+            printf("  %-16s %.10g\n", table_metric_name(t, m), table_value(t, r, m));
+        for (int i = 0; i < table_n_strings(t); i++)
+            printf("  %-16s %s\n", table_string_name(t, i), table_string(t, r, i));
+    }
+    if (!found)
+        return cli_error("architecture '%.64s' not in table '%.200s'%s%s", arch_s, table_path(t),
+                         dataset ? " for dataset " : "", dataset ? dataset : "");
+    return CLI_OK;
+}
+
+int cmd_tables(int argc, char **argv)
+{
+    if (argc < 2) return cli_usage_error("tables", "expected a subcommand: info or query");
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        help(stdout);
+        return CLI_OK;
+    }
+    int is_info = !strcmp(argv[1], "info"), is_query = !strcmp(argv[1], "query");
+    if (!is_info && !is_query)
+        return cli_usage_error("tables", "unknown subcommand '%.64s' (info, query)", argv[1]);
+    struct table_opts o;
+    table_default_opts(&o);
+    const char *dataset = NULL;
+    int rc = parse(argc - 1, argv + 1, &o, &dataset, is_query);
+    if (rc < 0) return CLI_OK; /* help printed */
+    if (rc) return rc;
+    int want = is_info ? 1 : 2;
+    if (argc - 1 - optind != want)
+        return cli_usage_error("tables", is_info ? "usage: nasw tables info TABLE" : "usage: nasw tables query TABLE ARCH");
+    struct table *t = cli_load_table(argv[1 + optind], &o);
+    if (!t) return CLI_ERROR;
+    rc = is_info ? info(t) : query(t, argv[2 + optind], dataset);
+    table_free(t);
+    return rc;
+}

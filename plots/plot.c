@@ -1,0 +1,221 @@
+/*
+ * plots/plot.c - gnuplot figures (see plots/plot.h).
+ *
+ * The script plots each panel twice, once per terminal (pngcairo, svg),
+ * into temporary outputs renamed into place only if gnuplot succeeds.
+ * gnuplot runs in DIR (fork, chdir, exec), so the script and the data refer
+ * to each other by relative names and can be re-run by hand.
+ */
+#include "plots/plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/status.h"
+
+static const char *const COLORS[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+#define N_COLORS (sizeof COLORS / sizeof *COLORS)
+
+int plot_have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path) return 0;
+    char buf[4096];
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, ":");
+        snprintf(buf, sizeof buf, "%.*s/gnuplot", (int)len, p);
+        if (len && access(buf, X_OK) == 0) return 1;
+        p += len;
+        if (*p == ':') p++;
+    }
+    return 0;
+}
+
+/* gnuplot single-quoted string: '' escapes a quote */
+static void gp_str(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'') fputc('\'', f);
+        if (*s != '\n') fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static int run_gnuplot(const char *dir, const char *script)
+{
+    pid_t pid = fork();
+    if (pid < 0) return nasw_errorf(NASW_EIO, "cannot run gnuplot: %s", strerror(errno));
+    if (pid == 0) {
+        if (chdir(dir) != 0) _exit(126);
+        FILE *devnull = freopen("/dev/null", "w", stdout);
+        (void)devnull;
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return nasw_errorf(NASW_EIO, "cannot wait for gnuplot: %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return nasw_errorf(NASW_EIO, "gnuplot failed on '%.200s/%.64s'", dir, script);
+    return NASW_OK;
+}
+
+static int finish_file(FILE *f, const char *tmp, const char *path)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return nasw_errorf(NASW_EIO, "cannot write '%.200s'", path);
+    }
+    return NASW_OK;
+}
+
+/* Run the script, then move STEM.png.tmp / STEM.svg.tmp into place. */
+static int render(const char *dir, const char *stem)
+{
+    if (!plot_have_gnuplot()) return NASW_EUNSUPPORTED;
+    char gp[4200], tmp[4200], out[4200];
+    snprintf(gp, sizeof gp, "%s.gp", stem);
+    int st = run_gnuplot(dir, gp);
+    const char *ext[2] = {"png", "svg"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(tmp, sizeof tmp, "%s/%s.%s.tmp", dir, stem, ext[i]);
+        snprintf(out, sizeof out, "%s/%s.%s", dir, stem, ext[i]);
+        if (st == NASW_OK && rename(tmp, out) != 0)
+            st = nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", out, strerror(errno));
+        remove(tmp);
+    }
+    return st;
+}
+
+static FILE *open_tmp(const char *dir, const char *stem, const char *ext, char *tmp, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s.%s", dir, stem, ext);
+    snprintf(tmp, n, "%s/%s.%s.tmp", dir, stem, ext);
+    FILE *f = fopen(tmp, "w");
+    if (!f) nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
+    return f;
+}
+
+static void write_panels(FILE *f, const char *stem, const struct plot_panel *panels, int n_panels,
+                         const struct plot_opts *o)
+{
+    int index = 0;
+    for (int p = 0; p < n_panels; p++) {
+        const struct plot_panel *pn = &panels[p];
+        fputs("set title ", f);
+        gp_str(f, pn->title);
+        fputs("\nset xlabel ", f);
+        gp_str(f, o->xlabel);
+        fputs("\nset ylabel ", f);
+        gp_str(f, pn->ylabel);
+        fprintf(f, "\n%s\n%s\n", o->logx ? "set logscale x" : "unset logscale x",
+                o->logy ? "set logscale y" : "unset logscale y");
+        fputs("plot ", f);
+        for (int s = 0; s < pn->n_series; s++) {
+            const char *c = COLORS[s % N_COLORS];
+            if (s) fputs(", \\\n     ", f);
+            if (pn->series[s].lo)
+                fprintf(f, "'%s.dat' index %d using 1:3:4 with filledcurves lc rgb '%s' fs transparent solid 0.18 noborder notitle, \\\n     ",
+                        stem, index, c);
+            fprintf(f, "'%s.dat' index %d using 1:2 with lines lw 2 lc rgb '%s' title ", stem, index, c);
+            gp_str(f, pn->series[s].label);
+            index++;
+        }
+        if (isfinite(pn->hline)) {
+            fprintf(f, "%s%.10g with lines dt 2 lw 1.5 lc rgb 'black' title ", pn->n_series ? ", \\\n     " : "",
+                    pn->hline);
+            gp_str(f, pn->hline_label ? pn->hline_label : "");
+        }
+        fputs("\n", f);
+    }
+}
+
+int plot_lines(const char *dir, const char *stem, const struct plot_panel *panels, int n_panels,
+               const struct plot_opts *o)
+{
+    char tmp[4200], path[4200];
+    FILE *f = open_tmp(dir, stem, "dat", tmp, path, sizeof tmp);
+    if (!f) return NASW_EIO;
+    for (int p = 0; p < n_panels; p++)
+        for (int s = 0; s < panels[p].n_series; s++) {
+            const struct plot_series *sr = &panels[p].series[s];
+            fprintf(f, "# %s | %s\n", panels[p].title, sr->label);
+            int any = 0;
+            for (int i = 0; i < sr->n; i++) {
+                double y = sr->y[i], lo = sr->lo ? sr->lo[i] : y, hi = sr->hi ? sr->hi[i] : y;
+                if (!isfinite(sr->x[i]) || !isfinite(y) || (o->logy && y <= 0) || (o->logx && sr->x[i] <= 0))
+                    continue; /* missing points are left out */
+                if (o->logy) {
+                    if (lo <= 0) lo = y / 10;
+                    if (hi <= 0) hi = y;
+                }
+                fprintf(f, "%.10g %.10g %.10g %.10g\n", sr->x[i], y, lo, hi);
+                any = 1;
+            }
+            if (!any) fputs("NaN NaN NaN NaN\n", f); /* keep the index numbering */
+            fputs("\n\n", f);
+        }
+    int st = finish_file(f, tmp, path);
+    if (st) return st;
+    if (!(f = open_tmp(dir, stem, "gp", tmp, path, sizeof tmp))) return NASW_EIO;
+    int w = o->width > 0 ? o->width : 640, h = o->height > 0 ? o->height : 420;
+    int cols = n_panels <= 3 ? n_panels : 3, rows = (n_panels + cols - 1) / cols;
+    fprintf(f, "# written by nasw; run with: gnuplot %s.gp\n", stem);
+    fputs("set key bottom right noenhanced\nset grid\nset datafile missing 'NaN'\n", f);
+    const char *term[2] = {"pngcairo noenhanced font ',10'", "svg noenhanced font ',10' dynamic"};
+    const char *ext[2] = {"png", "svg"};
+    for (int k = 0; k < 2; k++) {
+        fprintf(f, "set terminal %s size %d,%d\nset output '%s.%s.tmp'\n", term[k], w * cols, h * rows, stem, ext[k]);
+        fprintf(f, "set multiplot layout %d,%d\n", rows, cols);
+        write_panels(f, stem, panels, n_panels, o);
+        fputs("unset multiplot\nset output\n", f);
+    }
+    if ((st = finish_file(f, tmp, path))) return st;
+    return render(dir, stem);
+}
+
+int plot_scatter(const char *dir, const char *stem, const char *title, const char *xlabel, const char *ylabel,
+                 const double *x, const double *y, int n)
+{
+    char tmp[4200], path[4200];
+    FILE *f = open_tmp(dir, stem, "dat", tmp, path, sizeof tmp);
+    if (!f) return NASW_EIO;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) continue;
+        fprintf(f, "%.10g %.10g\n", x[i], y[i]);
+        lo = fmin(lo, fmin(x[i], y[i]));
+        hi = fmax(hi, fmax(x[i], y[i]));
+    }
+    int st = finish_file(f, tmp, path);
+    if (st) return st;
+    if (!(f = open_tmp(dir, stem, "gp", tmp, path, sizeof tmp))) return NASW_EIO;
+    if (!(lo < hi)) {
+        lo = 0;
+        hi = 1;
+    }
+    const char *term[2] = {"pngcairo noenhanced font ',10'", "svg noenhanced font ',10' dynamic"};
+    const char *ext[2] = {"png", "svg"};
+    fputs("set grid\nset key top left noenhanced\n", f);
+    for (int k = 0; k < 2; k++) {
+        fprintf(f, "set terminal %s size 560,520\nset output '%s.%s.tmp'\nset title ", term[k], stem, ext[k]);
+        gp_str(f, title);
+        fputs("\nset xlabel ", f);
+        gp_str(f, xlabel);
+        fputs("\nset ylabel ", f);
+        gp_str(f, ylabel);
+        fprintf(f, "\nset xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", lo, hi, lo, hi);
+        fprintf(f, "plot '%s.dat' using 1:2 with points pt 7 ps 0.5 lc rgb '#1f77b4' notitle, x with lines dt 2 lc rgb 'black' title 'y = x'\nset output\n", stem);
+    }
+    if ((st = finish_file(f, tmp, path))) return st;
+    return render(dir, stem);
+}

@@ -1,0 +1,207 @@
+/*
+ * search/spec.c - the strategy registry and "NAME[:key=value]..." specs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "search/search.h"
+
+extern const struct search_type search_type_random, search_type_evolution, search_type_local,
+    search_type_reinforce;
+
+const struct search_type *const search_registry[] = {
+    &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, NULL,
+};
+
+const struct search_type *search_find(const char *name)
+{
+    for (int i = 0; search_registry[i]; i++)
+        if (!strcmp(search_registry[i]->name, name)) return search_registry[i];
+    return NULL;
+}
+
+static int n_params(const struct search_type *t)
+{
+    int n = 0;
+    while (t->params && t->params[n].name) n++;
+    return n;
+}
+
+/* "a|b|c": index of `v`, or -1 */
+static int choice_index(const char *choices, const char *v)
+{
+    int idx = 0;
+    size_t n = strlen(v);
+    for (const char *p = choices;; idx++) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !strncmp(p, v, n)) return idx;
+        if (!bar) return -1;
+        p = bar + 1;
+    }
+}
+
+static void choice_name(const char *choices, int idx, char *buf, size_t n)
+{
+    const char *p = choices;
+    for (int i = 0; i < idx && p; i++) {
+        p = strchr(p, '|');
+        if (p) p++;
+    }
+    if (!p) p = "?";
+    size_t len = strcspn(p, "|");
+    snprintf(buf, n, "%.*s", (int)len, p);
+}
+
+static void list_names(char *buf, size_t n, const struct search_type *t)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (t) {
+        for (int i = 0; t->params && t->params[i].name; i++)
+            len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", i ? ", " : "",
+                                    t->params[i].name);
+        if (!t->params || !t->params[0].name) snprintf(buf, n, "none");
+        return;
+    }
+    for (int i = 0; search_registry[i]; i++)
+        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", i ? ", " : "",
+                                search_registry[i]->name);
+}
+
+int search_spec_parse(const char *text, struct search_spec *out)
+{
+    memset(out, 0, sizeof *out);
+    char buf[512], names[512];
+    if (strlen(text) >= sizeof buf || strlen(text) >= sizeof out->label)
+        return nasw_errorf(NASW_EINVAL, "strategy spec too long: '%.64s...'", text);
+    strcpy(buf, text);
+    strcpy(out->label, text);
+    char *save = NULL, *name = strtok_r(buf, ":", &save);
+    if (!name || text[0] == ':') return nasw_errorf(NASW_EINVAL, "empty strategy spec '%.64s'", text);
+    const struct search_type *t = search_find(name);
+    if (!t) {
+        list_names(names, sizeof names, NULL);
+        return nasw_errorf(NASW_ENOTFOUND, "unknown strategy '%.64s' (known: %s)", name, names);
+    }
+    out->type = t;
+    int np = n_params(t);
+    NASW_ASSERT(np <= SEARCH_MAX_PARAMS);
+    int seen[SEARCH_MAX_PARAMS] = {0};
+    for (int i = 0; i < np; i++) out->values[i] = t->params[i].def;
+    for (char *kv = strtok_r(NULL, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv || !eq[1])
+            return nasw_errorf(NASW_EINVAL, "strategy '%s': expected key=value, got '%.64s'", t->name, kv);
+        *eq = '\0';
+        const char *key = kv, *val = eq + 1;
+        int k = -1;
+        for (int i = 0; i < np; i++)
+            if (!strcmp(t->params[i].name, key)) k = i;
+        if (k < 0) {
+            list_names(names, sizeof names, t);
+            return nasw_errorf(NASW_ENOTFOUND, "unknown parameter '%.64s' for strategy '%s' (parameters: %s)",
+                               key, t->name, names);
+        }
+        if (seen[k]) return nasw_errorf(NASW_EINVAL, "parameter '%s' of '%s' given twice", key, t->name);
+        seen[k] = 1;
+        const struct search_param *p = &t->params[k];
+        double v;
+        if (p->choices) {
+            int c = choice_index(p->choices, val);
+            if (c < 0)
+                return nasw_errorf(NASW_EINVAL, "parameter '%s' of '%s': '%.64s' is not one of %s", key,
+                                   t->name, val, p->choices);
+            v = c;
+        } else {
+            char *end;
+            errno = 0;
+            v = strtod(val, &end);
+            if (*end || errno == ERANGE || !isfinite(v))
+                return nasw_errorf(NASW_EINVAL, "parameter '%s' of '%s': '%.64s' is not a number", key,
+                                   t->name, val);
+            if (p->is_int && v != floor(v))
+                return nasw_errorf(NASW_EINVAL, "parameter '%s' of '%s': '%.64s' is not an integer", key,
+                                   t->name, val);
+            if (v < p->min || v > p->max)
+                return nasw_errorf(NASW_EINVAL, "parameter '%s' of '%s': %.64s is outside [%g, %g]", key,
+                                   t->name, val, p->min, p->max);
+        }
+        out->values[k] = v;
+    }
+    return NASW_OK;
+}
+
+int search_spec_list_parse(const char *text, struct search_spec **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    int cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ',';
+    struct search_spec *v = calloc((size_t)cap, sizeof *v);
+    char *copy = malloc(strlen(text) + 1);
+    if (!v || !copy) {
+        free(v);
+        free(copy);
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    strcpy(copy, text);
+    int k = 0, st = NASW_OK;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if ((st = search_spec_parse(tok, &v[k++]))) break;
+    free(copy);
+    if (st == NASW_OK && k == 0) st = nasw_errorf(NASW_EINVAL, "no strategy given");
+    if (st) {
+        free(v);
+        return st;
+    }
+    *out = v;
+    *n = k;
+    return NASW_OK;
+}
+
+static int format_value(const struct search_param *p, double v, char *buf, size_t n)
+{
+    if (p->choices) {
+        choice_name(p->choices, (int)v, buf, n);
+        return 0;
+    }
+    return snprintf(buf, n, p->is_int ? "%.0f" : "%g", v);
+}
+
+int search_spec_format(const struct search_spec *spec, char *buf, size_t n)
+{
+    const struct search_type *t = spec->type;
+    size_t len = (size_t)snprintf(buf, n, "%s", t->name);
+    for (int i = 0; t->params && t->params[i].name; i++) {
+        char v[64];
+        format_value(&t->params[i], spec->values[i], v, sizeof v);
+        len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ":%s=%s",
+                                t->params[i].name, v);
+    }
+    return len < n ? NASW_OK : NASW_EINVAL;
+}
+
+void search_registry_help(FILE *f)
+{
+    fputs("strategies (spec NAME[:key=value]..., defaults shown):\n", f);
+    for (int i = 0; search_registry[i]; i++) {
+        const struct search_type *t = search_registry[i];
+        fprintf(f, "  %-10s %s\n", t->name, t->help);
+        for (int j = 0; t->params && t->params[j].name; j++) {
+            const struct search_param *p = &t->params[j];
+            char v[64], kv[96];
+            format_value(p, p->def, v, sizeof v);
+            snprintf(kv, sizeof kv, "%s=%s", p->name, v);
+            if (p->choices)
+                fprintf(f, "      %-20s %s (%s)\n", kv, p->help, p->choices);
+            else
+                fprintf(f, "      %-20s %s [%g..%g]\n", kv, p->help, p->min, p->max);
+        }
+    }
+}
