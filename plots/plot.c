@@ -118,7 +118,16 @@ static void write_panels(FILE *f, const char *stem, const struct plot_panel *pan
         fputs("\nset ylabel ", f);
         gp_str(f, pn->ylabel);
         fprintf(f, "\n%s\n%s\n", o->logx ? "set logscale x" : "unset logscale x",
-                o->logy ? "set logscale y" : "unset logscale y");
+                o->logy ? "set logscale y\nset format y '%g'" : "unset logscale y\nset format y '% g'");
+        double xmin = INFINITY, xmax = -INFINITY;
+        for (int s = 0; s < pn->n_series; s++)
+            for (int i = 0; i < pn->series[s].n; i++)
+                if (isfinite(pn->series[s].x[i]) && (!o->logx || pn->series[s].x[i] > 0)) {
+                    xmin = fmin(xmin, pn->series[s].x[i]);
+                    xmax = fmax(xmax, pn->series[s].x[i]);
+                }
+        if (xmin < xmax) fprintf(f, "set xrange [%.10g:%.10g]\n", xmin, xmax);
+        else fputs("set autoscale x\n", f);
         fputs("plot ", f);
         for (int s = 0; s < pn->n_series; s++) {
             const char *c = COLORS[s % N_COLORS];

@@ -570,9 +570,12 @@ static int build(struct table *t, struct rows *r, const struct table_opts *o, co
             else if (parse_number(s, &v))
                 st = nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a number",
                                  where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
-            else if (!isfinite(v))
-                st = nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a finite number",
-                                 where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
+            else if (isnan(v) || (isinf(v) && (m == t->search || m == t->report || m == t->cost)))
+                /* NaN never; infinities only in auxiliary columns (zero-cost
+                 * proxies such as nwot store -inf) */
+                st = nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a %s number",
+                                 where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s,
+                                 isnan(v) ? "valid" : "finite");
             else vals[i * t->n_metrics + m] = v;
         }
         if (!st && ep_col >= 0) {
