@@ -8,6 +8,13 @@
  * replacement.  When a child is told, it joins the population and the
  * oldest member dies (aging=1) or the worst one (aging=0, ties: the oldest).
  * Several proposals may be outstanding (asynchronous workers).
+ *
+ * Repeats are free in nasw's protocol, so on a small or sparse space the
+ * population can collapse onto architectures whose every member neighbour
+ * has been evaluated, and the search would only propose repeats.  After
+ * `stall` consecutive children that were already evaluated, the next
+ * proposal is an unevaluated random architecture (an immigrant).  On
+ * NAS-Bench-201's full space this essentially never happens.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,12 +38,15 @@ struct evo_state {
     int head, n;
     long proposed_init;     /* random proposals made so far */
     struct hashmap init_keys;
+    struct hashmap told;    /* keys evaluated so far */
+    int stall, repeats;     /* consecutive children already evaluated */
 };
 
 static const struct search_param params[] = {
     {"population", 50, 2, 100000, 1, NULL, "population size P"},
     {"sample", 10, 1, 100000, 1, NULL, "tournament size S (drawn with replacement)"},
     {"aging", 1, 0, 1, 1, NULL, "1: the oldest dies (regularized); 0: the worst dies"},
+    {"stall", 100, 1, 1e9, 1, NULL, "after this many repeated children, propose an unseen random architecture"},
     {0},
 };
 
@@ -47,6 +57,7 @@ static void *evo_alloc(const double *v, const struct space *s, struct rng *r)
         st->P = (int)v[0];
         st->S = (int)v[1];
         st->aging = (int)v[2];
+        st->stall = (int)v[3];
         st->pop = calloc((size_t)st->P, sizeof *st->pop);
     }
     if (!st || !st->pop) {
@@ -84,6 +95,15 @@ static int evo_propose(void *p, struct query *q)
         if (!best || m->score > best->score) best = m;
     }
     if (arch_mutate(st->s, st->r, &best->arch, &q->arch) != NASW_OK) arch_sample(st->s, st->r, &q->arch);
+    if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
+        st->repeats = 0;
+    } else if (++st->repeats >= st->stall) {
+        st->repeats = 0;
+        for (int tries = 0; tries < 1000; tries++) {
+            arch_sample(st->s, st->r, &q->arch);
+            if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) break;
+        }
+    }
     return NASW_OK;
 }
 
@@ -91,6 +111,7 @@ static int evo_observe(void *p, const struct query *q, const struct bench_result
 {
     struct evo_state *st = p;
     struct member m = {q->arch, r->score};
+    if (hashmap_put(&st->told, arch_key(st->s, &q->arch), 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
     if (st->n < st->P) {
         *nth(st, st->n) = m;
         st->n++;
@@ -116,6 +137,7 @@ static void evo_free(void *p)
     struct evo_state *st = p;
     if (!st) return;
     hashmap_release(&st->init_keys);
+    hashmap_release(&st->told);
     free(st->pop);
     free(st);
 }

@@ -9,11 +9,15 @@
  * NAS-Bench-201's code, the baseline is updated with the new reward before
  * the advantage (reward - baseline) is formed, and starts at the first
  * reward.  On a restricted space, samples outside the table are redrawn.
+ * Repeats are free, so a converged policy would propose only repeats: after
+ * `stall` consecutive samples that were already evaluated, the next
+ * proposal is an unevaluated random architecture (told like any other).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hashmap.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "search/reinforce_policy.h"
@@ -28,6 +32,8 @@ struct rf_state {
     long t;
     double baseline;
     int have_baseline;
+    struct hashmap told;
+    int stall, repeats;
 };
 
 static const struct search_param params[] = {
@@ -35,6 +41,7 @@ static const struct search_param params[] = {
     {"momentum", 0.9, 0, 0.999999, 0, NULL, "baseline: b = momentum*b + (1-momentum)*reward"},
     {"beta1", 0.9, 0, 0.999999, 0, NULL, "Adam beta1"},
     {"beta2", 0.999, 0, 0.999999, 0, NULL, "Adam beta2"},
+    {"stall", 100, 1, 1e9, 1, NULL, "after this many repeated samples, propose an unseen random architecture"},
     {0},
 };
 
@@ -80,6 +87,7 @@ static void *rf_alloc(const double *v, const struct space *s, struct rng *r)
     st->b1 = v[2];
     st->b2 = v[3];
     st->eps = 1e-8;
+    st->stall = (int)v[4];
     return st;
 }
 
@@ -114,17 +122,28 @@ static int rf_propose(void *p, struct query *q)
 {
     struct rf_state *st = p;
     q->epochs = 0;
-    for (int tries = 0; tries < 100; tries++) {
+    int ok = 0;
+    for (int tries = 0; tries < 100 && !ok; tries++) {
         sample_policy(st, &q->arch);
-        if (space_contains(st->s, &q->arch)) return NASW_OK;
+        ok = space_contains(st->s, &q->arch);
     }
-    arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
+    if (!ok) arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
+    if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
+        st->repeats = 0;
+    } else if (++st->repeats >= st->stall) {
+        st->repeats = 0;
+        for (int tries = 0; tries < 1000; tries++) {
+            arch_sample(st->s, st->r, &q->arch);
+            if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) break;
+        }
+    }
     return NASW_OK;
 }
 
 static int rf_observe(void *p, const struct query *q, const struct bench_result *r)
 {
     struct rf_state *st = p;
+    if (hashmap_put(&st->told, arch_key(st->s, &q->arch), 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!isfinite(r->score)) return NASW_OK; /* a failed training teaches nothing */
     if (!st->have_baseline) {
         st->baseline = r->score;
@@ -149,6 +168,7 @@ static void rf_free(void *p)
 {
     struct rf_state *st = p;
     if (!st) return;
+    hashmap_release(&st->told);
     free(st->theta);
     free(st);
 }

@@ -1,0 +1,437 @@
+/*
+ * tests/test_search.c - search/: spec parsing, the run loop's protocol
+ * (repeats free, budget in queries and seconds, best-by-search bookkeeping,
+ * failures never best) and every registered strategy (loops over the
+ * registry): determinism, never proposing a non-member, progress on easy
+ * problems; strategy-specific checks (random covers a space exactly, aging
+ * evolution, local search reaching the optimum, REINFORCE's hand-written
+ * gradient against finite differences).
+ *
+ * The benches here are synthetic: a chain space whose score is a
+ * deterministic function of the architecture, no table files.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/arch.h"
+#include "core/bench.h"
+#include "core/hashmap.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "search/reinforce_policy.h"
+#include "search/search.h"
+
+/* --- a synthetic bench --------------------------------------------------- */
+
+struct synth {
+    struct bench b;
+    struct space *s;
+    double w[ARCH_MAX_DIMS][10]; /* separable score: sum of per-decision weights */
+    int fail_key;                /* key whose training "diverges", or -1 */
+    long queries;
+    int strict;                  /* fail the test on a non-member query */
+};
+
+static double synth_score(const struct synth *x, const struct arch *a)
+{
+    double v = 0;
+    for (int i = 0; i < a->n; i++) v += x->w[i][a->d[i]];
+    return v;
+}
+
+static int synth_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+{
+    (void)epochs;
+    struct synth *x = b->impl;
+    if (x->strict && !space_contains(x->s, a)) fail_msg("strategy proposed a non-member");
+    x->queries++;
+    uint64_t k = arch_key(x->s, a);
+    if ((int)k == x->fail_key) {
+        r->failed = 1;
+        return NASW_OK;
+    }
+    r->val = synth_score(x, a);
+    r->test = r->val + 0.5 * sin((double)k); /* correlated report metric */
+    r->cost_s = 1.0 + (double)(k % 5);
+    return NASW_OK;
+}
+
+static int synth_oracle(struct bench *b, double *v, double *t)
+{
+    (void)b;
+    *v = *t = NAN;
+    return NASW_EUNSUPPORTED;
+}
+
+static void synth_free(struct bench *b) { (void)b; }
+
+static const struct bench_ops synth_ops = {"synthetic", synth_query, NULL, synth_oracle, synth_free};
+
+static void synth_init(struct synth *x, int layers, int choices, uint64_t seed)
+{
+    memset(x, 0, sizeof *x);
+    int c[ARCH_MAX_DIMS];
+    for (int i = 0; i < layers; i++) c[i] = choices;
+    assert_int_equal(space_chain_new(&x->s, layers, c), NASW_OK);
+    struct rng *r = rng_new(seed);
+    for (int i = 0; i < layers; i++)
+        for (int k = 0; k < choices; k++) x->w[i][k] = rng_uniform(r);
+    rng_free(r);
+    x->fail_key = -1;
+    x->b.ops = &synth_ops;
+    x->b.impl = x;
+    x->b.space = x->s;
+    x->b.higher_is_better = 1;
+    x->b.report_higher_is_better = 1;
+    x->b.has_cost = 1;
+    strcpy(x->b.name, "synthetic");
+    strcpy(x->b.search_metric, "val");
+    strcpy(x->b.report_metric, "test");
+}
+
+static void run(struct synth *x, const char *spec_s, double budget, int seconds, uint64_t seed,
+                struct search_trace *tr)
+{
+    struct search_spec spec;
+    if (search_spec_parse(spec_s, &spec)) fail_msg("%s: %s", spec_s, nasw_errmsg());
+    struct search_run_opts o = {.budget = budget, .kind = seconds ? BUDGET_SECONDS : BUDGET_QUERIES, .seed = seed};
+    if (search_run(&x->b, &spec, &o, tr)) fail_msg("%s: %s", spec_s, nasw_errmsg());
+}
+
+/* --- specs ---------------------------------------------------------------- */
+
+static void expect_spec_error(const char *s, const char *needle)
+{
+    struct search_spec spec;
+    nasw_errclear();
+    assert_int_not_equal(search_spec_parse(s, &spec), NASW_OK);
+    if (!strstr(nasw_errmsg(), needle)) fail_msg("'%s': message '%s' lacks '%s'", s, nasw_errmsg(), needle);
+}
+
+static void test_specs(void **state)
+{
+    (void)state;
+    struct search_spec spec;
+    char buf[256];
+    assert_int_equal(search_spec_parse("evolution:population=20:sample=5", &spec), NASW_OK);
+    assert_true(spec.values[0] == 20 && spec.values[1] == 5 && spec.values[2] == 1);
+    search_spec_format(&spec, buf, sizeof buf);
+    assert_string_equal(buf, "evolution:population=20:sample=5:aging=1:stall=100");
+    assert_string_equal(spec.label, "evolution:population=20:sample=5");
+    assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
+    search_spec_format(&spec, buf, sizeof buf);
+    assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce)");
+    expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
+    expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
+    expect_spec_error("evolution:population=x", "'x' is not a number");
+    expect_spec_error("evolution:population=1", "outside");
+    expect_spec_error("evolution:sample=3:sample=4", "given twice");
+    expect_spec_error("evolution:sample", "expected key=value");
+    expect_spec_error("reinforce:lr=nan", "is not a number");
+    struct search_spec *list;
+    int n;
+    assert_int_equal(search_spec_list_parse("random,local:first=1", &list, &n), NASW_OK);
+    assert_int_equal(n, 2);
+    assert_true(list[1].values[2] == 1);
+    free(list);
+    assert_int_not_equal(search_spec_list_parse("random,nope", &list, &n), NASW_OK);
+}
+
+/* --- every strategy ------------------------------------------------------- */
+
+static int traces_equal(const struct search_trace *a, const struct search_trace *b)
+{
+    if (a->n != b->n) return 0;
+    for (long i = 0; i < a->n; i++)
+        if (a->steps[i].key != b->steps[i].key || memcmp(&a->steps[i].test_at_best, &b->steps[i].test_at_best, sizeof(double)))
+            return 0;
+    return 1;
+}
+
+static void test_registry_protocol(void **state)
+{
+    (void)state;
+    for (int i = 0; search_registry[i]; i++) {
+        const char *name = search_registry[i]->name;
+        struct synth x;
+        synth_init(&x, 6, 4, 11);
+        struct search_trace a, b, c;
+        run(&x, name, 200, 0, 5, &a);
+        run(&x, name, 200, 0, 5, &b);
+        run(&x, name, 200, 0, 6, &c);
+        if (!traces_equal(&a, &b)) fail_msg("%s: same seed, different traces", name);
+        if (traces_equal(&a, &c)) fail_msg("%s: seeds 5 and 6 give identical traces", name);
+        assert_int_equal(a.n, 200);
+        /* counted queries are distinct; best is monotone and consistent */
+        struct hashmap seen = {0};
+        double best = -INFINITY, test = NAN;
+        for (long k = 0; k < a.n; k++) {
+            const struct search_step *p = &a.steps[k];
+            if (hashmap_get(&seen, p->key, NULL)) fail_msg("%s: key counted twice", name);
+            hashmap_put(&seen, p->key, k);
+            if (p->val > best) {
+                best = p->val;
+                test = p->test;
+            }
+            assert_true(p->best_val == best);
+            assert_true(p->test_at_best == test);
+        }
+        /* the bench was queried exactly once per counted query */
+        assert_int_equal(x.queries, 3 * 200);
+        hashmap_release(&seen);
+        search_trace_release(&a);
+        search_trace_release(&b);
+        search_trace_release(&c);
+        space_free(x.s);
+    }
+}
+
+static void test_registry_restricted(void **state)
+{
+    (void)state;
+    for (int i = 0; search_registry[i]; i++) {
+        struct synth x;
+        synth_init(&x, 5, 4, 3);
+        /* keep a random 20% of the 1024 architectures */
+        struct rng *r = rng_new(99);
+        uint64_t keys[1024];
+        size_t n = 0;
+        for (uint64_t k = 0; k < 1024; k++)
+            if (rng_uniform(r) < 0.2) keys[n++] = k;
+        rng_free(r);
+        assert_int_equal(space_restrict(x.s, keys, n), NASW_OK);
+        x.strict = 1;
+        struct search_trace t;
+        run(&x, search_registry[i]->name, 100, 0, 1, &t);
+        if (t.n != 100) fail_msg("%s: %ld queries (stop: %s)", search_registry[i]->name, t.n, search_stop_name(t.stop));
+        search_trace_release(&t);
+        /* more budget than members: the run ends exhausted with every member once */
+        if (!strcmp(search_registry[i]->name, "random") || !strcmp(search_registry[i]->name, "local")) {
+            run(&x, search_registry[i]->name, 5000, 0, 2, &t);
+            assert_int_equal(t.n, (long)n);
+            assert_int_equal(t.stop, SEARCH_STOP_EXHAUSTED);
+            search_trace_release(&t);
+        }
+        space_free(x.s);
+    }
+}
+
+/* Strategies beat random search on an easy separable problem (mean over seeds). */
+static void test_registry_progress(void **state)
+{
+    (void)state;
+    double mean[8] = {0};
+    int nreg = 0;
+    for (int i = 0; search_registry[i]; i++, nreg++)
+        for (int seed = 1; seed <= 20; seed++) {
+            struct synth x;
+            synth_init(&x, 8, 5, 7); /* 390,625 architectures */
+            struct search_trace t;
+            run(&x, search_registry[i]->name, 300, 0, (uint64_t)seed, &t);
+            mean[i] += t.steps[t.n - 1].best_val / 20;
+            search_trace_release(&t);
+            space_free(x.s);
+        }
+    for (int i = 1; i < nreg; i++) {
+        print_message("%-10s mean best %.4f (random %.4f)\n", search_registry[i]->name, mean[i], mean[0]);
+        assert_true(mean[i] > mean[0]);
+    }
+}
+
+static void test_budget_seconds_and_failures(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 4, 4, 2);
+    struct search_trace t;
+    run(&x, "random", 50, 1, 3, &t);
+    /* stop once the cost reaches the budget: the last query may cross it */
+    assert_true(t.steps[t.n - 1].total_cost_s >= 50);
+    assert_true(t.steps[t.n - 2].total_cost_s < 50);
+    double sum = 0;
+    for (long i = 0; i < t.n; i++) sum += t.steps[i].cost_s;
+    assert_true(fabs(sum - t.steps[t.n - 1].total_cost_s) < 1e-9);
+    search_trace_release(&t);
+
+    /* a diverged training counts as a query but never becomes the best */
+    struct arch best;
+    memset(&best, 0, sizeof best);
+    best.n = 4;
+    for (int i = 0; i < 4; i++) {
+        int arg = 0;
+        for (int k = 1; k < 4; k++)
+            if (x.w[i][k] > x.w[i][arg]) arg = k;
+        best.d[i] = (uint16_t)arg;
+    }
+    x.fail_key = (int)arch_key(x.s, &best);
+    run(&x, "random", 256, 0, 1, &t);
+    int seen_fail = 0;
+    for (long i = 0; i < t.n; i++) {
+        if (t.steps[i].failed) seen_fail = 1;
+        assert_true(isfinite(t.steps[i].best_val) || i == 0);
+    }
+    assert_true(seen_fail);
+    assert_true(t.steps[t.n - 1].best_val < synth_score(&x, &best));
+    search_trace_release(&t);
+    space_free(x.s);
+}
+
+/* --- strategy-specific ---------------------------------------------------- */
+
+static int is_neighbour(const struct arch *a, const struct arch *b)
+{
+    int diff = 0;
+    for (int i = 0; i < a->n; i++) diff += a->d[i] != b->d[i];
+    return diff == 1;
+}
+
+/* Aging evolution keeps the last `population` children (every new child is
+ * a mutation of one of them); the non-aging variant keeps the best. */
+static void check_survivors(double aging, const int *survivors)
+{
+    const struct search_type *t = search_find("evolution");
+    struct synth x;
+    synth_init(&x, 8, 6, 4); /* 1.7 M architectures: accidental neighbours are rare */
+    double v[4] = {5, 3, aging, 100};
+    struct rng *r = rng_new(1);
+    void *st = t->alloc(v, x.s, r);
+    struct query q;
+    struct bench_result res = {0};
+    struct arch told[12];
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(t->propose(st, &q), NASW_OK);
+        told[i] = q.arch;
+        /* the 5 initial members score 100..104, the 7 children 7..13 */
+        res.score = i < 5 ? 100 + i : i + 2;
+        t->observe(st, &q, &res);
+    }
+    for (int k = 0; k < 50; k++) {
+        assert_int_equal(t->propose(st, &q), NASW_OK);
+        int ok = 0;
+        for (int j = 0; j < 5; j++) ok |= is_neighbour(&q.arch, &told[survivors[j]]);
+        if (!ok) fail_msg("aging=%g: child %d is not a mutation of a survivor", aging, k);
+    }
+    t->free(st);
+    rng_free(r);
+    space_free(x.s);
+}
+
+static void test_evolution_aging(void **state)
+{
+    (void)state;
+    int last[5] = {7, 8, 9, 10, 11}, best[5] = {0, 1, 2, 3, 4};
+    check_survivors(1, last);
+    check_survivors(0, best);
+}
+
+static void test_local_finds_optimum(void **state)
+{
+    (void)state;
+    /* a separable score is unimodal under one-decision moves: hill climbing
+     * reaches the optimum within init + a few neighbourhoods */
+    struct synth x;
+    synth_init(&x, 8, 5, 13);
+    double opt = 0;
+    for (int i = 0; i < 8; i++) {
+        double m = 0;
+        for (int k = 0; k < 5; k++) m = fmax(m, x.w[i][k]);
+        opt += m;
+    }
+    struct search_trace t;
+    run(&x, "local", 10 + 8 * 32, 0, 1, &t);
+    assert_true(fabs(t.steps[t.n - 1].best_val - opt) < 1e-12);
+    search_trace_release(&t);
+    space_free(x.s);
+}
+
+static void test_reinforce_gradient(void **state)
+{
+    (void)state;
+    struct space *s;
+    int c[3] = {3, 5, 2};
+    assert_int_equal(space_chain_new(&s, 3, c), NASW_OK);
+    struct rng *r = rng_new(3);
+    double th[10], g[10];
+    for (int i = 0; i < 10; i++) th[i] = rng_gaussian(r, 1.0);
+    struct arch a;
+    arch_sample(s, r, &a);
+    reinforce_logprob(s, th, &a, g);
+    double worst = 0;
+    for (int i = 0; i < 10; i++) {
+        double h = 1e-6, save = th[i];
+        th[i] = save + h;
+        double lp = reinforce_logprob(s, th, &a, NULL);
+        th[i] = save - h;
+        double lm = reinforce_logprob(s, th, &a, NULL);
+        th[i] = save;
+        double fd = (lp - lm) / (2 * h);
+        worst = fmax(worst, fabs(fd - g[i]) / fmax(1e-3, fabs(fd)));
+    }
+    assert_true(worst < 1e-6);
+    /* the probabilities of all architectures sum to one */
+    double tot = 0;
+    for (int k0 = 0; k0 < 3; k0++)
+        for (int k1 = 0; k1 < 5; k1++)
+            for (int k2 = 0; k2 < 2; k2++) {
+                struct arch b = a;
+                b.d[0] = (uint16_t)k0;
+                b.d[1] = (uint16_t)k1;
+                b.d[2] = (uint16_t)k2;
+                tot += exp(reinforce_logprob(s, th, &b, NULL));
+            }
+    assert_true(fabs(tot - 1) < 1e-12);
+    rng_free(r);
+    space_free(s);
+
+    /* the policy concentrates on the best value of a separable reward */
+    struct synth x;
+    synth_init(&x, 3, 4, 21);
+    const struct search_type *t = search_find("reinforce");
+    double v[5] = {0.1, 0.9, 0.9, 0.999, 100};
+    r = rng_new(8);
+    void *st = t->alloc(v, x.s, r);
+    struct query q;
+    struct bench_result res = {0};
+    for (int it = 0; it < 2000; it++) {
+        t->propose(st, &q);
+        res.score = 10 * synth_score(&x, &q.arch);
+        t->observe(st, &q, &res);
+    }
+    int hits = 0;
+    for (int it = 0; it < 100; it++) {
+        t->propose(st, &q);
+        int best = 1;
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 4; k++)
+                if (x.w[i][k] > x.w[i][q.arch.d[i]]) best = 0;
+        hits += best;
+    }
+    print_message("reinforce: %d/100 samples are the optimum after 2000 updates\n", hits);
+    assert_true(hits > 80);
+    t->free(st);
+    rng_free(r);
+    space_free(x.s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_specs),
+        cmocka_unit_test(test_registry_protocol),
+        cmocka_unit_test(test_registry_restricted),
+        cmocka_unit_test(test_registry_progress),
+        cmocka_unit_test(test_budget_seconds_and_failures),
+        cmocka_unit_test(test_evolution_aging),
+        cmocka_unit_test(test_local_finds_optimum),
+        cmocka_unit_test(test_reinforce_gradient),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
