@@ -696,6 +696,9 @@ void table_free(struct table *t)
     free(t->curve_first);
     free(t->curve_off);
     free(t->curve_vals);
+    table_free(t->curve_src);
+    free(t->curve_row);
+    free(t->curve_metric);
     space_free(t->space);
     free(t);
 }
