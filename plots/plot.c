@@ -9,6 +9,7 @@
 #include "plots/plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +51,13 @@ static void gp_str(FILE *f, const char *s)
 
 static int run_gnuplot(const char *dir, const char *script)
 {
+    fflush(NULL); /* the child must not inherit (and later flush) our buffers */
     pid_t pid = fork();
     if (pid < 0) return nasw_errorf(NASW_EIO, "cannot run gnuplot: %s", strerror(errno));
     if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) dup2(fd, STDOUT_FILENO);
         if (chdir(dir) != 0) _exit(126);
-        FILE *devnull = freopen("/dev/null", "w", stdout);
-        (void)devnull;
         execlp("gnuplot", "gnuplot", script, (char *)NULL);
         _exit(127);
     }

@@ -114,6 +114,10 @@ grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_uni
 if command -v gnuplot >/dev/null 2>&1; then
     expect 0 "plot" -- $NASW plot "$T/cmp1"
     for f in trajectories.png trajectories.svg; do [ -s "$T/cmp1/$f" ] && ok || bad "plot wrote no $f"; done
+    # stdout is a pipe here: running gnuplot must not duplicate buffered output
+    $NASW compare --table $FIX/mini.csv --strategies random --seeds 3 --budget 10 --out "$T/cmpplot" | cat >"$T/piped"
+    [ "$(grep -c '^wrote' "$T/piped")" -eq 1 ] && ok || bad "compare output duplicated when plotting"
+    [ -s "$T/cmpplot/regret.png" ] && ok || bad "compare wrote no regret.png"
 else
     echo "skip: gnuplot not installed, plot test skipped"
 fi
