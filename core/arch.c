@@ -702,6 +702,15 @@ void arch_sample(const struct space *s, struct rng *r, struct arch *out)
     for (int i = 0; i < s->n_dims; i++) out->d[i] = (uint16_t)rng_int(r, (uint64_t)s->n_choices[i]);
 }
 
+void arch_sample_avoiding(const struct space *s, struct rng *r, const struct hashmap *avoid, int tries,
+                          struct arch *out)
+{
+    for (int i = 0; i < tries; i++) {
+        arch_sample(s, r, out);
+        if (!hashmap_get(avoid, arch_key(s, out), NULL)) return;
+    }
+}
+
 int space_max_neighbours(const struct space *s)
 {
     int n = 0;

@@ -133,6 +133,10 @@ int arch_canonical(const struct space *s, const struct arch *a, char *buf, size_
 
 /* Uniform sample over the members (or the full space). */
 void arch_sample(const struct space *s, struct rng *r, struct arch *out);
+/* Uniform sample that avoids the keys in `avoid` (a set of arch keys): up to
+ * `tries` draws, then the last draw whatever it is (the space may be used up). */
+void arch_sample_avoiding(const struct space *s, struct rng *r, const struct hashmap *avoid, int tries,
+                          struct arch *out);
 /* Change exactly one decision to another value, uniformly over the member
  * neighbours of `in` (in == out is allowed).  NASW_ENOTFOUND if `in` has no
  * member neighbour (out is then unchanged). */

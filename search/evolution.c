@@ -79,13 +79,8 @@ static int evo_propose(void *p, struct query *q)
     if (st->proposed_init < st->P || st->n == 0) {
         /* initial population: distinct random architectures (as far as the
          * space allows) */
-        uint64_t key = 0;
-        for (int tries = 0; tries < 1000; tries++) {
-            arch_sample(st->s, st->r, &q->arch);
-            key = arch_key(st->s, &q->arch);
-            if (!hashmap_get(&st->init_keys, key, NULL)) break;
-        }
-        if (hashmap_put(&st->init_keys, key, 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        arch_sample_avoiding(st->s, st->r, &st->init_keys, 1000, &q->arch);
+        if (hashmap_put(&st->init_keys, arch_key(st->s, &q->arch), 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
         st->proposed_init++;
         return NASW_OK;
     }
@@ -99,10 +94,7 @@ static int evo_propose(void *p, struct query *q)
         st->repeats = 0;
     } else if (++st->repeats >= st->stall) {
         st->repeats = 0;
-        for (int tries = 0; tries < 1000; tries++) {
-            arch_sample(st->s, st->r, &q->arch);
-            if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) break;
-        }
+        arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
     }
     return NASW_OK;
 }

@@ -29,7 +29,7 @@ struct local_state {
     int batch, proposed, told;   /* random phase: batch size, counts */
     struct arch cur, cand;       /* current architecture; best candidate this phase */
     double cur_score, cand_score;
-    int have_cur, have_cand;
+    int have_cand;
     struct arch *nb;             /* neighbourhood in random order */
     int n_nb, next_nb, told_nb;
     struct hashmap seen;         /* keys told so far */
@@ -88,15 +88,6 @@ static void start_random(struct local_state *st, int n)
     st->cand_score = -INFINITY;
 }
 
-/* A random architecture, preferring ones not evaluated yet. */
-static void fresh_sample(struct local_state *st, struct arch *a)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        arch_sample(st->s, st->r, a);
-        if (!hashmap_get(&st->seen, arch_key(st->s, a), NULL)) return;
-    }
-}
-
 static int local_propose(void *p, struct query *q)
 {
     struct local_state *st = p;
@@ -107,7 +98,7 @@ static int local_propose(void *p, struct query *q)
     }
     /* random phase, or a filler while neighbour results are outstanding */
     if (st->phase == PH_RANDOM) st->proposed++;
-    fresh_sample(st, &q->arch);
+    arch_sample_avoiding(st->s, st->r, &st->seen, 100, &q->arch); /* prefer unevaluated */
     return NASW_OK;
 }
 
@@ -126,7 +117,6 @@ static void move_to_cand(struct local_state *st)
 {
     st->cur = st->cand;
     st->cur_score = st->cand_score;
-    st->have_cur = 1;
     start_nbhd(st);
     if (st->n_nb == 0) start_random(st, st->restart);
 }

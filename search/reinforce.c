@@ -132,10 +132,7 @@ static int rf_propose(void *p, struct query *q)
         st->repeats = 0;
     } else if (++st->repeats >= st->stall) {
         st->repeats = 0;
-        for (int tries = 0; tries < 1000; tries++) {
-            arch_sample(st->s, st->r, &q->arch);
-            if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) break;
-        }
+        arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
     }
     return NASW_OK;
 }

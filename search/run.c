@@ -122,7 +122,7 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         } else {
             repeats = 0;
             if ((status = bench_query(b, &q.arch, q.epochs, &res))) goto done;
-            total += o->kind == BUDGET_SECONDS || b->has_cost ? res.cost_s : 0.0;
+            total += res.cost_s; /* 0 when the bench knows no cost */
             if (!res.failed && res.score > best_score) {
                 best_score = res.score;
                 best_val = res.val;
