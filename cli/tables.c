@@ -16,13 +16,15 @@ static void help(FILE *f)
 {
     fputs("usage: nasw tables info TABLE [table options]\n"
           "       nasw tables query TABLE ARCH [--dataset D] [table options]\n"
+          "       nasw tables build --space nb201 --sample N|all --preset P --out T.csv\n"
           "\n"
           "info   rows, datasets, metrics (direction; search/report/cost roles), the detected\n"
           "       search space, and per dataset best/median/worst of the search and report\n"
           "       metrics and the validation-selection ceiling (report metric of the\n"
           "       best-by-search-metric architecture)\n"
           "query  every metric of one architecture (on every dataset, or --dataset D) and its\n"
-          "       canonical form under isomorphism\n",
+          "       canonical form under isomorphism\n"
+          "build  train architectures with the live trainer into a table (see 'nasw tables build -h')\n",
           f);
     cli_table_options_help(f);
 }
@@ -183,9 +185,10 @@ int cmd_tables(int argc, char **argv)
         help(stdout);
         return CLI_OK;
     }
+    if (!strcmp(argv[1], "build")) return cmd_tables_build(argc - 1, argv + 1);
     int is_info = !strcmp(argv[1], "info"), is_query = !strcmp(argv[1], "query");
     if (!is_info && !is_query)
-        return cli_usage_error("tables", "unknown subcommand '%.64s' (info, query)", argv[1]);
+        return cli_usage_error("tables", "unknown subcommand '%.64s' (info, query, build)", argv[1]);
     struct table_opts o;
     table_default_opts(&o);
     const char *dataset = NULL;

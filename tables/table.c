@@ -428,6 +428,7 @@ static int is_id_name(const char *n)
 {
     size_t len = strlen(n);
     return !strcmp(n, "arch_index") || !strcmp(n, "naslib_ops") || !strcmp(n, "epoch") ||
+           !strcmp(n, "epochs") || !strcmp(n, "failed") ||
            !strncmp(n, "is_", 3) || (len > 3 && !strcmp(n + len - 3, "_id")) || !strcmp(n, "id") ||
            !strcmp(n, "index");
 }

@@ -33,7 +33,7 @@ int train_preset(struct train_config *c, const char *name)
         c->C = 16, c->N = 5, c->resolution = 28, c->epochs = 200, c->batch = 256;
         c->train_size = 50000, c->val_size = 10000;
     } else if (!strcmp(name, "proxy")) {
-        c->C = 8, c->N = 1, c->resolution = 28, c->epochs = 4, c->batch = 128;
+        c->C = 8, c->N = 1, c->resolution = 12, c->epochs = 4, c->batch = 128;
         c->train_size = 10000, c->val_size = 5000;
     } else if (!strcmp(name, "micro")) {
         c->C = 4, c->N = 1, c->resolution = 12, c->epochs = 2, c->batch = 64;
@@ -238,6 +238,9 @@ int train_arch(const struct train_config *cfg, const struct train_data *d, const
         res->epochs_done = ep;
         res->val_acc = e.val_acc;
         res->test_acc = e.test_acc;
+        res->train_acc = e.train_acc;
+        res->val_loss = e.val_loss;
+        res->test_loss = e.test_loss;
         if (cb && cb(cb_arg, &e)) break;
     }
 finished:

@@ -10,8 +10,9 @@
  *
  * Presets:
  *   nb201  C=16 N=5 28x28, 200 epochs, batch 256, 50k/10k split
- *   proxy  C=8  N=1 28x28, 4 epochs,  batch 128, 10k training subset, 5k val
- *          ("lower-fidelity estimate": fewer channels, cells, epochs, images)
+ *   proxy  C=8  N=1 12x12 (centre crop 24, 2x2 mean), 4 epochs, batch 128,
+ *          10k training subset, 5k val, full test set ("lower-fidelity
+ *          estimate": fewer channels, cells, epochs, images, pixels)
  *   micro  C=4  N=1 12x12 (centre crop 24, 2x2 mean), 2 epochs, 2k images:
  *          for tests
  */
@@ -55,6 +56,7 @@ struct train_result {
     int epochs_done;
     int failed;                 /* 1 if the loss became NaN */
     double val_acc, test_acc;   /* of the last epoch done */
+    double train_acc, val_loss, test_loss;
     double seconds;
     size_t params;
     double flops;               /* per image, forward */

@@ -1,0 +1,44 @@
+/*
+ * train/live.h - the "live" bench backend: answers queries by training.
+ *
+ * `live:fmnist[:preset]` trains NAS-Bench-201 cells on Fashion-MNIST with the
+ * trainer (train/trainer.h) and journals every result into a table in the
+ * project's own schema (data/README.md), so the journal is itself a table:
+ *
+ *   JOURNAL                 final rows: arch,dataset,val_acc,test_acc,train_acc,
+ *                           val_loss,test_loss,cost_s,params,flops,epochs,failed
+ *   JOURNAL_curves.csv      one row per finished epoch (appended as it finishes):
+ *                           arch,dataset,epoch,train_loss,train_acc,val_loss,
+ *                           val_acc,test_loss,test_acc,cost_s (seconds of that epoch)
+ *   JOURNAL.meta.json       sidecar naming the metrics and the curves file
+ *
+ * Records are appended one per line and flushed.  Opening a journal again
+ * resumes: finished architectures are answered from it, never retrained; a
+ * torn last line (kill -9) is cut off, and epochs of an architecture that
+ * never finished are dropped, so at most the architecture being trained is
+ * lost.  Each architecture trains with a seed derived from the base seed and
+ * its key, so its result does not depend on the order of the queries.
+ * A diverged training (NaN loss) is journaled with failed=1 and chance-level
+ * accuracy (10%), the value NAS-Bench-201 stores for broken cells.
+ */
+#ifndef NASW_TRAIN_LIVE_H
+#define NASW_TRAIN_LIVE_H
+
+#include <stdint.h>
+
+#include "core/bench.h"
+
+struct live_opts {
+    const char *journal;     /* path of the journal's final CSV */
+    const char *data_dir;    /* Fashion-MNIST directory (NULL: FMNIST_DIR) */
+    uint64_t seed;           /* base training seed */
+    int verbose;             /* 1: one line per finished epoch on stderr */
+};
+
+/* spec: "fmnist" or "fmnist:PRESET" (also with a leading "live:"). */
+int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o);
+
+/* Number of architectures already in the journal (after resume). */
+long live_bench_done(const struct bench *b);
+
+#endif
