@@ -24,7 +24,8 @@ static const struct command commands[] = {
     {"help", cmd_help, "show this help"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
     {"search", cmd_search, "run one strategy on one benchmark with one seed"},
-    {"tables", cmd_tables, "inspect a NAS-Bench-style table (info, query)"},
+    {"tables", cmd_tables, "inspect a NAS-Bench-style table (info, query) or build one (build)"},
+    {"train", cmd_train, "train one NAS-Bench-201 cell on Fashion-MNIST (or time training steps)"},
     {"version", cmd_version, "print the version"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -24,6 +24,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_tables_build(int argc, char **argv); /* `nasw tables build` */
+int cmd_train(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* "error: ..." on stderr (git style).  Returns CLI_ERROR. */

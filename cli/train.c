@@ -1,0 +1,227 @@
+/*
+ * cli/train.c - `nasw train`: train one NAS-Bench-201 cell on Fashion-MNIST,
+ * or time training steps (--benchmark).
+ *
+ * --out FILE is rewritten (temporary file + rename) after every epoch, so it
+ * always holds a complete JSON document with the curve so far.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/rng.h"
+#include "core/runlog.h"
+#include "core/status.h"
+#include "train/cnn.h"
+#include "train/trainer.h"
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: nasw train --arch A [--preset P] [--epochs E] [--seed K] [--out run.json]\n"
+            "                  [--channels C] [--cells N] [--batch-size B] [--benchmark STEPS]\n"
+            "\n"
+            "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s) and print\n"
+            "per-epoch train/validation/test loss and accuracy and seconds per epoch.\n"
+            "  --arch A          NB201 architecture string\n"
+            "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
+            "                    and --epochs override it\n"
+            "  --seed K          initialisation and batch-order seed (default 0)\n"
+            "  --out FILE        JSON run record, rewritten after every epoch\n"
+            "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
+            "                    28x28 batch after 5 warm-up steps; print images/s and\n"
+            "                    GFLOP/s, no training to completion\n",
+            FMNIST_DIR, train_preset_names());
+}
+
+struct run_ctx {
+    const char *out;
+    json_t *doc, *epochs;
+    int failed_write;
+};
+
+static int write_doc(struct run_ctx *c)
+{
+    if (!c->out) return 0;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", c->out);
+    if (json_dump_file(c->doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0 || rename(tmp, c->out) != 0) {
+        remove(tmp);
+        cli_error("cannot write '%.200s'", c->out);
+        c->failed_write = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_epoch(void *arg, const struct train_epoch *e)
+{
+    struct run_ctx *c = arg;
+    printf("epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
+           e->epoch, e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
+    fflush(stdout);
+    json_t *o = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "epoch", e->epoch, "train_loss", e->train_loss,
+                          "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
+                          e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
+    if (o) json_array_append_new(c->epochs, o);
+    return write_doc(c);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int benchmark(const struct space *s, const struct arch *a, const struct train_config *cfg, long steps,
+                     uint64_t seed)
+{
+    struct cnn_config nc = {.C = cfg->C, .N = cfg->N, .in_ch = 1, .H = 28, .W = 28, .classes = 10,
+                            .max_batch = cfg->batch};
+    struct cnn *n;
+    int st = cnn_new(&n, s, a, &nc);
+    if (st) return cli_error_status(st);
+    struct rng *r = rng_new(seed);
+    size_t px = 28 * 28 * (size_t)cfg->batch;
+    float *x = malloc(px * sizeof *x);
+    int *y = malloc(sizeof *y * (size_t)cfg->batch);
+    if (!r || !x || !y) {
+        free(x);
+        free(y);
+        rng_free(r);
+        cnn_free(n);
+        return cli_error("out of memory");
+    }
+    cnn_init(n, r);
+    for (size_t i = 0; i < px; i++) x[i] = (float)rng_gaussian(r, 1.0);
+    for (int i = 0; i < cfg->batch; i++) y[i] = (int)rng_int(r, 10);
+    for (int i = 0; i < 5; i++) {
+        cnn_forward(n, x, y, cfg->batch, 1, NULL);
+        cnn_backward(n);
+        cnn_sgd_step(n, 0.01f, 0.9f, 5e-4f, 1);
+    }
+    double t0 = now_s();
+    for (long i = 0; i < steps; i++) {
+        cnn_forward(n, x, y, cfg->batch, 1, NULL);
+        cnn_backward(n);
+        cnn_sgd_step(n, 0.01f, 0.9f, 5e-4f, 1);
+    }
+    double dt = now_s() - t0, images = (double)steps * cfg->batch;
+    /* training FLOPs per image ~ 3 x forward (forward, input and weight gradients) */
+    printf("network    C=%d N=%d 28x28 batch %d, %zu parameters, %.2f MFLOPs forward per image\n", cfg->C,
+           cfg->N, cfg->batch, cnn_num_params(n), cnn_flops(n) / 1e6);
+    printf("steps      %ld in %.3f s\n", steps, dt);
+    printf("throughput: %.1f images/s\n", images / dt);
+    printf("compute:    %.2f GFLOP/s (3 x forward FLOPs per trained image)\n", 3 * cnn_flops(n) * images / dt / 1e9);
+    free(x);
+    free(y);
+    rng_free(r);
+    cnn_free(n);
+    return CLI_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"arch", required_argument, 0, 'a'},     {"preset", required_argument, 0, 'p'},
+        {"epochs", required_argument, 0, 'e'},   {"seed", required_argument, 0, 'k'},
+        {"out", required_argument, 0, 'o'},      {"channels", required_argument, 0, 'C'},
+        {"cells", required_argument, 0, 'N'},    {"batch-size", required_argument, 0, 'b'},
+        {"benchmark", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *arch_s = NULL, *preset = "proxy", *out = NULL;
+    long epochs = 0, seed = 0, C = 0, N = -1, batch = 0, bench_steps = 0;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        long *dst = NULL;
+        long lo = 1;
+        switch (c) {
+        case 'a': arch_s = optarg; break;
+        case 'p': preset = optarg; break;
+        case 'o': out = optarg; break;
+        case 'e': dst = &epochs; break;
+        case 'k': dst = &seed, lo = 0; break;
+        case 'C': dst = &C; break;
+        case 'N': dst = &N, lo = 0; break;
+        case 'b': dst = &batch; break;
+        case 'B': dst = &bench_steps; break;
+        case 'h': help(stdout); return CLI_OK;
+        default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+        if (dst && (cli_parse_long(optarg, dst) || *dst < lo || *dst > 100000000))
+            return cli_usage_error("train", "bad value '%.64s' for %s", optarg, argv[optind - 1]);
+    }
+    if (optind < argc) return cli_usage_error("train", "unexpected argument '%.64s'", argv[optind]);
+    if (!arch_s) return cli_usage_error("train", "--arch is required");
+    struct train_config cfg;
+    if (train_preset(&cfg, preset)) return cli_usage_error("train", "%s", nasw_errmsg());
+    if (epochs) cfg.epochs = (int)epochs;
+    if (C) cfg.C = (int)C;
+    if (N >= 0) cfg.N = (int)N;
+    if (batch) cfg.batch = (int)batch;
+    struct space *s;
+    struct arch a;
+    int st = space_cell_new(&s, 4, arch_nb201_ops, 5);
+    if (st) return cli_error_status(st);
+    if ((st = arch_parse(s, arch_s, &a))) {
+        space_free(s);
+        return cli_error_status(st);
+    }
+    int rc;
+    if (bench_steps) {
+        rc = benchmark(s, &a, &cfg, bench_steps, (uint64_t)seed);
+        space_free(s);
+        return rc;
+    }
+    struct train_data *data;
+    if ((st = train_data_new(&data, &cfg, FMNIST_DIR))) {
+        space_free(s);
+        return cli_error_status(st);
+    }
+    struct run_ctx ctx = {.out = out};
+    ctx.epochs = json_array();
+    ctx.doc = json_pack("{s:s, s:s, s:s, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}, s:o, s:s}", "nasw",
+                        nasw_version(), "arch", arch_s, "preset", cfg.preset, "seed", (json_int_t)seed, "config",
+                        "channels", cfg.C, "cells", cfg.N, "resolution", cfg.resolution, "epochs", cfg.epochs,
+                        "batch", cfg.batch, "lr", cfg.lr, "train_size", cfg.train_size, "val_size", cfg.val_size,
+                        "curve", ctx.epochs, "status", "running");
+    json_incref(ctx.epochs);
+    printf("training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
+           arch_s, cfg.preset, cfg.C, cfg.N, cfg.resolution, cfg.resolution, cfg.epochs, cfg.batch, cfg.train_size,
+           cfg.val_size, cfg.test_size);
+    write_doc(&ctx);
+    struct train_result res;
+    st = train_arch(&cfg, data, s, &a, (uint64_t)seed, 0, on_epoch, &ctx, &res);
+    if (st) {
+        rc = cli_error_status(st);
+    } else {
+        json_object_set_new(ctx.doc, "status", json_string(res.failed ? "failed" : "done"));
+        json_object_set_new(ctx.doc, "params", json_integer((json_int_t)res.params));
+        json_object_set_new(ctx.doc, "flops", json_real(res.flops));
+        json_object_set_new(ctx.doc, "seconds", json_real(res.seconds));
+        if (!res.failed) {
+            json_object_set_new(ctx.doc, "val_acc", json_real(res.val_acc));
+            json_object_set_new(ctx.doc, "test_acc", json_real(res.test_acc));
+        }
+        write_doc(&ctx);
+        if (res.failed) printf("failed: the loss diverged (NaN) after %d epochs\n", res.epochs_done);
+        else
+            printf("final      val_acc %.2f  test_acc %.2f  params %zu  %.2f MFLOPs  %.1f s\n", res.val_acc,
+                   res.test_acc, res.params, res.flops / 1e6, res.seconds);
+        rc = ctx.failed_write ? CLI_ERROR : CLI_OK;
+    }
+    json_decref(ctx.epochs);
+    json_decref(ctx.doc);
+    train_data_free(data);
+    space_free(s);
+    return rc;
+}
