@@ -73,6 +73,28 @@ void cli_table_options_help(FILE *f);
 /* Load a table, printing the error on failure.  NULL on failure. */
 struct table *cli_load_table(const char *path, const struct table_opts *o);
 
+/* The benches of a command (cli/bench.c): table benches, one per dataset,
+ * or the live trainer. */
+struct cli_benches {
+    struct table *t;       /* NULL for live */
+    struct bench **b;
+    char **names;          /* dataset names */
+    int n;
+    int live;
+};
+/* spec: "PATH", "table:PATH" or "live:fmnist[:PRESET][:nodes=K][:ops=a+b]";
+ * datasets: NULL/0 = all.  Prints errors; returns a CLI exit code. */
+int cli_benches_open(struct cli_benches *c, const char *spec, char *const *datasets, int n_datasets,
+                     const struct table_opts *o, const char *journal, long train_seed);
+void cli_benches_close(struct cli_benches *c);
+#define CLI_BENCH_HELP                                                                             \
+    "  --bench live:fmnist[:PRESET][:nodes=K][:ops=a+b]\n"                                       \
+    "                 train for real instead (Fashion-MNIST; presets nb201, proxy, micro),\n"    \
+    "                 journaled to --journal FILE (default: the spec as a .csv name);\n"         \
+    "                 rerunning resumes and retrains nothing that is done\n"                     \
+    "  --journal FILE the live bench's journal (a table in nasw's schema)\n"                     \
+    "  --train-seed K base seed of the live trainings (default 0)\n"
+
 /* Progress bar on stderr when it is a terminal (no-op otherwise). */
 struct cli_progress;
 struct cli_progress *cli_progress_new(const char *label, double total);

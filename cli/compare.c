@@ -46,6 +46,7 @@ static void help(FILE *f)
           "\n"
           "Run every strategy on every dataset with seeds 1..N and compare them.\n"
           "  --table T          table file (also --bench table:T)\n"
+          CLI_BENCH_HELP
           "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
           "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all)\n"
           "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
@@ -164,7 +165,8 @@ static void csv_num(FILE *f, double x)
 
 struct ctx {
     const char *dir;
-    struct table *t;
+    const char *spec;
+    struct cli_benches cb;
     int n_d, n_s, n_seeds, n_ck;
     int *dsets;
     char **dnames;
@@ -434,8 +436,8 @@ static int write_manifest(struct ctx *c, double budget)
     if (!o || !st || !ds) return cli_error("out of memory");
     json_object_set_new(o, "command", json_string(cli_command_line));
     json_object_set_new(o, "nasw", json_string(nasw_version()));
-    json_object_set_new(o, "table", json_string(table_path(c->t)));
-    json_object_set_new(o, "checksum", json_string(table_checksum(c->t)));
+    json_object_set_new(o, "bench", json_string(c->spec));
+    json_object_set_new(o, "checksum", json_string(c->benches[0]->checksum));
     json_object_set_new(o, "seeds", json_integer(c->n_seeds));
     json_object_set_new(o, "budget", json_real(budget));
     json_object_set_new(o, "budget_unit", json_string(c->seconds ? "seconds" : "queries"));
@@ -487,14 +489,15 @@ int cmd_compare(int argc, char **argv)
         {"strategies", required_argument, 0, 's'}, {"seeds", required_argument, 0, 'n'},
         {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
         {"jobs", required_argument, 0, 'j'},       {"out", required_argument, 0, 'o'},
+        {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
         {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
         {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
-    const char *ck_s = NULL, *dir = NULL;
-    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *ck_s = NULL, *dir = NULL, *journal = NULL;
+    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
     int noplot = 0, quiet = 0, c;
     optind = 1;
     opterr = 0;
@@ -503,9 +506,14 @@ int cmd_compare(int argc, char **argv)
         switch (c) {
         case 't': table_path_s = optarg; break;
         case 'B':
-            if (strncmp(optarg, "table:", 6))
-                return cli_usage_error("compare", "unknown bench '%.64s' (known: table:PATH)", optarg);
-            table_path_s = optarg + 6;
+            if (strncmp(optarg, "table:", 6) && strncmp(optarg, "live:", 5))
+                return cli_usage_error("compare", "unknown bench '%.64s' (known: table:PATH, live:fmnist)", optarg);
+            table_path_s = optarg;
+            break;
+        case 'J': journal = optarg; break;
+        case 'K':
+            if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
+                return cli_usage_error("compare", "bad --train-seed '%.64s'", optarg);
             break;
         case 'd': datasets_s = optarg; break;
         case 's': strategies_s = optarg; break;
@@ -528,11 +536,11 @@ int cmd_compare(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("compare", "unexpected argument '%.64s'", argv[optind]);
-    if (!table_path_s) return cli_usage_error("compare", "--table is required");
+    if (!table_path_s) return cli_usage_error("compare", "--table or --bench is required");
     if (!dir) return cli_usage_error("compare", "--out DIR is required");
     if (jobs < 1) jobs = 1;
 
-    struct ctx cx = {.dir = dir, .n_seeds = (int)seeds};
+    struct ctx cx = {.dir = dir, .spec = table_path_s, .n_seeds = (int)seeds};
     double budget;
     if (cli_parse_budget(budget_s, &budget, &cx.seconds))
         return cli_usage_error("compare", "bad --budget '%.64s' (a positive integer, or seconds as '3600s')",
@@ -593,44 +601,22 @@ int cmd_compare(int argc, char **argv)
     for (int i = 0; i < n_ck; i++)
         if (cx.n_ck == 0 || cx.ck[cx.n_ck - 1] != cx.ck[i]) cx.ck[cx.n_ck++] = cx.ck[i];
 
-    /* table and datasets */
-    if (!(cx.t = cli_load_table(table_path_s, &topts))) goto out;
-    if (datasets_s) {
-        if (cli_split_list(datasets_s, &dl, &n_dl)) goto oom;
-    } else {
-        n_dl = table_n_datasets(cx.t);
-        if (!(dl = calloc((size_t)n_dl, sizeof *dl))) goto oom;
-        for (int d = 0; d < n_dl; d++)
-            if (!(dl[d] = strdup(table_dataset_name(cx.t, d)))) goto oom;
-    }
-    if (n_dl == 0) {
+    /* benches */
+    if (datasets_s && cli_split_list(datasets_s, &dl, &n_dl)) goto oom;
+    if (datasets_s && n_dl == 0) {
         rc = cli_usage_error("compare", "no datasets given");
         goto out;
     }
-    cx.n_d = n_dl;
-    cx.dnames = dl;
-    cx.benches = calloc((size_t)n_dl, sizeof *cx.benches);
-    cx.ceil_val = calloc((size_t)n_dl, sizeof *cx.ceil_val);
-    cx.ceil_test = calloc((size_t)n_dl, sizeof *cx.ceil_test);
-    cx.has_ceiling = calloc((size_t)n_dl, sizeof *cx.has_ceiling);
-    if (!cx.benches || !cx.ceil_val || !cx.ceil_test || !cx.has_ceiling) goto oom;
-    for (int d = 0; d < n_dl; d++) {
-        int di = table_dataset_index(cx.t, dl[d]);
-        if (di < 0) {
-            cli_error("dataset '%.64s' not in table '%.200s' (%d datasets; see 'nasw tables info')", dl[d],
-                      table_path_s, table_n_datasets(cx.t));
-            goto out;
-        }
-        for (int e = 0; e < d; e++)
-            if (!strcmp(dl[e], dl[d])) {
-                rc = cli_usage_error("compare", "dataset '%.64s' listed twice", dl[d]);
-                goto out;
-            }
-        int st = table_bench_new(&cx.benches[d], cx.t, di);
-        if (st) {
-            cli_error_status(st);
-            goto out;
-        }
+    if (cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed)) goto out;
+    cx.n_d = cx.cb.n;
+    cx.dnames = cx.cb.names;
+    cx.benches = cx.cb.b;
+    if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
+    cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
+    cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);
+    cx.has_ceiling = calloc((size_t)cx.n_d, sizeof *cx.has_ceiling);
+    if (!cx.ceil_val || !cx.ceil_test || !cx.has_ceiling) goto oom;
+    for (int d = 0; d < cx.n_d; d++) {
         if (cx.seconds && !cx.benches[d]->has_cost) {
             cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                       table_path_s);
@@ -706,9 +692,7 @@ out:
         for (long i = 0; i < n_jobs; i++) search_trace_release(&cx.jobs[i].tr);
     free(cx.jobs);
     free(threads);
-    if (cx.benches)
-        for (int d = 0; d < cx.n_d; d++) bench_free(cx.benches[d]);
-    free(cx.benches);
+    cli_benches_close(&cx.cb);
     free(cx.ceil_val);
     free(cx.ceil_test);
     free(cx.has_ceiling);
@@ -716,6 +700,5 @@ out:
     cli_free_list(cks, ck_s ? n_ck - 1 : 0);
     free(cx.ck);
     free(cx.specs);
-    table_free(cx.t);
     return rc;
 }

@@ -25,6 +25,7 @@ static void help(FILE *f)
           "\n"
           "Run one search strategy on one dataset of a NAS-Bench-style table.\n"
           "  --table T      table file (CSV or JSON; also --bench table:T)\n"
+          CLI_BENCH_HELP
           "  --dataset D    dataset (default: the table's only dataset)\n"
           "  --strategy S   NAME[:key=value]... (see below)\n"
           "  --budget N     distinct queries; 'Ns' = N simulated training seconds\n"
@@ -41,13 +42,6 @@ static void help(FILE *f)
     search_registry_help(f);
 }
 
-/* Open the table bench named by --table T or --bench table:T. */
-static const char *table_path_of(const char *bench_spec)
-{
-    if (!strncmp(bench_spec, "table:", 6)) return bench_spec + 6;
-    return bench_spec;
-}
-
 int cmd_search(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -55,13 +49,14 @@ int cmd_search(int argc, char **argv)
         {"dataset", required_argument, 0, 'd'}, {"strategy", required_argument, 0, 's'},
         {"budget", required_argument, 0, 'b'},  {"seed", required_argument, 0, 'k'},
         {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
+        {"journal", required_argument, 0, 'J'}, {"train-seed", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
         {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
-    const char *out = NULL;
-    long seed = 1;
+    const char *out = NULL, *journal = NULL;
+    long seed = 1, train_seed = 0;
     int trace = 0, c;
     optind = 1;
     opterr = 0;
@@ -70,9 +65,14 @@ int cmd_search(int argc, char **argv)
         switch (c) {
         case 't': table_path = optarg; break;
         case 'B':
-            if (strncmp(optarg, "table:", 6))
-                return cli_usage_error("search", "unknown bench '%.64s' (known: table:PATH)", optarg);
-            table_path = table_path_of(optarg);
+            if (strncmp(optarg, "table:", 6) && strncmp(optarg, "live:", 5))
+                return cli_usage_error("search", "unknown bench '%.64s' (known: table:PATH, live:fmnist)", optarg);
+            table_path = optarg;
+            break;
+        case 'J': journal = optarg; break;
+        case 'K':
+            if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
+                return cli_usage_error("search", "bad --train-seed '%.64s'", optarg);
             break;
         case 'd': dataset = optarg; break;
         case 's': strategy = optarg; break;
@@ -89,7 +89,7 @@ int cmd_search(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("search", "unexpected argument '%.64s'", argv[optind]);
-    if (!table_path) return cli_usage_error("search", "--table is required");
+    if (!table_path) return cli_usage_error("search", "--table or --bench is required");
     if (!strategy) return cli_usage_error("search", "--strategy is required");
     if (!budget_s) return cli_usage_error("search", "--budget is required");
     double budget;
@@ -100,28 +100,15 @@ int cmd_search(int argc, char **argv)
     struct search_spec spec;
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
 
-    struct table *t = cli_load_table(table_path, &topts);
-    if (!t) return CLI_ERROR;
-    int d = 0, rc = CLI_ERROR;
-    struct bench *b = NULL;
+    struct cli_benches cb;
+    char *dl[1] = {(char *)dataset};
+    if (cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed)) return CLI_ERROR;
+    int rc = CLI_ERROR, st;
+    struct bench *b = cb.b[0];
     struct runlog *log = NULL;
     struct search_trace tr = {0};
-    if (dataset) {
-        d = table_dataset_index(t, dataset);
-        if (d < 0) {
-            cli_error("dataset '%.64s' not in table '%.200s' (datasets: %s%s%s)", dataset, table_path,
-                      table_dataset_name(t, 0), table_n_datasets(t) > 1 ? ", " : "",
-                      table_n_datasets(t) > 1 ? table_dataset_name(t, 1) : "");
-            goto done;
-        }
-    } else if (table_n_datasets(t) > 1) {
-        cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path,
-                  table_n_datasets(t));
-        goto done;
-    }
-    int st = table_bench_new(&b, t, d);
-    if (st) {
-        cli_error_status(st);
+    if (cb.n > 1) {
+        cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path, cb.n);
         goto done;
     }
     if (seconds && !b->has_cost) {
@@ -192,7 +179,6 @@ int cmd_search(int argc, char **argv)
 done:
     runlog_close(log, 0);
     search_trace_release(&tr);
-    bench_free(b);
-    table_free(t);
+    cli_benches_close(&cb);
     return rc;
 }

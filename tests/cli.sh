@@ -123,6 +123,45 @@ else
 fi
 expect 1 "plot of a missing dir" -- $NASW plot "$T/none"
 
+# --- live training (Fashion-MNIST from Debian's dataset-fashion-mnist)
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    MICRO="live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
+    J="$T/micro.csv"
+    # train the whole 8-cell micro space live, then replay through the table backend
+    expect 0 "live search trains the micro space" -- env OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J" --strategy random --budget 8 --seed 5 --trace
+    grep '^[0-9]' "$T/out" >"$T/live_random"
+    [ "$(wc -l <"$T/live_random")" -eq 8 ] && ok || bad "live random did not train 8 cells"
+    [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "journal does not hold 8 records"
+    expect 0 "journal loads as a table" -- $NASW tables info "$J"
+    grep -q "curves    up to 2 epochs" "$T/out" && ok || bad "journal table lacks its curves"
+    $NASW search --table "$J" --strategy random --budget 8 --seed 5 --trace | grep '^[0-9]' >"$T/table_random"
+    cmp -s "$T/live_random" "$T/table_random" && ok || bad "live and table backends give different random trajectories"
+    for s in evolution:population=3:sample=2 local:init=2 reinforce; do
+        OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J" --strategy $s --budget 6 --seed 2 --trace | grep '^[0-9]' >"$T/l"
+        $NASW search --table "$J" --strategy $s --budget 6 --seed 2 --trace | grep '^[0-9]' >"$T/t"
+        [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
+    done
+    [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # kill -9 in the middle of a build, then resume: nothing lost but the cell in training
+    B="$T/build.csv"
+    OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" >/dev/null 2>&1 &
+    pid=$!
+    sleep 2; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    n1=$(($(grep -c '' "$B") - 1))
+    expect 0 "build resumes after kill -9" -- env OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B"
+    grep -q "$((5 - n1)) trained now, $n1 resumed" "$T/out" && ok || bad "resume retrained finished cells ($n1 done before the kill)"
+    expect 0 "resumed build loads as a table" -- $NASW tables info "$B"
+    grep -q "fmnist (5)" "$T/out" && ok || bad "resumed build does not hold 5 cells"
+    expect 2 "train: bad flag value" -- $NASW train --arch x --epochs -1
+    expect 1 "train: unparsable arch" -- $NASW train --arch '|conv~0|'
+    expect 0 "train micro" -- env OPENBLAS_NUM_THREADS=1 $NASW train --arch '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' --preset micro --epochs 1 --out "$T/run.json"
+    grep -q '"status": "done"' "$T/run.json" && ok || bad "train --out has no final status"
+    expect 0 "train benchmark" -- env OPENBLAS_NUM_THREADS=1 $NASW train --arch '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' --channels 4 --cells 1 --batch-size 8 --benchmark 2
+    grep -q "throughput: [0-9.]* images/s" "$T/out" && ok || bad "train --benchmark prints no throughput"
+else
+    echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); live training tests skipped"
+fi
+
 # --- real data
 NB=$DATA/nasbench201/nb201_final.csv
 if [ -f "$NB" ]; then

@@ -222,11 +222,20 @@ static int live_query(struct bench *b, const struct arch *a, int epochs, struct 
         if (st) return st;
         struct record rec = {tr.val_acc, tr.test_acc, tr.seconds, tr.epochs_done, tr.failed};
         if (tr.failed) rec.val = rec.test = 10.0; /* chance level, as NB201 stores broken cells */
-        if (fprintf(l->final, "%s,%s,%.4f,%.4f,%.4f,%.6f,%.6f,%.4f,%zu,%.0f,%d,%d\n", arch, DATASET, rec.val,
-                    rec.test, tr.failed ? 10.0 : tr.train_acc, tr.failed ? 0.0 : tr.val_loss,
-                    tr.failed ? 0.0 : tr.test_loss, rec.cost, tr.params, tr.flops, rec.epochs, rec.failed) < 0 ||
+        char v[3][32];
+        snprintf(v[0], sizeof v[0], "%.4f", rec.val);
+        snprintf(v[1], sizeof v[1], "%.4f", rec.test);
+        snprintf(v[2], sizeof v[2], "%.4f", rec.cost);
+        if (fprintf(l->final, "%s,%s,%s,%s,%.4f,%.6f,%.6f,%s,%zu,%.0f,%d,%d\n", arch, DATASET, v[0], v[1],
+                    tr.failed ? 10.0 : tr.train_acc, tr.failed ? 0.0 : tr.val_loss, tr.failed ? 0.0 : tr.test_loss,
+                    v[2], tr.params, tr.flops, rec.epochs, rec.failed) < 0 ||
             fflush(l->final) != 0)
             return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
+        /* answer what the journal holds, so a rerun from the journal (or the
+         * journal loaded as a table) gives the same numbers bit for bit */
+        rec.val = strtod(v[0], NULL);
+        rec.test = strtod(v[1], NULL);
+        rec.cost = strtod(v[2], NULL);
         if ((st = add_record(l, key, &rec))) return st;
         idx = l->n_rec - 1;
     }
@@ -257,18 +266,73 @@ static const struct bench_ops live_ops = {.name = "live", .query = live_query, .
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
 
+/* "fmnist[:PRESET][:nodes=K][:ops=a+b+...]": the preset and the cell space. */
+static int parse_spec(struct live *l, const char *spec)
+{
+    char buf[512], *save = NULL;
+    if (!strncmp(spec, "live:", 5)) spec += 5;
+    if (strlen(spec) >= sizeof buf) return nasw_errorf(NASW_EINVAL, "live bench spec too long");
+    strcpy(buf, spec);
+    char *tok = strtok_r(buf, ":", &save);
+    if (!tok || strcmp(tok, "fmnist"))
+        return nasw_errorf(NASW_ENOTFOUND, "unknown live bench 'live:%.64s' (known: live:fmnist[:PRESET][:nodes=K][:ops=a+b])", spec);
+    const char *preset = "proxy";
+    int nodes = 4, n_ops = 0;
+    const char *ops[16];
+    for (tok = strtok_r(NULL, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+        if (!strncmp(tok, "nodes=", 6)) {
+            char *end;
+            long v = strtol(tok + 6, &end, 10);
+            if (*end || v < 2 || v > 6) return nasw_errorf(NASW_EINVAL, "live bench: bad '%.64s' (nodes=2..6)", tok);
+            nodes = (int)v;
+        } else if (!strncmp(tok, "ops=", 4)) {
+            /* keep NB201's op order whatever the order given, so that a table
+             * built from the journal infers the same space */
+            for (int k = 0; k < 5; k++) {
+                const char *p = tok + 4;
+                size_t len = strlen(arch_nb201_ops[k]);
+                for (;;) {
+                    size_t w = strcspn(p, "+");
+                    if (w == len && !strncmp(p, arch_nb201_ops[k], len)) ops[n_ops++] = arch_nb201_ops[k];
+                    if (!p[w]) break;
+                    p += w + 1;
+                }
+            }
+            int given = 1;
+            for (const char *p = tok + 4; *p; p++) given += *p == '+';
+            if (n_ops != given) return nasw_errorf(NASW_EINVAL, "live bench: bad '%.64s' (ops from: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)", tok);
+        } else if (strchr(tok, '=')) {
+            return nasw_errorf(NASW_EINVAL, "live bench: unknown option '%.64s' (nodes=, ops=)", tok);
+        } else {
+            preset = tok;
+        }
+    }
+    int st = train_preset(&l->cfg, preset);
+    if (st) return st;
+    if (n_ops == 0) {
+        for (int k = 0; k < 5; k++) ops[k] = arch_nb201_ops[k];
+        n_ops = 5;
+    }
+    if ((st = space_cell_new(&l->space, nodes, ops, n_ops))) return st;
+    /* an explicit member list (all keys) makes sampling consume the rng
+     * exactly as a table of the whole space does */
+    if (l->space->size <= (UINT64_C(1) << 22)) {
+        uint64_t *keys = malloc(sizeof *keys * (size_t)l->space->size);
+        if (!keys) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        for (uint64_t k = 0; k < l->space->size; k++) keys[k] = k;
+        st = space_restrict(l->space, keys, (size_t)l->space->size);
+        free(keys);
+    }
+    return st;
+}
+
 int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o)
 {
     *out = NULL;
-    if (!strncmp(spec, "live:", 5)) spec += 5;
-    const char *preset = "proxy";
-    if (!strncmp(spec, "fmnist:", 7)) preset = spec + 7;
-    else if (strcmp(spec, "fmnist"))
-        return nasw_errorf(NASW_ENOTFOUND, "unknown live bench 'live:%.64s' (known: live:fmnist[:PRESET])", spec);
-    if (!o->journal) return nasw_errorf(NASW_EINVAL, "the live bench needs a journal file");
+    if (!o->journal) return nasw_errorf(NASW_EINVAL, "the live bench needs a journal file (--journal FILE)");
     struct live *l = calloc(1, sizeof *l);
     if (!l) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    int st = train_preset(&l->cfg, preset);
+    int st = parse_spec(l, spec);
     size_t n = strlen(o->journal);
     if (!st && !(l->final_path = malloc(n + 1))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st && !(l->curve_path = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
@@ -277,7 +341,6 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
         strcpy(l->curve_path, o->journal);
         if (n > 4 && !strcmp(l->curve_path + n - 4, ".csv")) l->curve_path[n - 4] = '\0';
         strcat(l->curve_path, "_curves.csv");
-        st = space_cell_new(&l->space, 4, arch_nb201_ops, 5);
     }
     l->seed = o->seed;
     l->verbose = o->verbose;
