@@ -21,6 +21,7 @@ struct command {
 /* Sorted by name. */
 static const struct command commands[] = {
     {"compare", cmd_compare, "compare strategies over datasets and seeds: statistics and plots"},
+    {"confirm", cmd_confirm, "retrain the top architectures of a search for real; predicted vs measured"},
     {"help", cmd_help, "show this help"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
     {"search", cmd_search, "run one strategy on one benchmark with one seed"},

@@ -13,6 +13,7 @@
  *                         signed-rank + bootstrap CI of the mean difference)
  *   DIR/trajectories.csv  best-so-far after every query of every run
  *   DIR/datasets.csv      metrics, direction and ceilings per dataset
+ *   DIR/best.csv          the best architecture of every run (for nasw confirm)
  *   DIR/manifest.json     command, version, table checksum, strategies
  *   DIR/trajectories.{png,svg} and DIR/regret.{png,svg} via `nasw plot`
  */
@@ -403,6 +404,40 @@ static int write_trajectories(struct ctx *c)
     return close_tmp(f, path, tmp);
 }
 
+/* The best-by-search-metric architecture of every run (input of nasw confirm). */
+static int write_best(struct ctx *c)
+{
+    char path[4096], tmp[4096];
+    FILE *f = open_tmp(c->dir, "best.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    fputs("dataset,strategy,seed,arch,best_val,test_at_best_val,query\n", f);
+    for (int d = 0; d < c->n_d; d++) {
+        const struct space *s = bench_space(c->benches[d]);
+        for (int st = 0; st < c->n_s; st++)
+            for (int k = 0; k < c->n_seeds; k++) {
+                const struct job *j = job_of(c, d, st, k);
+                long best = -1;
+                for (long i = 0; i < j->tr.n; i++)
+                    if (!j->tr.steps[i].failed &&
+                        (best < 0 || bench_score(c->benches[d], j->tr.steps[i].val) >
+                                         bench_score(c->benches[d], j->tr.steps[best].val)))
+                        best = i;
+                if (best < 0) continue;
+                struct arch a;
+                char arch[ARCH_STR_MAX];
+                arch_from_key(s, j->tr.steps[best].key, &a);
+                arch_format(s, &a, arch, sizeof arch);
+                csv_str(f, c->dnames[d]);
+                fputc(',', f);
+                csv_str(f, c->specs[st].label);
+                fprintf(f, ",%ld,", j->seed);
+                csv_str(f, arch);
+                fprintf(f, ",%.10g,%.10g,%ld\n", j->tr.steps[best].val, j->tr.steps[best].test, best + 1);
+            }
+    }
+    return close_tmp(f, path, tmp);
+}
+
 static int write_datasets(struct ctx *c)
 {
     char path[4096], tmp[4096];
@@ -673,7 +708,7 @@ int cmd_compare(int argc, char **argv)
         fprintf(tty, "nasw compare: %d strategies x %d datasets x %d seeds, budget %s %s, table %s\n",
                 cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds ? "(seconds)" : "queries", table_path_s);
     if (write_summary(&cx, tty) || write_pairs(&cx, tty) || write_trajectories(&cx) ||
-        write_datasets(&cx) || write_manifest(&cx, budget))
+        write_datasets(&cx) || write_best(&cx) || write_manifest(&cx, budget))
         goto out;
     if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
     if (!noplot) {

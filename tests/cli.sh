@@ -142,6 +142,14 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
     done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # confirm against the same (journaled) trainer: prediction = measurement
+    expect 0 "compare on the live journal" -- $NASW compare --table "$J" --seeds 4 --budget 4 --no-plot --quiet --out "$T/cj"
+    expect 0 "confirm" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cj" --top 3 --bench $MICRO --journal "$J"
+    grep -q "MAE 0.000" "$T/out" && ok || bad "confirm against its own journal: MAE is not 0"
+    grep -q "winner holds" "$T/out" && ok || bad "confirm: winner does not hold against its own journal"
+    [ "$(grep -c '' "$T/cj/confirm/confirm.csv")" -eq 5 ] && ok || bad "confirm.csv rows"
+    [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "confirm retrained a journaled cell"
+    expect 1 "confirm of a missing dir" -- $NASW confirm "$T/nope"
     # kill -9 in the middle of a build, then resume: nothing lost but the cell in training
     B="$T/build.csv"
     OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" >/dev/null 2>&1 &
