@@ -17,6 +17,12 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->failed = 0;
     int st = b->ops->query(b, a, epochs, r);
     if (st) return st;
+    bench_finish(b, r);
+    return NASW_OK;
+}
+
+void bench_finish(const struct bench *b, struct bench_result *r)
+{
     /* A failed training (or a NaN metric) must never be selected: it gets
      * the worst possible score. */
     if (r->failed || isnan(r->val)) {
@@ -25,7 +31,6 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     } else {
         r->score = bench_score(b, r->val);
     }
-    return NASW_OK;
 }
 
 int bench_curve(struct bench *b, const struct arch *a, double *val, int max_epochs)

@@ -59,6 +59,9 @@ struct bench {
 
 /* Query through the backend and fill r->score.  Returns the backend status. */
 int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+/* Fill r->score (and mark NaN results failed) for a result obtained outside
+ * bench_query (an asynchronous evaluator). */
+void bench_finish(const struct bench *b, struct bench_result *r);
 /* NASW_EUNSUPPORTED if the backend has no curves. */
 int bench_curve(struct bench *b, const struct arch *a, double *val, int max_epochs);
 /* NASW_EUNSUPPORTED if the backend cannot know. */

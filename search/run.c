@@ -66,90 +66,214 @@ static int log_header(struct bench *b, const struct search_spec *spec, const str
     return runlog_header(o->log, &h);
 }
 
-int search_run(struct bench *b, const struct search_spec *spec, const struct search_run_opts *o,
-               struct search_trace *tr)
+struct run_state {
+    struct bench *b;
+    const struct space *s;
+    const struct search_run_opts *o;
+    struct search_trace *tr;
+    struct hashmap cache; /* key -> step index */
+    double total, best_score, best_val, test_at_best;
+};
+
+/* A counted query: the step, the cache, the log, the progress. */
+static int record(struct run_state *rs, const struct arch *a, uint64_t key, const struct bench_result *res)
 {
-    memset(tr, 0, sizeof *tr);
-    const struct space *s = bench_space(b);
-    struct rng *r = rng_new(o->seed);
-    if (!r) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    void *st = spec->type->alloc(spec->values, s, r);
-    if (!st) {
-        rng_free(r);
-        return NASW_ENOMEM; /* message set by alloc */
+    const struct search_run_opts *o = rs->o;
+    rs->total += res->cost_s; /* 0 when the bench knows no cost */
+    if (!res->failed && res->score > rs->best_score) {
+        rs->best_score = res->score;
+        rs->best_val = res->val;
+        rs->test_at_best = res->test;
     }
-    struct hashmap cache = {0}; /* key -> step index */
-    int status = NASW_OK;
-    if (o->log && (status = log_header(b, spec, o))) goto done;
-    long max_repeats = o->max_repeats > 0 ? o->max_repeats : 100000, repeats = 0;
-    uint64_t count = space_count(s);
-    double total = 0, best_score = -INFINITY, best_val = NAN, test_at_best = NAN;
-    tr->stop = SEARCH_STOP_BUDGET;
+    struct search_step step = {.key = key, .val = res->val, .test = res->test, .cost_s = res->cost_s,
+                               .total_cost_s = rs->total, .best_val = rs->best_val,
+                               .test_at_best = rs->test_at_best, .failed = res->failed};
+    int st = push_step(rs->tr, &step);
+    if (st || (st = hashmap_put(&rs->cache, key, rs->tr->n - 1))) return st ? st : nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (o->log) {
+        char arch[ARCH_STR_MAX];
+        arch_format(rs->s, a, arch, sizeof arch);
+        struct runlog_query lq = {.query = rs->tr->n, .arch = arch, .val = res->val, .test = res->test,
+                                  .cost_s = res->cost_s, .total_cost_s = rs->total, .best_val = rs->best_val,
+                                  .test_at_best = rs->test_at_best, .epochs = res->epochs, .failed = res->failed};
+        if ((st = runlog_query(o->log, &lq))) return st;
+    }
+    if (o->progress)
+        o->progress(o->progress_arg, o->kind == BUDGET_QUERIES ? (double)rs->tr->n / o->budget : rs->total / o->budget);
+    return NASW_OK;
+}
+
+/* The cached answer of an architecture already evaluated in this run. */
+static int cached(struct run_state *rs, uint64_t key, struct bench_result *res)
+{
+    int64_t idx;
+    if (!hashmap_get(&rs->cache, key, &idx)) return 0;
+    const struct search_step *p = &rs->tr->steps[idx];
+    memset(res, 0, sizeof *res);
+    res->val = p->val;
+    res->test = p->test;
+    res->cost_s = p->cost_s;
+    res->failed = p->failed;
+    res->score = p->failed ? -INFINITY : bench_score(rs->b, p->val);
+    return 1;
+}
+
+static int budget_spent(const struct run_state *rs, long inflight)
+{
+    const struct search_run_opts *o = rs->o;
+    return o->kind == BUDGET_QUERIES ? (double)(rs->tr->n + inflight) >= o->budget : rs->total >= o->budget;
+}
+
+static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
+{
+    long max_repeats = rs->o->max_repeats > 0 ? rs->o->max_repeats : 100000, repeats = 0;
+    uint64_t count = space_count(rs->s);
+    int status;
     for (;;) {
-        if (o->kind == BUDGET_QUERIES ? (double)tr->n >= o->budget : total >= o->budget) break;
-        if ((uint64_t)tr->n >= count) {
-            tr->stop = SEARCH_STOP_EXHAUSTED;
+        if (budget_spent(rs, 0)) break;
+        if ((uint64_t)rs->tr->n >= count) {
+            rs->tr->stop = SEARCH_STOP_EXHAUSTED;
             break;
         }
         struct query q;
         memset(&q, 0, sizeof q);
-        int ps = spec->type->propose(st, &q);
+        int ps = t->propose(st, &q);
         if (ps == NASW_EDONE) {
-            tr->stop = SEARCH_STOP_EXHAUSTED;
+            rs->tr->stop = SEARCH_STOP_EXHAUSTED;
             break;
         }
-        if (ps) {
-            status = ps;
-            goto done;
-        }
-        NASW_ASSERT(space_contains(s, &q.arch));
-        uint64_t key = arch_key(s, &q.arch);
+        if (ps) return ps;
+        NASW_ASSERT(space_contains(rs->s, &q.arch));
+        uint64_t key = arch_key(rs->s, &q.arch);
         struct bench_result res;
-        int64_t idx;
-        if (hashmap_get(&cache, key, &idx)) {
+        if (cached(rs, key, &res)) {
             /* a repeat: free, not counted, not logged, but told */
-            const struct search_step *p = &tr->steps[idx];
-            memset(&res, 0, sizeof res);
-            res.val = p->val;
-            res.test = p->test;
-            res.cost_s = p->cost_s;
-            res.failed = p->failed;
-            res.score = p->failed ? -INFINITY : bench_score(b, p->val);
             if (++repeats >= max_repeats) {
-                tr->stop = SEARCH_STOP_STALLED;
+                rs->tr->stop = SEARCH_STOP_STALLED;
                 break;
             }
         } else {
             repeats = 0;
-            if ((status = bench_query(b, &q.arch, q.epochs, &res))) goto done;
-            total += res.cost_s; /* 0 when the bench knows no cost */
-            if (!res.failed && res.score > best_score) {
-                best_score = res.score;
-                best_val = res.val;
-                test_at_best = res.test;
-            }
-            struct search_step step = {.key = key, .val = res.val, .test = res.test, .cost_s = res.cost_s,
-                                       .total_cost_s = total, .best_val = best_val,
-                                       .test_at_best = test_at_best, .failed = res.failed};
-            if ((status = push_step(tr, &step)) || (status = hashmap_put(&cache, key, tr->n - 1))) goto done;
-            if (o->log) {
-                char arch[ARCH_STR_MAX];
-                arch_format(s, &q.arch, arch, sizeof arch);
-                struct runlog_query lq = {.query = tr->n, .arch = arch, .val = res.val, .test = res.test,
-                                          .cost_s = res.cost_s, .total_cost_s = total,
-                                          .best_val = best_val, .test_at_best = test_at_best,
-                                          .epochs = res.epochs, .failed = res.failed};
-                if ((status = runlog_query(o->log, &lq))) goto done;
-            }
-            if (o->progress)
-                o->progress(o->progress_arg, o->kind == BUDGET_QUERIES ? (double)tr->n / o->budget
-                                                                       : total / o->budget);
+            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res)) || (status = record(rs, &q.arch, key, &res)))
+                return status;
         }
-        if ((status = spec->type->observe(st, &q, &res))) goto done;
+        if ((status = t->observe(st, &q, &res))) return status;
     }
-    if (o->log) status = runlog_end(o->log, tr->n, total, search_stop_name(tr->stop));
+    return NASW_OK;
+}
+
+/* Several evaluations outstanding.  A proposal of an architecture in
+ * flight waits for that evaluation and is told its result too. */
+static int run_async(struct run_state *rs, const struct search_type *t, void *st)
+{
+    const struct search_evaluator *ev = rs->o->eval;
+    long max_repeats = rs->o->max_repeats > 0 ? rs->o->max_repeats : 100000, repeats = 0;
+    uint64_t count = space_count(rs->s);
+    uint64_t *flight = malloc(sizeof *flight * (size_t)ev->slots);
+    struct query *waiting = NULL;
+    long n_flight = 0, n_wait = 0, cap_wait = 0;
+    int status = NASW_OK, proposing = 1;
+    if (!flight) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (;;) {
+        while (proposing && n_flight < ev->slots) {
+            if (budget_spent(rs, n_flight)) {
+                proposing = 0;
+                break;
+            }
+            if ((uint64_t)(rs->tr->n + n_flight) >= count) {
+                rs->tr->stop = SEARCH_STOP_EXHAUSTED;
+                proposing = 0;
+                break;
+            }
+            struct query q;
+            memset(&q, 0, sizeof q);
+            int ps = t->propose(st, &q);
+            if (ps == NASW_EDONE) {
+                rs->tr->stop = SEARCH_STOP_EXHAUSTED;
+                proposing = 0;
+                break;
+            }
+            if (ps) {
+                status = ps;
+                goto done;
+            }
+            NASW_ASSERT(space_contains(rs->s, &q.arch));
+            uint64_t key = arch_key(rs->s, &q.arch);
+            struct bench_result res;
+            int in_flight = 0;
+            for (long i = 0; i < n_flight; i++) in_flight |= flight[i] == key;
+            if (cached(rs, key, &res) || in_flight) {
+                if (++repeats >= max_repeats) {
+                    rs->tr->stop = SEARCH_STOP_STALLED;
+                    proposing = 0;
+                    break;
+                }
+                if (!in_flight) {
+                    if ((status = t->observe(st, &q, &res))) goto done;
+                    continue;
+                }
+                if (n_wait == cap_wait) {
+                    cap_wait = cap_wait ? 2 * cap_wait : 16;
+                    struct query *p = realloc(waiting, sizeof *p * (size_t)cap_wait);
+                    if (!p) {
+                        status = nasw_errorf(NASW_ENOMEM, "out of memory");
+                        goto done;
+                    }
+                    waiting = p;
+                }
+                waiting[n_wait++] = q;
+                continue;
+            }
+            repeats = 0;
+            if ((status = ev->submit(ev->arg, &q.arch, q.epochs))) goto done;
+            flight[n_flight++] = key;
+        }
+        if (n_flight == 0) break;
+        struct query q;
+        struct bench_result res;
+        memset(&q, 0, sizeof q);
+        memset(&res, 0, sizeof res);
+        if ((status = ev->wait(ev->arg, &q.arch, &res))) goto done;
+        bench_finish(rs->b, &res);
+        uint64_t key = arch_key(rs->s, &q.arch);
+        for (long i = 0; i < n_flight; i++)
+            if (flight[i] == key) {
+                flight[i] = flight[--n_flight];
+                break;
+            }
+        if ((status = record(rs, &q.arch, key, &res)) || (status = t->observe(st, &q, &res))) goto done;
+        for (long i = 0; i < n_wait;)
+            if (arch_key(rs->s, &waiting[i].arch) == key) {
+                if ((status = t->observe(st, &waiting[i], &res))) goto done;
+                waiting[i] = waiting[--n_wait];
+            } else {
+                i++;
+            }
+    }
 done:
-    hashmap_release(&cache);
+    free(flight);
+    free(waiting);
+    return status;
+}
+
+int search_run(struct bench *b, const struct search_spec *spec, const struct search_run_opts *o,
+               struct search_trace *tr)
+{
+    memset(tr, 0, sizeof *tr);
+    struct rng *r = rng_new(o->seed);
+    if (!r) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    void *st = spec->type->alloc(spec->values, bench_space(b), r);
+    if (!st) {
+        rng_free(r);
+        return NASW_ENOMEM; /* message set by alloc */
+    }
+    struct run_state rs = {.b = b, .s = bench_space(b), .o = o, .tr = tr, .best_score = -INFINITY,
+                           .best_val = NAN, .test_at_best = NAN};
+    int status = o->log ? log_header(b, spec, o) : NASW_OK;
+    tr->stop = SEARCH_STOP_BUDGET;
+    if (!status) status = o->eval && o->eval->slots > 0 ? run_async(&rs, spec->type, st) : run_sync(&rs, spec->type, st);
+    if (!status && o->log) status = runlog_end(o->log, tr->n, rs.total, search_stop_name(tr->stop));
+    hashmap_release(&rs.cache);
     spec->type->free(st);
     rng_free(r);
     if (status) search_trace_release(tr);

@@ -100,6 +100,18 @@ struct search_trace {
     enum search_stop stop;
 };
 
+/* Asynchronous evaluation (e.g. MPI workers): search_run() keeps up to
+ * `slots` evaluations outstanding; a worker that finishes gets the next
+ * proposal at once (asynchronous evolution, as AmoebaNet).  submit() starts
+ * an evaluation; wait() blocks until any submitted one finishes and returns
+ * its architecture and result (bench_finish() is applied by search_run). */
+struct search_evaluator {
+    int slots;
+    int (*submit)(void *arg, const struct arch *a, int epochs);
+    int (*wait)(void *arg, struct arch *a, struct bench_result *r);
+    void *arg;
+};
+
 struct search_run_opts {
     double budget;                /* queries or seconds */
     enum budget_kind kind;
@@ -108,6 +120,7 @@ struct search_run_opts {
                                      answers (0: default 100000) */
     struct runlog *log;           /* NULL: no log */
     const char *command;          /* command line for the log header (may be NULL) */
+    const struct search_evaluator *eval; /* NULL: evaluate with bench_query, one at a time */
     void (*progress)(void *arg, double fraction);  /* NULL: none */
     void *progress_arg;
 };

@@ -284,6 +284,76 @@ static void test_budget_seconds_and_failures(void **state)
     space_free(x.s);
 }
 
+/* --- asynchronous evaluation ---------------------------------------------- */
+
+struct fake_eval {
+    struct synth *x;
+    struct arch pending[16];
+    int n;
+    uint64_t lcg;
+};
+
+static int fake_submit(void *arg, const struct arch *a, int epochs)
+{
+    (void)epochs;
+    struct fake_eval *f = arg;
+    assert_true(f->n < 16);
+    f->pending[f->n++] = *a;
+    return NASW_OK;
+}
+
+/* completes a pseudo-randomly chosen outstanding evaluation (out of order) */
+static int fake_wait(void *arg, struct arch *a, struct bench_result *r)
+{
+    struct fake_eval *f = arg;
+    assert_true(f->n > 0);
+    f->lcg = f->lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    int i = (int)((f->lcg >> 33) % (uint64_t)f->n);
+    *a = f->pending[i];
+    f->pending[i] = f->pending[--f->n];
+    memset(r, 0, sizeof *r);
+    return synth_query(&f->x->b, a, 0, r);
+}
+
+static void test_async(void **state)
+{
+    (void)state;
+    for (int i = 0; search_registry[i]; i++) {
+        const char *name = search_registry[i]->name;
+        struct synth x;
+        synth_init(&x, 6, 4, 17);
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(name, &spec), NASW_OK);
+        /* one slot, in order: the same trace as the synchronous loop */
+        struct fake_eval f = {.x = &x, .lcg = 1};
+        struct search_evaluator ev = {1, fake_submit, fake_wait, &f};
+        struct search_run_opts o = {.budget = 60, .seed = 4};
+        struct search_trace sync, async;
+        assert_int_equal(search_run(&x.b, &spec, &o, &sync), NASW_OK);
+        o.eval = &ev;
+        assert_int_equal(search_run(&x.b, &spec, &o, &async), NASW_OK);
+        if (!traces_equal(&sync, &async)) fail_msg("%s: one async slot differs from the synchronous loop", name);
+        search_trace_release(&async);
+        /* four slots, completed out of order: the protocol still holds */
+        ev.slots = 4;
+        assert_int_equal(search_run(&x.b, &spec, &o, &async), NASW_OK);
+        assert_int_equal(async.n, 60);
+        struct hashmap seen = {0};
+        double best = -INFINITY;
+        for (long k = 0; k < async.n; k++) {
+            if (hashmap_get(&seen, async.steps[k].key, NULL)) fail_msg("%s: async counted a key twice", name);
+            hashmap_put(&seen, async.steps[k].key, 1);
+            best = fmax(best, async.steps[k].val);
+            assert_true(async.steps[k].best_val == best);
+        }
+        assert_int_equal(f.n, 0); /* nothing left outstanding */
+        hashmap_release(&seen);
+        search_trace_release(&sync);
+        search_trace_release(&async);
+        space_free(x.s);
+    }
+}
+
 /* --- strategy-specific ---------------------------------------------------- */
 
 static int is_neighbour(const struct arch *a, const struct arch *b)
@@ -429,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_registry_restricted),
         cmocka_unit_test(test_registry_progress),
         cmocka_unit_test(test_budget_seconds_and_failures),
+        cmocka_unit_test(test_async),
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
         cmocka_unit_test(test_reinforce_gradient),
