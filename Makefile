@@ -16,8 +16,10 @@ WARN    += -Werror
 endif
 BUILD   ?= build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"'
-LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz -lpthread -lm
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
+CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CFLAGS)
+LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -lpthread -lm
 NASW_DATA ?= ../shared/data
 
 MODULES := core tables search surrogate stats plots train

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/runlog.h"
+#include "train/mpi.h"
 
 struct command {
     const char *name;
@@ -88,10 +89,26 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     gsl_set_error_handler_off(); /* GSL statuses are checked, never abort */
+    /* under mpirun: rank 0 runs the command; the other ranks only serve as
+     * training workers of `search` and `tables build` on a live bench */
+    int mpi = nasw_mpi_launched();
+    if (mpi && nasw_mpi_init(&argc, &argv) != 0) {
+        fprintf(stderr, "error: cannot initialise MPI\n");
+        return CLI_ERROR;
+    }
+    int serves = !strcmp(cmd->name, "search") || (!strcmp(cmd->name, "tables") && argc > 2 && !strcmp(argv[2], "build"));
+    if (mpi && nasw_mpi_rank() > 0 && !serves) {
+        nasw_mpi_finalize();
+        return CLI_OK;
+    }
     char *line = join_args(argc, argv);
     cli_command_line = line ? line : "";
     int rc = cmd->fn(argc - 1, argv + 1);
     free(line);
+    if (mpi) {
+        nasw_mpi_release_workers();
+        nasw_mpi_finalize();
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "error: cannot write to standard output: %s\n", strerror(errno ? errno : EIO));
         return CLI_ERROR;

@@ -13,6 +13,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "train/live.h"
+#include "train/mpi.h"
 #include "train/trainer.h"
 
 static void help(FILE *f)
@@ -69,6 +70,10 @@ int cmd_tables_build(int argc, char **argv)
     if (train_preset(&cfg, preset)) return cli_usage_error("tables build", "%s", nasw_errmsg());
     char spec[96];
     snprintf(spec, sizeof spec, "fmnist:%s", preset);
+    if (nasw_mpi_rank() > 0) { /* an MPI worker */
+        int wst = mpi_worker(spec, (uint64_t)seed);
+        return wst ? cli_error_status(wst) : CLI_OK;
+    }
     struct live_opts lo = {.journal = out, .seed = (uint64_t)seed, .verbose = verbose};
     struct bench *b;
     int st = live_bench_new(&b, spec, &lo);
@@ -95,7 +100,33 @@ int cmd_tables_build(int argc, char **argv)
     fprintf(stderr, "tables build: %ld architectures, preset %s, %ld already in '%s'\n", n, preset, before, out);
     struct cli_progress *p = cli_progress_new("build", (double)n);
     int rc = CLI_OK;
-    for (long i = 0; i < n; i++) {
+    struct mpi_pool *pool = NULL;
+    if (nasw_mpi_size() > 1) {
+        if ((st = mpi_pool_new(&pool, b))) rc = cli_error_status(st);
+        else fprintf(stderr, "tables build: %d MPI training workers\n", mpi_pool_slots(pool));
+    }
+    if (pool) {
+        /* keep every worker busy; results are journaled by this rank */
+        long next = 0, done = 0, inflight = 0;
+        while (rc == CLI_OK && done < n) {
+            while (next < n && inflight < mpi_pool_slots(pool)) {
+                struct arch a;
+                arch_from_key(s, (uint64_t)order[next++], &a);
+                if ((st = mpi_pool_submit(pool, &a, 0))) break;
+                inflight++;
+            }
+            struct arch a;
+            struct bench_result res;
+            if (st || (st = mpi_pool_wait(pool, &a, &res))) {
+                rc = cli_error_status(st);
+                break;
+            }
+            inflight--;
+            cli_progress_set(p, (double)++done);
+        }
+        mpi_pool_free(pool);
+    }
+    for (long i = 0; rc == CLI_OK && !pool && i < n; i++) {
         struct arch a;
         struct bench_result res;
         arch_from_key(s, (uint64_t)order[i], &a);

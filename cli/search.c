@@ -17,6 +17,7 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
+#include "train/mpi.h"
 
 static void help(FILE *f)
 {
@@ -32,7 +33,10 @@ static void help(FILE *f)
           "                 (needs a cost column)\n"
           "  --seed K       random seed (default 1)\n"
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
-          "  --trace        print every counted query on stdout\n",
+          "  --trace        print every counted query on stdout\n"
+          "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
+          "the other ranks train (asynchronously: a finished worker gets the next\n"
+          "proposal at once): mpirun -np 3 nasw search --bench live:fmnist ...\n",
           f);
     cli_table_options_help(f);
     fputs("\nProtocol: the strategy sees only the search metric; after each query the\n"
@@ -100,6 +104,12 @@ int cmd_search(int argc, char **argv)
     struct search_spec spec;
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
 
+    int live = !strncmp(table_path, "live:", 5);
+    if (nasw_mpi_rank() > 0) { /* an MPI worker: train what rank 0 sends */
+        if (!live) return CLI_OK;
+        int wst = mpi_worker(table_path, (uint64_t)train_seed);
+        return wst ? cli_error_status(wst) : CLI_OK;
+    }
     struct cli_benches cb;
     char *dl[1] = {(char *)dataset};
     if (cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed)) return CLI_ERROR;
@@ -127,7 +137,19 @@ int cmd_search(int argc, char **argv)
                                 .seed = (uint64_t)seed,
                                 .log = log,
                                 .command = cli_command_line};
+    struct mpi_pool *pool = NULL;
+    struct search_evaluator ev;
+    if (live && nasw_mpi_size() > 1) {
+        if ((st = mpi_pool_new(&pool, b))) {
+            cli_error_status(st);
+            goto done;
+        }
+        ev = (struct search_evaluator){mpi_pool_slots(pool), mpi_pool_submit, mpi_pool_wait, pool};
+        o.eval = &ev;
+        fprintf(stderr, "search: %d MPI training workers\n", mpi_pool_slots(pool));
+    }
     st = search_run(b, &spec, &o, &tr);
+    mpi_pool_free(pool);
     if (st) {
         cli_error_status(st);
         goto done;

@@ -2,7 +2,7 @@
 # Install the Debian packages nasw needs when they are missing (as root), or
 # print the exact command to run.  Used by `make deps`, `make test`, `make demo`.
 set -u
-PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist"
+PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

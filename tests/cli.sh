@@ -160,6 +160,22 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     grep -q "$((5 - n1)) trained now, $n1 resumed" "$T/out" && ok || bad "resume retrained finished cells ($n1 done before the kill)"
     expect 0 "resumed build loads as a table" -- $NASW tables info "$B"
     grep -q "fmnist (5)" "$T/out" && ok || bad "resumed build does not hold 5 cells"
+    # scale-out with MPI: rank 0 searches and journals, ranks 1-2 train
+    case "$NASW" in *asan*) mpi_ok=0 ;; *) mpi_ok=1 ;; esac  # libmpi is not leak-clean under LSan
+    if [ $mpi_ok -eq 1 ] && command -v mpirun >/dev/null 2>&1; then
+        root=""; [ "$(id -u)" = 0 ] && root="--allow-run-as-root"
+        M="$T/mpi.csv"
+        expect 0 "mpirun search" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 3 $NASW search --bench $MICRO --journal "$M" --strategy evolution:population=3:sample=2 --budget 6 --seed 1
+        grep -q "2 MPI training workers" "$T/err" && ok || bad "mpirun search did not use 2 workers"
+        grep -q "queries    6 (stop: budget)" "$T/out" && ok || bad "mpirun search did not make 6 queries"
+        [ "$(grep -c '' "$M")" -eq 7 ] && ok || bad "mpirun journal does not hold 6 records"
+        expect 0 "mpirun journal loads as a table" -- $NASW tables info "$M"
+        expect 0 "mpirun tables build" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 3 $NASW tables build --sample 4 --preset micro --seed 3 --out "$T/mpib.csv"
+        grep -q "built 4 architectures" "$T/out" && ok || bad "mpirun tables build"
+        expect 1 "mpirun with a bad bench does not hang" -- timeout 120 mpirun --oversubscribe $root -np 3 $NASW search --bench live:fmnist:bogus --strategy random --budget 3
+    else
+        echo "skip: mpirun not available (or sanitizer build): MPI tests skipped"
+    fi
     expect 2 "train: bad flag value" -- $NASW train --arch x --epochs -1
     expect 1 "train: unparsable arch" -- $NASW train --arch '|conv~0|'
     expect 0 "train micro" -- env OPENBLAS_NUM_THREADS=1 $NASW train --arch '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' --preset micro --epochs 1 --out "$T/run.json"

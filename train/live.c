@@ -37,8 +37,6 @@ struct live {
     struct hashmap done;      /* key -> index into rec */
     struct record *rec;
     long n_rec, cap_rec;
-    /* the architecture being trained (for the epoch callback) */
-    const char *cur_arch;
 };
 
 static int add_record(struct live *l, uint64_t key, const struct record *r)
@@ -186,13 +184,17 @@ static int write_sidecar(const struct live *l)
     return NASW_OK;
 }
 
+struct collect {
+    struct live *l;
+    struct train_epoch *eps;
+    int max, n;
+};
+
 static int on_epoch(void *arg, const struct train_epoch *e)
 {
-    struct live *l = arg;
-    fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.4f,%.4f\n", l->cur_arch, DATASET, e->epoch,
-            e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
-    fflush(l->curves);
-    if (l->verbose)
+    struct collect *c = arg;
+    if (c->n < c->max) c->eps[c->n++] = *e;
+    if (c->l->verbose)
         fprintf(stderr, "  epoch %d: train %.2f%% val %.2f%% test %.2f%% (%.1fs)\n", e->epoch, e->train_acc,
                 e->val_acc, e->test_acc, e->seconds);
     return 0;
@@ -206,46 +208,85 @@ static uint64_t arch_seed(uint64_t base, uint64_t key)
     return z ^ (z >> 31);
 }
 
-static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+int live_bench_epochs(const struct bench *b) { return ((const struct live *)b->impl)->cfg.epochs; }
+
+int live_bench_lookup(struct bench *b, const struct arch *a, struct bench_result *r)
 {
     struct live *l = b->impl;
-    uint64_t key = arch_key(l->space, a);
     int64_t idx;
-    (void)epochs; /* partial trainings: the multi-fidelity issue */
-    if (!hashmap_get(&l->done, key, &idx)) {
-        char arch[ARCH_STR_MAX];
-        arch_format(l->space, a, arch, sizeof arch);
-        l->cur_arch = arch;
-        if (l->verbose) fprintf(stderr, "training %s\n", arch);
-        struct train_result tr;
-        int st = train_arch(&l->cfg, l->data, l->space, a, arch_seed(l->seed, key), 0, on_epoch, l, &tr);
-        if (st) return st;
-        struct record rec = {tr.val_acc, tr.test_acc, tr.seconds, tr.epochs_done, tr.failed};
-        if (tr.failed) rec.val = rec.test = 10.0; /* chance level, as NB201 stores broken cells */
-        char v[3][32];
-        snprintf(v[0], sizeof v[0], "%.4f", rec.val);
-        snprintf(v[1], sizeof v[1], "%.4f", rec.test);
-        snprintf(v[2], sizeof v[2], "%.4f", rec.cost);
-        if (fprintf(l->final, "%s,%s,%s,%s,%.4f,%.6f,%.6f,%s,%zu,%.0f,%d,%d\n", arch, DATASET, v[0], v[1],
-                    tr.failed ? 10.0 : tr.train_acc, tr.failed ? 0.0 : tr.val_loss, tr.failed ? 0.0 : tr.test_loss,
-                    v[2], tr.params, tr.flops, rec.epochs, rec.failed) < 0 ||
-            fflush(l->final) != 0)
-            return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
-        /* answer what the journal holds, so a rerun from the journal (or the
-         * journal loaded as a table) gives the same numbers bit for bit */
-        rec.val = strtod(v[0], NULL);
-        rec.test = strtod(v[1], NULL);
-        rec.cost = strtod(v[2], NULL);
-        if ((st = add_record(l, key, &rec))) return st;
-        idx = l->n_rec - 1;
-    }
+    if (!hashmap_get(&l->done, arch_key(l->space, a), &idx)) return 0;
     const struct record *p = &l->rec[idx];
     r->val = p->val;
     r->test = p->test;
     r->cost_s = p->cost;
     r->epochs = p->epochs;
     r->failed = p->failed;
+    return 1;
+}
+
+int live_bench_train(struct bench *b, const struct arch *a, struct train_result *tr, struct train_epoch *eps,
+                     int max_ep, int *n_ep)
+{
+    struct live *l = b->impl;
+    if (l->verbose) {
+        char arch[ARCH_STR_MAX];
+        arch_format(l->space, a, arch, sizeof arch);
+        fprintf(stderr, "training %s\n", arch);
+    }
+    struct collect c = {l, eps, max_ep, 0};
+    int st = train_arch(&l->cfg, l->data, l->space, a, arch_seed(l->seed, arch_key(l->space, a)), 0, on_epoch, &c, tr);
+    *n_ep = c.n;
+    return st;
+}
+
+int live_bench_record(struct bench *b, const struct arch *a, const struct train_result *tr,
+                      const struct train_epoch *eps, int n_ep, struct bench_result *r)
+{
+    struct live *l = b->impl;
+    if (!l->final) return nasw_errorf(NASW_EINVAL, "live bench without a journal");
+    char arch[ARCH_STR_MAX];
+    arch_format(l->space, a, arch, sizeof arch);
+    for (int i = 0; i < n_ep; i++) {
+        const struct train_epoch *e = &eps[i];
+        fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.4f,%.4f\n", arch, DATASET, e->epoch, e->train_loss,
+                e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
+    }
+    if (fflush(l->curves) != 0)
+        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->curve_path, strerror(errno));
+    struct record rec = {tr->val_acc, tr->test_acc, tr->seconds, tr->epochs_done, tr->failed};
+    if (tr->failed) rec.val = rec.test = 10.0; /* chance level, as NB201 stores broken cells */
+    char v[3][32];
+    snprintf(v[0], sizeof v[0], "%.4f", rec.val);
+    snprintf(v[1], sizeof v[1], "%.4f", rec.test);
+    snprintf(v[2], sizeof v[2], "%.4f", rec.cost);
+    if (fprintf(l->final, "%s,%s,%s,%s,%.4f,%.6f,%.6f,%s,%zu,%.0f,%d,%d\n", arch, DATASET, v[0], v[1],
+                tr->failed ? 10.0 : tr->train_acc, tr->failed ? 0.0 : tr->val_loss, tr->failed ? 0.0 : tr->test_loss,
+                v[2], tr->params, tr->flops, rec.epochs, rec.failed) < 0 ||
+        fflush(l->final) != 0)
+        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
+    /* answer what the journal holds, so a rerun from the journal (or the
+     * journal loaded as a table) gives the same numbers bit for bit */
+    rec.val = strtod(v[0], NULL);
+    rec.test = strtod(v[1], NULL);
+    rec.cost = strtod(v[2], NULL);
+    int st = add_record(l, arch_key(l->space, a), &rec);
+    if (st) return st;
+    live_bench_lookup(b, a, r);
     return NASW_OK;
+}
+
+static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+{
+    struct live *l = b->impl;
+    (void)epochs; /* partial trainings: the multi-fidelity issue */
+    if (live_bench_lookup(b, a, r)) return NASW_OK;
+    struct train_epoch *eps = malloc(sizeof *eps * (size_t)l->cfg.epochs);
+    if (!eps) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    struct train_result tr;
+    int n, st = live_bench_train(b, a, &tr, eps, l->cfg.epochs, &n);
+    if (!st) st = live_bench_record(b, a, &tr, eps, n, r);
+    free(eps);
+    return st;
 }
 
 static void live_free(struct bench *b)
@@ -329,25 +370,27 @@ static int parse_spec(struct live *l, const char *spec)
 int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o)
 {
     *out = NULL;
-    if (!o->journal) return nasw_errorf(NASW_EINVAL, "the live bench needs a journal file (--journal FILE)");
     struct live *l = calloc(1, sizeof *l);
     if (!l) return nasw_errorf(NASW_ENOMEM, "out of memory");
     int st = parse_spec(l, spec);
-    size_t n = strlen(o->journal);
+    const char *journal = o->journal ? o->journal : "";
+    size_t n = strlen(journal);
     if (!st && !(l->final_path = malloc(n + 1))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st && !(l->curve_path = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st) {
-        strcpy(l->final_path, o->journal);
-        strcpy(l->curve_path, o->journal);
+        strcpy(l->final_path, journal);
+        strcpy(l->curve_path, journal);
         if (n > 4 && !strcmp(l->curve_path + n - 4, ".csv")) l->curve_path[n - 4] = '\0';
         strcat(l->curve_path, "_curves.csv");
     }
     l->seed = o->seed;
     l->verbose = o->verbose;
-    if (!st) st = resume(l);
-    if (!st) st = write_sidecar(l);
-    if (!st) st = open_append(&l->final, l->final_path, FINAL_HEADER);
-    if (!st) st = open_append(&l->curves, l->curve_path, CURVE_HEADER);
+    if (o->journal) {
+        if (!st) st = resume(l);
+        if (!st) st = write_sidecar(l);
+        if (!st) st = open_append(&l->final, l->final_path, FINAL_HEADER);
+        if (!st) st = open_append(&l->curves, l->curve_path, CURVE_HEADER);
+    }
     if (!st) st = train_data_new(&l->data, &l->cfg, o->data_dir ? o->data_dir : FMNIST_DIR);
     if (st) {
         struct bench tmp = {.impl = l};

@@ -7,7 +7,7 @@
  *
  *   JOURNAL                 final rows: arch,dataset,val_acc,test_acc,train_acc,
  *                           val_loss,test_loss,cost_s,params,flops,epochs,failed
- *   JOURNAL_curves.csv      one row per finished epoch (appended as it finishes):
+ *   JOURNAL_curves.csv      one row per epoch, appended when the training ends:
  *                           arch,dataset,epoch,train_loss,train_acc,val_loss,
  *                           val_acc,test_loss,test_acc,cost_s (seconds of that epoch)
  *   JOURNAL.meta.json       sidecar naming the metrics and the curves file
@@ -29,7 +29,7 @@
 #include "core/bench.h"
 
 struct live_opts {
-    const char *journal;     /* path of the journal's final CSV */
+    const char *journal;     /* path of the journal's final CSV (NULL: none, for MPI workers) */
     const char *data_dir;    /* Fashion-MNIST directory (NULL: FMNIST_DIR) */
     uint64_t seed;           /* base training seed */
     int verbose;             /* 1: one line per finished epoch on stderr */
@@ -40,5 +40,20 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
 
 /* Number of architectures already in the journal (after resume). */
 long live_bench_done(const struct bench *b);
+
+/* The pieces of a query, for distributed training (train/mpi.c): */
+struct train_result;
+struct train_epoch;
+/* 1 and *r filled if a is journaled, 0 otherwise. */
+int live_bench_lookup(struct bench *b, const struct arch *a, struct bench_result *r);
+/* Train a without journaling; eps gets up to max_ep epoch records, *n_ep of them. */
+int live_bench_train(struct bench *b, const struct arch *a, struct train_result *tr, struct train_epoch *eps,
+                     int max_ep, int *n_ep);
+/* Journal a result trained anywhere (curve rows, then the final row) and
+ * fill *r with what was journaled. */
+int live_bench_record(struct bench *b, const struct arch *a, const struct train_result *tr,
+                      const struct train_epoch *eps, int n_ep, struct bench_result *r);
+/* Epochs of the bench's preset (the most a training reports). */
+int live_bench_epochs(const struct bench *b);
 
 #endif
