@@ -45,6 +45,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The trainer's kernels are vectorised at -O3 (never -ffast-math: NaN checks
+# and reproducibility depend on IEEE semantics).
+KERNEL_OPT ?= -O3
+$(BUILD)/train/layers.o: CFLAGS += $(KERNEL_OPT)
+
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnasw.a -lcmocka $(LDLIBS)

@@ -57,3 +57,18 @@ tp=$(median_time 1 python3 bench/ref_protocol.py "$NB" 100 300)
 echo "nasw compare (4 strategies, $(nproc) cores):        ${tn} s  (median of 5)"
 echo "python reference (random+evolution only, 1 core): ${tp} s"
 echo "ratio python/nasw: $(echo "$tp / $tn" | bc -l | xargs printf '%.1f')x (nasw doing twice the strategies)"
+
+echo
+echo "== trainer throughput: C=16 N=1, 28x28, batch 128, 2 threads, 50 steps after warm-up"
+ARCH='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+cc -O2 -o "$OUT/sgemm_peak" bench/sgemm_peak.c -lopenblas
+OPENBLAS_NUM_THREADS=2 "$OUT/sgemm_peak" 2048
+OPENBLAS_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-size 128 --benchmark 50 | tee "$OUT/nasw_train.txt"
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"
+    awk '/throughput:/ {v[FILENAME] = $2} END {
+        for (f in v) if (f ~ /nasw/) n = v[f]; else p = v[f]
+        printf "ratio nasw/pytorch: %.2fx\n", n / p }' "$OUT/nasw_train.txt" "$OUT/torch_train.txt"
+else
+    echo "PyTorch peer skipped: Debian's python3-torch is not installed (apt-get install python3-torch)"
+fi

@@ -55,9 +55,9 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
 
 /* --- pointwise and pooling ---------------------------------------------- */
 
-void relu_forward(float *out, const float *in, size_t n);
+void relu_forward(float *restrict out, const float *restrict in, size_t n);
 /* din += dout * (in > 0) */
-void relu_backward(float *din, const float *dout, const float *in, size_t n);
+void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
 
 /* 3x3 average pooling, stride 1, padding 1, padding not counted
  * (count_include_pad=False, as NAS-Bench-201). (B,C,H,W) -> (B,C,H,W) */
