@@ -19,7 +19,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CFLAGS)
-LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -lpthread -lm
+LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -fopenmp -lpthread -lm
 NASW_DATA ?= ../shared/data
 
 MODULES := core tables search surrogate stats plots train
@@ -48,7 +48,7 @@ $(BUILD)/%.o: %.c
 # The trainer's kernels are vectorised at -O3 (never -ffast-math: NaN checks
 # and reproducibility depend on IEEE semantics).
 KERNEL_OPT ?= -O3
-$(BUILD)/train/layers.o: CFLAGS += $(KERNEL_OPT)
+$(BUILD)/train/layers.o: CFLAGS += $(KERNEL_OPT) -fopenmp
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
 	@mkdir -p $(dir $@)

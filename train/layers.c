@@ -13,6 +13,24 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int conv_threads(void)
+{
+#ifdef _OPENMP
+    static int set;
+    int t = omp_get_max_threads();
+    if (t > 1 && !set) {
+        openblas_set_num_threads(1); /* parallel over images, not inside each GEMM */
+        set = 1;
+    }
+    return t;
+#else
+    return 1;
+#endif
+}
 
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad)
@@ -27,6 +45,7 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     d->pad = pad;
     d->Ho = (H + 2 * pad - K) / stride + 1;
     d->Wo = (W + 2 * pad - K) / stride + 1;
+    d->threads = conv_threads();
 }
 
 static int conv_is_pointwise(const struct conv_dims *d)
@@ -34,9 +53,21 @@ static int conv_is_pointwise(const struct conv_dims *d)
     return d->K == 1 && d->stride == 1 && d->pad == 0;
 }
 
+static size_t col_per_thread(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo; }
+static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
+
 size_t conv_col_size(const struct conv_dims *d)
 {
-    return (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo;
+    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1);
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
 }
 
 /* col (Ci*K*K, Ho*Wo) from one image (Ci,H,W).  For each kernel offset the
@@ -96,34 +127,48 @@ static void col2im_add(float *img, const float *col, const struct conv_dims *d)
 
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K;
+    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
     size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
+    int pw = conv_is_pointwise(d);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T)
+#endif
     for (int b = 0; b < d->B; b++) {
         const float *c = in + b * in_sz;
-        if (!conv_is_pointwise(d)) {
-            im2col(col, in + b * in_sz, d);
-            c = col;
+        if (!pw) {
+            float *mine = col + (size_t)thread_id() * col_per_thread(d);
+            im2col(mine, in + b * in_sz, d);
+            c = mine;
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, N, 0.0f,
                     out + b * out_sz, N);
     }
+    (void)T;
 }
 
 void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
                    const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K;
-    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
+    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N, cs = col_per_thread(d), ws = w_size(d);
     int pw = conv_is_pointwise(d);
+    /* weight-gradient partials after all the column buffers */
+    float *part = col + cs * (size_t)T;
+    memset(part, 0, sizeof *part * ws * (size_t)T);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T)
+#endif
     for (int b = 0; b < d->B; b++) {
+        int t = thread_id();
+        float *mine = col + (size_t)t * cs, *dwt = part + (size_t)t * ws;
         const float *go = dout + b * out_sz;
         const float *c = in + b * in_sz;
         if (!pw) {
-            im2col(col, in + b * in_sz, d);
-            c = col;
+            im2col(mine, in + b * in_sz, d);
+            c = mine;
         }
         /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, N, c, N, 1.0f, dw, Kd);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, N, c, N, 1.0f, dwt, Kd);
         if (!din) continue;
         if (pw) {
             /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
@@ -131,10 +176,13 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
                         din + b * in_sz, N);
         } else {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 0.0f,
-                        col, N);
-            col2im_add(din + b * in_sz, col, d);
+                        mine, N);
+            col2im_add(din + b * in_sz, mine, d);
         }
     }
+    /* sum the partials in thread order: deterministic for a fixed T */
+    for (int t = 0; t < T; t++)
+        for (size_t i = 0; i < ws; i++) dw[i] += part[(size_t)t * ws + i];
 }
 
 void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,

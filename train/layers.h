@@ -6,8 +6,8 @@
  * `layer_backward(dinp, dweights, dout, ...)`, shapes in comments, backward
  * ACCUMULATES into dinp and dweights (+=), so branches that share an input
  * (a cell node feeding several edges) need no extra buffers.  Convolution
- * is im2col + cblas_sgemm, one image at a time; the caller provides the
- * column scratch buffer (cnn_conv_col_size floats).
+ * is im2col + cblas_sgemm, one image at a time, images spread over threads;
+ * the caller provides the scratch buffer (conv_col_size floats).
  *
  * Not here: the network graph, parameter layout and the optimiser
  * (train/cnn.c), data loading (train/idx.c).
@@ -21,13 +21,20 @@
 
 struct conv_dims {
     int B, Ci, H, W;  /* input (B,Ci,H,W) */
+    int threads;      /* images are split over this many threads (OpenMP) */
     int Co, K;        /* weights (Co,Ci,K,K) */
     int stride, pad;
     int Ho, Wo;       /* output (B,Co,Ho,Wo), set by conv_dims_init */
 };
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad);
-size_t conv_col_size(const struct conv_dims *d);   /* floats of scratch */
+/* Floats of scratch: per thread, one image's columns and a weight-gradient
+ * partial (summed in thread order, so results are deterministic for a
+ * fixed thread count). */
+size_t conv_col_size(const struct conv_dims *d);
+/* Threads the convolutions use: OMP_NUM_THREADS, else the number of cores
+ * (1 without OpenMP).  When > 1, OpenBLAS runs single-threaded inside. */
+int conv_threads(void);
 
 /* out (B,Co,Ho,Wo) = conv(in (B,Ci,H,W), w (Co,Ci,K,K)); overwrites out */
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col);
