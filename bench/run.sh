@@ -63,7 +63,7 @@ echo "== trainer throughput: C=16 N=1, 28x28, batch 128, 2 threads, 50 steps aft
 ARCH='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
 cc -O2 -o "$OUT/sgemm_peak" bench/sgemm_peak.c -lopenblas
 OPENBLAS_NUM_THREADS=2 "$OUT/sgemm_peak" 2048
-OPENBLAS_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-size 128 --benchmark 50 | tee "$OUT/nasw_train.txt"
+OMP_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-size 128 --benchmark 50 | tee "$OUT/nasw_train.txt"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"
     awk '/throughput:/ {v[FILENAME] = $2} END {
