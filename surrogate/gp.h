@@ -1,0 +1,51 @@
+/*
+ * surrogate/gp.h - exact Gaussian-process regression.
+ *
+ * Kernels RBF and Matern-5/2 on encoded architectures, one length scale or
+ * one per input (ARD), a signal variance and a noise variance.  Targets are
+ * standardised; optionally first "warped" by their ranks through the normal
+ * quantile function (a Gaussian copula), which keeps the 10% accuracy of
+ * NAS-Bench-201's broken cells from dominating a stationary GP; predictions
+ * are mapped back through the training targets' quantiles.  Hyperparameters
+ * maximise the log marginal likelihood with its analytic gradient (GSL's
+ * BFGS, several random restarts); the Cholesky factor comes from LAPACKE
+ * with jitter added and increased while the matrix is not positive definite.
+ * Rasmussen & Williams, "Gaussian Processes for Machine Learning", ch. 2, 5.
+ */
+#ifndef NASW_SURROGATE_GP_H
+#define NASW_SURROGATE_GP_H
+
+struct rng;
+struct gp;
+
+enum gp_kernel { GP_RBF = 0, GP_MATERN52 = 1 };
+
+struct gp_params {
+    enum gp_kernel kernel;  /* default Matern-5/2 */
+    int ard;                /* one length scale per input (default 0) */
+    int warp;               /* rank (copula) warping of the targets (default 1) */
+    int restarts;           /* optimiser starts (default 3) */
+    int max_iter;           /* BFGS iterations per start (default 100) */
+    const double *theta0;   /* optimize == 0: use these log-hyperparameters */
+    int optimize;           /* default 1 */
+};
+
+void gp_default_params(struct gp_params *p);
+/* Number of log-hyperparameters: length scales (d or 1), log sf2, log sn2. */
+int gp_n_theta(int d, int ard);
+
+int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, const struct gp_params *p,
+           struct rng *r);
+/* Predictive mean and variance (of the latent function, in target units). */
+int gp_predict(const struct gp *g, const double *X, int m, double *mean, double *var);
+const double *gp_theta(const struct gp *g);
+double gp_log_marginal(const struct gp *g);   /* of the (standardised) targets */
+void gp_free(struct gp *g);
+
+/* Negative log marginal likelihood of standardised targets ys at log-
+ * hyperparameters theta, and its gradient (may be NULL).  Exposed for the
+ * gradient test and the optimiser. */
+int gp_nlml(const double *X, const double *ys, int n, int d, enum gp_kernel k, int ard, const double *theta,
+            double *f, double *grad);
+
+#endif
