@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"confirm", cmd_confirm, "retrain the top architectures of a search for real; predicted vs measured"},
     {"help", cmd_help, "show this help"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
+    {"predict", cmd_predict, "how well predictors (GP, table columns) rank unseen architectures"},
     {"search", cmd_search, "run one strategy on one benchmark with one seed"},
     {"tables", cmd_tables, "inspect a NAS-Bench-style table (info, query) or build one (build)"},
     {"train", cmd_train, "train one NAS-Bench-201 cell on Fashion-MNIST (or time training steps)"},

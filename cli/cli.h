@@ -22,6 +22,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_tables_build(int argc, char **argv); /* `nasw tables build` */

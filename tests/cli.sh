@@ -110,6 +110,13 @@ expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --
 expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --out "$T/cmps"
 grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_unit seconds"
 
+# --- predict
+expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
+[ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
+awk -F, '$1=="gp" && $2==30 && $4 > 0.5 {f=1} END {exit !f}' "$T/pred/summary.csv" && ok || bad "gp does not rank the separable mini table (Kendall <= 0.5 at n=30)"
+expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --out "$T/pred2"
+expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --out "$T/pred2"
+
 # --- plots
 if command -v gnuplot >/dev/null 2>&1; then
     expect 0 "plot" -- $NASW plot "$T/cmp1"

@@ -1,0 +1,325 @@
+/*
+ * cli/predict.c - `nasw predict`: how well do predictors rank unseen
+ * architectures?  The protocol of White et al. 2021 ("How powerful are
+ * performance predictors in NAS?"): per trial, a random test set and
+ * disjoint random training sets of each size (nested), every predictor fitted
+ * on the training set and scored on the test set by Kendall tau, Spearman
+ * and MAE; fit time measured.
+ *
+ * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
+ * and any numeric column of the table used as is (params, flops, zero-cost
+ * scores: training-free baselines; their MAE is not meaningful and left empty).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "plots/plot.h"
+#include "stats/stats.h"
+#include "surrogate/gp.h"
+
+struct predictor {
+    char name[64];
+    int column;        /* >= 0: a table column used as the prediction */
+    int path;          /* encoding: 0 one-hot, 1 path */
+    struct gp_params gp;
+};
+
+static int parse_predictor(const char *s, const struct table *t, struct predictor *p)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", s);
+    p->column = -1;
+    if (strncmp(s, "gp", 2) || (s[2] && s[2] != ':')) {
+        p->column = table_metric_index(t, s);
+        if (p->column < 0)
+            return cli_usage_error("predict", "unknown predictor '%.64s' (gp[:options] or a numeric column of the table)", s);
+        return CLI_OK;
+    }
+    gp_default_params(&p->gp);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *save = NULL;
+    strtok_r(buf, ":", &save);
+    for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
+        if (!strcmp(o, "onehot")) p->path = 0;
+        else if (!strcmp(o, "path")) p->path = 1;
+        else if (!strcmp(o, "rbf")) p->gp.kernel = GP_RBF;
+        else if (!strcmp(o, "matern")) p->gp.kernel = GP_MATERN52;
+        else if (!strcmp(o, "ard")) p->gp.ard = 1;
+        else if (!strcmp(o, "nowarp")) p->gp.warp = 0;
+        else return cli_usage_error("predict", "unknown gp option '%.64s' (onehot, path, rbf, matern, ard, nowarp)", o);
+    }
+    return CLI_OK;
+}
+
+static void help(FILE *f)
+{
+    fputs("usage: nasw predict --table T [--dataset D] --predictors P1,P2 [--train-sizes 10,20,50,...]\n"
+          "                    [--test-size 200] [--trials 30] [--seed K] --out DIR\n"
+          "\n"
+          "Fit each predictor on random training sets and rank a disjoint random test set\n"
+          "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
+          "kendall_std,spearman_mean,mae_mean,fit_s_mean; DIR/kendall.png (Kendall tau against\n"
+          "the training-set size) and DIR/scatter_PREDICTOR.png (predicted vs true, largest\n"
+          "training set, last trial).\n"
+          "  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
+          "              architecture encoding (default one-hot, Matern-5/2, rank-warped targets);\n"
+          "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
+          "              training-free baseline\n",
+          f);
+    cli_table_options_help(f);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"table", required_argument, 0, 't'},       {"dataset", required_argument, 0, 'd'},
+        {"predictors", required_argument, 0, 'p'},  {"train-sizes", required_argument, 0, 'n'},
+        {"test-size", required_argument, 0, 'T'},   {"trials", required_argument, 0, 'r'},
+        {"seed", required_argument, 0, 'k'},        {"out", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},              CLI_TABLE_LONGOPTS,
+        {0, 0, 0, 0}};
+    struct table_opts topts;
+    table_default_opts(&topts);
+    const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL;
+    long test_size = 200, trials = 30, seed = 1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_table_option(c, optarg, &topts)) continue;
+        switch (c) {
+        case 't': tpath = optarg; break;
+        case 'd': dataset = optarg; break;
+        case 'p': preds_s = optarg; break;
+        case 'n': sizes_s = optarg; break;
+        case 'o': dir = optarg; break;
+        case 'T':
+            if (cli_parse_long(optarg, &test_size) || test_size < 2) return cli_usage_error("predict", "bad --test-size '%.64s'", optarg);
+            break;
+        case 'r':
+            if (cli_parse_long(optarg, &trials) || trials < 1) return cli_usage_error("predict", "bad --trials '%.64s'", optarg);
+            break;
+        case 'k':
+            if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("predict", "bad --seed '%.64s'", optarg);
+            break;
+        case 'h': help(stdout); return CLI_OK;
+        default: return cli_usage_error("predict", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("predict", "unexpected argument '%.64s'", argv[optind]);
+    if (!tpath || !dir) return cli_usage_error("predict", "--table and --out are required");
+    char **sz_s = NULL, **pr_s = NULL;
+    int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
+    struct cli_benches cb = {0};
+    struct predictor *pr = NULL;
+    long *sizes = NULL, *rows = NULL;
+    double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL;
+    struct rng *r = NULL;
+    if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
+        rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
+        goto out;
+    }
+    char *dl[1] = {(char *)dataset};
+    if (cli_benches_open(&cb, tpath, dl, dataset ? 1 : 0, &topts, NULL, 0)) goto out;
+    if (cb.n > 1) {
+        rc = cli_usage_error("predict", "table has %d datasets: choose one with --dataset", cb.n);
+        goto out;
+    }
+    struct table *t = cb.t;
+    int d = table_dataset_index(t, cb.names[0]), sm = table_search_metric(t);
+    const struct space *s = table_space(t);
+    long nrow = table_dataset_rows(t, d);
+    sizes = calloc((size_t)n_sz, sizeof *sizes);
+    pr = calloc((size_t)n_pr, sizeof *pr);
+    if (!sizes || !pr) goto oom;
+    for (int i = 0; i < n_sz; i++)
+        if (cli_parse_long(sz_s[i], &sizes[i]) || sizes[i] < 2 || sizes[i] + test_size > nrow) {
+            rc = cli_usage_error("predict", "bad train size '%.64s' (2..%ld with a test set of %ld)", sz_s[i],
+                                 nrow - test_size, test_size);
+            goto out;
+        }
+    for (int i = 0; i < n_pr; i++)
+        if ((rc = parse_predictor(pr_s[i], t, &pr[i]))) goto out;
+    rc = CLI_ERROR;
+    rows = malloc(sizeof *rows * (size_t)nrow);
+    int dim = space_path_dim(s) > space_onehot_dim(s) ? space_path_dim(s) : space_onehot_dim(s);
+    long maxn = 0;
+    for (int i = 0; i < n_sz; i++) maxn = sizes[i] > maxn ? sizes[i] : maxn;
+    X = malloc(sizeof *X * (size_t)maxn * (size_t)dim);
+    xt = malloc(sizeof *xt * (size_t)test_size * (size_t)dim);
+    y = malloc(sizeof *y * (size_t)(maxn > test_size ? maxn : test_size) * 2);
+    pred = malloc(sizeof *pred * (size_t)test_size * 2);
+    /* acc[(p, size, trial)][kendall, spearman, mae, fit_s] */
+    acc = malloc(sizeof *acc * (size_t)n_pr * (size_t)n_sz * (size_t)trials * 4);
+    r = rng_new((uint64_t)seed);
+    if (!rows || !X || !xt || !y || !pred || !acc || !r) goto oom;
+    for (long i = 0, k = 0; i < table_n_rows(t); i++)
+        if (table_row_dataset(t, i) == d) rows[k++] = i;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        cli_error("cannot create '%.200s': %s", dir, strerror(errno));
+        goto out;
+    }
+    struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
+    double *ytest = y + (maxn > test_size ? maxn : test_size), *ptest = pred + test_size;
+    long done = 0;
+    for (long tr = 0; tr < trials; tr++) {
+        /* a random permutation: the first test_size rows are the test set */
+        for (long i = nrow - 1; i > 0; i--) {
+            long j = (long)rng_int(r, (uint64_t)i + 1), tmp = rows[i];
+            rows[i] = rows[j];
+            rows[j] = tmp;
+        }
+        for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
+        for (int q = 0; q < n_pr; q++) {
+            const struct predictor *p = &pr[q];
+            int dd = p->path ? space_path_dim(s) : space_onehot_dim(s);
+            for (long i = 0; i < test_size; i++) {
+                const struct arch *a = table_row_arch(t, rows[i]);
+                if (p->path) arch_encode_path(s, a, xt + i * dd);
+                else arch_encode_onehot(s, a, xt + i * dd);
+            }
+            for (int z = 0; z < n_sz; z++) {
+                long n = sizes[z];
+                double *cell = acc + (((size_t)q * n_sz + z) * trials + tr) * 4;
+                double t0 = now_s();
+                if (p->column >= 0) {
+                    for (long i = 0; i < test_size; i++) ptest[i] = table_value(t, rows[i], p->column);
+                    cell[2] = NAN;
+                } else {
+                    for (long i = 0; i < n; i++) {
+                        const struct arch *a = table_row_arch(t, rows[test_size + i]);
+                        if (p->path) arch_encode_path(s, a, X + i * dd);
+                        else arch_encode_onehot(s, a, X + i * dd);
+                        y[i] = table_value(t, rows[test_size + i], sm);
+                    }
+                    struct gp *g;
+                    int st = gp_fit(&g, X, y, (int)n, dd, &p->gp, r);
+                    if (!st) {
+                        st = gp_predict(g, xt, (int)test_size, ptest, NULL);
+                        gp_free(g);
+                    }
+                    if (st) {
+                        cli_progress_done(prog);
+                        cli_error_status(st);
+                        goto out;
+                    }
+                    double mae = 0;
+                    for (long i = 0; i < test_size; i++) mae += fabs(ptest[i] - ytest[i]) / test_size;
+                    cell[2] = mae;
+                }
+                cell[3] = now_s() - t0;
+                cell[0] = stats_kendall(ptest, ytest, (size_t)test_size);
+                cell[1] = stats_spearman(ptest, ytest, (size_t)test_size);
+                cli_progress_set(prog, (double)++done);
+                if (tr == trials - 1 && z == n_sz - 1) {
+                    char stem[128];
+                    snprintf(stem, sizeof stem, "scatter_%s", p->name);
+                    for (char *ch = stem; *ch; ch++)
+                        if (*ch == ':' || *ch == '/') *ch = '_';
+                    int pst = plot_scatter(dir, stem, p->name, "true", "predicted", ytest, ptest, (int)test_size);
+                    if (pst && pst != NASW_EUNSUPPORTED) {
+                        cli_progress_done(prog);
+                        cli_error_status(pst);
+                        goto out;
+                    }
+                }
+            }
+        }
+    }
+    cli_progress_done(prog);
+    /* summary */
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    snprintf(tmp, sizeof tmp, "%s/summary.csv.tmp", dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
+        goto out;
+    }
+    fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean\n", f);
+    printf("predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
+    printf("  %-24s %8s %10s %8s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s");
+    struct plot_series *series = calloc((size_t)n_pr, sizeof *series);
+    double *pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4), *col = malloc(sizeof *col * (size_t)trials);
+    if (!series || !pts || !col) {
+        fclose(f);
+        free(series);
+        free(pts);
+        free(col);
+        goto oom;
+    }
+    for (int q = 0; q < n_pr; q++) {
+        double *x = pts + (size_t)q * n_sz * 4, *ym = x + n_sz, *lo = ym + n_sz, *hi = lo + n_sz;
+        for (int z = 0; z < n_sz; z++) {
+            double m[4], ksd = 0;
+            for (int k = 0; k < 4; k++) {
+                for (long tr = 0; tr < trials; tr++) col[tr] = acc[(((size_t)q * n_sz + z) * trials + tr) * 4 + k];
+                m[k] = stats_mean(col, (size_t)trials);
+                if (k == 0) {
+                    double h = stats_ci95(col, (size_t)trials);
+                    ksd = stats_sd(col, (size_t)trials);
+                    x[z] = (double)sizes[z];
+                    ym[z] = m[0];
+                    lo[z] = m[0] - h;
+                    hi[z] = m[0] + h;
+                    fprintf(f, "%s,%ld,%ld,%.6f,%.6f,", pr[q].name, sizes[z], trials, m[0], ksd);
+                }
+            }
+            fprintf(f, "%.6f,", m[1]);
+            if (isfinite(m[2])) fprintf(f, "%.6f", m[2]);
+            fprintf(f, ",%.6f\n", m[3]);
+            printf("  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
+                   m[3]);
+        }
+        series[q] = (struct plot_series){pr[q].name, n_sz, x, ym, lo, hi};
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        cli_error("cannot write '%.200s'", path);
+    } else {
+        struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
+        struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
+        int pst = plot_lines(dir, "kendall", &panel, 1, &po);
+        if (pst == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/kendall.dat and .gp only", dir);
+        rc = pst && pst != NASW_EUNSUPPORTED ? cli_error_status(pst) : CLI_OK;
+        if (rc == CLI_OK) printf("wrote %s/summary.csv, kendall.png, scatter_*.png\n", dir);
+    }
+    free(series);
+    free(pts);
+    free(col);
+    goto out;
+oom:
+    rc = cli_error("out of memory");
+out:
+    cli_free_list(sz_s, n_sz);
+    cli_free_list(pr_s, n_pr);
+    cli_benches_close(&cb);
+    free(pr);
+    free(sizes);
+    free(rows);
+    free(X);
+    free(xt);
+    free(y);
+    free(pred);
+    free(acc);
+    rng_free(r);
+    return rc;
+}
