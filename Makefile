@@ -59,7 +59,7 @@ deps:
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; NASW_DATA=$(NASW_DATA) $$t || fail=1; done; \
+	  echo "== $$t"; OPENBLAS_NUM_THREADS=1 NASW_DATA=$(NASW_DATA) $$t || fail=1; done; \
 	  test $$fail -eq 0 || { echo "unit tests FAILED"; exit 1; }
 
 cli-test: $(BIN)

@@ -3,6 +3,7 @@
  * and the final check that stdout was written successfully, so that
  * `nasw ... > /dev/full` fails instead of losing output silently.
  */
+#include <cblas.h>
 #include <errno.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -90,6 +91,9 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     gsl_set_error_handler_off(); /* GSL statuses are checked, never abort */
+    /* nasw parallelises above BLAS (seeds of a comparison, images of a
+     * batch): BLAS threads on top would only oversubscribe the cores */
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     /* under mpirun: rank 0 runs the command; the other ranks only serve as
      * training workers of `search` and `tables build` on a live bench */
     int mpi = nasw_mpi_launched();

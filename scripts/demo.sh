@@ -17,12 +17,17 @@ if [ -f "$OWN" ]; then
     budget=$((n / 3))
     [ "$budget" -ge 10 ] || budget=10
     echo "== nasw's own table: $n NB201 cells trained on Fashion-MNIST ($OWN)"
-    ./nasw compare --table "$OWN" --seeds 100 --budget "$budget" --out "$OUT/fmnist"
+    ./nasw compare --table "$OWN" --strategies random,evolution,local,reinforce,bo --seeds 100 \
+        --budget "$budget" --out "$OUT/fmnist"
 fi
 if [ -f "$NB" ]; then
     echo
     echo "== NAS-Bench-201 ($NB)"
-    ./nasw compare --table "$NB" --seeds 100 --budget 300 --checkpoints 10,30,100,150 --out "$OUT/nb201"
+    ./nasw compare --table "$NB" --strategies random,evolution,local,reinforce --seeds 100 --budget 300 \
+        --checkpoints 10,30,100,150 --out "$OUT/nb201"
+    echo
+    echo "== NAS-Bench-201, GP Bayesian optimisation against evolution and local search (20 seeds, 150 queries)"
+    ./nasw compare --table "$NB" --strategies evolution,local,bo --seeds 20 --budget 150 --out "$OUT/nb201-bo"
 else
     echo "demo: $NB not found (set NASW_DATA to the benchmark data directory): NB201 part skipped"
     if [ ! -f "$OWN" ]; then

@@ -156,7 +156,27 @@ int gp_model_factor(struct gp *g)
     return NASW_OK;
 }
 
+static int predict(const struct gp *g, const double *X, int m, double *mean, double *var, int latent);
+
 int gp_predict(const struct gp *g, const double *X, int m, double *mean, double *var)
+{
+    return predict(g, X, m, mean, var, 0);
+}
+
+int gp_predict_latent(const struct gp *g, const double *X, int m, double *mean, double *var)
+{
+    return predict(g, X, m, mean, var, 1);
+}
+
+double gp_latent_best(const struct gp *g)
+{
+    double b = g->ys[0];
+    for (int i = 1; i < g->n; i++)
+        if (g->ys[i] > b) b = g->ys[i];
+    return b;
+}
+
+static int predict(const struct gp *g, const double *X, int m, double *mean, double *var, int latent)
 {
     int n = g->n, d = g->d, nl = g->ard ? d : 1;
     double inv_l2[ARCH_ENC_MAX];
@@ -172,7 +192,12 @@ int gp_predict(const struct gp *g, const double *X, int m, double *mean, double 
         cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, g->L, n, ks, 1);
         double v = sf2 - cblas_ddot(n, ks, 1, ks, 1);
         if (v < 1e-12 * sf2) v = 1e-12 * sf2;
-        gp_untransform(g, mu, v, &mean[p], var ? &var[p] : NULL);
+        if (latent) {
+            mean[p] = mu;
+            if (var) var[p] = v;
+        } else {
+            gp_untransform(g, mu, v, &mean[p], var ? &var[p] : NULL);
+        }
     }
     free(ks);
     return NASW_OK;

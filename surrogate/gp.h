@@ -26,7 +26,8 @@ struct gp_params {
     int warp;               /* rank (copula) warping of the targets (default 1) */
     int restarts;           /* optimiser starts (default 3) */
     int max_iter;           /* BFGS iterations per start (default 100) */
-    const double *theta0;   /* optimize == 0: use these log-hyperparameters */
+    const double *theta0;   /* optimize == 0: use these log-hyperparameters;
+                               optimize == 1: the first start (warm start) */
     int optimize;           /* default 1 */
 };
 
@@ -38,6 +39,12 @@ int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, cons
            struct rng *r);
 /* Predictive mean and variance (of the latent function, in target units). */
 int gp_predict(const struct gp *g, const double *X, int m, double *mean, double *var);
+/* The same in the GP's latent space (standardised, rank-warped targets),
+ * where the acquisition functions of BO are computed: warping caps the
+ * back-transformed mean at the best training target. */
+int gp_predict_latent(const struct gp *g, const double *X, int m, double *mean, double *var);
+/* Largest latent training target. */
+double gp_latent_best(const struct gp *g);
 const double *gp_theta(const struct gp *g);
 double gp_log_marginal(const struct gp *g);   /* of the (standardised) targets */
 void gp_free(struct gp *g);

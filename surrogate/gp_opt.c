@@ -189,6 +189,7 @@ int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, cons
             for (int i = 0; i < nl; i++) cand[i] = rs == 0 ? log(1.5) : log(0.5 + 4.5 * rng_uniform(r));
             cand[nl] = rs == 0 ? 0 : log(0.3 + 2 * rng_uniform(r));
             cand[nl + 1] = rs == 0 ? log(0.1) : log(0.01 + 0.3 * rng_uniform(r));
+            if (rs == 0 && p->theta0) memcpy(cand, p->theta0, sizeof *cand * (size_t)nt); /* warm start */
             double f = minimise(g, cand, nt, p->max_iter);
             if (f < best) {
                 best = f;

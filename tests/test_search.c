@@ -128,7 +128,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -231,12 +231,12 @@ static void test_registry_progress(void **state)
     double mean[8] = {0};
     int nreg = 0;
     for (int i = 0; search_registry[i]; i++, nreg++)
-        for (int seed = 1; seed <= 20; seed++) {
+        for (int seed = 1; seed <= 10; seed++) {
             struct synth x;
             synth_init(&x, 8, 5, 7); /* 390,625 architectures */
             struct search_trace t;
-            run(&x, search_registry[i]->name, 300, 0, (uint64_t)seed, &t);
-            mean[i] += t.steps[t.n - 1].best_val / 20;
+            run(&x, search_registry[i]->name, 150, 0, (uint64_t)seed, &t);
+            mean[i] += t.steps[t.n - 1].best_val / 10;
             search_trace_release(&t);
             space_free(x.s);
         }
