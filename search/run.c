@@ -124,26 +124,38 @@ static int budget_spent(const struct run_state *rs, long inflight)
     return o->kind == BUDGET_QUERIES ? (double)(rs->tr->n + inflight) >= o->budget : rs->total >= o->budget;
 }
 
+/* The next proposal, unless the budget is spent or the space used up
+ * (counting `inflight` evaluations still running): *stop is then set, with
+ * the stop reason in the trace. */
+static int next_proposal(struct run_state *rs, const struct search_type *t, void *st, long inflight,
+                         struct query *q, int *stop)
+{
+    *stop = 1;
+    if (budget_spent(rs, inflight)) return NASW_OK;
+    if ((uint64_t)(rs->tr->n + inflight) >= space_count(rs->s)) {
+        rs->tr->stop = SEARCH_STOP_EXHAUSTED;
+        return NASW_OK;
+    }
+    memset(q, 0, sizeof *q);
+    int ps = t->propose(st, q);
+    if (ps == NASW_EDONE) {
+        rs->tr->stop = SEARCH_STOP_EXHAUSTED;
+        return NASW_OK;
+    }
+    if (ps) return ps;
+    NASW_ASSERT(space_contains(rs->s, &q->arch));
+    *stop = 0;
+    return NASW_OK;
+}
+
 static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
 {
     long max_repeats = rs->o->max_repeats > 0 ? rs->o->max_repeats : 100000, repeats = 0;
-    uint64_t count = space_count(rs->s);
-    int status;
+    int status, stop;
     for (;;) {
-        if (budget_spent(rs, 0)) break;
-        if ((uint64_t)rs->tr->n >= count) {
-            rs->tr->stop = SEARCH_STOP_EXHAUSTED;
-            break;
-        }
         struct query q;
-        memset(&q, 0, sizeof q);
-        int ps = t->propose(st, &q);
-        if (ps == NASW_EDONE) {
-            rs->tr->stop = SEARCH_STOP_EXHAUSTED;
-            break;
-        }
-        if (ps) return ps;
-        NASW_ASSERT(space_contains(rs->s, &q.arch));
+        if ((status = next_proposal(rs, t, st, 0, &q, &stop))) return status;
+        if (stop) break;
         uint64_t key = arch_key(rs->s, &q.arch);
         struct bench_result res;
         if (cached(rs, key, &res)) {
@@ -168,7 +180,6 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
 {
     const struct search_evaluator *ev = rs->o->eval;
     long max_repeats = rs->o->max_repeats > 0 ? rs->o->max_repeats : 100000, repeats = 0;
-    uint64_t count = space_count(rs->s);
     uint64_t *flight = malloc(sizeof *flight * (size_t)ev->slots);
     struct query *waiting = NULL;
     long n_flight = 0, n_wait = 0, cap_wait = 0;
@@ -176,28 +187,13 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
     if (!flight) return nasw_errorf(NASW_ENOMEM, "out of memory");
     for (;;) {
         while (proposing && n_flight < ev->slots) {
-            if (budget_spent(rs, n_flight)) {
-                proposing = 0;
-                break;
-            }
-            if ((uint64_t)(rs->tr->n + n_flight) >= count) {
-                rs->tr->stop = SEARCH_STOP_EXHAUSTED;
-                proposing = 0;
-                break;
-            }
             struct query q;
-            memset(&q, 0, sizeof q);
-            int ps = t->propose(st, &q);
-            if (ps == NASW_EDONE) {
-                rs->tr->stop = SEARCH_STOP_EXHAUSTED;
+            int stop;
+            if ((status = next_proposal(rs, t, st, n_flight, &q, &stop))) goto done;
+            if (stop) {
                 proposing = 0;
                 break;
             }
-            if (ps) {
-                status = ps;
-                goto done;
-            }
-            NASW_ASSERT(space_contains(rs->s, &q.arch));
             uint64_t key = arch_key(rs->s, &q.arch);
             struct bench_result res;
             int in_flight = 0;
