@@ -1,19 +1,22 @@
 /*
- * tables/table.c - loading NAS-Bench-style tables (CSV via libcsv, JSON via
- * jansson), metric detection, the arch-keyed index and learning curves.
+ * tables/table.c - table_load(): sidecar metadata, column types, which
+ * column is searched / reported / charged, strict numbers, the space.
  *
- * Both formats are turned into the same stream of rows of text fields
- * (struct rows), processed once: column types from the first data row,
- * numbers parsed strictly, the space inferred from every arch string, then
- * each row's architecture parsed and indexed per dataset.  Curve files
- * (an `epoch` column) are grouped by (arch, dataset) afterwards.
- * Every error names its place: "path:line: ..." (CSV) or
- * "path: rows[i]: ..." (JSON).
+ * Order of a load: the sidecar PATH.meta.json (if any), the file read in one
+ * go and checksummed (FNV-1a 64 of its bytes), rows.c turns it into text
+ * rows, then build() here: column types from the first non-empty value of
+ * each column, roles resolved (flags > sidecar > detection from names, see
+ * data/README.md), every number parsed with strtod and an end check, the
+ * space inferred from every arch string, and group.c makes the table rows
+ * and the per-dataset index.  A curve file named by flag or sidecar is
+ * loaded the same way and attached last.
+ *
+ * Errors name their place: "path:line: ..." (CSV), "path: rows[i]: ..."
+ * (JSON), "PATH.meta.json:line: ..." (sidecar).  Not here: the bench
+ * backend (tbench.c), grouping and accessors (group.c).
  */
 #include "tables/table.h"
 
-#include <ctype.h>
-#include <csv.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -25,7 +28,7 @@
 #include "core/status.h"
 #include "tables/table_impl.h"
 
-/* --- small helpers ------------------------------------------------------ */
+#define LOC_MAX 4300
 
 static char *xstrdup(const char *s)
 {
@@ -35,381 +38,211 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
+/* Strict number: the whole field (surrounding blanks allowed) is one
+ * strtod number.  nan and inf parse; the caller decides about them. */
 static int parse_number(const char *s, double *out)
 {
     char *end;
-    while (isspace((unsigned char)*s)) s++;
-    if (!*s) return -1;
     errno = 0;
     double v = strtod(s, &end);
-    while (isspace((unsigned char)*end)) end++;
-    if (*end || errno == ERANGE) return -1;
+    if (end == s) return -1;
+    while (*end == ' ' || *end == '\t' || *end == '\r') end++;
+    if (*end || (errno == ERANGE && fabs(v) > 1.0)) return -1; /* overflow; underflow to 0 is fine */
     *out = v;
     return 0;
 }
 
-/* Format a row's location into buf. */
-static const char *where(const struct table *t, long line, char *buf, size_t n)
+const char *table_where(const struct table *t, long line, char *buf, size_t n)
 {
     if (t->is_json) snprintf(buf, n, "%s: rows[%ld]", t->path, line);
     else snprintf(buf, n, "%s:%ld", t->path, line);
     return buf;
 }
 
-/* --- the raw row stream -------------------------------------------------- */
-
-struct rows {
-    char **header;
-    int n_cols;
-    char **fields;       /* n_rows * n_cols */
-    long *line;          /* location of each row (CSV line or JSON index) */
-    long n_rows;
-    size_t cap_fields, cap_rows;
-    /* CSV parsing state */
-    char **cur;
-    int cur_n, cur_cap;
-    long cur_line;
-    int error;
-    const struct table *t;
-};
-
-static void rows_release(struct rows *r)
-{
-    for (int i = 0; i < r->n_cols; i++) free(r->header[i]);
-    free(r->header);
-    for (long i = 0; i < r->n_rows * (long)r->n_cols; i++) free(r->fields[i]);
-    free(r->fields);
-    free(r->line);
-    for (int i = 0; i < r->cur_n; i++) free(r->cur[i]);
-    free(r->cur);
-    memset(r, 0, sizeof *r);
-}
-
-/* Append a complete row (takes ownership of the strings). */
-static int rows_add(struct rows *r, char **f, int n, long line)
-{
-    char buf[4200];
-    if (!r->header) {
-        r->header = malloc((size_t)n * sizeof *r->header);
-        if (!r->header) return nasw_errorf(NASW_ENOMEM, "out of memory");
-        memcpy(r->header, f, (size_t)n * sizeof *f);
-        r->n_cols = n;
-        return NASW_OK;
-    }
-    if (n != r->n_cols) {
-        for (int i = 0; i < n; i++) free(f[i]);
-        return nasw_errorf(NASW_EPARSE, "%s: expected %d fields, got %d", where(r->t, line, buf, sizeof buf),
-                           r->n_cols, n);
-    }
-    if (grow((void **)&r->fields, &r->cap_fields, (size_t)(r->n_rows + 1) * (size_t)n, sizeof *r->fields) ||
-        grow((void **)&r->line, &r->cap_rows, (size_t)r->n_rows + 1, sizeof *r->line)) {
-        for (int i = 0; i < n; i++) free(f[i]);
-        return nasw_errorf(NASW_ENOMEM, "out of memory");
-    }
-    memcpy(r->fields + r->n_rows * n, f, (size_t)n * sizeof *f);
-    r->line[r->n_rows++] = line;
-    return NASW_OK;
-}
-
-static void csv_field(void *s, size_t len, void *arg)
-{
-    struct rows *r = arg;
-    if (r->error) return;
-    if (r->cur_n == r->cur_cap) {
-        int cap = r->cur_cap ? 2 * r->cur_cap : 16;
-        char **p = realloc(r->cur, (size_t)cap * sizeof *p);
-        if (!p) {
-            r->error = nasw_errorf(NASW_ENOMEM, "out of memory");
-            return;
-        }
-        r->cur = p;
-        r->cur_cap = cap;
-    }
-    char *f = malloc(len + 1);
-    if (!f) {
-        r->error = nasw_errorf(NASW_ENOMEM, "out of memory");
-        return;
-    }
-    memcpy(f, s ? s : "", len);
-    f[len] = '\0';
-    r->cur[r->cur_n++] = f;
-}
-
-static void csv_row(int c, void *arg)
-{
-    (void)c;
-    struct rows *r = arg;
-    if (r->error) return;
-    /* a blank line gives one empty field: skip it */
-    if (r->cur_n == 1 && r->cur[0][0] == '\0') {
-        free(r->cur[0]);
-        r->cur_n = 0;
-        return;
-    }
-    int n = r->cur_n;
-    r->cur_n = 0;
-    r->error = rows_add(r, r->cur, n, r->cur_line);
-}
-
-static int read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return nasw_errorf(NASW_EIO, "cannot open table '%.200s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            return nasw_errorf(NASW_ENOMEM, "out of memory");
-        }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        cap *= 2;
-        char *p = realloc(buf, cap);
-        if (!p) free(buf);
-        buf = p;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return nasw_errorf(NASW_EIO, "cannot read table '%.200s'", path);
-    }
-    *data = buf;
-    *len = n;
-    return NASW_OK;
-}
-
-static int load_csv(struct rows *r, const char *data, size_t len, const char *path)
-{
-    struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    size_t pos = 0;
-    long line = 0;
-    while (pos < len && !r->error) {
-        const char *nl = memchr(data + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - data) + 1 : len;
-        line++;
-        r->cur_line = line;
-        if (csv_parse(&p, data + pos, end - pos, csv_field, csv_row, r) != end - pos) {
-            int e = csv_error(&p);
-            csv_free(&p);
-            return nasw_errorf(NASW_EPARSE, "%.200s:%ld: %s", path, line, csv_strerror(e));
-        }
-        pos = end;
-    }
-    if (!r->error) {
-        r->cur_line = line;
-        if (csv_fini(&p, csv_field, csv_row, r) != 0 && !r->error)
-            r->error = nasw_errorf(NASW_EPARSE, "%.200s:%ld: %s", path, line, csv_strerror(csv_error(&p)));
-    }
-    csv_free(&p);
-    if (r->error) return r->error;
-    if (!r->header) return nasw_errorf(NASW_EPARSE, "%.200s: empty table (no header)", path);
-    return NASW_OK;
-}
-
-/* JSON value as a text field. */
-static char *json_field(json_t *v)
-{
-    char buf[64];
-    if (json_is_string(v)) return xstrdup(json_string_value(v));
-    if (json_is_integer(v)) {
-        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-        return xstrdup(buf);
-    }
-    if (json_is_real(v)) {
-        snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
-        return xstrdup(buf);
-    }
-    if (json_is_null(v)) return xstrdup("nan"); /* rejected later as NaN, naming the column */
-    return NULL;
-}
-
-static int load_json(struct rows *r, const char *data, size_t len, const char *path, json_t **meta)
-{
-    json_error_t err;
-    json_t *root = json_loadb(data, len, 0, &err);
-    *meta = NULL;
-    if (!root) return nasw_errorf(NASW_EPARSE, "%.200s:%d: %s", path, err.line, err.text);
-    json_t *arr = root;
-    if (json_is_object(root)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(root, k, v)
-        {
-            if (strcmp(k, "meta") && strcmp(k, "rows")) {
-                json_decref(root);
-                return nasw_errorf(NASW_EPARSE, "%.200s: unknown top-level key '%.64s' (expected meta, rows)",
-                                   path, k);
-            }
-        }
-        arr = json_object_get(root, "rows");
-        json_t *m = json_object_get(root, "meta");
-        if (m) {
-            if (!json_is_object(m)) {
-                json_decref(root);
-                return nasw_errorf(NASW_EPARSE, "%.200s: \"meta\" must be an object", path);
-            }
-            *meta = json_incref(m);
-        }
-    }
-    if (!json_is_array(arr)) {
-        json_decref(root);
-        json_decref(*meta);
-        *meta = NULL;
-        return nasw_errorf(NASW_EPARSE, "%.200s: expected an array of rows or {\"rows\": [...]}", path);
-    }
-    int st = NASW_OK;
-    size_t i;
-    json_t *row;
-    json_array_foreach(arr, i, row)
-    {
-        if (!json_is_object(row)) {
-            st = nasw_errorf(NASW_EPARSE, "%.200s: rows[%zu]: not an object", path, i);
-            break;
-        }
-        if (!r->header) {
-            int n = (int)json_object_size(row);
-            char **h = calloc((size_t)n ? (size_t)n : 1, sizeof *h);
-            const char *k;
-            json_t *v;
-            int j = 0;
-            if (!h) {
-                st = nasw_errorf(NASW_ENOMEM, "out of memory");
-                break;
-            }
-            json_object_foreach(row, k, v) h[j++] = xstrdup(k);
-            if ((st = rows_add(r, h, n, 0))) {
-                free(h);
-                break;
-            }
-            free(h);
-        }
-        if ((int)json_object_size(row) != r->n_cols) {
-            st = nasw_errorf(NASW_EPARSE, "%.200s: rows[%zu]: expected %d keys, got %zu", path, i, r->n_cols,
-                             json_object_size(row));
-            break;
-        }
-        char **f = calloc((size_t)r->n_cols, sizeof *f);
-        if (!f) {
-            st = nasw_errorf(NASW_ENOMEM, "out of memory");
-            break;
-        }
-        for (int j = 0; j < r->n_cols && !st; j++) {
-            json_t *v = json_object_get(row, r->header[j]);
-            if (!v) st = nasw_errorf(NASW_EPARSE, "%.200s: rows[%zu]: missing '%.64s'", path, i, r->header[j]);
-            else if (!(f[j] = json_field(v)))
-                st = nasw_errorf(NASW_EPARSE, "%.200s: rows[%zu]: '%.64s' is not a number or string", path, i,
-                                 r->header[j]);
-        }
-        if (st) {
-            for (int j = 0; j < r->n_cols; j++) free(f[j]);
-            free(f);
-            break;
-        }
-        st = rows_add(r, f, r->n_cols, (long)i);
-        free(f);
-        if (st) break;
-    }
-    json_decref(root);
-    if (st == NASW_OK && !r->header) st = nasw_errorf(NASW_EPARSE, "%.200s: no rows", path);
-    if (st) {
-        json_decref(*meta);
-        *meta = NULL;
-    }
-    return st;
-}
-
 /* --- sidecar ------------------------------------------------------------ */
 
-struct sidecar {
-    char *search, *report, *cost, *dataset, *curves;
-    int hib, report_hib; /* -1 unset, 0/1 */
+/* A string setting and where it was written ("x.meta.json:3"). */
+struct setting {
+    char *val;
+    char *loc;
 };
+
+struct sidecar {
+    struct setting search, report, cost, dataset, curves;
+    int hib, report_hib; /* -1 unset, else 0/1 */
+    char *hib_loc;
+};
+
+static void setting_release(struct setting *s)
+{
+    free(s->val);
+    free(s->loc);
+    s->val = s->loc = NULL;
+}
 
 static void sidecar_release(struct sidecar *s)
 {
-    free(s->search);
-    free(s->report);
-    free(s->cost);
-    free(s->dataset);
-    free(s->curves);
+    setting_release(&s->search);
+    setting_release(&s->report);
+    setting_release(&s->cost);
+    setting_release(&s->dataset);
+    setting_release(&s->curves);
+    free(s->hib_loc);
 }
 
-static int sidecar_from_json(struct sidecar *sc, json_t *m, const char *where_s, const char *dir)
+/* Line of `"key":` in a JSON text (1-based), 0 if not found. */
+static long key_line(const char *text, const char *key)
+{
+    if (!text) return 0;
+    size_t klen = strlen(key);
+    for (const char *p = strchr(text, '"'); p; p = strchr(p + 1, '"')) {
+        if (strncmp(p + 1, key, klen) || p[1 + klen] != '"') continue;
+        const char *q = p + klen + 2;
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') q++;
+        if (*q != ':') continue;
+        long line = 1;
+        for (const char *c = text; c < p; c++) line += *c == '\n';
+        return line;
+    }
+    return 0;
+}
+
+/* Where a key is: "file:line" when the text is known, else `base`. */
+static char *key_loc(const char *base, const char *text, const char *key)
+{
+    char buf[LOC_MAX];
+    long line = key_line(text, key);
+    if (line > 0) snprintf(buf, sizeof buf, "%s:%ld", base, line);
+    else snprintf(buf, sizeof buf, "%s", base);
+    return xstrdup(buf);
+}
+
+/* Read the sidecar fields of object m.  base: the sidecar's path (text: its
+ * contents, for line numbers) or "table.json: meta" (text NULL).  dir: the
+ * directory relative "curves" paths start from. */
+static int sidecar_from_json(struct sidecar *sc, json_t *m, const char *base, const char *text, const char *dir)
 {
     const char *k;
     json_t *v;
     json_object_foreach(m, k, v)
     {
-        char **dst = !strcmp(k, "search_metric") ? &sc->search
-                     : !strcmp(k, "report_metric") ? &sc->report
-                     : !strcmp(k, "cost_metric")   ? &sc->cost
-                     : !strcmp(k, "dataset")       ? &sc->dataset
-                     : !strcmp(k, "curves")        ? &sc->curves
-                                                   : NULL;
+        struct setting *dst = !strcmp(k, "search_metric") ? &sc->search
+                              : !strcmp(k, "report_metric") ? &sc->report
+                              : !strcmp(k, "cost_metric")   ? &sc->cost
+                              : !strcmp(k, "dataset")       ? &sc->dataset
+                              : !strcmp(k, "curves")        ? &sc->curves
+                                                            : NULL;
+        char *loc = key_loc(base, text, k);
+        if (!loc) return nasw_errorf(NASW_ENOMEM, "out of memory");
         if (dst) {
-            if (!json_is_string(v))
-                return nasw_errorf(NASW_EPARSE, "%s: \"%s\" must be a string", where_s, k);
-            free(*dst);
-            if (dst == &sc->curves && dir && json_string_value(v)[0] != '/') {
-                size_t n = strlen(dir) + strlen(json_string_value(v)) + 2;
-                *dst = malloc(n);
-                if (*dst) snprintf(*dst, n, "%s/%s", dir, json_string_value(v));
-            } else {
-                *dst = xstrdup(json_string_value(v));
+            if (!json_is_string(v) || !*json_string_value(v)) {
+                int st = nasw_errorf(NASW_EPARSE, "%s: \"%s\" must be a non-empty string", loc, k);
+                free(loc);
+                return st;
             }
-            if (!*dst) return nasw_errorf(NASW_ENOMEM, "out of memory");
+            const char *s = json_string_value(v);
+            setting_release(dst);
+            dst->loc = loc;
+            if (dst == &sc->curves && s[0] != '/' && dir) {
+                size_t n = strlen(dir) + strlen(s) + 2;
+                if ((dst->val = malloc(n))) snprintf(dst->val, n, "%s/%s", dir, s);
+            } else {
+                dst->val = xstrdup(s);
+            }
+            if (!dst->val) return nasw_errorf(NASW_ENOMEM, "out of memory");
         } else if (!strcmp(k, "higher_is_better") || !strcmp(k, "report_higher_is_better")) {
-            if (!json_is_boolean(v)) return nasw_errorf(NASW_EPARSE, "%s: \"%s\" must be true or false", where_s, k);
-            *(!strcmp(k, "higher_is_better") ? &sc->hib : &sc->report_hib) = json_is_true(v);
+            if (!json_is_boolean(v)) {
+                int st = nasw_errorf(NASW_EPARSE, "%s: \"%s\" must be true or false", loc, k);
+                free(loc);
+                return st;
+            }
+            if (!strcmp(k, "higher_is_better")) {
+                sc->hib = json_is_true(v);
+                free(sc->hib_loc);
+                sc->hib_loc = loc;
+            } else {
+                sc->report_hib = json_is_true(v);
+                free(loc);
+            }
         } else {
-            return nasw_errorf(NASW_EPARSE,
-                               "%s: unknown key '%.64s' (known: search_metric, report_metric, cost_metric, "
-                               "higher_is_better, report_higher_is_better, dataset, curves)",
-                               where_s, k);
+            int st = nasw_errorf(NASW_EPARSE,
+                                 "%s: unknown key '%.64s' (known: search_metric, report_metric, cost_metric, "
+                                 "higher_is_better, report_higher_is_better, dataset, curves)",
+                                 loc, k);
+            free(loc);
+            return st;
         }
     }
     return NASW_OK;
 }
 
+/* Directory of a path ("." if none), for relative "curves" paths. */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+    snprintf(dir, n, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, n, ".");
+}
+
 static int load_sidecar(struct sidecar *sc, const char *path)
 {
-    char side[4200], dir[4200];
+    char side[LOC_MAX], dir[LOC_MAX];
     snprintf(side, sizeof side, "%s.meta.json", path);
-    FILE *f = fopen(side, "r");
-    if (!f) return NASW_OK; /* no sidecar */
-    fclose(f);
-    json_error_t err;
-    json_t *m = json_load_file(side, 0, &err);
-    if (!m) return nasw_errorf(NASW_EPARSE, "%.200s:%d: %s", side, err.line, err.text);
-    if (!json_is_object(m)) {
-        json_decref(m);
-        return nasw_errorf(NASW_EPARSE, "%.200s: expected a JSON object", side);
+    FILE *f = fopen(side, "rb");
+    if (!f) {
+        if (errno == ENOENT) return NASW_OK; /* no sidecar */
+        return nasw_errorf(NASW_EIO, "cannot open sidecar '%.200s': %s", side, strerror(errno));
     }
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0';
-    else strcpy(dir, ".");
-    int st = sidecar_from_json(sc, m, side, dir);
+    fclose(f);
+    char *text;
+    size_t len;
+    int st = tables_read_file(side, "sidecar", &text, &len);
+    if (st) return st;
+    json_error_t err;
+    json_t *m = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!m) st = nasw_errorf(NASW_EPARSE, "%.200s:%d: %s", side, err.line, err.text);
+    else if (!json_is_object(m)) st = nasw_errorf(NASW_EPARSE, "%.200s:1: expected a JSON object", side);
+    else {
+        dir_of(path, dir, sizeof dir);
+        st = sidecar_from_json(sc, m, side, text, dir);
+    }
     json_decref(m);
+    free(text);
     return st;
 }
 
-/* --- detection ------------------------------------------------------------ */
+/* Fill unset settings of sc from the inline {"meta": ...} of a JSON table:
+ * the sidecar file wins over the inline meta. */
+static int merge_inline_meta(struct sidecar *sc, json_t *meta, const char *path)
+{
+    char base[LOC_MAX], dir[LOC_MAX];
+    snprintf(base, sizeof base, "%s: meta", path);
+    dir_of(path, dir, sizeof dir);
+    struct sidecar in = {.hib = -1, .report_hib = -1};
+    int st = sidecar_from_json(&in, meta, base, NULL, dir);
+    if (!st) {
+        struct setting *to[] = {&sc->search, &sc->report, &sc->cost, &sc->dataset, &sc->curves};
+        struct setting *from[] = {&in.search, &in.report, &in.cost, &in.dataset, &in.curves};
+        for (int i = 0; i < 5; i++)
+            if (!to[i]->val) {
+                *to[i] = *from[i];
+                from[i]->val = from[i]->loc = NULL;
+            }
+        if (sc->hib < 0) {
+            sc->hib = in.hib;
+            free(sc->hib_loc);
+            sc->hib_loc = in.hib_loc;
+            in.hib_loc = NULL;
+        }
+        if (sc->report_hib < 0) sc->report_hib = in.report_hib;
+    }
+    sidecar_release(&in);
+    return st;
+}
+
+/* --- column roles ---------------------------------------------------------- */
 
 static const char *const SEARCH_NAMES[] = {"val_acc", "valid_acc", "val_accuracy", "val_acc_mean", "val_loss",
                                            "valid_loss", "val_ppl", "val_perplexity", NULL};
@@ -424,13 +257,14 @@ static int lower_is_better_name(const char *n)
            strstr(n, "latency");
 }
 
+/* Numeric columns that identify rather than measure: never detected as a
+ * search, report or cost metric (they may still be named explicitly). */
 static int is_id_name(const char *n)
 {
     size_t len = strlen(n);
-    return !strcmp(n, "arch_index") || !strcmp(n, "naslib_ops") || !strcmp(n, "epoch") ||
-           !strcmp(n, "epochs") || !strcmp(n, "failed") ||
-           !strncmp(n, "is_", 3) || (len > 3 && !strcmp(n + len - 3, "_id")) || !strcmp(n, "id") ||
-           !strcmp(n, "index");
+    return !strcmp(n, "arch_index") || !strcmp(n, "naslib_ops") || !strcmp(n, "epoch") || !strcmp(n, "epochs") ||
+           !strcmp(n, "failed") || !strcmp(n, "id") || !strcmp(n, "index") || !strncmp(n, "is_", 3) ||
+           (len > 3 && !strcmp(n + len - 3, "_id"));
 }
 
 int table_metric_index(const struct table *t, const char *name)
@@ -440,7 +274,7 @@ int table_metric_index(const struct table *t, const char *name)
     return -1;
 }
 
-static int pick(const struct table *t, const char *const *names)
+static int detect(const struct table *t, const char *const *names)
 {
     for (int i = 0; names[i]; i++) {
         int m = table_metric_index(t, names[i]);
@@ -449,91 +283,134 @@ static int pick(const struct table *t, const char *const *names)
     return -1;
 }
 
-static int unknown_column(const struct table *t, const char *what, const char *name)
+/* The metric column named by a flag (loc NULL: the table's path) or a
+ * sidecar setting.  lenient: an absent column gives -1, no error. */
+static int named_metric(const struct table *t, const char *name, const char *loc, int lenient, int *out)
 {
+    *out = table_metric_index(t, name);
+    if (*out >= 0 || lenient) return NASW_OK;
+    if (!loc) loc = t->path;
+    for (int s = 0; s < t->n_strings; s++)
+        if (!strcmp(t->string_names[s], name))
+            return nasw_errorf(NASW_EINVAL, "%.200s: column '%.64s' is not numeric", loc, name);
     char list[2048];
     size_t len = 0;
     list[0] = '\0';
     for (int m = 0; m < t->n_metrics && len < sizeof list; m++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", m ? ", " : "", t->metric_names[m]);
-    return nasw_errorf(NASW_ENOTFOUND, "%.200s: unknown %s column '%.64s' (numeric columns: %s)", t->path, what,
-                       name, list);
+    return nasw_errorf(NASW_ENOTFOUND, "%.200s: unknown column '%.64s' (columns: %s)", loc, name, list);
 }
 
-static int resolve_metrics(struct table *t, const struct table_opts *o, const struct sidecar *sc)
+static int resolve_roles(struct table *t, const struct table_opts *o, const struct sidecar *sc, int lenient)
 {
-    const char *s = o->search_metric ? o->search_metric : sc->search;
-    const char *r = o->report_metric ? o->report_metric : sc->report;
-    const char *c = o->cost_metric ? o->cost_metric : sc->cost;
-    t->search = s ? table_metric_index(t, s) : pick(t, SEARCH_NAMES);
-    if (s && t->search < 0) return unknown_column(t, "search metric", s);
-    t->report = r ? table_metric_index(t, r) : pick(t, REPORT_NAMES);
-    if (r && t->report < 0) return unknown_column(t, "report metric", r);
-    t->cost = c ? table_metric_index(t, c) : pick(t, COST_NAMES);
-    if (c && t->cost < 0) return unknown_column(t, "cost", c);
-    if (t->search < 0 && t->report < 0)
+    struct {
+        const char *flag;
+        const struct setting *side;
+        const char *const *names;
+        int *out;
+    } role[3] = {{o->search_metric, &sc->search, SEARCH_NAMES, &t->search},
+                 {o->report_metric, &sc->report, REPORT_NAMES, &t->report},
+                 {o->cost_metric, &sc->cost, COST_NAMES, &t->cost}};
+    for (int i = 0; i < 3; i++) {
+        int st;
+        *role[i].out = -1;
+        if (role[i].flag) st = named_metric(t, role[i].flag, NULL, lenient, role[i].out);
+        else if (role[i].side->val) st = named_metric(t, role[i].side->val, role[i].side->loc, lenient, role[i].out);
+        else st = NASW_OK;
+        if (st) return st;
+        if (*role[i].out < 0) *role[i].out = detect(t, role[i].names);
+    }
+    if (t->search < 0 && t->report < 0) {
+        if (lenient) return NASW_OK; /* the owner checks what it needs */
         return nasw_errorf(NASW_EINVAL,
-                           "%.200s: cannot tell which column to search on (no val_acc, test_acc, ...): "
-                           "use --metric NAME or a sidecar %.200s.meta.json",
+                           "%.200s: cannot tell which column to search on (none of val_acc, valid_acc, ..., "
+                           "test_acc, ...): name it with --metric NAME or \"search_metric\" in %.200s.meta.json",
                            t->path, t->path);
+    }
     if (t->search < 0) {
         t->search = t->report;
         t->no_validation = 1;
     }
     if (t->report < 0) t->report = t->search;
     for (int m = 0; m < t->n_metrics; m++) t->metric_hib[m] = !lower_is_better_name(t->metric_names[m]);
-    if (o->direction) t->metric_hib[t->search] = o->direction > 0;
-    else if (sc->hib >= 0) t->metric_hib[t->search] = sc->hib;
-    if (sc->report_hib >= 0) t->metric_hib[t->report] = sc->report_hib;
-    else if (o->direction || sc->hib >= 0) t->metric_hib[t->report] = t->metric_hib[t->search];
+    int set = o->direction ? o->direction > 0 : sc->hib;
+    if (set >= 0) t->metric_hib[t->search] = set;
+    if (sc->report_hib >= 0) {
+        if (t->report == t->search && set >= 0 && set != sc->report_hib)
+            return nasw_errorf(NASW_EINVAL,
+                               "%.200s: the search and report metric are the same column '%s' but are given "
+                               "opposite directions",
+                               t->path, t->metric_names[t->search]);
+        t->metric_hib[t->report] = sc->report_hib;
+    } else if (set >= 0) {
+        t->metric_hib[t->report] = set;
+    }
     return NASW_OK;
 }
 
 /* --- building the table from rows --------------------------------------- */
 
-static int build(struct table *t, struct rows *r, const struct table_opts *o, const struct sidecar *sc)
+/* Columns whose values are architectures (NAS-Bench-Macro's canonical_arch
+ * digit codes) are text even when they look like numbers. */
+static int is_arch_like(const char *n) { return strstr(n, "arch") && !is_id_name(n); }
+
+static int find_columns(struct table *t, const struct rows *r, int *arch_col, int *ds_col, int *ep_col)
 {
-    char loc[4200];
-    int arch_col = -1, ds_col = -1, ep_col = -1;
+    char loc[LOC_MAX];
+    *arch_col = *ds_col = *ep_col = -1;
     for (int j = 0; j < r->n_cols; j++) {
+        if (!r->header[j][0])
+            return nasw_errorf(NASW_EPARSE, "%s: column %d has no name", table_where(t, r->header_line, loc, sizeof loc),
+                               j + 1);
         for (int k = 0; k < j; k++)
             if (!strcmp(r->header[j], r->header[k]))
-                return nasw_errorf(NASW_EPARSE, "%s: duplicate column '%.64s'", where(t, t->is_json ? 0 : 1, loc, sizeof loc),
-                                   r->header[j]);
-        if (!strcmp(r->header[j], "arch")) arch_col = j;
-        else if (!strcmp(r->header[j], "dataset")) ds_col = j;
-        else if (!strcmp(r->header[j], "epoch")) ep_col = j;
+                return nasw_errorf(NASW_EPARSE, "%s: duplicate column '%.64s'",
+                                   table_where(t, r->header_line, loc, sizeof loc), r->header[j]);
+        if (!strcmp(r->header[j], "arch")) *arch_col = j;
+        else if (!strcmp(r->header[j], "dataset")) *ds_col = j;
+        else if (!strcmp(r->header[j], "epoch")) *ep_col = j;
     }
-    if (arch_col < 0) return nasw_errorf(NASW_EPARSE, "%.200s: no 'arch' column", t->path);
+    if (*arch_col < 0) {
+        char list[2048];
+        size_t len = 0;
+        list[0] = '\0';
+        for (int j = 0; j < r->n_cols && len < sizeof list; j++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "", r->header[j]);
+        return nasw_errorf(NASW_EPARSE, "%s: no 'arch' column (columns: %s)",
+                           table_where(t, r->header_line, loc, sizeof loc), list);
+    }
     if (r->n_rows == 0) return nasw_errorf(NASW_EPARSE, "%.200s: no data rows", t->path);
-    /* column types from the first data row */
-    int *num = calloc((size_t)r->n_cols, sizeof *num);
+    return NASW_OK;
+}
+
+/* Column types: numeric if the first non-empty value parses as a number. */
+static int column_types(struct table *t, const struct rows *r, int arch_col, int ds_col, int ep_col)
+{
+    int n_cols = r->n_cols;
+    int *num = calloc((size_t)n_cols, sizeof *num);
     if (!num) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    t->n_metrics = 0;
-    t->n_strings = 0;
-    for (int j = 0; j < r->n_cols; j++) {
-        double v;
+    for (int j = 0; j < n_cols; j++) {
         if (j == arch_col || j == ds_col || j == ep_col) continue;
-        /* architecture-valued columns (NAS-Bench-Macro's canonical_arch digit
-         * codes) are text even when they parse as numbers */
-        num[j] = parse_number(r->fields[j], &v) == 0 &&
-                 !(strstr(r->header[j], "arch") && strcmp(r->header[j], "arch_index"));
+        long i = 0;
+        while (i < r->n_rows && !r->fields[i * n_cols + j][0]) i++;
+        double v;
+        num[j] = i < r->n_rows && parse_number(r->fields[i * n_cols + j], &v) == 0 && !is_arch_like(r->header[j]);
         if (num[j]) t->n_metrics++;
         else t->n_strings++;
     }
-    t->metric_names = calloc((size_t)t->n_metrics + 1, sizeof *t->metric_names);
-    t->metric_is_id = calloc((size_t)t->n_metrics + 1, sizeof *t->metric_is_id);
-    t->metric_hib = calloc((size_t)t->n_metrics + 1, sizeof *t->metric_hib);
-    t->metric_col = calloc((size_t)t->n_metrics + 1, sizeof *t->metric_col);
-    t->string_names = calloc((size_t)t->n_strings + 1, sizeof *t->string_names);
-    t->string_col = calloc((size_t)t->n_strings + 1, sizeof *t->string_col);
+    size_t nm = (size_t)t->n_metrics + 1, ns = (size_t)t->n_strings + 1;
+    t->metric_names = calloc(nm, sizeof *t->metric_names);
+    t->metric_is_id = calloc(nm, sizeof *t->metric_is_id);
+    t->metric_hib = calloc(nm, sizeof *t->metric_hib);
+    t->metric_col = calloc(nm, sizeof *t->metric_col);
+    t->string_names = calloc(ns, sizeof *t->string_names);
+    t->string_col = calloc(ns, sizeof *t->string_col);
     int st = NASW_OK;
-    if (!t->metric_names || !t->metric_is_id || !t->metric_hib || !t->metric_col || !t->string_names || !t->string_col) {
-        free(num);
-        return nasw_errorf(NASW_ENOMEM, "out of memory");
-    }
+    if (!t->metric_names || !t->metric_is_id || !t->metric_hib || !t->metric_col || !t->string_names ||
+        !t->string_col)
+        st = NASW_ENOMEM;
     int mi = 0, si = 0;
-    for (int j = 0; j < r->n_cols; j++) {
+    for (int j = 0; j < n_cols && !st; j++) {
         if (j == arch_col || j == ds_col || j == ep_col) continue;
         if (num[j]) {
             t->metric_col[mi] = j;
@@ -545,56 +422,72 @@ static int build(struct table *t, struct rows *r, const struct table_opts *o, co
         }
     }
     free(num);
-    if (st) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    if ((st = resolve_metrics(t, o, sc))) return st;
+    return st ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+}
 
-    /* values of every input row (curve files: every epoch) */
+/* Every metric value of every row, strictly.  NaN is refused everywhere;
+ * infinities only outside the search, report and cost columns (zero-cost
+ * proxies such as NB201's nwot store -inf). */
+static int parse_values(const struct table *t, const struct rows *r, int ds_col, int ep_col, double *vals,
+                        long *epochs)
+{
+    char loc[LOC_MAX];
+    int M = t->n_metrics;
+    for (long i = 0; i < r->n_rows; i++) {
+        char **f = r->fields + i * r->n_cols;
+        for (int m = 0; m < M; m++) {
+            const char *s = f[t->metric_col[m]];
+            double v;
+            if (!*s)
+                return nasw_errorf(NASW_EPARSE, "%s: column '%s': empty value",
+                                   table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m]);
+            if (parse_number(s, &v))
+                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a number",
+                                   table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
+            if (isnan(v) || (isinf(v) && (m == t->search || m == t->report || m == t->cost)))
+                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a finite number",
+                                   table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
+            vals[i * M + m] = v;
+        }
+        if (ep_col >= 0) {
+            double e;
+            if (parse_number(f[ep_col], &e) || e != floor(e) || e < 0 || e > 1e7)
+                return nasw_errorf(NASW_EPARSE, "%s: column 'epoch': '%.64s' is not an epoch number",
+                                   table_where(t, r->line[i], loc, sizeof loc), f[ep_col]);
+            epochs[i] = (long)e;
+        }
+        if (ds_col >= 0 && !*f[ds_col])
+            return nasw_errorf(NASW_EPARSE, "%s: empty dataset name", table_where(t, r->line[i], loc, sizeof loc));
+    }
+    return NASW_OK;
+}
+
+static int build(struct table *t, const struct rows *r, const struct table_opts *o, const struct sidecar *sc,
+                 int lenient)
+{
+    char loc[LOC_MAX];
+    int arch_col, ds_col, ep_col, st;
+    if ((st = find_columns(t, r, &arch_col, &ds_col, &ep_col)) || (st = column_types(t, r, arch_col, ds_col, ep_col)) ||
+        (st = resolve_roles(t, o, sc, lenient)))
+        return st;
     long n = r->n_rows;
     double *vals = malloc(sizeof *vals * (size_t)n * (size_t)(t->n_metrics ? t->n_metrics : 1));
     long *epochs = ep_col >= 0 ? malloc(sizeof *epochs * (size_t)n) : NULL;
     const char **archs = malloc(sizeof *archs * (size_t)n);
-    if (!vals || !archs || (ep_col >= 0 && !epochs)) {
-        free(vals);
-        free(epochs);
-        free(archs);
-        return nasw_errorf(NASW_ENOMEM, "out of memory");
-    }
+    if (!vals || !archs || (ep_col >= 0 && !epochs)) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!st) st = parse_values(t, r, ds_col, ep_col, vals, epochs);
     for (long i = 0; i < n && !st; i++) {
-        char **f = r->fields + i * r->n_cols;
-        archs[i] = f[arch_col];
-        for (int m = 0; m < t->n_metrics && !st; m++) {
-            const char *s = f[t->metric_col[m]];
-            double v;
-            if (!*s)
-                st = nasw_errorf(NASW_EPARSE, "%s: column '%s': empty value", where(t, r->line[i], loc, sizeof loc),
-                                 t->metric_names[m]);
-            else if (parse_number(s, &v))
-                st = nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a number",
-                                 where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
-            else if (isnan(v) || (isinf(v) && (m == t->search || m == t->report || m == t->cost)))
-                /* NaN never; infinities only in auxiliary columns (zero-cost
-                 * proxies such as nwot store -inf) */
-                st = nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a %s number",
-                                 where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s,
-                                 isnan(v) ? "valid" : "finite");
-            else vals[i * t->n_metrics + m] = v;
-        }
-        if (!st && ep_col >= 0) {
-            double e;
-            if (parse_number(f[ep_col], &e) || e != floor(e) || e < 0 || e > 1e7)
-                st = nasw_errorf(NASW_EPARSE, "%s: column 'epoch': '%.64s' is not an epoch number",
-                                 where(t, r->line[i], loc, sizeof loc), f[ep_col]);
-            else epochs[i] = (long)e;
-        }
-        if (!st && ds_col >= 0 && !*f[ds_col])
-            st = nasw_errorf(NASW_EPARSE, "%s: empty dataset", where(t, r->line[i], loc, sizeof loc));
+        archs[i] = r->fields[i * r->n_cols + arch_col];
+        if (!archs[i][0]) st = nasw_errorf(NASW_EPARSE, "%s: empty architecture", table_where(t, r->line[i], loc, sizeof loc));
     }
-    size_t bad;
+    size_t bad = 0;
     if (!st && (st = space_infer(&t->space, archs, (size_t)n, &bad)))
-        st = nasw_errorf(st, "%s: %s", where(t, r->line[bad], loc, sizeof loc), nasw_errmsg());
+        st = nasw_errorf(st, "%s: %s", table_where(t, r->line[bad < (size_t)n ? bad : 0], loc, sizeof loc),
+                         nasw_errmsg());
+    if (!st)
+        st = table_group_rows(t, r, arch_col, ds_col, vals, epochs,
+                              o->dataset ? o->dataset : sc->dataset.val ? sc->dataset.val : "default");
     free(archs);
-    if (!st) st = table_group_rows(t, r->fields, r->n_cols, r->line, n, arch_col, ds_col, vals, epochs,
-                                   o->dataset ? o->dataset : sc->dataset ? sc->dataset : "default");
     free(vals);
     free(epochs);
     return st;
@@ -604,60 +497,44 @@ static int build(struct table *t, struct rows *r, const struct table_opts *o, co
 
 void table_default_opts(struct table_opts *o) { memset(o, 0, sizeof *o); }
 
-int table_load(struct table **out, const char *path, const struct table_opts *o)
+int table_load_args(struct table **out, const char *path, const struct load_args *a)
 {
     *out = NULL;
-    struct table_opts defaults;
-    if (!o) {
-        table_default_opts(&defaults);
-        o = &defaults;
-    }
+    const struct table_opts *o = a->o;
     struct table *t = calloc(1, sizeof *t);
     if (!t || !(t->path = xstrdup(path))) {
         free(t);
         return nasw_errorf(NASW_ENOMEM, "out of memory");
     }
-    t->cost = -1;
+    t->search = t->report = t->cost = -1;
     struct sidecar sc = {.hib = -1, .report_hib = -1};
-    struct rows r = {.t = t};
+    struct rows r = {.path = path};
     char *data = NULL;
     size_t len = 0;
     json_t *meta = NULL;
-    int st = o->no_sidecar ? NASW_OK : load_sidecar(&sc, path);
-    if (!st) st = read_file(path, &data, &len);
+    int st = o->no_sidecar || a->curves ? NASW_OK : load_sidecar(&sc, path);
+    if (!st) st = tables_read_file(path, a->curves ? "curves file" : "table", &data, &len);
     if (!st) {
-        snprintf(t->checksum, sizeof t->checksum, "%016llx",
-                 (unsigned long long)nasw_fnv1a(NASW_FNV_OFFSET, data, len));
+        t->hash = nasw_fnv1a(a->hash0, data, len);
+        snprintf(t->checksum, sizeof t->checksum, "%016llx", (unsigned long long)t->hash);
         size_t k = 0;
-        while (k < len && isspace((unsigned char)data[k])) k++;
-        t->is_json = k < len && (data[k] == '[' || data[k] == '{');
-        st = t->is_json ? load_json(&r, data, len, path, &meta) : load_csv(&r, data, len, path);
+        while (k < len && (data[k] == ' ' || data[k] == '\t' || data[k] == '\r' || data[k] == '\n')) k++;
+        t->is_json = r.is_json = k < len && (data[k] == '[' || data[k] == '{');
+        st = t->is_json ? rows_load_json(&r, data, len, &meta) : rows_load_csv(&r, data, len);
     }
     free(data);
-    if (!st && meta) {
-        char w[4200];
-        snprintf(w, sizeof w, "%s: meta", path);
-        struct sidecar inl = {.hib = -1, .report_hib = -1};
-        st = sidecar_from_json(&inl, meta, w, NULL);
-        /* the sidecar file overrides the inline meta */
-        if (!st) {
-#define TAKE(f)                                                                                    \
-    if (!sc.f) {                                                                                   \
-        sc.f = inl.f;                                                                              \
-        inl.f = NULL;                                                                              \
-    }
-            TAKE(search) TAKE(report) TAKE(cost) TAKE(dataset) TAKE(curves)
-#undef TAKE
-            if (sc.hib < 0) sc.hib = inl.hib;
-            if (sc.report_hib < 0) sc.report_hib = inl.report_hib;
-        }
-        sidecar_release(&inl);
-    }
+    if (!st && meta && !a->curves) st = merge_inline_meta(&sc, meta, path);
     json_decref(meta);
-    if (!st) st = build(t, &r, o, &sc);
+    if (!st) st = build(t, &r, o, &sc, a->curves);
     rows_release(&r);
-    const char *curves = o->curves_path ? o->curves_path : sc.curves;
-    if (!st && curves) st = table_attach_curves(t, curves);
+    const char *curves = a->curves ? NULL : o->curves_path ? o->curves_path : sc.curves.val;
+    if (!st && curves) {
+        if (t->has_curves)
+            st = nasw_errorf(NASW_EINVAL, "%.200s: has an 'epoch' column (it is a curve file), so it cannot take "
+                                          "the curves file '%.200s'",
+                             path, curves);
+        else st = table_attach_curves(t, curves);
+    }
     sidecar_release(&sc);
     if (st) {
         table_free(t);
@@ -667,28 +544,38 @@ int table_load(struct table **out, const char *path, const struct table_opts *o)
     return NASW_OK;
 }
 
+int table_load(struct table **out, const char *path, const struct table_opts *o)
+{
+    struct table_opts defaults;
+    if (!o) {
+        table_default_opts(&defaults);
+        o = &defaults;
+    }
+    struct load_args a = {.o = o, .hash0 = NASW_FNV_OFFSET, .curves = 0};
+    return table_load_args(out, path, &a);
+}
+
 void table_free(struct table *t)
 {
     if (!t) return;
     free(t->path);
-    for (int m = 0; m < t->n_metrics; m++) free(t->metric_names[m]);
+    for (int m = 0; t->metric_names && m < t->n_metrics; m++) free(t->metric_names[m]);
     free(t->metric_names);
     free(t->metric_is_id);
     free(t->metric_hib);
     free(t->metric_col);
-    for (int s = 0; s < t->n_strings; s++) free(t->string_names[s]);
+    for (int s = 0; t->string_names && s < t->n_strings; s++) free(t->string_names[s]);
     free(t->string_names);
     free(t->string_col);
-    if (t->strings)
-        for (long i = 0; i < t->n_rows * (long)t->n_strings; i++) free(t->strings[i]);
-    free(t->strings);
+    free(t->string_text);
+    free(t->string_off);
     free(t->values);
     free(t->row_arch);
     free(t->row_dataset);
     free(t->row_line);
     for (int d = 0; d < t->n_datasets; d++) {
-        free(t->datasets[d]);
-        hashmap_release(&t->index[d]);
+        if (t->datasets) free(t->datasets[d]);
+        if (t->index) hashmap_release(&t->index[d]);
     }
     free(t->datasets);
     free(t->index);

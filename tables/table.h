@@ -14,10 +14,14 @@
  * or by table_opts (flags), in increasing order of precedence.
  *
  * Errors name the place: "path:line: message" for CSV, "path: rows[i]:
- * message" for JSON.  Malformed or short rows, duplicate (arch, dataset)
- * keys, NaN or non-numeric metric values, unknown columns named by the
- * sidecar or flags, architecture strings that do not parse: all are errors,
- * never silent defaults.
+ * message" for JSON, "PATH.meta.json:line: message" for the sidecar.
+ * Malformed or short rows, duplicate (arch, dataset) keys, NaN, empty or
+ * non-numeric metric values, unknown columns named by the sidecar or flags,
+ * unknown sidecar keys, architecture strings that do not parse, duplicate
+ * or missing epochs in curves: all are errors, never silent defaults.
+ *
+ * A loaded table is read-only: every accessor may be called from several
+ * threads at once.
  */
 #ifndef NASW_TABLES_TABLE_H
 #define NASW_TABLES_TABLE_H
@@ -76,6 +80,7 @@ int table_no_validation(const struct table *t);
 /* Text columns other than arch and dataset (e.g. NB201's unique_str). */
 int table_n_strings(const struct table *t);
 const char *table_string_name(const struct table *t, int s);
+int table_string_index(const struct table *t, const char *name);   /* -1 if absent */
 const char *table_string(const struct table *t, long row, int s);
 
 /* Row of (dataset d, architecture key), or -1.  O(1). */
@@ -83,12 +88,25 @@ long table_find(const struct table *t, int d, uint64_t key);
 double table_value(const struct table *t, long row, int m);
 const struct arch *table_row_arch(const struct table *t, long row);
 int table_row_dataset(const struct table *t, long row);
+/* Where the row is in the file: CSV line (curve files: the first line of
+ * its curve) or JSON row index. */
+long table_row_line(const struct table *t, long row);
+/* Row of dataset d with the best value of metric m (by m's direction; ties:
+ * the first row in file order), or -1 if d has no rows. */
+long table_best_row(const struct table *t, int d, int m);
 
 /* Curves: number of epochs stored for the row (0 if none), and the values of
  * metric m over them (first epoch first).  *first_epoch is the epoch number
  * of values[0] as written in the file (0- or 1-based). */
 int table_has_curves(const struct table *t);
 int table_curve(const struct table *t, long row, int m, const double **values, int *first_epoch);
+/* Epochs stored for a row (0 if none); the longest curve of dataset d
+ * (d < 0: of any dataset). */
+int table_curve_epochs(const struct table *t, long row);
+int table_max_epochs(const struct table *t, int d);
+/* Path of the attached curve file, NULL if none (or the table is itself a
+ * curve file). */
+const char *table_curves_path(const struct table *t);
 
 /* A bench over dataset d of t (t must outlive it): the space is restricted to
  * the rows of that dataset.  Querying with epochs > 0 returns the curve value

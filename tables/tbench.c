@@ -1,9 +1,14 @@
 /*
  * tables/tbench.c - the "table" bench backend: answers queries by lookup.
  *
- * The bench's space is the table's space restricted to the rows of one
- * dataset, so a strategy never proposes an architecture the table lacks.
- * Queries only read the table: several threads may query one bench.
+ * The bench's space is a clone of the table's space restricted to the rows
+ * of one dataset, so a strategy never proposes an architecture the table
+ * lacks.  Queries only read the table and the bench (the oracle is computed
+ * once, here), so several threads may query one bench.
+ *
+ * Epochs: `epochs` counts epochs trained, so epochs = 1 is the first point
+ * of a curve whatever number the file gives that epoch.  epochs <= 0, or at
+ * least the curve's length, is the full training: the row's final values.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,38 +20,61 @@
 
 struct tbench {
     struct bench b;
-    struct table *t;
+    const struct table *t;
     int d;
     struct space *space;
     double best_val, test_at_best;
 };
 
+static long lookup(const struct tbench *tb, const struct arch *a)
+{
+    const struct table *t = tb->t;
+    if (a->n != t->space->n_dims) return -1;
+    for (int i = 0; i < a->n; i++)
+        if (a->d[i] >= t->space->n_choices[i]) return -1;
+    return table_find(t, tb->d, arch_key(t->space, a));
+}
+
+static int not_found(const struct tbench *tb, const struct arch *a)
+{
+    char s[ARCH_STR_MAX] = "?";
+    if (a->n == tb->t->space->n_dims) arch_format(tb->t->space, a, s, sizeof s);
+    return nasw_errorf(NASW_ENOTFOUND, "architecture '%.64s' not in table '%.200s' for dataset '%.64s'", s,
+                       tb->t->path, tb->t->datasets[tb->d]);
+}
+
+static int no_curve(const struct tbench *tb, const struct arch *a)
+{
+    if (!tb->t->has_curves)
+        return nasw_errorf(NASW_EUNSUPPORTED, "table '%.200s' has no learning curves", tb->t->path);
+    char s[ARCH_STR_MAX];
+    arch_format(tb->t->space, a, s, sizeof s);
+    return nasw_errorf(NASW_EUNSUPPORTED, "table '%.200s' has no learning curve for architecture '%.64s' on '%.64s'",
+                       tb->t->path, s, tb->t->datasets[tb->d]);
+}
+
 static int tb_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
-    struct tbench *tb = b->impl;
+    const struct tbench *tb = b->impl;
     const struct table *t = tb->t;
-    long row = table_find(t, tb->d, arch_key(t->space, a));
-    if (row < 0) {
-        char s[ARCH_STR_MAX];
-        arch_format(t->space, a, s, sizeof s);
-        return nasw_errorf(NASW_ENOTFOUND, "architecture '%.64s' not in table '%.200s' for dataset '%.64s'", s,
-                           t->path, t->datasets[tb->d]);
-    }
-    const double *sv, *tv = NULL, *cv = NULL;
+    long row = lookup(tb, a);
+    if (row < 0) return not_found(tb, a);
+    const double *sv, *v;
     int len = table_curve(t, row, t->search, &sv, NULL);
     r->val = table_value(t, row, t->search);
     r->test = table_value(t, row, t->report);
     r->cost_s = t->cost >= 0 ? table_value(t, row, t->cost) : 0.0;
     r->epochs = len;
-    if (epochs <= 0 || (len > 0 && epochs >= len)) return NASW_OK;
-    if (len == 0)
-        return nasw_errorf(NASW_EUNSUPPORTED, "table '%.200s' has no learning curve for this architecture on '%.64s'",
-                           t->path, t->datasets[tb->d]);
+    r->failed = 0;
+    if (epochs <= 0) return NASW_OK;
+    if (len == 0) return no_curve(tb, a);
+    if (epochs >= len) return NASW_OK;
     r->epochs = epochs;
     r->val = sv[epochs - 1];
-    r->test = table_curve(t, row, t->report, &tv, NULL) >= epochs ? tv[epochs - 1] : NAN;
+    r->test = table_curve(t, row, t->report, &v, NULL) >= epochs ? v[epochs - 1] : NAN;
     if (t->cost >= 0) {
-        if (table_curve(t, row, t->cost, &cv, NULL) >= epochs) r->cost_s = cv[epochs - 1];
+        /* per-epoch costs are summed in the curve; otherwise pro-rate */
+        if (table_curve(t, row, t->cost, &v, NULL) >= epochs) r->cost_s = v[epochs - 1];
         else r->cost_s *= (double)epochs / len;
     }
     return NASW_OK;
@@ -54,19 +82,20 @@ static int tb_query(struct bench *b, const struct arch *a, int epochs, struct be
 
 static int tb_curve(struct bench *b, const struct arch *a, double *val, int max_epochs)
 {
-    struct tbench *tb = b->impl;
-    long row = table_find(tb->t, tb->d, arch_key(tb->t->space, a));
-    if (row < 0) return -NASW_ENOTFOUND;
+    const struct tbench *tb = b->impl;
+    long row = lookup(tb, a);
+    if (row < 0) return -not_found(tb, a);
     const double *sv;
     int len = table_curve(tb->t, row, tb->t->search, &sv, NULL);
-    if (len > max_epochs) len = max_epochs;
-    memcpy(val, sv, sizeof *val * (size_t)(len > 0 ? len : 0));
+    if (len == 0) return -no_curve(tb, a);
+    if (len > max_epochs) len = max_epochs > 0 ? max_epochs : 0;
+    if (len) memcpy(val, sv, sizeof *val * (size_t)len);
     return len;
 }
 
 static int tb_oracle(struct bench *b, double *best_val, double *test_at_best)
 {
-    struct tbench *tb = b->impl;
+    const struct tbench *tb = b->impl;
     *best_val = tb->best_val;
     *test_at_best = tb->test_at_best;
     return NASW_OK;
@@ -97,17 +126,11 @@ int table_bench_new(struct bench **out, struct table *t, int d)
     tb->t = t;
     tb->d = d;
     size_t n = 0;
-    int hib = t->metric_hib[t->search];
-    long best = -1;
-    for (long r = 0; r < t->n_rows; r++) {
-        if (t->row_dataset[r] != d) continue;
-        keys[n++] = arch_key(t->space, &t->row_arch[r]);
-        double v = table_value(t, r, t->search);
-        if (best < 0 || (hib ? v > table_value(t, best, t->search) : v < table_value(t, best, t->search))) best = r;
-    }
+    for (long r = 0; r < t->n_rows; r++)
+        if (t->row_dataset[r] == d) keys[n++] = arch_key(t->space, &t->row_arch[r]);
     if ((st = space_clone(&tb->space, t->space)) || (st = space_restrict(tb->space, keys, n))) goto fail;
     free(keys);
-    keys = NULL;
+    long best = table_best_row(t, d, t->search);
     tb->best_val = table_value(t, best, t->search);
     tb->test_at_best = table_value(t, best, t->report);
     struct bench *b = &tb->b;
@@ -118,16 +141,10 @@ int table_bench_new(struct bench **out, struct table *t, int d)
     snprintf(b->dataset, sizeof b->dataset, "%s", t->datasets[d]);
     snprintf(b->search_metric, sizeof b->search_metric, "%s", t->metric_names[t->search]);
     snprintf(b->report_metric, sizeof b->report_metric, "%s", t->metric_names[t->report]);
-    b->higher_is_better = hib;
+    b->higher_is_better = t->metric_hib[t->search];
     b->report_higher_is_better = t->metric_hib[t->report];
     b->has_cost = t->cost >= 0;
-    int maxlen = 0;
-    for (long r = 0; r < t->n_rows && t->has_curves; r++) {
-        const double *v;
-        int len = t->row_dataset[r] == d ? table_curve(t, r, t->search, &v, NULL) : 0;
-        if (len > maxlen) maxlen = len;
-    }
-    b->max_epochs = maxlen;
+    b->max_epochs = table_max_epochs(t, d);
     snprintf(b->checksum, sizeof b->checksum, "%s", t->checksum);
     *out = b;
     return NASW_OK;

@@ -44,6 +44,8 @@ static void test_partial_cells_restrict(void **state)
     (void)state;
     struct table *t = load(FIX "partial.csv");
     assert_int_equal(table_n_rows(t), 120);
+    assert_int_equal(table_row_line(t, 0), 2);
+    assert_int_equal(table_row_line(t, 119), 121);
     assert_int_equal(table_n_datasets(t), 2);
     const struct space *s = table_space(t);
     assert_int_equal(s->kind, SPACE_CELL);
@@ -128,9 +130,148 @@ static void test_curves(void **state)
     /* a table without curves refuses partial-training queries */
     t = load(FIX "final.csv");
     assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    assert_int_equal(b->max_epochs, 0);
     a = parse(t, "2222");
     assert_int_equal(bench_query(b, &a, 1, &r), NASW_EUNSUPPORTED);
+    assert_non_null(strstr(nasw_errmsg(), "has no learning curves"));
+    assert_int_equal(bench_query(b, &a, 0, &r), NASW_OK);
+    assert_int_equal(r.epochs, 0);
+    double c[4];
+    assert_int_equal(bench_curve(b, &a, c, 4), -NASW_EUNSUPPORTED);
     bench_free(b);
+    table_free(t);
+}
+
+static unsigned long long fnv_of_files(const char *a, const char *b)
+{
+    uint64_t h = NASW_FNV_OFFSET;
+    const char *files[2] = {a, b};
+    for (int i = 0; i < 2 && files[i]; i++) {
+        FILE *f = fopen(files[i], "rb");
+        assert_non_null(f);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = nasw_fnv1a(h, buf, n);
+        fclose(f);
+    }
+    return (unsigned long long)h;
+}
+
+static void test_attached_curves(void **state)
+{
+    (void)state;
+    char want[32];
+    /* the sidecar's "curves" is relative to the sidecar's directory */
+    struct table *t = load(FIX "final_sc.csv");
+    assert_true(table_has_curves(t));
+    assert_string_equal(table_curves_path(t), FIX "curves.csv");
+    snprintf(want, sizeof want, "%016llx", fnv_of_files(FIX "final_sc.csv", FIX "curves.csv"));
+    assert_string_equal(table_checksum(t), want); /* covers both files */
+    struct arch a = parse(t, "1111");
+    long row = table_find(t, 0, arch_key(table_space(t), &a));
+    assert_int_equal(table_curve_epochs(t, row), 3);
+    struct bench *b;
+    struct bench_result r;
+    assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    assert_int_equal(b->max_epochs, 3);
+    assert_int_equal(bench_query(b, &a, 1, &r), NASW_OK);
+    assert_true(r.val == 15 && r.test == 16 && r.epochs == 1);
+    double c[8];
+    assert_int_equal(bench_curve(b, &a, c, 8), 3);
+    assert_true(c[0] == 15 && c[2] == 35);
+    assert_int_equal(bench_curve(b, &a, c, 2), 2);
+    bench_free(b);
+    table_free(t);
+    t = load(FIX "final.csv");
+    snprintf(want, sizeof want, "%016llx", fnv_of_files(FIX "final.csv", NULL));
+    assert_string_equal(table_checksum(t), want);
+    assert_null(table_curves_path(t));
+    table_free(t);
+
+    /* a curve file without the cost or report column: cost pro-rated, test NaN;
+     * 0-based epochs; no dataset column on either side */
+    struct table_opts o;
+    table_default_opts(&o);
+    o.curves_path = FIX "curves_nocost.csv";
+    assert_int_equal(table_load(&t, FIX "final_cost.csv", &o), NASW_OK);
+    assert_string_equal(table_dataset_name(t, 0), "default");
+    assert_int_equal(table_cost_metric(t), table_metric_index(t, "train_time_s"));
+    a = parse(t, "01");
+    const double *v;
+    int first;
+    row = table_find(t, 0, arch_key(table_space(t), &a));
+    assert_int_equal(table_curve(t, row, table_search_metric(t), &v, &first), 4);
+    assert_int_equal(first, 0);
+    assert_int_equal(table_curve(t, row, table_report_metric(t), &v, &first), 0);
+    assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    assert_true(b->has_cost);
+    assert_int_equal(bench_query(b, &a, 1, &r), NASW_OK);
+    assert_true(r.val == 15 && isnan(r.test) && r.cost_s == 50 && r.epochs == 1);
+    assert_int_equal(bench_query(b, &a, 3, &r), NASW_OK);
+    assert_true(r.val == 35 && r.cost_s == 150);
+    assert_int_equal(bench_query(b, &a, 9, &r), NASW_OK); /* at least the whole curve: the final row */
+    assert_true(r.val == 50 && r.test == 51 && r.cost_s == 200 && r.epochs == 4);
+    bench_free(b);
+    table_free(t);
+
+    /* curves of architectures the table lacks */
+    o.curves_path = FIX "bad_attach.csv";
+    nasw_errclear();
+    assert_int_equal(table_load(&t, FIX "final.csv", &o), NASW_EINVAL);
+    assert_null(t);
+    assert_string_equal(nasw_errmsg(), FIX "bad_attach.csv:4: architecture '2200' on dataset 'd1' is not a row of "
+                                           "table '" FIX "final.csv'");
+    /* a curve file cannot take curves */
+    o.curves_path = FIX "curves.csv";
+    assert_int_equal(table_load(&t, FIX "curves.csv", &o), NASW_EINVAL);
+    o.curves_path = FIX "final.csv";
+    assert_int_equal(table_load(&t, FIX "final_cost.csv", &o), NASW_EINVAL);
+    assert_non_null(strstr(nasw_errmsg(), "no 'epoch' column"));
+}
+
+static void test_chain(void **state)
+{
+    (void)state;
+    struct table *t = load(FIX "chain.csv");
+    const struct space *s = table_space(t);
+    assert_int_equal(s->kind, SPACE_CHAIN);
+    assert_int_equal(s->n_dims, 4);
+    for (int i = 0; i < 4; i++) assert_int_equal(s->n_choices[i], 3);
+    assert_int_equal(table_n_datasets(t), 1);
+    assert_string_equal(table_dataset_name(t, 0), "default");
+    /* search and report on the only accuracy; canonical_arch stays text with
+     * its leading zeros; is_canonical is an id */
+    assert_true(table_no_validation(t));
+    assert_int_equal(table_search_metric(t), table_metric_index(t, "test_acc_mean"));
+    assert_int_equal(table_report_metric(t), table_search_metric(t));
+    assert_int_equal(table_metric_index(t, "canonical_arch"), -1);
+    assert_true(table_metric_is_id(t, table_metric_index(t, "is_canonical")));
+    assert_false(table_metric_is_id(t, table_metric_index(t, "params")));
+    int ca = table_string_index(t, "canonical_arch");
+    assert_true(ca >= 0);
+    struct arch a = parse(t, "0102");
+    long row = table_find(t, 0, arch_key(s, &a));
+    assert_int_equal(table_row_line(t, row), 3);
+    assert_string_equal(table_string(t, row, ca), "0012");
+    char buf[ARCH_STR_MAX];
+    arch_format(s, table_row_arch(t, row), buf, sizeof buf);
+    assert_string_equal(buf, "0102");
+    long best = table_best_row(t, 0, table_search_metric(t));
+    arch_format(s, table_row_arch(t, best), buf, sizeof buf);
+    assert_string_equal(buf, "0210");
+    /* ties keep the first row in file order */
+    struct table_opts o;
+    table_default_opts(&o);
+    o.search_metric = "params";
+    o.direction = -1;
+    table_free(t);
+    assert_int_equal(table_load(&t, FIX "chain.csv", &o), NASW_OK);
+    assert_int_equal(table_best_row(t, 0, table_search_metric(t)), 2);
+    /* the dataset of a table without a dataset column can be named */
+    o.dataset = "mine";
+    table_free(t);
+    assert_int_equal(table_load(&t, FIX "chain.csv", &o), NASW_OK);
+    assert_string_equal(table_dataset_name(t, 0), "mine");
     table_free(t);
 }
 
@@ -140,6 +281,10 @@ static void test_json_sidecar_direction(void **state)
     struct table *t = load(FIX "rows.json");
     assert_int_equal(table_n_rows(t), 3);
     assert_int_equal(table_search_metric(t), table_metric_index(t, "val_acc"));
+    assert_int_equal(table_report_metric(t), table_metric_index(t, "test_acc"));
+    assert_string_equal(table_dataset_name(t, 0), "x");
+    assert_int_equal(table_row_line(t, 2), 2); /* JSON rows are numbered from 0 */
+    assert_true(table_value(t, 1, table_search_metric(t)) == 2.5);
     table_free(t);
 
     t = load(FIX "meta.json");
@@ -205,18 +350,37 @@ static void test_errors(void **state)
     expect_error(FIX "bad_empty.csv", NASW_EPARSE, FIX "bad_empty.csv:3:", "empty value");
     expect_error(FIX "bad_nonnum.csv", NASW_EPARSE, FIX "bad_nonnum.csv:4:", "'abc' is not a number");
     expect_error(FIX "bad_arch.csv", NASW_EPARSE, FIX "bad_arch.csv:3:", "nodes");
-    expect_error(FIX "bad_sidecar_col.csv", NASW_ENOTFOUND, FIX "bad_sidecar_col.csv:", "unknown search metric column 'accuracy'");
-    expect_error(FIX "bad_sidecar_key.csv", NASW_EPARSE, FIX "bad_sidecar_key.csv.meta.json:", "unknown key 'colour'");
+    expect_error(FIX "bad_sidecar_col.csv", NASW_ENOTFOUND, FIX "bad_sidecar_col.csv.meta.json:3:",
+                 "unknown column 'accuracy' (columns: acc)");
+    expect_error(FIX "bad_sidecar_key.csv", NASW_EPARSE, FIX "bad_sidecar_key.csv.meta.json:3:", "unknown key 'colour'");
     expect_error(FIX "bad_malformed.json", NASW_EPARSE, FIX "bad_malformed.json:2:", NULL);
-    expect_error(FIX "bad_dupepoch.csv", NASW_EPARSE, FIX "bad_dupepoch.csv:4:", "duplicate epoch 2");
-    expect_error(FIX "bad_quote.csv", NASW_EPARSE, FIX "bad_quote.csv:", NULL);
-    expect_error(FIX "does_not_exist.csv", NASW_EIO, "cannot open table", "No such file");
+    expect_error(FIX "bad_dupepoch.csv", NASW_EPARSE, FIX "bad_dupepoch.csv:4:", "duplicate epoch 2 for architecture '00' on dataset 'd' (first at line 3)");
+    expect_error(FIX "bad_gap.csv", NASW_EPARSE, FIX "bad_gap.csv:5:", "jump from 1 to 3");
+    expect_error(FIX "bad_noarch.csv", NASW_EPARSE, FIX "bad_noarch.csv:1:", "no 'arch' column (columns: architecture, dataset, val_acc)");
+    expect_error(FIX "bad_long.csv", NASW_EPARSE, FIX "bad_long.csv:4:", "expected 4 fields, got 5");
+    expect_error(FIX "bad_inf.csv", NASW_EPARSE, FIX "bad_inf.csv:4:", "column 'val_acc': 'inf' is not a finite number");
+    expect_error(FIX "bad_multiline.csv", NASW_EPARSE, FIX "bad_multiline.csv:5:", "column 'val_acc': 'x' is not a number");
+    expect_error(FIX "bad_rows.json", NASW_EPARSE, FIX "bad_rows.json: rows[2]:", "column 'val_acc': 'high' is not a number");
+    expect_error(FIX "bad_quote.csv", NASW_EPARSE, FIX "bad_quote.csv:3:", NULL);
+    expect_error(FIX "does_not_exist.csv", NASW_EIO, "cannot open table '" FIX "does_not_exist.csv'", "No such file");
     struct table_opts o;
     table_default_opts(&o);
     o.report_metric = "nope";
     struct table *t;
     assert_int_equal(table_load(&t, FIX "final.csv", &o), NASW_ENOTFOUND);
-    assert_non_null(strstr(nasw_errmsg(), "unknown report metric column 'nope' (numeric columns: val_acc, test_acc)"));
+    assert_string_equal(nasw_errmsg(), FIX "final.csv: unknown column 'nope' (columns: val_acc, test_acc)");
+    /* flags override the sidecar, even a broken one */
+    o.report_metric = NULL;
+    o.search_metric = "acc";
+    assert_int_equal(table_load(&t, FIX "bad_sidecar_col.csv", &o), NASW_OK);
+    table_free(t);
+    o.search_metric = NULL;
+    o.no_sidecar = 1;
+    assert_int_equal(table_load(&t, FIX "bad_sidecar_key.csv", &o), NASW_EINVAL); /* "acc": nothing to detect */
+    assert_non_null(strstr(nasw_errmsg(), "--metric"));
+    o.search_metric = "acc";
+    assert_int_equal(table_load(&t, FIX "bad_sidecar_key.csv", &o), NASW_OK);
+    table_free(t);
 }
 
 /* --- real data ---------------------------------------------------------- */
@@ -319,6 +483,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partial_cells_restrict), cmocka_unit_test(test_curves),
+        cmocka_unit_test(test_attached_curves),        cmocka_unit_test(test_chain),
         cmocka_unit_test(test_json_sidecar_direction), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nb201),                  cmocka_unit_test(test_other_real_tables),
     };
