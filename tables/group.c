@@ -281,6 +281,9 @@ int table_attach_curves(struct table *t, const char *path)
             break;
         }
         long tr = d < 0 ? -1 : table_find(t, d, arch_key(t->space, &x));
+        /* a journal's last curve may be of the architecture in training,
+         * which has no final row yet: it is not part of the table */
+        if (tr < 0 && cr == c->n_rows - 1 && d >= 0) continue;
         if (tr < 0)
             st = nasw_errorf(NASW_EINVAL, "%s: architecture '%.64s' on dataset '%.64s' is not a row of table '%.200s'",
                              table_where(c, c->row_line[cr], w, sizeof w), s, ds, t->path);

@@ -221,6 +221,12 @@ static void test_attached_curves(void **state)
     assert_null(t);
     assert_string_equal(nasw_errmsg(), FIX "bad_attach.csv:4: architecture '2200' on dataset 'd1' is not a row of "
                                            "table '" FIX "final.csv'");
+    /* ... except the last curve, an architecture still in training (a journal) */
+    o.curves_path = FIX "journal_curves.csv";
+    assert_int_equal(table_load(&t, FIX "final.csv", &o), NASW_OK);
+    assert_int_equal(table_n_rows(t), 3);
+    assert_true(table_has_curves(t));
+    table_free(t);
     /* a curve file cannot take curves */
     o.curves_path = FIX "curves.csv";
     assert_int_equal(table_load(&t, FIX "curves.csv", &o), NASW_EINVAL);
