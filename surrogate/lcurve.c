@@ -179,6 +179,7 @@ int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const d
     fdf.p = (size_t)p;
     fdf.params = &c;
     gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
+    par.solver = gsl_multifit_nlinear_solver_cholesky;   /* p <= 16: normal equations are fastest */
     gsl_multifit_nlinear_workspace *ws = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, (size_t)n, (size_t)p);
     if (!ws) return nasw_errorf(NASW_ENOMEM, "out of memory");
     gsl_vector_view th0 = gsl_vector_view_array(theta, (size_t)p);
@@ -187,7 +188,7 @@ int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const d
                : gsl_multifit_nlinear_init(&th0.vector, &fdf, ws);
     int info = 0;
     if (!st) {
-        st = gsl_multifit_nlinear_driver((size_t)max_iter, 1e-10, 1e-10, 0.0, NULL, NULL, &info, ws);
+        st = gsl_multifit_nlinear_driver((size_t)max_iter, 1e-9, 1e-9, 0.0, NULL, NULL, &info, ws);
         /* out of iterations or no further progress: the point reached is
          * still a candidate, judged by the caller's validity checks */
         if (st == GSL_EMAXITER || st == GSL_ENOPROG) st = GSL_SUCCESS;
@@ -441,9 +442,10 @@ int lcurve_fit_family(int f, const double *y, int n, int target, int hib, double
 
 /* Ensemble in the normalised space; covs[k] (p*p) are kept for the MCMC. */
 static int ensemble_u(const struct prep *pp, int n, int target, const struct lcurve_opts *o, struct rng *r,
-                      struct lcurve_fit *fits, double *wts, double covs[][LCURVE_MAX_PARAMS * LCURVE_MAX_PARAMS])
+                      int holdout, struct lcurve_fit *fits, double *wts,
+                      double covs[][LCURVE_MAX_PARAMS * LCURVE_MAX_PARAMS])
 {
-    int m = n >= 8 ? (3 * n + 3) / 4 : n, any = 0;
+    int m = holdout && n >= 8 ? (3 * n + 3) / 4 : n, any = 0;
     double sum = 0;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
         struct lcurve_fit *F = &fits[f];
@@ -481,7 +483,7 @@ int lcurve_fit_ensemble(const double *y, int n, int target, int hib, double lo, 
     struct prep pp;
     if (st || (st = prep_init(&pp, y, n, hib, lo, hi))) return st;
     double wts[LC_N_FAMILIES], covs[LC_N_FAMILIES][LCURVE_MAX_PARAMS * LCURVE_MAX_PARAMS];
-    st = ensemble_u(&pp, n, target, o, r, fits, wts, covs);
+    st = ensemble_u(&pp, n, target, o, r, 1, fits, wts, covs);
     if (!st) {
         if (weights) memcpy(weights, wts, sizeof wts);
         if (ens) {
@@ -565,7 +567,9 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int hib, double
     struct chain c;
     memset(&c, 0, sizeof c);
     double *samp = NULL;
-    if ((st = ensemble_u(&pp, n, target, o, r, fits, wts, covs))) goto done;
+    /* the starting state: the fits, weighted by their in-sample error (the
+     * hold-out refits would double the cost for a starting point only) */
+    if ((st = ensemble_u(&pp, n, target, o, r, 0, fits, wts, covs))) goto done;
     c.n = n, c.target = target, c.u = pp.u, c.w = pp.w, c.umax = pp.sc.umax;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
         if (!fits[f].ok) continue;
