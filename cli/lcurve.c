@@ -256,6 +256,9 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
         *mean = fit.mean;
         if (isfinite(fit.sd)) *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
+        /* the delta method knows nothing of the range: clip to it */
+        if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
+        if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
     } else if (m == M_MCMC) {
         struct lcurve_post post;
         st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
@@ -413,11 +416,11 @@ static void eval_help(FILE *f)
           "\n"
           "For every complete curve of the table, observe the first round(fraction * E) epochs\n"
           "and predict the value at the last epoch E.  DIR/summary.csv has\n"
-          "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms (coverage90: share of\n"
-          "true final values inside the method's 90% interval, empty if it gives none; fit_ms:\n"
-          "CPU milliseconds per curve; a curve without an interval counts as not covered);\n"
-          "DIR/predictions.csv one row per method, fraction and\n"
-          "curve; DIR/examples_fF.png a few curves with each method's predicted band.  A method\n"
+          "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms.  coverage90: share of\n"
+          "true final values inside the method's 90% interval (a curve without an interval\n"
+          "counts as not covered; empty if the method gives none); fit_ms: CPU milliseconds per\n"
+          "curve.  DIR/predictions.csv: one row per method, fraction and curve;\n"
+          "DIR/examples_fF.png: a few curves with each method's predicted band.  A method\n"
           "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
           "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
           "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
@@ -473,9 +476,10 @@ static int cmd_eval(int argc, char **argv)
     double *fr = calloc((size_t)nf, sizeof *fr);
     for (int i = 0; fr && i < nf; i++)
         if (cli_parse_double(fr_items[i], &fr[i]) || !(fr[i] > 0 && fr[i] < 1)) {
+            cli_usage_error("lcurve eval", "bad fraction '%.64s' (0 < f < 1)", fr_items[i]);
             cli_free_list(fr_items, nf);
             free(fr);
-            return cli_usage_error("lcurve eval", "bad fraction '%.64s' (0 < f < 1)", fr_items[i]);
+            return CLI_USAGE;
         }
     cli_free_list(fr_items, nf);
     if (!fr) return cli_error("out of memory");
