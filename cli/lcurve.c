@@ -99,7 +99,7 @@ struct common {
     const char *table, *curves, *dataset, *encoding;
     double lo, hi;
     int lo_set, hi_set;
-    long seed;
+    long seed, starts;
     double arch_weight;
 };
 
@@ -107,7 +107,8 @@ struct common {
     {"table", required_argument, 0, 0x2001}, {"dataset", required_argument, 0, 0x2002},                    \
         {"lo", required_argument, 0, 0x2003}, {"hi", required_argument, 0, 0x2004},                        \
         {"seed", required_argument, 0, 0x2005}, {"encoding", required_argument, 0, 0x2006},                \
-        {"arch-weight", required_argument, 0, 0x2007}, {"help", no_argument, 0, 'h'}, CLI_TABLE_LONGOPTS
+        {"arch-weight", required_argument, 0, 0x2007}, {"starts", required_argument, 0, 0x2008},          \
+        {"help", no_argument, 0, 'h'}, CLI_TABLE_LONGOPTS
 
 /* 1 consumed, 0 not ours, -1 usage error (printed) */
 static int common_option(const char *cmd, int c, const char *arg, struct common *o)
@@ -136,6 +137,10 @@ static int common_option(const char *cmd, int c, const char *arg, struct common 
         if (cli_parse_double(arg, &o->arch_weight) || o->arch_weight < 0)
             return cli_usage_error(cmd, "bad --arch-weight '%.64s'", arg), -1;
         return 1;
+    case 0x2008:
+        if (cli_parse_long(arg, &o->starts) || o->starts < 1 || o->starts > 100)
+            return cli_usage_error(cmd, "bad --starts '%.64s' (1..100)", arg), -1;
+        return 1;
     }
     return cli_table_option(c, arg, &o->topts);
 }
@@ -145,6 +150,7 @@ static void common_defaults(struct common *o)
     memset(o, 0, sizeof *o);
     table_default_opts(&o->topts);
     o->seed = 1;
+    o->starts = 4;
     o->encoding = "onehot";
     o->arch_weight = 0.5;
 }
@@ -158,11 +164,24 @@ static void common_help(FILE *f)
           "                   accuracies, [0, none] for lower-is-better metrics\n"
           "  --encoding E     architecture encoding of the model: onehot (default), path, none\n"
           "  --arch-weight W  scale of the encoding against the standardised prefix features (0.5)\n"
-          "  --seed K         seed of the fits, the MCMC and the folds (default 1)\n",
+          "  --starts N       least-squares starts per family (default 4)\n"
+          "  --seed K         seed of the fits, the MCMC and the folds (default 1); each method\n"
+          "                   and fraction has its own stream, so results do not depend on\n"
+          "                   which other methods run\n",
           f);
     fputs("  --metric NAME, --maximize|--minimize, --table-dataset NAME, --no-sidecar:\n"
           "                   as for every table (the metric whose curve is extrapolated)\n",
           f);
+}
+
+/* "[lo, hi]" with "none" for an open end */
+static const char *range_str(const struct curves *c, char *buf, size_t n)
+{
+    char a[32] = "none", b[32] = "none";
+    if (isfinite(c->lo)) snprintf(a, sizeof a, "%g", c->lo);
+    if (isfinite(c->hi)) snprintf(b, sizeof b, "%g", c->hi);
+    snprintf(buf, n, "[%s, %s]", a, b);
+    return buf;
 }
 
 static int curves_open(const char *cmd, const struct common *o, struct curves *c)
@@ -210,12 +229,14 @@ static int curves_open(const char *cmd, const struct common *o, struct curves *c
         return cli_error("'%.200s': no curves of at least 3 epochs for dataset '%.64s'", path,
                          table_dataset_name(c->t, c->d));
     /* curves outside the metric's range cannot be normalised */
+    char rb[80];
     for (int i = 0; i < c->n; i++) {
         const double *v = curve_of(c, i);
         for (int e = 0; e < c->E; e++)
             if (!isfinite(v[e]) || (isfinite(c->lo) && v[e] < c->lo) || (isfinite(c->hi) && v[e] > c->hi))
-                return cli_error("%.200s:%ld: %s = %g at epoch %d is outside the metric range [%g, %g] (see --lo, --hi)",
-                                 path, table_row_line(c->t, c->rows[i]), mname, v[e], e + 1, c->lo, c->hi);
+                return cli_error("%.200s:%ld: %s = %g at epoch %d is outside the metric range %s (see --lo, --hi)",
+                                 path, table_row_line(c->t, c->rows[i]), mname, v[e], e + 1,
+                                 range_str(c, rb, sizeof rb));
     }
     const struct space *s = table_space(c->t);
     int path_enc = !strcmp(o->encoding, "path");
@@ -527,13 +548,16 @@ static int cmd_eval(int argc, char **argv)
     }
     fputs("method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms\n", fs);
     fputs("method,fraction,observed,line,arch,true,mean,q05,q95\n", fp);
-    printf("lcurve eval: %d curves of %d epochs (%s, %s is better, range [%g, %g]) from '%s'",
-           n, cv.E, table_metric_name(cv.t, cv.metric), cv.hib ? "higher" : "lower", cv.lo, cv.hi, table_path(cv.t));
+    char rb[80];
+    printf("lcurve eval: %d curves of %d epochs (%s, %s is better, range %s) from '%s'", n, cv.E,
+           table_metric_name(cv.t, cv.metric), cv.hib ? "higher" : "lower", range_str(&cv, rb, sizeof rb),
+           table_path(cv.t));
     if (cv.skipped) printf("; %d shorter curves skipped", cv.skipped);
     printf("\n  %-10s %8s %6s %9s %9s %9s %10s %9s %9s\n", "method", "fraction", "seen", "spearman", "kendall", "mae",
            "coverage90", "fit_ms", "fallbacks");
     struct lcurve_opts lo;
     lcurve_default_opts(&lo);
+    lo.starts = (int)co.starts;
     struct lcurve_model_params mp;
     lcurve_model_default_params(&mp);
     mp.arch_weight = co.arch_weight;
@@ -545,6 +569,7 @@ static int cmd_eval(int argc, char **argv)
         for (int q = 0; q < nm; q++) {
             mean[q] = buf + ((size_t)q * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
             int m = ms[q], fallbacks = 0;
+            rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)fi);
             double t0 = cpu_s();
             if (m == M_MODEL) {
                 int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
@@ -709,11 +734,13 @@ static int cmd_fit(int argc, char **argv)
     if (!r) goto oom;
     struct lcurve_opts lo;
     lcurve_default_opts(&lo);
+    lo.starts = (int)co.starts;
     struct curves cf = cv;
     cf.E = (int)target;
-    printf("curve of %s (dataset %s, line %ld): %s, %s is better, range [%g, %g]\n", arch_s,
+    char rb[80];
+    printf("curve of %s (dataset %s, line %ld): %s, %s is better, range %s\n", arch_s,
            table_dataset_name(cv.t, cv.d), table_row_line(cv.t, row), table_metric_name(cv.t, cv.metric),
-           cv.hib ? "higher" : "lower", cv.lo, cv.hi);
+           cv.hib ? "higher" : "lower", range_str(&cv, rb, sizeof rb));
     printf("observed epochs 1..%ld (last %.4f); predicting epoch %ld", k, y[k - 1], target);
     if (have_true) printf(" (true %.4f)", y[target - 1]);
     printf("\n  %-10s %10s %9s %10s %10s\n", "method", "mean", "sd", "q05", "q95");
