@@ -276,10 +276,12 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         if (st) return st;
         if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
         *mean = fit.mean;
-        if (isfinite(fit.sd)) *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
-        /* the delta method knows nothing of the range: clip to it */
-        if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
-        if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
+        if (isfinite(fit.sd)) {
+            *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
+            /* the delta method knows nothing of the range: clip to it */
+            if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
+            if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
+        }
     } else if (m == M_MCMC) {
         struct lcurve_post post;
         st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
