@@ -262,9 +262,9 @@ static double cpu_s(void)
 
 /* One single-curve method on y[0..k-1] -> mean and 90% interval (NAN if none). */
 static int predict_one(int m, const double *y, int k, const struct curves *c, const struct lcurve_opts *lo,
-                       struct rng *r, double *mean, double *q05, double *q95)
+                       struct rng *r, double *mean, double *sd, double *q05, double *q95)
 {
-    *q05 = *q95 = NAN;
+    *sd = *q05 = *q95 = NAN;
     int st = NASW_OK;
     if (m == M_LAST) {
         *mean = y[k - 1];
@@ -276,6 +276,7 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         if (st) return st;
         if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
         *mean = fit.mean;
+        *sd = fit.sd;
         if (isfinite(fit.sd)) {
             *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
             /* the delta method knows nothing of the range: clip to it */
@@ -287,7 +288,7 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
         if (st == NASW_ENUMERIC) return nasw_errclear(), NASW_EDONE;
         if (st) return st;
-        *mean = post.mean, *q05 = post.q05, *q95 = post.q95;
+        *mean = post.mean, *sd = post.sd, *q05 = post.q05, *q95 = post.q95;
     }
     return st;
 }
@@ -585,7 +586,8 @@ static int cmd_eval(int argc, char **argv)
             } else {
                 for (int i = 0; i < n; i++) {
                     const double *y = curve_of(&cv, i);
-                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &q05[q][i], &q95[q][i]);
+                    double sd;
+                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &sd, &q05[q][i], &q95[q][i]);
                     if (st == NASW_EDONE) {
                         fallbacks++;
                         mean[q][i] = y[k - 1];
@@ -748,7 +750,7 @@ static int cmd_fit(int argc, char **argv)
     printf("\n  %-10s %10s %9s %10s %10s\n", "method", "mean", "sd", "q05", "q95");
     for (int q = 0; q < nm; q++) {
         int m = ms[q];
-        double mean = NAN, q05 = NAN, q95 = NAN;
+        double mean = NAN, sd = NAN, q05 = NAN, q95 = NAN;
         int st;
         if (m == M_MODEL) {
             /* trained on the other complete curves of the dataset */
@@ -786,9 +788,10 @@ static int cmd_fit(int argc, char **argv)
                 rc = cli_error_status(st);
                 goto out;
             }
-            q05 = mean - Z90 * sqrt(var), q95 = mean + Z90 * sqrt(var);
+            sd = sqrt(var);
+            q05 = mean - Z90 * sd, q95 = mean + Z90 * sd;
         } else {
-            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &q05, &q95);
+            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) {
                 printf("  %-10s (no fit within the constraints)\n", method_name(m));
                 continue;
@@ -798,8 +801,6 @@ static int cmd_fit(int argc, char **argv)
                 goto out;
             }
         }
-        double sd = isfinite(q05) ? (q95 - q05) / (2 * Z90) : NAN;
-        if (m == M_MCMC) sd = NAN;   /* an empirical interval: the sd is not symmetric-derived */
         printf("  %-10s %10.4f %9.4f %10.4f %10.4f\n", method_name(m), mean, sd, q05, q95);
     }
     /* per-family fits */

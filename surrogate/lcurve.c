@@ -445,32 +445,37 @@ static int ensemble_u(const struct prep *pp, int n, int target, const struct lcu
                       int holdout, struct lcurve_fit *fits, double *wts,
                       double covs[][LCURVE_MAX_PARAMS * LCURVE_MAX_PARAMS])
 {
-    int m = holdout && n >= 8 ? (3 * n + 3) / 4 : n, any = 0;
+    /* hold out the last quarter (the last epoch of a short prefix) */
+    int m = holdout ? (n >= 8 ? (3 * n + 3) / 4 : n - 1) : n, any = 0;
     double sum = 0;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
         struct lcurve_fit *F = &fits[f];
+        int p = families[f].np;
         memset(F, 0, sizeof *F);
         F->mean = F->sd = NAN;
         wts[f] = 0;
-        double mse = 0;
-        if (m < n) {
-            double th[LCURVE_MAX_PARAMS], ss;
-            if (!fit_u(f, pp->x, pp->u, pp->w, m, target, pp->sc.umax, o, r, th, &ss, NULL)) continue;
-            mse = 0;
-            for (int i = m; i < n; i++) {
-                double e = lcurve_family_eval(f, th, pp->x[i], NULL) - pp->u[i];
-                mse += e * e / (n - m);
-            }
-        }
         F->ok = fit_u(f, pp->x, pp->u, pp->w, n, target, pp->sc.umax, o, r, F->theta, &F->wsse, covs[f]);
         if (!F->ok) continue;
-        if (m == n) mse = F->wsse / n;
         predict_fit(f, &pp->sc, n, target, covs[f], F);
-        wts[f] = 1 / (mse + 1e-10);
-        sum += wts[f];
         any = 1;
+        /* the family's error: on the held-out epochs, or its in-sample
+         * residual variance; a family with as many parameters as points has
+         * no measurable error and no weight */
+        double err = NAN, th[LCURVE_MAX_PARAMS], ss;
+        if (m < n && m >= p && fit_u(f, pp->x, pp->u, pp->w, m, target, pp->sc.umax, o, r, th, &ss, NULL)) {
+            err = 0;
+            for (int i = m; i < n; i++) {
+                double e = lcurve_family_eval(f, th, pp->x[i], NULL) - pp->u[i];
+                err += e * e / (n - m);
+            }
+        } else if (m == n && n > p) {
+            err = F->wsse / (n - p);
+        }
+        if (isfinite(err)) sum += wts[f] = 1 / (err + 1e-10);
     }
     if (!any) return nasw_errorf(NASW_ENUMERIC, "no curve family fits the curve within the constraints");
+    if (sum == 0)   /* no family's error is measurable: equal weights */
+        for (int f = 0; f < LC_N_FAMILIES; f++) sum += wts[f] = fits[f].ok;
     for (int f = 0; f < LC_N_FAMILIES; f++) wts[f] /= sum;
     return NASW_OK;
 }
@@ -572,7 +577,7 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int hib, double
     if ((st = ensemble_u(&pp, n, target, o, r, 0, fits, wts, covs))) goto done;
     c.n = n, c.target = target, c.u = pp.u, c.w = pp.w, c.umax = pp.sc.umax;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
-        if (!fits[f].ok) continue;
+        if (!(wts[f] > 0)) continue;   /* no fit, or no residual degrees of freedom */
         int k = c.K++, p = families[f].np;
         c.fam[k] = f;
         memcpy(c.th[k], fits[f].theta, sizeof c.th[k]);
