@@ -510,17 +510,17 @@ static int cmd_eval(int argc, char **argv)
     struct curves cv;
     int rc = curves_open("lcurve eval", &co, &cv);
     double *buf = NULL, *truth = NULL;
+    int *ks = NULL;
     struct rng *r = NULL;
     FILE *fs = NULL, *fp = NULL;
     char ps[4200], pt[4300], pp[4200], ppt[4300];
     if (rc) goto out;
     rc = CLI_ERROR;
-    int *ks = malloc(sizeof *ks * (size_t)nf);
+    ks = malloc(sizeof *ks * (size_t)nf);
     if (!ks) goto oom;
     for (int i = 0; i < nf; i++) {
         ks[i] = (int)floor(fr[i] * cv.E + 0.5);
         if (ks[i] < 2 || ks[i] >= cv.E) {
-            free(ks);
             rc = cli_usage_error("lcurve eval", "fraction %g of %d epochs observes %d (need 2..%d)", fr[i], cv.E, ks[i],
                                  cv.E - 1);
             goto out;
@@ -531,12 +531,10 @@ static int cmd_eval(int argc, char **argv)
     truth = malloc(sizeof *truth * (size_t)n);
     r = rng_new((uint64_t)co.seed);
     if (!buf || !truth || !r) {
-        free(ks);
         goto oom;
     }
     for (int i = 0; i < n; i++) truth[i] = curve_of(&cv, i)[cv.E - 1];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        free(ks);
         rc = cli_error("cannot create '%.200s': %s", dir, strerror(errno));
         goto out;
     }
@@ -545,7 +543,6 @@ static int cmd_eval(int argc, char **argv)
     snprintf(pp, sizeof pp, "%s/predictions.csv", dir);
     snprintf(ppt, sizeof ppt, "%s/predictions.csv.tmp", dir);
     if (!(fs = fopen(pt, "w")) || !(fp = fopen(ppt, "w"))) {
-        free(ks);
         rc = cli_error("cannot write '%.200s': %s", fs ? ppt : pt, strerror(errno));
         goto out;
     }
@@ -578,8 +575,7 @@ static int cmd_eval(int argc, char **argv)
                 int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
                 if (st) {
                     cli_progress_done(prog);
-                    free(ks);
-                    rc = cli_error_status(st);
+                            rc = cli_error_status(st);
                     goto out;
                 }
                 done += n;
@@ -594,8 +590,7 @@ static int cmd_eval(int argc, char **argv)
                         q05[q][i] = q95[q][i] = NAN;
                     } else if (st) {
                         cli_progress_done(prog);
-                        free(ks);
-                        rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
+                                    rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
                         goto out;
                     }
                     cli_progress_set(prog, (double)++done);
@@ -630,13 +625,11 @@ static int cmd_eval(int argc, char **argv)
         }
         if ((rc = plot_examples(dir, &cv, k, fr[fi], ms, nm, mean, q05, q95, (int)n_ex))) {
             cli_progress_done(prog);
-            free(ks);
             goto out;
         }
         rc = CLI_ERROR;
     }
     cli_progress_done(prog);
-    free(ks);
     rc = write_renamed(fs, pt, ps);
     fs = NULL;
     if (write_renamed(fp, ppt, pp)) rc = CLI_ERROR;
@@ -649,6 +642,7 @@ out:
     if (fs) fclose(fs), remove(pt);
     if (fp) fclose(fp), remove(ppt);
     free(fr);
+    free(ks);
     free(buf);
     free(truth);
     rng_free(r);
