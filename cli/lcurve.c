@@ -380,8 +380,10 @@ static int write_renamed(FILE *f, const char *tmp, const char *path)
     return CLI_OK;
 }
 
-/* Example plots: the true curve and, per interval method, a cone from the
- * last observed value to the predicted final value with its 90% band. */
+/* Example plots: the true curve and, per method shown, a cone from the last
+ * observed value to the predicted final value with its 90% band.  Shown:
+ * ensemble, mcmc and model, or the first three methods if none of these
+ * was asked for (eleven cones would hide each other). */
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
                          double *const *mean, double *const *q05, double *const *q95, int n_ex)
 {
@@ -397,13 +399,19 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
         goto out;
     }
     for (int e = 0; e < c->E; e++) xs[e] = e + 1;
+    int shown[M_N], nsh = 0;
+    for (int q = 0; q < nm; q++)
+        if (ms[q] == M_ENSEMBLE || ms[q] == M_MCMC || ms[q] == M_MODEL) shown[nsh++] = q;
+    for (int q = 0; q < nm && nsh == 0 && q < 3; q++) shown[q] = q;
+    if (nsh == 0) nsh = nm < 3 ? nm : 3;
     for (int p = 0; p < n_ex; p++) {
         int i = (int)((long)p * (c->n - 1) / (n_ex > 1 ? n_ex - 1 : 1));
         const double *v = curve_of(c, i);
         struct plot_series *s = series + (size_t)p * (nm + 1);
         s[0] = (struct plot_series){"true curve", c->E, xs, v, NULL, NULL};
         int ns = 1;
-        for (int q = 0; q < nm; q++) {
+        for (int j = 0; j < nsh; j++) {
+            int q = shown[j];
             double m = mean[q][i];
             if (!isfinite(m)) continue;
             double *P = pts + ((size_t)p * nm + q) * 8;
@@ -444,7 +452,8 @@ static void eval_help(FILE *f)
           "true final values inside the method's 90% interval (a curve without an interval\n"
           "counts as not covered; empty if the method gives none); fit_ms: CPU milliseconds per\n"
           "curve.  DIR/predictions.csv: one row per method, fraction and curve;\n"
-          "DIR/examples_fF.png: a few curves with each method's predicted band.  A method\n"
+          "DIR/examples_fF.png: a few curves with the predicted bands of ensemble, mcmc and\n"
+          "model (or of the first three methods).  A method\n"
           "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
           "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
           "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
