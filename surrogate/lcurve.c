@@ -170,6 +170,7 @@ static int nls_df(const gsl_vector *th, void *params, gsl_matrix *J)
 int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const double *y, const double *w, int n,
                int max_iter, double *theta, double *wsse, double *cov)
 {
+    gsl_set_error_handler_off();   /* statuses are checked; never abort (as gp_fit) */
     if (p < 1 || p > 16 || n < p) return nasw_errorf(NASW_EINVAL, "least squares: %d points for %d parameters", n, p);
     struct nls_ctx c = {model, ctx, x, y, p};
     gsl_multifit_nlinear_fdf fdf = {0};
@@ -562,6 +563,7 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int hib, double
                 const struct lcurve_opts *o, struct rng *r, struct lcurve_post *out)
 {
     memset(out, 0, sizeof *out);
+    gsl_set_error_handler_off();
     int st = check_args(y, n, target);
     if (st) return st;
     if (o->burn < 0 || o->samples < 2 || o->thin < 1) return nasw_errorf(NASW_EINVAL, "bad MCMC settings");

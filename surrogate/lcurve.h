@@ -42,7 +42,10 @@
  * epochs count less than the recent ones for the extrapolation.
  *
  * What it is not: a model across curves (surrogate/lcurve_model.h is).
- * Fits are deterministic for the rng state; nothing here prints.
+ * Fits are deterministic for the rng state; nothing here prints; no shared
+ * state, so calls on different threads (with different rngs) are safe.
+ * GSL's abort-on-error handler is switched off (statuses are checked), as
+ * gp_fit does.
  */
 #ifndef NASW_SURROGATE_LCURVE_H
 #define NASW_SURROGATE_LCURVE_H
