@@ -128,7 +128,7 @@ if [ -f "$OUT/predict/peers.csv" ]; then
     pred_best "$OUT/predict/summary.csv" "$OUT/predict/peers.csv" | awk '
         $1 == 1 { nb[$2] = $3; nn[$2] = $4 } $1 == 2 { pb[$2] = $3; pn[$2] = $4 }
         END { for (s in nb) printf "  n=%-5s best nasw %s %.3f vs best peer %s %.3f: %s\n", s, nn[s], nb[s], pn[s], pb[s],
-              nb[s] > pb[s] ? "nasw ahead" : "peer ahead" }'
+              (nb[s] > pb[s] ? "nasw ahead" : "peer ahead") }'
 fi
 
 ZC=$DATA/nasbench201/nb201_zc_subset.csv
