@@ -1,7 +1,10 @@
 /*
  * tests/test_gp.c - surrogate/gp: the analytic gradient of the negative log
  * marginal likelihood against central finite differences (both kernels,
- * with and without ARD), and fitting/prediction on known functions.
+ * with and without ARD), the same for the likelihood with the signal
+ * variance profiled out (continuous and one-hot inputs: the distance lookup
+ * table), fitting/prediction on known functions, and the held-out log
+ * predictive density against a closed form.
  */
 #include <math.h>
 #include <setjmp.h>
