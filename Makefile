@@ -84,6 +84,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
+	@scripts/deps.sh --bench || echo "bench: peers that cannot be imported are skipped"
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 

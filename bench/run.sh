@@ -9,11 +9,22 @@
 #    no plots), median of 5 runs, next to the Python reference's wall time for
 #    random + evolution x 3 datasets x 100 seeds x 300 queries.
 # 3. trainer throughput against PyTorch.
-# 4. lcurve (also alone: `bench/run.sh lcurve`): learning-curve extrapolation
-#    on NB201's 200 curves, epoch 200 predicted from 10% and 20% of the epochs,
-#    every nasw method next to SciPy's curve_fit of the same families
-#    (bench/lcurve_peer.py), and the CPU time of one single-start fit.
+# 4. lcurve: learning-curve extrapolation on NB201's 200 curves, epoch 200
+#    predicted from 10% and 20% of the epochs, every nasw method next to
+#    SciPy's curve_fit of the same families (bench/lcurve_peer.py), and the
+#    CPU time of one single-start fit.
+# 5. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
+#    model-based strategies against evolution and local search.
+#
+# Sections run on their own with `bench/run.sh SECTION...` (default: all):
+# agree speed train predict gpspeed search lcurve.
 set -eu
+SECTIONS=" ${*:-all} "
+for s in $SECTIONS; do
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve]..." >&2; exit 2 ;; esac
+done
+want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
 NB=$DATA/nasbench201/nb201_final.csv
 OUT=${BENCH_OUT:-bench/out}
@@ -55,10 +66,6 @@ lcurve_bench() {
             }
         }' "$OUT/lcurve/scipy.csv" "$OUT/lcurve_1start/summary.csv" "$OUT/lcurve/summary.csv"
 }
-if [ "${1:-all}" = lcurve ]; then
-    lcurve_bench
-    exit 0
-fi
 
 now() { date +%s.%N; }
 # median of N wall times of a command (seconds)
@@ -70,6 +77,7 @@ median_time() {
     done | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
 }
 
+if want agree; then
 echo "== agreement: NB201, 100 seeds, 150 queries (test accuracy of the best-by-validation arch)"
 ./nasw compare --table "$NB" --strategies random,evolution:population=50:sample=10,local,reinforce \
     --seeds 100 --budget 150 --no-plot --quiet --out "$OUT/agree"
@@ -90,7 +98,9 @@ awk -F, '
                 (k in issue) ? sprintf("%.2f", issue[k]) : "-"
         }
     }' "$OUT/agree/ref.csv" "$OUT/agree/summary.csv"
+fi
 
+if want speed; then
 echo
 echo "== speed: 4 strategies x 3 datasets x 100 seeds x 300 queries, table load included"
 tn=$(median_time 5 ./nasw compare --table "$NB" --strategies random,evolution,local,reinforce \
@@ -99,7 +109,9 @@ tp=$(median_time 1 python3 bench/ref_protocol.py "$NB" 100 300)
 echo "nasw compare (4 strategies, $(nproc) cores):        ${tn} s  (median of 5)"
 echo "python reference (random+evolution only, 1 core): ${tp} s"
 echo "ratio python/nasw: $(echo "$tp / $tn" | bc -l | xargs printf '%.1f')x (nasw doing twice the strategies)"
+fi
 
+if want train; then
 echo
 echo "== trainer throughput: C=16 N=1, 28x28, batch 128, 2 threads, 50 steps after warm-up"
 ARCH='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
@@ -114,6 +126,113 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 else
     echo "PyTorch peer skipped: Debian's python3-torch is not installed (apt-get install python3-torch)"
 fi
+fi
 
+# --- predictors, GP speed and search figures (issue 4) -----------------------
+# Python peers (scikit-learn) run on the splits nasw wrote (--splits-out), so
+# both sides are scored on identical training and test sets.  The LSTM
+# surrogate (`lstm` predictor) and the `pnas` strategy join automatically
+# once `nasw predict -h` / `nasw search -h` list them.
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+sklearn_ok() { $PY -c 'import sklearn, scipy, numpy' 2>/dev/null; }
+has_lstm() { ./nasw predict -h | grep -q 'lstm'; }
+has_pnas() { ./nasw search -h | grep -q '^  pnas '; }
+# side by side: predictor, n, Kendall +- sd, Spearman, MAE, fit+predict s, lpd
+pred_table() {
+    awk -F, 'FNR == 1 { next } { printf "  %-22s %6s %8.3f +-%5.3f %9.3f %7.2f %9.3f %9s\n", $1, $2, $4, $5, $6, $7, $8, $9 }' "$@"
+}
+# best predictor of each file per training size, "file size kendall name"
+pred_best() {
+    awk -F, 'FNR == 1 { f++; next } { k = f SUBSEP $2; if (!(k in b) || $4 > b[k]) { b[k] = $4; n[k] = $1 } }
+        END { for (k in b) { split(k, a, SUBSEP); printf "%s %s %.3f %s\n", a[1], a[2], b[k], n[k] } }' "$@" | sort -k2n -k1n
+}
+
+if want predict; then
+echo
+echo "== predictors: NB201 cifar10 val_acc, one-hot (gp:path: path encoding), 200-arch test set, 30 trials"
+P=gp,gp:path,gp:nowarp
+has_lstm && P=$P,lstm
+mkdir -p "$OUT/predict"
+./nasw predict --table "$NB" --dataset cifar10 --predictors $P --train-sizes 100,1000 --test-size 200 \
+    --trials 30 --seed 1 --out "$OUT/predict" --splits-out "$OUT/predict/splits.csv" >/dev/null
+rm -f "$OUT/predict/peers.csv"
+if sklearn_ok; then
+    $PY bench/predict_peers.py "$OUT/predict/splits.csv" "$OUT/predict/peers.csv" 2>/dev/null
+else
+    echo "scikit-learn peers skipped: python3-sklearn/python3-scipy cannot be imported (make bench installs them as root)"
+fi
+echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
+pred_table "$OUT/predict/summary.csv" $(ls "$OUT/predict/peers.csv" 2>/dev/null)
+if [ -f "$OUT/predict/peers.csv" ]; then
+    pred_best "$OUT/predict/summary.csv" "$OUT/predict/peers.csv" | awk '
+        $1 == 1 { nb[$2] = $3; nn[$2] = $4 } $1 == 2 { pb[$2] = $3; pn[$2] = $4 }
+        END { for (s in nb) printf "  n=%-5s best nasw %s %.3f vs best peer %s %.3f: %s\n", s, nn[s], nb[s], pn[s], pb[s],
+              (nb[s] > pb[s] ? "nasw ahead" : "peer ahead") }'
+fi
+
+ZC=$DATA/nasbench201/nb201_zc_subset.csv
+if [ -f "$ZC" ]; then
+    echo
+    echo "== trained predictors vs the params baseline: nb201_zc_subset.csv cifar10 (724 archs), 200-arch test set, 30 trials"
+    P=params_m,gp,gp:path
+    has_lstm && P=$P,lstm
+    ./nasw predict --table "$ZC" --dataset cifar10 --predictors $P --train-sizes 10,20,50,100,200,300,400,500 \
+        --test-size 200 --trials 30 --seed 1 --out "$OUT/predict_zc" >/dev/null
+    echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
+    pred_table "$OUT/predict_zc/summary.csv"
+    awk -F, 'FNR == 1 { next } $1 == "params_m" { k0 = $4; s0 = $6; next }
+        { if (!($1 in first) && $4 > k0 && $6 > s0) first[$1] = $2; seen[$1] = 1 }
+        END { for (p in seen) printf "  %s beats params_m (Kendall %.3f, Spearman %.3f) from n = %s on\n", p, k0, s0,
+              (p in first) ? first[p] : "never (up to 500)" }' "$OUT/predict_zc/summary.csv"
+fi
+fi
+
+if want gpspeed; then
+echo
+echo "== GP fit + predict at n = 1000 (NB201 cifar10, one-hot, Matern-5/2 + noise, 3 optimiser starts, 1 thread each), 5 splits"
+mkdir -p "$OUT/gpspeed"
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ./nasw predict --table "$NB" --dataset cifar10 --predictors gp:nowarp \
+    --train-sizes 1000 --test-size 200 --trials 5 --seed 2 --out "$OUT/gpspeed" --splits-out "$OUT/gpspeed/splits.csv" >/dev/null
+rm -f "$OUT/gpspeed/peers.csv"
+if sklearn_ok; then
+    $PY bench/predict_peers.py "$OUT/gpspeed/splits.csv" "$OUT/gpspeed/peers.csv" --peers sklearn_gp --restarts 3 \
+        --threads 1 2>/dev/null
+    echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
+    pred_table "$OUT/gpspeed/summary.csv" "$OUT/gpspeed/peers.csv"
+    awk -F, 'FNR == 1 { f++; next } { t[f] = $8; l[f] = $9 }
+        END { printf "  sklearn/nasw fit+predict time: %.1fx; held-out lpd nasw %.4f vs sklearn %.4f\n", t[2] / t[1], l[1], l[2] }' \
+        "$OUT/gpspeed/summary.csv" "$OUT/gpspeed/peers.csv"
+else
+    pred_table "$OUT/gpspeed/summary.csv"
+    echo "scikit-learn peer skipped: python3-sklearn/python3-scipy cannot be imported"
+fi
+fi
+
+if want search; then
+echo
+echo "== search: NB201, 100 seeds, 100 and 150 queries (test acc of the best-by-validation arch, mean +- 95% CI)"
+mkdir -p "$OUT"
+S=evolution:population=50:sample=10,local,bo,bo:encoding=path
+has_pnas && S=$S,pnas
+./nasw compare --table "$NB" --strategies $S --seeds 100 --budget 150 --checkpoints 100 --no-plot --quiet \
+    --out "$OUT/search"
+awk -F, 'FNR == 1 { next } { s = $2; sub(/^evolution:.*/, "evolution", s)
+    printf "  %-15s %-16s %4s %8.2f +-%5.2f  queries_to_best %6s  found_best %3s/%s\n", $1, s, $3, $5, $7,
+        $9 == "" ? "-" : sprintf("%.1f", $9), $10, $4 }' "$OUT/search/summary.csv"
+echo "  paired (Wilcoxon signed-rank over seeds, paired bootstrap CI of the difference):"
+awk -F, 'FNR == 1 { next } $3 ~ /^(bo|pnas)/ || $4 ~ /^(bo|pnas)/ { a = $3; b = $4
+    sub(/^evolution:.*/, "evolution", a); sub(/^evolution:.*/, "evolution", b)
+    printf "  %-15s %4s %-16s - %-16s %+7.3f [%+.3f, %+.3f]  p = %.2g\n", $1, $2, a, b, $8, $9, $10, $12 }' \
+    "$OUT/search/pairs.csv"
+echo "  moonshot: mean queries to cifar100's best-by-validation cell (bo:encoding=path, 100 seeds, budget 300)"
+./nasw compare --table "$NB" --datasets cifar100 --strategies bo:encoding=path --seeds 100 --budget 300 \
+    --checkpoints 150 --no-plot --quiet --out "$OUT/moon"
+awk -F, 'NR > 1 && $3 == 300 { printf "  queries_to_best %s, found by %s of %s runs\n",
+    ($9 == "" ? "- (not every run found it)" : $9), $10, $4 }' "$OUT/moon/summary.csv"
+fi
+
+if want lcurve; then
 echo
 lcurve_bench
+fi

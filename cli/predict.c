@@ -9,6 +9,9 @@
  * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * and any numeric column of the table used as is (params, flops, zero-cost
  * scores: training-free baselines; their MAE is not meaningful and left empty).
+ * Unwarped GPs also get the held-out log predictive density (lpd_mean).
+ * --splits-out writes every trial's training and test sets, so that peers
+ * outside nasw (bench/predict_peers.py) are scored on identical splits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,19 +68,39 @@ static int parse_predictor(const char *s, const struct table *t, struct predicto
 static void help(FILE *f)
 {
     fputs("usage: nasw predict --table T [--dataset D] --predictors P1,P2 [--train-sizes 10,20,50,...]\n"
-          "                    [--test-size 200] [--trials 30] [--seed K] --out DIR\n"
+          "                    [--test-size 200] [--trials 30] [--seed K] [--splits-out FILE] --out DIR\n"
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
-          "kendall_std,spearman_mean,mae_mean,fit_s_mean; DIR/kendall.png (Kendall tau against\n"
+          "kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean; DIR/kendall.png (Kendall tau against\n"
           "the training-set size) and DIR/scatter_PREDICTOR.png (predicted vs true, largest\n"
-          "training set, last trial).\n"
+          "training set, last trial); lpd_mean is the held-out log predictive density of unwarped GPs.\n"
+          "  --splits-out FILE  also write every trial's splits as CSV (trial,train_size,role,arch,y;\n"
+          "              role train or test) for peers outside nasw (bench/predict_peers.py)\n"
           "  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
           "              architecture encoding (default one-hot, Matern-5/2, rank-warped targets);\n"
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline\n",
           f);
     cli_table_options_help(f);
+}
+
+#define NACC 5 /* per (predictor, size, trial): kendall, spearman, mae, fit_s, lpd */
+
+/* one trial's splits: for each training size its (nested) training rows,
+ * then the trial's test rows */
+static int write_splits(FILE *f, const struct table *t, const struct space *s, int sm, const long *rows, long trial,
+                        const long *sizes, int n_sz, long test_size)
+{
+    char a[ARCH_STR_MAX];
+    for (int z = 0; z < n_sz; z++)
+        for (long i = 0; i < sizes[z] + test_size; i++) {
+            long row = i < sizes[z] ? rows[test_size + i] : rows[i - sizes[z]];
+            if (arch_format(s, table_row_arch(t, row), a, sizeof a)) return -1;
+            fprintf(f, "%ld,%ld,%s,%s,%.17g\n", trial, sizes[z], i < sizes[z] ? "train" : "test", a,
+                    table_value(t, row, sm));
+        }
+    return ferror(f) ? -1 : 0;
 }
 
 static double now_s(void)
@@ -94,11 +117,13 @@ int cmd_predict(int argc, char **argv)
         {"predictors", required_argument, 0, 'p'},  {"train-sizes", required_argument, 0, 'n'},
         {"test-size", required_argument, 0, 'T'},   {"trials", required_argument, 0, 'r'},
         {"seed", required_argument, 0, 'k'},        {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},              CLI_TABLE_LONGOPTS,
+        {"splits-out", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
+        CLI_TABLE_LONGOPTS,
         {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
-    const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL;
+    const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL,
+               *splits_path = NULL;
     long test_size = 200, trials = 30, seed = 1;
     int c;
     optind = 1;
@@ -111,6 +136,7 @@ int cmd_predict(int argc, char **argv)
         case 'p': preds_s = optarg; break;
         case 'n': sizes_s = optarg; break;
         case 'o': dir = optarg; break;
+        case 'S': splits_path = optarg; break;
         case 'T':
             if (cli_parse_long(optarg, &test_size) || test_size < 2) return cli_usage_error("predict", "bad --test-size '%.64s'", optarg);
             break;
@@ -132,7 +158,9 @@ int cmd_predict(int argc, char **argv)
     struct predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
     double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL;
-    struct rng *r = NULL;
+    struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
+    FILE *splits = NULL;
+    char splits_tmp[4200];
     if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
         rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
         goto out;
@@ -167,15 +195,24 @@ int cmd_predict(int argc, char **argv)
     xt = malloc(sizeof *xt * (size_t)test_size * (size_t)dim);
     y = malloc(sizeof *y * (size_t)(maxn > test_size ? maxn : test_size) * 2);
     pred = malloc(sizeof *pred * (size_t)test_size * 2);
-    /* acc[(p, size, trial)][kendall, spearman, mae, fit_s] */
-    acc = malloc(sizeof *acc * (size_t)n_pr * (size_t)n_sz * (size_t)trials * 4);
+    /* acc[(p, size, trial)][kendall, spearman, mae, fit_s, lpd] */
+    acc = malloc(sizeof *acc * (size_t)n_pr * (size_t)n_sz * (size_t)trials * NACC);
     r = rng_new((uint64_t)seed);
-    if (!rows || !X || !xt || !y || !pred || !acc || !r) goto oom;
+    rf = rng_new(0);
+    if (!rows || !X || !xt || !y || !pred || !acc || !r || !rf) goto oom;
     for (long i = 0, k = 0; i < table_n_rows(t); i++)
         if (table_row_dataset(t, i) == d) rows[k++] = i;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         cli_error("cannot create '%.200s': %s", dir, strerror(errno));
         goto out;
+    }
+    if (splits_path) {
+        snprintf(splits_tmp, sizeof splits_tmp, "%.4000s.tmp", splits_path);
+        if (!(splits = fopen(splits_tmp, "w"))) {
+            cli_error("cannot write '%.200s': %s", splits_tmp, strerror(errno));
+            goto out;
+        }
+        fputs("trial,train_size,role,arch,y\n", splits);
     }
     struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
     double *ytest = y + (maxn > test_size ? maxn : test_size), *ptest = pred + test_size;
@@ -188,8 +225,19 @@ int cmd_predict(int argc, char **argv)
             rows[j] = tmp;
         }
         for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
+        if (splits && write_splits(splits, t, s, sm, rows, tr + 1, sizes, n_sz, test_size)) {
+            cli_progress_done(prog);
+            cli_error("cannot write '%.200s'", splits_tmp);
+            goto out;
+        }
         for (int q = 0; q < n_pr; q++) {
             const struct predictor *p = &pr[q];
+            /* the splits depend on the seed only, and each predictor's
+             * randomness on (seed, trial, its name): adding a predictor to the
+             * list changes nothing for the others */
+            uint64_t h = 1469598103934665603ULL;
+            for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
+            rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
             int dd = p->path ? space_path_dim(s) : space_onehot_dim(s);
             for (long i = 0; i < test_size; i++) {
                 const struct arch *a = table_row_arch(t, rows[i]);
@@ -198,11 +246,11 @@ int cmd_predict(int argc, char **argv)
             }
             for (int z = 0; z < n_sz; z++) {
                 long n = sizes[z];
-                double *cell = acc + (((size_t)q * n_sz + z) * trials + tr) * 4;
+                double *cell = acc + (((size_t)q * n_sz + z) * trials + tr) * NACC;
                 double t0 = now_s();
                 if (p->column >= 0) {
                     for (long i = 0; i < test_size; i++) ptest[i] = table_value(t, rows[i], p->column);
-                    cell[2] = NAN;
+                    cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {
                         const struct arch *a = table_row_arch(t, rows[test_size + i]);
@@ -211,9 +259,13 @@ int cmd_predict(int argc, char **argv)
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
                     struct gp *g;
-                    int st = gp_fit(&g, X, y, (int)n, dd, &p->gp, r);
+                    int st = gp_fit(&g, X, y, (int)n, dd, &p->gp, rf);
+                    cell[4] = NAN;
                     if (!st) {
                         st = gp_predict(g, xt, (int)test_size, ptest, NULL);
+                        /* timed like a peer's fit + predict; the density is extra */
+                        cell[3] = now_s() - t0;
+                        if (!st && !p->gp.warp) st = gp_log_predictive(g, xt, ytest, (int)test_size, &cell[4]);
                         gp_free(g);
                     }
                     if (st) {
@@ -225,7 +277,7 @@ int cmd_predict(int argc, char **argv)
                     for (long i = 0; i < test_size; i++) mae += fabs(ptest[i] - ytest[i]) / test_size;
                     cell[2] = mae;
                 }
-                cell[3] = now_s() - t0;
+                if (p->column >= 0) cell[3] = now_s() - t0;
                 cell[0] = stats_kendall(ptest, ytest, (size_t)test_size);
                 cell[1] = stats_spearman(ptest, ytest, (size_t)test_size);
                 cli_progress_set(prog, (double)++done);
@@ -245,6 +297,14 @@ int cmd_predict(int argc, char **argv)
         }
     }
     cli_progress_done(prog);
+    if (splits) {
+        int bad = ferror(splits), cl = fclose(splits);
+        splits = NULL;
+        if (bad || cl != 0 || rename(splits_tmp, splits_path) != 0) {
+            cli_error("cannot write '%.200s'", splits_path);
+            goto out;
+        }
+    }
     /* summary */
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/summary.csv", dir);
@@ -254,9 +314,10 @@ int cmd_predict(int argc, char **argv)
         cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
         goto out;
     }
-    fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean\n", f);
+    fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean\n", f);
     printf("predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
-    printf("  %-24s %8s %10s %8s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s");
+    printf("  %-24s %8s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s",
+           "lpd");
     struct plot_series *series = calloc((size_t)n_pr, sizeof *series);
     double *pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4), *col = malloc(sizeof *col * (size_t)trials);
     if (!series || !pts || !col) {
@@ -269,9 +330,9 @@ int cmd_predict(int argc, char **argv)
     for (int q = 0; q < n_pr; q++) {
         double *x = pts + (size_t)q * n_sz * 4, *ym = x + n_sz, *lo = ym + n_sz, *hi = lo + n_sz;
         for (int z = 0; z < n_sz; z++) {
-            double m[4], ksd = 0;
-            for (int k = 0; k < 4; k++) {
-                for (long tr = 0; tr < trials; tr++) col[tr] = acc[(((size_t)q * n_sz + z) * trials + tr) * 4 + k];
+            double m[NACC], ksd = 0;
+            for (int k = 0; k < NACC; k++) {
+                for (long tr = 0; tr < trials; tr++) col[tr] = acc[(((size_t)q * n_sz + z) * trials + tr) * NACC + k];
                 m[k] = stats_mean(col, (size_t)trials);
                 if (k == 0) {
                     double h = stats_ci95(col, (size_t)trials);
@@ -285,9 +346,13 @@ int cmd_predict(int argc, char **argv)
             }
             fprintf(f, "%.6f,", m[1]);
             if (isfinite(m[2])) fprintf(f, "%.6f", m[2]);
-            fprintf(f, ",%.6f\n", m[3]);
-            printf("  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
-                   m[3]);
+            fprintf(f, ",%.6f,", m[3]);
+            if (isfinite(m[4])) fprintf(f, "%.6f", m[4]);
+            fputc('\n', f);
+            char lpd_s[32] = "-";
+            if (isfinite(m[4])) snprintf(lpd_s, sizeof lpd_s, "%.4f", m[4]);
+            printf("  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f %10s\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
+                   m[3], lpd_s);
         }
         series[q] = (struct plot_series){pr[q].name, n_sz, x, ym, lo, hi};
     }
@@ -309,6 +374,10 @@ int cmd_predict(int argc, char **argv)
 oom:
     rc = cli_error("out of memory");
 out:
+    if (splits) {
+        fclose(splits);
+        remove(splits_tmp);
+    }
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);
@@ -321,5 +390,6 @@ out:
     free(pred);
     free(acc);
     rng_free(r);
+    rng_free(rf);
     return rc;
 }

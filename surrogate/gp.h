@@ -47,6 +47,11 @@ int gp_predict_latent(const struct gp *g, const double *X, int m, double *mean, 
 double gp_latent_best(const struct gp *g);
 const double *gp_theta(const struct gp *g);
 double gp_log_marginal(const struct gp *g);   /* of the (standardised) targets */
+/* Mean held-out log predictive density of targets y at inputs X (m points):
+ * log N(y; mean, var + noise) in target units.  Unwarped GPs only
+ * (NASW_EUNSUPPORTED otherwise: the rank warp has no density outside the
+ * training targets' range). */
+int gp_log_predictive(const struct gp *g, const double *X, const double *y, int m, double *lpd);
 void gp_free(struct gp *g);
 
 /* Negative log marginal likelihood of standardised targets ys at log-
@@ -54,5 +59,13 @@ void gp_free(struct gp *g);
  * gradient test and the optimiser. */
 int gp_nlml(const double *X, const double *ys, int n, int d, enum gp_kernel k, int ard, const double *theta,
             double *f, double *grad);
+
+/* The NLML minimised over the signal variance in closed form, at
+ * phi = (log length scales, log(sn2 / sf2)) (nt - 1 entries), its gradient
+ * (may be NULL) and the minimising sf2 (may be NULL): the optimiser works on
+ * phi, which removes the ridge between length scale and signal variance.
+ * NLML(l, log sf2, log(r sf2)) = this at (l, log r). */
+int gp_nlml_profile(const double *X, const double *ys, int n, int d, enum gp_kernel k, int ard, const double *phi,
+                    double *f, double *grad, double *sf2);
 
 #endif

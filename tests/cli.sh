@@ -114,6 +114,16 @@ grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_uni
 expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
 [ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
 awk -F, '$1=="gp" && $2==30 && $4 > 0.5 {f=1} END {exit !f}' "$T/pred/summary.csv" && ok || bad "gp does not rank the separable mini table (Kendall <= 0.5 at n=30)"
+# --splits-out: nested training sets disjoint from the trial's test set; the same splits whatever the predictors
+expect 0 "predict --splits-out" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp:nowarp --train-sizes 10,30 --test-size 30 --trials 2 --out "$T/preds" --splits-out "$T/preds/splits.csv"
+[ "$(head -1 "$T/preds/splits.csv")" = "trial,train_size,role,arch,y" ] && ok || bad "splits header"
+[ "$(grep -c ',train,' "$T/preds/splits.csv")" -eq $((2 * (10 + 30))) ] && [ "$(grep -c ',test,' "$T/preds/splits.csv")" -eq $((2 * 2 * 30)) ] && ok || bad "splits row counts"
+awk -F, 'NR > 1 { k = $1 "," $2 "," $4; if (k in seen) dup = 1; seen[k] = 1; if ($3 == "train" && $2 == 10) small[$1 "," $4] = 1; if ($3 == "train" && $2 == 30) big[$1 "," $4] = 1 }
+    END { for (k in small) if (!(k in big)) nest = 1; exit dup || nest }' "$T/preds/splits.csv" && ok || bad "splits: an arch twice in one split, or training sets not nested"
+expect 0 "predict --splits-out, other predictors" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors cost_s,gp --train-sizes 10,30 --test-size 30 --trials 2 --out "$T/preds2" --splits-out "$T/preds2/splits.csv"
+cmp -s "$T/preds/splits.csv" "$T/preds2/splits.csv" && ok || bad "splits depend on the predictors"
+awk -F, 'NR == 1 { ok = $9 == "lpd_mean" } NR > 1 && $1 == "gp:nowarp" && $9 !~ /^-?[0-9.]+$/ { ok = 0 } END { exit !ok }' "$T/preds/summary.csv" && ok || bad "predict: no lpd_mean for gp:nowarp"
+awk -F, 'NR > 1 && $1 != "gp:nowarp" && $9 != "" { b = 1 } END { exit b }' "$T/preds2/summary.csv" && ok || bad "predict: lpd_mean for a warped GP or a column"
 expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --out "$T/pred2"
 expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --out "$T/pred2"
 

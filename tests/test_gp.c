@@ -1,7 +1,10 @@
 /*
  * tests/test_gp.c - surrogate/gp: the analytic gradient of the negative log
  * marginal likelihood against central finite differences (both kernels,
- * with and without ARD), and fitting/prediction on known functions.
+ * with and without ARD), the same for the likelihood with the signal
+ * variance profiled out (continuous and one-hot inputs: the distance lookup
+ * table), fitting/prediction on known functions, and the held-out log
+ * predictive density against a closed form.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -75,12 +78,118 @@ static void test_fit_predict(void **state)
     rng_free(r);
 }
 
+
+/* The profiled NLML (signal variance in closed form): its gradient against
+ * central finite differences, on continuous inputs (every pair its own
+ * distance) and on one-hot inputs (distances from a lookup table), and its
+ * value against the full NLML at the minimising signal variance. */
+static void test_profile_nlml(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(11);
+    int n = 30, d = 6;
+    double X[180], Xh[180], y[30];
+    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < 3; e++) { /* one-hot: 3 edges x 2 choices */
+            int o = (int)rng_int(r, 2);
+            Xh[i * d + 2 * e] = o == 0;
+            Xh[i * d + 2 * e + 1] = o == 1;
+        }
+        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
+    }
+    for (int in = 0; in < 2; in++)
+        for (int k = 0; k < 2; k++)
+            for (int ard = 0; ard < 2; ard++) {
+                const double *x = in ? Xh : X;
+                int np = gp_n_theta(d, ard) - 1;
+                double phi[8], g[8], f, sf2;
+                for (int i = 0; i < np; i++) phi[i] = -0.5 + rng_uniform(r);
+                assert_int_equal(gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, ard, phi, &f, g, &sf2), NASW_OK);
+                for (int i = 0; i < np; i++) {
+                    double h = 1e-5, fp, fm, save = phi[i];
+                    phi[i] = save + h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, ard, phi, &fp, NULL, NULL);
+                    phi[i] = save - h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, ard, phi, &fm, NULL, NULL);
+                    phi[i] = save;
+                    double fd = (fp - fm) / (2 * h);
+                    if (fabs(fd - g[i]) > 1e-5 * fmax(1, fabs(fd)))
+                        fail_msg("inputs %d kernel %d ard %d phi %d: analytic %g, finite difference %g", in, k, ard, i, g[i],
+                                 fd);
+                }
+                /* NLML(l, log sf2, log(r sf2)) equals the profile, and is larger at any other sf2 */
+                double th[9], full, off;
+                for (int i = 0; i < np - 1; i++) th[i] = phi[i];
+                th[np - 1] = log(sf2);
+                th[np] = phi[np - 1] + log(sf2);
+                assert_int_equal(gp_nlml(x, y, n, d, (enum gp_kernel)k, ard, th, &full, NULL), NASW_OK);
+                assert_true(fabs(full - f) < 1e-9 * fmax(1, fabs(f)));
+                th[np - 1] += 0.1;
+                th[np] += 0.1;
+                gp_nlml(x, y, n, d, (enum gp_kernel)k, ard, th, &off, NULL);
+                assert_true(off > f);
+            }
+    /* one-hot inputs: the isotropic (lookup-table) path agrees with ARD at equal length scales */
+    double th1[3] = {0.3, 0.2, -1.0}, tha[8] = {0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.2, -1.0}, f1, fa, g1[3], ga[8];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(gp_nlml(Xh, y, n, d, (enum gp_kernel)k, 0, th1, &f1, g1), NASW_OK);
+        assert_int_equal(gp_nlml(Xh, y, n, d, (enum gp_kernel)k, 1, tha, &fa, ga), NASW_OK);
+        assert_true(fabs(f1 - fa) < 1e-9 * fabs(f1));
+        double gs = 0;
+        for (int i = 0; i < d; i++) gs += ga[i];
+        assert_true(fabs(g1[0] - gs) < 1e-8 * fmax(1, fabs(gs)));
+        assert_true(fabs(g1[1] - ga[d]) < 1e-8 * fmax(1, fabs(g1[1])));
+        assert_true(fabs(g1[2] - ga[d + 1]) < 1e-8 * fmax(1, fabs(g1[2])));
+    }
+    rng_free(r);
+}
+
+/* Held-out log predictive density against the closed form of a two-point
+ * GP with fixed hyperparameters; warped GPs have none. */
+static void test_log_predictive(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(2);
+    double X[2] = {0, 1}, y[2] = {1, 3}, theta[3] = {0, 0, log(0.25)};
+    struct gp_params p;
+    gp_default_params(&p);
+    p.kernel = GP_RBF;
+    p.warp = 0;
+    p.optimize = 0;
+    p.theta0 = theta;
+    struct gp *g;
+    assert_int_equal(gp_fit(&g, X, y, 2, 1, &p, r), NASW_OK);
+    /* standardised targets -/+ 1/sqrt(2) (mean 2, sd sqrt(2)); K = [1.25 e; e 1.25], e = exp(-1/2) */
+    double e = exp(-0.5), a11 = 1.25, det = a11 * a11 - e * e, ys[2] = {-1 / sqrt(2), 1 / sqrt(2)};
+    double xt[2] = {0.5, 3}, yt[2] = {2.5, 1.0}, want = 0;
+    for (int t = 0; t < 2; t++) {
+        double k0 = exp(-0.5 * xt[t] * xt[t]), k1 = exp(-0.5 * (xt[t] - 1) * (xt[t] - 1));
+        /* K^-1 = [a11 -e; -e a11] / det */
+        double w0 = (a11 * k0 - e * k1) / det, w1 = (-e * k0 + a11 * k1) / det;
+        double mu = w0 * ys[0] + w1 * ys[1], v = 1 - (w0 * k0 + w1 * k1) + 0.25;
+        double m = 2 + sqrt(2) * mu, s2 = 2 * v;
+        want += -0.5 * (log(2 * 3.14159265358979323846 * s2) + (yt[t] - m) * (yt[t] - m) / s2) / 2;
+    }
+    double lpd;
+    assert_int_equal(gp_log_predictive(g, xt, yt, 2, &lpd), NASW_OK);
+    if (fabs(lpd - want) > 1e-9) fail_msg("lpd %.12f, closed form %.12f", lpd, want);
+    gp_free(g);
+    p.warp = 1;
+    assert_int_equal(gp_fit(&g, X, y, 2, 1, &p, r), NASW_OK);
+    assert_int_equal(gp_log_predictive(g, xt, yt, 2, &lpd), NASW_EUNSUPPORTED);
+    gp_free(g);
+    rng_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nlml_gradient),
         cmocka_unit_test(test_fit_predict),
+        cmocka_unit_test(test_profile_nlml),
+        cmocka_unit_test(test_log_predictive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
