@@ -114,6 +114,10 @@ grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_uni
 expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
 [ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
 awk -F, '$1=="gp" && $2==30 && $4 > 0.5 {f=1} END {exit !f}' "$T/pred/summary.csv" && ok || bad "gp does not rank the separable mini table (Kendall <= 0.5 at n=30)"
+expect 0 "predict lstm" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:epochs=30:hidden=16:embed=8:ensemble=2:lr=0.01 --train-sizes 30 --test-size 30 --trials 2 --out "$T/predl"
+awk -F, '$1 ~ /^lstm/ && $2==30 && $4 > 0.3 {f=1} END {exit !f}' "$T/predl/summary.csv" && ok || bad "lstm does not rank the separable mini table (Kendall <= 0.3 at n=30)"
+expect 2 "predict: bad lstm option" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:depth=2 --out "$T/pred2"
+expect 2 "predict: bad lstm value" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:ensemble=1.5 --out "$T/pred2"
 expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --out "$T/pred2"
 expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --out "$T/pred2"
 
