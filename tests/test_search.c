@@ -5,7 +5,7 @@
  * registry): determinism, never proposing a non-member, progress on easy
  * problems; strategy-specific checks (random covers a space exactly, aging
  * evolution, local search reaching the optimum, REINFORCE's hand-written
- * gradient against finite differences).
+ * gradient against finite differences, pnas's progressive beam search).
  *
  * The benches here are synthetic: a chain space whose score is a
  * deterministic function of the architecture, no table files.
@@ -128,7 +128,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -491,6 +491,42 @@ static void test_reinforce_gradient(void **state)
     space_free(x.s);
 }
 
+/* pnas's progressive beam search (cells node by node, chains layer by
+ * layer): deterministic, only members, and better than random search */
+static void test_pnas_progressive(void **state)
+{
+    (void)state;
+    for (int cell = 0; cell < 2; cell++) {
+        double mine = 0, rnd = 0;
+        for (int seed = 1; seed <= 4; seed++) {
+            struct synth x;
+            synth_init(&x, cell ? 10 : 8, 5, 31);
+            if (cell) { /* 5 nodes, 10 edges, 5 ops: 9.8M cells, grown in 4 levels */
+                space_free(x.s);
+                assert_int_equal(space_cell_new(&x.s, 5, arch_nb201_ops, 5), NASW_OK);
+                x.b.space = x.s;
+            }
+            x.strict = 1;
+            struct search_trace a, b;
+            const char *spec = "pnas:progressive=1:beam=8:completions=4:expand=64:ensemble=2:k=5";
+            run(&x, spec, 60, 0, (uint64_t)seed, &a);
+            if (seed == 1) {
+                run(&x, spec, 60, 0, 1, &b);
+                if (!traces_equal(&a, &b)) fail_msg("%s: same seed, different traces", spec);
+                search_trace_release(&b);
+            }
+            mine += a.steps[a.n - 1].best_val / 4;
+            run(&x, "random", 60, 0, (uint64_t)seed, &b);
+            rnd += b.steps[b.n - 1].best_val / 4;
+            search_trace_release(&a);
+            search_trace_release(&b);
+            space_free(x.s);
+        }
+        print_message("pnas progressive (%s): mean best %.4f, random %.4f\n", cell ? "cell" : "chain", mine, rnd);
+        assert_true(mine > rnd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
         cmocka_unit_test(test_reinforce_gradient),
+        cmocka_unit_test(test_pnas_progressive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
