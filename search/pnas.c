@@ -191,14 +191,11 @@ static int groups(const struct space *s, int *end)
     return G;
 }
 
-/* Progressive beam search; leaves the complete candidates in cand[0..*nc). */
-static int beam_search(struct pnas_state *st, int *nc)
+/* The levels of the beam search, given the round's completions. */
+static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *end, int G, int *nc)
 {
     const struct space *s = st->s;
-    int end[ARCH_MAX_DIMS], G = groups(s, end), C = st->completions, T = st->T;
-    struct arch comp[1000];
-    for (int c = 0; c < C; c++) arch_sample(s, st->r, &comp[c]);
-    int nb = 1, status;
+    int C = st->completions, T = st->T, nb = 1, status;
     if ((status = reserve(st, 1, 1))) return status;
     st->cand[0] = comp[0]; /* the empty prefix: its decisions are all replaced */
     for (int g = 0; g < G; g++) {
@@ -248,6 +245,19 @@ static int beam_search(struct pnas_state *st, int *nc)
     }
     *nc = 0;
     return NASW_OK;
+}
+
+/* Progressive beam search; leaves the complete candidates in cand[0..*nc)
+ * and their scores in score[]. */
+static int beam_search(struct pnas_state *st, int *nc)
+{
+    int end[ARCH_MAX_DIMS], G = groups(st->s, end), C = st->completions;
+    struct arch *comp = malloc(sizeof *comp * (size_t)C);
+    if (!comp) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (int c = 0; c < C; c++) arch_sample(st->s, st->r, &comp[c]);
+    int status = grow_beam(st, comp, end, G, nc);
+    free(comp);
+    return status;
 }
 
 static int model_round(struct pnas_state *st)
