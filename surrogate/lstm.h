@@ -76,7 +76,7 @@ float *lstm_net_hidden(const struct lstm_net *L, float *cache, int B, int T, int
 void lstm_net_backward(const struct lstm_net *L, const float *w, float *g, const int *tok, int B, int T,
                        float *cache, float *dh);
 /* One step for incremental use (sampling): tok (B), h, c (B,H) updated in
- * place; work holds 4*B*H floats. */
+ * place; work holds B*(5H+E) floats. */
 void lstm_net_step(const struct lstm_net *L, const float *w, const int *tok, int B, float *h, float *c,
                    float *work);
 /* One Adam step on n parameters (w, g, m, v views), bias-corrected for step t >= 1. */
