@@ -206,7 +206,7 @@ if [ -f "$NB" ]; then
     grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
     expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
     expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
-    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 5)) ] && ok || bad "nb201 summary rows"
+    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 6)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
     expect 0 "search macro" -- $NASW search --table "$MAC" --strategy evolution --budget 100
     grep -q "test_acc_mean" "$T/out" && ok || bad "macro: not searched on test_acc_mean"

@@ -465,7 +465,7 @@ static void test_reinforce_gradient(void **state)
     struct synth x;
     synth_init(&x, 3, 4, 21);
     const struct search_type *t = search_find("reinforce");
-    double v[5] = {0.1, 0.9, 0.9, 0.999, 100};
+    double v[8] = {0.1, 0.9, 0.9, 0.999, 100, 0, 32, 32}; /* controller=factorized */
     r = rng_new(8);
     void *st = t->alloc(v, x.s, r);
     struct query q;
