@@ -13,11 +13,14 @@
 #    predicted from 10% and 20% of the epochs, every nasw method next to
 #    SciPy's curve_fit of the same families (bench/lcurve_peer.py), and the
 #    CPU time of one single-start fit.
-# 5. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
+# 5. lstm: the LSTM surrogate (PNAS) against the PyTorch peer bench/lstm_peer.py:
+#    same split and tokens (written by bench/lstm_bench.c), same sizes and
+#    epochs; fit seconds and Kendall tau on 200 test architectures.
+# 6. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
 #    model-based strategies against evolution and local search.
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve.
+# agree speed train predict gpspeed search lcurve lstm.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
@@ -235,4 +238,24 @@ fi
 if want lcurve; then
 echo
 lcurve_bench
+fi
+
+if want lstm; then
+echo
+echo "== LSTM surrogate: NB201 cifar10 val_acc, 1000 train / 200 test, embed 100, hidden 100, Adam 1e-3, batch 32, 100 epochs"
+cc -std=c11 -O2 -I. -D_POSIX_C_SOURCE=200809L -o "$OUT/lstm_bench" bench/lstm_bench.c build/libnasw.a \
+    -lgsl -llapacke -lopenblas -lcsv -ljansson -lz -fopenmp -lpthread -lm
+OPENBLAS_NUM_THREADS=1 "$OUT/lstm_bench" "$NB" cifar10 1000 200 1 "$OUT/lstm_split.csv" | tee "$OUT/lstm_nasw.txt"
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    # the peer at its best: 2 intra-op threads, no OpenBLAS oversubscription,
+    # glibc malloc that keeps its memory instead of mmap/munmap per tensor
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824 \
+        /usr/bin/python3 bench/lstm_peer.py "$OUT/lstm_split.csv" 2 | tee "$OUT/lstm_torch.txt"
+    awk '/fit_s/ {for (i = 1; i < NF; i++) if ($i == "fit_s") v[FILENAME] = $(i + 1)} END {
+        for (f in v) if (f ~ /nasw/) n = v[f]; else p = v[f]
+        printf "ratio pytorch/nasw fit time: %.1fx\n", p / n }' "$OUT/lstm_nasw.txt" "$OUT/lstm_torch.txt"
+else
+    echo "PyTorch peer skipped: Debian's python3-torch is not installed"
+fi
 fi

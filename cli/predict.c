@@ -7,7 +7,8 @@
  * and MAE; fit time measured.
  *
  * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
- * and any numeric column of the table used as is (params, flops, zero-cost
+ * lstm[:key=value]... (the PNAS LSTM ensemble of surrogate/lstm.h on the
+ * token sequences; its uncertainty is not used here), and any numeric column of the table used as is (params, flops, zero-cost
  * scores: training-free baselines; their MAE is not meaningful and left empty).
  * Unwarped GPs also get the held-out log predictive density (lpd_mean).
  * --splits-out writes every trial's training and test sets, so that peers
@@ -29,23 +30,67 @@
 #include "plots/plot.h"
 #include "stats/stats.h"
 #include "surrogate/gp.h"
+#include "surrogate/lstm.h"
 
 struct predictor {
     char name[64];
     int column;        /* >= 0: a table column used as the prediction */
     int path;          /* encoding: 0 one-hot, 1 path */
+    int lstm;          /* 1: the LSTM surrogate on token sequences */
     struct gp_params gp;
+    struct lstm_params lp;
 };
+
+/* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
+static int parse_lstm(const char *s, struct predictor *p)
+{
+    static const struct {
+        const char *key;
+        double min, max;
+    } keys[] = {{"ensemble", 1, 100}, {"epochs", 0, 100000}, {"hidden", 1, 4096},
+                {"embed", 1, 4096},   {"batch", 1, 65536},   {"lr", 1e-9, 10}};
+    lstm_default_params(&p->lp);
+    p->lstm = 1;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *save = NULL;
+    strtok_r(buf, ":", &save);
+    for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
+        char *eq = strchr(o, '=');
+        int k = -1;
+        if (eq) {
+            *eq = '\0';
+            for (int i = 0; i < (int)(sizeof keys / sizeof keys[0]); i++)
+                if (!strcmp(o, keys[i].key)) k = i;
+        }
+        if (k < 0)
+            return cli_usage_error("predict", "unknown lstm option '%.64s' (ensemble=, epochs=, hidden=, embed=, batch=, lr=)", o);
+        double v;
+        if (cli_parse_double(eq + 1, &v) || v < keys[k].min || v > keys[k].max || (k < 5 && v != floor(v)))
+            return cli_usage_error("predict", "bad lstm %s '%.64s' (%g..%g%s)", o, eq + 1, keys[k].min, keys[k].max,
+                                   k < 5 ? ", an integer" : "");
+        switch (k) {
+        case 0: p->lp.ensemble = (int)v; break;
+        case 1: p->lp.epochs = (int)v; break;
+        case 2: p->lp.hidden = (int)v; break;
+        case 3: p->lp.embed = (int)v; break;
+        case 4: p->lp.batch = (int)v; break;
+        default: p->lp.lr = v; break;
+        }
+    }
+    return CLI_OK;
+}
 
 static int parse_predictor(const char *s, const struct table *t, struct predictor *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", s);
     p->column = -1;
+    if (!strncmp(s, "lstm", 4) && (!s[4] || s[4] == ':')) return parse_lstm(s, p);
     if (strncmp(s, "gp", 2) || (s[2] && s[2] != ':')) {
         p->column = table_metric_index(t, s);
         if (p->column < 0)
-            return cli_usage_error("predict", "unknown predictor '%.64s' (gp[:options] or a numeric column of the table)", s);
+            return cli_usage_error("predict", "unknown predictor '%.64s' (gp[:options], lstm[:key=value] or a numeric column of the table)", s);
         return CLI_OK;
     }
     gp_default_params(&p->gp);
@@ -80,7 +125,9 @@ static void help(FILE *f)
           "  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
           "              architecture encoding (default one-hot, Matern-5/2, rank-warped targets);\n"
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
-          "              training-free baseline\n",
+          "              training-free baseline;\n"
+          "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
+          "              the PNAS LSTM surrogate on the architecture's token sequence\n",
           f);
     cli_table_options_help(f);
 }
@@ -158,6 +205,7 @@ int cmd_predict(int argc, char **argv)
     struct predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
     double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL;
+    int *tk = NULL, *tkt = NULL;
     struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
     FILE *splits = NULL;
     char splits_tmp[4200];
@@ -197,9 +245,12 @@ int cmd_predict(int argc, char **argv)
     pred = malloc(sizeof *pred * (size_t)test_size * 2);
     /* acc[(p, size, trial)][kendall, spearman, mae, fit_s, lpd] */
     acc = malloc(sizeof *acc * (size_t)n_pr * (size_t)n_sz * (size_t)trials * NACC);
+    int T = lstm_seq_len(s);
+    tk = malloc(sizeof *tk * (size_t)maxn * (size_t)T);
+    tkt = malloc(sizeof *tkt * (size_t)test_size * (size_t)T);
     r = rng_new((uint64_t)seed);
     rf = rng_new(0);
-    if (!rows || !X || !xt || !y || !pred || !acc || !r || !rf) goto oom;
+    if (!tk || !tkt || !rows || !X || !xt || !y || !pred || !acc || !r || !rf) goto oom;
     for (long i = 0, k = 0; i < table_n_rows(t); i++)
         if (table_row_dataset(t, i) == d) rows[k++] = i;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -241,7 +292,8 @@ int cmd_predict(int argc, char **argv)
             int dd = p->path ? space_path_dim(s) : space_onehot_dim(s);
             for (long i = 0; i < test_size; i++) {
                 const struct arch *a = table_row_arch(t, rows[i]);
-                if (p->path) arch_encode_path(s, a, xt + i * dd);
+                if (p->lstm) lstm_tokens(s, a, tkt + i * T);
+                else if (p->path) arch_encode_path(s, a, xt + i * dd);
                 else arch_encode_onehot(s, a, xt + i * dd);
             }
             for (int z = 0; z < n_sz; z++) {
@@ -254,19 +306,31 @@ int cmd_predict(int argc, char **argv)
                 } else {
                     for (long i = 0; i < n; i++) {
                         const struct arch *a = table_row_arch(t, rows[test_size + i]);
-                        if (p->path) arch_encode_path(s, a, X + i * dd);
+                        if (p->lstm) lstm_tokens(s, a, tk + i * T);
+                        else if (p->path) arch_encode_path(s, a, X + i * dd);
                         else arch_encode_onehot(s, a, X + i * dd);
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
-                    struct gp *g;
-                    int st = gp_fit(&g, X, y, (int)n, dd, &p->gp, rf);
+                    int st;
                     cell[4] = NAN;
-                    if (!st) {
-                        st = gp_predict(g, xt, (int)test_size, ptest, NULL);
-                        /* timed like a peer's fit + predict; the density is extra */
-                        cell[3] = now_s() - t0;
-                        if (!st && !p->gp.warp) st = gp_log_predictive(g, xt, ytest, (int)test_size, &cell[4]);
-                        gp_free(g);
+                    if (p->lstm) {
+                        struct lstm *m;
+                        st = lstm_fit(&m, tk, T, lstm_vocab(s), y, (int)n, &p->lp, rf);
+                        if (!st) {
+                            st = lstm_predict(m, tkt, (int)test_size, ptest, NULL);
+                            cell[3] = now_s() - t0;
+                            lstm_free(m);
+                        }
+                    } else {
+                        struct gp *g;
+                        st = gp_fit(&g, X, y, (int)n, dd, &p->gp, rf);
+                        if (!st) {
+                            st = gp_predict(g, xt, (int)test_size, ptest, NULL);
+                            /* timed like a peer's fit + predict; the density is extra */
+                            cell[3] = now_s() - t0;
+                            if (!st && !p->gp.warp) st = gp_log_predictive(g, xt, ytest, (int)test_size, &cell[4]);
+                            gp_free(g);
+                        }
                     }
                     if (st) {
                         cli_progress_done(prog);
@@ -386,6 +450,8 @@ out:
     free(rows);
     free(X);
     free(xt);
+    free(tk);
+    free(tkt);
     free(y);
     free(pred);
     free(acc);

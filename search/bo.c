@@ -20,6 +20,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "search/search.h"
+#include "search/smbo.h"
 #include "surrogate/gp.h"
 
 enum { ACQ_EI, ACQ_UCB, ACQ_TS };
@@ -29,9 +30,7 @@ struct bo_state {
     struct rng *r;
     int init, pool, k, refit, acq, path, dim;
     double kappa;
-    struct arch *obs;           /* told architectures with a finite score */
-    double *score;
-    int n_obs, cap_obs;
+    struct smbo_obs obs;        /* told architectures with a finite score */
     struct hashmap told;        /* every key told or proposed */
     struct arch *queue;
     int n_queue, proposed_init, rounds;
@@ -57,8 +56,7 @@ static void bo_free(void *p)
     struct bo_state *st = p;
     if (!st) return;
     hashmap_release(&st->told);
-    free(st->obs);
-    free(st->score);
+    smbo_obs_release(&st->obs);
     free(st->queue);
     free(st->X);
     free(st->cx);
@@ -124,23 +122,11 @@ static double acquisition(const struct bo_state *st, double mu, double var, doub
 /* One model round: fill the queue with the k best candidates. */
 static int model_round(struct bo_state *st)
 {
-    int n = st->n_obs, d = st->dim;
+    int n = st->obs.n, d = st->dim;
     double *X = realloc(st->X, sizeof *X * (size_t)n * (size_t)d);
     if (!X) return nasw_errorf(NASW_ENOMEM, "out of memory");
     st->X = X;
-    double best = -INFINITY;
-    int top[10], ntop = 0;
-    for (int i = 0; i < n; i++) {
-        encode(st, &st->obs[i], X + (size_t)i * d);
-        if (st->score[i] > best) best = st->score[i];
-        /* keep the indices of the 10 best (insertion) */
-        int pos = ntop < 10 ? ntop++ : 10;
-        while (pos > 0 && st->score[top[pos - 1]] < st->score[i]) {
-            if (pos < 10) top[pos] = top[pos - 1];
-            pos--;
-        }
-        if (pos < 10) top[pos] = i;
-    }
+    for (int i = 0; i < n; i++) encode(st, &st->obs.arch[i], X + (size_t)i * d);
     struct gp_params gp;
     gp_default_params(&gp);
     gp.restarts = 1;
@@ -148,53 +134,24 @@ static int model_round(struct bo_state *st)
     gp.optimize = !st->have_theta || st->rounds % st->refit == 0;
     gp.theta0 = st->have_theta ? st->theta : NULL;
     struct gp *g;
-    int status = gp_fit(&g, X, st->score, n, d, &gp, st->r);
+    int status = gp_fit(&g, X, st->obs.score, n, d, &gp, st->r);
     if (status) return status;
     memcpy(st->theta, gp_theta(g), sizeof(double) * (size_t)gp_n_theta(d, 0));
     st->have_theta = 1;
     st->rounds++;
-    /* candidate pool: mutations of the best, then random, all unseen */
-    struct hashmap seen = {0};
-    int nc = 0;
-    for (int tries = 0; nc < st->pool / 2 && tries < 20 * st->pool; tries++) {
-        struct arch m;
-        if (arch_mutate(st->s, st->r, &st->obs[top[tries % ntop]], &m)) continue;
-        uint64_t key = arch_key(st->s, &m);
-        if (hashmap_get(&st->told, key, NULL) || hashmap_get(&seen, key, NULL)) continue;
-        hashmap_put(&seen, key, 1);
-        st->cand[nc++] = m;
-    }
-    for (int tries = 0; nc < st->pool && tries < 20 * st->pool; tries++) {
-        struct arch m;
-        arch_sample(st->s, st->r, &m);
-        uint64_t key = arch_key(st->s, &m);
-        if (hashmap_get(&st->told, key, NULL) || hashmap_get(&seen, key, NULL)) continue;
-        hashmap_put(&seen, key, 1);
-        st->cand[nc++] = m;
-    }
-    hashmap_release(&seen);
+    int nc = smbo_pool(st->s, st->r, &st->obs, &st->told, st->pool, st->cand);
     for (int i = 0; i < nc; i++) encode(st, &st->cand[i], st->cx + (size_t)i * d);
     if (nc > 0) status = gp_predict_latent(g, st->cx, nc, st->mu, st->var);
-    best = gp_latent_best(g);
+    double best = gp_latent_best(g);
     gp_free(g);
     if (status) return status;
-    /* the k best by acquisition, in order */
+    /* the k best by acquisition, queued so that the best is proposed first */
     for (int i = 0; i < nc; i++) st->mu[i] = acquisition(st, st->mu[i], st->var[i], best);
-    st->n_queue = 0;
-    for (int j = 0; j < st->k && j < nc; j++) {
-        int arg = -1;
-        for (int i = 0; i < nc; i++)
-            if (st->mu[i] > -INFINITY && (arg < 0 || st->mu[i] > st->mu[arg])) arg = i;
-        if (arg < 0) break;
-        st->queue[st->n_queue++] = st->cand[arg];
-        st->mu[arg] = -INFINITY;
-    }
-    /* FIFO order: the best first */
-    for (int i = 0; i < st->n_queue / 2; i++) {
-        struct arch t = st->queue[i];
-        st->queue[i] = st->queue[st->n_queue - 1 - i];
-        st->queue[st->n_queue - 1 - i] = t;
-    }
+    int *top = malloc(sizeof *top * (size_t)st->k);
+    if (!top) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    st->n_queue = smbo_top(st->mu, nc, st->k, top);
+    for (int j = 0; j < st->n_queue; j++) st->queue[st->n_queue - 1 - j] = st->cand[top[j]];
+    free(top);
     return NASW_OK;
 }
 
@@ -203,17 +160,14 @@ static int bo_propose(void *p, struct query *q)
     struct bo_state *st = p;
     q->epochs = 0;
     if (st->n_queue == 0) {
-        if (st->proposed_init < st->init || st->n_obs < 2) {
+        if (st->proposed_init < st->init || st->obs.n < 2) {
             st->proposed_init++;
-            arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
-            return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+            return smbo_random(st->s, st->r, &st->told, &q->arch);
         }
         int status = model_round(st);
         if (status) return status;
-        if (st->n_queue == 0) { /* nothing unseen among the candidates */
-            arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
-            return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
-        }
+        if (st->n_queue == 0) /* nothing unseen among the candidates */
+            return smbo_random(st->s, st->r, &st->told, &q->arch);
     }
     q->arch = st->queue[--st->n_queue];
     return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
@@ -222,22 +176,7 @@ static int bo_propose(void *p, struct query *q)
 static int bo_observe(void *p, const struct query *q, const struct bench_result *r)
 {
     struct bo_state *st = p;
-    if (hashmap_put(&st->told, arch_key(st->s, &q->arch), 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    if (!isfinite(r->score)) return NASW_OK;
-    for (int i = 0; i < st->n_obs; i++)
-        if (arch_equal(&st->obs[i], &q->arch)) return NASW_OK; /* a repeat */
-    if (st->n_obs == st->cap_obs) {
-        int cap = st->cap_obs ? 2 * st->cap_obs : 64;
-        struct arch *a = realloc(st->obs, sizeof *a * (size_t)cap);
-        if (a) st->obs = a;
-        double *sc = a ? realloc(st->score, sizeof *sc * (size_t)cap) : NULL;
-        if (!sc) return nasw_errorf(NASW_ENOMEM, "out of memory");
-        st->score = sc;
-        st->cap_obs = cap;
-    }
-    st->obs[st->n_obs] = q->arch;
-    st->score[st->n_obs++] = r->score;
-    return NASW_OK;
+    return smbo_observe(&st->obs, &st->told, st->s, q, r);
 }
 
 const struct search_type search_type_bo = {

@@ -12,6 +12,10 @@
  * Repeats are free, so a converged policy would propose only repeats: after
  * `stall` consecutive samples that were already evaluated, the next
  * proposal is an unevaluated random architecture (told like any other).
+ *
+ * controller=lstm replaces the factorized policy by the LSTM controller of
+ * Zoph & Le 2017 (search/reinforce_lstm.c) with the same reward, baseline,
+ * Adam settings and stall rule.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@ struct rf_state {
     int have_baseline;
     struct hashmap told;
     int stall, repeats;
+    struct rf_lstm *ctl;    /* controller=lstm, else NULL */
 };
 
 static const struct search_param params[] = {
@@ -42,6 +47,9 @@ static const struct search_param params[] = {
     {"beta1", 0.9, 0, 0.999999, 0, NULL, "Adam beta1"},
     {"beta2", 0.999, 0, 0.999999, 0, NULL, "Adam beta2"},
     {"stall", 100, 1, 1e9, 1, NULL, "after this many repeated samples, propose an unseen random architecture"},
+    {"controller", 0, 0, 1, 1, "factorized|lstm", "policy: one softmax per decision, or an LSTM controller (Zoph & Le 2017)"},
+    {"hidden", 32, 1, 4096, 1, NULL, "controller=lstm: hidden size"},
+    {"embed", 32, 1, 4096, 1, NULL, "controller=lstm: embedding size of the fed-back decisions"},
     {0},
 };
 
@@ -88,6 +96,11 @@ static void *rf_alloc(const double *v, const struct space *s, struct rng *r)
     st->b2 = v[3];
     st->eps = 1e-8;
     st->stall = (int)v[4];
+    if ((int)v[5] == 1 && !(st->ctl = rf_lstm_new(s, (int)v[7], (int)v[6], r))) {
+        free(st->theta);
+        free(st);
+        return NULL;
+    }
     return st;
 }
 
@@ -124,7 +137,8 @@ static int rf_propose(void *p, struct query *q)
     q->epochs = 0;
     int ok = 0;
     for (int tries = 0; tries < 100 && !ok; tries++) {
-        sample_policy(st, &q->arch);
+        if (st->ctl) rf_lstm_sample(st->ctl, st->r, &q->arch);
+        else sample_policy(st, &q->arch);
         ok = space_contains(st->s, &q->arch);
     }
     if (!ok) arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
@@ -149,6 +163,11 @@ static int rf_observe(void *p, const struct query *q, const struct bench_result 
         st->baseline = st->momentum * st->baseline + (1 - st->momentum) * r->score;
     }
     double adv = r->score - st->baseline;
+    if (st->ctl) {
+        rf_lstm_logprob(st->ctl, &q->arch, 1);
+        rf_lstm_update(st->ctl, adv, st->lr, st->b1, st->b2, st->eps);
+        return NASW_OK;
+    }
     reinforce_logprob(st->s, st->theta, &q->arch, st->grad);
     st->t++;
     double c1 = 1 - pow(st->b1, (double)st->t), c2 = 1 - pow(st->b2, (double)st->t);
@@ -166,6 +185,7 @@ static void rf_free(void *p)
     struct rf_state *st = p;
     if (!st) return;
     hashmap_release(&st->told);
+    rf_lstm_free(st->ctl);
     free(st->theta);
     free(st);
 }

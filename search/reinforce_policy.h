@@ -1,6 +1,7 @@
 /*
- * search/reinforce_policy.h - the factorized categorical policy of
- * search/reinforce.c, exposed for the gradient tests (not a public API).
+ * search/reinforce_policy.h - the policies of search/reinforce.c, exposed
+ * for the gradient tests (not a public API): the factorized categorical
+ * policy and the LSTM controller (search/reinforce_lstm.c).
  *
  * theta holds one logit per (decision, value): decision i's logits start at
  * offset sum_{j<i} n_choices[j] (the one-hot layout of core/arch.h).
@@ -13,5 +14,20 @@
 /* log pi(a) under theta; if grad != NULL, grad = d log pi(a) / d theta
  * (= onehot(a_i) - softmax(theta_i) for every decision i). */
 double reinforce_logprob(const struct space *s, const double *theta, const struct arch *a, double *grad);
+
+struct rng;
+struct rf_lstm;
+
+/* Weights uniform in [-0.1, 0.1] from r.  NULL on failure (message set). */
+struct rf_lstm *rf_lstm_new(const struct space *s, int embed, int hidden, struct rng *r);
+void rf_lstm_free(struct rf_lstm *c);
+/* Sample an architecture decision by decision. */
+void rf_lstm_sample(struct rf_lstm *c, struct rng *r, struct arch *a);
+/* log pi(a); grad != 0: the gradient view is set to d log pi(a) / dw. */
+double rf_lstm_logprob(struct rf_lstm *c, const struct arch *a, int grad);
+/* After rf_lstm_logprob(.., 1): one Adam step along adv * d log pi. */
+void rf_lstm_update(struct rf_lstm *c, double adv, double lr, double b1, double b2, double eps);
+/* View 0 weights, 1 gradients; *n parameters. */
+float *rf_lstm_block(struct rf_lstm *c, int view, size_t *n);
 
 #endif

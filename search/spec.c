@@ -11,10 +11,11 @@
 #include "search/search.h"
 
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
-    search_type_reinforce, search_type_bo;
+    search_type_reinforce, search_type_bo, search_type_pnas;
 
 const struct search_type *const search_registry[] = {
-    &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo, NULL,
+    &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
+    &search_type_pnas, NULL,
 };
 
 const struct search_type *search_find(const char *name)

@@ -124,6 +124,10 @@ expect 0 "predict --splits-out, other predictors" -- $NASW predict --table $FIX/
 cmp -s "$T/preds/splits.csv" "$T/preds2/splits.csv" && ok || bad "splits depend on the predictors"
 awk -F, 'NR == 1 { ok = $9 == "lpd_mean" } NR > 1 && $1 == "gp:nowarp" && $9 !~ /^-?[0-9.]+$/ { ok = 0 } END { exit !ok }' "$T/preds/summary.csv" && ok || bad "predict: no lpd_mean for gp:nowarp"
 awk -F, 'NR > 1 && $1 != "gp:nowarp" && $9 != "" { b = 1 } END { exit b }' "$T/preds2/summary.csv" && ok || bad "predict: lpd_mean for a warped GP or a column"
+expect 0 "predict lstm" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:epochs=30:hidden=16:embed=8:ensemble=2:lr=0.01 --train-sizes 30 --test-size 30 --trials 2 --out "$T/predl"
+awk -F, '$1 ~ /^lstm/ && $2==30 && $4 > 0.3 {f=1} END {exit !f}' "$T/predl/summary.csv" && ok || bad "lstm does not rank the separable mini table (Kendall <= 0.3 at n=30)"
+expect 2 "predict: bad lstm option" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:depth=2 --out "$T/pred2"
+expect 2 "predict: bad lstm value" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:ensemble=1.5 --out "$T/pred2"
 expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --out "$T/pred2"
 expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --out "$T/pred2"
 
@@ -260,7 +264,7 @@ if [ -f "$NB" ]; then
     grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
     expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
     expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
-    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 5)) ] && ok || bad "nb201 summary rows"
+    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 6)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
     expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --out "$T/lcnb"

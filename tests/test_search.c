@@ -5,7 +5,7 @@
  * registry): determinism, never proposing a non-member, progress on easy
  * problems; strategy-specific checks (random covers a space exactly, aging
  * evolution, local search reaching the optimum, REINFORCE's hand-written
- * gradient against finite differences).
+ * gradient against finite differences, the LSTM controller's, pnas's progressive beam search).
  *
  * The benches here are synthetic: a chain space whose score is a
  * deterministic function of the architecture, no table files.
@@ -127,8 +127,8 @@ static void test_specs(void **state)
     assert_string_equal(spec.label, "evolution:population=20:sample=5");
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
-    assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo)");
+    assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -465,7 +465,7 @@ static void test_reinforce_gradient(void **state)
     struct synth x;
     synth_init(&x, 3, 4, 21);
     const struct search_type *t = search_find("reinforce");
-    double v[5] = {0.1, 0.9, 0.9, 0.999, 100};
+    double v[8] = {0.1, 0.9, 0.9, 0.999, 100, 0, 32, 32}; /* controller=factorized */
     r = rng_new(8);
     void *st = t->alloc(v, x.s, r);
     struct query q;
@@ -491,6 +491,146 @@ static void test_reinforce_gradient(void **state)
     space_free(x.s);
 }
 
+/* The LSTM controller: d log pi / d every parameter against central finite
+ * differences (float: h = 1e-2, relative tolerance 2%), probabilities that
+ * sum to one, determinism, and concentration on the optimum. */
+static void test_reinforce_lstm(void **state)
+{
+    (void)state;
+    struct space *s;
+    int c[3] = {3, 5, 2};
+    assert_int_equal(space_chain_new(&s, 3, c), NASW_OK);
+    struct rng *r = rng_new(4);
+    struct rf_lstm *ctl = rf_lstm_new(s, 4, 5, r);
+    assert_non_null(ctl);
+    size_t n;
+    float *w = rf_lstm_block(ctl, 0, &n), *g = rf_lstm_block(ctl, 1, NULL);
+    for (size_t i = 0; i < n; i++) w[i] = (float)rng_gaussian(r, 0.6);
+    struct arch a;
+    rf_lstm_sample(ctl, r, &a);
+    rf_lstm_logprob(ctl, &a, 1);
+    float *an = malloc(sizeof *an * n);
+    memcpy(an, g, sizeof *an * n);
+    int nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        float save = w[i], h = 1e-2f;
+        w[i] = save + h;
+        double lp = rf_lstm_logprob(ctl, &a, 0);
+        w[i] = save - h;
+        double lm = rf_lstm_logprob(ctl, &a, 0);
+        w[i] = save;
+        double fd = (lp - lm) / (2.0 * (double)h);
+        if (fabs(fd - an[i]) > 2e-4 + 2e-2 * fabs(fd))
+            fail_msg("controller parameter %zu of %zu: analytic %g, finite difference %g", i, n, an[i], fd);
+        nonzero += fd != 0;
+    }
+    assert_true(nonzero > (int)n / 2);
+    free(an);
+    double tot = 0;
+    for (int k0 = 0; k0 < 3; k0++)
+        for (int k1 = 0; k1 < 5; k1++)
+            for (int k2 = 0; k2 < 2; k2++) {
+                struct arch b = a;
+                b.d[0] = (uint16_t)k0;
+                b.d[1] = (uint16_t)k1;
+                b.d[2] = (uint16_t)k2;
+                tot += exp(rf_lstm_logprob(ctl, &b, 0));
+            }
+    assert_true(fabs(tot - 1) < 1e-5);
+    /* sampling follows the distribution: the empirical frequency of a */
+    int hits = 0;
+    double pa = exp(rf_lstm_logprob(ctl, &a, 0));
+    for (int i = 0; i < 4000; i++) {
+        struct arch b;
+        rf_lstm_sample(ctl, r, &b);
+        hits += arch_equal(&a, &b);
+    }
+    assert_true(fabs(hits / 4000.0 - pa) < 4 * sqrt(pa * (1 - pa) / 4000) + 1e-3);
+    rf_lstm_free(ctl);
+    rng_free(r);
+    space_free(s);
+
+    /* same seed, same trace; different seed, different trace */
+    struct synth x;
+    synth_init(&x, 6, 4, 11);
+    struct search_trace t1, t2, t3;
+    run(&x, "reinforce:controller=lstm", 100, 0, 5, &t1);
+    run(&x, "reinforce:controller=lstm", 100, 0, 5, &t2);
+    run(&x, "reinforce:controller=lstm", 100, 0, 6, &t3);
+    assert_true(traces_equal(&t1, &t2));
+    assert_false(traces_equal(&t1, &t3));
+    search_trace_release(&t1);
+    search_trace_release(&t2);
+    search_trace_release(&t3);
+    space_free(x.s);
+
+    /* the controller concentrates on the best architecture */
+    synth_init(&x, 3, 4, 21);
+    const struct search_type *t = search_find("reinforce");
+    struct search_spec spec;
+    assert_int_equal(search_spec_parse("reinforce:controller=lstm:stall=1000000000", &spec), NASW_OK);
+    r = rng_new(8);
+    void *st = t->alloc(spec.values, x.s, r);
+    assert_non_null(st);
+    struct query q;
+    struct bench_result res = {0};
+    for (int it = 0; it < 1000; it++) {
+        t->propose(st, &q);
+        res.score = 10 * synth_score(&x, &q.arch);
+        t->observe(st, &q, &res);
+    }
+    hits = 0;
+    for (int it = 0; it < 100; it++) {
+        t->propose(st, &q);
+        int best = 1;
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 4; k++)
+                if (x.w[i][k] > x.w[i][q.arch.d[i]]) best = 0;
+        hits += best;
+    }
+    print_message("reinforce:controller=lstm: %d/100 samples are the optimum after 1000 updates\n", hits);
+    assert_true(hits > 80);
+    t->free(st);
+    rng_free(r);
+    space_free(x.s);
+}
+
+/* pnas's progressive beam search (cells node by node, chains layer by
+ * layer): deterministic, only members, and better than random search */
+static void test_pnas_progressive(void **state)
+{
+    (void)state;
+    for (int cell = 0; cell < 2; cell++) {
+        double mine = 0, rnd = 0;
+        for (int seed = 1; seed <= 4; seed++) {
+            struct synth x;
+            synth_init(&x, cell ? 10 : 8, 5, 31);
+            if (cell) { /* 5 nodes, 10 edges, 5 ops: 9.8M cells, grown in 4 levels */
+                space_free(x.s);
+                assert_int_equal(space_cell_new(&x.s, 5, arch_nb201_ops, 5), NASW_OK);
+                x.b.space = x.s;
+            }
+            x.strict = 1;
+            struct search_trace a, b;
+            const char *spec = "pnas:progressive=1:beam=8:completions=4:expand=64:ensemble=2:k=5";
+            run(&x, spec, 60, 0, (uint64_t)seed, &a);
+            if (seed == 1) {
+                run(&x, spec, 60, 0, 1, &b);
+                if (!traces_equal(&a, &b)) fail_msg("%s: same seed, different traces", spec);
+                search_trace_release(&b);
+            }
+            mine += a.steps[a.n - 1].best_val / 4;
+            run(&x, "random", 60, 0, (uint64_t)seed, &b);
+            rnd += b.steps[b.n - 1].best_val / 4;
+            search_trace_release(&a);
+            search_trace_release(&b);
+            space_free(x.s);
+        }
+        print_message("pnas progressive (%s): mean best %.4f, random %.4f\n", cell ? "cell" : "chain", mine, rnd);
+        assert_true(mine > rnd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +643,8 @@ int main(void)
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
         cmocka_unit_test(test_reinforce_gradient),
+        cmocka_unit_test(test_reinforce_lstm),
+        cmocka_unit_test(test_pnas_progressive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,313 @@
+/*
+ * search/pnas.c - sequential model-based optimisation with the LSTM
+ * ensemble surrogate of PNAS (Liu et al. 2018, "Progressive Neural
+ * Architecture Search").
+ *
+ * After `init` random architectures, each round fits the ensemble of
+ * surrogate/lstm.h to every told architecture (the first fit `epochs`
+ * epochs, later rounds warm-started from the previous weights for
+ * `warm_epochs` epochs; warm_epochs=0 refits from scratch), scores
+ * candidates by mean + kappa * sd (sd = the ensemble's spread) and proposes
+ * the best `k`, best first.
+ *
+ * Candidates (progressive=0, the default): a pool of one-decision mutations
+ * of the 10 best plus uniform samples, none evaluated (search/smbo.h), as
+ * in bo.
+ *
+ * progressive=1: PNAS's beam search.  The decisions are grown in groups -
+ * a cell node by node (the group of node b is its incoming edges), a chain
+ * layer by layer.  At each level every beam member is extended by every
+ * assignment of the next group (at most `expand` per member, sampled when
+ * there are more); a partial architecture is scored by the surrogate only,
+ * as the mean score over `completions` random completions of its remaining
+ * decisions (the same completions for all partials of a round), and the
+ * best `beam` partials are kept.  Complete architectures at the last level
+ * that are unevaluated members are the candidates.  PNAS trains its
+ * predictor on cells of b blocks and uses it on b+1 blocks; nasw's tables
+ * only hold complete architectures, so partial cells are never queried and
+ * are scored through completions instead.  A set space has one decision and
+ * no structure to grow: progressive=1 falls back to the pool there.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hashmap.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "search/search.h"
+#include "search/smbo.h"
+#include "surrogate/lstm.h"
+
+struct pnas_state {
+    const struct space *s;
+    struct rng *r;
+    int init, pool, k, warm_epochs, progressive, beam, completions, expand;
+    double kappa;
+    struct lstm_params lp;
+    int T, V;
+    struct smbo_obs obs;
+    struct hashmap told;
+    struct arch *queue;
+    int n_queue, proposed_init;
+    struct lstm *model;
+    int *tok;               /* tokens of the told architectures */
+    /* candidates: archs, tokens, predictions, scores (grown on demand) */
+    struct arch *cand, *next;
+    int *ctok, *top;
+    double *mu, *var, *score;
+    size_t cap_cand, cap_seq;
+};
+
+static const struct search_param params[] = {
+    {"init", 10, 2, 100000, 1, NULL, "random architectures before the first model"},
+    {"pool", 1000, 1, 1000000, 1, NULL, "candidates scored per round (half mutations of the best, half random)"},
+    {"k", 5, 1, 1000, 1, NULL, "architectures proposed per round"},
+    {"ensemble", 3, 1, 100, 1, NULL, "LSTM surrogates in the ensemble (mean = prediction, spread = sd)"},
+    {"epochs", 50, 1, 100000, 1, NULL, "epochs of the first fit (and of every fit when warm_epochs=0)"},
+    {"warm_epochs", 10, 0, 100000, 1, NULL, "epochs per later round, warm-started; 0: refit from scratch"},
+    {"hidden", 32, 1, 4096, 1, NULL, "LSTM hidden size"},
+    {"embed", 32, 1, 4096, 1, NULL, "token embedding size"},
+    {"lr", 0.005, 1e-9, 10, 0, NULL, "Adam learning rate"},
+    {"kappa", 0, 0, 100, 0, NULL, "score = mean + kappa * ensemble sd"},
+    {"progressive", 0, 0, 1, 1, NULL, "1: PNAS beam search, cells node by node, chains layer by layer"},
+    {"beam", 64, 1, 100000, 1, NULL, "progressive: partial architectures kept per level (PNAS's K)"},
+    {"completions", 8, 1, 1000, 1, NULL, "progressive: random completions that score a partial architecture"},
+    {"expand", 512, 1, 100000, 1, NULL, "progressive: most extensions of one beam member per level"},
+    {0},
+};
+
+static void pnas_free(void *p)
+{
+    struct pnas_state *st = p;
+    if (!st) return;
+    hashmap_release(&st->told);
+    smbo_obs_release(&st->obs);
+    lstm_free(st->model);
+    free(st->queue);
+    free(st->tok);
+    free(st->cand);
+    free(st->next);
+    free(st->ctok);
+    free(st->top);
+    free(st->mu);
+    free(st->var);
+    free(st->score);
+    free(st);
+}
+
+static void *pnas_alloc(const double *v, const struct space *s, struct rng *r)
+{
+    struct pnas_state *st = calloc(1, sizeof *st);
+    if (!st || !(st->queue = malloc(sizeof *st->queue * (size_t)v[2]))) {
+        pnas_free(st);
+        nasw_errorf(NASW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    st->s = s;
+    st->r = r;
+    st->init = (int)v[0];
+    st->pool = (int)v[1];
+    st->k = (int)v[2];
+    lstm_default_params(&st->lp);
+    st->lp.ensemble = (int)v[3];
+    st->lp.epochs = (int)v[4];
+    st->warm_epochs = (int)v[5];
+    st->lp.hidden = (int)v[6];
+    st->lp.embed = (int)v[7];
+    st->lp.lr = v[8];
+    st->kappa = v[9];
+    st->progressive = (int)v[10] && s->kind != SPACE_SET;
+    st->beam = (int)v[11];
+    st->completions = (int)v[12];
+    st->expand = (int)v[13];
+    st->T = lstm_seq_len(s);
+    st->V = lstm_vocab(s);
+    return st;
+}
+
+/* Room for n candidate architectures and n*per token sequences. */
+static int reserve(struct pnas_state *st, size_t n, size_t per)
+{
+    if (n > st->cap_cand) {
+        struct arch *a = realloc(st->cand, sizeof *a * n), *b = a ? realloc(st->next, sizeof *b * n) : NULL;
+        if (a) st->cand = a;
+        if (b) st->next = b;
+        int *t = b ? realloc(st->top, sizeof *t * n) : NULL;
+        if (!t) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        st->top = t;
+        st->cap_cand = n;
+    }
+    size_t m = n * per;
+    if (m > st->cap_seq) {
+        int *t = realloc(st->ctok, sizeof *t * m * (size_t)st->T);
+        if (t) st->ctok = t;
+        double *a = t ? realloc(st->mu, sizeof *a * m) : NULL;
+        if (a) st->mu = a;
+        double *b = a ? realloc(st->var, sizeof *b * m) : NULL;
+        if (b) st->var = b;
+        double *c = b ? realloc(st->score, sizeof *c * m) : NULL;
+        if (!c) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        st->score = c;
+        st->cap_seq = m;
+    }
+    return NASW_OK;
+}
+
+static int fit(struct pnas_state *st)
+{
+    int n = st->obs.n, T = st->T;
+    int *t = realloc(st->tok, sizeof *t * (size_t)n * (size_t)T);
+    if (!t) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    st->tok = t;
+    for (int i = 0; i < n; i++) lstm_tokens(st->s, &st->obs.arch[i], t + (size_t)i * T);
+    if (st->model && st->warm_epochs > 0) return lstm_refit(st->model, t, st->obs.score, n, st->warm_epochs, st->r);
+    lstm_free(st->model);
+    st->model = NULL;
+    return lstm_fit(&st->model, t, T, st->V, st->obs.score, n, &st->lp, st->r);
+}
+
+/* Predict the m sequences in ctok; score[i] = mean + kappa * sd. */
+static int score_seqs(struct pnas_state *st, int m)
+{
+    int status = lstm_predict(st->model, st->ctok, m, st->mu, st->kappa > 0 ? st->var : NULL);
+    if (status) return status;
+    for (int i = 0; i < m; i++)
+        st->score[i] = st->mu[i] + (st->kappa > 0 ? st->kappa * sqrt(st->var[i] > 0 ? st->var[i] : 0) : 0);
+    return NASW_OK;
+}
+
+/* Decision groups grown one per level: a cell's edges into node b (edges
+ * are in string order, grouped by target node), a chain's layers. */
+static int groups(const struct space *s, int *end)
+{
+    int G = 0;
+    if (s->kind == SPACE_CELL) {
+        for (int e = 0; e < s->n_dims; e++)
+            if (e + 1 == s->n_dims || s->edge_to[e + 1] != s->edge_to[e]) end[G++] = e + 1;
+    } else {
+        for (int e = 0; e < s->n_dims; e++) end[G++] = e + 1;
+    }
+    return G;
+}
+
+/* The levels of the beam search, given the round's completions. */
+static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *end, int G, int *nc)
+{
+    const struct space *s = st->s;
+    int C = st->completions, T = st->T, nb = 1, status;
+    if ((status = reserve(st, 1, 1))) return status;
+    st->cand[0] = comp[0]; /* the empty prefix: its decisions are all replaced */
+    for (int g = 0; g < G; g++) {
+        int e0 = g ? end[g - 1] : 0, e1 = end[g], last = g == G - 1;
+        double prod = 1;
+        for (int e = e0; e < e1; e++) prod *= s->n_choices[e];
+        int per = prod <= st->expand ? (int)prod : st->expand, enumerate = prod <= st->expand;
+        size_t nchild = (size_t)nb * (size_t)per;
+        if ((status = reserve(st, nchild + (size_t)nb, last ? 1 : (size_t)C))) return status;
+        /* children of the beam (cand[0..nb)) into next[] */
+        int m = 0;
+        for (int b = 0; b < nb; b++)
+            for (int j = 0; j < per; j++) {
+                struct arch a = st->cand[b];
+                int code = j;
+                for (int e = e0; e < e1; e++) {
+                    int K = s->n_choices[e];
+                    a.d[e] = (uint16_t)(enumerate ? code % K : (int)rng_int(st->r, (uint64_t)K));
+                    code /= K;
+                }
+                if (last && (!space_contains(s, &a) || hashmap_get(&st->told, arch_key(s, &a), NULL))) continue;
+                st->next[m++] = a;
+            }
+        int nseq = 0;
+        for (int i = 0; i < m; i++)
+            for (int c = 0; c < (last ? 1 : C); c++) {
+                struct arch full = st->next[i];
+                if (!last)
+                    for (int e = e1; e < T; e++) full.d[e] = comp[c].d[e];
+                lstm_tokens(s, &full, st->ctok + (size_t)nseq++ * T);
+            }
+        if (m > 0 && (status = score_seqs(st, nseq))) return status;
+        if (!last) /* a partial's score: the mean over its completions */
+            for (int i = 0; i < m; i++) {
+                double sum = 0;
+                for (int c = 0; c < C; c++) sum += st->score[(size_t)i * C + c];
+                st->score[i] = sum / C;
+            }
+        if (last) {
+            memcpy(st->cand, st->next, sizeof *st->cand * (size_t)m);
+            *nc = m;
+            return NASW_OK;
+        }
+        nb = smbo_top(st->score, m, st->beam, st->top);
+        for (int i = 0; i < nb; i++) st->cand[i] = st->next[st->top[i]];
+        if (nb == 0) break;
+    }
+    *nc = 0;
+    return NASW_OK;
+}
+
+/* Progressive beam search; leaves the complete candidates in cand[0..*nc)
+ * and their scores in score[]. */
+static int beam_search(struct pnas_state *st, int *nc)
+{
+    int end[ARCH_MAX_DIMS], G = groups(st->s, end), C = st->completions;
+    struct arch *comp = malloc(sizeof *comp * (size_t)C);
+    if (!comp) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (int c = 0; c < C; c++) arch_sample(st->s, st->r, &comp[c]);
+    int status = grow_beam(st, comp, end, G, nc);
+    free(comp);
+    return status;
+}
+
+static int model_round(struct pnas_state *st)
+{
+    int status = fit(st), nc = 0;
+    if (status) return status;
+    if (st->progressive) {
+        if ((status = beam_search(st, &nc))) return status;
+        /* beam_search left the final scores of cand[] in score[] */
+    } else {
+        if ((status = reserve(st, (size_t)st->pool, 1))) return status;
+        nc = smbo_pool(st->s, st->r, &st->obs, &st->told, st->pool, st->cand);
+        for (int i = 0; i < nc; i++) lstm_tokens(st->s, &st->cand[i], st->ctok + (size_t)i * st->T);
+        if (nc > 0 && (status = score_seqs(st, nc))) return status;
+    }
+    st->n_queue = smbo_top(st->score, nc, st->k, st->top);
+    for (int j = 0; j < st->n_queue; j++) st->queue[st->n_queue - 1 - j] = st->cand[st->top[j]];
+    return NASW_OK;
+}
+
+static int pnas_propose(void *p, struct query *q)
+{
+    struct pnas_state *st = p;
+    q->epochs = 0;
+    if (st->n_queue == 0) {
+        if (st->proposed_init < st->init || st->obs.n < 2) {
+            st->proposed_init++;
+            return smbo_random(st->s, st->r, &st->told, &q->arch);
+        }
+        int status = model_round(st);
+        if (status) return status;
+        if (st->n_queue == 0) /* nothing unseen among the candidates */
+            return smbo_random(st->s, st->r, &st->told, &q->arch);
+    }
+    q->arch = st->queue[--st->n_queue];
+    return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+}
+
+static int pnas_observe(void *p, const struct query *q, const struct bench_result *r)
+{
+    struct pnas_state *st = p;
+    return smbo_observe(&st->obs, &st->told, st->s, q, r);
+}
+
+const struct search_type search_type_pnas = {
+    .name = "pnas",
+    .help = "SMBO with an LSTM ensemble surrogate, pool or progressive beam search (Liu et al. 2018, PNAS)",
+    .params = params,
+    .alloc = pnas_alloc,
+    .propose = pnas_propose,
+    .observe = pnas_observe,
+    .free = pnas_free,
+};

@@ -1,0 +1,41 @@
+/*
+ * search/smbo.h - pieces shared by the model-based strategies (bo, pnas):
+ * the list of told architectures with a finite score, and the candidate
+ * pool a model scores each round.  Internal to search/ (not a public API).
+ */
+#ifndef NASW_SEARCH_SMBO_H
+#define NASW_SEARCH_SMBO_H
+
+#include "core/arch.h"
+#include "core/hashmap.h"
+
+struct rng;
+struct query;
+struct bench_result;
+
+struct smbo_obs {
+    struct arch *arch;   /* told architectures with a finite score, no repeats */
+    double *score;
+    int n, cap;
+};
+
+/* Record q in `told` (every key told or proposed) and, when its score is
+ * finite and it is new, in o.  NASW_OK or NASW_ENOMEM. */
+int smbo_observe(struct smbo_obs *o, struct hashmap *told, const struct space *s, const struct query *q,
+                 const struct bench_result *r);
+void smbo_obs_release(struct smbo_obs *o);
+
+/* Fill cand[] with up to `pool` distinct architectures in no `told`:
+ * first pool/2 one-decision mutations of the 10 best observed (round
+ * robin), then uniform samples.  Returns how many (o->n >= 1). */
+int smbo_pool(const struct space *s, struct rng *r, const struct smbo_obs *o, const struct hashmap *told, int pool,
+              struct arch *cand);
+
+/* Propose an unevaluated random architecture (recorded in `told`). */
+int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, struct arch *out);
+
+/* Indices of the k largest of v[0..n) (-INFINITY entries never), largest
+ * first; returns how many.  v is modified (chosen entries set to -INFINITY). */
+int smbo_top(double *v, int n, int k, int *idx);
+
+#endif
