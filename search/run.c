@@ -103,6 +103,7 @@ struct run_state {
     long n_full;          /* architectures trained fully */
     double total, total_epochs, best_score, best_val, test_at_best;
     int best_level;       /* fidelity level of the incumbent (INT_MAX: full) */
+    long best_step;       /* its step, -1 if none */
 };
 
 /* Queries at max_epochs or more are full trainings: one cache entry. */
@@ -172,6 +173,7 @@ static int record(struct run_state *rs, const struct query *q, uint64_t key, con
         rs->best_score = res->score;
         rs->best_val = res->val;
         rs->test_at_best = res->test;
+        rs->best_step = rs->tr->n;
     }
     if (fidelity == 0 && !as->full) {
         as->full = 1;
@@ -181,7 +183,8 @@ static int record(struct run_state *rs, const struct query *q, uint64_t key, con
                                .total_cost_s = rs->total, .best_val = rs->best_val,
                                .test_at_best = rs->test_at_best, .epochs = res->epochs,
                                .fidelity = fidelity, .epochs_charged = ep_charged,
-                               .total_epochs = rs->total_epochs, .failed = res->failed};
+                               .total_epochs = rs->total_epochs, .incumbent = rs->best_step,
+                               .failed = res->failed};
     int st = push_step(rs->tr, &step);
     if (st || (st = grow((void **)&rs->fid, &rs->cap_fid, rs->n_fid + 1, sizeof *rs->fid))) return st;
     rs->fid[rs->n_fid] = (struct fid_entry){fidelity, rs->tr->n - 1, as->head};
@@ -407,7 +410,7 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         return NASW_ENOMEM; /* message set by alloc */
     }
     struct run_state rs = {.b = b, .s = bench_space(b), .o = o, .tr = tr, .best_score = -INFINITY,
-                           .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN};
+                           .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN, .best_step = -1};
     int status = NASW_OK;
     if (o->kind == BUDGET_EPOCHS && b->max_epochs <= 0)
         status = nasw_errorf(NASW_EUNSUPPORTED, "a budget in epochs needs per-epoch curves; bench '%.200s' has none",

@@ -108,6 +108,7 @@ struct search_step {
     int fidelity;         /* epochs asked, normalised: 0 = full training */
     int epochs_charged;   /* epochs charged for it (the extra, when continued) */
     double total_epochs;  /* cumulative epochs charged, including it */
+    long incumbent;       /* index of the incumbent's step (-1: none yet) */
     int failed;
 };
 
