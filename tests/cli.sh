@@ -110,6 +110,53 @@ expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --
 expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --out "$T/cmps"
 grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_unit seconds"
 
+# --- multi-fidelity: epoch budgets, sh/hyperband/bohb, refusal without curves
+# a 27-architecture chain table with 9-epoch curves (cost 2 s an epoch)
+awk 'BEGIN { print "arch,dataset,val_acc,test_acc,cost_s" > "'"$T"'/mf.csv";
+    print "arch,dataset,epoch,val_acc,test_acc,cost_s" > "'"$T"'/mf_curves.csv";
+    for (a = 0; a < 3; a++) for (b = 0; b < 3; b++) for (c = 0; c < 3; c++) {
+        k = a * 9 + b * 3 + c; fin = 50 + 3 * a + 2 * b + c + (k % 4) * 0.5; gap = 5 + (k * 7) % 11;
+        for (e = 1; e <= 9; e++) printf "%d%d%d,mf,%d,%.2f,%.2f,2\n", a, b, c, e, fin - gap * (9 - e) / 9, fin - 1 - gap * (9 - e) / 9 > "'"$T"'/mf_curves.csv";
+        printf "%d%d%d,mf,%.2f,%.2f,18\n", a, b, c, fin, fin - 1 > "'"$T"'/mf.csv" } }'
+MF="--table $T/mf.csv --curves $T/mf_curves.csv"
+expect 0 "curve fixture loads" -- $NASW tables info "$T/mf.csv" --curves "$T/mf_curves.csv"
+grep -q "curves    up to 9 epochs" "$T/out" && ok || bad "mf fixture lacks its curves"
+for s in sh hyperband bohb; do
+    expect 0 "search $s in epochs" -- $NASW search $MF --strategy $s --budget 60e --seed 3 --trace
+    cp "$T/out" "$T/a"
+    $NASW search $MF --strategy $s --budget 60e --seed 3 --trace >"$T/b" 2>/dev/null
+    cmp -s "$T/a" "$T/b" && ok || bad "search $s: same seed, different output"
+    # column 7 of the trace: cumulative epochs charged; the run stops once it reaches 60
+    awk -F'\t' '/^[0-9]/ {n++; last = $7; if ($7 >= 60) over++} END {exit !(n > 0 && last >= 60 && over == 1)}' "$T/a" \
+        && ok || bad "search $s: epoch budget not respected"
+    grep -q "^best .*" "$T/a" && ok || bad "search $s: no best reported"
+done
+# sh's first bracket (9 epochs, eta 3: 9@1 3@3 1@9) costs 9 + 3*2 + 6 = 21 epochs
+$NASW search $MF --strategy sh --budget 21e --seed 1 --trace >"$T/sh" 2>/dev/null
+[ "$(grep -c '^[0-9]' "$T/sh")" -eq 13 ] && ok || bad "sh: first bracket is not 13 queries"
+awk -F'\t' '/^[0-9]/ {last = $7; e = $6} END {exit !(last == 21 && e == 9)}' "$T/sh" && ok || bad "sh: first bracket is not 21 epochs ending at 9"
+expect 0 "search random in epochs" -- $NASW search $MF --strategy random --budget 45e --seed 1 --trace
+[ "$(grep -c '^[0-9]' "$T/out")" -eq 5 ] && ok || bad "random: 45 epochs are not 5 full trainings"
+expect 1 "sh without curves" -- $NASW search $M --strategy sh --budget 10
+expect_err "strategy 'sh' needs per-epoch curves; table '$FIX/mini.csv' has none" "sh refusal message"
+expect 1 "epoch budget without curves" -- $NASW search $M --strategy random --budget 10e
+expect_err "a budget in epochs needs per-epoch curves" "epoch budget refusal message"
+expect 2 "bad epoch budget" -- $NASW search $M --strategy random --budget 1.5e
+CM="$MF --strategies random,sh,hyperband,bohb,evolution:population=5:sample=2 --seeds 5 --budget 150e --checkpoints 50e --no-plot"
+expect 0 "compare in epochs" -- $NASW compare $CM --out "$T/cmpe1" --jobs 1
+grep -q ',epochs$' "$T/cmpe1/datasets.csv" && ok || bad "datasets.csv budget_unit epochs"
+head -1 "$T/cmpe1/trajectories.csv" | grep -q ',cost_s,epochs$' && ok || bad "trajectories.csv lacks the epochs column"
+awk -F, 'NR > 1 && $8 > m[$2","$3] {m[$2","$3] = $8} END {for (k in m) if (m[k] < 150 || m[k] >= 150 + 9) exit 1}' "$T/cmpe1/trajectories.csv" \
+    && ok || bad "compare: a run ended outside [150, 159) epochs"
+expect 0 "compare in epochs, 2 jobs" -- $NASW compare $CM --out "$T/cmpe2" --jobs 2
+for f in summary.csv pairs.csv trajectories.csv best.csv; do
+    cmp -s "$T/cmpe1/$f" "$T/cmpe2/$f" && ok || bad "epochs: $f differs between --jobs 1 and --jobs 2"
+done
+if command -v gnuplot >/dev/null 2>&1; then
+    expect 0 "plot in epochs" -- $NASW plot "$T/cmpe1"
+    grep -q "training epochs" "$T/cmpe1/trajectories.gp" && ok || bad "anytime plot: x axis is not epochs"
+fi
+
 # --- predict
 expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
 [ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
