@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"compare", cmd_compare, "compare strategies over datasets and seeds: statistics and plots"},
     {"confirm", cmd_confirm, "retrain the top architectures of a search for real; predicted vs measured"},
     {"help", cmd_help, "show this help"},
+    {"lcurve", cmd_lcurve, "learning-curve extrapolation: evaluate extrapolators (eval) or predict one curve (fit)"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
     {"predict", cmd_predict, "how well predictors (GP, table columns) rank unseen architectures"},
     {"search", cmd_search, "run one strategy on one benchmark with one seed"},

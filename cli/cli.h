@@ -21,6 +21,7 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
 int cmd_compare(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_lcurve(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_search(int argc, char **argv);

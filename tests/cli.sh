@@ -240,6 +240,54 @@ else
     echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); live training tests skipped"
 fi
 
+# --- lcurve: learning-curve extrapolation
+LA=$FIX/lc_acc.csv; LL=$FIX/lc_loss.csv
+expect 0 "lcurve -h" -- $NASW lcurve -h
+expect 0 "lcurve eval -h" -- $NASW lcurve eval -h
+expect 0 "lcurve fit -h" -- $NASW lcurve fit -h
+expect 2 "lcurve without subcommand" -- $NASW lcurve
+expect 2 "lcurve unknown subcommand" -- $NASW lcurve frob
+expect 2 "lcurve eval bad flag" -- $NASW lcurve eval --curves $LA --bogus --out "$T/lc"
+expect_err "bogus" "lcurve bad flag message"
+expect 2 "lcurve eval unknown method" -- $NASW lcurve eval --curves $LA --methods pow3,pow9 --out "$T/lc"
+expect_err "unknown method 'pow9'" "lcurve unknown method message"
+expect 2 "lcurve eval bad fraction" -- $NASW lcurve eval --curves $LA --fractions 0.1,1.5 --out "$T/lc"
+expect_err "1.5" "lcurve bad fraction names it"
+expect 2 "lcurve eval fraction too small" -- $NASW lcurve eval --curves $LA --fractions 0.05 --out "$T/lc"
+expect 2 "lcurve eval without --out" -- $NASW lcurve eval --curves $LA
+expect 2 "lcurve eval bad --lo" -- $NASW lcurve eval --curves $LA --lo x --out "$T/lc"
+expect 1 "lcurve missing file" -- $NASW lcurve eval --curves "$T/nope.csv" --out "$T/lc"
+expect_err "nope.csv" "lcurve missing file names it"
+expect 1 "lcurve table without curves" -- $NASW lcurve eval --curves $FIX/mini.csv --dataset alpha --out "$T/lc"
+expect_err "no per-epoch curves" "lcurve refuses a table without curves"
+expect 1 "lcurve values outside the range" -- $NASW lcurve eval --curves $LA --hi 50 --out "$T/lc"
+expect_err "lc_acc.csv:[0-9]*: val_acc" "lcurve range error names file:line"
+expect 0 "lcurve eval accuracies" -- $NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 2 --out "$T/lc1"
+[ "$(head -1 "$T/lc1/summary.csv")" = "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms" ] && ok || bad "lcurve summary header"
+[ "$(wc -l <"$T/lc1/summary.csv")" -eq $((1 + 2 * 15)) ] && ok || bad "lcurve summary rows"
+[ "$(wc -l <"$T/lc1/predictions.csv")" -eq $((1 + 2 * 15 * 32)) ] && ok || bad "lcurve predictions rows"
+awk -F, '$1=="last" && $7 != "" {b=1} $1=="mcmc" && $7 == "" {b=1} END {exit b}' "$T/lc1/summary.csv" && ok || bad "coverage90 empty for last only"
+[ -s "$T/lc1/examples_f0.25.gp" ] && [ ! -e "$T/lc1/summary.csv.tmp" ] && ok || bad "lcurve plots or temporary files"
+# the model beats the last seen value on MAE (the fixture's curves still rise)
+awk -F, '$2==0.5 {mae[$1]=$6} END {exit !(mae["model"] < mae["last"] / 2)}' "$T/lc1/summary.csv" && ok || bad "lcurve model MAE not below half of last's"
+$NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 0 --out "$T/lc2" >/dev/null 2>&1
+cmp -s "$T/lc1/predictions.csv" "$T/lc2/predictions.csv" && ok || bad "lcurve eval: same seed, different predictions"
+$NASW lcurve eval --curves $LA --fractions 0.5 --methods mcmc,model --folds 4 --examples 0 --seed 2 --out "$T/lc3" >/dev/null 2>&1
+grep '^mcmc,0.5' "$T/lc1/predictions.csv" >"$T/p1"; grep '^mcmc,0.5' "$T/lc3/predictions.csv" >"$T/p3"
+cmp -s "$T/p1" "$T/p3" && bad "lcurve eval: seeds 1 and 2 give identical MCMC predictions" || ok
+expect 0 "lcurve eval losses" -- $NASW lcurve eval --curves $LL --fractions 0.5 --methods last,pow3,ensemble,mcmc,model --folds 4 --examples 1 --out "$T/lc4"
+grep -q "lower is better" "$T/out" && ok || bad "loss curves not lower-is-better"
+awk -F, '$1=="pow3" {exit !($6 < 0.05)} ' "$T/lc4/summary.csv" && ok || bad "pow3 MAE on power-law losses"
+expect 0 "lcurve fit" -- $NASW lcurve fit --curves $LA --arch 0012 --epochs 4
+for m in last pow3 ensemble mcmc model; do grep -q "^  $m " "$T/out" && ok || bad "lcurve fit lacks $m"; done
+grep -q "per-family fits" "$T/out" && ok || bad "lcurve fit lacks the per-family fits"
+expect 0 "lcurve fit one method, later target" -- $NASW lcurve fit --curves $LL --arch 0012 --epochs 6 --method pow3 --target 40
+expect 1 "lcurve fit unknown arch" -- $NASW lcurve fit --curves $LA --arch 2222 --epochs 4
+expect 2 "lcurve fit without --epochs" -- $NASW lcurve fit --curves $LA --arch 0012
+expect 2 "lcurve fit target before epochs" -- $NASW lcurve fit --curves $LA --arch 0012 --epochs 6 --target 5
+expect 1 "lcurve fit to /dev/full" -- sh -c "$NASW lcurve fit --curves $LA --arch 0012 --epochs 4 --method last > /dev/full"
+expect 0 "lcurve eval fmnist table" -- $NASW lcurve eval --curves data/fmnist_proxy_curves.csv --fractions 0.5,0.75 --methods last,ensemble,model --folds 5 --examples 0 --out "$T/lc5"
+
 # --- real data
 NB=$DATA/nasbench201/nb201_final.csv
 if [ -f "$NB" ]; then
@@ -251,6 +299,10 @@ if [ -f "$NB" ]; then
     expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
     [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 5)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
+    LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
+    expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --out "$T/lcnb"
+    # the goal of the model-based extrapolator at 10% of the epochs: Spearman >= 0.85, MAE < 3
+    awk -F, '$1=="model" {exit !($4 >= 0.85 && $6 < 3)}' "$T/lcnb/summary.csv" && ok || bad "lcurve model on nb201 misses Spearman 0.85 / MAE 3"
     expect 0 "search macro" -- $NASW search --table "$MAC" --strategy evolution --budget 100
     grep -q "test_acc_mean" "$T/out" && ok || bad "macro: not searched on test_acc_mean"
 else

@@ -1,0 +1,825 @@
+/*
+ * cli/lcurve.c - `nasw lcurve eval` and `nasw lcurve fit`: learning-curve
+ * extrapolation (surrogate/lcurve.h, surrogate/lcurve_model.h) on the
+ * per-epoch curves of a table.
+ *
+ * eval: for every complete curve of one dataset and every fraction, observe
+ * the first round(fraction * E) epochs and predict the last (epoch E), by
+ * each method: last (the last seen value), one of the eleven families, the
+ * weighted ensemble, the MCMC posterior, or the model across curves (GP,
+ * k-fold cross-validation: a curve is never in its own training set).
+ * Writes DIR/summary.csv, DIR/predictions.csv and gnuplot plots of example
+ * curves with the predicted bands.
+ * fit: one curve (--arch) observed for --epochs k, every method's
+ * prediction and the per-family fits.
+ *
+ * Metric range: accuracies ("acc" in the column name) are in percent,
+ * [0, 100]; other higher-is-better metrics are unbounded; lower-is-better
+ * metrics (losses, perplexities) are >= 0 and unbounded above.  --lo/--hi
+ * override ("none" for an open end).  CPU times (fit_ms) are process CPU
+ * time per curve, so a busy machine does not inflate them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "plots/plot.h"
+#include "stats/stats.h"
+#include "surrogate/lcurve.h"
+#include "surrogate/lcurve_model.h"
+
+enum { M_LAST = LC_N_FAMILIES, M_ENSEMBLE, M_MCMC, M_MODEL, M_N };
+#define Z90 1.6448536269514722   /* standard normal 95% quantile */
+
+static const char *method_name(int m)
+{
+    switch (m) {
+    case M_LAST: return "last";
+    case M_ENSEMBLE: return "ensemble";
+    case M_MCMC: return "mcmc";
+    case M_MODEL: return "model";
+    default: return lcurve_family_name(m);
+    }
+}
+
+static int method_index(const char *s)
+{
+    for (int m = 0; m < M_N; m++)
+        if (!strcmp(s, method_name(m))) return m;
+    return -1;
+}
+
+/* The curves of one dataset and metric, and how to read them. */
+struct curves {
+    struct table *t;
+    int d, metric, hib, E;
+    double lo, hi;
+    long *rows;      /* complete curves (E epochs) */
+    int n, skipped;
+    double *A;       /* n x dim encodings */
+    int dim;
+};
+
+static void curves_release(struct curves *c)
+{
+    table_free(c->t);
+    free(c->rows);
+    free(c->A);
+}
+
+static const double *curve_of(const struct curves *c, int i)
+{
+    const double *v;
+    int first;
+    table_curve(c->t, c->rows[i], c->metric, &v, &first);
+    return v;
+}
+
+static int parse_bound(const char *s, double *out)
+{
+    if (!strcmp(s, "none")) {
+        *out = NAN;
+        return 0;
+    }
+    return cli_parse_double(s, out);
+}
+
+/* Options shared by eval and fit. */
+struct common {
+    struct table_opts topts;
+    const char *table, *curves, *dataset, *encoding;
+    double lo, hi;
+    int lo_set, hi_set;
+    long seed;
+    double arch_weight;
+};
+
+#define COMMON_LONGOPTS                                                                                    \
+    {"table", required_argument, 0, 0x2001}, {"dataset", required_argument, 0, 0x2002},                    \
+        {"lo", required_argument, 0, 0x2003}, {"hi", required_argument, 0, 0x2004},                        \
+        {"seed", required_argument, 0, 0x2005}, {"encoding", required_argument, 0, 0x2006},                \
+        {"arch-weight", required_argument, 0, 0x2007}, {"help", no_argument, 0, 'h'}, CLI_TABLE_LONGOPTS
+
+/* 1 consumed, 0 not ours, -1 usage error (printed) */
+static int common_option(const char *cmd, int c, const char *arg, struct common *o)
+{
+    switch (c) {
+    case 0x1006: o->curves = arg; return 1;   /* --curves: the curve table (or file to attach to --table) */
+    case 0x2001: o->table = arg; return 1;
+    case 0x2002: o->dataset = arg; return 1;
+    case 0x2003:
+        if (parse_bound(arg, &o->lo)) return cli_usage_error(cmd, "bad --lo '%.64s' (a number or none)", arg), -1;
+        o->lo_set = 1;
+        return 1;
+    case 0x2004:
+        if (parse_bound(arg, &o->hi)) return cli_usage_error(cmd, "bad --hi '%.64s' (a number or none)", arg), -1;
+        o->hi_set = 1;
+        return 1;
+    case 0x2005:
+        if (cli_parse_long(arg, &o->seed) || o->seed < 0) return cli_usage_error(cmd, "bad --seed '%.64s'", arg), -1;
+        return 1;
+    case 0x2006:
+        if (strcmp(arg, "onehot") && strcmp(arg, "path") && strcmp(arg, "none"))
+            return cli_usage_error(cmd, "bad --encoding '%.64s' (onehot, path, none)", arg), -1;
+        o->encoding = arg;
+        return 1;
+    case 0x2007:
+        if (cli_parse_double(arg, &o->arch_weight) || o->arch_weight < 0)
+            return cli_usage_error(cmd, "bad --arch-weight '%.64s'", arg), -1;
+        return 1;
+    }
+    return cli_table_option(c, arg, &o->topts);
+}
+
+static void common_defaults(struct common *o)
+{
+    memset(o, 0, sizeof *o);
+    table_default_opts(&o->topts);
+    o->seed = 1;
+    o->encoding = "onehot";
+    o->arch_weight = 0.5;
+}
+
+static void common_help(FILE *f)
+{
+    fputs("  --curves T       the curve table (long format: arch,dataset,epoch,metrics...),\n"
+          "                   or with --table FINAL the curve file attached to it\n"
+          "  --dataset D      dataset of the curves (required if the table has several)\n"
+          "  --lo X, --hi X   range of the metric (\"none\": open); default [0, 100] for\n"
+          "                   accuracies, [0, none] for lower-is-better metrics\n"
+          "  --encoding E     architecture encoding of the model: onehot (default), path, none\n"
+          "  --arch-weight W  scale of the encoding against the standardised prefix features (0.5)\n"
+          "  --seed K         seed of the fits, the MCMC and the folds (default 1)\n",
+          f);
+    fputs("  --metric NAME, --maximize|--minimize, --table-dataset NAME, --no-sidecar:\n"
+          "                   as for every table (the metric whose curve is extrapolated)\n",
+          f);
+}
+
+static int curves_open(const char *cmd, const struct common *o, struct curves *c)
+{
+    memset(c, 0, sizeof *c);
+    struct table_opts to = o->topts;
+    const char *path = o->table ? o->table : o->curves;
+    if (!path) return cli_usage_error(cmd, "--curves is required");
+    to.curves_path = o->table ? o->curves : NULL;
+    if (!(c->t = cli_load_table(path, &to))) return CLI_ERROR;
+    if (!table_has_curves(c->t))
+        return cli_error("table '%.200s' has no per-epoch curves (a long-format curve file with an epoch column, "
+                         "or a final table with --curves FILE)", path);
+    if (o->dataset) {
+        c->d = table_dataset_index(c->t, o->dataset);
+        if (c->d < 0) return cli_error("no dataset '%.64s' in '%.200s'", o->dataset, path);
+    } else if (table_n_datasets(c->t) > 1) {
+        return cli_usage_error(cmd, "table has %d datasets: choose one with --dataset", table_n_datasets(c->t));
+    }
+    c->metric = table_search_metric(c->t);
+    c->hib = table_metric_higher_is_better(c->t, c->metric);
+    const char *mname = table_metric_name(c->t, c->metric);
+    if (c->hib) {
+        int acc = strstr(mname, "acc") != NULL;
+        c->lo = acc ? 0 : NAN;
+        c->hi = acc ? 100 : NAN;
+    } else {
+        c->lo = 0;
+        c->hi = NAN;
+    }
+    if (o->lo_set) c->lo = o->lo;
+    if (o->hi_set) c->hi = o->hi;
+    if (isfinite(c->lo) && isfinite(c->hi) && !(c->hi > c->lo))
+        return cli_usage_error(cmd, "empty metric range [%g, %g]", c->lo, c->hi);
+    c->E = table_max_epochs(c->t, c->d);
+    long nr = table_n_rows(c->t);
+    c->rows = malloc(sizeof *c->rows * (size_t)(nr > 0 ? nr : 1));
+    if (!c->rows) return cli_error("out of memory");
+    for (long i = 0; i < nr; i++) {
+        if (table_row_dataset(c->t, i) != c->d) continue;
+        if (table_curve_epochs(c->t, i) == c->E) c->rows[c->n++] = i;
+        else c->skipped++;
+    }
+    if (c->n == 0 || c->E < 3)
+        return cli_error("'%.200s': no curves of at least 3 epochs for dataset '%.64s'", path,
+                         table_dataset_name(c->t, c->d));
+    /* curves outside the metric's range cannot be normalised */
+    for (int i = 0; i < c->n; i++) {
+        const double *v = curve_of(c, i);
+        for (int e = 0; e < c->E; e++)
+            if (!isfinite(v[e]) || (isfinite(c->lo) && v[e] < c->lo) || (isfinite(c->hi) && v[e] > c->hi))
+                return cli_error("%.200s:%ld: %s = %g at epoch %d is outside the metric range [%g, %g] (see --lo, --hi)",
+                                 path, table_row_line(c->t, c->rows[i]), mname, v[e], e + 1, c->lo, c->hi);
+    }
+    const struct space *s = table_space(c->t);
+    int path_enc = !strcmp(o->encoding, "path");
+    c->dim = !strcmp(o->encoding, "none") ? 0 : path_enc ? space_path_dim(s) : space_onehot_dim(s);
+    if (c->dim > 0) {
+        c->A = malloc(sizeof *c->A * (size_t)c->n * c->dim);
+        if (!c->A) return cli_error("out of memory");
+        for (int i = 0; i < c->n; i++) {
+            const struct arch *a = table_row_arch(c->t, c->rows[i]);
+            if (path_enc) arch_encode_path(s, a, c->A + (size_t)i * c->dim);
+            else arch_encode_onehot(s, a, c->A + (size_t)i * c->dim);
+        }
+    }
+    return CLI_OK;
+}
+
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* One single-curve method on y[0..k-1] -> mean and 90% interval (NAN if none). */
+static int predict_one(int m, const double *y, int k, const struct curves *c, const struct lcurve_opts *lo,
+                       struct rng *r, double *mean, double *q05, double *q95)
+{
+    *q05 = *q95 = NAN;
+    int st = NASW_OK;
+    if (m == M_LAST) {
+        *mean = y[k - 1];
+    } else if (m < LC_N_FAMILIES || m == M_ENSEMBLE) {
+        struct lcurve_fit fit, fits[LC_N_FAMILIES];
+        st = m < LC_N_FAMILIES ? lcurve_fit_family(m, y, k, c->E, c->hib, c->lo, c->hi, lo, r, &fit)
+                               : lcurve_fit_ensemble(y, k, c->E, c->hib, c->lo, c->hi, lo, r, fits, NULL, &fit);
+        if (st == NASW_ENUMERIC) fit.ok = 0, st = NASW_OK, nasw_errclear();
+        if (st) return st;
+        if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
+        *mean = fit.mean;
+        if (isfinite(fit.sd)) *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
+        /* the delta method knows nothing of the range: clip to it */
+        if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
+        if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
+    } else if (m == M_MCMC) {
+        struct lcurve_post post;
+        st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
+        if (st == NASW_ENUMERIC) return nasw_errclear(), NASW_EDONE;
+        if (st) return st;
+        *mean = post.mean, *q05 = post.q05, *q95 = post.q95;
+    }
+    return st;
+}
+
+/* The model's cross-validated predictions for prefix length k. */
+static int model_cv(const struct curves *c, int k, int folds, const struct lcurve_model_params *mp, struct rng *r,
+                    double *mean, double *q05, double *q95)
+{
+    int n = c->n, st = NASW_OK;
+    int *perm = malloc(sizeof *perm * (size_t)n);
+    double *Y = malloc(sizeof *Y * (size_t)n * k), *fin = malloc(sizeof *fin * (size_t)n),
+           *A = c->dim ? malloc(sizeof *A * (size_t)n * c->dim) : NULL, *Yt = malloc(sizeof *Yt * (size_t)n * k),
+           *At = c->dim ? malloc(sizeof *At * (size_t)n * c->dim) : NULL, *pm = malloc(sizeof *pm * (size_t)n),
+           *pv = malloc(sizeof *pv * (size_t)n);
+    if (!perm || !Y || !fin || !Yt || !pm || !pv || (c->dim && (!A || !At))) {
+        st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) perm[i] = i;
+    rng_shuffle_int(r, perm, n);
+    for (int f = 0; f < folds && !st; f++) {
+        int ntr = 0, nte = 0;
+        for (int j = 0; j < n; j++) {
+            int i = perm[j], test = j % folds == f;
+            const double *v = curve_of(c, i);
+            double *yd = test ? Yt + (size_t)nte * k : Y + (size_t)ntr * k;
+            memcpy(yd, v, sizeof *v * (size_t)k);
+            if (c->dim) memcpy((test ? At + (size_t)nte * c->dim : A + (size_t)ntr * c->dim), c->A + (size_t)i * c->dim, sizeof *A * (size_t)c->dim);
+            if (test) nte++;
+            else fin[ntr++] = v[c->E - 1];
+        }
+        struct lcurve_model *mo;
+        if ((st = lcurve_model_fit(&mo, Y, k, A, c->dim, fin, ntr, mp, r))) break;
+        st = lcurve_model_predict(mo, Yt, At, nte, pm, pv);
+        lcurve_model_free(mo);
+        for (int j = 0, t = 0; j < n && !st; j++) {
+            if (j % folds != f) continue;
+            int i = perm[j];
+            double sd = sqrt(pv[t]);
+            mean[i] = pm[t], q05[i] = pm[t] - Z90 * sd, q95[i] = pm[t] + Z90 * sd;
+            t++;
+        }
+    }
+out:
+    free(perm);
+    free(Y);
+    free(fin);
+    free(A);
+    free(Yt);
+    free(At);
+    free(pm);
+    free(pv);
+    return st;
+}
+
+static int parse_methods(const char *cmd, const char *s, int *ms, int *nm)
+{
+    char **items = NULL;
+    int n = 0;
+    if (cli_split_list(s, &items, &n) || n == 0) return cli_usage_error(cmd, "empty --methods");
+    *nm = 0;
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(items[i], "all")) {
+            for (int m = 0; m < M_N; m++) ms[(*nm)++ % M_N] = m;
+            continue;
+        }
+        int m = method_index(items[i]);
+        if (m < 0) {
+            cli_usage_error(cmd, "unknown method '%.64s' (last, a family: vapor ilog2 weibull pow3 pow4 loglog mmf "
+                                 "janoschek hill3 logpower exp4, ensemble, mcmc, model, all)", items[i]);
+            cli_free_list(items, n);
+            return CLI_USAGE;
+        }
+        int dup = 0;
+        for (int j = 0; j < *nm; j++) dup |= ms[j] == m;
+        if (!dup && *nm < M_N) ms[(*nm)++] = m;
+    }
+    cli_free_list(items, n);
+    return CLI_OK;
+}
+
+static int write_renamed(FILE *f, const char *tmp, const char *path)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_error("cannot write '%.200s'", path);
+    }
+    return CLI_OK;
+}
+
+/* Example plots: the true curve and, per interval method, a cone from the
+ * last observed value to the predicted final value with its 90% band. */
+static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
+                         double *const *mean, double *const *q05, double *const *q95, int n_ex)
+{
+    if (n_ex > c->n) n_ex = c->n;
+    if (n_ex <= 0) return CLI_OK;
+    struct plot_panel *panels = calloc((size_t)n_ex, sizeof *panels);
+    struct plot_series *series = calloc((size_t)n_ex * (nm + 1), sizeof *series);
+    double *xs = malloc(sizeof *xs * (size_t)c->E), *pts = malloc(sizeof *pts * (size_t)n_ex * nm * 8);
+    char(*titles)[96] = calloc((size_t)n_ex, sizeof *titles);
+    int rc = CLI_OK;
+    if (!panels || !series || !xs || !pts || !titles) {
+        rc = cli_error("out of memory");
+        goto out;
+    }
+    for (int e = 0; e < c->E; e++) xs[e] = e + 1;
+    for (int p = 0; p < n_ex; p++) {
+        int i = (int)((long)p * (c->n - 1) / (n_ex > 1 ? n_ex - 1 : 1));
+        const double *v = curve_of(c, i);
+        struct plot_series *s = series + (size_t)p * (nm + 1);
+        s[0] = (struct plot_series){"true curve", c->E, xs, v, NULL, NULL};
+        int ns = 1;
+        for (int q = 0; q < nm; q++) {
+            double m = mean[q][i];
+            if (!isfinite(m)) continue;
+            double *P = pts + ((size_t)p * nm + q) * 8;
+            P[0] = k, P[1] = c->E;
+            P[2] = v[k - 1], P[3] = m;
+            int band = isfinite(q05[q][i]);
+            P[4] = v[k - 1], P[5] = band ? q05[q][i] : m;
+            P[6] = v[k - 1], P[7] = band ? q95[q][i] : m;
+            s[ns++] = (struct plot_series){method_name(ms[q]), 2, P, P + 2, band ? P + 4 : NULL, band ? P + 6 : NULL};
+        }
+        snprintf(titles[p], sizeof titles[p], "line %ld, %d of %d epochs seen", table_row_line(c->t, c->rows[i]), k,
+                 c->E);
+        panels[p] = (struct plot_panel){titles[p], table_metric_name(c->t, c->metric), NAN, NULL, ns, s};
+    }
+    char stem[64];
+    snprintf(stem, sizeof stem, "examples_f%g", frac);
+    struct plot_opts po = {.xlabel = "epoch"};
+    int st = plot_lines(dir, stem, panels, n_ex, &po);
+    if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/%s.dat and .gp only", dir, stem);
+    else if (st) rc = cli_error_status(st);
+out:
+    free(panels);
+    free(series);
+    free(xs);
+    free(pts);
+    free(titles);
+    return rc;
+}
+
+static void eval_help(FILE *f)
+{
+    fputs("usage: nasw lcurve eval --curves T [--fractions 0.05,0.1,0.2] [--methods M1,M2,...]\n"
+          "                        [--folds 10] [--examples 4] [--seed K] --out DIR\n"
+          "\n"
+          "For every complete curve of the table, observe the first round(fraction * E) epochs\n"
+          "and predict the value at the last epoch E.  DIR/summary.csv has\n"
+          "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms.  coverage90: share of\n"
+          "true final values inside the method's 90% interval (a curve without an interval\n"
+          "counts as not covered; empty if the method gives none); fit_ms: CPU milliseconds per\n"
+          "curve.  DIR/predictions.csv: one row per method, fraction and curve;\n"
+          "DIR/examples_fF.png: a few curves with each method's predicted band.  A method\n"
+          "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
+          "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
+          "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
+          "           combination), mcmc (its Bayesian version), model (GP across curves on\n"
+          "           prefix features + architecture encoding, cross-validated), all\n"
+          "           (default: last,pow3,ensemble,mcmc,model)\n"
+          "  --folds K        cross-validation folds of the model (default 10)\n"
+          "  --examples N     curves in the example plots (default 4; 0: none)\n",
+          f);
+    common_help(f);
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"fractions", required_argument, 0, 'f'}, {"methods", required_argument, 0, 'm'},
+        {"folds", required_argument, 0, 'k'},     {"examples", required_argument, 0, 'x'},
+        {"out", required_argument, 0, 'o'},       COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    struct common co;
+    common_defaults(&co);
+    const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model", *dir = NULL;
+    long folds = 10, n_ex = 4;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int u = common_option("lcurve eval", c, optarg, &co);
+        if (u < 0) return CLI_USAGE;
+        if (u) continue;
+        switch (c) {
+        case 'f': fr_s = optarg; break;
+        case 'm': me_s = optarg; break;
+        case 'o': dir = optarg; break;
+        case 'k':
+            if (cli_parse_long(optarg, &folds) || folds < 2) return cli_usage_error("lcurve eval", "bad --folds '%.64s'", optarg);
+            break;
+        case 'x':
+            if (cli_parse_long(optarg, &n_ex) || n_ex < 0 || n_ex > 16)
+                return cli_usage_error("lcurve eval", "bad --examples '%.64s' (0..16)", optarg);
+            break;
+        case 'h': eval_help(stdout); return CLI_OK;
+        default: return cli_usage_error("lcurve eval", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("lcurve eval", "unexpected argument '%.64s'", argv[optind]);
+    if (!dir) return cli_usage_error("lcurve eval", "--out is required");
+    int ms[M_N], nm = 0;
+    if (parse_methods("lcurve eval", me_s, ms, &nm)) return CLI_USAGE;
+    char **fr_items = NULL;
+    int nf = 0;
+    if (cli_split_list(fr_s, &fr_items, &nf) || nf == 0) return cli_usage_error("lcurve eval", "empty --fractions");
+    double *fr = calloc((size_t)nf, sizeof *fr);
+    for (int i = 0; fr && i < nf; i++)
+        if (cli_parse_double(fr_items[i], &fr[i]) || !(fr[i] > 0 && fr[i] < 1)) {
+            cli_usage_error("lcurve eval", "bad fraction '%.64s' (0 < f < 1)", fr_items[i]);
+            cli_free_list(fr_items, nf);
+            free(fr);
+            return CLI_USAGE;
+        }
+    cli_free_list(fr_items, nf);
+    if (!fr) return cli_error("out of memory");
+    struct curves cv;
+    int rc = curves_open("lcurve eval", &co, &cv);
+    double *buf = NULL, *truth = NULL;
+    struct rng *r = NULL;
+    FILE *fs = NULL, *fp = NULL;
+    char ps[4200], pt[4300], pp[4200], ppt[4300];
+    if (rc) goto out;
+    rc = CLI_ERROR;
+    int *ks = malloc(sizeof *ks * (size_t)nf);
+    if (!ks) goto oom;
+    for (int i = 0; i < nf; i++) {
+        ks[i] = (int)floor(fr[i] * cv.E + 0.5);
+        if (ks[i] < 2 || ks[i] >= cv.E) {
+            free(ks);
+            rc = cli_usage_error("lcurve eval", "fraction %g of %d epochs observes %d (need 2..%d)", fr[i], cv.E, ks[i],
+                                 cv.E - 1);
+            goto out;
+        }
+    }
+    int n = cv.n;
+    buf = malloc(sizeof *buf * (size_t)nm * n * 3);
+    truth = malloc(sizeof *truth * (size_t)n);
+    r = rng_new((uint64_t)co.seed);
+    if (!buf || !truth || !r) {
+        free(ks);
+        goto oom;
+    }
+    for (int i = 0; i < n; i++) truth[i] = curve_of(&cv, i)[cv.E - 1];
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        free(ks);
+        rc = cli_error("cannot create '%.200s': %s", dir, strerror(errno));
+        goto out;
+    }
+    snprintf(ps, sizeof ps, "%s/summary.csv", dir);
+    snprintf(pt, sizeof pt, "%s/summary.csv.tmp", dir);
+    snprintf(pp, sizeof pp, "%s/predictions.csv", dir);
+    snprintf(ppt, sizeof ppt, "%s/predictions.csv.tmp", dir);
+    if (!(fs = fopen(pt, "w")) || !(fp = fopen(ppt, "w"))) {
+        free(ks);
+        rc = cli_error("cannot write '%.200s': %s", fs ? ppt : pt, strerror(errno));
+        goto out;
+    }
+    fputs("method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms\n", fs);
+    fputs("method,fraction,observed,line,arch,true,mean,q05,q95\n", fp);
+    printf("lcurve eval: %d curves of %d epochs (%s, %s is better, range [%g, %g]) from '%s'",
+           n, cv.E, table_metric_name(cv.t, cv.metric), cv.hib ? "higher" : "lower", cv.lo, cv.hi, table_path(cv.t));
+    if (cv.skipped) printf("; %d shorter curves skipped", cv.skipped);
+    printf("\n  %-10s %8s %6s %9s %9s %9s %10s %9s %9s\n", "method", "fraction", "seen", "spearman", "kendall", "mae",
+           "coverage90", "fit_ms", "fallbacks");
+    struct lcurve_opts lo;
+    lcurve_default_opts(&lo);
+    struct lcurve_model_params mp;
+    lcurve_model_default_params(&mp);
+    mp.arch_weight = co.arch_weight;
+    struct cli_progress *prog = cli_progress_new("lcurve", (double)nf * nm * n);
+    long done = 0;
+    for (int fi = 0; fi < nf; fi++) {
+        int k = ks[fi];
+        double *mean[M_N], *q05[M_N], *q95[M_N];
+        for (int q = 0; q < nm; q++) {
+            mean[q] = buf + ((size_t)q * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
+            int m = ms[q], fallbacks = 0;
+            double t0 = cpu_s();
+            if (m == M_MODEL) {
+                int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
+                if (st) {
+                    cli_progress_done(prog);
+                    free(ks);
+                    rc = cli_error_status(st);
+                    goto out;
+                }
+                done += n;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    const double *y = curve_of(&cv, i);
+                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &q05[q][i], &q95[q][i]);
+                    if (st == NASW_EDONE) {
+                        fallbacks++;
+                        mean[q][i] = y[k - 1];
+                        q05[q][i] = q95[q][i] = NAN;
+                    } else if (st) {
+                        cli_progress_done(prog);
+                        free(ks);
+                        rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
+                        goto out;
+                    }
+                    cli_progress_set(prog, (double)++done);
+                }
+            }
+            double ms_per = 1e3 * (cpu_s() - t0) / n, mae = 0;
+            int cov = 0, has_int = 0;
+            for (int i = 0; i < n; i++) {
+                mae += fabs(mean[q][i] - truth[i]) / n;
+                if (isfinite(q05[q][i])) {
+                    has_int++;
+                    cov += truth[i] >= q05[q][i] && truth[i] <= q95[q][i];
+                }
+            }
+            double sp = stats_spearman(mean[q], truth, (size_t)n), kt = stats_kendall(mean[q], truth, (size_t)n);
+            fprintf(fs, "%s,%g,%d,%.6f,%.6f,%.6f,", method_name(m), fr[fi], n, sp, kt, mae);
+            /* a curve without an interval (a fallback) counts as not covered */
+            if (has_int) fprintf(fs, "%.6f", (double)cov / n);
+            fprintf(fs, ",%.4f\n", ms_per);
+            printf("  %-10s %8g %6d %9.4f %9.4f %9.4f ", method_name(m), fr[fi], k, sp, kt, mae);
+            if (has_int) printf("%10.3f", (double)cov / n);
+            else printf("%10s", "-");
+            printf(" %9.3f %9d\n", ms_per, fallbacks);
+            for (int i = 0; i < n; i++) {
+                char as[512];
+                arch_format(table_space(cv.t), table_row_arch(cv.t, cv.rows[i]), as, sizeof as);
+                fprintf(fp, "%s,%g,%d,%ld,%s,%.6f,%.6f,", method_name(m), fr[fi], k, table_row_line(cv.t, cv.rows[i]), as,
+                        truth[i], mean[q][i]);
+                if (isfinite(q05[q][i])) fprintf(fp, "%.6f,%.6f\n", q05[q][i], q95[q][i]);
+                else fputs(",\n", fp);
+            }
+        }
+        if ((rc = plot_examples(dir, &cv, k, fr[fi], ms, nm, mean, q05, q95, (int)n_ex))) {
+            cli_progress_done(prog);
+            free(ks);
+            goto out;
+        }
+        rc = CLI_ERROR;
+    }
+    cli_progress_done(prog);
+    free(ks);
+    rc = write_renamed(fs, pt, ps);
+    fs = NULL;
+    if (write_renamed(fp, ppt, pp)) rc = CLI_ERROR;
+    fp = NULL;
+    if (rc == CLI_OK) printf("wrote %s/summary.csv, predictions.csv%s\n", dir, n_ex ? ", examples_f*.png" : "");
+    goto out;
+oom:
+    rc = cli_error("out of memory");
+out:
+    if (fs) fclose(fs), remove(pt);
+    if (fp) fclose(fp), remove(ppt);
+    free(fr);
+    free(buf);
+    free(truth);
+    rng_free(r);
+    curves_release(&cv);
+    return rc;
+}
+
+static void fit_help(FILE *f)
+{
+    fputs("usage: nasw lcurve fit --curves T --arch A --epochs K [--method M] [--target E]\n"
+          "\n"
+          "Observe the first K epochs of the curve of architecture A and predict its value at\n"
+          "epoch E (default: the table's last epoch; the true value is shown when known): mean,\n"
+          "sd and 90% interval of each method, and the per-family least-squares fits (parameters\n"
+          "in the normalised space u of surrogate/lcurve.h, ensemble weights).\n"
+          "  --method M       last, a family, ensemble, mcmc, model or all (default all); model\n"
+          "                   is trained on the table's other complete curves\n",
+          f);
+    common_help(f);
+}
+
+static int cmd_fit(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"arch", required_argument, 0, 'a'},   {"epochs", required_argument, 0, 'e'},
+        {"method", required_argument, 0, 'm'}, {"target", required_argument, 0, 'T'},
+        COMMON_LONGOPTS,                       {0, 0, 0, 0}};
+    struct common co;
+    common_defaults(&co);
+    const char *arch_s = NULL, *me_s = "all";
+    long k = 0, target = 0;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int u = common_option("lcurve fit", c, optarg, &co);
+        if (u < 0) return CLI_USAGE;
+        if (u) continue;
+        switch (c) {
+        case 'a': arch_s = optarg; break;
+        case 'm': me_s = optarg; break;
+        case 'e':
+            if (cli_parse_long(optarg, &k) || k < 2) return cli_usage_error("lcurve fit", "bad --epochs '%.64s' (>= 2)", optarg);
+            break;
+        case 'T':
+            if (cli_parse_long(optarg, &target) || target < 3) return cli_usage_error("lcurve fit", "bad --target '%.64s'", optarg);
+            break;
+        case 'h': fit_help(stdout); return CLI_OK;
+        default: return cli_usage_error("lcurve fit", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("lcurve fit", "unexpected argument '%.64s'", argv[optind]);
+    if (!arch_s || !k) return cli_usage_error("lcurve fit", "--arch and --epochs are required");
+    int ms[M_N], nm = 0;
+    if (parse_methods("lcurve fit", me_s, ms, &nm)) return CLI_USAGE;
+    struct curves cv;
+    struct rng *r = NULL;
+    int rc = curves_open("lcurve fit", &co, &cv);
+    double *Y = NULL, *fin = NULL, *A = NULL;
+    if (rc) goto out;
+    rc = CLI_ERROR;
+    struct arch a;
+    const struct space *s = table_space(cv.t);
+    if (arch_parse(s, arch_s, &a)) {
+        rc = cli_error_status(NASW_EPARSE);
+        goto out;
+    }
+    long row = table_find(cv.t, cv.d, arch_key(s, &a));
+    int me = -1;
+    for (int i = 0; i < cv.n; i++)
+        if (cv.rows[i] == row) me = i;
+    if (row < 0 || table_curve_epochs(cv.t, row) < k) {
+        rc = cli_error("no curve of %ld epochs for architecture '%.64s' in dataset '%.64s'", k, arch_s,
+                       table_dataset_name(cv.t, cv.d));
+        goto out;
+    }
+    if (!target) target = cv.E;
+    if (target <= k) {
+        rc = cli_usage_error("lcurve fit", "--target %ld is not after --epochs %ld", target, k);
+        goto out;
+    }
+    const double *y;
+    int first;
+    table_curve(cv.t, row, cv.metric, &y, &first);
+    int have_true = table_curve_epochs(cv.t, row) >= target;
+    r = rng_new((uint64_t)co.seed);
+    if (!r) goto oom;
+    struct lcurve_opts lo;
+    lcurve_default_opts(&lo);
+    struct curves cf = cv;
+    cf.E = (int)target;
+    printf("curve of %s (dataset %s, line %ld): %s, %s is better, range [%g, %g]\n", arch_s,
+           table_dataset_name(cv.t, cv.d), table_row_line(cv.t, row), table_metric_name(cv.t, cv.metric),
+           cv.hib ? "higher" : "lower", cv.lo, cv.hi);
+    printf("observed epochs 1..%ld (last %.4f); predicting epoch %ld", k, y[k - 1], target);
+    if (have_true) printf(" (true %.4f)", y[target - 1]);
+    printf("\n  %-10s %10s %9s %10s %10s\n", "method", "mean", "sd", "q05", "q95");
+    for (int q = 0; q < nm; q++) {
+        int m = ms[q];
+        double mean = NAN, q05 = NAN, q95 = NAN;
+        int st;
+        if (m == M_MODEL) {
+            /* trained on the other complete curves of the dataset */
+            if (target != cv.E) {
+                printf("  %-10s (only for the table's last epoch %d)\n", "model", cv.E);
+                continue;
+            }
+            int nt = 0;
+            Y = malloc(sizeof *Y * (size_t)cv.n * k);
+            fin = malloc(sizeof *fin * (size_t)cv.n);
+            A = cv.dim ? malloc(sizeof *A * (size_t)cv.n * cv.dim) : NULL;
+            if (!Y || !fin || (cv.dim && !A)) goto oom;
+            for (int i = 0; i < cv.n; i++) {
+                if (i == me) continue;
+                const double *v = curve_of(&cv, i);
+                memcpy(Y + (size_t)nt * k, v, sizeof *v * (size_t)k);
+                if (cv.dim) memcpy(A + (size_t)nt * cv.dim, cv.A + (size_t)i * cv.dim, sizeof *A * (size_t)cv.dim);
+                fin[nt++] = v[cv.E - 1];
+            }
+            double enc[4096];
+            if (cv.dim > 4096) goto oom;
+            if (cv.dim && !strcmp(co.encoding, "path")) arch_encode_path(s, &a, enc);
+            else if (cv.dim) arch_encode_onehot(s, &a, enc);
+            struct lcurve_model_params mp;
+            lcurve_model_default_params(&mp);
+            mp.arch_weight = co.arch_weight;
+            struct lcurve_model *mo;
+            double var;
+            st = lcurve_model_fit(&mo, Y, (int)k, A, cv.dim, fin, nt, &mp, r);
+            if (!st) {
+                st = lcurve_model_predict(mo, y, cv.dim ? enc : NULL, 1, &mean, &var);
+                lcurve_model_free(mo);
+            }
+            if (st) {
+                rc = cli_error_status(st);
+                goto out;
+            }
+            q05 = mean - Z90 * sqrt(var), q95 = mean + Z90 * sqrt(var);
+        } else {
+            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &q05, &q95);
+            if (st == NASW_EDONE) {
+                printf("  %-10s (no fit within the constraints)\n", method_name(m));
+                continue;
+            }
+            if (st) {
+                rc = cli_error_status(st);
+                goto out;
+            }
+        }
+        double sd = isfinite(q05) ? (q95 - q05) / (2 * Z90) : NAN;
+        if (m == M_MCMC) sd = NAN;   /* an empirical interval: the sd is not symmetric-derived */
+        printf("  %-10s %10.4f %9.4f %10.4f %10.4f\n", method_name(m), mean, sd, q05, q95);
+    }
+    /* per-family fits */
+    struct lcurve_fit fits[LC_N_FAMILIES], ens;
+    double w[LC_N_FAMILIES];
+    int st = lcurve_fit_ensemble(y, (int)k, (int)target, cv.hib, cv.lo, cv.hi, &lo, r, fits, w, &ens);
+    if (st && st != NASW_ENUMERIC) {
+        rc = cli_error_status(st);
+        goto out;
+    }
+    printf("per-family fits (epoch %ld):\n  %-10s %7s %10s %9s %10s  %s\n", target, "family", "weight", "mean", "sd",
+           "wsse", "parameters (normalised space)");
+    for (int f = 0; f < LC_N_FAMILIES; f++) {
+        if (st || !fits[f].ok) {
+            printf("  %-10s %7s (no fit within the constraints)\n", lcurve_family_name(f), "-");
+            continue;
+        }
+        printf("  %-10s %7.4f %10.4f %9.4f %10.3g  %s =", lcurve_family_name(f), w[f], fits[f].mean, fits[f].sd,
+               fits[f].wsse, lcurve_family_params(f));
+        for (int j = 0; j < lcurve_family_n_params(f); j++) printf(" %.6g", fits[f].theta[j]);
+        putchar('\n');
+    }
+    rc = CLI_OK;
+    goto out;
+oom:
+    rc = cli_error("out of memory");
+out:
+    free(Y);
+    free(fin);
+    free(A);
+    rng_free(r);
+    curves_release(&cv);
+    return rc;
+}
+
+int cmd_lcurve(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        FILE *f = argc < 2 ? stderr : stdout;
+        fputs("usage: nasw lcurve eval --curves T [options] --out DIR\n"
+              "       nasw lcurve fit --curves T --arch A --epochs K [options]\n"
+              "\n"
+              "Learning-curve extrapolation: the eleven parametric families of Domhan et al.\n"
+              "(2015), their weighted ensemble and MCMC posterior, and a GP across curves.\n"
+              "See 'nasw lcurve eval -h' and 'nasw lcurve fit -h'.\n",
+              f);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "fit")) return cmd_fit(argc - 1, argv + 1);
+    return cli_usage_error("lcurve", "unknown subcommand '%.64s' (eval, fit)", argv[1]);
+}
