@@ -11,11 +11,12 @@
 #include "search/search.h"
 
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
-    search_type_reinforce, search_type_bo, search_type_sh, search_type_hyperband, search_type_bohb;
+    search_type_reinforce, search_type_bo, search_type_sh, search_type_hyperband, search_type_bohb,
+    search_type_et;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
-    &search_type_sh, &search_type_hyperband, &search_type_bohb, NULL,
+    &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et, NULL,
 };
 
 const struct search_type *search_find(const char *name)

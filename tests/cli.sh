@@ -135,6 +135,15 @@ done
 $NASW search $MF --strategy sh --budget 21e --seed 1 --trace >"$T/sh" 2>/dev/null
 [ "$(grep -c '^[0-9]' "$T/sh")" -eq 13 ] && ok || bad "sh: first bracket is not 13 queries"
 awk -F'\t' '/^[0-9]/ {last = $7; e = $6} END {exit !(last == 21 && e == 9)}' "$T/sh" && ok || bad "sh: first bracket is not 21 epochs ending at 9"
+# early termination: same seed, same run; some trainings stop before epoch 9
+expect 0 "search et in epochs" -- $NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace
+cp "$T/out" "$T/a"
+$NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace >"$T/b" 2>/dev/null
+cmp -s "$T/a" "$T/b" && ok || bad "search et: same seed, different output"
+awk -F'\t' '/^[0-9]/ {last[$8] = $6} END {for (a in last) if (last[a] < 9) s++; exit !(s > 0)}' "$T/a" \
+    && ok || bad "et stopped no training early"
+expect 1 "et without curves" -- $NASW search $M --strategy et --budget 10
+expect_err "strategy 'et' needs per-epoch curves" "et refusal message"
 expect 0 "search random in epochs" -- $NASW search $MF --strategy random --budget 45e --seed 1 --trace
 [ "$(grep -c '^[0-9]' "$T/out")" -eq 5 ] && ok || bad "random: 45 epochs are not 5 full trainings"
 expect 1 "sh without curves" -- $NASW search $M --strategy sh --budget 10
