@@ -141,6 +141,11 @@ int cmd_search(int argc, char **argv)
                                 .command = cli_command_line};
     struct mpi_pool *pool = NULL;
     struct search_evaluator ev;
+    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS)) {
+        /* MPI workers train full schedules only (train/mpi.c) */
+        cli_error("strategy '%s' trains partially: it does not run under mpirun yet", spec.type->name);
+        goto done;
+    }
     if (live && nasw_mpi_size() > 1) {
         if ((st = mpi_pool_new(&pool, b))) {
             cli_error_status(st);

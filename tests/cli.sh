@@ -205,6 +205,27 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
     done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # partial trainings: hyperband (eta 2 over micro's 2 epochs: 2@1 1@2, then 2@2) trains
+    # cells for 1 epoch and continues the promoted one; the journal answers the same
+    # partial queries as a table, and its numbers equal the uninterrupted trainings in $J
+    J2="$T/micro_mf.csv"
+    expect 0 "live hyperband" -- env OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace
+    grep '^[0-9]' "$T/out" >"$T/l"
+    $NASW search --table "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace | grep '^[0-9]' >"$T/t"
+    [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for hyperband (partial trainings)"
+    awk -F, 'NR > 1 && $11 == 1 {p++} NR > 1 && $11 == 2 {f++} END {exit !(p >= 1 && f >= 1)}' "$J2" \
+        && ok || bad "journal lacks a partial (1-epoch) and a full row"
+    awk -F, 'NR > 1 {n[$1]++; if (n[$1] > 1) d = 1} END {exit d}' "$J2" && ok || bad "journal holds an architecture twice"
+    # every journaled epoch (continued or not) equals the uninterrupted training's
+    awk -F, 'FNR == 1 {next} NR == FNR {v[$1","$3] = $7","$9; next} !(($1","$3) in v) || v[$1","$3] != $7","$9 {bad = 1}
+        END {exit bad}' "${J%.csv}_curves.csv" "${J2%.csv}_curves.csv" && ok || bad "a continued training differs from an uninterrupted one"
+    awk -F, 'NR > 1 && $11 == 1 {p[$1] = 1} END {for (a in p) print a}' "$J2" >"$T/partial"
+    awk -F, 'NR == FNR {p[$1] = 1; next} ($1 in p) && $3 > 1 {bad = 1} END {exit bad}' "$T/partial" "${J2%.csv}_curves.csv" \
+        && ok || bad "a stopped training went on past its epoch"
+    n1=$(cat "$J2" "${J2%.csv}_curves.csv" | wc -l)
+    OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace | grep '^[0-9]' >"$T/l2"
+    cmp -s "$T/l" "$T/l2" && ok || bad "resumed live hyperband differs"
+    [ "$(cat "$J2" "${J2%.csv}_curves.csv" | wc -l)" -eq "$n1" ] && ok || bad "resumed live hyperband retrained something"
     # confirm against the same (journaled) trainer: prediction = measurement
     expect 0 "compare on the live journal" -- $NASW compare --table "$J" --seeds 4 --budget 4 --no-plot --quiet --out "$T/cj"
     expect 0 "confirm" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cj" --top 3 --bench $MICRO --journal "$J"
