@@ -119,15 +119,8 @@ static void *et_alloc(const double *v, const struct space *s, struct rng *r)
 static int et_bind(void *p, const struct bench *b)
 {
     struct et *e = p;
-    if (b->max_epochs <= 0) {
-        if (!strncmp(b->name, "table:", 6)) {
-            int len = (int)strcspn(b->name + 6, "#");
-            return nasw_errorf(NASW_EUNSUPPORTED, "strategy 'et' needs per-epoch curves; table '%.*s' has none",
-                               len > 200 ? 200 : len, b->name + 6);
-        }
-        return nasw_errorf(NASW_EUNSUPPORTED, "strategy 'et' needs per-epoch curves; bench '%.200s' has none",
-                           b->name);
-    }
+    int st = search_needs_curves(b, "et");
+    if (st) return st;
     if (!(e->lo < e->hi)) return nasw_errorf(NASW_EINVAL, "strategy 'et': lo=%g must be below hi=%g", e->lo, e->hi);
     e->max_epochs = b->max_epochs;
     e->hib = b->higher_is_better;

@@ -117,15 +117,8 @@ static int start_bracket(struct hb *h, int s)
 
 int hb_bind(struct hb *h, const struct bench *b, const char *strategy)
 {
-    if (b->max_epochs <= 0) {
-        if (!strncmp(b->name, "table:", 6)) {
-            int len = (int)strcspn(b->name + 6, "#");
-            return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; table '%.*s' has none",
-                               strategy, len > 200 ? 200 : len, b->name + 6);
-        }
-        return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; bench '%.200s' has none",
-                           strategy, b->name);
-    }
+    int st = search_needs_curves(b, strategy);
+    if (st) return st;
     if (h->min_epochs > b->max_epochs)
         return nasw_errorf(NASW_EINVAL, "strategy '%s': min_epochs=%d exceeds the bench's %d epochs", strategy,
                            h->min_epochs, b->max_epochs);

@@ -75,6 +75,9 @@ struct search_type {
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
+/* For bind(): NASW_EUNSUPPORTED with "strategy 'NAME' needs per-epoch curves;
+ * table 'PATH' has none" when the bench has no curves, else NASW_OK. */
+int search_needs_curves(const struct bench *b, const char *strategy);
 const struct search_type *search_find(const char *name);
 
 struct search_spec {
