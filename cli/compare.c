@@ -49,7 +49,8 @@ static void help(FILE *f)
           "  --table T          table file (also --bench table:T)\n"
           CLI_BENCH_HELP
           "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
-          "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all)\n"
+          "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all;\n"
+          "                     those needing curves only on tables with curves)\n"
           "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
           "  --budget Q         distinct queries per run (default 300); 'Qs' = simulated\n"
           "                     training seconds (needs a cost column); 'Qe' = training\n"
@@ -660,6 +661,13 @@ int cmd_compare(int argc, char **argv)
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;
+    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are */
+        int curves = 1, k = 0;
+        for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
+        for (int i = 0; i < cx.n_s; i++)
+            if (curves || !cx.specs[i].type->multi_fidelity) cx.specs[k++] = cx.specs[i];
+        cx.n_s = k;
+    }
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
     cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);
