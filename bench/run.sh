@@ -8,7 +8,12 @@
 #    reinforce x 3 datasets x 100 seeds x 300 queries (table load included,
 #    no plots), median of 5 runs, next to the Python reference's wall time for
 #    random + evolution x 3 datasets x 100 seeds x 300 queries.
-# 3. mf (also alone: `bench/run.sh mf`): multi-fidelity strategies against
+# 3. trainer throughput against PyTorch.
+# 4. lcurve (also alone: `bench/run.sh lcurve`): learning-curve extrapolation
+#    on NB201's 200 curves, epoch 200 predicted from 10% and 20% of the epochs,
+#    every nasw method next to SciPy's curve_fit of the same families
+#    (bench/lcurve_peer.py), and the CPU time of one single-start fit.
+# 5. mf (also alone: `bench/run.sh mf`): multi-fidelity strategies against
 #    random search and evolution at equal epoch budgets (anytime curves),
 #    on the NB201 200-curve table and on a copy of data/fmnist_proxy.csv.
 set -eu
@@ -20,6 +25,43 @@ if [ ! -f "$NB" ]; then
     exit 0
 fi
 mkdir -p "$OUT"
+
+lcurve_bench() {
+    LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
+    FAMS=vapor,ilog2,weibull,pow3,pow4,loglog,mmf,janoschek,hill3,logpower,exp4
+    echo "== lcurve: NB201 cifar10-valid, 200 curves, predict epoch 200 from 10% and 20% of the epochs"
+    OPENBLAS_NUM_THREADS=1 ./nasw lcurve eval --curves "$LC" --fractions 0.1,0.2 --methods all --out "$OUT/lcurve"
+    OPENBLAS_NUM_THREADS=1 ./nasw lcurve eval --curves "$LC" --fractions 0.1,0.2 --methods $FAMS --starts 1 \
+        --examples 0 --out "$OUT/lcurve_1start" >/dev/null
+    if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+        echo "SciPy peer skipped: Debian's python3-scipy is not installed"
+        return 0
+    fi
+    /usr/bin/python3 bench/lcurve_peer.py "$LC" 0.1,0.2 "$OUT/lcurve/scipy.csv" >/dev/null
+    echo
+    echo "nasw (4 constrained starts per family) vs scipy curve_fit (1 start, unconstrained); fit_ms = CPU ms per curve"
+    awk -F, '
+        FNR == 1 { next }
+        FILENAME ~ /scipy.csv$/ { k = $1 "," $2; ssp[k] = $4; smae[k] = $6; sms[k] = $8; seen[k] = 1; next }
+        FILENAME ~ /1start/ { one[$1 "," $2] = $8; next }
+        { k = $1 "," $2; key[++n] = k; sp[k] = $4; mae[k] = $6; cov[k] = $7; ms[k] = $8 }
+        END {
+            printf "%-10s %5s | %8s %7s %6s %8s | %8s %7s | %9s %9s %6s\n", "method", "frac", "spearman", "mae",
+                "cov90", "fit_ms", "scipy_sp", "s_mae", "1start_ms", "scipy_ms", "speed"
+            for (i = 1; i <= n; i++) {
+                k = key[i]; split(k, a, ",")
+                printf "%-10s %5s | %8.4f %7.3f %6s %8.3f | %8s %7s | %9s %9s %6s\n", a[1], a[2], sp[k], mae[k],
+                    cov[k] == "" ? "-" : sprintf("%.3f", cov[k]), ms[k],
+                    seen[k] ? sprintf("%.4f", ssp[k]) : "-", seen[k] ? sprintf("%.3f", smae[k]) : "-",
+                    (k in one) ? sprintf("%.4f", one[k]) : "-", seen[k] && a[1] != "last" ? sprintf("%.3f", sms[k]) : "-",
+                    ((k in one) && one[k] > 0 ? sprintf("%.0fx", sms[k] / one[k]) : "-")
+            }
+        }' "$OUT/lcurve/scipy.csv" "$OUT/lcurve_1start/summary.csv" "$OUT/lcurve/summary.csv"
+}
+if [ "${1:-all}" = lcurve ]; then
+    lcurve_bench
+    exit 0
+fi
 
 now() { date +%s.%N; }
 # median of N wall times of a command (seconds)
@@ -121,6 +163,9 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 else
     echo "PyTorch peer skipped: Debian's python3-torch is not installed (apt-get install python3-torch)"
 fi
+
+echo
+lcurve_bench
 
 echo
 mf

@@ -99,7 +99,7 @@ struct common {
     const char *table, *curves, *dataset, *encoding;
     double lo, hi;
     int lo_set, hi_set;
-    long seed;
+    long seed, starts;
     double arch_weight;
 };
 
@@ -107,7 +107,8 @@ struct common {
     {"table", required_argument, 0, 0x2001}, {"dataset", required_argument, 0, 0x2002},                    \
         {"lo", required_argument, 0, 0x2003}, {"hi", required_argument, 0, 0x2004},                        \
         {"seed", required_argument, 0, 0x2005}, {"encoding", required_argument, 0, 0x2006},                \
-        {"arch-weight", required_argument, 0, 0x2007}, {"help", no_argument, 0, 'h'}, CLI_TABLE_LONGOPTS
+        {"arch-weight", required_argument, 0, 0x2007}, {"starts", required_argument, 0, 0x2008},          \
+        {"help", no_argument, 0, 'h'}, CLI_TABLE_LONGOPTS
 
 /* 1 consumed, 0 not ours, -1 usage error (printed) */
 static int common_option(const char *cmd, int c, const char *arg, struct common *o)
@@ -136,6 +137,10 @@ static int common_option(const char *cmd, int c, const char *arg, struct common 
         if (cli_parse_double(arg, &o->arch_weight) || o->arch_weight < 0)
             return cli_usage_error(cmd, "bad --arch-weight '%.64s'", arg), -1;
         return 1;
+    case 0x2008:
+        if (cli_parse_long(arg, &o->starts) || o->starts < 1 || o->starts > 100)
+            return cli_usage_error(cmd, "bad --starts '%.64s' (1..100)", arg), -1;
+        return 1;
     }
     return cli_table_option(c, arg, &o->topts);
 }
@@ -145,6 +150,7 @@ static void common_defaults(struct common *o)
     memset(o, 0, sizeof *o);
     table_default_opts(&o->topts);
     o->seed = 1;
+    o->starts = 4;
     o->encoding = "onehot";
     o->arch_weight = 0.5;
 }
@@ -158,11 +164,24 @@ static void common_help(FILE *f)
           "                   accuracies, [0, none] for lower-is-better metrics\n"
           "  --encoding E     architecture encoding of the model: onehot (default), path, none\n"
           "  --arch-weight W  scale of the encoding against the standardised prefix features (0.5)\n"
-          "  --seed K         seed of the fits, the MCMC and the folds (default 1)\n",
+          "  --starts N       least-squares starts per family (default 4)\n"
+          "  --seed K         seed of the fits, the MCMC and the folds (default 1); each method\n"
+          "                   and fraction has its own stream, so results do not depend on\n"
+          "                   which other methods run\n",
           f);
     fputs("  --metric NAME, --maximize|--minimize, --table-dataset NAME, --no-sidecar:\n"
           "                   as for every table (the metric whose curve is extrapolated)\n",
           f);
+}
+
+/* "[lo, hi]" with "none" for an open end */
+static const char *range_str(const struct curves *c, char *buf, size_t n)
+{
+    char a[32] = "none", b[32] = "none";
+    if (isfinite(c->lo)) snprintf(a, sizeof a, "%g", c->lo);
+    if (isfinite(c->hi)) snprintf(b, sizeof b, "%g", c->hi);
+    snprintf(buf, n, "[%s, %s]", a, b);
+    return buf;
 }
 
 static int curves_open(const char *cmd, const struct common *o, struct curves *c)
@@ -210,12 +229,14 @@ static int curves_open(const char *cmd, const struct common *o, struct curves *c
         return cli_error("'%.200s': no curves of at least 3 epochs for dataset '%.64s'", path,
                          table_dataset_name(c->t, c->d));
     /* curves outside the metric's range cannot be normalised */
+    char rb[80];
     for (int i = 0; i < c->n; i++) {
         const double *v = curve_of(c, i);
         for (int e = 0; e < c->E; e++)
             if (!isfinite(v[e]) || (isfinite(c->lo) && v[e] < c->lo) || (isfinite(c->hi) && v[e] > c->hi))
-                return cli_error("%.200s:%ld: %s = %g at epoch %d is outside the metric range [%g, %g] (see --lo, --hi)",
-                                 path, table_row_line(c->t, c->rows[i]), mname, v[e], e + 1, c->lo, c->hi);
+                return cli_error("%.200s:%ld: %s = %g at epoch %d is outside the metric range %s (see --lo, --hi)",
+                                 path, table_row_line(c->t, c->rows[i]), mname, v[e], e + 1,
+                                 range_str(c, rb, sizeof rb));
     }
     const struct space *s = table_space(c->t);
     int path_enc = !strcmp(o->encoding, "path");
@@ -241,9 +262,9 @@ static double cpu_s(void)
 
 /* One single-curve method on y[0..k-1] -> mean and 90% interval (NAN if none). */
 static int predict_one(int m, const double *y, int k, const struct curves *c, const struct lcurve_opts *lo,
-                       struct rng *r, double *mean, double *q05, double *q95)
+                       struct rng *r, double *mean, double *sd, double *q05, double *q95)
 {
-    *q05 = *q95 = NAN;
+    *sd = *q05 = *q95 = NAN;
     int st = NASW_OK;
     if (m == M_LAST) {
         *mean = y[k - 1];
@@ -255,16 +276,19 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         if (st) return st;
         if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
         *mean = fit.mean;
-        if (isfinite(fit.sd)) *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
-        /* the delta method knows nothing of the range: clip to it */
-        if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
-        if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
+        *sd = fit.sd;
+        if (isfinite(fit.sd)) {
+            *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
+            /* the delta method knows nothing of the range: clip to it */
+            if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
+            if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
+        }
     } else if (m == M_MCMC) {
         struct lcurve_post post;
         st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
         if (st == NASW_ENUMERIC) return nasw_errclear(), NASW_EDONE;
         if (st) return st;
-        *mean = post.mean, *q05 = post.q05, *q95 = post.q95;
+        *mean = post.mean, *sd = post.sd, *q05 = post.q05, *q95 = post.q95;
     }
     return st;
 }
@@ -356,8 +380,10 @@ static int write_renamed(FILE *f, const char *tmp, const char *path)
     return CLI_OK;
 }
 
-/* Example plots: the true curve and, per interval method, a cone from the
- * last observed value to the predicted final value with its 90% band. */
+/* Example plots: the true curve and, per method shown, a cone from the last
+ * observed value to the predicted final value with its 90% band.  Shown:
+ * ensemble, mcmc and model, or the first three methods if none of these
+ * was asked for (eleven cones would hide each other). */
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
                          double *const *mean, double *const *q05, double *const *q95, int n_ex)
 {
@@ -373,13 +399,19 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
         goto out;
     }
     for (int e = 0; e < c->E; e++) xs[e] = e + 1;
+    int shown[M_N], nsh = 0;
+    for (int q = 0; q < nm; q++)
+        if (ms[q] == M_ENSEMBLE || ms[q] == M_MCMC || ms[q] == M_MODEL) shown[nsh++] = q;
+    for (int q = 0; q < nm && nsh == 0 && q < 3; q++) shown[q] = q;
+    if (nsh == 0) nsh = nm < 3 ? nm : 3;
     for (int p = 0; p < n_ex; p++) {
         int i = (int)((long)p * (c->n - 1) / (n_ex > 1 ? n_ex - 1 : 1));
         const double *v = curve_of(c, i);
         struct plot_series *s = series + (size_t)p * (nm + 1);
         s[0] = (struct plot_series){"true curve", c->E, xs, v, NULL, NULL};
         int ns = 1;
-        for (int q = 0; q < nm; q++) {
+        for (int j = 0; j < nsh; j++) {
+            int q = shown[j];
             double m = mean[q][i];
             if (!isfinite(m)) continue;
             double *P = pts + ((size_t)p * nm + q) * 8;
@@ -420,7 +452,8 @@ static void eval_help(FILE *f)
           "true final values inside the method's 90% interval (a curve without an interval\n"
           "counts as not covered; empty if the method gives none); fit_ms: CPU milliseconds per\n"
           "curve.  DIR/predictions.csv: one row per method, fraction and curve;\n"
-          "DIR/examples_fF.png: a few curves with each method's predicted band.  A method\n"
+          "DIR/examples_fF.png: a few curves with the predicted bands of ensemble, mcmc and\n"
+          "model (or of the first three methods).  A method\n"
           "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
           "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
           "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
@@ -486,17 +519,17 @@ static int cmd_eval(int argc, char **argv)
     struct curves cv;
     int rc = curves_open("lcurve eval", &co, &cv);
     double *buf = NULL, *truth = NULL;
+    int *ks = NULL;
     struct rng *r = NULL;
     FILE *fs = NULL, *fp = NULL;
     char ps[4200], pt[4300], pp[4200], ppt[4300];
     if (rc) goto out;
     rc = CLI_ERROR;
-    int *ks = malloc(sizeof *ks * (size_t)nf);
+    ks = malloc(sizeof *ks * (size_t)nf);
     if (!ks) goto oom;
     for (int i = 0; i < nf; i++) {
         ks[i] = (int)floor(fr[i] * cv.E + 0.5);
         if (ks[i] < 2 || ks[i] >= cv.E) {
-            free(ks);
             rc = cli_usage_error("lcurve eval", "fraction %g of %d epochs observes %d (need 2..%d)", fr[i], cv.E, ks[i],
                                  cv.E - 1);
             goto out;
@@ -507,12 +540,10 @@ static int cmd_eval(int argc, char **argv)
     truth = malloc(sizeof *truth * (size_t)n);
     r = rng_new((uint64_t)co.seed);
     if (!buf || !truth || !r) {
-        free(ks);
         goto oom;
     }
     for (int i = 0; i < n; i++) truth[i] = curve_of(&cv, i)[cv.E - 1];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        free(ks);
         rc = cli_error("cannot create '%.200s': %s", dir, strerror(errno));
         goto out;
     }
@@ -521,19 +552,21 @@ static int cmd_eval(int argc, char **argv)
     snprintf(pp, sizeof pp, "%s/predictions.csv", dir);
     snprintf(ppt, sizeof ppt, "%s/predictions.csv.tmp", dir);
     if (!(fs = fopen(pt, "w")) || !(fp = fopen(ppt, "w"))) {
-        free(ks);
         rc = cli_error("cannot write '%.200s': %s", fs ? ppt : pt, strerror(errno));
         goto out;
     }
     fputs("method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms\n", fs);
     fputs("method,fraction,observed,line,arch,true,mean,q05,q95\n", fp);
-    printf("lcurve eval: %d curves of %d epochs (%s, %s is better, range [%g, %g]) from '%s'",
-           n, cv.E, table_metric_name(cv.t, cv.metric), cv.hib ? "higher" : "lower", cv.lo, cv.hi, table_path(cv.t));
+    char rb[80];
+    printf("lcurve eval: %d curves of %d epochs (%s, %s is better, range %s) from '%s'", n, cv.E,
+           table_metric_name(cv.t, cv.metric), cv.hib ? "higher" : "lower", range_str(&cv, rb, sizeof rb),
+           table_path(cv.t));
     if (cv.skipped) printf("; %d shorter curves skipped", cv.skipped);
     printf("\n  %-10s %8s %6s %9s %9s %9s %10s %9s %9s\n", "method", "fraction", "seen", "spearman", "kendall", "mae",
            "coverage90", "fit_ms", "fallbacks");
     struct lcurve_opts lo;
     lcurve_default_opts(&lo);
+    lo.starts = (int)co.starts;
     struct lcurve_model_params mp;
     lcurve_model_default_params(&mp);
     mp.arch_weight = co.arch_weight;
@@ -545,28 +578,28 @@ static int cmd_eval(int argc, char **argv)
         for (int q = 0; q < nm; q++) {
             mean[q] = buf + ((size_t)q * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
             int m = ms[q], fallbacks = 0;
+            rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)fi);
             double t0 = cpu_s();
             if (m == M_MODEL) {
                 int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
                 if (st) {
                     cli_progress_done(prog);
-                    free(ks);
-                    rc = cli_error_status(st);
+                            rc = cli_error_status(st);
                     goto out;
                 }
                 done += n;
             } else {
                 for (int i = 0; i < n; i++) {
                     const double *y = curve_of(&cv, i);
-                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &q05[q][i], &q95[q][i]);
+                    double sd;
+                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &sd, &q05[q][i], &q95[q][i]);
                     if (st == NASW_EDONE) {
                         fallbacks++;
                         mean[q][i] = y[k - 1];
                         q05[q][i] = q95[q][i] = NAN;
                     } else if (st) {
                         cli_progress_done(prog);
-                        free(ks);
-                        rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
+                                    rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
                         goto out;
                     }
                     cli_progress_set(prog, (double)++done);
@@ -601,13 +634,11 @@ static int cmd_eval(int argc, char **argv)
         }
         if ((rc = plot_examples(dir, &cv, k, fr[fi], ms, nm, mean, q05, q95, (int)n_ex))) {
             cli_progress_done(prog);
-            free(ks);
             goto out;
         }
         rc = CLI_ERROR;
     }
     cli_progress_done(prog);
-    free(ks);
     rc = write_renamed(fs, pt, ps);
     fs = NULL;
     if (write_renamed(fp, ppt, pp)) rc = CLI_ERROR;
@@ -620,6 +651,7 @@ out:
     if (fs) fclose(fs), remove(pt);
     if (fp) fclose(fp), remove(ppt);
     free(fr);
+    free(ks);
     free(buf);
     free(truth);
     rng_free(r);
@@ -709,17 +741,19 @@ static int cmd_fit(int argc, char **argv)
     if (!r) goto oom;
     struct lcurve_opts lo;
     lcurve_default_opts(&lo);
+    lo.starts = (int)co.starts;
     struct curves cf = cv;
     cf.E = (int)target;
-    printf("curve of %s (dataset %s, line %ld): %s, %s is better, range [%g, %g]\n", arch_s,
+    char rb[80];
+    printf("curve of %s (dataset %s, line %ld): %s, %s is better, range %s\n", arch_s,
            table_dataset_name(cv.t, cv.d), table_row_line(cv.t, row), table_metric_name(cv.t, cv.metric),
-           cv.hib ? "higher" : "lower", cv.lo, cv.hi);
+           cv.hib ? "higher" : "lower", range_str(&cv, rb, sizeof rb));
     printf("observed epochs 1..%ld (last %.4f); predicting epoch %ld", k, y[k - 1], target);
     if (have_true) printf(" (true %.4f)", y[target - 1]);
     printf("\n  %-10s %10s %9s %10s %10s\n", "method", "mean", "sd", "q05", "q95");
     for (int q = 0; q < nm; q++) {
         int m = ms[q];
-        double mean = NAN, q05 = NAN, q95 = NAN;
+        double mean = NAN, sd = NAN, q05 = NAN, q95 = NAN;
         int st;
         if (m == M_MODEL) {
             /* trained on the other complete curves of the dataset */
@@ -757,9 +791,10 @@ static int cmd_fit(int argc, char **argv)
                 rc = cli_error_status(st);
                 goto out;
             }
-            q05 = mean - Z90 * sqrt(var), q95 = mean + Z90 * sqrt(var);
+            sd = sqrt(var);
+            q05 = mean - Z90 * sd, q95 = mean + Z90 * sd;
         } else {
-            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &q05, &q95);
+            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) {
                 printf("  %-10s (no fit within the constraints)\n", method_name(m));
                 continue;
@@ -769,8 +804,6 @@ static int cmd_fit(int argc, char **argv)
                 goto out;
             }
         }
-        double sd = isfinite(q05) ? (q95 - q05) / (2 * Z90) : NAN;
-        if (m == M_MCMC) sd = NAN;   /* an empirical interval: the sd is not symmetric-derived */
         printf("  %-10s %10.4f %9.4f %10.4f %10.4f\n", method_name(m), mean, sd, q05, q95);
     }
     /* per-family fits */

@@ -170,6 +170,7 @@ static int nls_df(const gsl_vector *th, void *params, gsl_matrix *J)
 int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const double *y, const double *w, int n,
                int max_iter, double *theta, double *wsse, double *cov)
 {
+    gsl_set_error_handler_off();   /* statuses are checked; never abort (as gp_fit) */
     if (p < 1 || p > 16 || n < p) return nasw_errorf(NASW_EINVAL, "least squares: %d points for %d parameters", n, p);
     struct nls_ctx c = {model, ctx, x, y, p};
     gsl_multifit_nlinear_fdf fdf = {0};
@@ -445,32 +446,37 @@ static int ensemble_u(const struct prep *pp, int n, int target, const struct lcu
                       int holdout, struct lcurve_fit *fits, double *wts,
                       double covs[][LCURVE_MAX_PARAMS * LCURVE_MAX_PARAMS])
 {
-    int m = holdout && n >= 8 ? (3 * n + 3) / 4 : n, any = 0;
+    /* hold out the last quarter (the last epoch of a short prefix) */
+    int m = holdout ? (n >= 8 ? (3 * n + 3) / 4 : n - 1) : n, any = 0;
     double sum = 0;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
         struct lcurve_fit *F = &fits[f];
+        int p = families[f].np;
         memset(F, 0, sizeof *F);
         F->mean = F->sd = NAN;
         wts[f] = 0;
-        double mse = 0;
-        if (m < n) {
-            double th[LCURVE_MAX_PARAMS], ss;
-            if (!fit_u(f, pp->x, pp->u, pp->w, m, target, pp->sc.umax, o, r, th, &ss, NULL)) continue;
-            mse = 0;
-            for (int i = m; i < n; i++) {
-                double e = lcurve_family_eval(f, th, pp->x[i], NULL) - pp->u[i];
-                mse += e * e / (n - m);
-            }
-        }
         F->ok = fit_u(f, pp->x, pp->u, pp->w, n, target, pp->sc.umax, o, r, F->theta, &F->wsse, covs[f]);
         if (!F->ok) continue;
-        if (m == n) mse = F->wsse / n;
         predict_fit(f, &pp->sc, n, target, covs[f], F);
-        wts[f] = 1 / (mse + 1e-10);
-        sum += wts[f];
         any = 1;
+        /* the family's error: on the held-out epochs, or its in-sample
+         * residual variance; a family with as many parameters as points has
+         * no measurable error and no weight */
+        double err = NAN, th[LCURVE_MAX_PARAMS], ss;
+        if (m < n && m >= p && fit_u(f, pp->x, pp->u, pp->w, m, target, pp->sc.umax, o, r, th, &ss, NULL)) {
+            err = 0;
+            for (int i = m; i < n; i++) {
+                double e = lcurve_family_eval(f, th, pp->x[i], NULL) - pp->u[i];
+                err += e * e / (n - m);
+            }
+        } else if (m == n && n > p) {
+            err = F->wsse / (n - p);
+        }
+        if (isfinite(err)) sum += wts[f] = 1 / (err + 1e-10);
     }
     if (!any) return nasw_errorf(NASW_ENUMERIC, "no curve family fits the curve within the constraints");
+    if (sum == 0)   /* no family's error is measurable: equal weights */
+        for (int f = 0; f < LC_N_FAMILIES; f++) sum += wts[f] = fits[f].ok;
     for (int f = 0; f < LC_N_FAMILIES; f++) wts[f] /= sum;
     return NASW_OK;
 }
@@ -557,6 +563,7 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int hib, double
                 const struct lcurve_opts *o, struct rng *r, struct lcurve_post *out)
 {
     memset(out, 0, sizeof *out);
+    gsl_set_error_handler_off();
     int st = check_args(y, n, target);
     if (st) return st;
     if (o->burn < 0 || o->samples < 2 || o->thin < 1) return nasw_errorf(NASW_EINVAL, "bad MCMC settings");
@@ -572,7 +579,7 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int hib, double
     if ((st = ensemble_u(&pp, n, target, o, r, 0, fits, wts, covs))) goto done;
     c.n = n, c.target = target, c.u = pp.u, c.w = pp.w, c.umax = pp.sc.umax;
     for (int f = 0; f < LC_N_FAMILIES; f++) {
-        if (!fits[f].ok) continue;
+        if (!(wts[f] > 0)) continue;   /* no fit, or no residual degrees of freedom */
         int k = c.K++, p = families[f].np;
         c.fam[k] = f;
         memcpy(c.th[k], fits[f].theta, sizeof c.th[k]);

@@ -42,7 +42,10 @@
  * epochs count less than the recent ones for the extrapolation.
  *
  * What it is not: a model across curves (surrogate/lcurve_model.h is).
- * Fits are deterministic for the rng state; nothing here prints.
+ * Fits are deterministic for the rng state; nothing here prints; no shared
+ * state, so calls on different threads (with different rngs) are safe.
+ * GSL's abort-on-error handler is switched off (statuses are checked), as
+ * gp_fit does.
  */
 #ifndef NASW_SURROGATE_LCURVE_H
 #define NASW_SURROGATE_LCURVE_H
@@ -119,16 +122,20 @@ void lcurve_default_opts(struct lcurve_opts *o);
 int lcurve_fit_family(int f, const double *y, int n, int target, int higher_is_better, double lo, double hi,
                       const struct lcurve_opts *o, struct rng *r, struct lcurve_fit *out);
 /* All families, then the weighted linear ensemble: weights[k] (may be NULL)
- * proportional to 1/MSE of family k on the last quarter of the prefix when
- * fitted to the first three quarters (the whole prefix when n < 8), 0 for
- * families without a valid fit; the families are then refitted on the whole
- * prefix.  ens (may be NULL) gets the ensemble mean and sd (the weighted
- * mixture's sd) at the target. */
+ * proportional to 1/MSE of family k on the held-out end of the prefix (the
+ * last quarter, or the last epoch when n < 8) when fitted to the rest; 0 for
+ * families without a valid fit or with more parameters than the rest has
+ * points (equal weights if no family can be scored).  fits[] are the fits
+ * to the whole prefix.  ens (may be NULL) gets the ensemble mean and sd (the
+ * weighted mixture's sd) at the target. */
 int lcurve_fit_ensemble(const double *y, int n, int target, int higher_is_better, double lo, double hi,
                         const struct lcurve_opts *o, struct rng *r, struct lcurve_fit fits[LC_N_FAMILIES],
                         double weights[LC_N_FAMILIES], struct lcurve_fit *ens);
 
-/* The MCMC predictive distribution at the target (metric units). */
+/* The MCMC predictive distribution at the target (metric units).  The
+ * families sampled are those with a valid fit and more observed epochs than
+ * parameters (all valid fits if none has); the chain starts at their
+ * least-squares fits weighted by 1/(in-sample residual variance). */
 struct lcurve_post {
     double mean, sd, q05, q95;  /* of the predictive (with noise) */
     double p_improve;           /* share of samples better than `best` */

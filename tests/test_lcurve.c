@@ -5,7 +5,9 @@
  * certified values from https://www.itl.nist.gov/div898/strd/nls/), every
  * family recovered from a synthetic curve with known parameters, the
  * paper's constraints, and the MCMC: determinism for the seed and
- * P(improvement) on clear-cut cases, for accuracies and for losses.
+ * P(improvement) on clear-cut cases, for accuracies and for losses; the
+ * model across curves: its prefix features on a line, and held-out curves
+ * predicted far better than by their last value.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "surrogate/lcurve.h"
+#include "surrogate/lcurve_model.h"
 
 /* true parameters in the normalised space (u = acc / 100) */
 static const double truth[LC_N_FAMILIES][LCURVE_MAX_PARAMS] = {
@@ -202,6 +205,44 @@ static void test_mcmc(void **state)
     rng_free(r2);
 }
 
+static void test_model(void **state)
+{
+    (void)state;
+    double f[LCURVE_N_FEATURES], line[8];
+    for (int i = 0; i < 8; i++) line[i] = 3 + 2 * i;
+    lcurve_prefix_features(line, 8, f);
+    assert_true(f[0] == 17 && f[3] == 9 && f[4] == 3 && f[5] == 17);
+    assert_true(fabs(f[1] - 16) < 1e-12 && fabs(f[2] - 2) < 1e-12);
+    /* pow3 curves whose asymptote depends on a 2-bit "architecture" */
+    enum { N = 60, K = 10, E = 100, D = 2 };
+    struct rng *r = rng_new(21);
+    double Y[N * K], A[N * D], fin[N];
+    for (int i = 0; i < N; i++) {
+        A[i * D] = (double)(i % 2), A[i * D + 1] = (double)(i / 2 % 2);
+        double th[3] = {0.7 + 0.1 * A[i * D] + 0.05 * A[i * D + 1] + 0.02 * rng_gaussian(r, 1), 0.5 + 0.1 * rng_uniform(r),
+                        0.5 + 0.3 * rng_uniform(r)};
+        for (int e = 0; e < K; e++) Y[i * K + e] = 100 * lcurve_family_eval(LC_POW3, th, e + 1, NULL) + rng_gaussian(r, 0.2);
+        fin[i] = 100 * lcurve_family_eval(LC_POW3, th, E, NULL);
+    }
+    struct lcurve_model_params p;
+    lcurve_model_default_params(&p);
+    struct lcurve_model *mo;
+    assert_int_equal(lcurve_model_fit(&mo, Y, K, A, D, fin, 50, &p, r), NASW_OK);
+    double mean[10], var[10], mae = 0, mae_last = 0;
+    assert_int_equal(lcurve_model_predict(mo, Y + 50 * K, A + 50 * D, 10, mean, var), NASW_OK);
+    for (int i = 0; i < 10; i++) {
+        assert_true(var[i] > 0);
+        mae += fabs(mean[i] - fin[50 + i]) / 10;
+        mae_last += fabs(Y[(50 + i) * K + K - 1] - fin[50 + i]) / 10;
+    }
+    if (!(mae < 0.2 * mae_last)) fail_msg("model MAE %.3f, last value's %.3f", mae, mae_last);
+    lcurve_model_free(mo);
+    assert_int_equal(lcurve_model_fit(&mo, Y, K, A, D, fin, 2, &p, r), NASW_EINVAL);
+    assert_null(mo);
+    lcurve_model_free(NULL);
+    rng_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -211,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_synthetic_families),
         cmocka_unit_test(test_constraints),
         cmocka_unit_test(test_mcmc),
+        cmocka_unit_test(test_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
