@@ -16,16 +16,19 @@
 # 5. lstm: the LSTM surrogate (PNAS) against the PyTorch peer bench/lstm_peer.py:
 #    same split and tokens (written by bench/lstm_bench.c), same sizes and
 #    epochs; fit seconds and Kendall tau on 200 test architectures.
-# 6. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
+# 6. mf: multi-fidelity strategies against random search and evolution at
+#    equal epoch budgets (anytime curves), on the NB201 200-curve table and on
+#    a copy of data/fmnist_proxy.csv.
+# 7. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
 #    model-based strategies against evolution and local search.
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve lstm.
+# agree speed train predict gpspeed search lcurve lstm mf.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -78,6 +81,48 @@ median_time() {
         t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
         echo "$t1 - $t0" | bc -l
     done | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
+}
+
+# --- multi-fidelity: sh, hyperband, bohb, et+evolution vs random, evolution
+# Two comparisons per table: the table-lookup strategies at the full budget,
+# and early termination (an MCMC extrapolation, ~15 ms, per check) at a
+# smaller one; random search and evolution run in both (identical runs), so
+# every strategy meets them at equal epoch budgets.
+mf() {
+    LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
+    S=random,evolution,sh,hyperband,bohb
+    E=random,evolution,et:base=evolution
+    if [ -f "$LC" ]; then
+        echo "== multi-fidelity: NB201 200 curves x 200 epochs, 100 seeds, budget 10000 epochs"
+        t0=$(now)
+        ./nasw compare --table "$LC" --strategies $S --seeds 100 --budget 10000e \
+            --checkpoints 1000e,2000e,4000e --out "$OUT/mf_nb201" | tail -n +2
+        echo "wall: $(echo "$(now) - $t0" | bc -l | xargs printf '%.1f') s"
+        echo "== early termination: NB201, 100 seeds, budget 4000 epochs"
+        t0=$(now)
+        ./nasw compare --table "$LC" --strategies $E --seeds 100 --budget 4000e \
+            --checkpoints 1000e,2000e --out "$OUT/mf_nb201_et" | tail -n +2
+        echo "wall: $(echo "$(now) - $t0" | bc -l | xargs printf '%.1f') s"
+    else
+        echo "mf: $LC not found; NB201 part skipped"
+    fi
+    # the shipped table grows while it is built: copy it, and keep only the
+    # curves of finished architectures (the build appends a curve per epoch)
+    SRC=${FMNIST_TABLE:-data/fmnist_proxy.csv}
+    if [ -f "$SRC" ]; then
+        mkdir -p "$OUT/mf_fp_table"
+        FP=$OUT/mf_fp_table/fmnist_proxy.csv
+        cp "$SRC" "$FP.part"
+        awk -F, 'NR == FNR { if (FNR > 1) done[$1] = 1; next } FNR == 1 || ($1 in done)' \
+            "$FP.part" "${SRC%.csv}_curves.csv" >"${FP%.csv}_curves.csv"
+        mv "$FP.part" "$FP"
+        cp "$SRC.meta.json" "$FP.meta.json"
+        n=$(($(wc -l <"$FP") - 1))
+        echo
+        echo "== multi-fidelity: fmnist_proxy ($n architectures x 4 epochs), 100 seeds, budget 200 epochs"
+        ./nasw compare --table "$FP" --strategies $S,et:base=evolution --seeds 100 --budget 200e \
+            --checkpoints 40e,100e --out "$OUT/mf_fp" | tail -n +2
+    fi
 }
 
 if want agree; then
@@ -258,4 +303,9 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 else
     echo "PyTorch peer skipped: Debian's python3-torch is not installed"
 fi
+fi
+
+if want mf; then
+echo
+mf
 fi

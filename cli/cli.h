@@ -106,9 +106,10 @@ void cli_progress_done(struct cli_progress *p);   /* frees; NULL ok */
 
 /* Write to stdout and check for errors at exit (nasw.c checks fflush/ferror). */
 
-/* Budget "N" (queries, integer) or "Ns" (simulated/measured seconds).
- * 0 on success, -1 on a bad value. */
-int cli_parse_budget(const char *s, double *budget, int *seconds);
+/* Budget "N" (queries, integer), "Ns" (simulated/measured seconds) or "Ne"
+ * (training epochs, integer); *kind is the enum budget_kind value (0 queries,
+ * 1 seconds, 2 epochs).  0 on success, -1 on a bad value. */
+int cli_parse_budget(const char *s, double *budget, int *kind);
 /* Split "a,b,c" into malloc'd strings (empty items dropped). */
 int cli_split_list(const char *s, char ***items, int *n);
 void cli_free_list(char **items, int n);

@@ -163,20 +163,20 @@ void cli_progress_done(struct cli_progress *p)
     free(p);
 }
 
-int cli_parse_budget(const char *s, double *budget, int *seconds)
+int cli_parse_budget(const char *s, double *budget, int *kind)
 {
     char buf[64];
     size_t n = strlen(s);
     if (n == 0 || n >= sizeof buf) return -1;
     memcpy(buf, s, n + 1);
-    *seconds = 0;
-    if (buf[n - 1] == 's') {
-        *seconds = 1;
+    *kind = 0;
+    if (buf[n - 1] == 's' || buf[n - 1] == 'e') {
+        *kind = buf[n - 1] == 's' ? 1 : 2;
         buf[n - 1] = '\0';
     }
     double v;
     if (cli_parse_double(buf, &v) || v <= 0) return -1;
-    if (!*seconds && v != floor(v)) return -1;
+    if (*kind != 1 && v != floor(v)) return -1;
     *budget = v;
     return 0;
 }

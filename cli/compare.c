@@ -49,10 +49,12 @@ static void help(FILE *f)
           "  --table T          table file (also --bench table:T)\n"
           CLI_BENCH_HELP
           "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
-          "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all)\n"
+          "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all;\n"
+          "                     those needing curves only on tables with curves)\n"
           "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
           "  --budget Q         distinct queries per run (default 300); 'Qs' = simulated\n"
-          "                     training seconds (needs a cost column)\n"
+          "                     training seconds (needs a cost column); 'Qe' = training\n"
+          "                     epochs (needs curves; multi-fidelity strategies)\n"
           "  --checkpoints L    extra budgets for summary.csv and pairs.csv rows\n"
           "  --jobs J           worker threads (default: number of cores)\n"
           "  --out DIR          output directory (created if missing)\n"
@@ -60,7 +62,9 @@ static void help(FILE *f)
           "  --quiet            no table on stdout\n",
           f);
     cli_table_options_help(f);
-    fputs("\nOutputs: DIR/summary.csv (dataset,strategy,budget,seeds,test_mean,test_std,\n"
+    fputs("\nWith a budget in seconds or epochs the trajectories and plots use that cost on\n"
+          "the x axis (anytime curves).\n"
+          "\nOutputs: DIR/summary.csv (dataset,strategy,budget,seeds,test_mean,test_std,\n"
           "test_ci95,val_mean,queries_to_best,found_best,regret_mean), DIR/pairs.csv,\n"
           "DIR/trajectories.csv, DIR/datasets.csv, DIR/manifest.json and the plots.\n"
           "queries_to_best = mean queries until the best-by-search-metric architecture\n"
@@ -83,7 +87,7 @@ struct pool {
     struct bench **benches;
     struct search_spec *specs;
     double budget;
-    int seconds;
+    int kind;            /* enum budget_kind */
     atomic_long next, done;
 };
 
@@ -94,7 +98,7 @@ static int run_next(struct pool *p)
     if (i >= p->n_jobs) return 0;
     struct job *j = &p->jobs[i];
     struct search_run_opts o = {.budget = p->budget,
-                                .kind = p->seconds ? BUDGET_SECONDS : BUDGET_QUERIES,
+                                .kind = (enum budget_kind)p->kind,
                                 .seed = (uint64_t)j->seed};
     j->status = search_run(p->benches[j->d], &p->specs[j->s], &o, &j->tr);
     if (j->status) snprintf(j->err, sizeof j->err, "%s", nasw_errmsg());
@@ -109,18 +113,31 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Best-so-far of a run at checkpoint x (queries or seconds): the last step
- * within it; NaN if the run had no query by then. */
-static const struct search_step *step_at(const struct search_trace *tr, double x, int seconds)
+/* Where step i of a run lies on the budget's axis: queries, cumulative
+ * seconds or cumulative epochs charged. */
+static double step_x(const struct search_trace *tr, long i, int kind)
+{
+    return kind == BUDGET_SECONDS ? tr->steps[i].total_cost_s
+           : kind == BUDGET_EPOCHS ? tr->steps[i].total_epochs : (double)(i + 1);
+}
+
+/* Best-so-far of a run at checkpoint x (in the budget's unit): the last
+ * step within it; NULL if the run had no query by then. */
+static const struct search_step *step_at(const struct search_trace *tr, double x, int kind)
 {
     if (tr->n == 0) return NULL;
-    if (!seconds) {
+    if (kind == BUDGET_QUERIES) {
         long q = (long)x;
         return &tr->steps[(q <= tr->n ? q : tr->n) - 1];
     }
     const struct search_step *s = NULL;
-    for (long i = 0; i < tr->n && tr->steps[i].total_cost_s <= x; i++) s = &tr->steps[i];
+    for (long i = 0; i < tr->n && step_x(tr, i, kind) <= x; i++) s = &tr->steps[i];
     return s;
+}
+
+static const char *unit_name(int kind)
+{
+    return kind == BUDGET_SECONDS ? "seconds" : kind == BUDGET_EPOCHS ? "epochs" : "queries";
 }
 
 /* Open FILE.tmp in dir for writing. */
@@ -175,7 +192,7 @@ struct ctx {
     struct search_spec *specs;
     struct job *jobs;
     double *ck;          /* checkpoints, ascending, last = budget */
-    int seconds;
+    int seconds;         /* the budget's enum budget_kind (not only seconds) */
     double *ceil_val, *ceil_test;
     int *has_ceiling;
 };
@@ -247,7 +264,7 @@ static int write_summary(struct ctx *c, FILE *tty)
                     const struct search_trace *tr = &job_of(c, d, s, k)->tr;
                     for (long i = 0; i < tr->n; i++) {
                         const struct search_step *p = &tr->steps[i];
-                        if (c->seconds ? p->total_cost_s > x : i + 1 > x) break;
+                        if (step_x(tr, i, c->seconds) > x) break;
                         if (p->best_val == c->ceil_val[d]) {
                             found++;
                             qsum += (double)(i + 1);
@@ -376,7 +393,7 @@ static int write_trajectories(struct ctx *c)
     if (!f) return CLI_ERROR;
     static char iobuf[1 << 16];
     setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
-    fputs("dataset,strategy,seed,query,best_val,test_at_best_val,cost_s\n", f);
+    fputs("dataset,strategy,seed,query,best_val,test_at_best_val,cost_s,epochs\n", f);
     for (int d = 0; d < c->n_d; d++)
         for (int s = 0; s < c->n_s; s++) {
             /* quote once per run, not per row */
@@ -395,8 +412,8 @@ static int write_trajectories(struct ctx *c)
                 const struct job *j = job_of(c, d, s, k);
                 for (long i = 0; i < j->tr.n; i++) {
                     const struct search_step *p = &j->tr.steps[i];
-                    fprintf(f, "%s,%ld,%ld,%.10g,%.10g,%.10g\n", prefix, j->seed, i + 1, p->best_val,
-                            p->test_at_best, p->total_cost_s);
+                    fprintf(f, "%s,%ld,%ld,%.10g,%.10g,%.10g,%.10g\n", prefix, j->seed, i + 1, p->best_val,
+                            p->test_at_best, p->total_cost_s, p->total_epochs);
                 }
             }
         }
@@ -416,12 +433,9 @@ static int write_best(struct ctx *c)
         for (int st = 0; st < c->n_s; st++)
             for (int k = 0; k < c->n_seeds; k++) {
                 const struct job *j = job_of(c, d, st, k);
-                long best = -1;
-                for (long i = 0; i < j->tr.n; i++)
-                    if (!j->tr.steps[i].failed &&
-                        (best < 0 || bench_score(c->benches[d], j->tr.steps[i].val) >
-                                         bench_score(c->benches[d], j->tr.steps[best].val)))
-                        best = i;
+                /* the incumbent (search/search.h): for full trainings the
+                 * best by search metric, ties keeping the earlier */
+                long best = j->tr.n ? j->tr.steps[j->tr.n - 1].incumbent : -1;
                 if (best < 0) continue;
                 struct arch a;
                 char arch[ARCH_STR_MAX];
@@ -457,7 +471,7 @@ static int write_datasets(struct ctx *c)
         if (c->has_ceiling[d]) csv_num(f, c->ceil_val[d]);
         fputc(',', f);
         if (c->has_ceiling[d]) csv_num(f, c->ceil_test[d]);
-        fprintf(f, ",%.10g,%s\n", c->ck[c->n_ck - 1], c->seconds ? "seconds" : "queries");
+        fprintf(f, ",%.10g,%s\n", c->ck[c->n_ck - 1], unit_name(c->seconds));
     }
     return close_tmp(f, path, tmp);
 }
@@ -475,7 +489,7 @@ static int write_manifest(struct ctx *c, double budget)
     json_object_set_new(o, "checksum", json_string(c->benches[0]->checksum));
     json_object_set_new(o, "seeds", json_integer(c->n_seeds));
     json_object_set_new(o, "budget", json_real(budget));
-    json_object_set_new(o, "budget_unit", json_string(c->seconds ? "seconds" : "queries"));
+    json_object_set_new(o, "budget_unit", json_string(unit_name(c->seconds)));
     for (int d = 0; d < c->n_d; d++) json_array_append_new(ds, json_string(c->dnames[d]));
     for (int s = 0; s < c->n_s; s++) {
         char full[512];
@@ -578,7 +592,8 @@ int cmd_compare(int argc, char **argv)
     struct ctx cx = {.dir = dir, .spec = table_path_s, .n_seeds = (int)seeds};
     double budget;
     if (cli_parse_budget(budget_s, &budget, &cx.seconds))
-        return cli_usage_error("compare", "bad --budget '%.64s' (a positive integer, or seconds as '3600s')",
+        return cli_usage_error("compare",
+                               "bad --budget '%.64s' (a positive integer, seconds as '3600s' or epochs as '2000e')",
                                budget_s);
     /* strategies */
     if (strategies_s) {
@@ -646,13 +661,20 @@ int cmd_compare(int argc, char **argv)
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;
+    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are */
+        int curves = 1, k = 0;
+        for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
+        for (int i = 0; i < cx.n_s; i++)
+            if (curves || !cx.specs[i].type->multi_fidelity) cx.specs[k++] = cx.specs[i];
+        cx.n_s = k;
+    }
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
     cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);
     cx.has_ceiling = calloc((size_t)cx.n_d, sizeof *cx.has_ceiling);
     if (!cx.ceil_val || !cx.ceil_test || !cx.has_ceiling) goto oom;
     for (int d = 0; d < cx.n_d; d++) {
-        if (cx.seconds && !cx.benches[d]->has_cost) {
+        if (cx.seconds == BUDGET_SECONDS && !cx.benches[d]->has_cost) {
             cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                       table_path_s);
             goto out;
@@ -676,7 +698,7 @@ int cmd_compare(int argc, char **argv)
                 j->seed = k + 1;
             }
     struct pool pool = {.jobs = cx.jobs, .n_jobs = n_jobs, .benches = cx.benches, .specs = cx.specs,
-                        .budget = budget, .seconds = cx.seconds};
+                        .budget = budget, .kind = cx.seconds};
     atomic_init(&pool.next, 0);
     atomic_init(&pool.done, 0);
     if (jobs > n_jobs) jobs = n_jobs;
@@ -706,7 +728,8 @@ int cmd_compare(int argc, char **argv)
     FILE *tty = quiet ? NULL : stdout;
     if (tty)
         fprintf(tty, "nasw compare: %d strategies x %d datasets x %d seeds, budget %s %s, table %s\n",
-                cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds ? "(seconds)" : "queries", table_path_s);
+                cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds == BUDGET_SECONDS ? "(seconds)" : cx.seconds == BUDGET_EPOCHS ? "(epochs)" : "queries",
+                table_path_s);
     if (write_summary(&cx, tty) || write_pairs(&cx, tty) || write_trajectories(&cx) ||
         write_datasets(&cx) || write_best(&cx) || write_manifest(&cx, budget))
         goto out;

@@ -26,7 +26,7 @@ struct dsinfo {
     char name[128], search[64], report[64];
     int hib, report_hib;
     double ceil_val, ceil_test, budget;
-    int seconds;
+    int seconds;    /* the x axis is a cost: 1 seconds, 2 epochs (0: queries) */
 };
 
 struct run {
@@ -51,7 +51,7 @@ struct reader {
     struct run *runs;
     long n_runs, cap_runs;
     char cur_ds[128], cur_st[256];
-    double num[5];
+    double num[6];
     int traj;
 };
 
@@ -75,7 +75,7 @@ static void field_cb(void *s, size_t len, void *arg)
     }
     if (c == 0) snprintf(r->cur_ds, sizeof r->cur_ds, "%.127s", buf);
     else if (c == 1) snprintf(r->cur_st, sizeof r->cur_st, "%s", buf);
-    else if (c <= 6) {
+    else if (c <= 7) {
         char *end;
         errno = 0;
         double v = strtod(buf, &end);
@@ -123,7 +123,7 @@ static void row_cb(int ch, void *arg)
         d->ceil_val = *r->fields[5] ? strtod(r->fields[5], NULL) : NAN;
         d->ceil_test = *r->fields[6] ? strtod(r->fields[6], NULL) : NAN;
         d->budget = strtod(r->fields[7], NULL);
-        d->seconds = !strcmp(r->fields[8], "seconds");
+        d->seconds = !strcmp(r->fields[8], "seconds") ? 1 : !strcmp(r->fields[8], "epochs") ? 2 : 0;
         if (!(d->budget > 0)) set_err(r, "%s:%ld: bad budget '%.64s'", r->fields[7]);
         return;
     }
@@ -168,7 +168,10 @@ static void row_cb(int ch, void *arg)
     }
     run->val[run->n] = r->num[2];
     run->test[run->n] = r->num[3];
-    run->cost[run->n] = r->num[4];
+    /* x: cumulative seconds, or epochs (column 8, written since the
+     * multi-fidelity strategies) */
+    if (r->ds[d].seconds == 2 && r->n_cols < 8) { set_err(r, "%s:%ld: no epochs column%s", ""); return; }
+    run->cost[run->n] = r->ds[d].seconds == 2 ? r->num[5] : r->num[4];
     run->n++;
 }
 
@@ -211,7 +214,8 @@ static void reader_release(struct reader *r)
     free(r->runs);
 }
 
-/* value of a run at grid point x: the last query within x (carry forward) */
+/* value of a run at grid point x: the last query within x (carry forward);
+ * `seconds` (non-zero): x is the cost column, seconds or epochs */
 static double run_at(const struct run *run, double x, int seconds, int search)
 {
     const double *v = search ? run->val : run->test;
@@ -306,7 +310,9 @@ int plot_compare_dir(const char *dir, int regret, int search)
             npts++;
         }
     }
-    struct plot_opts o = {.xlabel = r.n_ds && r.ds[0].seconds ? "simulated training seconds" : "queries",
+    struct plot_opts o = {.xlabel = r.n_ds && r.ds[0].seconds == 2   ? "training epochs"
+                                    : r.n_ds && r.ds[0].seconds == 1 ? "simulated training seconds"
+                                                                     : "queries",
                           .logx = 1, .logy = regret};
     int st = plot_lines(dir, regret ? "regret" : "trajectories", panels, nd, &o);
     if (st == NASW_EUNSUPPORTED) {

@@ -30,7 +30,8 @@ static void help(FILE *f)
           "  --dataset D    dataset (default: the table's only dataset)\n"
           "  --strategy S   NAME[:key=value]... (see below)\n"
           "  --budget N     distinct queries; 'Ns' = N simulated training seconds\n"
-          "                 (needs a cost column)\n"
+          "                 (needs a cost column); 'Ne' = N training epochs (needs\n"
+          "                 curves); continuing a training charges only the extra\n"
           "  --seed K       random seed (default 1)\n"
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
           "  --trace        print every counted query on stdout\n"
@@ -97,9 +98,10 @@ int cmd_search(int argc, char **argv)
     if (!strategy) return cli_usage_error("search", "--strategy is required");
     if (!budget_s) return cli_usage_error("search", "--budget is required");
     double budget;
-    int seconds;
-    if (cli_parse_budget(budget_s, &budget, &seconds))
-        return cli_usage_error("search", "bad --budget '%.64s' (a positive integer, or seconds as '3600s')",
+    int kind;
+    if (cli_parse_budget(budget_s, &budget, &kind))
+        return cli_usage_error("search",
+                               "bad --budget '%.64s' (a positive integer, seconds as '3600s' or epochs as '2000e')",
                                budget_s);
     struct search_spec spec;
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
@@ -121,7 +123,7 @@ int cmd_search(int argc, char **argv)
         cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path, cb.n);
         goto done;
     }
-    if (seconds && !b->has_cost) {
+    if (kind == BUDGET_SECONDS && !b->has_cost) {
         cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                   table_path);
         goto done;
@@ -133,12 +135,17 @@ int cmd_search(int argc, char **argv)
         goto done;
     }
     struct search_run_opts o = {.budget = budget,
-                                .kind = seconds ? BUDGET_SECONDS : BUDGET_QUERIES,
+                                .kind = (enum budget_kind)kind,
                                 .seed = (uint64_t)seed,
                                 .log = log,
                                 .command = cli_command_line};
     struct mpi_pool *pool = NULL;
     struct search_evaluator ev;
+    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS)) {
+        /* MPI workers train full schedules only (train/mpi.c) */
+        cli_error("strategy '%s' trains partially: it does not run under mpirun yet", spec.type->name);
+        goto done;
+    }
     if (live && nasw_mpi_size() > 1) {
         if ((st = mpi_pool_new(&pool, b))) {
             cli_error_status(st);
@@ -156,31 +163,36 @@ int cmd_search(int argc, char **argv)
     }
     const struct space *s = bench_space(b);
     char arch[ARCH_STR_MAX];
-    long best = -1;
-    for (long i = 0; i < tr.n; i++) {
+    long best = tr.n ? tr.steps[tr.n - 1].incumbent : -1;
+    int mf = spec.type->multi_fidelity || kind == BUDGET_EPOCHS;
+    for (long i = 0; trace && i < tr.n; i++) {
         const struct search_step *p = &tr.steps[i];
-        if (trace) {
-            struct arch a;
-            arch_from_key(s, p->key, &a);
-            arch_format(s, &a, arch, sizeof arch);
-            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val,
-                   p->test_at_best, arch);
-        }
-        if (!p->failed && (best < 0 || bench_score(b, p->val) > bench_score(b, tr.steps[best].val)))
-            best = i;
+        struct arch a;
+        arch_from_key(s, p->key, &a);
+        arch_format(s, &a, arch, sizeof arch);
+        /* multi-fidelity runs add the epochs answered and charged so far */
+        if (mf)
+            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%d\t%.0f\t%s\n", i + 1, p->val, p->test, p->best_val,
+                   p->test_at_best, p->epochs, p->total_epochs, arch);
+        else
+            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val, p->test_at_best,
+                   arch);
     }
     printf("strategy   %s\n", full);
     printf("bench      %s (%s searched, %s reported)\n", b->name, b->search_metric, b->report_metric);
     printf("seed       %ld\n", seed);
     printf("queries    %ld (stop: %s)", tr.n, search_stop_name(tr.stop));
     if (b->has_cost) printf(", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
+    if (b->max_epochs > 0) printf(", %.0f epochs", tr.n ? tr.steps[tr.n - 1].total_epochs : 0.0);
     printf("\n");
     if (best >= 0) {
         struct arch a;
         arch_from_key(s, tr.steps[best].key, &a);
         arch_format(s, &a, arch, sizeof arch);
         printf("best       %s\n", arch);
-        printf("%-10s %.6g (query %ld)\n", b->search_metric, tr.steps[best].val, best + 1);
+        printf("%-10s %.6g (query %ld", b->search_metric, tr.steps[best].val, best + 1);
+        if (mf) printf(", %d epochs", tr.steps[best].epochs);
+        printf(")\n");
         printf("%-10s %.6g\n", b->report_metric, tr.steps[best].test);
     } else {
         printf("best       none (every query failed)\n");

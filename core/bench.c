@@ -14,6 +14,7 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->val = r->test = NAN;
     r->cost_s = 0.0;
     r->epochs = 0;
+    r->from_epochs = -1;
     r->failed = 0;
     int st = b->ops->query(b, a, epochs, r);
     if (st) return st;

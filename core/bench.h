@@ -24,6 +24,9 @@ struct bench_result {
     double cost_s;   /* training seconds charged for this query (0 if unknown) */
     double score;    /* val oriented so that higher is better (set by bench_query) */
     int epochs;      /* epochs the answer corresponds to */
+    int from_epochs; /* a training continued from this many epochs (0: from
+                        scratch); -1 (set by bench_query): the backend looked
+                        the answer up, so continuation is free (tables) */
     int failed;      /* 1 if the training diverged (val/test are then NaN) */
 };
 
@@ -53,7 +56,8 @@ struct bench {
     int higher_is_better;           /* of the search metric: 1 or 0 */
     int report_higher_is_better;    /* of the report metric */
     int has_cost;                   /* cost_s is meaningful */
-    int max_epochs;                 /* longest curve, 0 if no curves */
+    int max_epochs;                 /* longest curve, 0 if no curves; a query at
+                                       max_epochs or more is the full training */
     char checksum[32];              /* data checksum for run logs ("" if none) */
 };
 

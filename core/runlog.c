@@ -96,6 +96,8 @@ int runlog_query(struct runlog *l, const struct runlog_query *q)
     json_object_set_new(o, "query", json_integer(q->query));
     json_object_set_new(o, "arch", str_or_null(q->arch));
     json_object_set_new(o, "epochs", json_integer(q->epochs));
+    json_object_set_new(o, "epochs_charged", json_integer(q->epochs_charged));
+    json_object_set_new(o, "total_epochs", num(q->total_epochs));
     json_object_set_new(o, "val", num(q->val));
     json_object_set_new(o, "test", num(q->test));
     json_object_set_new(o, "cost_s", num(q->cost_s));

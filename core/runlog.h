@@ -28,7 +28,7 @@ struct runlog_header {
     const char *report_metric;
     const char *strategy;       /* full spec with every parameter */
     double budget;
-    const char *budget_unit;    /* "queries" or "seconds" */
+    const char *budget_unit;    /* "queries", "seconds" or "epochs" */
 };
 
 struct runlog_query {
@@ -37,6 +37,8 @@ struct runlog_query {
     double val, test, cost_s, total_cost_s;
     double best_val, test_at_best;
     int epochs;
+    int epochs_charged;         /* epochs charged (the extra, when continued) */
+    double total_epochs;        /* cumulative epochs charged */
     int failed;
 };
 

@@ -20,6 +20,7 @@ const char *nasw_strstatus(int status)
     case NASW_EUNSUPPORTED: return "not supported";
     case NASW_EDONE: return "nothing left";
     case NASW_ENUMERIC: return "numerical failure";
+    case NASW_EAGAIN: return "waiting for results";
     default: return "unknown status";
     }
 }

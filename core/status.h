@@ -25,7 +25,8 @@ enum nasw_status {
     NASW_ENOTFOUND,    /* lookup miss: architecture, dataset, column, strategy */
     NASW_EUNSUPPORTED, /* the backend cannot do this (e.g. no curves) */
     NASW_EDONE,        /* a strategy has nothing left to propose */
-    NASW_ENUMERIC      /* numerical failure (NaN, non-convergence) */
+    NASW_ENUMERIC,     /* numerical failure (NaN, non-convergence) */
+    NASW_EAGAIN        /* a strategy waits for outstanding results */
 };
 
 /* Short name of a status code ("out of memory", "parse error", ...). */

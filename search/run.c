@@ -1,11 +1,13 @@
 /*
  * search/run.c - search_run(): the one loop that asks, queries and tells.
  *
- * It is the only caller of bench_query().  It owns the budget (queries or
- * seconds, charged identically for every strategy and backend), the cache
- * that makes repeated queries free, the best-by-search-metric bookkeeping
- * and the run log.
+ * It is the only caller of bench_query().  It owns the budget (queries,
+ * seconds or epochs, charged identically for every strategy and backend),
+ * the cache that makes repeated (architecture, epochs) queries free, the
+ * continuation charge of partial trainings, the incumbent bookkeeping and
+ * the run log (rules in search/search.h).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,11 @@ static int push_step(struct search_trace *t, const struct search_step *s)
     return NASW_OK;
 }
 
+static const char *budget_unit(enum budget_kind k)
+{
+    return k == BUDGET_SECONDS ? "seconds" : k == BUDGET_EPOCHS ? "epochs" : "queries";
+}
+
 static int log_header(struct bench *b, const struct search_spec *spec, const struct search_run_opts *o)
 {
     char full[512];
@@ -61,78 +68,188 @@ static int log_header(struct bench *b, const struct search_spec *spec, const str
         .report_metric = b->report_metric,
         .strategy = full,
         .budget = o->budget,
-        .budget_unit = o->kind == BUDGET_SECONDS ? "seconds" : "queries",
+        .budget_unit = budget_unit(o->kind),
     };
     return runlog_header(o->log, &h);
 }
+
+/* What the run knows of one architecture: how far it was trained (for the
+ * continuation charge) and its evaluations, one per fidelity (a chain
+ * through run_state.fid). */
+struct arch_state {
+    int trained;          /* most epochs trained in this run (INT_MAX: fully,
+                             length unknown) */
+    double trained_cost;  /* cost_s of the answer at `trained` epochs */
+    int full;             /* trained fully */
+    long head;            /* first fid entry, -1 if none */
+};
+
+struct fid_entry {
+    int fidelity;         /* normalised epochs, 0 = full */
+    long step;            /* index into the trace */
+    long next;
+};
 
 struct run_state {
     struct bench *b;
     const struct space *s;
     const struct search_run_opts *o;
     struct search_trace *tr;
-    struct hashmap cache; /* key -> step index */
-    double total, best_score, best_val, test_at_best;
+    struct hashmap archs; /* key -> index into as[] */
+    struct arch_state *as;
+    long n_as, cap_as;
+    struct fid_entry *fid;
+    long n_fid, cap_fid;
+    long n_full;          /* architectures trained fully */
+    double total, total_epochs, best_score, best_val, test_at_best;
+    int best_level;       /* fidelity level of the incumbent (INT_MAX: full) */
+    long best_step;       /* its step, -1 if none */
 };
 
-/* A counted query: the step, the cache, the log, the progress. */
-static int record(struct run_state *rs, const struct arch *a, uint64_t key, const struct bench_result *res)
+/* Queries at max_epochs or more are full trainings: one cache entry. */
+static int normalise(const struct bench *b, int epochs)
 {
-    const struct search_run_opts *o = rs->o;
-    rs->total += res->cost_s; /* 0 when the bench knows no cost */
-    if (!res->failed && res->score > rs->best_score) {
-        rs->best_score = res->score;
-        rs->best_val = res->val;
-        rs->test_at_best = res->test;
-    }
-    struct search_step step = {.key = key, .val = res->val, .test = res->test, .cost_s = res->cost_s,
-                               .total_cost_s = rs->total, .best_val = rs->best_val,
-                               .test_at_best = rs->test_at_best, .failed = res->failed};
-    int st = push_step(rs->tr, &step);
-    if (st || (st = hashmap_put(&rs->cache, key, rs->tr->n - 1))) return st ? st : nasw_errorf(NASW_ENOMEM, "out of memory");
-    if (o->log) {
-        char arch[ARCH_STR_MAX];
-        arch_format(rs->s, a, arch, sizeof arch);
-        struct runlog_query lq = {.query = rs->tr->n, .arch = arch, .val = res->val, .test = res->test,
-                                  .cost_s = res->cost_s, .total_cost_s = rs->total, .best_val = rs->best_val,
-                                  .test_at_best = rs->test_at_best, .epochs = res->epochs, .failed = res->failed};
-        if ((st = runlog_query(o->log, &lq))) return st;
-    }
-    if (o->progress)
-        o->progress(o->progress_arg, o->kind == BUDGET_QUERIES ? (double)rs->tr->n / o->budget : rs->total / o->budget);
+    return epochs <= 0 || (b->max_epochs > 0 && epochs >= b->max_epochs) ? 0 : epochs;
+}
+
+static int grow(void **p, long *cap, long need, size_t size)
+{
+    if (need <= *cap) return NASW_OK;
+    long c = *cap ? 2 * *cap : 256;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    *p = q;
+    *cap = c;
     return NASW_OK;
 }
 
-/* The cached answer of an architecture already evaluated in this run. */
-static int cached(struct run_state *rs, uint64_t key, struct bench_result *res)
+/* The state of an architecture, created on first use (NULL: out of memory). */
+static struct arch_state *arch_state_of(struct run_state *rs, uint64_t key)
 {
     int64_t idx;
-    if (!hashmap_get(&rs->cache, key, &idx)) return 0;
-    const struct search_step *p = &rs->tr->steps[idx];
-    memset(res, 0, sizeof *res);
-    res->val = p->val;
-    res->test = p->test;
-    res->cost_s = p->cost_s;
-    res->failed = p->failed;
-    res->score = p->failed ? -INFINITY : bench_score(rs->b, p->val);
-    return 1;
+    if (hashmap_get(&rs->archs, key, &idx)) return &rs->as[idx];
+    if (grow((void **)&rs->as, &rs->cap_as, rs->n_as + 1, sizeof *rs->as) ||
+        hashmap_put(&rs->archs, key, rs->n_as)) {
+        nasw_errorf(NASW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    rs->as[rs->n_as] = (struct arch_state){.head = -1};
+    return &rs->as[rs->n_as++];
+}
+
+/* A counted query: the charge, the incumbent, the step, the cache, the log,
+ * the progress. */
+static int record(struct run_state *rs, const struct query *q, uint64_t key, const struct bench_result *res)
+{
+    const struct search_run_opts *o = rs->o;
+    struct arch_state *as = arch_state_of(rs, key);
+    if (!as) return NASW_ENOMEM;
+    int fidelity = normalise(rs->b, q->epochs);
+    /* epochs answered; a full training of unknown length counts as the
+     * longest (a table without curves: charged its cost, no epochs) */
+    int answered = res->epochs > 0 ? res->epochs : fidelity > 0 ? fidelity : rs->b->max_epochs;
+    int pos = res->epochs > 0 || fidelity > 0 ? answered : INT_MAX;
+    /* continued from what this run trained, unless the backend retrained */
+    int from = as->trained;
+    double from_cost = as->trained_cost;
+    if (res->from_epochs >= 0 && res->from_epochs < from) from = 0, from_cost = 0;
+    int ep_charged = 0;
+    double charged = 0.0;
+    if (pos > from) {
+        ep_charged = answered > from ? answered - from : 0;
+        charged = res->cost_s - from_cost;
+        if (charged < 0) charged = 0;
+    }
+    if (pos > as->trained) {
+        as->trained = pos;
+        as->trained_cost = res->cost_s;
+    }
+    rs->total += charged; /* 0 when the bench knows no cost */
+    rs->total_epochs += ep_charged;
+    int level = fidelity == 0 ? INT_MAX : answered;
+    if (!res->failed && (level > rs->best_level || (level == rs->best_level && res->score > rs->best_score))) {
+        rs->best_level = level;
+        rs->best_score = res->score;
+        rs->best_val = res->val;
+        rs->test_at_best = res->test;
+        rs->best_step = rs->tr->n;
+    }
+    if (fidelity == 0 && !as->full) {
+        as->full = 1;
+        rs->n_full++;
+    }
+    struct search_step step = {.key = key, .val = res->val, .test = res->test, .cost_s = charged,
+                               .total_cost_s = rs->total, .best_val = rs->best_val,
+                               .test_at_best = rs->test_at_best, .epochs = res->epochs,
+                               .fidelity = fidelity, .epochs_charged = ep_charged,
+                               .total_epochs = rs->total_epochs, .incumbent = rs->best_step,
+                               .failed = res->failed};
+    int st = push_step(rs->tr, &step);
+    if (st || (st = grow((void **)&rs->fid, &rs->cap_fid, rs->n_fid + 1, sizeof *rs->fid))) return st;
+    rs->fid[rs->n_fid] = (struct fid_entry){fidelity, rs->tr->n - 1, as->head};
+    as->head = rs->n_fid++;
+    if (o->log) {
+        char arch[ARCH_STR_MAX];
+        arch_format(rs->s, &q->arch, arch, sizeof arch);
+        struct runlog_query lq = {.query = rs->tr->n, .arch = arch, .val = res->val, .test = res->test,
+                                  .cost_s = charged, .total_cost_s = rs->total, .best_val = rs->best_val,
+                                  .test_at_best = rs->test_at_best, .epochs = res->epochs,
+                                  .epochs_charged = ep_charged, .total_epochs = rs->total_epochs,
+                                  .failed = res->failed};
+        if ((st = runlog_query(o->log, &lq))) return st;
+    }
+    if (o->progress) {
+        double done = o->kind == BUDGET_QUERIES ? (double)rs->tr->n
+                      : o->kind == BUDGET_SECONDS ? rs->total : rs->total_epochs;
+        o->progress(o->progress_arg, done / o->budget);
+    }
+    return NASW_OK;
+}
+
+/* The cached answer of (architecture, epochs) already evaluated in this run. */
+static int cached(struct run_state *rs, uint64_t key, int epochs, struct bench_result *res)
+{
+    int64_t idx;
+    if (!hashmap_get(&rs->archs, key, &idx)) return 0;
+    int fidelity = normalise(rs->b, epochs);
+    for (long e = rs->as[idx].head; e >= 0; e = rs->fid[e].next) {
+        if (rs->fid[e].fidelity != fidelity) continue;
+        const struct search_step *p = &rs->tr->steps[rs->fid[e].step];
+        memset(res, 0, sizeof *res);
+        res->val = p->val;
+        res->test = p->test;
+        res->cost_s = p->cost_s;
+        res->epochs = p->epochs;
+        res->from_epochs = -1;
+        res->failed = p->failed;
+        res->score = p->failed ? -INFINITY : bench_score(rs->b, p->val);
+        return 1;
+    }
+    return 0;
 }
 
 static int budget_spent(const struct run_state *rs, long inflight)
 {
     const struct search_run_opts *o = rs->o;
-    return o->kind == BUDGET_QUERIES ? (double)(rs->tr->n + inflight) >= o->budget : rs->total >= o->budget;
+    switch (o->kind) {
+    case BUDGET_QUERIES: return (double)(rs->tr->n + inflight) >= o->budget;
+    case BUDGET_SECONDS: return rs->total >= o->budget;
+    case BUDGET_EPOCHS: return rs->total_epochs >= o->budget;
+    }
+    return 1;
 }
 
 /* The next proposal, unless the budget is spent or the space used up
  * (counting `inflight` evaluations still running): *stop is then set, with
- * the stop reason in the trace. */
+ * the stop reason in the trace.  *stop = 2: the strategy waits for results
+ * (NASW_EAGAIN). */
 static int next_proposal(struct run_state *rs, const struct search_type *t, void *st, long inflight,
                          struct query *q, int *stop)
 {
     *stop = 1;
     if (budget_spent(rs, inflight)) return NASW_OK;
-    if ((uint64_t)(rs->tr->n + inflight) >= space_count(rs->s)) {
+    if ((uint64_t)(rs->n_full + inflight) >= space_count(rs->s)) {
         rs->tr->stop = SEARCH_STOP_EXHAUSTED;
         return NASW_OK;
     }
@@ -142,6 +259,12 @@ static int next_proposal(struct run_state *rs, const struct search_type *t, void
         rs->tr->stop = SEARCH_STOP_EXHAUSTED;
         return NASW_OK;
     }
+    if (ps == NASW_EAGAIN && inflight > 0) {
+        *stop = 2;
+        return NASW_OK;
+    }
+    if (ps == NASW_EAGAIN)
+        return nasw_errorf(NASW_EINVAL, "strategy '%s' waits for results but none is outstanding", t->name);
     if (ps) return ps;
     NASW_ASSERT(space_contains(rs->s, &q->arch));
     *stop = 0;
@@ -158,7 +281,7 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
         if (stop) break;
         uint64_t key = arch_key(rs->s, &q.arch);
         struct bench_result res;
-        if (cached(rs, key, &res)) {
+        if (cached(rs, key, q.epochs, &res)) {
             /* a repeat: free, not counted, not logged, but told */
             if (++repeats >= max_repeats) {
                 rs->tr->stop = SEARCH_STOP_STALLED;
@@ -166,7 +289,7 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
             }
         } else {
             repeats = 0;
-            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res)) || (status = record(rs, &q.arch, key, &res)))
+            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res)) || (status = record(rs, &q, key, &res)))
                 return status;
         }
         if ((status = t->observe(st, &q, &res))) return status;
@@ -174,22 +297,50 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
     return NASW_OK;
 }
 
-/* Several evaluations outstanding.  A proposal of an architecture in
- * flight waits for that evaluation and is told its result too. */
+/* An evaluation in flight: the architecture and the fidelity asked. */
+struct flight {
+    uint64_t key;
+    int fidelity;
+    struct query q;
+};
+
+/* Several evaluations outstanding.  A proposal of an (architecture, epochs)
+ * in flight waits for that evaluation and is told its result too; a
+ * proposal of an architecture in flight at another fidelity waits until it
+ * lands and is then evaluated (a training is never run twice at once). */
 static int run_async(struct run_state *rs, const struct search_type *t, void *st)
 {
     const struct search_evaluator *ev = rs->o->eval;
     long max_repeats = rs->o->max_repeats > 0 ? rs->o->max_repeats : 100000, repeats = 0;
-    uint64_t *flight = malloc(sizeof *flight * (size_t)ev->slots);
+    struct flight *flight = malloc(sizeof *flight * (size_t)ev->slots);
     struct query *waiting = NULL;
     long n_flight = 0, n_wait = 0, cap_wait = 0;
     int status = NASW_OK, proposing = 1;
     if (!flight) return nasw_errorf(NASW_ENOMEM, "out of memory");
     for (;;) {
+        /* held-back proposals whose architecture has landed go first */
+        for (long i = 0; i < n_wait && n_flight < ev->slots;) {
+            uint64_t key = arch_key(rs->s, &waiting[i].arch);
+            int busy = 0;
+            for (long k = 0; k < n_flight; k++) busy |= flight[k].key == key;
+            struct bench_result res;
+            if (busy) {
+                i++;
+            } else if (cached(rs, key, waiting[i].epochs, &res)) {
+                struct query q = waiting[i];
+                waiting[i] = waiting[--n_wait];
+                if ((status = t->observe(st, &q, &res))) goto done;
+            } else {
+                if ((status = ev->submit(ev->arg, &waiting[i].arch, waiting[i].epochs))) goto done;
+                flight[n_flight++] = (struct flight){key, normalise(rs->b, waiting[i].epochs), waiting[i]};
+                waiting[i] = waiting[--n_wait];
+            }
+        }
         while (proposing && n_flight < ev->slots) {
             struct query q;
             int stop;
             if ((status = next_proposal(rs, t, st, n_flight, &q, &stop))) goto done;
+            if (stop == 2) break; /* the strategy waits for a result */
             if (stop) {
                 proposing = 0;
                 break;
@@ -197,8 +348,8 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
             uint64_t key = arch_key(rs->s, &q.arch);
             struct bench_result res;
             int in_flight = 0;
-            for (long i = 0; i < n_flight; i++) in_flight |= flight[i] == key;
-            if (cached(rs, key, &res) || in_flight) {
+            for (long i = 0; i < n_flight; i++) in_flight |= flight[i].key == key;
+            if (cached(rs, key, q.epochs, &res) || in_flight) {
                 if (++repeats >= max_repeats) {
                     rs->tr->stop = SEARCH_STOP_STALLED;
                     proposing = 0;
@@ -208,38 +359,33 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
                     if ((status = t->observe(st, &q, &res))) goto done;
                     continue;
                 }
-                if (n_wait == cap_wait) {
-                    cap_wait = cap_wait ? 2 * cap_wait : 16;
-                    struct query *p = realloc(waiting, sizeof *p * (size_t)cap_wait);
-                    if (!p) {
-                        status = nasw_errorf(NASW_ENOMEM, "out of memory");
-                        goto done;
-                    }
-                    waiting = p;
-                }
+                if ((status = grow((void **)&waiting, &cap_wait, n_wait + 1, sizeof *waiting))) goto done;
                 waiting[n_wait++] = q;
                 continue;
             }
             repeats = 0;
             if ((status = ev->submit(ev->arg, &q.arch, q.epochs))) goto done;
-            flight[n_flight++] = key;
+            flight[n_flight++] = (struct flight){key, normalise(rs->b, q.epochs), q};
         }
         if (n_flight == 0) break;
-        struct query q;
+        struct arch a;
         struct bench_result res;
-        memset(&q, 0, sizeof q);
+        memset(&a, 0, sizeof a);
         memset(&res, 0, sizeof res);
-        if ((status = ev->wait(ev->arg, &q.arch, &res))) goto done;
+        if ((status = ev->wait(ev->arg, &a, &res))) goto done;
         bench_finish(rs->b, &res);
-        uint64_t key = arch_key(rs->s, &q.arch);
+        uint64_t key = arch_key(rs->s, &a);
+        struct query q = {.arch = a};
         for (long i = 0; i < n_flight; i++)
-            if (flight[i] == key) {
+            if (flight[i].key == key) {
+                q = flight[i].q;
                 flight[i] = flight[--n_flight];
                 break;
             }
-        if ((status = record(rs, &q.arch, key, &res)) || (status = t->observe(st, &q, &res))) goto done;
+        int fidelity = normalise(rs->b, q.epochs);
+        if ((status = record(rs, &q, key, &res)) || (status = t->observe(st, &q, &res))) goto done;
         for (long i = 0; i < n_wait;)
-            if (arch_key(rs->s, &waiting[i].arch) == key) {
+            if (arch_key(rs->s, &waiting[i].arch) == key && normalise(rs->b, waiting[i].epochs) == fidelity) {
                 if ((status = t->observe(st, &waiting[i], &res))) goto done;
                 waiting[i] = waiting[--n_wait];
             } else {
@@ -264,12 +410,19 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         return NASW_ENOMEM; /* message set by alloc */
     }
     struct run_state rs = {.b = b, .s = bench_space(b), .o = o, .tr = tr, .best_score = -INFINITY,
-                           .best_val = NAN, .test_at_best = NAN};
-    int status = o->log ? log_header(b, spec, o) : NASW_OK;
+                           .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN, .best_step = -1};
+    int status = NASW_OK;
+    if (o->kind == BUDGET_EPOCHS && b->max_epochs <= 0)
+        status = nasw_errorf(NASW_EUNSUPPORTED, "a budget in epochs needs per-epoch curves; bench '%.200s' has none",
+                             b->name);
+    if (!status && spec->type->bind) status = spec->type->bind(st, b);
+    if (!status && o->log) status = log_header(b, spec, o);
     tr->stop = SEARCH_STOP_BUDGET;
     if (!status) status = o->eval && o->eval->slots > 0 ? run_async(&rs, spec->type, st) : run_sync(&rs, spec->type, st);
     if (!status && o->log) status = runlog_end(o->log, tr->n, rs.total, search_stop_name(tr->stop));
-    hashmap_release(&rs.cache);
+    hashmap_release(&rs.archs);
+    free(rs.as);
+    free(rs.fid);
     spec->type->free(st);
     rng_free(r);
     if (status) search_trace_release(tr);

@@ -14,6 +14,16 @@
  * architecture already evaluated in the run are answered from a cache: free,
  * not counted, not logged, but still observed by the strategy.
  *
+ * Fidelity (multi-fidelity strategies): a query names its epochs (q.epochs;
+ * <= 0 or >= the bench's max_epochs is the full training).  The cache is
+ * keyed by (architecture, epochs); continuing a training to more epochs is
+ * charged only the extra epochs and seconds (see search_run).  A strategy
+ * that needs the bench (its max_epochs) has a bind() hook, called once after
+ * alloc(); it refuses benches without per-epoch curves.  A strategy whose
+ * rung waits for outstanding evaluations returns NASW_EAGAIN from propose()
+ * (only under asynchronous evaluation; the synchronous loop tells every
+ * result before asking again).
+ *
  * Strategy specs: "NAME[:key=value]...", e.g. "evolution:population=50:sample=10".
  * Every parameter is numeric (an enum parameter lists its choices as
  * "a|b|c" and stores the index); every parameter has a documented default.
@@ -57,9 +67,17 @@ struct search_type {
     int (*propose)(void *st, struct query *out);
     int (*observe)(void *st, const struct query *q, const struct bench_result *r);
     void (*free)(void *st);
+    /* Optional (NULL: none): called once after alloc with the bench; a
+     * multi-fidelity strategy reads max_epochs here and refuses (with a
+     * message) a bench without curves. */
+    int (*bind)(void *st, const struct bench *b);
+    int multi_fidelity;                   /* 1: proposes partial trainings */
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
+/* For bind(): NASW_EUNSUPPORTED with "strategy 'NAME' needs per-epoch curves;
+ * table 'PATH' has none" when the bench has no curves, else NASW_OK. */
+int search_needs_curves(const struct bench *b, const char *strategy);
 const struct search_type *search_find(const char *name);
 
 struct search_spec {
@@ -79,16 +97,21 @@ int search_spec_format(const struct search_spec *spec, char *buf, size_t n);
 /* Write the registry (names, help, parameters with defaults) for -h. */
 void search_registry_help(FILE *f);
 
-enum budget_kind { BUDGET_QUERIES = 0, BUDGET_SECONDS = 1 };
+enum budget_kind { BUDGET_QUERIES = 0, BUDGET_SECONDS = 1, BUDGET_EPOCHS = 2 };
 
-/* One counted (distinct) query. */
+/* One counted (distinct) query: a distinct (architecture, epochs). */
 struct search_step {
     uint64_t key;         /* architecture key */
-    double val, test;     /* this architecture's metrics */
-    double cost_s;        /* its cost */
-    double total_cost_s;  /* cumulative cost including it */
-    double best_val;      /* search metric of the best-by-search-metric so far */
-    double test_at_best;  /* report metric of that architecture */
+    double val, test;     /* this architecture's metrics at these epochs */
+    double cost_s;        /* seconds charged for it (the extra, when continued) */
+    double total_cost_s;  /* cumulative seconds charged, including it */
+    double best_val;      /* search metric of the incumbent (see search_run) */
+    double test_at_best;  /* report metric of the incumbent */
+    int epochs;           /* epochs answered (0: unknown, a table without curves) */
+    int fidelity;         /* epochs asked, normalised: 0 = full training */
+    int epochs_charged;   /* epochs charged for it (the extra, when continued) */
+    double total_epochs;  /* cumulative epochs charged, including it */
+    long incumbent;       /* index of the incumbent's step (-1: none yet) */
     int failed;
 };
 
@@ -113,7 +136,7 @@ struct search_evaluator {
 };
 
 struct search_run_opts {
-    double budget;                /* queries or seconds */
+    double budget;                /* queries, seconds or epochs */
     enum budget_kind kind;
     uint64_t seed;
     long max_repeats;             /* stop after this many consecutive cached
@@ -127,10 +150,23 @@ struct search_run_opts {
 
 /* Run one search.  `trace` must be zeroed or released before; it is filled
  * (released with search_trace_release).  The strategy's rng is seeded with
- * opts->seed.  Budget: in queries, stops after `budget` distinct queries; in
- * seconds, a query is made while the cumulative cost is below the budget
- * (so the last query may cross it).  Ties in the search metric keep the
- * earlier architecture as the best. */
+ * opts->seed.  Budget: in queries, stops after `budget` distinct (arch,
+ * epochs) queries; in seconds or epochs, a query is made while the
+ * cumulative charge is below the budget (so the last query may cross it).
+ *
+ * Charging: a query of an architecture already trained to e0 epochs in this
+ * run, at e > e0 epochs, is charged e - e0 epochs and cost(e) - cost(e0)
+ * seconds (the training is continued); at e <= e0 it is charged nothing
+ * (the curve passed through it).  Tables can always continue; a backend
+ * that had to retrain from scratch says so (bench_result.from_epochs = 0)
+ * and is charged in full.  A budget in epochs needs a bench with curves;
+ * a full training is charged the epochs it answered.
+ *
+ * Incumbent: the best search metric among the evaluations at the highest
+ * fidelity evaluated so far (ties keep the earlier), and the report metric
+ * of that evaluation.  A full training ranks above every partial one, so
+ * for strategies that only train fully this is the best-by-search-metric
+ * architecture, as before.  Exhaustion: every member trained fully. */
 int search_run(struct bench *b, const struct search_spec *spec,
                const struct search_run_opts *opts, struct search_trace *trace);
 void search_trace_release(struct search_trace *t);

@@ -11,12 +11,25 @@
 #include "search/search.h"
 
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
-    search_type_reinforce, search_type_bo, search_type_pnas;
+    search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
+    search_type_et;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
-    &search_type_pnas, NULL,
+    &search_type_pnas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et, NULL,
 };
+
+int search_needs_curves(const struct bench *b, const char *strategy)
+{
+    if (b->max_epochs > 0) return NASW_OK;
+    if (!strncmp(b->name, "table:", 6)) { /* "table:PATH#dataset": name the file */
+        int len = (int)strcspn(b->name + 6, "#");
+        return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; table '%.*s' has none", strategy,
+                           len > 200 ? 200 : len, b->name + 6);
+    }
+    return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; bench '%.200s' has none", strategy,
+                       b->name);
+}
 
 const struct search_type *search_find(const char *name)
 {

@@ -110,6 +110,62 @@ expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --
 expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --out "$T/cmps"
 grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_unit seconds"
 
+# --- multi-fidelity: epoch budgets, sh/hyperband/bohb, refusal without curves
+# a 27-architecture chain table with 9-epoch curves (cost 2 s an epoch)
+awk 'BEGIN { print "arch,dataset,val_acc,test_acc,cost_s" > "'"$T"'/mf.csv";
+    print "arch,dataset,epoch,val_acc,test_acc,cost_s" > "'"$T"'/mf_curves.csv";
+    for (a = 0; a < 3; a++) for (b = 0; b < 3; b++) for (c = 0; c < 3; c++) {
+        k = a * 9 + b * 3 + c; fin = 50 + 3 * a + 2 * b + c + (k % 4) * 0.5; gap = 5 + (k * 7) % 11;
+        for (e = 1; e <= 9; e++) printf "%d%d%d,mf,%d,%.2f,%.2f,2\n", a, b, c, e, fin - gap * (9 - e) / 9, fin - 1 - gap * (9 - e) / 9 > "'"$T"'/mf_curves.csv";
+        printf "%d%d%d,mf,%.2f,%.2f,18\n", a, b, c, fin, fin - 1 > "'"$T"'/mf.csv" } }'
+MF="--table $T/mf.csv --curves $T/mf_curves.csv"
+expect 0 "curve fixture loads" -- $NASW tables info "$T/mf.csv" --curves "$T/mf_curves.csv"
+grep -q "curves    up to 9 epochs" "$T/out" && ok || bad "mf fixture lacks its curves"
+for s in sh hyperband bohb; do
+    expect 0 "search $s in epochs" -- $NASW search $MF --strategy $s --budget 60e --seed 3 --trace
+    cp "$T/out" "$T/a"
+    $NASW search $MF --strategy $s --budget 60e --seed 3 --trace >"$T/b" 2>/dev/null
+    cmp -s "$T/a" "$T/b" && ok || bad "search $s: same seed, different output"
+    # column 7 of the trace: cumulative epochs charged; the run stops once it reaches 60
+    awk -F'\t' '/^[0-9]/ {n++; last = $7; if ($7 >= 60) over++} END {exit !(n > 0 && last >= 60 && over == 1)}' "$T/a" \
+        && ok || bad "search $s: epoch budget not respected"
+    grep -q "^best .*" "$T/a" && ok || bad "search $s: no best reported"
+done
+# sh's first bracket (9 epochs, eta 3: 9@1 3@3 1@9) costs 9 + 3*2 + 6 = 21 epochs
+$NASW search $MF --strategy sh --budget 21e --seed 1 --trace >"$T/sh" 2>/dev/null
+[ "$(grep -c '^[0-9]' "$T/sh")" -eq 13 ] && ok || bad "sh: first bracket is not 13 queries"
+awk -F'\t' '/^[0-9]/ {last = $7; e = $6} END {exit !(last == 21 && e == 9)}' "$T/sh" && ok || bad "sh: first bracket is not 21 epochs ending at 9"
+# early termination: same seed, same run; some trainings stop before epoch 9
+expect 0 "search et in epochs" -- $NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace
+cp "$T/out" "$T/a"
+$NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace >"$T/b" 2>/dev/null
+cmp -s "$T/a" "$T/b" && ok || bad "search et: same seed, different output"
+awk -F'\t' '/^[0-9]/ {last[$8] = $6} END {for (a in last) if (last[a] < 9) s++; exit !(s > 0)}' "$T/a" \
+    && ok || bad "et stopped no training early"
+expect 1 "et without curves" -- $NASW search $M --strategy et --budget 10
+expect_err "strategy 'et' needs per-epoch curves" "et refusal message"
+expect 0 "search random in epochs" -- $NASW search $MF --strategy random --budget 45e --seed 1 --trace
+[ "$(grep -c '^[0-9]' "$T/out")" -eq 5 ] && ok || bad "random: 45 epochs are not 5 full trainings"
+expect 1 "sh without curves" -- $NASW search $M --strategy sh --budget 10
+expect_err "strategy 'sh' needs per-epoch curves; table '$FIX/mini.csv' has none" "sh refusal message"
+expect 1 "epoch budget without curves" -- $NASW search $M --strategy random --budget 10e
+expect_err "a budget in epochs needs per-epoch curves" "epoch budget refusal message"
+expect 2 "bad epoch budget" -- $NASW search $M --strategy random --budget 1.5e
+CM="$MF --strategies random,sh,hyperband,bohb,evolution:population=5:sample=2 --seeds 5 --budget 150e --checkpoints 50e --no-plot"
+expect 0 "compare in epochs" -- $NASW compare $CM --out "$T/cmpe1" --jobs 1
+grep -q ',epochs$' "$T/cmpe1/datasets.csv" && ok || bad "datasets.csv budget_unit epochs"
+head -1 "$T/cmpe1/trajectories.csv" | grep -q ',cost_s,epochs$' && ok || bad "trajectories.csv lacks the epochs column"
+awk -F, 'NR > 1 && $8 > m[$2","$3] {m[$2","$3] = $8} END {for (k in m) if (m[k] < 150 || m[k] >= 150 + 9) exit 1}' "$T/cmpe1/trajectories.csv" \
+    && ok || bad "compare: a run ended outside [150, 159) epochs"
+expect 0 "compare in epochs, 2 jobs" -- $NASW compare $CM --out "$T/cmpe2" --jobs 2
+for f in summary.csv pairs.csv trajectories.csv best.csv; do
+    cmp -s "$T/cmpe1/$f" "$T/cmpe2/$f" && ok || bad "epochs: $f differs between --jobs 1 and --jobs 2"
+done
+if command -v gnuplot >/dev/null 2>&1; then
+    expect 0 "plot in epochs" -- $NASW plot "$T/cmpe1"
+    grep -q "training epochs" "$T/cmpe1/trajectories.gp" && ok || bad "anytime plot: x axis is not epochs"
+fi
+
 # --- predict
 expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
 [ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
@@ -163,6 +219,27 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
     done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # partial trainings: hyperband (eta 2 over micro's 2 epochs: 2@1 1@2, then 2@2) trains
+    # cells for 1 epoch and continues the promoted one; the journal answers the same
+    # partial queries as a table, and its numbers equal the uninterrupted trainings in $J
+    J2="$T/micro_mf.csv"
+    expect 0 "live hyperband" -- env OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace
+    grep '^[0-9]' "$T/out" >"$T/l"
+    $NASW search --table "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace | grep '^[0-9]' >"$T/t"
+    [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for hyperband (partial trainings)"
+    awk -F, 'NR > 1 && $11 == 1 {p++} NR > 1 && $11 == 2 {f++} END {exit !(p >= 1 && f >= 1)}' "$J2" \
+        && ok || bad "journal lacks a partial (1-epoch) and a full row"
+    awk -F, 'NR > 1 {n[$1]++; if (n[$1] > 1) d = 1} END {exit d}' "$J2" && ok || bad "journal holds an architecture twice"
+    # every journaled epoch (continued or not) equals the uninterrupted training's
+    awk -F, 'FNR == 1 {next} NR == FNR {v[$1","$3] = $7","$9; next} !(($1","$3) in v) || v[$1","$3] != $7","$9 {bad = 1}
+        END {exit bad}' "${J%.csv}_curves.csv" "${J2%.csv}_curves.csv" && ok || bad "a continued training differs from an uninterrupted one"
+    awk -F, 'NR > 1 && $11 == 1 {p[$1] = 1} END {for (a in p) print a}' "$J2" >"$T/partial"
+    awk -F, 'NR == FNR {p[$1] = 1; next} ($1 in p) && $3 > 1 {bad = 1} END {exit bad}' "$T/partial" "${J2%.csv}_curves.csv" \
+        && ok || bad "a stopped training went on past its epoch"
+    n1=$(cat "$J2" "${J2%.csv}_curves.csv" | wc -l)
+    OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J2" --strategy hyperband:eta=2 --budget 6e --seed 3 --trace | grep '^[0-9]' >"$T/l2"
+    cmp -s "$T/l" "$T/l2" && ok || bad "resumed live hyperband differs"
+    [ "$(cat "$J2" "${J2%.csv}_curves.csv" | wc -l)" -eq "$n1" ] && ok || bad "resumed live hyperband retrained something"
     # confirm against the same (journaled) trainer: prediction = measurement
     expect 0 "compare on the live journal" -- $NASW compare --table "$J" --seeds 4 --budget 4 --no-plot --quiet --out "$T/cj"
     expect 0 "confirm" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cj" --top 3 --bench $MICRO --journal "$J"

@@ -25,6 +25,7 @@
 #include "core/hashmap.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "search/hb.h"
 #include "search/reinforce_policy.h"
 #include "search/search.h"
 
@@ -46,10 +47,17 @@ static double synth_score(const struct synth *x, const struct arch *a)
     return v;
 }
 
+/* Curves: SYNTH_EPOCHS epochs; the search metric approaches the final
+ * score from below at an architecture-dependent rate (so rankings change
+ * between epochs), the cost grows linearly.  epochs <= 0 or >= the length
+ * is the full training, exactly the values of the curve-less bench. */
+#define SYNTH_EPOCHS 27
+
 static int synth_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
-    (void)epochs;
     struct synth *x = b->impl;
+    if (epochs > 0 && x->b.max_epochs == 0) return nasw_errorf(NASW_EUNSUPPORTED, "synthetic bench has no curves");
+    int e = epochs <= 0 || epochs >= SYNTH_EPOCHS ? SYNTH_EPOCHS : epochs;
     if (x->strict && !space_contains(x->s, a)) fail_msg("strategy proposed a non-member");
     x->queries++;
     uint64_t k = arch_key(x->s, a);
@@ -57,9 +65,11 @@ static int synth_query(struct bench *b, const struct arch *a, int epochs, struct
         r->failed = 1;
         return NASW_OK;
     }
-    r->val = synth_score(x, a);
+    double gap = 0.3 * (1 + sin(1.7 * (double)k)) * (1 - (double)e / SYNTH_EPOCHS);
+    r->val = synth_score(x, a) - gap;
     r->test = r->val + 0.5 * sin((double)k); /* correlated report metric */
-    r->cost_s = 1.0 + (double)(k % 5);
+    r->cost_s = (1.0 + (double)(k % 5)) * e / SYNTH_EPOCHS;
+    r->epochs = x->b.max_epochs ? e : 0;
     return NASW_OK;
 }
 
@@ -91,17 +101,19 @@ static void synth_init(struct synth *x, int layers, int choices, uint64_t seed)
     x->b.higher_is_better = 1;
     x->b.report_higher_is_better = 1;
     x->b.has_cost = 1;
+    x->b.max_epochs = SYNTH_EPOCHS;
     strcpy(x->b.name, "synthetic");
     strcpy(x->b.search_metric, "val");
     strcpy(x->b.report_metric, "test");
 }
 
-static void run(struct synth *x, const char *spec_s, double budget, int seconds, uint64_t seed,
+/* kind: 0 queries, 1 seconds, 2 epochs (enum budget_kind) */
+static void run(struct synth *x, const char *spec_s, double budget, int kind, uint64_t seed,
                 struct search_trace *tr)
 {
     struct search_spec spec;
     if (search_spec_parse(spec_s, &spec)) fail_msg("%s: %s", spec_s, nasw_errmsg());
-    struct search_run_opts o = {.budget = budget, .kind = seconds ? BUDGET_SECONDS : BUDGET_QUERIES, .seed = seed};
+    struct search_run_opts o = {.budget = budget, .kind = (enum budget_kind)kind, .seed = seed};
     if (search_run(&x->b, &spec, &o, tr)) fail_msg("%s: %s", spec_s, nasw_errmsg());
 }
 
@@ -128,7 +140,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -156,6 +168,39 @@ static int traces_equal(const struct search_trace *a, const struct search_trace 
     return 1;
 }
 
+/* The run loop's protocol on a trace: counted queries are distinct
+ * (architecture, fidelity) pairs; the incumbent is the best search metric
+ * among the evaluations at the highest fidelity so far (full = highest;
+ * ties keep the earlier) with its own report metric; charges add up. */
+static void check_protocol(const char *name, const struct search_trace *a)
+{
+    struct hashmap seen = {0};
+    double best = -INFINITY, test = NAN, epochs = 0, cost = 0;
+    long level = -1, inc = -1;
+    for (long k = 0; k < a->n; k++) {
+        const struct search_step *p = &a->steps[k];
+        uint64_t id = p->key * 1000003u + (uint64_t)p->fidelity;
+        if (hashmap_get(&seen, id, NULL)) fail_msg("%s: (key, fidelity) counted twice", name);
+        hashmap_put(&seen, id, k);
+        long lv = p->fidelity == 0 ? 1L << 40 : p->epochs;
+        if (!p->failed && (lv > level || (lv == level && p->val > best))) {
+            level = lv;
+            best = p->val;
+            test = p->test;
+            inc = k;
+        }
+        if (!(p->best_val == best || (isnan(best) && isnan(p->best_val)) || inc < 0))
+            fail_msg("%s: step %ld: best_val %g, expected %g", name, k, p->best_val, best);
+        assert_true(inc < 0 || p->test_at_best == test);
+        assert_int_equal(p->incumbent, inc);
+        epochs += p->epochs_charged;
+        cost += p->cost_s;
+        assert_true(p->total_epochs == epochs);
+        assert_true(fabs(p->total_cost_s - cost) < 1e-9);
+    }
+    hashmap_release(&seen);
+}
+
 static void test_registry_protocol(void **state)
 {
     (void)state;
@@ -170,23 +215,11 @@ static void test_registry_protocol(void **state)
         if (!traces_equal(&a, &b)) fail_msg("%s: same seed, different traces", name);
         if (traces_equal(&a, &c)) fail_msg("%s: seeds 5 and 6 give identical traces", name);
         assert_int_equal(a.n, 200);
-        /* counted queries are distinct; best is monotone and consistent */
-        struct hashmap seen = {0};
-        double best = -INFINITY, test = NAN;
-        for (long k = 0; k < a.n; k++) {
-            const struct search_step *p = &a.steps[k];
-            if (hashmap_get(&seen, p->key, NULL)) fail_msg("%s: key counted twice", name);
-            hashmap_put(&seen, p->key, k);
-            if (p->val > best) {
-                best = p->val;
-                test = p->test;
-            }
-            assert_true(p->best_val == best);
-            assert_true(p->test_at_best == test);
-        }
+        check_protocol(name, &a);
+        if (!search_registry[i]->multi_fidelity)
+            for (long k = 0; k < a.n; k++) assert_int_equal(a.steps[k].fidelity, 0);
         /* the bench was queried exactly once per counted query */
         assert_int_equal(x.queries, 3 * 200);
-        hashmap_release(&seen);
         search_trace_release(&a);
         search_trace_release(&b);
         search_trace_release(&c);
@@ -228,14 +261,22 @@ static void test_registry_restricted(void **state)
 static void test_registry_progress(void **state)
 {
     (void)state;
-    double mean[8] = {0};
+    double mean[32] = {0};
     int nreg = 0;
     for (int i = 0; search_registry[i]; i++, nreg++)
         for (int seed = 1; seed <= 10; seed++) {
             struct synth x;
             synth_init(&x, 8, 5, 7); /* 390,625 architectures */
             struct search_trace t;
-            run(&x, search_registry[i]->name, 150, 0, (uint64_t)seed, &t);
+            /* multi-fidelity strategies get the epochs of 150 full trainings,
+             * which is exactly random search's 150 queries */
+            /* (et with a shorter MCMC: its checks dominate the test's time) */
+            if (!strcmp(search_registry[i]->name, "et"))
+                run(&x, "et:samples=40:every=9", 150 * SYNTH_EPOCHS, 2, (uint64_t)seed, &t);
+            else if (search_registry[i]->multi_fidelity)
+                run(&x, search_registry[i]->name, 150 * SYNTH_EPOCHS, 2, (uint64_t)seed, &t);
+            else
+                run(&x, search_registry[i]->name, 150, 0, (uint64_t)seed, &t);
             mean[i] += t.steps[t.n - 1].best_val / 10;
             search_trace_release(&t);
             space_free(x.s);
@@ -289,15 +330,16 @@ static void test_budget_seconds_and_failures(void **state)
 struct fake_eval {
     struct synth *x;
     struct arch pending[16];
+    int epochs[16];
     int n;
     uint64_t lcg;
 };
 
 static int fake_submit(void *arg, const struct arch *a, int epochs)
 {
-    (void)epochs;
     struct fake_eval *f = arg;
     assert_true(f->n < 16);
+    f->epochs[f->n] = epochs;
     f->pending[f->n++] = *a;
     return NASW_OK;
 }
@@ -310,9 +352,12 @@ static int fake_wait(void *arg, struct arch *a, struct bench_result *r)
     f->lcg = f->lcg * 6364136223846793005ULL + 1442695040888963407ULL;
     int i = (int)((f->lcg >> 33) % (uint64_t)f->n);
     *a = f->pending[i];
+    int epochs = f->epochs[i];
+    f->epochs[i] = f->epochs[f->n - 1];
     f->pending[i] = f->pending[--f->n];
     memset(r, 0, sizeof *r);
-    return synth_query(&f->x->b, a, 0, r);
+    r->from_epochs = -1; /* like a table: continuation is free */
+    return synth_query(&f->x->b, a, epochs, r);
 }
 
 static void test_async(void **state)
@@ -338,18 +383,164 @@ static void test_async(void **state)
         ev.slots = 4;
         assert_int_equal(search_run(&x.b, &spec, &o, &async), NASW_OK);
         assert_int_equal(async.n, 60);
-        struct hashmap seen = {0};
-        double best = -INFINITY;
-        for (long k = 0; k < async.n; k++) {
-            if (hashmap_get(&seen, async.steps[k].key, NULL)) fail_msg("%s: async counted a key twice", name);
-            hashmap_put(&seen, async.steps[k].key, 1);
-            best = fmax(best, async.steps[k].val);
-            assert_true(async.steps[k].best_val == best);
-        }
+        check_protocol(name, &async);
         assert_int_equal(f.n, 0); /* nothing left outstanding */
-        hashmap_release(&seen);
         search_trace_release(&sync);
         search_trace_release(&async);
+        space_free(x.s);
+    }
+}
+
+
+/* --- multi-fidelity -------------------------------------------------------- */
+
+/* Li et al. 2018, Table 1: R = 81, eta = 3. */
+static void test_hyperband_brackets(void **state)
+{
+    (void)state;
+    static const int want[5][5][2] = {
+        {{5, 81}},
+        {{8, 27}, {2, 81}},
+        {{15, 9}, {5, 27}, {1, 81}},
+        {{34, 3}, {11, 9}, {3, 27}, {1, 81}},
+        {{81, 1}, {27, 3}, {9, 9}, {3, 27}, {1, 81}},
+    };
+    assert_int_equal(hb_smax(81, 1, 3), 4);
+    for (int s = 0; s <= 4; s++) {
+        struct hb_rung r[HB_MAX_RUNGS];
+        assert_int_equal(hb_bracket(81, 1, 3, s, r), s + 1);
+        for (int i = 0; i <= s; i++)
+            if (r[i].n != want[s][i][0] || r[i].epochs != want[s][i][1])
+                fail_msg("bracket %d rung %d: %d@%d, paper %d@%d", s, i, r[i].n, r[i].epochs, want[s][i][0],
+                         want[s][i][1]);
+    }
+    /* min_epochs scales the unit: R = 200, r_min = 2 (100 units: s_max 4) */
+    assert_int_equal(hb_smax(200, 2, 3), 4);
+    assert_int_equal(hb_smax(200, 1, 3), 4);
+    assert_int_equal(hb_smax(4, 1, 3), 1);
+    assert_int_equal(hb_smax(2, 1, 3), 0);
+    struct hb_rung r[HB_MAX_RUNGS];
+    hb_bracket(200, 1, 3, 4, r); /* 200/81 = 2.47 epochs, rounded */
+    assert_int_equal(r[0].epochs, 2);
+    assert_int_equal(r[1].epochs, 7);
+    assert_int_equal(r[4].epochs, 200);
+}
+
+/* Successive halving on the synthetic bench, one bracket (27 epochs, eta 3:
+ * 27@1 9@3 3@9 1@27): the promoted are the best of each rung, every
+ * promotion is charged only the extra epochs, the epoch budget is respected
+ * and the bracket's cost is what the arithmetic says. */
+static void test_sh_accounting(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 4, 21);
+    struct search_trace t;
+    run(&x, "sh", 27 + 27 + 27 + 27, 2, 3, &t); /* one bracket: 27*1 + 9*2 + 3*6 + 1*18 = 81 epochs */
+    check_protocol("sh", &t);
+    assert_true(t.steps[t.n - 1].total_epochs >= 108);
+    assert_true(t.steps[t.n - 2].total_epochs < 108);
+    /* the first bracket: 27 distinct configurations at 1 epoch ... */
+    int per[4] = {0}, ep[4] = {1, 3, 9, 27};
+    struct hashmap rung[4] = {{0}};
+    long first_bracket_end = -1;
+    for (long k = 0; k < t.n && first_bracket_end < 0; k++) {
+        const struct search_step *p = &t.steps[k];
+        int i = 0;
+        while (i < 4 && p->epochs != ep[i]) i++;
+        assert_true(i < 4);
+        per[i]++;
+        hashmap_put(&rung[i], p->key, k);
+        /* promotion continues: 1->3 charges 2, 3->9 charges 6, 9->27 charges 18 */
+        assert_int_equal(p->epochs_charged, i == 0 ? 1 : ep[i] - ep[i - 1]);
+        if (i > 0) assert_true(hashmap_get(&rung[i - 1], p->key, NULL));
+        if (i == 3) first_bracket_end = k;
+    }
+    assert_int_equal(per[0], 27);
+    assert_int_equal(per[1], 9);
+    assert_int_equal(per[2], 3);
+    assert_int_equal(per[3], 1);
+    assert_true(t.steps[first_bracket_end].total_epochs == 81);
+    /* the full training is the incumbent as soon as it lands */
+    assert_int_equal(t.steps[first_bracket_end].incumbent, first_bracket_end);
+    /* the promoted of rung 0 are its 9 best by search metric */
+    double worst_kept = INFINITY, best_dropped = -INFINITY;
+    for (long k = 0; k < first_bracket_end; k++) {
+        const struct search_step *p = &t.steps[k];
+        if (p->epochs != 1) continue;
+        if (hashmap_get(&rung[1], p->key, NULL)) worst_kept = fmin(worst_kept, p->val);
+        else best_dropped = fmax(best_dropped, p->val);
+    }
+    assert_true(worst_kept >= best_dropped);
+    for (int i = 0; i < 4; i++) hashmap_release(&rung[i]);
+    search_trace_release(&t);
+
+    /* seconds: continuation charges cost(e) - cost(e0) */
+    run(&x, "hyperband", 300, 1, 2, &t);
+    check_protocol("hyperband", &t);
+    for (long k = 0; k < t.n; k++) {
+        const struct search_step *p = &t.steps[k];
+        double base = 1.0 + (double)(p->key % 5);
+        int e0 = p->epochs - p->epochs_charged;
+        assert_true(fabs(p->cost_s - base * (p->epochs - e0) / SYNTH_EPOCHS) < 1e-9);
+    }
+    assert_true(t.steps[t.n - 1].total_cost_s >= 300 && t.steps[t.n - 2].total_cost_s < 300);
+    search_trace_release(&t);
+
+    /* a full-fidelity strategy under an epoch budget: 27 epochs a query */
+    run(&x, "random", 270, 2, 1, &t);
+    assert_int_equal(t.n, 10);
+    search_trace_release(&t);
+    space_free(x.s);
+}
+
+/* Without curves, multi-fidelity strategies and epoch budgets refuse. */
+static void test_mf_needs_curves(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 4, 3, 1);
+    x.b.max_epochs = 0;
+    for (int i = 0; search_registry[i]; i++) {
+        if (!search_registry[i]->multi_fidelity) continue;
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(search_registry[i]->name, &spec), NASW_OK);
+        struct search_run_opts o = {.budget = 10, .seed = 1};
+        struct search_trace t;
+        nasw_errclear();
+        assert_int_equal(search_run(&x.b, &spec, &o, &t), NASW_EUNSUPPORTED);
+        char want[128];
+        snprintf(want, sizeof want, "strategy '%s' needs per-epoch curves; bench 'synthetic' has none",
+                 search_registry[i]->name);
+        assert_string_equal(nasw_errmsg(), want);
+    }
+    struct search_spec spec;
+    assert_int_equal(search_spec_parse("random", &spec), NASW_OK);
+    struct search_run_opts o = {.budget = 100, .kind = BUDGET_EPOCHS, .seed = 1};
+    struct search_trace t;
+    assert_int_equal(search_run(&x.b, &spec, &o, &t), NASW_EUNSUPPORTED);
+    assert_non_null(strstr(nasw_errmsg(), "a budget in epochs needs per-epoch curves"));
+    space_free(x.s);
+}
+
+/* A space smaller than a bracket: configurations of a bracket stay
+ * distinct, and once every bracket only repeats, the run ends (stalled, or
+ * exhausted when every member was trained fully). */
+static void test_mf_small_space(void **state)
+{
+    (void)state;
+    static const char *names[] = {"sh", "hyperband", "bohb"};
+    for (int i = 0; i < 3; i++) {
+        struct synth x;
+        synth_init(&x, 2, 3, 5); /* 9 architectures */
+        struct search_trace t;
+        run(&x, names[i], 100000, 0, 1, &t);
+        check_protocol(names[i], &t);
+        assert_true(t.stop == SEARCH_STOP_STALLED || t.stop == SEARCH_STOP_EXHAUSTED);
+        long full = 0;
+        for (long k = 0; k < t.n; k++) full += t.steps[k].fidelity == 0;
+        assert_true(full >= 1 && t.n <= 9 * 4); /* 4 fidelities: 1, 3, 9, 27 epochs */
+        search_trace_release(&t);
         space_free(x.s);
     }
 }
@@ -638,6 +829,10 @@ int main(void)
         cmocka_unit_test(test_registry_protocol),
         cmocka_unit_test(test_registry_restricted),
         cmocka_unit_test(test_registry_progress),
+        cmocka_unit_test(test_hyperband_brackets),
+        cmocka_unit_test(test_sh_accounting),
+        cmocka_unit_test(test_mf_needs_curves),
+        cmocka_unit_test(test_mf_small_space),
         cmocka_unit_test(test_budget_seconds_and_failures),
         cmocka_unit_test(test_async),
         cmocka_unit_test(test_evolution_aging),

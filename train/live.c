@@ -20,9 +20,23 @@
 #define CURVE_HEADER "arch,dataset,epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,cost_s"
 #define DATASET "fmnist"
 
+/* A journaled architecture: its final row (as written, for rewriting the
+ * file when a partial training is continued) and its curve as journaled
+ * (cost cumulated over the epochs, as the table loader does). */
 struct record {
     double val, test, cost;
     int epochs, failed;
+    int n_curve;
+    double *cval, *ctest, *ccost;
+    char *line;
+};
+
+/* Paused trainings kept in memory so that a promotion continues them. */
+#define LIVE_PAUSED 4
+struct paused {
+    uint64_t key;
+    struct train_run *run;
+    long used;                /* last use, for LRU eviction */
 };
 
 struct live {
@@ -37,10 +51,52 @@ struct live {
     struct hashmap done;      /* key -> index into rec */
     struct record *rec;
     long n_rec, cap_rec;
+    struct paused paused[LIVE_PAUSED];
+    long clock;
 };
+
+static void record_release(struct record *r)
+{
+    free(r->cval);
+    free(r->line);
+    r->cval = r->ctest = r->ccost = NULL;
+    r->line = NULL;
+    r->n_curve = 0;
+}
+
+/* Append epoch values (as journaled) to a record's curve. */
+static int curve_push(struct record *r, double val, double test, double cost)
+{
+    int n = r->n_curve;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) { /* capacity 4, 8, 16, ... */
+        int cap = n ? 2 * n : 4;
+        double *p = malloc(sizeof *p * 3 * (size_t)cap);
+        if (!p) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        if (n) {
+            memcpy(p, r->cval, sizeof *p * (size_t)n);
+            memcpy(p + cap, r->ctest, sizeof *p * (size_t)n);
+            memcpy(p + 2 * cap, r->ccost, sizeof *p * (size_t)n);
+        }
+        free(r->cval);
+        r->cval = p;
+        r->ctest = p + cap;
+        r->ccost = p + 2 * cap;
+    }
+    r->cval[n] = val;
+    r->ctest[n] = test;
+    r->ccost[n] = n ? r->ccost[n - 1] + cost : cost;
+    r->n_curve++;
+    return NASW_OK;
+}
 
 static int add_record(struct live *l, uint64_t key, const struct record *r)
 {
+    int64_t old;
+    if (hashmap_get(&l->done, key, &old)) { /* a continued training: replace */
+        record_release(&l->rec[old]);
+        l->rec[old] = *r;
+        return NASW_OK;
+    }
     if (l->n_rec == l->cap_rec) {
         long cap = l->cap_rec ? 2 * l->cap_rec : 256;
         struct record *p = realloc(l->rec, sizeof *p * (size_t)cap);
@@ -117,20 +173,34 @@ static int resume(struct live *l)
             }
             continue;
         }
+        size_t n = strlen(ln);
+        char *text = malloc(n + 1);
+        if (!text) {
+            st = nasw_errorf(NASW_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(text, ln, n + 1);
         char *f[12];
         int nf = 0;
         for (char *s2 = NULL, *tok = strtok_r(ln, ",", &s2); tok && nf < 12; tok = strtok_r(NULL, ",", &s2)) f[nf++] = tok;
         struct arch a;
         if (nf != 12 || arch_parse(l->space, f[0], &a)) {
+            free(text);
             free(data);
             return nasw_errorf(NASW_EPARSE, "%s: malformed journal record", where);
         }
-        struct record r = {strtod(f[2], NULL), strtod(f[3], NULL), strtod(f[7], NULL), atoi(f[10]), atoi(f[11])};
-        if ((st = add_record(l, arch_key(l->space, &a), &r))) break;
+        struct record r = {strtod(f[2], NULL), strtod(f[3], NULL), strtod(f[7], NULL), atoi(f[10]), atoi(f[11]),
+                           0, NULL, NULL, NULL, text};
+        if ((st = add_record(l, arch_key(l->space, &a), &r))) {
+            free(text);
+            break;
+        }
     }
     free(data);
     if (st) return st;
-    /* curves: keep only the epochs of finished architectures */
+    /* curves: keep the epochs of journaled architectures up to the epochs
+     * their row records (a training killed mid-way, or between its curve
+     * rows and its row, loses only what its row does not cover) */
     if ((st = slurp(l->curve_path, &data, &len)) || !data) return st;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", l->curve_path);
@@ -140,7 +210,7 @@ static int resume(struct live *l)
         return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
     }
     line = 0;
-    for (char *save = NULL, *ln = strtok_r(data, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+    for (char *save = NULL, *ln = strtok_r(data, "\n", &save); ln && !st; ln = strtok_r(NULL, "\n", &save)) {
         if (line++ == 0) {
             fprintf(out, "%s\n", ln);
             continue;
@@ -151,14 +221,29 @@ static int resume(struct live *l)
         memcpy(arch, ln, k);
         arch[k] = '\0';
         struct arch a;
-        if (arch_parse(l->space, arch, &a) == NASW_OK && hashmap_get(&l->done, arch_key(l->space, &a), NULL))
-            fprintf(out, "%s\n", ln);
+        int64_t idx;
+        if (arch_parse(l->space, arch, &a) != NASW_OK || !hashmap_get(&l->done, arch_key(l->space, &a), &idx))
+            continue;
+        struct record *r = &l->rec[idx];
+        /* arch,dataset,epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,cost_s */
+        char buf[ARCH_STR_MAX + 512];
+        if (strlen(ln) >= sizeof buf) continue;
+        strcpy(buf, ln);
+        char *fld[10];
+        int nf = 0;
+        for (char *s2 = NULL, *tok = strtok_r(buf, ",", &s2); tok && nf < 10; tok = strtok_r(NULL, ",", &s2))
+            fld[nf++] = tok;
+        if (nf != 10 || atoi(fld[2]) != r->n_curve + 1 || r->n_curve >= r->epochs) continue;
+        double v[7];
+        for (int i = 3; i < 10; i++) v[i - 3] = strtod(fld[i], NULL);
+        if ((st = curve_push(r, v[3], v[5], v[6]))) break; /* val_acc, test_acc, cost_s */
+        fprintf(out, "%s\n", ln);
     }
     free(data);
     int bad = ferror(out);
-    if (fclose(out) != 0 || bad || rename(tmp, l->curve_path) != 0) {
+    if (fclose(out) != 0 || bad || st || rename(tmp, l->curve_path) != 0) {
         remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot rewrite '%.200s'", l->curve_path);
+        return st ? st : nasw_errorf(NASW_EIO, "cannot rewrite '%.200s'", l->curve_path);
     }
     return NASW_OK;
 }
@@ -210,17 +295,38 @@ static uint64_t arch_seed(uint64_t base, uint64_t key)
 
 int live_bench_epochs(const struct bench *b) { return ((const struct live *)b->impl)->cfg.epochs; }
 
-int live_bench_lookup(struct bench *b, const struct arch *a, struct bench_result *r)
+/* Answer a query at `want` epochs from a record, by the table backend's
+ * rule: before the end of the journaled curve, the curve's epoch; at or
+ * beyond it, the row (the full training, or the last epoch trained). */
+static void answer(const struct record *p, int want, struct bench_result *r)
 {
-    struct live *l = b->impl;
-    int64_t idx;
-    if (!hashmap_get(&l->done, arch_key(l->space, a), &idx)) return 0;
-    const struct record *p = &l->rec[idx];
+    if (want < p->epochs && want <= p->n_curve) {
+        r->val = p->cval[want - 1];
+        r->test = p->ctest[want - 1];
+        r->cost_s = p->ccost[want - 1];
+        r->epochs = want;
+        r->failed = 0;
+        return;
+    }
     r->val = p->val;
     r->test = p->test;
     r->cost_s = p->cost;
     r->epochs = p->epochs;
     r->failed = p->failed;
+}
+
+static struct record *find(struct live *l, uint64_t key)
+{
+    int64_t idx;
+    return hashmap_get(&l->done, key, &idx) ? &l->rec[idx] : NULL;
+}
+
+int live_bench_lookup(struct bench *b, const struct arch *a, struct bench_result *r)
+{
+    struct live *l = b->impl;
+    const struct record *p = find(l, arch_key(l->space, a));
+    if (!p || (p->epochs < l->cfg.epochs && !p->failed)) return 0; /* a partial training is not done */
+    answer(p, l->cfg.epochs, r);
     return 1;
 }
 
@@ -239,54 +345,167 @@ int live_bench_train(struct bench *b, const struct arch *a, struct train_result 
     return st;
 }
 
-int live_bench_record(struct bench *b, const struct arch *a, const struct train_result *tr,
-                      const struct train_epoch *eps, int n_ep, struct bench_result *r)
+/* Rewrite the final file from the records (a continued training replaced
+ * its row): written to a temporary file and renamed, then reopened. */
+static int rewrite_final(struct live *l)
 {
-    struct live *l = b->impl;
-    if (!l->final) return nasw_errorf(NASW_EINVAL, "live bench without a journal");
-    char arch[ARCH_STR_MAX];
-    arch_format(l->space, a, arch, sizeof arch);
-    for (int i = 0; i < n_ep; i++) {
-        const struct train_epoch *e = &eps[i];
-        fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.4f,%.4f\n", arch, DATASET, e->epoch, e->train_loss,
-                e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", l->final_path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
+    fprintf(f, "%s\n", FINAL_HEADER);
+    for (long i = 0; i < l->n_rec; i++) fprintf(f, "%s\n", l->rec[i].line);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, l->final_path) != 0) {
+        remove(tmp);
+        return nasw_errorf(NASW_EIO, "cannot rewrite journal '%.200s'", l->final_path);
     }
-    if (fflush(l->curves) != 0)
-        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->curve_path, strerror(errno));
-    struct record rec = {tr->val_acc, tr->test_acc, tr->seconds, tr->epochs_done, tr->failed};
+    fclose(l->final);
+    l->final = fopen(l->final_path, "a");
+    if (!l->final) return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
+    return NASW_OK;
+}
+
+/* Journal a training (full or partial): the curve rows of the epochs not
+ * journaled yet, then its row (appended; replaced if the architecture had a
+ * partial row).  The record holds what was written, parsed back. */
+static int journal(struct live *l, const struct arch *a, const struct train_result *tr,
+                   const struct train_epoch *eps, int n_ep)
+{
+    if (!l->final) return nasw_errorf(NASW_EINVAL, "live bench without a journal");
+    uint64_t key = arch_key(l->space, a);
+    struct record *old = find(l, key);
+    struct record rec = {0};
+    if (old) { /* continued: keep the journaled curve */
+        rec = *old;
+        old->cval = NULL;
+        old->line = NULL;
+    }
+    char arch[ARCH_STR_MAX], row[ARCH_STR_MAX + 256];
+    arch_format(l->space, a, arch, sizeof arch);
+    int st = NASW_OK;
+    for (int i = 0; i < n_ep && !st; i++) {
+        const struct train_epoch *e = &eps[i];
+        if (e->epoch <= rec.n_curve) continue; /* retrained from scratch: already journaled */
+        char v[3][32];
+        snprintf(v[0], sizeof v[0], "%.4f", e->val_acc);
+        snprintf(v[1], sizeof v[1], "%.4f", e->test_acc);
+        snprintf(v[2], sizeof v[2], "%.4f", e->seconds);
+        fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%s,%.6f,%s,%s\n", arch, DATASET, e->epoch, e->train_loss,
+                e->train_acc, e->val_loss, v[0], e->test_loss, v[1], v[2]);
+        st = curve_push(&rec, strtod(v[0], NULL), strtod(v[1], NULL), strtod(v[2], NULL));
+    }
+    if (!st && fflush(l->curves) != 0)
+        st = nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->curve_path, strerror(errno));
+    rec.val = tr->val_acc;
+    rec.test = tr->test_acc;
+    rec.epochs = tr->epochs_done;
+    rec.failed = tr->failed;
+    /* a partial row costs its epochs' seconds; a full one the whole run */
+    rec.cost = tr->epochs_done < l->cfg.epochs && !tr->failed && rec.n_curve ? rec.ccost[rec.n_curve - 1] : tr->seconds;
     if (tr->failed) rec.val = rec.test = 10.0; /* chance level, as NB201 stores broken cells */
     char v[3][32];
     snprintf(v[0], sizeof v[0], "%.4f", rec.val);
     snprintf(v[1], sizeof v[1], "%.4f", rec.test);
     snprintf(v[2], sizeof v[2], "%.4f", rec.cost);
-    if (fprintf(l->final, "%s,%s,%s,%s,%.4f,%.6f,%.6f,%s,%zu,%.0f,%d,%d\n", arch, DATASET, v[0], v[1],
-                tr->failed ? 10.0 : tr->train_acc, tr->failed ? 0.0 : tr->val_loss, tr->failed ? 0.0 : tr->test_loss,
-                v[2], tr->params, tr->flops, rec.epochs, rec.failed) < 0 ||
-        fflush(l->final) != 0)
-        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
+    snprintf(row, sizeof row, "%s,%s,%s,%s,%.4f,%.6f,%.6f,%s,%zu,%.0f,%d,%d", arch, DATASET, v[0], v[1],
+             tr->failed ? 10.0 : tr->train_acc, tr->failed ? 0.0 : tr->val_loss, tr->failed ? 0.0 : tr->test_loss, v[2],
+             tr->params, tr->flops, rec.epochs, rec.failed);
+    free(rec.line);
+    if (!st && !(rec.line = malloc(strlen(row) + 1))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (st) {
+        record_release(&rec);
+        return st;
+    }
+    strcpy(rec.line, row);
     /* answer what the journal holds, so a rerun from the journal (or the
      * journal loaded as a table) gives the same numbers bit for bit */
     rec.val = strtod(v[0], NULL);
     rec.test = strtod(v[1], NULL);
     rec.cost = strtod(v[2], NULL);
-    int st = add_record(l, arch_key(l->space, a), &rec);
-    if (st) return st;
-    live_bench_lookup(b, a, r);
+    if ((st = add_record(l, key, &rec))) {
+        record_release(&rec);
+        return st;
+    }
+    if (old) return rewrite_final(l);
+    if (fprintf(l->final, "%s\n", row) < 0 || fflush(l->final) != 0)
+        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
     return NASW_OK;
+}
+
+int live_bench_record(struct bench *b, const struct arch *a, const struct train_result *tr,
+                      const struct train_epoch *eps, int n_ep, struct bench_result *r)
+{
+    struct live *l = b->impl;
+    int st = journal(l, a, tr, eps, n_ep);
+    if (st) return st;
+    answer(find(l, arch_key(l->space, a)), l->cfg.epochs, r);
+    return NASW_OK;
+}
+
+/* The paused training of an architecture, taken out of the cache (NULL if
+ * none). */
+static struct train_run *paused_take(struct live *l, uint64_t key)
+{
+    for (int i = 0; i < LIVE_PAUSED; i++)
+        if (l->paused[i].run && l->paused[i].key == key) {
+            struct train_run *run = l->paused[i].run;
+            l->paused[i].run = NULL;
+            return run;
+        }
+    return NULL;
+}
+
+/* Keep a paused training; the least recently used one is dropped when the
+ * cache is full (it would be retrained from scratch if continued). */
+static void paused_put(struct live *l, uint64_t key, struct train_run *run)
+{
+    int slot = 0;
+    for (int i = 0; i < LIVE_PAUSED; i++) {
+        if (!l->paused[i].run) {
+            slot = i;
+            break;
+        }
+        if (l->paused[i].used < l->paused[slot].used) slot = i;
+    }
+    train_run_free(l->paused[slot].run);
+    l->paused[slot] = (struct paused){key, run, ++l->clock};
 }
 
 static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
     struct live *l = b->impl;
-    (void)epochs; /* partial trainings: the multi-fidelity issue */
-    if (live_bench_lookup(b, a, r)) return NASW_OK;
-    struct train_epoch *eps = malloc(sizeof *eps * (size_t)l->cfg.epochs);
-    if (!eps) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    int full = l->cfg.epochs, want = epochs <= 0 || epochs >= full ? full : epochs;
+    uint64_t key = arch_key(l->space, a);
+    const struct record *rec = find(l, key);
+    if (rec && (rec->failed || rec->epochs >= want)) { /* journaled: r->from_epochs stays -1 */
+        answer(rec, want, r);
+        return NASW_OK;
+    }
+    /* train: continue the paused training, or start (again) from scratch */
+    struct train_run *run = paused_take(l, key);
+    int st = NASW_OK, from = run ? train_run_epochs(run) : 0;
+    if (!run && (st = train_run_new(&run, &l->cfg, l->data, l->space, a, arch_seed(l->seed, key)))) return st;
+    struct train_epoch *eps = malloc(sizeof *eps * (size_t)full);
+    if (!eps) {
+        train_run_free(run);
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    if (l->verbose) {
+        char arch[ARCH_STR_MAX];
+        arch_format(l->space, a, arch, sizeof arch);
+        fprintf(stderr, "training %s (epochs %d..%d)\n", arch, from + 1, want);
+    }
+    struct collect c = {l, eps, full, 0};
     struct train_result tr;
-    int n, st = live_bench_train(b, a, &tr, eps, l->cfg.epochs, &n);
-    if (!st) st = live_bench_record(b, a, &tr, eps, n, r);
+    if (!(st = train_run_to(run, want, on_epoch, &c, &tr))) st = journal(l, a, &tr, eps, c.n);
     free(eps);
-    return st;
+    if (!st && !tr.failed && train_run_epochs(run) < full) paused_put(l, key, run); /* stopped, kept to continue */
+    else train_run_free(run);
+    if (st) return st;
+    answer(find(l, key), want, r);
+    r->from_epochs = from;
+    return NASW_OK;
 }
 
 static void live_free(struct bench *b)
@@ -295,7 +514,9 @@ static void live_free(struct bench *b)
     if (l->final) fclose(l->final);
     if (l->curves) fclose(l->curves);
     hashmap_release(&l->done);
+    for (long i = 0; i < l->n_rec; i++) record_release(&l->rec[i]);
     free(l->rec);
+    for (int i = 0; i < LIVE_PAUSED; i++) train_run_free(l->paused[i].run);
     free(l->final_path);
     free(l->curve_path);
     train_data_free(l->data);

@@ -176,81 +176,134 @@ static void evaluate(struct cnn *n, const float *x, const int *y, int count, int
     *acc = 100.0 * (double)hits / count;
 }
 
+struct train_run {
+    const struct train_config *cfg;
+    const struct train_data *d;
+    struct cnn *n;
+    struct rng *r;
+    float *xb;
+    int *yb, *order;
+    long step, total_steps;
+    int epoch;                  /* epochs done */
+    struct train_result res;    /* so far */
+};
+
+void train_run_free(struct train_run *t)
+{
+    if (!t) return;
+    free(t->xb);
+    free(t->yb);
+    free(t->order);
+    rng_free(t->r);
+    cnn_free(t->n);
+    free(t);
+}
+
+int train_run_new(struct train_run **out, const struct train_config *cfg, const struct train_data *d,
+                  const struct space *s, const struct arch *a, uint64_t seed)
+{
+    *out = NULL;
+    struct train_run *t = calloc(1, sizeof *t);
+    if (!t) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    t->cfg = cfg;
+    t->d = d;
+    struct cnn_config nc = {.C = cfg->C, .N = cfg->N, .in_ch = 1, .H = d->res, .W = d->res,
+                            .classes = 10, .max_batch = cfg->batch};
+    int st = cnn_new(&t->n, s, a, &nc);
+    if (st) {
+        free(t);
+        return st;
+    }
+    size_t px = (size_t)d->res * d->res;
+    t->r = rng_new(seed);
+    t->xb = malloc(sizeof(float) * px * (size_t)cfg->batch);
+    t->yb = malloc(sizeof(int) * (size_t)cfg->batch);
+    t->order = malloc(sizeof(int) * (size_t)d->n_train);
+    if (!t->r || !t->xb || !t->yb || !t->order) {
+        train_run_free(t);
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    cnn_init(t->n, t->r);
+    t->res.params = cnn_num_params(t->n);
+    t->res.flops = cnn_flops(t->n);
+    long steps_per_epoch = (d->n_train + cfg->batch - 1) / cfg->batch;
+    t->total_steps = steps_per_epoch * cfg->epochs;
+    for (int i = 0; i < d->n_train; i++) t->order[i] = i;
+    *out = t;
+    return NASW_OK;
+}
+
+int train_run_epochs(const struct train_run *t) { return t->epoch; }
+int train_run_failed(const struct train_run *t) { return t->res.failed; }
+
+int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, struct train_result *res)
+{
+    const struct train_config *cfg = t->cfg;
+    const struct train_data *d = t->d;
+    size_t px = (size_t)d->res * d->res;
+    if (to > cfg->epochs) to = cfg->epochs;
+    double t_start = now_s();
+    while (!t->res.failed && t->epoch < to) {
+        int ep = t->epoch + 1;
+        double t0 = now_s(), loss_sum = 0;
+        long hits = 0;
+        rng_shuffle_int(t->r, t->order, d->n_train);
+        for (int i = 0; i < d->n_train; i += cfg->batch) {
+            int b = d->n_train - i < cfg->batch ? d->n_train - i : cfg->batch, c;
+            for (int j = 0; j < b; j++) {
+                memcpy(t->xb + px * j, d->x_train + px * t->order[i + j], px * sizeof(float));
+                t->yb[j] = d->y_train[t->order[i + j]];
+            }
+            float loss = cnn_forward(t->n, t->xb, t->yb, b, 1, &c);
+            if (!isfinite(loss)) {
+                t->res.failed = 1;
+                break;
+            }
+            cnn_backward(t->n);
+            /* cosine annealing per step, over the preset's full schedule, so
+             * a training continued later equals an uninterrupted one */
+            double lr = 0.5 * cfg->lr * (1 + cos(3.14159265358979323846 * (double)t->step / (double)t->total_steps));
+            cnn_sgd_step(t->n, (float)lr, (float)cfg->momentum, (float)cfg->weight_decay, cfg->nesterov);
+            t->step++;
+            loss_sum += (double)loss * b;
+            hits += c;
+        }
+        if (t->res.failed) break;
+        struct train_epoch e = {.epoch = ep};
+        e.train_loss = loss_sum / d->n_train;
+        e.train_acc = 100.0 * (double)hits / d->n_train;
+        evaluate(t->n, d->x_val, d->y_val, d->n_val, d->res, cfg->batch, &e.val_loss, &e.val_acc);
+        evaluate(t->n, d->x_test, d->y_test, d->n_test, d->res, cfg->batch, &e.test_loss, &e.test_acc);
+        if (!isfinite(e.val_loss)) {
+            t->res.failed = 1;
+            break;
+        }
+        e.seconds = now_s() - t0;
+        t->epoch = ep;
+        t->res.epochs_done = ep;
+        t->res.val_acc = e.val_acc;
+        t->res.test_acc = e.test_acc;
+        t->res.train_acc = e.train_acc;
+        t->res.val_loss = e.val_loss;
+        t->res.test_loss = e.test_loss;
+        if (cb && cb(cb_arg, &e)) break;
+    }
+    t->res.seconds += now_s() - t_start;
+    *res = t->res;
+    if (res->failed) res->val_acc = res->test_acc = NAN;
+    return NASW_OK;
+}
+
 int train_arch(const struct train_config *cfg, const struct train_data *d, const struct space *s,
                const struct arch *a, uint64_t seed, int max_epochs, train_epoch_fn cb, void *cb_arg,
                struct train_result *res)
 {
     memset(res, 0, sizeof *res);
-    struct cnn_config nc = {.C = cfg->C, .N = cfg->N, .in_ch = 1, .H = d->res, .W = d->res,
-                            .classes = 10, .max_batch = cfg->batch};
-    struct cnn *n;
-    int st = cnn_new(&n, s, a, &nc);
+    struct train_run *t;
+    int st = train_run_new(&t, cfg, d, s, a, seed);
     if (st) return st;
-    struct rng *r = rng_new(seed);
-    size_t px = (size_t)d->res * d->res;
-    float *xb = malloc(sizeof(float) * px * (size_t)cfg->batch);
-    int *yb = malloc(sizeof(int) * (size_t)cfg->batch), *order = malloc(sizeof(int) * (size_t)d->n_train);
-    if (!r || !xb || !yb || !order) {
-        st = nasw_errorf(NASW_ENOMEM, "out of memory");
-        goto done;
-    }
-    cnn_init(n, r);
-    res->params = cnn_num_params(n);
-    res->flops = cnn_flops(n);
     int epochs = max_epochs > 0 && max_epochs < cfg->epochs ? max_epochs : cfg->epochs;
-    long steps_per_epoch = (d->n_train + cfg->batch - 1) / cfg->batch;
-    long total_steps = steps_per_epoch * cfg->epochs, step = 0;
-    double t_start = now_s();
-    for (int i = 0; i < d->n_train; i++) order[i] = i;
-    for (int ep = 1; ep <= epochs; ep++) {
-        double t0 = now_s(), loss_sum = 0;
-        long hits = 0;
-        rng_shuffle_int(r, order, d->n_train);
-        for (int i = 0; i < d->n_train; i += cfg->batch) {
-            int b = d->n_train - i < cfg->batch ? d->n_train - i : cfg->batch, c;
-            for (int j = 0; j < b; j++) {
-                memcpy(xb + px * j, d->x_train + px * order[i + j], px * sizeof(float));
-                yb[j] = d->y_train[order[i + j]];
-            }
-            float loss = cnn_forward(n, xb, yb, b, 1, &c);
-            if (!isfinite(loss)) {
-                res->failed = 1;
-                goto finished;
-            }
-            cnn_backward(n);
-            /* cosine annealing per step, over the preset's full schedule */
-            double lr = 0.5 * cfg->lr * (1 + cos(3.14159265358979323846 * (double)step / (double)total_steps));
-            cnn_sgd_step(n, (float)lr, (float)cfg->momentum, (float)cfg->weight_decay, cfg->nesterov);
-            step++;
-            loss_sum += (double)loss * b;
-            hits += c;
-        }
-        struct train_epoch e = {.epoch = ep};
-        e.train_loss = loss_sum / d->n_train;
-        e.train_acc = 100.0 * (double)hits / d->n_train;
-        evaluate(n, d->x_val, d->y_val, d->n_val, d->res, cfg->batch, &e.val_loss, &e.val_acc);
-        evaluate(n, d->x_test, d->y_test, d->n_test, d->res, cfg->batch, &e.test_loss, &e.test_acc);
-        if (!isfinite(e.val_loss)) {
-            res->failed = 1;
-            goto finished;
-        }
-        e.seconds = now_s() - t0;
-        res->epochs_done = ep;
-        res->val_acc = e.val_acc;
-        res->test_acc = e.test_acc;
-        res->train_acc = e.train_acc;
-        res->val_loss = e.val_loss;
-        res->test_loss = e.test_loss;
-        if (cb && cb(cb_arg, &e)) break;
-    }
-finished:
-    res->seconds = now_s() - t_start;
-    if (res->failed) res->val_acc = res->test_acc = NAN;
-done:
-    free(xb);
-    free(yb);
-    free(order);
-    rng_free(r);
-    cnn_free(n);
+    st = train_run_to(t, epochs, cb, cb_arg, res);
+    train_run_free(t);
     return st;
 }

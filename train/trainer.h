@@ -73,4 +73,19 @@ int train_arch(const struct train_config *cfg, const struct train_data *data, co
                const struct arch *a, uint64_t seed, int max_epochs, train_epoch_fn cb, void *cb_arg,
                struct train_result *res);
 
+/* A training in progress that can pause between epochs and continue: the
+ * same steps, batch order and cosine schedule (over cfg->epochs) as an
+ * uninterrupted train_arch, so training to e1 and then to e2 gives exactly
+ * train_arch(max_epochs = e2).  cfg, d and s must outlive it. */
+struct train_run;
+int train_run_new(struct train_run **out, const struct train_config *cfg, const struct train_data *d,
+                  const struct space *s, const struct arch *a, uint64_t seed);
+/* Train up to epoch `to` (at most cfg->epochs; stops early on divergence or
+ * when cb returns non-zero); *res: the whole training so far (seconds summed
+ * over the calls). */
+int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, struct train_result *res);
+int train_run_epochs(const struct train_run *t);   /* epochs done */
+int train_run_failed(const struct train_run *t);
+void train_run_free(struct train_run *t);          /* NULL ok */
+
 #endif
