@@ -17,6 +17,18 @@
 #include <omp.h>
 #endif
 
+/* Loops over more elements than this run on every OpenMP thread; each
+ * iteration writes its own outputs and every reduction stays inside one
+ * iteration (one BN channel, one weight), so the results do not depend on
+ * the number of threads. */
+#define PAR_MIN 32768
+#ifdef _OPENMP
+#define PRAGMA(x) _Pragma(#x)
+#define PAR_FOR(n) PRAGMA(omp parallel for schedule(static) if ((n) > PAR_MIN))
+#else
+#define PAR_FOR(n)
+#endif
+
 int conv_threads(void)
 {
 #ifdef _OPENMP
@@ -103,24 +115,29 @@ static void im2col(float *col, const float *img, const struct conv_dims *d)
             }
 }
 
-/* img (Ci,H,W) += col2im(col) */
+/* img (Ci,H,W) += col2im(col): the transpose of im2col, over the same
+ * valid range [x0, x1) of output columns per kernel offset. */
 static void col2im_add(float *img, const float *col, const struct conv_dims *d)
 {
-    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad;
+    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
                 const float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                float *dst = img + (size_t)c * d->H * d->W;
+                float *dst = img + (size_t)c * d->H * W;
+                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
+                int x1 = (W - 1 + P - kx) / S + 1;
+                if (x1 > Wo) x1 = Wo;
+                if (x0 > x1) x0 = x1;
                 for (int y = 0; y < Ho; y++) {
                     int iy = y * S - P + ky;
                     if (iy < 0 || iy >= d->H) continue;
-                    const float *r = row + (size_t)y * Wo;
-                    float *s = dst + (size_t)iy * d->W;
-                    for (int x = 0; x < Wo; x++) {
-                        int ix = x * S - P + kx;
-                        if (ix >= 0 && ix < d->W) s[ix] += r[x];
-                    }
+                    const float *restrict r = row + (size_t)y * Wo;
+                    float *restrict s = dst + (size_t)iy * W - P + kx;
+                    if (S == 1)
+                        for (int x = x0; x < x1; x++) s[x] += r[x];
+                    else
+                        for (int x = x0; x < x1; x++) s[x * S] += r[x];
                 }
             }
 }
@@ -181,8 +198,11 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
         }
     }
     /* sum the partials in thread order: deterministic for a fixed T */
-    for (int t = 0; t < T; t++)
-        for (size_t i = 0; i < ws; i++) dw[i] += part[(size_t)t * ws + i];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T) if (ws > PAR_MIN)
+#endif
+    for (size_t i = 0; i < ws; i++)
+        for (int t = 0; t < T; t++) dw[i] += part[(size_t)t * ws + i];
 }
 
 void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
@@ -190,6 +210,7 @@ void bn_forward_train(float *out, float *xhat, const float *in, const float *gam
                       const struct bn_cache *c, int B, int C, int HW)
 {
     double n = (double)B * HW;
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
         double s = 0, ss = 0;
         for (int b = 0; b < B; b++) {
@@ -226,6 +247,7 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
         float invstd = 1.0f / sqrtf(running_var[ch] + eps);
         float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
@@ -240,6 +262,7 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
     float n = (float)B * HW;
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
         double sd = 0, sdx = 0;
         for (int b = 0; b < B; b++) {
@@ -251,14 +274,15 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
         }
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
-        if (!din) continue;
-        /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
-        float g = gamma[ch], k = g * c->invstd[ch] / n;
-        float a = (float)sd, bx = (float)sdx;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++)
-                din[off + i] += k * (n * dout[off + i] - a - xhat[off + i] * bx);
+        if (din) {
+            /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
+            float g = gamma[ch], k = g * c->invstd[ch] / n;
+            float a = (float)sd, bx = (float)sdx;
+            for (int b = 0; b < B; b++) {
+                size_t off = ((size_t)b * C + ch) * HW;
+                for (int i = 0; i < HW; i++)
+                    din[off + i] += k * (n * dout[off + i] - a - xhat[off + i] * bx);
+            }
         }
     }
 }
@@ -266,16 +290,31 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
 /* written as selects so that the compiler vectorises them */
 void relu_forward(float *restrict out, const float *restrict in, size_t n)
 {
+    PAR_FOR(n)
     for (size_t i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n)
 {
+    PAR_FOR(n)
     for (size_t i = 0; i < n; i++) din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+void add_inplace(float *restrict out, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] += in[i];
+}
+
+void zero_fill(float *out, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] = 0.0f;
 }
 
 void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
 {
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         const float *x = in + p * H * W;
         float *o = out + p * H * W;
@@ -297,6 +336,7 @@ void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
 
 void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W)
 {
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         float *dx = din + p * H * W;
         const float *g = dout + p * H * W;
@@ -314,6 +354,7 @@ void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W
 void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W)
 {
     int Ho = H / 2, Wo = W / 2;
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         const float *x = in + p * H * W;
         float *o = out + p * Ho * Wo;
@@ -327,6 +368,7 @@ void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W)
 void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W)
 {
     int Ho = H / 2, Wo = W / 2;
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         float *dx = din + p * H * W;
         const float *g = dout + p * Ho * Wo;
@@ -343,6 +385,7 @@ void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W
 
 void gap_forward(float *out, const float *in, int B, int C, int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (long p = 0; p < (long)B * C; p++) {
         float s = 0;
         for (int i = 0; i < HW; i++) s += in[p * HW + i];
@@ -352,6 +395,7 @@ void gap_forward(float *out, const float *in, int B, int C, int HW)
 
 void gap_backward(float *din, const float *dout, int B, int C, int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (long p = 0; p < (long)B * C; p++) {
         float v = dout[p] / (float)HW;
         for (int i = 0; i < HW; i++) din[p * HW + i] += v;

@@ -66,6 +66,10 @@ void relu_forward(float *restrict out, const float *restrict in, size_t n);
 /* din += dout * (in > 0) */
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
 
+/* out += in (the sum nodes of a cell); out = 0 */
+void add_inplace(float *restrict out, const float *restrict in, size_t n);
+void zero_fill(float *out, size_t n);
+
 /* 3x3 average pooling, stride 1, padding 1, padding not counted
  * (count_include_pad=False, as NAS-Bench-201). (B,C,H,W) -> (B,C,H,W) */
 void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W);
