@@ -205,6 +205,53 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
         for (int t = 0; t < T; t++) dw[i] += part[(size_t)t * ws + i];
 }
 
+/* Sums in double over LANES interleaved partial sums, combined in a fixed
+ * order: the same result every run, and independent adds the compiler can
+ * vectorise (a single running sum is one long dependency chain, and
+ * without -ffast-math the compiler may not split it itself). */
+#define LANES 8
+
+static double lanes_total(const double *acc)
+{
+    double t = 0;
+    for (int l = 0; l < LANES; l++) t += acc[l];
+    return t;
+}
+
+/* acc[l] += x[i] for i = l mod LANES */
+static void sum_lanes(double *restrict acc, const float *restrict x, int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[i + l];
+    for (; i < n; i++) acc[i % LANES] += x[i];
+}
+
+/* acc[l] += (x[i] - m)^2 */
+static void sumsq_lanes(double *restrict acc, const float *restrict x, double m, int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += (x[i + l] - m) * (x[i + l] - m);
+    for (; i < n; i++) acc[i % LANES] += (x[i] - m) * (x[i] - m);
+}
+
+/* sa[l] += a[i], sab[l] += a[i] b[i] */
+static void dot_lanes(double *restrict sa, double *restrict sab, const float *restrict a, const float *restrict b,
+                      int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            sa[l] += a[i + l];
+            sab[l] += (double)a[i + l] * b[i + l];
+        }
+    for (; i < n; i++) {
+        sa[i % LANES] += a[i];
+        sab[i % LANES] += (double)a[i] * b[i];
+    }
+}
+
 void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW)
@@ -212,17 +259,11 @@ void bn_forward_train(float *out, float *xhat, const float *in, const float *gam
     double n = (double)B * HW;
     PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
-        double s = 0, ss = 0;
-        for (int b = 0; b < B; b++) {
-            const float *x = in + ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) s += x[i];
-        }
-        double mean = s / n;
-        for (int b = 0; b < B; b++) {
-            const float *x = in + ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) ss += (x[i] - mean) * (x[i] - mean);
-        }
-        double var = ss / n;
+        double acc[LANES] = {0}, acc2[LANES] = {0};
+        for (int b = 0; b < B; b++) sum_lanes(acc, in + ((size_t)b * C + ch) * HW, HW);
+        double mean = lanes_total(acc) / n;
+        for (int b = 0; b < B; b++) sumsq_lanes(acc2, in + ((size_t)b * C + ch) * HW, mean, HW);
+        double ss = lanes_total(acc2), var = ss / n;
         float invstd = (float)(1.0 / sqrt(var + eps));
         c->mean[ch] = (float)mean;
         c->invstd[ch] = invstd;
@@ -264,14 +305,12 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
     float n = (float)B * HW;
     PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
-        double sd = 0, sdx = 0;
+        double acc[LANES] = {0}, accx[LANES] = {0};
         for (int b = 0; b < B; b++) {
             size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) {
-                sd += dout[off + i];
-                sdx += (double)dout[off + i] * xhat[off + i];
-            }
+            dot_lanes(acc, accx, dout + off, xhat + off, HW);
         }
+        double sd = lanes_total(acc), sdx = lanes_total(accx);
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
         if (din) {
