@@ -37,7 +37,7 @@ struct op {
     size_t w, b;      /* parameter offsets: conv weights / BN gamma, beta / linear w, b */
     size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
     struct conv_dims d;
-    float *xhat, *mean, *invstd; /* BN caches */
+    float *mean, *invstd; /* BN caches */
 };
 
 struct cnn {
@@ -258,10 +258,9 @@ int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const
         struct op *p = &n->ops[i];
         if (p->k != OP_BN) continue;
         struct tensor *tt = &n->t[p->out];
-        p->xhat = malloc(mb * (size_t)tt->C * tt->H * tt->W * sizeof(float));
         p->mean = malloc((size_t)tt->C * sizeof(float));
         p->invstd = malloc((size_t)tt->C * sizeof(float));
-        if (!p->xhat || !p->mean || !p->invstd) goto nomem;
+        if (!p->mean || !p->invstd) goto nomem;
     }
     *out = n;
     return NASW_OK;
@@ -278,7 +277,6 @@ void cnn_free(struct cnn *n)
         free(n->t[i].g);
     }
     for (int i = 0; i < n->nops; i++) {
-        free(n->ops[i].xhat);
         free(n->ops[i].mean);
         free(n->ops[i].invstd);
     }
@@ -350,7 +348,7 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
             float *rm = n->stats + o->rs, *rv = rm + in->C;
             if (train) {
                 struct bn_cache c = {o->mean, o->invstd};
-                bn_forward_train(out->v, o->xhat, in->v, n->params + o->w, n->params + o->b, rm, rv,
+                bn_forward_train(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv,
                                  0.1f, 1e-5f, &c, B, in->C, in->H * in->W);
             } else {
                 bn_forward_eval(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv, 1e-5f, B,
@@ -391,7 +389,7 @@ void cnn_backward(struct cnn *n)
         }
         case OP_BN: {
             struct bn_cache c = {o->mean, o->invstd};
-            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, o->xhat, n->params + o->w, &c, B,
+            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, in->v, n->params + o->w, &c, B,
                         in->C, in->H * in->W);
             break;
         }

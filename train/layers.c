@@ -6,7 +6,9 @@
  * dW += dout . col^T and dcol = W^T . dout, scattered back by col2im.
  * A 1x1 stride-1 unpadded convolution uses the input as its columns.
  * Batch norm: the standard training-mode backward,
- * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)).
+ * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
+ * recomputed from the input and the saved mean and invstd (bit-identical to
+ * the forward's: the same float operations), not stored.
  */
 #include "train/layers.h"
 
@@ -236,23 +238,23 @@ static void sumsq_lanes(double *restrict acc, const float *restrict x, double m,
     for (; i < n; i++) acc[i % LANES] += (x[i] - m) * (x[i] - m);
 }
 
-/* sa[l] += a[i], sab[l] += a[i] b[i] */
-static void dot_lanes(double *restrict sa, double *restrict sab, const float *restrict a, const float *restrict b,
-                      int n)
+/* sa[l] += a[i], sab[l] += a[i] xhat[i], xhat = (x - m) * invstd */
+static void dot_lanes(double *restrict sa, double *restrict sab, const float *restrict a, const float *restrict x,
+                      float m, float invstd, int n)
 {
     int i = 0;
     for (; i + LANES <= n; i += LANES)
         for (int l = 0; l < LANES; l++) {
             sa[l] += a[i + l];
-            sab[l] += (double)a[i + l] * b[i + l];
+            sab[l] += (double)a[i + l] * ((x[i + l] - m) * invstd);
         }
     for (; i < n; i++) {
         sa[i % LANES] += a[i];
-        sab[i % LANES] += (double)a[i] * b[i];
+        sab[i % LANES] += (double)a[i] * ((x[i] - m) * invstd);
     }
 }
 
-void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW)
 {
@@ -277,7 +279,6 @@ void bn_forward_train(float *out, float *xhat, const float *in, const float *gam
             size_t off = ((size_t)b * C + ch) * HW;
             for (int i = 0; i < HW; i++) {
                 float xh = (in[off + i] - m) * invstd;
-                xhat[off + i] = xh;
                 out[off + i] = g * xh + bt;
             }
         }
@@ -299,7 +300,7 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
     }
 }
 
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
     float n = (float)B * HW;
@@ -308,19 +309,19 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
         double acc[LANES] = {0}, accx[LANES] = {0};
         for (int b = 0; b < B; b++) {
             size_t off = ((size_t)b * C + ch) * HW;
-            dot_lanes(acc, accx, dout + off, xhat + off, HW);
+            dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], HW);
         }
         double sd = lanes_total(acc), sdx = lanes_total(accx);
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
         if (din) {
             /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
-            float g = gamma[ch], k = g * c->invstd[ch] / n;
+            float g = gamma[ch], is = c->invstd[ch], m = c->mean[ch], k = g * is / n;
             float a = (float)sd, bx = (float)sdx;
             for (int b = 0; b < B; b++) {
                 size_t off = ((size_t)b * C + ch) * HW;
                 for (int i = 0; i < HW; i++)
-                    din[off + i] += k * (n * dout[off + i] - a - xhat[off + i] * bx);
+                    din[off + i] += k * (n * dout[off + i] - a - (in[off + i] - m) * is * bx);
             }
         }
     }

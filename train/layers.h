@@ -49,15 +49,15 @@ struct bn_cache {
 };
 /* Training mode: batch statistics, updates running stats with `momentum`
  * (running = (1-m) running + m batch; unbiased variance for the running one).
- * xhat (B,C,HW) is saved for the backward. */
-void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+ * The backward needs the input and the cache (mean, invstd) of this call. */
+void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW);
 void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW);
 /* din += ..., dgamma += ..., dbeta += ... */
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW);
 
 /* --- pointwise and pooling ---------------------------------------------- */
