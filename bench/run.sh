@@ -8,7 +8,17 @@
 #    reinforce x 3 datasets x 100 seeds x 300 queries (table load included,
 #    no plots), median of 5 runs, next to the Python reference's wall time for
 #    random + evolution x 3 datasets x 100 seeds x 300 queries.
-# 3. trainer throughput against PyTorch.
+# 3. train: training throughput (forward + backward + SGD) of nasw and of
+#    PyTorch (bench/torch_peer.py) on the same network, 2 threads, and the
+#    OpenBLAS sgemm peak (bench/sgemm_peak.c).
+#    accuracy: the same network trained by nasw and by PyTorch
+#    (bench/torch_accuracy.py) with one recipe on the same images: C=16 N=1
+#    28x28, 4 epochs on 10k training images (nasw's split, bench/fmnist_split.c),
+#    batch 128; final validation/test accuracy.
+#    proxy: the first 20 architectures of the shipped table's sample trained
+#    again with training seed 1; Spearman between the seeds, and of accuracy
+#    with params/FLOPs over the table (bench/proxy_corr.py).  Resumes: the
+#    retrained table is a journal in $OUT/proxy.
 # 4. lcurve: learning-curve extrapolation on NB201's 200 curves, epoch 200
 #    predicted from 10% and 20% of the epochs, every nasw method next to
 #    SciPy's curve_fit of the same families (bench/lcurve_peer.py), and the
@@ -23,22 +33,32 @@
 #    model-based strategies against evolution and local search.
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve lstm mf.
+# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
 NB=$DATA/nasbench201/nb201_final.csv
 OUT=${BENCH_OUT:-bench/out}
-if [ ! -f "$NB" ]; then
-    echo "bench: $NB not found (set NASW_DATA); nothing to measure"
-    exit 0
-fi
+PROXY_TABLE=${PROXY_TABLE:-data/fmnist_proxy.csv}
+ARCH='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+FMNIST=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 mkdir -p "$OUT"
+# need FILE HINT: false (and a note) if FILE is missing
+need() {
+    [ -f "$1" ] && return 0
+    echo "bench: $1 not found ($2); section skipped"
+    return 1
+}
+have_torch() {
+    /usr/bin/python3 -c 'import torch' 2>/dev/null && return 0
+    echo "PyTorch peer skipped: Debian's python3-torch is not installed (apt-get install python3-torch)"
+    return 1
+}
 
 lcurve_bench() {
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
@@ -125,7 +145,7 @@ mf() {
     fi
 }
 
-if want agree; then
+if want agree && need "$NB" "set NASW_DATA"; then
 echo "== agreement: NB201, 100 seeds, 150 queries (test accuracy of the best-by-validation arch)"
 ./nasw compare --table "$NB" --strategies random,evolution:population=50:sample=10,local,reinforce \
     --seeds 100 --budget 150 --no-plot --quiet --out "$OUT/agree"
@@ -148,7 +168,7 @@ awk -F, '
     }' "$OUT/agree/ref.csv" "$OUT/agree/summary.csv"
 fi
 
-if want speed; then
+if want speed && need "$NB" "set NASW_DATA"; then
 echo
 echo "== speed: 4 strategies x 3 datasets x 100 seeds x 300 queries, table load included"
 tn=$(median_time 5 ./nasw compare --table "$NB" --strategies random,evolution,local,reinforce \
@@ -162,17 +182,16 @@ fi
 if want train; then
 echo
 echo "== trainer throughput: C=16 N=1, 28x28, batch 128, 2 threads, 50 steps after warm-up"
-ARCH='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
 cc -O2 -o "$OUT/sgemm_peak" bench/sgemm_peak.c -lopenblas
-OPENBLAS_NUM_THREADS=2 "$OUT/sgemm_peak" 2048
+OPENBLAS_NUM_THREADS=2 "$OUT/sgemm_peak" 2048 | tee "$OUT/sgemm_peak.txt"
 OMP_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-size 128 --benchmark 50 | tee "$OUT/nasw_train.txt"
-if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"
+awk '/sgemm peak:/ {p = $3} /^compute:/ {c = $2} END {
+    printf "nasw: %.0f%% of the two-thread sgemm peak\n", 100 * c / p }' "$OUT/sgemm_peak.txt" "$OUT/nasw_train.txt"
+if have_torch; then
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"
     awk '/throughput:/ {v[FILENAME] = $2} END {
         for (f in v) if (f ~ /nasw/) n = v[f]; else p = v[f]
         printf "ratio nasw/pytorch: %.2fx\n", n / p }' "$OUT/nasw_train.txt" "$OUT/torch_train.txt"
-else
-    echo "PyTorch peer skipped: Debian's python3-torch is not installed (apt-get install python3-torch)"
 fi
 fi
 
@@ -196,7 +215,7 @@ pred_best() {
         END { for (k in b) { split(k, a, SUBSEP); printf "%s %s %.3f %s\n", a[1], a[2], b[k], n[k] } }' "$@" | sort -k2n -k1n
 }
 
-if want predict; then
+if want predict && need "$NB" "set NASW_DATA"; then
 echo
 echo "== predictors: NB201 cifar10 val_acc, one-hot (gp:path: path encoding), 200-arch test set, 30 trials"
 P=gp,gp:path,gp:nowarp
@@ -236,7 +255,7 @@ if [ -f "$ZC" ]; then
 fi
 fi
 
-if want gpspeed; then
+if want gpspeed && need "$NB" "set NASW_DATA"; then
 echo
 echo "== GP fit + predict at n = 1000 (NB201 cifar10, one-hot, Matern-5/2 + noise, 3 optimiser starts, 1 thread each), 5 splits"
 mkdir -p "$OUT/gpspeed"
@@ -257,7 +276,7 @@ else
 fi
 fi
 
-if want search; then
+if want search && need "$NB" "set NASW_DATA"; then
 echo
 echo "== search: NB201, 100 seeds, 100 and 150 queries (test acc of the best-by-validation arch, mean +- 95% CI)"
 mkdir -p "$OUT"
@@ -280,12 +299,12 @@ awk -F, 'NR > 1 && $3 == 300 { printf "  queries_to_best %s, found by %s of %s r
     ($9 == "" ? "- (not every run found it)" : $9), $10, $4 }' "$OUT/moon/summary.csv"
 fi
 
-if want lcurve; then
+if want lcurve && need "$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv" "set NASW_DATA"; then
 echo
 lcurve_bench
 fi
 
-if want lstm; then
+if want lstm && need "$NB" "set NASW_DATA"; then
 echo
 echo "== LSTM surrogate: NB201 cifar10 val_acc, 1000 train / 200 test, embed 100, hidden 100, Adam 1e-3, batch 32, 100 epochs"
 cc -std=c11 -O2 -I. -D_POSIX_C_SOURCE=200809L -o "$OUT/lstm_bench" bench/lstm_bench.c build/libnasw.a \
@@ -308,4 +327,30 @@ fi
 if want mf; then
 echo
 mf
+fi
+
+if want accuracy && need "$FMNIST" "install dataset-fashion-mnist"; then
+echo
+echo "== accuracy: C=16 N=1 28x28, SGD Nesterov 0.9, cosine from 0.1, wd 5e-4, 4 epochs on 10k images, batch 128"
+mkdir -p "$OUT/accuracy"
+make -s build/libnasw.a
+cc -O2 -std=c11 -I. -D_POSIX_C_SOURCE=200809L -o "$OUT/fmnist_split" bench/fmnist_split.c build/libnasw.a -lgsl -lm
+"$OUT/fmnist_split" 0 >"$OUT/accuracy/split.txt"
+OMP_NUM_THREADS=2 ./nasw train --arch "$ARCH" --preset nb201 --channels 16 --cells 1 --epochs 4 \
+    --train-size 10000 --batch-size 128 --out "$OUT/accuracy/nasw.json" | tee "$OUT/accuracy/nasw.txt"
+if have_torch; then
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_accuracy.py "$ARCH" 16 1 4 10000 10000 128 2 \
+        "$OUT/accuracy/split.txt" | tee "$OUT/accuracy/torch.txt"
+    printf "%-8s %8s %8s\n" "" val_acc test_acc
+    awk '/^final/ {printf "nasw     %8s %8s\n", $3, $5}' "$OUT/accuracy/nasw.txt"
+    awk '/^final/ {printf "pytorch  %8s %8s\n", $3, $5}' "$OUT/accuracy/torch.txt"
+fi
+fi
+
+if want proxy && need "$FMNIST" "install dataset-fashion-mnist" && need "$PROXY_TABLE" "set PROXY_TABLE"; then
+echo
+echo "== proxy reproducibility: 20 architectures of the sample of $PROXY_TABLE, training seed 1"
+mkdir -p "$OUT/proxy"
+./nasw tables build --space nb201 --sample 20 --preset proxy --seed 0 --train-seed 1 --out "$OUT/proxy/seed1.csv"
+python3 bench/proxy_corr.py "$PROXY_TABLE" "$OUT/proxy/seed1.csv"
 fi

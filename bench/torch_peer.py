@@ -8,12 +8,23 @@ conv1x1; BN-ReLU, global average pooling, linear), 1 input channel, 28x28,
 SGD with Nesterov momentum and weight decay, timed over STEPS training steps
 after 5 warm-up steps on a fixed batch.  Bench only: not used by the tests.
 
+The peer is measured at its best: glibc malloc keeps freed activation
+buffers instead of returning them to the kernel (mallopt M_MMAP_THRESHOLD
+and M_TRIM_THRESHOLD: without it every step maps, faults in and unmaps
+every large tensor), and OpenBLAS runs single-threaded under PyTorch's own
+OpenMP threads (no oversubscription of the cores); THREADS sets PyTorch's
+intra-op threads.
+
 usage: torch_peer.py ARCH C N BATCH STEPS THREADS  -> prints "throughput: X images/s"
 """
+import ctypes
+import ctypes.util
+import os
 import sys
 import time
 
-import torch
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read when torch loads OpenBLAS
+import torch  # noqa: E402
 import torch.nn as nn
 
 
@@ -79,9 +90,19 @@ def network(arch, c, n):
     return nn.Sequential(*layers)
 
 
+def tune_runtime(threads):
+    """glibc malloc: no mmap/munmap per large tensor, no trimming; torch threads."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = libc.mallopt(m_mmap_threshold, 32 << 20) and libc.mallopt(m_trim_threshold, 1 << 30)
+    if not ok:
+        print("warning: mallopt failed; peer runs with default malloc", file=sys.stderr)
+    torch.set_num_threads(threads)
+
+
 def main():
     arch, c, n, batch, steps, threads = sys.argv[1], *map(int, sys.argv[2:7])
-    torch.set_num_threads(threads)
+    tune_runtime(threads)
     torch.manual_seed(0)
     net = network(arch, c, n)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)

@@ -20,7 +20,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: nasw tables build --space nb201 --sample N|all --preset P --out T.csv\n"
-            "                         [--seed K] [--verbose]\n"
+            "                         [--seed K] [--train-seed K] [--verbose]\n"
             "\n"
             "Train architectures with the live trainer (NAS-Bench-201 cells on Fashion-MNIST)\n"
             "and write them as a table in nasw's schema: T.csv (final metrics, cost in\n"
@@ -32,6 +32,8 @@ static void help(FILE *f)
             "                  (the same seed always gives the same order); 'all' = every cell\n"
             "  --preset P      training preset: %s (default proxy)\n"
             "  --seed K        sampling and training seed (default 0)\n"
+            "  --train-seed K  training seed instead of --seed (the same sample trained\n"
+            "                  again with other initialisations and batch orders)\n"
             "  --verbose       one line per epoch on stderr\n",
             train_preset_names());
 }
@@ -42,9 +44,10 @@ int cmd_tables_build(int argc, char **argv)
         {"space", required_argument, 0, 's'}, {"sample", required_argument, 0, 'n'},
         {"preset", required_argument, 0, 'p'}, {"out", required_argument, 0, 'o'},
         {"seed", required_argument, 0, 'k'},   {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"train-seed", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *space = "nb201", *sample = NULL, *preset = "proxy", *out = NULL;
-    long seed = 0, n = 0;
+    long seed = 0, train_seed = -1, n = 0;
     int verbose = 0, c;
     optind = 1;
     opterr = 0;
@@ -57,6 +60,10 @@ int cmd_tables_build(int argc, char **argv)
         case 'k':
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("tables build", "bad --seed '%.64s'", optarg);
             break;
+        case 't':
+            if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
+                return cli_usage_error("tables build", "bad --train-seed '%.64s'", optarg);
+            break;
         case 'v': verbose = 1; break;
         case 'h': help(stdout); return CLI_OK;
         default: return cli_usage_error("tables build", "unknown or incomplete option '%.64s'", argv[optind - 1]);
@@ -66,15 +73,16 @@ int cmd_tables_build(int argc, char **argv)
     if (strcmp(space, "nb201")) return cli_usage_error("tables build", "unknown space '%.64s' (known: nb201)", space);
     if (!out) return cli_usage_error("tables build", "--out T.csv is required");
     if (!sample) return cli_usage_error("tables build", "--sample N|all is required");
+    if (train_seed < 0) train_seed = seed;
     struct train_config cfg;
     if (train_preset(&cfg, preset)) return cli_usage_error("tables build", "%s", nasw_errmsg());
     char spec[96];
     snprintf(spec, sizeof spec, "fmnist:%s", preset);
     if (nasw_mpi_rank() > 0) { /* an MPI worker */
-        int wst = mpi_worker(spec, (uint64_t)seed);
+        int wst = mpi_worker(spec, (uint64_t)train_seed);
         return wst ? cli_error_status(wst) : CLI_OK;
     }
-    struct live_opts lo = {.journal = out, .seed = (uint64_t)seed, .verbose = verbose};
+    struct live_opts lo = {.journal = out, .seed = (uint64_t)train_seed, .verbose = verbose};
     struct bench *b;
     int st = live_bench_new(&b, spec, &lo);
     if (st) return cli_error_status(st);

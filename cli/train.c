@@ -25,13 +25,15 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: nasw train --arch A [--preset P] [--epochs E] [--seed K] [--out run.json]\n"
-            "                  [--channels C] [--cells N] [--batch-size B] [--benchmark STEPS]\n"
+            "                  [--channels C] [--cells N] [--batch-size B] [--train-size T]\n"
+            "                  [--benchmark STEPS]\n"
             "\n"
             "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s) and print\n"
             "per-epoch train/validation/test loss and accuracy and seconds per epoch.\n"
             "  --arch A          NB201 architecture string\n"
             "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
-            "                    and --epochs override it\n"
+            "                    --train-size and --epochs override it\n"
+            "  --train-size T    train on T images of the 60k after the validation split\n"
             "  --seed K          initialisation and batch-order seed (default 0)\n"
             "  --out FILE        JSON run record, rewritten after every epoch\n"
             "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
@@ -134,10 +136,11 @@ int cmd_train(int argc, char **argv)
         {"epochs", required_argument, 0, 'e'},   {"seed", required_argument, 0, 'k'},
         {"out", required_argument, 0, 'o'},      {"channels", required_argument, 0, 'C'},
         {"cells", required_argument, 0, 'N'},    {"batch-size", required_argument, 0, 'b'},
-        {"benchmark", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {"benchmark", required_argument, 0, 'B'}, {"train-size", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *arch_s = NULL, *preset = "proxy", *out = NULL;
-    long epochs = 0, seed = 0, C = 0, N = -1, batch = 0, bench_steps = 0;
+    long epochs = 0, seed = 0, C = 0, N = -1, batch = 0, bench_steps = 0, train_size = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -154,6 +157,7 @@ int cmd_train(int argc, char **argv)
         case 'N': dst = &N, lo = 0; break;
         case 'b': dst = &batch; break;
         case 'B': dst = &bench_steps; break;
+        case 'T': dst = &train_size; break;
         case 'h': help(stdout); return CLI_OK;
         default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
         }
@@ -168,6 +172,12 @@ int cmd_train(int argc, char **argv)
     if (C) cfg.C = (int)C;
     if (N >= 0) cfg.N = (int)N;
     if (batch) cfg.batch = (int)batch;
+    if (train_size) {
+        if (train_size > 60000 - cfg.val_size)
+            return cli_usage_error("train", "--train-size %ld is more than the %d images left after validation",
+                                   train_size, 60000 - cfg.val_size);
+        cfg.train_size = (int)train_size;
+    }
     struct space *s;
     struct arch a;
     int st = space_cell_new(&s, 4, arch_nb201_ops, 5);

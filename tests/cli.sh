@@ -280,6 +280,17 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     grep -q '"status": "done"' "$T/run.json" && ok || bad "train --out has no final status"
     expect 0 "train benchmark" -- env OPENBLAS_NUM_THREADS=1 $NASW train --arch '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' --channels 4 --cells 1 --batch-size 8 --benchmark 2
     grep -q "throughput: [0-9.]* images/s" "$T/out" && ok || bad "train --benchmark prints no throughput"
+    DA='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+    expect 0 "train --train-size" -- env OMP_NUM_THREADS=1 $NASW train --arch "$DA" --preset micro --epochs 1 --train-size 640 --seed 3
+    grep -q "640 train" "$T/out" && ok || bad "train --train-size 640 not applied"
+    expect 2 "train: --train-size beyond the split" -- $NASW train --arch "$DA" --preset micro --train-size 59500
+    # --train-seed: the same sample as --seed, trained with other seeds
+    expect 0 "build --train-seed" -- env OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 2 --preset micro --seed 1 --train-seed 9 --out "$T/ts.csv"
+    cut -d, -f1 "$T/ts.csv" | sort >"$T/ts_archs"
+    head -3 "$B" | cut -d, -f1 | sort >"$T/b_archs"
+    cmp -s "$T/ts_archs" "$T/b_archs" && ok || bad "build --train-seed changed the sample"
+    [ "$(cut -d, -f3 "$T/ts.csv" | sort)" != "$(head -3 "$B" | cut -d, -f3 | sort)" ] && ok || bad "build --train-seed trained with the same seed"
+    expect 2 "build: bad --train-seed" -- $NASW tables build --sample 2 --preset micro --train-seed -1 --out "$T/ts2.csv"
 else
     echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); live training tests skipped"
 fi

@@ -136,11 +136,55 @@ static void test_params_and_training(void **state)
     space_free(s);
 }
 
+/* Two trainings with one seed end with the same parameters bit for bit.
+ * The batch is large enough that every kernel runs on all OpenMP threads
+ * (the tests run with the default thread count: the cores). */
+static void train_steps(float *out, size_t np)
+{
+    struct space *s;
+    int B = 20, H = 16;
+    struct cnn *n = build(ALLOPS, 8, 1, H, B, &s);
+    struct rng *r = rng_new(11);
+    cnn_init(n, r);
+    float *x = malloc(sizeof *x * (size_t)B * H * H);
+    int y[20];
+    for (int i = 0; i < B * H * H; i++) x[i] = (float)rng_gaussian(r, 1.0);
+    for (int i = 0; i < B; i++) y[i] = i % 10;
+    assert_int_equal(cnn_num_params(n), np);
+    for (int it = 0; it < 3; it++) {
+        assert_true(isfinite(cnn_forward(n, x, y, B, 1, NULL)));
+        cnn_backward(n);
+        cnn_sgd_step(n, 0.05f, 0.9f, 5e-4f, 1);
+    }
+    memcpy(out, cnn_params(n), np * sizeof *out);
+    free(x);
+    rng_free(r);
+    cnn_free(n);
+    space_free(s);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    struct space *s;
+    struct cnn *n = build(ALLOPS, 8, 1, 16, 1, &s);
+    size_t np = cnn_num_params(n);
+    cnn_free(n);
+    space_free(s);
+    float *a = malloc(np * sizeof *a), *b = malloc(np * sizeof *b);
+    train_steps(a, np);
+    train_steps(b, np);
+    assert_memory_equal(a, b, np * sizeof *a);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradients),
         cmocka_unit_test(test_params_and_training),
+        cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@ struct op {
     size_t w, b;      /* parameter offsets: conv weights / BN gamma, beta / linear w, b */
     size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
     struct conv_dims d;
-    float *xhat, *mean, *invstd; /* BN caches */
+    float *mean, *invstd; /* BN caches */
 };
 
 struct cnn {
@@ -141,9 +141,19 @@ static int unary(struct cnn *n, enum op_kind k, int in)
 
 static void accum(struct cnn *n, int in, int sum) { add_op(n, OP_ACCUM, in, sum); }
 
+/* ReLU(in), computed once however many edges read it: a cell node feeding
+ * several ReLU-conv-BN edges shares one ReLU tensor, whose gradient the
+ * convolutions accumulate before its backward runs. */
+static int relu_of(struct cnn *n, int in)
+{
+    for (int i = 0; i < n->nops; i++)
+        if (n->ops[i].k == OP_RELU && n->ops[i].in == in) return n->ops[i].out;
+    return unary(n, OP_RELU, in);
+}
+
 static int relu_conv_bn(struct cnn *n, int in, int Co, int K, int stride, int pad)
 {
-    return bn(n, conv(n, unary(n, OP_RELU, in), Co, K, stride, pad));
+    return bn(n, conv(n, relu_of(n, in), Co, K, stride, pad));
 }
 
 /* NB201 ResNetBasicblock with stride 2. */
@@ -248,10 +258,9 @@ int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const
         struct op *p = &n->ops[i];
         if (p->k != OP_BN) continue;
         struct tensor *tt = &n->t[p->out];
-        p->xhat = malloc(mb * (size_t)tt->C * tt->H * tt->W * sizeof(float));
         p->mean = malloc((size_t)tt->C * sizeof(float));
         p->invstd = malloc((size_t)tt->C * sizeof(float));
-        if (!p->xhat || !p->mean || !p->invstd) goto nomem;
+        if (!p->mean || !p->invstd) goto nomem;
     }
     *out = n;
     return NASW_OK;
@@ -268,7 +277,6 @@ void cnn_free(struct cnn *n)
         free(n->t[i].g);
     }
     for (int i = 0; i < n->nops; i++) {
-        free(n->ops[i].xhat);
         free(n->ops[i].mean);
         free(n->ops[i].invstd);
     }
@@ -324,7 +332,7 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
     memcpy(n->t[0].v, x, numel(&n->t[0], B) * sizeof(float));
     memcpy(n->labels, labels, (size_t)B * sizeof(int));
     for (int i = 0; i < n->nt; i++)
-        if (n->t[i].sum) memset(n->t[i].v, 0, numel(&n->t[i], B) * sizeof(float));
+        if (n->t[i].sum) zero_fill(n->t[i].v, numel(&n->t[i], B));
     for (int i = 0; i < n->nops; i++) {
         struct op *o = &n->ops[i];
         struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
@@ -340,7 +348,7 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
             float *rm = n->stats + o->rs, *rv = rm + in->C;
             if (train) {
                 struct bn_cache c = {o->mean, o->invstd};
-                bn_forward_train(out->v, o->xhat, in->v, n->params + o->w, n->params + o->b, rm, rv,
+                bn_forward_train(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv,
                                  0.1f, 1e-5f, &c, B, in->C, in->H * in->W);
             } else {
                 bn_forward_eval(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv, 1e-5f, B,
@@ -351,9 +359,7 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
         case OP_RELU: relu_forward(out->v, in->v, cnt); break;
         case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
-        case OP_ACCUM:
-            for (size_t j = 0; j < cnt; j++) out->v[j] += in->v[j];
-            break;
+        case OP_ACCUM: add_inplace(out->v, in->v, cnt); break;
         case OP_GAP: gap_forward(out->v, in->v, B, in->C, in->H * in->W); break;
         case OP_LINEAR:
             linear_forward(out->v, in->v, n->params + o->w, n->params + o->b, B, in->C, out->C);
@@ -367,7 +373,7 @@ void cnn_backward(struct cnn *n)
 {
     int B = n->B;
     memset(n->grads, 0, n->nparams * sizeof(float));
-    for (int i = 0; i < n->nt; i++) memset(n->t[i].g, 0, numel(&n->t[i], B) * sizeof(float));
+    for (int i = 0; i < n->nt; i++) zero_fill(n->t[i].g, numel(&n->t[i], B));
     softmax_xent_backward(n->t[n->logits].g, n->probs, n->labels, B, n->cfg.classes);
     for (int i = n->nops - 1; i >= 0; i--) {
         struct op *o = &n->ops[i];
@@ -383,7 +389,7 @@ void cnn_backward(struct cnn *n)
         }
         case OP_BN: {
             struct bn_cache c = {o->mean, o->invstd};
-            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, o->xhat, n->params + o->w, &c, B,
+            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, in->v, n->params + o->w, &c, B,
                         in->C, in->H * in->W);
             break;
         }
@@ -397,8 +403,7 @@ void cnn_backward(struct cnn *n)
             if (din) avgpool2_backward(din, out->g, B, in->C, in->H, in->W);
             break;
         case OP_ACCUM:
-            if (din)
-                for (size_t j = 0; j < cnt; j++) din[j] += out->g[j];
+            if (din) add_inplace(din, out->g, cnt);
             break;
         case OP_GAP:
             if (din) gap_backward(din, out->g, B, in->C, in->H * in->W);

@@ -6,7 +6,9 @@
  * dW += dout . col^T and dcol = W^T . dout, scattered back by col2im.
  * A 1x1 stride-1 unpadded convolution uses the input as its columns.
  * Batch norm: the standard training-mode backward,
- * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)).
+ * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
+ * recomputed from the input and the saved mean and invstd (bit-identical to
+ * the forward's: the same float operations), not stored.
  */
 #include "train/layers.h"
 
@@ -15,6 +17,18 @@
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+
+/* Loops over more elements than this run on every OpenMP thread; each
+ * iteration writes its own outputs and every reduction stays inside one
+ * iteration (one BN channel, one weight), so the results do not depend on
+ * the number of threads. */
+#define PAR_MIN 32768
+#ifdef _OPENMP
+#define PRAGMA(x) _Pragma(#x)
+#define PAR_FOR(n) PRAGMA(omp parallel for schedule(static) if ((n) > PAR_MIN))
+#else
+#define PAR_FOR(n)
 #endif
 
 int conv_threads(void)
@@ -103,24 +117,29 @@ static void im2col(float *col, const float *img, const struct conv_dims *d)
             }
 }
 
-/* img (Ci,H,W) += col2im(col) */
+/* img (Ci,H,W) += col2im(col): the transpose of im2col, over the same
+ * valid range [x0, x1) of output columns per kernel offset. */
 static void col2im_add(float *img, const float *col, const struct conv_dims *d)
 {
-    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad;
+    int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
                 const float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                float *dst = img + (size_t)c * d->H * d->W;
+                float *dst = img + (size_t)c * d->H * W;
+                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
+                int x1 = (W - 1 + P - kx) / S + 1;
+                if (x1 > Wo) x1 = Wo;
+                if (x0 > x1) x0 = x1;
                 for (int y = 0; y < Ho; y++) {
                     int iy = y * S - P + ky;
                     if (iy < 0 || iy >= d->H) continue;
-                    const float *r = row + (size_t)y * Wo;
-                    float *s = dst + (size_t)iy * d->W;
-                    for (int x = 0; x < Wo; x++) {
-                        int ix = x * S - P + kx;
-                        if (ix >= 0 && ix < d->W) s[ix] += r[x];
-                    }
+                    const float *restrict r = row + (size_t)y * Wo;
+                    float *restrict s = dst + (size_t)iy * W - P + kx;
+                    if (S == 1)
+                        for (int x = x0; x < x1; x++) s[x] += r[x];
+                    else
+                        for (int x = x0; x < x1; x++) s[x * S] += r[x];
                 }
             }
 }
@@ -181,27 +200,72 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
         }
     }
     /* sum the partials in thread order: deterministic for a fixed T */
-    for (int t = 0; t < T; t++)
-        for (size_t i = 0; i < ws; i++) dw[i] += part[(size_t)t * ws + i];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T) if (ws > PAR_MIN)
+#endif
+    for (size_t i = 0; i < ws; i++)
+        for (int t = 0; t < T; t++) dw[i] += part[(size_t)t * ws + i];
 }
 
-void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+/* Sums in double over LANES interleaved partial sums, combined in a fixed
+ * order: the same result every run, and independent adds the compiler can
+ * vectorise (a single running sum is one long dependency chain, and
+ * without -ffast-math the compiler may not split it itself). */
+#define LANES 8
+
+static double lanes_total(const double *acc)
+{
+    double t = 0;
+    for (int l = 0; l < LANES; l++) t += acc[l];
+    return t;
+}
+
+/* acc[l] += x[i] for i = l mod LANES */
+static void sum_lanes(double *restrict acc, const float *restrict x, int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[i + l];
+    for (; i < n; i++) acc[i % LANES] += x[i];
+}
+
+/* acc[l] += (x[i] - m)^2 */
+static void sumsq_lanes(double *restrict acc, const float *restrict x, double m, int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += (x[i + l] - m) * (x[i + l] - m);
+    for (; i < n; i++) acc[i % LANES] += (x[i] - m) * (x[i] - m);
+}
+
+/* sa[l] += a[i], sab[l] += a[i] xhat[i], xhat = (x - m) * invstd */
+static void dot_lanes(double *restrict sa, double *restrict sab, const float *restrict a, const float *restrict x,
+                      float m, float invstd, int n)
+{
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            sa[l] += a[i + l];
+            sab[l] += (double)a[i + l] * ((x[i + l] - m) * invstd);
+        }
+    for (; i < n; i++) {
+        sa[i % LANES] += a[i];
+        sab[i % LANES] += (double)a[i] * ((x[i] - m) * invstd);
+    }
+}
+
+void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW)
 {
     double n = (double)B * HW;
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
-        double s = 0, ss = 0;
-        for (int b = 0; b < B; b++) {
-            const float *x = in + ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) s += x[i];
-        }
-        double mean = s / n;
-        for (int b = 0; b < B; b++) {
-            const float *x = in + ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) ss += (x[i] - mean) * (x[i] - mean);
-        }
-        double var = ss / n;
+        double acc[LANES] = {0}, acc2[LANES] = {0};
+        for (int b = 0; b < B; b++) sum_lanes(acc, in + ((size_t)b * C + ch) * HW, HW);
+        double mean = lanes_total(acc) / n;
+        for (int b = 0; b < B; b++) sumsq_lanes(acc2, in + ((size_t)b * C + ch) * HW, mean, HW);
+        double ss = lanes_total(acc2), var = ss / n;
         float invstd = (float)(1.0 / sqrt(var + eps));
         c->mean[ch] = (float)mean;
         c->invstd[ch] = invstd;
@@ -215,7 +279,6 @@ void bn_forward_train(float *out, float *xhat, const float *in, const float *gam
             size_t off = ((size_t)b * C + ch) * HW;
             for (int i = 0; i < HW; i++) {
                 float xh = (in[off + i] - m) * invstd;
-                xhat[off + i] = xh;
                 out[off + i] = g * xh + bt;
             }
         }
@@ -226,6 +289,7 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
         float invstd = 1.0f / sqrtf(running_var[ch] + eps);
         float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
@@ -236,46 +300,66 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
     }
 }
 
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
     float n = (float)B * HW;
+    PAR_FOR((size_t)B * C * HW)
     for (int ch = 0; ch < C; ch++) {
-        double sd = 0, sdx = 0;
+        double acc[LANES] = {0}, accx[LANES] = {0};
         for (int b = 0; b < B; b++) {
             size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) {
-                sd += dout[off + i];
-                sdx += (double)dout[off + i] * xhat[off + i];
-            }
+            dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], HW);
         }
+        double sd = lanes_total(acc), sdx = lanes_total(accx);
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
-        if (!din) continue;
-        /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
-        float g = gamma[ch], k = g * c->invstd[ch] / n;
-        float a = (float)sd, bx = (float)sdx;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++)
-                din[off + i] += k * (n * dout[off + i] - a - xhat[off + i] * bx);
+        if (din) {
+            /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
+            float g = gamma[ch], is = c->invstd[ch], m = c->mean[ch], k = g * is / n;
+            float a = (float)sd, bx = (float)sdx;
+            for (int b = 0; b < B; b++) {
+                size_t off = ((size_t)b * C + ch) * HW;
+                for (int i = 0; i < HW; i++)
+                    din[off + i] += k * (n * dout[off + i] - a - (in[off + i] - m) * is * bx);
+            }
         }
     }
 }
 
-/* written as selects so that the compiler vectorises them */
+/* Written as selects over values loaded unconditionally, so that the
+ * compiler vectorises them (`in > 0 ? dout[i] : 0` is a conditional load:
+ * a scalar loop with a branch on the sign, mispredicted half the time). */
 void relu_forward(float *restrict out, const float *restrict in, size_t n)
 {
+    PAR_FOR(n)
     for (size_t i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n)
 {
-    for (size_t i = 0; i < n; i++) din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) {
+        float g = dout[i];
+        din[i] += in[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void add_inplace(float *restrict out, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] += in[i];
+}
+
+void zero_fill(float *out, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] = 0.0f;
 }
 
 void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
 {
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         const float *x = in + p * H * W;
         float *o = out + p * H * W;
@@ -297,6 +381,7 @@ void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
 
 void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W)
 {
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         float *dx = din + p * H * W;
         const float *g = dout + p * H * W;
@@ -314,6 +399,7 @@ void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W
 void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W)
 {
     int Ho = H / 2, Wo = W / 2;
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         const float *x = in + p * H * W;
         float *o = out + p * Ho * Wo;
@@ -327,6 +413,7 @@ void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W)
 void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W)
 {
     int Ho = H / 2, Wo = W / 2;
+    PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         float *dx = din + p * H * W;
         const float *g = dout + p * Ho * Wo;
@@ -343,6 +430,7 @@ void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W
 
 void gap_forward(float *out, const float *in, int B, int C, int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (long p = 0; p < (long)B * C; p++) {
         float s = 0;
         for (int i = 0; i < HW; i++) s += in[p * HW + i];
@@ -352,6 +440,7 @@ void gap_forward(float *out, const float *in, int B, int C, int HW)
 
 void gap_backward(float *din, const float *dout, int B, int C, int HW)
 {
+    PAR_FOR((size_t)B * C * HW)
     for (long p = 0; p < (long)B * C; p++) {
         float v = dout[p] / (float)HW;
         for (int i = 0; i < HW; i++) din[p * HW + i] += v;

@@ -49,15 +49,15 @@ struct bn_cache {
 };
 /* Training mode: batch statistics, updates running stats with `momentum`
  * (running = (1-m) running + m batch; unbiased variance for the running one).
- * xhat (B,C,HW) is saved for the backward. */
-void bn_forward_train(float *out, float *xhat, const float *in, const float *gamma, const float *beta,
+ * The backward needs the input and the cache (mean, invstd) of this call. */
+void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW);
 void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW);
 /* din += ..., dgamma += ..., dbeta += ... */
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *xhat,
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW);
 
 /* --- pointwise and pooling ---------------------------------------------- */
@@ -65,6 +65,10 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
 void relu_forward(float *restrict out, const float *restrict in, size_t n);
 /* din += dout * (in > 0) */
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
+
+/* out += in (the sum nodes of a cell); out = 0 */
+void add_inplace(float *restrict out, const float *restrict in, size_t n);
+void zero_fill(float *out, size_t n);
 
 /* 3x3 average pooling, stride 1, padding 1, padding not counted
  * (count_include_pad=False, as NAS-Bench-201). (B,C,H,W) -> (B,C,H,W) */
