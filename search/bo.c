@@ -120,8 +120,9 @@ static double acquisition(const struct bo_state *st, double mu, double var, doub
 }
 
 /* One model round: fill the queue with the k best candidates. */
-static int model_round(struct bo_state *st)
+static int model_round(void *p)
 {
+    struct bo_state *st = p;
     int n = st->obs.n, d = st->dim;
     double *X = realloc(st->X, sizeof *X * (size_t)n * (size_t)d);
     if (!X) return nasw_errorf(NASW_ENOMEM, "out of memory");
@@ -159,18 +160,8 @@ static int bo_propose(void *p, struct query *q)
 {
     struct bo_state *st = p;
     q->epochs = 0;
-    if (st->n_queue == 0) {
-        if (st->proposed_init < st->init || st->obs.n < 2) {
-            st->proposed_init++;
-            return smbo_random(st->s, st->r, &st->told, &q->arch);
-        }
-        int status = model_round(st);
-        if (status) return status;
-        if (st->n_queue == 0) /* nothing unseen among the candidates */
-            return smbo_random(st->s, st->r, &st->told, &q->arch);
-    }
-    q->arch = st->queue[--st->n_queue];
-    return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, &st->proposed_init, st->queue, &st->n_queue,
+                     model_round, st, &q->arch);
 }
 
 static int bo_observe(void *p, const struct query *q, const struct bench_result *r)

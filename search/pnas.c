@@ -260,8 +260,9 @@ static int beam_search(struct pnas_state *st, int *nc)
     return status;
 }
 
-static int model_round(struct pnas_state *st)
+static int model_round(void *p)
 {
+    struct pnas_state *st = p;
     int status = fit(st), nc = 0;
     if (status) return status;
     if (st->progressive) {
@@ -282,18 +283,8 @@ static int pnas_propose(void *p, struct query *q)
 {
     struct pnas_state *st = p;
     q->epochs = 0;
-    if (st->n_queue == 0) {
-        if (st->proposed_init < st->init || st->obs.n < 2) {
-            st->proposed_init++;
-            return smbo_random(st->s, st->r, &st->told, &q->arch);
-        }
-        int status = model_round(st);
-        if (status) return status;
-        if (st->n_queue == 0) /* nothing unseen among the candidates */
-            return smbo_random(st->s, st->r, &st->told, &q->arch);
-    }
-    q->arch = st->queue[--st->n_queue];
-    return hashmap_put(&st->told, arch_key(st->s, &q->arch), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, &st->proposed_init, st->queue, &st->n_queue,
+                     model_round, st, &q->arch);
 }
 
 static int pnas_observe(void *p, const struct query *q, const struct bench_result *r)

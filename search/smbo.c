@@ -81,6 +81,23 @@ int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, stru
     return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
 }
 
+int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const struct smbo_obs *o, int init,
+              int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
+              struct arch *out)
+{
+    if (*n_queue == 0) {
+        if (*proposed_init < init || o->n < 2) {
+            ++*proposed_init;
+            return smbo_random(s, r, told, out);
+        }
+        int status = round(st);
+        if (status) return status;
+        if (*n_queue == 0) return smbo_random(s, r, told, out);
+    }
+    *out = queue[--*n_queue];
+    return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+}
+
 int smbo_top(double *v, int n, int k, int *idx)
 {
     int m = 0;

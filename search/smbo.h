@@ -34,6 +34,15 @@ int smbo_pool(const struct space *s, struct rng *r, const struct smbo_obs *o, co
 /* Propose an unevaluated random architecture (recorded in `told`). */
 int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, struct arch *out);
 
+/* The propose step the model-based strategies share: `init` random
+ * architectures first (and while fewer than 2 are observed), then the
+ * architectures a model round queues (queue[n-1] is proposed first); when a
+ * round queues none (nothing unseen among its candidates), a random one.
+ * The proposal is recorded in `told`. */
+int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const struct smbo_obs *o, int init,
+              int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
+              struct arch *out);
+
 /* Indices of the k largest of v[0..n) (-INFINITY entries never), largest
  * first; returns how many.  v is modified (chosen entries set to -INFINITY). */
 int smbo_top(double *v, int n, int k, int *idx);
