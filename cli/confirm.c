@@ -8,6 +8,13 @@
  * (every query).  Candidates are the distinct architectures, ranked by the
  * predicted search metric; the top K are trained through the live bench,
  * whose journal makes a rerun resume.
+ *
+ * Predictor mode (--predictor P --table T): the candidates are a seeded
+ * random pool of architectures of T's space that are not rows of T, ranked
+ * by predictor P (a `nasw predict` spec, cli/predictor.h) fitted on every
+ * row of T: the search metric for the ranking and predicted_val, the report
+ * metric for predicted_test.  From there on both modes share one path
+ * (confirm_train_report).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +27,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/predictor.h"
+#include "core/rng.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
@@ -28,7 +37,7 @@
 struct cand {
     char arch[ARCH_STR_MAX];
     double pval, ptest;
-    int found; /* runs that ended on it */
+    int found; /* runs that ended on it (0: drawn unseen, predictor mode) */
 };
 
 struct cands {
@@ -133,6 +142,8 @@ static void help(FILE *f)
 {
     fputs("usage: nasw confirm DIR|RUN.jsonl [--top K] [--dataset D] [--bench live:fmnist[:PRESET]]\n"
           "                    [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
+          "   or: nasw confirm --predictor P --table T [--dataset D] [--top K] [--pool N] [--seed S]\n"
+          "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
           "\n"
           "Retrain the top-K architectures of a comparison (DIR/best.csv: the best of every run)\n"
           "or of a search run log with the live trainer, and compare the predicted (table)\n"
@@ -141,95 +152,53 @@ static void help(FILE *f)
           "  --top K       architectures to retrain, best predicted first (default 5)\n"
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
-          "  --out OUTDIR  default: DIR/confirm, or confirm-out for a run log\n",
+          "  --out OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
+          "Predictor mode: fit P (gp[:options] or lstm[:key=value], as in nasw predict) on every\n"
+          "row of table T, predict a seeded random pool of architectures of T's space that are\n"
+          "not in T, and retrain the top K by predicted search metric.\n"
+          "  --pool N      unseen architectures drawn (default 200, at most all unseen ones)\n"
+          "  --seed S      seed of the pool and of the predictor (default 1)\n",
           f);
 }
 
-int cmd_confirm(int argc, char **argv)
+/* OUTDIR (created) and the journal (default OUTDIR/journal.csv, in jbuf) */
+static int prepare_out(const char *outdir, const char **journal, char *jbuf, size_t n)
 {
-    static const struct option longopts[] = {
-        {"top", required_argument, 0, 'k'},     {"dataset", required_argument, 0, 'd'},
-        {"bench", required_argument, 0, 'B'},   {"journal", required_argument, 0, 'J'},
-        {"train-seed", required_argument, 0, 'K'}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    long top = 5, train_seed = 0;
-    const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);
-            break;
-        case 'd': dataset = optarg; break;
-        case 'B': spec = optarg; break;
-        case 'J': journal = optarg; break;
-        case 'K':
-            if (cli_parse_long(optarg, &train_seed) || train_seed < 0) return cli_usage_error("confirm", "bad --train-seed '%.64s'", optarg);
-            break;
-        case 'o': outdir = optarg; break;
-        case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("confirm", "unknown or incomplete option '%.64s'", argv[optind - 1]);
-        }
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) return cli_error("cannot create '%.200s': %s", outdir, strerror(errno));
+    if (!*journal) {
+        snprintf(jbuf, n, "%s/journal.csv", outdir);
+        *journal = jbuf;
     }
-    if (optind != argc - 1) return cli_usage_error("confirm", "expected one comparison directory or run log");
-    if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
-    const char *in = argv[optind];
-    struct stat sb;
-    if (stat(in, &sb) != 0) return cli_error("cannot open '%.200s': %s", in, strerror(errno));
-    int is_dir = S_ISDIR(sb.st_mode);
-    struct cands cs = {0};
-    int rc = is_dir ? read_best(in, dataset, &cs) : read_runlog(in, &cs);
-    if (rc) {
-        free(cs.v);
-        return rc;
-    }
-    char outbuf[4200], jbuf[4300];
-    if (!outdir) {
-        if (is_dir) snprintf(outbuf, sizeof outbuf, "%s/confirm", in);
-        else snprintf(outbuf, sizeof outbuf, "confirm-out");
-        outdir = outbuf;
-    }
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        free(cs.v);
-        return cli_error("cannot create '%.200s': %s", outdir, strerror(errno));
-    }
-    if (!journal) {
-        snprintf(jbuf, sizeof jbuf, "%s/journal.csv", outdir);
-        journal = jbuf;
-    }
-    qsort(cs.v, (size_t)cs.n, sizeof *cs.v, by_pval);
-    int k = cs.n < top ? cs.n : (int)top;
-    struct cli_benches cb;
-    if (cli_benches_open(&cb, spec, NULL, 0, NULL, journal, train_seed)) {
-        free(cs.v);
-        return CLI_ERROR;
-    }
-    struct bench *b = cb.b[0];
+    return CLI_OK;
+}
+
+/* Both modes: retrain the top `top` candidates by predicted search metric
+ * through the live bench b and report predicted vs measured. */
+static int confirm_train_report(struct bench *b, struct cands *cs, long top, const char *journal, const char *outdir,
+                                const char *pred_label)
+{
+    int rc = CLI_OK;
+    qsort(cs->v, (size_t)cs->n, sizeof *cs->v, by_pval);
+    int k = cs->n < top ? cs->n : (int)top;
     double *pv = malloc(sizeof(double) * (size_t)k * 4);
-    if (!pv) {
-        cli_benches_close(&cb);
-        free(cs.v);
-        return cli_error("out of memory");
-    }
+    if (!pv) return cli_error("out of memory");
     double *pt = pv + k, *mv = pt + k, *mt = mv + k;
-    printf("confirm: top %d of %d candidate architectures, retrained with %s (journal %s)\n", k, cs.n, b->name, journal);
+    printf("confirm: top %d of %d candidate architectures, retrained with %s (journal %s)\n", k, cs->n, b->name, journal);
     printf("  %-4s %10s %10s %10s %10s  %s\n", "rank", "pred_val", "pred_test", "meas_val", "meas_test", "arch");
     for (int i = 0; i < k && rc == CLI_OK; i++) {
         struct arch a;
         struct bench_result r;
-        int st = arch_parse(bench_space(b), cs.v[i].arch, &a);
+        int st = arch_parse(bench_space(b), cs->v[i].arch, &a);
         if (!st) st = bench_query(b, &a, 0, &r);
         if (st) {
             rc = cli_error_status(st);
             break;
         }
-        pv[i] = cs.v[i].pval;
-        pt[i] = cs.v[i].ptest;
+        pv[i] = cs->v[i].pval;
+        pt[i] = cs->v[i].ptest;
         mv[i] = r.val;
         mt[i] = r.test;
-        printf("  %-4d %10.4f %10.4f %10.4f %10.4f  %s\n", i + 1, pv[i], pt[i], mv[i], mt[i], cs.v[i].arch);
+        printf("  %-4d %10.4f %10.4f %10.4f %10.4f  %s\n", i + 1, pv[i], pt[i], mv[i], mt[i], cs->v[i].arch);
         fflush(stdout);
     }
     if (rc == CLI_OK) {
@@ -252,18 +221,239 @@ int cmd_confirm(int argc, char **argv)
         else {
             fputs("rank,arch,predicted_val,predicted_test,measured_val,measured_test,runs\n", f);
             for (int i = 0; i < k; i++)
-                fprintf(f, "%d,%s,%.10g,%.10g,%.10g,%.10g,%d\n", i + 1, cs.v[i].arch, pv[i], pt[i], mv[i], mt[i], cs.v[i].found);
+                fprintf(f, "%d,%s,%.10g,%.10g,%.10g,%.10g,%d\n", i + 1, cs->v[i].arch, pv[i], pt[i], mv[i], mt[i], cs->v[i].found);
             fprintf(f, "# kendall_tau=%.6f spearman=%.6f mae=%.6f winner_holds=%d\n", tau, rho, mae, win == 0);
             int bad = ferror(f);
             if (fclose(f) != 0 || bad || rename(tmp, path) != 0) rc = cli_error("cannot write '%.200s'", path);
         }
-        int st = plot_scatter(outdir, "confirm", "predicted vs measured", "predicted (table)", "measured (live)", pt, mt, k);
+        int st = plot_scatter(outdir, "confirm", "predicted vs measured", pred_label, "measured (live)", pt, mt, k);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
         if (rc == CLI_OK) printf("wrote %s/confirm.csv and confirm.png\n", outdir);
     }
     free(pv);
+    return rc;
+}
+
+/* The live bench trains cells of its own vocabulary: T must be a cell space
+ * with the bench's node count whose ops the bench knows. */
+static int check_space(const struct space *ts, const struct space *bs, const char *tpath, const char *bname)
+{
+    char td[256], bd[256];
+    space_describe(ts, td, sizeof td);
+    space_describe(bs, bd, sizeof bd);
+    int ok = ts->kind == SPACE_CELL && bs->kind == SPACE_CELL && ts->n_nodes == bs->n_nodes;
+    for (int i = 0; ok && i < ts->n_ops; i++) {
+        int found = 0;
+        for (int j = 0; j < bs->n_ops; j++) found |= !strcmp(ts->ops[i], bs->ops[j]);
+        ok = found;
+    }
+    if (!ok)
+        return cli_error("the space of table '%.200s' (%s) cannot be trained by %s (%s)", tpath, td, bname, bd);
+    return CLI_OK;
+}
+
+/* Predictor mode: a seeded pool of `pool` unseen architectures of T's space
+ * (pool 0: min(200, unseen)), predicted by p fitted on every row of dataset
+ * d; appended to cs with found = 0. */
+static int predict_pool(const struct cli_predictor *p, const struct table *t, int d, long pool, int pool_set,
+                        long seed, struct cands *cs)
+{
+    const struct space *ts = table_space(t);
+    struct space *full = NULL;
+    struct rng *r = NULL;
+    struct hashmap drawn = {0};
+    struct arch *archs = NULL;
+    double *x = NULL, *xt = NULL, *y = NULL, *mean = NULL;
+    int *tok = NULL, *tokt = NULL, rc = CLI_ERROR, st;
+    long n = table_dataset_rows(t, d);
+    if ((st = space_cell_new(&full, ts->n_nodes, (const char *const *)ts->ops, ts->n_ops))) {
+        rc = cli_error_status(st);
+        goto out;
+    }
+    long unseen = (long)full->size - n;
+    if (!pool_set) pool = unseen < 200 ? unseen : 200;
+    if (pool > unseen || pool < 1) {
+        rc = cli_error("--pool %ld: the space of '%.200s' has %ld architectures that are not in the table", pool,
+                       table_path(t), unseen);
+        goto out;
+    }
+    long w = cli_predictor_width(p, ts), rows = n > pool ? n : pool;
+    archs = malloc(sizeof *archs * (size_t)pool);
+    x = malloc(sizeof *x * (size_t)(n * w + 1));
+    xt = malloc(sizeof *xt * (size_t)(pool * w + 1));
+    tok = malloc(sizeof *tok * (size_t)(n * w + 1));
+    tokt = malloc(sizeof *tokt * (size_t)(pool * w + 1));
+    y = malloc(sizeof *y * (size_t)n);
+    mean = malloc(sizeof *mean * (size_t)rows * 2);
+    r = rng_new((uint64_t)seed);
+    if (!archs || !x || !xt || !tok || !tokt || !y || !mean || !r || hashmap_init(&drawn, (size_t)pool)) {
+        rc = cli_error("out of memory");
+        goto out;
+    }
+    /* rejection sampling: the expected draws stay small unless the table
+     * holds nearly the whole space, and the pool is bounded by the unseen */
+    for (long i = 0; i < pool;) {
+        arch_sample(full, r, &archs[i]);
+        uint64_t key = arch_key(full, &archs[i]);
+        if (table_find(t, d, key) >= 0 || hashmap_get(&drawn, key, NULL)) continue;
+        if (hashmap_put(&drawn, key, i)) {
+            rc = cli_error("out of memory");
+            goto out;
+        }
+        cli_predictor_encode(p, ts, &archs[i], i, xt, tokt);
+        i++;
+    }
+    long k = 0;
+    for (long i = 0; i < table_n_rows(t); i++)
+        if (table_row_dataset(t, i) == d) cli_predictor_encode(p, ts, table_row_arch(t, i), k++, x, tok);
+    /* search metric, then report metric (the same fit when they coincide) */
+    int m[2] = {table_search_metric(t), table_report_metric(t)};
+    for (int q = 0; q < 2; q++) {
+        double *out = mean + (size_t)q * (size_t)rows;
+        if (q == 1 && m[1] == m[0]) {
+            memcpy(out, mean, sizeof *out * (size_t)pool);
+            continue;
+        }
+        k = 0;
+        for (long i = 0; i < table_n_rows(t); i++)
+            if (table_row_dataset(t, i) == d) y[k++] = table_value(t, i, m[q]);
+        if ((st = cli_predictor_fit_predict(p, ts, x, tok, y, (int)n, xt, tokt, (int)pool, out, NULL, NULL, NULL, r))) {
+            rc = cli_error_status(st);
+            goto out;
+        }
+    }
+    for (long i = 0; i < pool; i++) {
+        char a[ARCH_STR_MAX];
+        if ((st = arch_format(full, &archs[i], a, sizeof a))) {
+            rc = cli_error_status(st);
+            goto out;
+        }
+        if (add_cand(cs, a, mean[i], mean[rows + i])) {
+            rc = cli_error("out of memory");
+            goto out;
+        }
+        cs->v[cs->n - 1].found = 0;
+    }
+    printf("confirm: %s fitted on %ld rows of %s (%s), %ld unseen architectures predicted\n", p->name, n,
+           table_path(t), table_dataset_name(t, d), pool);
+    rc = CLI_OK;
+out:
+    hashmap_release(&drawn);
+    space_free(full);
+    rng_free(r);
+    free(archs);
+    free(x);
+    free(xt);
+    free(tok);
+    free(tokt);
+    free(y);
+    free(mean);
+    return rc;
+}
+
+int cmd_confirm(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"top", required_argument, 0, 'k'},     {"dataset", required_argument, 0, 'd'},
+        {"bench", required_argument, 0, 'B'},   {"journal", required_argument, 0, 'J'},
+        {"train-seed", required_argument, 0, 'K'}, {"out", required_argument, 0, 'o'},
+        {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
+        {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    long top = 5, train_seed = 0, pool = 0, seed = 1;
+    int pool_set = 0;
+    const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL, *pred_s = NULL,
+               *tpath = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);
+            break;
+        case 'd': dataset = optarg; break;
+        case 'B': spec = optarg; break;
+        case 'J': journal = optarg; break;
+        case 'K':
+            if (cli_parse_long(optarg, &train_seed) || train_seed < 0) return cli_usage_error("confirm", "bad --train-seed '%.64s'", optarg);
+            break;
+        case 'o': outdir = optarg; break;
+        case 'P': pred_s = optarg; break;
+        case 't': tpath = optarg; break;
+        case 'N':
+            if (cli_parse_long(optarg, &pool) || pool < 2) return cli_usage_error("confirm", "bad --pool '%.64s' (>= 2)", optarg);
+            pool_set = 1;
+            break;
+        case 's':
+            if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("confirm", "bad --seed '%.64s'", optarg);
+            break;
+        case 'h': help(stdout); return CLI_OK;
+        default: return cli_usage_error("confirm", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        }
+    }
+    int pmode = pred_s || tpath;
+    if (pmode) {
+        if (optind != argc) return cli_usage_error("confirm", "unexpected argument '%.64s' with --predictor", argv[optind]);
+        if (!pred_s || !tpath) return cli_usage_error("confirm", "--predictor and --table go together");
+    } else {
+        if (pool_set) return cli_usage_error("confirm", "--pool needs --predictor and --table");
+        if (optind != argc - 1) return cli_usage_error("confirm", "expected one comparison directory or run log");
+    }
+    if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
+    struct cli_predictor pr;
+    if (pmode) {
+        int prc = cli_predictor_parse("confirm", pred_s, NULL, &pr);
+        if (prc) return prc;
+    }
+    struct cands cs = {0};
+    struct cli_benches tb = {0}, cb = {0};
+    char outbuf[4200], jbuf[4300];
+    int rc, is_dir = 0;
+    const char *in = pmode ? NULL : argv[optind];
+    if (!pmode) {
+        struct stat sb;
+        if (stat(in, &sb) != 0) return cli_error("cannot open '%.200s': %s", in, strerror(errno));
+        is_dir = S_ISDIR(sb.st_mode);
+        if ((rc = is_dir ? read_best(in, dataset, &cs) : read_runlog(in, &cs))) goto out;
+    } else {
+        char *dl[1] = {(char *)dataset};
+        if ((rc = cli_benches_open(&tb, tpath, dl, dataset ? 1 : 0, NULL, NULL, 0))) goto out;
+        if (tb.live) {
+            rc = cli_usage_error("confirm", "--table must be a table, not '%.64s'", tpath);
+            goto out;
+        }
+        if (tb.n > 1) {
+            rc = cli_usage_error("confirm", "table has %d datasets: choose one with --dataset", tb.n);
+            goto out;
+        }
+        if (!table_higher_is_better(tb.t)) {
+            rc = cli_error("the search metric of '%.200s' is minimised; confirm ranks by predicted accuracy", tpath);
+            goto out;
+        }
+    }
+    if (!outdir) {
+        if (is_dir) snprintf(outbuf, sizeof outbuf, "%s/confirm", in);
+        else snprintf(outbuf, sizeof outbuf, "confirm-out");
+        outdir = outbuf;
+    }
+    if ((rc = prepare_out(outdir, &journal, jbuf, sizeof jbuf))) goto out;
+    if (cli_benches_open(&cb, spec, NULL, 0, NULL, journal, train_seed)) {
+        rc = CLI_ERROR;
+        goto out;
+    }
+    if (pmode) {
+        int d = table_dataset_index(tb.t, tb.names[0]);
+        if ((rc = check_space(table_space(tb.t), bench_space(cb.b[0]), tpath, cb.b[0]->name))) goto out;
+        if ((rc = predict_pool(&pr, tb.t, d, pool, pool_set, seed, &cs))) goto out;
+    }
+    char label[128];
+    snprintf(label, sizeof label, "predicted (%s)", pmode ? pr.name : "table");
+    rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label);
+out:
     cli_benches_close(&cb);
+    cli_benches_close(&tb);
     free(cs.v);
     return rc;
 }

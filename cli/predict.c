@@ -25,90 +25,11 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/predictor.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
-#include "surrogate/gp.h"
-#include "surrogate/lstm.h"
-
-struct predictor {
-    char name[64];
-    int column;        /* >= 0: a table column used as the prediction */
-    int path;          /* encoding: 0 one-hot, 1 path */
-    int lstm;          /* 1: the LSTM surrogate on token sequences */
-    struct gp_params gp;
-    struct lstm_params lp;
-};
-
-/* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
-static int parse_lstm(const char *s, struct predictor *p)
-{
-    static const struct {
-        const char *key;
-        double min, max;
-    } keys[] = {{"ensemble", 1, 100}, {"epochs", 0, 100000}, {"hidden", 1, 4096},
-                {"embed", 1, 4096},   {"batch", 1, 65536},   {"lr", 1e-9, 10}};
-    lstm_default_params(&p->lp);
-    p->lstm = 1;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *save = NULL;
-    strtok_r(buf, ":", &save);
-    for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
-        char *eq = strchr(o, '=');
-        int k = -1;
-        if (eq) {
-            *eq = '\0';
-            for (int i = 0; i < (int)(sizeof keys / sizeof keys[0]); i++)
-                if (!strcmp(o, keys[i].key)) k = i;
-        }
-        if (k < 0)
-            return cli_usage_error("predict", "unknown lstm option '%.64s' (ensemble=, epochs=, hidden=, embed=, batch=, lr=)", o);
-        double v;
-        if (cli_parse_double(eq + 1, &v) || v < keys[k].min || v > keys[k].max || (k < 5 && v != floor(v)))
-            return cli_usage_error("predict", "bad lstm %s '%.64s' (%g..%g%s)", o, eq + 1, keys[k].min, keys[k].max,
-                                   k < 5 ? ", an integer" : "");
-        switch (k) {
-        case 0: p->lp.ensemble = (int)v; break;
-        case 1: p->lp.epochs = (int)v; break;
-        case 2: p->lp.hidden = (int)v; break;
-        case 3: p->lp.embed = (int)v; break;
-        case 4: p->lp.batch = (int)v; break;
-        default: p->lp.lr = v; break;
-        }
-    }
-    return CLI_OK;
-}
-
-static int parse_predictor(const char *s, const struct table *t, struct predictor *p)
-{
-    memset(p, 0, sizeof *p);
-    snprintf(p->name, sizeof p->name, "%s", s);
-    p->column = -1;
-    if (!strncmp(s, "lstm", 4) && (!s[4] || s[4] == ':')) return parse_lstm(s, p);
-    if (strncmp(s, "gp", 2) || (s[2] && s[2] != ':')) {
-        p->column = table_metric_index(t, s);
-        if (p->column < 0)
-            return cli_usage_error("predict", "unknown predictor '%.64s' (gp[:options], lstm[:key=value] or a numeric column of the table)", s);
-        return CLI_OK;
-    }
-    gp_default_params(&p->gp);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *save = NULL;
-    strtok_r(buf, ":", &save);
-    for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
-        if (!strcmp(o, "onehot")) p->path = 0;
-        else if (!strcmp(o, "path")) p->path = 1;
-        else if (!strcmp(o, "rbf")) p->gp.kernel = GP_RBF;
-        else if (!strcmp(o, "matern")) p->gp.kernel = GP_MATERN52;
-        else if (!strcmp(o, "ard")) p->gp.ard = 1;
-        else if (!strcmp(o, "nowarp")) p->gp.warp = 0;
-        else return cli_usage_error("predict", "unknown gp option '%.64s' (onehot, path, rbf, matern, ard, nowarp)", o);
-    }
-    return CLI_OK;
-}
 
 static void help(FILE *f)
 {
@@ -202,7 +123,7 @@ int cmd_predict(int argc, char **argv)
     char **sz_s = NULL, **pr_s = NULL;
     int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
     struct cli_benches cb = {0};
-    struct predictor *pr = NULL;
+    struct cli_predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
     double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL;
     int *tk = NULL, *tkt = NULL;
@@ -233,7 +154,7 @@ int cmd_predict(int argc, char **argv)
             goto out;
         }
     for (int i = 0; i < n_pr; i++)
-        if ((rc = parse_predictor(pr_s[i], t, &pr[i]))) goto out;
+        if ((rc = cli_predictor_parse("predict", pr_s[i], t, &pr[i]))) goto out;
     rc = CLI_ERROR;
     rows = malloc(sizeof *rows * (size_t)nrow);
     int dim = space_path_dim(s) > space_onehot_dim(s) ? space_path_dim(s) : space_onehot_dim(s);
@@ -282,20 +203,14 @@ int cmd_predict(int argc, char **argv)
             goto out;
         }
         for (int q = 0; q < n_pr; q++) {
-            const struct predictor *p = &pr[q];
+            const struct cli_predictor *p = &pr[q];
             /* the splits depend on the seed only, and each predictor's
              * randomness on (seed, trial, its name): adding a predictor to the
              * list changes nothing for the others */
             uint64_t h = 1469598103934665603ULL;
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
-            int dd = p->path ? space_path_dim(s) : space_onehot_dim(s);
-            for (long i = 0; i < test_size; i++) {
-                const struct arch *a = table_row_arch(t, rows[i]);
-                if (p->lstm) lstm_tokens(s, a, tkt + i * T);
-                else if (p->path) arch_encode_path(s, a, xt + i * dd);
-                else arch_encode_onehot(s, a, xt + i * dd);
-            }
+            for (long i = 0; i < test_size; i++) cli_predictor_encode(p, s, table_row_arch(t, rows[i]), i, xt, tkt);
             for (int z = 0; z < n_sz; z++) {
                 long n = sizes[z];
                 double *cell = acc + (((size_t)q * n_sz + z) * trials + tr) * NACC;
@@ -305,33 +220,13 @@ int cmd_predict(int argc, char **argv)
                     cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {
-                        const struct arch *a = table_row_arch(t, rows[test_size + i]);
-                        if (p->lstm) lstm_tokens(s, a, tk + i * T);
-                        else if (p->path) arch_encode_path(s, a, X + i * dd);
-                        else arch_encode_onehot(s, a, X + i * dd);
+                        cli_predictor_encode(p, s, table_row_arch(t, rows[test_size + i]), i, X, tk);
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
-                    int st;
-                    cell[4] = NAN;
-                    if (p->lstm) {
-                        struct lstm *m;
-                        st = lstm_fit(&m, tk, T, lstm_vocab(s), y, (int)n, &p->lp, rf);
-                        if (!st) {
-                            st = lstm_predict(m, tkt, (int)test_size, ptest, NULL);
-                            cell[3] = now_s() - t0;
-                            lstm_free(m);
-                        }
-                    } else {
-                        struct gp *g;
-                        st = gp_fit(&g, X, y, (int)n, dd, &p->gp, rf);
-                        if (!st) {
-                            st = gp_predict(g, xt, (int)test_size, ptest, NULL);
-                            /* timed like a peer's fit + predict; the density is extra */
-                            cell[3] = now_s() - t0;
-                            if (!st && !p->gp.warp) st = gp_log_predictive(g, xt, ytest, (int)test_size, &cell[4]);
-                            gp_free(g);
-                        }
-                    }
+                    double enc_s = now_s() - t0;
+                    int st = cli_predictor_fit_predict(p, s, X, tk, y, (int)n, xt, tkt, (int)test_size, ptest, ytest,
+                                                       &cell[4], &cell[3], rf);
+                    cell[3] += enc_s;
                     if (st) {
                         cli_progress_done(prog);
                         cli_error_status(st);

@@ -248,6 +248,34 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     [ "$(grep -c '' "$T/cj/confirm/confirm.csv")" -eq 5 ] && ok || bad "confirm.csv rows"
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "confirm retrained a journaled cell"
     expect 1 "confirm of a missing dir" -- $NASW confirm "$T/nope"
+    # predictor mode: a gp fitted on 4 journaled cells ranks the 4 unseen ones; the top 2
+    # train into a fresh journal (same training seeds, so they equal the full journal's rows)
+    P="$T/part.csv"
+    head -5 "$J" >"$P"
+    PJ="$T/pj.csv"
+    expect 0 "confirm --predictor" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    [ "$(grep -c '^[0-9]' "$T/pc/confirm.csv")" -eq 2 ] && ok || bad "confirm --predictor: confirm.csv does not hold 2 rows"
+    tail -n +2 "$P" | cut -d, -f1 | sort >"$T/pseen"
+    grep '^[0-9]' "$T/pc/confirm.csv" | cut -d, -f2 | sort | comm -12 - "$T/pseen" | grep -q . \
+        && bad "confirm --predictor retrained an architecture of the table" || ok
+    grep '^[0-9]' "$T/pc/confirm.csv" | cut -d, -f2,5 >"$T/pmeas"
+    while IFS=, read -r a m; do
+        f=$(awk -F, -v a="$a" '$1 == a {print $3}' "$J")
+        awk -v m="$m" -v f="$f" 'BEGIN {exit !(f != "" && m + 0 == f + 0)}' && ok || bad "confirm --predictor: $a measured $m, journal '$f'"
+    done <"$T/pmeas"
+    [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm --predictor did not journal 2 trainings"
+    cp "$T/pc/confirm.csv" "$T/pc1.csv"
+    expect 0 "confirm --predictor resumes" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm --predictor rerun retrained"
+    cmp -s "$T/pc/confirm.csv" "$T/pc1.csv" && ok || bad "confirm --predictor rerun differs"
+    expect 2 "confirm: unknown predictor" -- $NASW confirm --predictor foo --table "$P" --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 2 "confirm: --predictor without --table" -- $NASW confirm --predictor gp --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 2 "confirm: bad --pool" -- $NASW confirm --predictor gp --table "$P" --pool x --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 1 "confirm: pool beyond the unseen" -- $NASW confirm --predictor gp --table "$P" --pool 5 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect_err "4 architectures that are not in the table" "confirm: pool beyond the unseen"
+    expect 1 "confirm: a table the live bench cannot train" -- $NASW confirm --predictor gp --table tests/fixtures/tables/chain.csv --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect_err "cannot be trained by" "confirm: a table the live bench cannot train"
+    [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm errors touched the journal"
     # kill -9 in the middle of a build, then resume: nothing lost but the cell in training
     B="$T/build.csv"
     OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" >/dev/null 2>&1 &
