@@ -5,7 +5,8 @@
 #     which ships with the project, so this runs on a fresh machine;
 #  2. when the NAS-Bench-201 data is present ($NASW_DATA, default
 #     ../shared/data): every strategy on NB201's 3 datasets, 100 seeds,
-#     300 queries.
+#     300 queries; the model-based strategies (bo, pnas) against evolution and
+#     local search; the multi-fidelity strategies on NB201's learning curves.
 # Prints the statistics tables and writes the plots under demo-out/.
 set -eu
 DATA=${NASW_DATA:-../shared/data}
@@ -19,6 +20,10 @@ if [ -f "$OWN" ]; then
     echo "== nasw's own table: $n NB201 cells trained on Fashion-MNIST ($OWN)"
     ./nasw compare --table "$OWN" --strategies random,evolution,local,reinforce,bo --seeds 100 \
         --budget "$budget" --out "$OUT/fmnist"
+    echo
+    echo "== the same table at equal epoch budgets: multi-fidelity strategies (its 4-epoch curves)"
+    ./nasw compare --table "$OWN" --strategies random,evolution,sh,hyperband,bohb --seeds 100 \
+        --budget "$((budget * 4))e" --out "$OUT/fmnist-mf"
 fi
 if [ -f "$NB" ]; then
     echo
@@ -26,8 +31,16 @@ if [ -f "$NB" ]; then
     ./nasw compare --table "$NB" --strategies random,evolution,local,reinforce --seeds 100 --budget 300 \
         --checkpoints 10,30,100,150 --out "$OUT/nb201"
     echo
-    echo "== NAS-Bench-201, GP Bayesian optimisation against evolution and local search (20 seeds, 150 queries)"
-    ./nasw compare --table "$NB" --strategies evolution,local,bo --seeds 20 --budget 150 --out "$OUT/nb201-bo"
+    echo "== NAS-Bench-201, model-based search (GP BO, PNAS LSTM) against evolution and local search (20 seeds, 150 queries)"
+    ./nasw compare --table "$NB" --strategies evolution,local,bo:encoding=path,pnas --seeds 20 --budget 150 \
+        --out "$OUT/nb201-bo"
+    LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
+    if [ -f "$LC" ]; then
+        echo
+        echo "== NAS-Bench-201 learning curves (200 archs x 200 epochs): multi-fidelity search, 100 seeds, 4000 epochs"
+        ./nasw compare --table "$LC" --strategies random,evolution,sh,hyperband,bohb --seeds 100 --budget 4000e \
+            --checkpoints 1000e,2000e --out "$OUT/nb201-mf"
+    fi
 else
     echo "demo: $NB not found (set NASW_DATA to the benchmark data directory): NB201 part skipped"
     if [ ! -f "$OWN" ]; then
