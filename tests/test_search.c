@@ -47,6 +47,23 @@ static double synth_score(const struct synth *x, const struct arch *a)
     return v;
 }
 
+/* Of 100 proposals of a trained policy on a 3-decision, 4-choice synth
+ * space, how many are the optimum (every decision at its largest weight). */
+static int optimum_hits(const struct search_type *t, void *st, const struct synth *x)
+{
+    int hits = 0;
+    struct query q;
+    for (int it = 0; it < 100; it++) {
+        t->propose(st, &q);
+        int best = 1;
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 4; k++)
+                if (x->w[i][k] > x->w[i][q.arch.d[i]]) best = 0;
+        hits += best;
+    }
+    return hits;
+}
+
 /* Curves: SYNTH_EPOCHS epochs; the search metric approaches the final
  * score from below at an architecture-dependent rate (so rankings change
  * between epochs), the cost grows linearly.  epochs <= 0 or >= the length
@@ -666,15 +683,7 @@ static void test_reinforce_gradient(void **state)
         res.score = 10 * synth_score(&x, &q.arch);
         t->observe(st, &q, &res);
     }
-    int hits = 0;
-    for (int it = 0; it < 100; it++) {
-        t->propose(st, &q);
-        int best = 1;
-        for (int i = 0; i < 3; i++)
-            for (int k = 0; k < 4; k++)
-                if (x.w[i][k] > x.w[i][q.arch.d[i]]) best = 0;
-        hits += best;
-    }
+    int hits = optimum_hits(t, st, &x);
     print_message("reinforce: %d/100 samples are the optimum after 2000 updates\n", hits);
     assert_true(hits > 80);
     t->free(st);
@@ -770,15 +779,7 @@ static void test_reinforce_lstm(void **state)
         res.score = 10 * synth_score(&x, &q.arch);
         t->observe(st, &q, &res);
     }
-    hits = 0;
-    for (int it = 0; it < 100; it++) {
-        t->propose(st, &q);
-        int best = 1;
-        for (int i = 0; i < 3; i++)
-            for (int k = 0; k < 4; k++)
-                if (x.w[i][k] > x.w[i][q.arch.d[i]]) best = 0;
-        hits += best;
-    }
+    hits = optimum_hits(t, st, &x);
     print_message("reinforce:controller=lstm: %d/100 samples are the optimum after 1000 updates\n", hits);
     assert_true(hits > 80);
     t->free(st);
