@@ -5,7 +5,9 @@ The eleven curve families of Domhan et al. (IJCAI 2015), written here again from
 formulas (with the same one-epoch shift of ilog2 as surrogate/lcurve.h), fitted with SciPy's
 curve_fit (MINPACK Levenberg-Marquardt, analytic Jacobians) on the same normalised values
 u = acc / 100, epochs x = 1..k and recency weights rho_t = 0.25 + 0.75 t/k (sigma = rho^-1/2),
-from one data-driven start (the first start nasw uses).  SciPy fits are unconstrained; a fit
+from one data-driven start (the first start nasw uses: for vapor, ilog2 and loglog the weighted
+linear least-squares fit in a transformed space, for the others the heuristic guess); SciPy's
+default stopping tolerances (ftol = xtol = 1.49e-8), which nasw's fits use too.  SciPy fits are unconstrained; a fit
 that fails, is not finite, does not increase from epoch 1 to the target or ends above 100 is
 replaced by the last seen value, as nasw does with a family that has no valid fit.
 
@@ -92,8 +94,36 @@ FAMILIES = ["vapor", "ilog2", "weibull", "pow3", "pow4", "loglog", "mmf", "janos
             "logpower", "exp4"]
 
 
+def linear_start(name, u):
+    """nasw's start of the families that are linear after a transform (surrogate/lcurve.c
+    linear_start): weighted linear least squares in the transformed space, weights rho_t / z'(u)^2"""
+    n = len(u)
+    x = np.arange(1, n + 1, dtype=float)
+    w = 0.25 + 0.75 * x / n
+    if name == "vapor":
+        if np.any(u <= 0):
+            return None
+        A, z, s = np.stack([np.ones(n), 1 / x, np.log(x)], 1), np.log(u), u * u
+    elif name == "ilog2":
+        A, z, s = np.stack([np.ones(n), -1 / np.log(x + 1)], 1), u, np.ones(n)
+    elif name == "loglog":
+        z = np.exp(u)
+        A, s = np.stack([np.log(x), np.ones(n)], 1), 1 / (z * z)
+    else:
+        return None
+    ws = w * s
+    try:
+        t = np.linalg.solve(A.T @ (ws[:, None] * A), A.T @ (ws * z))
+    except np.linalg.LinAlgError:
+        return None
+    return list(t) if np.all(np.isfinite(t)) else None
+
+
 def start(name, u):
     """nasw's first start (surrogate/lcurve.c start_theta, variant 0)"""
+    t = linear_start(name, u)
+    if t is not None:
+        return t
     n = len(u)
     u0, u1 = u[0], 0.5 * (u[-1] + u[max(n - 2, 0)])
     top, gap = max(u0, u1), max(abs(u1 - u0), 0.01)

@@ -35,6 +35,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +74,10 @@ int lcurve_family_index(const char *name)
 
 double lcurve_family_eval(int f, const double *t, double x, double *g)
 {
-    double lx = log(x), v;
+    double lx, v;   /* log x, computed only by the families that use it */
     switch (f) {
     case LC_VAPOR:
+        lx = log(x);
         v = exp(t[0] + t[1] / x + t[2] * lx);
         if (g) g[0] = v, g[1] = v / x, g[2] = v * lx;
         return v;
@@ -90,7 +92,8 @@ double lcurve_family_eval(int f, const double *t, double x, double *g)
         return t[0] - d * E;
     }
     case LC_POW3: {      /* c - a x^-alpha */
-        double P = pow(x, -t[2]);
+        lx = log(x);
+        double P = exp(-t[2] * lx);
         if (g) g[0] = 1, g[1] = -P, g[2] = t[1] * P * lx;
         return t[0] - t[1] * P;
     }
@@ -100,6 +103,7 @@ double lcurve_family_eval(int f, const double *t, double x, double *g)
         return t[0] - P;
     }
     case LC_LOGLOG: {    /* log(a log x + b) */
+        lx = log(x);
         double L = t[0] * lx + t[1];
         if (g) g[0] = lx / L, g[1] = 1 / L;
         return log(L);
@@ -110,7 +114,8 @@ double lcurve_family_eval(int f, const double *t, double x, double *g)
         return t[0] - d / Q;
     }
     case LC_JANOSCHEK: { /* alpha - (alpha - beta) exp(-kappa x^delta) */
-        double P = pow(x, t[3]), E = exp(-t[2] * P), d = t[0] - t[1];
+        lx = log(x);
+        double P = exp(t[3] * lx), E = exp(-t[2] * P), d = t[0] - t[1];
         if (g) g[0] = 1 - E, g[1] = E, g[2] = d * E * P, g[3] = d * E * t[2] * P * lx;
         return t[0] - d * E;
     }
@@ -121,12 +126,14 @@ double lcurve_family_eval(int f, const double *t, double x, double *g)
         return t[0] / Q;
     }
     case LC_LOGPOWER: {  /* a / (1 + (x / e^b)^c) */
+        lx = log(x);
         double P = exp(t[2] * (lx - t[1])), Q = 1 + P;
         if (g) g[0] = 1 / Q, g[1] = t[0] * P * t[2] / (Q * Q), g[2] = -t[0] * P * (lx - t[1]) / (Q * Q);
         return t[0] / Q;
     }
     case LC_EXP4: {      /* c - exp(-a x^alpha + b) */
-        double P = pow(x, t[2]), E = exp(-t[1] * P + t[3]);
+        lx = log(x);
+        double P = exp(t[2] * lx), E = exp(-t[1] * P + t[3]);
         if (g) g[0] = 1, g[1] = E * P, g[2] = E * t[1] * P * lx, g[3] = -E;
         return t[0] - E;
     }
@@ -139,60 +146,165 @@ double lcurve_family_eval(int f, const double *t, double x, double *g)
 
 #define NLS_BAD_RESIDUAL 1e6
 
+/* One pass of the model over the points gives the residuals and the
+ * Jacobian together: GSL's trust region evaluates f at every trial point
+ * and df at the accepted one, which is always the last point f saw, so
+ * nls_df copies the rows nls_f computed instead of evaluating the model
+ * (its exp/pow/log) a second time.  The weights are folded in here
+ * (sqrt(w_i) times residual and row), so GSL solves the unweighted problem
+ * and does not rescale the rows at every iteration. */
 struct nls_ctx {
     lcurve_model_fn model;
     void *ctx;
-    const double *x, *y;
+    const double *x, *y, *sw;   /* sw: sqrt of the weights, or NULL */
     int p;
+    double th[16];              /* the point J was computed at */
+    int have_j;
+    double *J;                  /* n x p, row-major */
 };
 
 static int nls_f(const gsl_vector *th, void *params, gsl_vector *f)
 {
-    const struct nls_ctx *c = params;
+    struct nls_ctx *c = params;
+    double g[16];
+    for (int j = 0; j < c->p; j++) c->th[j] = th->data[(size_t)j * th->stride];
     for (size_t i = 0; i < f->size; i++) {
-        double m = c->model(th->data, c->x[i], NULL, c->ctx) - c->y[i];
-        gsl_vector_set(f, i, isfinite(m) ? m : NLS_BAD_RESIDUAL);
+        double m = c->model(c->th, c->x[i], g, c->ctx) - c->y[i], s = c->sw ? c->sw[i] : 1;
+        double *J = c->J + i * (size_t)c->p;
+        f->data[i * f->stride] = isfinite(m) ? s * m : NLS_BAD_RESIDUAL;
+        for (int j = 0; j < c->p; j++) J[j] = isfinite(g[j]) ? s * g[j] : 0.0;
     }
+    c->have_j = 1;
     return GSL_SUCCESS;
 }
 
 static int nls_df(const gsl_vector *th, void *params, gsl_matrix *J)
 {
-    const struct nls_ctx *c = params;
-    double g[16];
-    for (size_t i = 0; i < J->size1; i++) {
-        c->model(th->data, c->x[i], g, c->ctx);
-        for (int j = 0; j < c->p; j++) gsl_matrix_set(J, i, (size_t)j, isfinite(g[j]) ? g[j] : 0.0);
+    struct nls_ctx *c = params;
+    int same = c->have_j;
+    for (int j = 0; j < c->p && same; j++) same = gsl_vector_get(th, (size_t)j) == c->th[j];
+    if (!same) {   /* not the last point f saw (never with GSL's trust region): evaluate */
+        gsl_vector *fv = gsl_vector_alloc(J->size1);
+        if (!fv) return GSL_ENOMEM;
+        nls_f(th, params, fv);
+        gsl_vector_free(fv);
     }
+    for (size_t i = 0; i < J->size1; i++) memcpy(J->data + i * J->tda, c->J + i * (size_t)c->p, sizeof(double) * (size_t)c->p);
     return GSL_SUCCESS;
 }
 
-int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const double *y, const double *w, int n,
-               int max_iter, double *theta, double *wsse, double *cov)
+/* The trust-region workspace and the Jacobian buffer of the last size used,
+ * one per thread, kept between calls: eval and early termination fit
+ * thousands of prefixes of one length, and allocating GSL's workspace (some
+ * twenty vectors and matrices) per fit was a tenth of a cheap family's fit
+ * time.  Reallocated when n or p changes; freed when the thread ends (a
+ * pthread key destructor; the main thread's stays reachable until exit).
+ * Thread-local, so calls on different threads stay independent. */
+static _Thread_local struct {
+    gsl_multifit_nlinear_workspace *ws;
+    double *buf;
+    int n, p;
+} nls_cache;
+static pthread_key_t nls_key;
+static pthread_once_t nls_once = PTHREAD_ONCE_INIT;
+
+static void nls_cache_free(void *unused)
+{
+    (void)unused;
+    gsl_multifit_nlinear_free(nls_cache.ws);
+    free(nls_cache.buf);
+    memset(&nls_cache, 0, sizeof nls_cache);
+}
+
+static void nls_key_init(void) { (void)pthread_key_create(&nls_key, nls_cache_free); }
+
+static gsl_multifit_nlinear_workspace *nls_workspace(int n, int p, double **buf)
+{
+    if (nls_cache.ws && nls_cache.n == n && nls_cache.p == p) {
+        *buf = nls_cache.buf;
+        return nls_cache.ws;
+    }
+    nls_cache_free(NULL);
+    pthread_once(&nls_once, nls_key_init);
+    (void)pthread_setspecific(nls_key, &nls_cache);   /* non-NULL: the destructor runs at thread exit */
+    gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
+    par.solver = gsl_multifit_nlinear_solver_cholesky;   /* p <= 16: normal equations are fastest */
+    double *b = malloc(sizeof(double) * (size_t)n * (size_t)(p + 1));
+    gsl_multifit_nlinear_workspace *ws = b ? gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, (size_t)n, (size_t)p) : NULL;
+    if (!ws) {
+        free(b);
+        return NULL;
+    }
+    nls_cache.ws = ws, nls_cache.buf = b, nls_cache.n = n, nls_cache.p = p;
+    *buf = b;
+    return ws;
+}
+
+/* Sum of squares (a plain loop: OpenBLAS's overflow-safe dnrm2 was an
+ * eighth of a cheap fit's time). */
+static double nls_sumsq(const gsl_vector *v)
+{
+    double s = 0;
+    for (size_t i = 0; i < v->size; i++) s += v->data[i * v->stride] * v->data[i * v->stride];
+    return s;
+}
+
+/* lcurve_nls with the stopping tolerances: xtol for GSL's relative-step and
+ * scaled-gradient tests, ftol for the relative decrease of the sum of
+ * squares (0: not tested). */
+static int nls_solve(lcurve_model_fn model, void *ctx, int p, const double *x, const double *y, const double *w, int n,
+                     int max_iter, double xtol, double ftol, double *theta, double *wsse, double *cov)
 {
     gsl_set_error_handler_off();   /* statuses are checked; never abort (as gp_fit) */
     if (p < 1 || p > 16 || n < p) return nasw_errorf(NASW_EINVAL, "least squares: %d points for %d parameters", n, p);
-    struct nls_ctx c = {model, ctx, x, y, p};
+    double *buf;
+    gsl_multifit_nlinear_workspace *ws = nls_workspace(n, p, &buf);
+    if (!ws) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    struct nls_ctx c = {model, ctx, x, y, NULL, p, {0}, 0, buf};
+    if (w) {
+        double *sw = buf + (size_t)n * p;
+        for (int i = 0; i < n; i++) sw[i] = sqrt(w[i]);
+        c.sw = sw;
+    }
     gsl_multifit_nlinear_fdf fdf = {0};
     fdf.f = nls_f;
     fdf.df = nls_df;
     fdf.n = (size_t)n;
     fdf.p = (size_t)p;
     fdf.params = &c;
-    gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();
-    par.solver = gsl_multifit_nlinear_solver_cholesky;   /* p <= 16: normal equations are fastest */
-    gsl_multifit_nlinear_workspace *ws = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &par, (size_t)n, (size_t)p);
-    if (!ws) return nasw_errorf(NASW_ENOMEM, "out of memory");
     gsl_vector_view th0 = gsl_vector_view_array(theta, (size_t)p);
-    gsl_vector_const_view wv = gsl_vector_const_view_array(w ? w : y, (size_t)n);
-    int st = w ? gsl_multifit_nlinear_winit(&th0.vector, &wv.vector, &fdf, ws)
-               : gsl_multifit_nlinear_init(&th0.vector, &fdf, ws);
-    int info = 0;
+    int st = gsl_multifit_nlinear_init(&th0.vector, &fdf, ws);
+    /* The driver loop with MINPACK's stopping rules (those of SciPy's
+     * curve_fit, the peer): a relative step or a scaled gradient below xtol
+     * (GSL's tests), or a relative decrease of the sum of squares below
+     * ftol (MINPACK's ftol; GSL's own ftol test is not implemented).
+     * Out of iterations or no further progress: the point reached is still
+     * a candidate, judged by the caller's validity checks.  A start that
+     * already passes the gradient test (the linear start of a family that is
+     * linear in its parameters) is not iterated: the trust region would only
+     * shrink around it, step after rejected step. */
+    double F0 = st ? 0 : nls_sumsq(gsl_multifit_nlinear_residual(ws));
     if (!st) {
-        st = gsl_multifit_nlinear_driver((size_t)max_iter, 1e-9, 1e-9, 0.0, NULL, NULL, &info, ws);
-        /* out of iterations or no further progress: the point reached is
-         * still a candidate, judged by the caller's validity checks */
-        if (st == GSL_EMAXITER || st == GSL_ENOPROG) st = GSL_SUCCESS;
+        const gsl_vector *fv = gsl_multifit_nlinear_residual(ws);
+        double gmax = 0;
+        for (int j = 0; j < p; j++) {
+            double g = 0;
+            for (int i = 0; i < n; i++) g += c.J[(size_t)i * p + j] * gsl_vector_get(fv, (size_t)i);
+            g = fabs(g) * fmax(fabs(theta[j]), 1.0);
+            gmax = g > gmax ? g : gmax;
+        }
+        if (gmax <= xtol * fmax(0.5 * F0, 1.0)) max_iter = 0;
+    }
+    for (int it = 0, info; !st && it < max_iter; it++) {
+        st = gsl_multifit_nlinear_iterate(ws);
+        if (st == GSL_ENOPROG) {
+            st = GSL_SUCCESS;
+            break;
+        }
+        if (st || gsl_multifit_nlinear_test(xtol, xtol, 0.0, &info, ws) == GSL_SUCCESS) break;
+        double F1 = nls_sumsq(gsl_multifit_nlinear_residual(ws));
+        if (F0 - F1 <= ftol * F0) break;
+        F0 = F1;
     }
     double ss = 0;
     if (!st) {
@@ -212,10 +324,17 @@ int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const d
             for (int j = 0; j < p * p; j++) cov[j] *= s2;
         }
     }
-    gsl_multifit_nlinear_free(ws);
     if (st) return nasw_errorf(NASW_ENUMERIC, "least squares failed: %s", gsl_strerror(st));
     if (wsse) *wsse = ss;
     return NASW_OK;
+}
+
+/* The certified-accuracy setting (NIST StRD to 1e-6): steps and gradients
+ * below 1e-9, no test on the decrease of the sum of squares. */
+int lcurve_nls(lcurve_model_fn model, void *ctx, int p, const double *x, const double *y, const double *w, int n,
+               int max_iter, double *theta, double *wsse, double *cov)
+{
+    return nls_solve(model, ctx, p, x, y, w, n, max_iter, 1e-9, 0.0, theta, wsse, cov);
 }
 
 /* ---- normalisation ---- */
@@ -254,6 +373,7 @@ void lcurve_default_opts(struct lcurve_opts *o)
 {
     o->starts = 4;
     o->max_iter = 100;
+    o->tol = 1.49012e-8;
     o->burn = 400;
     o->samples = 400;
     o->thin = 2;
@@ -307,8 +427,47 @@ static int valid_theta(int f, const double *th, int n, int target, double umax)
     return 1;
 }
 
-/* Data-driven starting points; variants >= 3 are random perturbations. */
-static void start_theta(int f, const double *u, int n, int v, struct rng *r, double umax, double *t)
+/* The start of the families that are linear in their parameters after a
+ * transform z(u) (vapor: log u = a + b/x + c log x; ilog2: already linear;
+ * loglog: e^u = a log x + b): the weighted linear least-squares solution in
+ * the transformed space, with weights w_i / z'(u_i)^2 so that its residuals
+ * approximate those in u.  The trust region then only polishes it (and
+ * applies the constraints).  0 if the family has no such form or the data
+ * are outside the transform's domain. */
+static int linear_start(int f, const double *u, const double *w, int n, double *t)
+{
+    int p = f == LC_VAPOR ? 3 : 2;
+    if (f != LC_VAPOR && f != LC_ILOG2 && f != LC_LOGLOG) return 0;
+    double M[9] = {0}, b[3] = {0};
+    for (int i = 0; i < n; i++) {
+        double x = i + 1, a[3], z, s;
+        if (f == LC_VAPOR) {
+            if (!(u[i] > 0)) return 0;
+            a[0] = 1, a[1] = 1 / x, a[2] = log(x), z = log(u[i]), s = u[i] * u[i];
+        } else if (f == LC_ILOG2) {
+            a[0] = 1, a[1] = -1 / log(x + 1), z = u[i], s = 1;
+        } else {
+            z = exp(u[i]), a[0] = log(x), a[1] = 1, s = 1 / (z * z);
+        }
+        for (int j = 0; j < p; j++) {
+            b[j] += w[i] * s * a[j] * z;
+            for (int k = 0; k < p; k++) M[j * p + k] += w[i] * s * a[j] * a[k];
+        }
+    }
+    gsl_matrix_view Mv = gsl_matrix_view_array(M, (size_t)p, (size_t)p);
+    gsl_vector_view bv = gsl_vector_view_array(b, (size_t)p), tv = gsl_vector_view_array(t, (size_t)p);
+    if (gsl_linalg_cholesky_decomp1(&Mv.matrix) || gsl_linalg_cholesky_solve(&Mv.matrix, &bv.vector, &tv.vector))
+        return 0;
+    for (int j = 0; j < p; j++)
+        if (!isfinite(t[j])) return 0;
+    return 1;
+}
+
+/* Data-driven starting points (variants 0, 3, 6, ... of the linearisable
+ * families: their linear least-squares start); variants >= 3 are random
+ * perturbations. */
+static void start_theta(int f, const double *u, const double *w, int n, int v, struct rng *r, double umax,
+                        double *t)
 {
     double u0 = u[0], u1 = n > 1 ? 0.5 * (u[n - 1] + u[n - 2 > 0 ? n - 2 : 0]) : u[0];
     double top = fmax(u0, u1), gap = fmax(fabs(u1 - u0), 0.01);
@@ -316,6 +475,7 @@ static void start_theta(int f, const double *u, int n, int v, struct rng *r, dou
     double A = top + head[v % 3] * gap, sh = shape[v % 3];
     if (isfinite(umax) && A > umax) A = top < umax ? 0.5 * (top + umax) : umax;
     double dn = n > 3 ? n : 3;
+    if (v % 3 == 0 && linear_start(f, u, w, n, t)) goto perturb;
     switch (f) {
     case LC_VAPOR: {
         double a = log(fmax(A, 1e-3)), b = u0 > 0 && A > u0 ? log(u0 / A) : -1;
@@ -345,6 +505,7 @@ static void start_theta(int f, const double *u, int n, int v, struct rng *r, dou
         break;
     }
     }
+perturb:
     if (v >= 3)
         for (int j = 0; j < families[f].np; j++) t[j] *= exp(rng_gaussian(r, 0.3));
 }
@@ -370,8 +531,9 @@ static int fit_u(int f, const double *x, const double *u, const double *w, int n
     xx[n] = -1, xx[n + 1] = -2, yy[n] = yy[n + 1] = 0, ww[n] = ww[n + 1] = 1;
     struct fam_ctx fc = {f, target, umax};
     for (int v = 0; v < o->starts; v++) {
-        start_theta(f, u, n, v, r, umax, th);
-        if (lcurve_nls(family_model, &fc, p, xx, yy, ww, n + 2, o->max_iter, th, &ss, cov ? cv : NULL)) continue;
+        start_theta(f, u, w, n, v, r, umax, th);
+        if (nls_solve(family_model, &fc, p, xx, yy, ww, n + 2, o->max_iter, o->tol, o->tol, th, &ss, cov ? cv : NULL))
+            continue;
         if (!valid_theta(f, th, n, target, umax) || !(ss < best)) continue;
         best = ss;
         found = 1;

@@ -77,7 +77,8 @@ const char *lcurve_family_params(int f);
 double lcurve_family_eval(int f, const double *theta, double x, double *grad);
 
 /* Generic weighted nonlinear least squares by GSL's trust-region solver
- * (gsl_multifit_nlinear, Levenberg-Marquardt steps, analytic Jacobian):
+ * (gsl_multifit_nlinear, Levenberg-Marquardt steps, analytic Jacobian;
+ * stops when a step or the scaled gradient is below 1e-9 relative):
  * minimise sum_i w_i (y_i - m(x_i | theta))^2 from theta (in: start, out:
  * solution).  model() returns m and fills grad (d m / d theta).  w may be
  * NULL (all ones).  *wsse (may be NULL) receives the weighted residual sum
@@ -109,6 +110,9 @@ struct lcurve_fit {
 struct lcurve_opts {
     int starts;     /* least-squares starts per family (default 4) */
     int max_iter;   /* trust-region iterations per start (default 100) */
+    double tol;     /* stopping tolerance of the fits: relative step, scaled
+                       gradient, relative decrease of the sum of squares
+                       (default 1.49012e-8, MINPACK's and so SciPy's) */
     /* MCMC (Metropolis-within-Gibbs, one block per family, one for the
      * family weights, one for the noise; per-block proposal scales adapted
      * during burn-in toward acceptance 0.3): */
