@@ -37,7 +37,7 @@
 #include "surrogate/lcurve.h"
 #include "surrogate/lcurve_model.h"
 
-enum { M_LAST = LC_N_FAMILIES, M_ENSEMBLE, M_MCMC, M_MODEL, M_N };
+enum { M_LAST = LC_N_FAMILIES, M_ENSEMBLE, M_MCMC, M_MODEL, M_MCMC_CAL, M_N };
 #define Z90 1.6448536269514722   /* standard normal 95% quantile */
 
 static const char *method_name(int m)
@@ -47,6 +47,7 @@ static const char *method_name(int m)
     case M_ENSEMBLE: return "ensemble";
     case M_MCMC: return "mcmc";
     case M_MODEL: return "model";
+    case M_MCMC_CAL: return "mcmc-cal";
     default: return lcurve_family_name(m);
     }
 }
@@ -293,6 +294,17 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
     return st;
 }
 
+/* mcmc-cal: move the raw MCMC prediction mean and band by the conformal
+ * offsets of the held-out curves (lcurve_conformal), clipped to the metric's
+ * range. */
+static void calibrate(const struct curves *c, double lo, double med, double hi, double *mean, double *q05, double *q95)
+{
+    double m = *mean;
+    *mean = m + med, *q05 = m + lo, *q95 = m + hi;
+    if (isfinite(c->lo)) *mean = fmax(*mean, c->lo), *q05 = fmax(*q05, c->lo), *q95 = fmax(*q95, c->lo);
+    if (isfinite(c->hi)) *mean = fmin(*mean, c->hi), *q05 = fmin(*q05, c->hi), *q95 = fmin(*q95, c->hi);
+}
+
 /* The model's cross-validated predictions for prefix length k. */
 static int model_cv(const struct curves *c, int k, int folds, const struct lcurve_model_params *mp, struct rng *r,
                     double *mean, double *q05, double *q95)
@@ -358,7 +370,7 @@ static int parse_methods(const char *cmd, const char *s, int *ms, int *nm)
         int m = method_index(items[i]);
         if (m < 0) {
             cli_usage_error(cmd, "unknown method '%.64s' (last, a family: vapor ilog2 weibull pow3 pow4 loglog mmf "
-                                 "janoschek hill3 logpower exp4, ensemble, mcmc, model, all)", items[i]);
+                                 "janoschek hill3 logpower exp4, ensemble, mcmc, model, mcmc-cal, all)", items[i]);
             cli_free_list(items, n);
             return CLI_USAGE;
         }
@@ -458,8 +470,10 @@ static void eval_help(FILE *f)
           "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
           "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
           "           combination), mcmc (its Bayesian version), model (GP across curves on\n"
-          "           prefix features + architecture encoding, cross-validated), all\n"
-          "           (default: last,pow3,ensemble,mcmc,model)\n"
+          "           prefix features + architecture encoding, cross-validated), mcmc-cal\n"
+          "           (mcmc's chains, mean and band moved by split-conformal offsets from the\n"
+          "           other curves' residuals: leave one curve out), all\n"
+          "           (default: last,pow3,ensemble,mcmc,model,mcmc-cal)\n"
           "  --folds K        cross-validation folds of the model (default 10)\n"
           "  --examples N     curves in the example plots (default 4; 0: none)\n",
           f);
@@ -475,7 +489,7 @@ static int cmd_eval(int argc, char **argv)
         {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
-    const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model", *dir = NULL;
+    const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model,mcmc-cal", *dir = NULL;
     long folds = 10, n_ex = 4;
     int c;
     optind = 1;
@@ -578,7 +592,8 @@ static int cmd_eval(int argc, char **argv)
         for (int q = 0; q < nm; q++) {
             mean[q] = buf + ((size_t)q * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
             int m = ms[q], fallbacks = 0;
-            rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)fi);
+            /* mcmc-cal calibrates the very chains of mcmc: same stream */
+            rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)(m == M_MCMC_CAL ? M_MCMC : m) * 1009u + (uint64_t)fi);
             double t0 = cpu_s();
             if (m == M_MODEL) {
                 int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
@@ -592,7 +607,8 @@ static int cmd_eval(int argc, char **argv)
                 for (int i = 0; i < n; i++) {
                     const double *y = curve_of(&cv, i);
                     double sd;
-                    int st = predict_one(m, y, k, &cv, &lo, r, &mean[q][i], &sd, &q05[q][i], &q95[q][i]);
+                    int st = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, &cv, &lo, r, &mean[q][i], &sd, &q05[q][i],
+                                         &q95[q][i]);
                     if (st == NASW_EDONE) {
                         fallbacks++;
                         mean[q][i] = y[k - 1];
@@ -603,6 +619,22 @@ static int cmd_eval(int argc, char **argv)
                         goto out;
                     }
                     cli_progress_set(prog, (double)++done);
+                }
+                if (m == M_MCMC_CAL) {   /* each curve's band from the other curves' residuals */
+                    double *res = malloc(sizeof *res * (size_t)n * 4), *clo = res + n, *cmed = clo + n, *chi = cmed + n;
+                    if (!res) {
+                        cli_progress_done(prog);
+                        goto oom;
+                    }
+                    for (int i = 0; i < n; i++) res[i] = truth[i] - mean[q][i];
+                    int st = lcurve_conformal_loo(res, n, 0.1, clo, cmed, chi);
+                    for (int i = 0; i < n && !st; i++) calibrate(&cv, clo[i], cmed[i], chi[i], &mean[q][i], &q05[q][i], &q95[q][i]);
+                    free(res);
+                    if (st) {
+                        cli_progress_done(prog);
+                        rc = cli_error_status(st);
+                        goto out;
+                    }
                 }
             }
             double ms_per = 1e3 * (cpu_s() - t0) / n, mae = 0;
@@ -667,8 +699,9 @@ static void fit_help(FILE *f)
           "epoch E (default: the table's last epoch; the true value is shown when known): mean,\n"
           "sd and 90% interval of each method, and the per-family least-squares fits (parameters\n"
           "in the normalised space u of surrogate/lcurve.h, ensemble weights).\n"
-          "  --method M       last, a family, ensemble, mcmc, model or all (default all); model\n"
-          "                   is trained on the table's other complete curves\n",
+          "  --method M       last, a family, ensemble, mcmc, model, mcmc-cal or all (default\n"
+          "                   all); model is trained on the table's other complete curves,\n"
+          "                   mcmc-cal calibrated on their MCMC residuals (an MCMC per curve)\n",
           f);
     common_help(f);
 }
@@ -793,6 +826,35 @@ static int cmd_fit(int argc, char **argv)
             }
             sd = sqrt(var);
             q05 = mean - Z90 * sd, q95 = mean + Z90 * sd;
+        } else if (m == M_MCMC_CAL) {
+            /* the MCMC of this curve, its band calibrated by the residuals
+             * of the MCMC on the other complete curves of the dataset */
+            if (target != cv.E) {
+                printf("  %-10s (only for the table's last epoch %d)\n", "mcmc-cal", cv.E);
+                continue;
+            }
+            st = predict_one(M_MCMC, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
+            if (st == NASW_EDONE) mean = y[k - 1], st = NASW_OK;
+            double *res = malloc(sizeof *res * (size_t)(cv.n > 0 ? cv.n : 1));
+            if (!res) goto oom;
+            int nt = 0;
+            for (int i = 0; i < cv.n && !st; i++) {
+                if (i == me) continue;
+                const double *v = curve_of(&cv, i);
+                double mi, si, li, hi_;
+                st = predict_one(M_MCMC, v, (int)k, &cv, &lo, r, &mi, &si, &li, &hi_);
+                if (st == NASW_EDONE) mi = v[k - 1], st = NASW_OK;
+                res[nt++] = v[cv.E - 1] - mi;
+            }
+            double clo, cmed, chi;
+            if (!st) st = lcurve_conformal(res, nt, 0.1, &clo, &cmed, &chi);
+            free(res);
+            if (st) {
+                rc = cli_error_status(st);
+                goto out;
+            }
+            calibrate(&cv, clo, cmed, chi, &mean, &q05, &q95);
+            sd = (q95 - q05) / (2 * Z90);   /* the normal sd of the same 90% width */
         } else {
             st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) {

@@ -160,4 +160,18 @@ int lcurve_mcmc(const double *y, int n, int target, double best, int higher_is_b
 int lcurve_prob_improve(const double *y, int n, int target, double best, int higher_is_better,
                         double lo, double hi, struct rng *r, double *p);
 
+/* Split-conformal calibration from held-out curves (lcurve_conformal.c):
+ * given the signed residuals resid[j] = true_j - mean_j of n calibration
+ * curves (never the curve to be predicted), offsets lo <= med <= hi such
+ * that [mean + lo, mean + hi] covers the true value of an exchangeable new
+ * curve with probability >= 1 - alpha, each tail <= alpha/2: lo is the
+ * floor((alpha/2)(n+1))-th smallest residual (-INFINITY if 0), hi the
+ * ceil((1-alpha/2)(n+1))-th (INFINITY beyond n); med is the median residual
+ * (the bias correction of the point prediction).  NASW_EINVAL for alpha
+ * outside (0, 1), no residuals or a non-finite one. */
+int lcurve_conformal(const double *resid, int n, double alpha, double *lo, double *med, double *hi);
+/* The same for each of n curves from the n - 1 others (leave one curve
+ * out): lo[i], med[i] and hi[i] do not depend on resid[i]. */
+int lcurve_conformal_loo(const double *resid, int n, double alpha, double *lo, double *med, double *hi);
+
 #endif

@@ -347,8 +347,8 @@ expect 1 "lcurve values outside the range" -- $NASW lcurve eval --curves $LA --h
 expect_err "lc_acc.csv:[0-9]*: val_acc" "lcurve range error names file:line"
 expect 0 "lcurve eval accuracies" -- $NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 2 --out "$T/lc1"
 [ "$(head -1 "$T/lc1/summary.csv")" = "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms" ] && ok || bad "lcurve summary header"
-[ "$(wc -l <"$T/lc1/summary.csv")" -eq $((1 + 2 * 15)) ] && ok || bad "lcurve summary rows"
-[ "$(wc -l <"$T/lc1/predictions.csv")" -eq $((1 + 2 * 15 * 32)) ] && ok || bad "lcurve predictions rows"
+[ "$(wc -l <"$T/lc1/summary.csv")" -eq $((1 + 2 * 16)) ] && ok || bad "lcurve summary rows"
+[ "$(wc -l <"$T/lc1/predictions.csv")" -eq $((1 + 2 * 16 * 32)) ] && ok || bad "lcurve predictions rows"
 awk -F, '$1=="last" && $7 != "" {b=1} $1=="mcmc" && $7 == "" {b=1} END {exit b}' "$T/lc1/summary.csv" && ok || bad "coverage90 empty for last only"
 [ -s "$T/lc1/examples_f0.25.gp" ] && [ ! -e "$T/lc1/summary.csv.tmp" ] && ok || bad "lcurve plots or temporary files"
 # the model beats the last seen value on MAE (the fixture's curves still rise)
@@ -358,11 +358,15 @@ cmp -s "$T/lc1/predictions.csv" "$T/lc2/predictions.csv" && ok || bad "lcurve ev
 $NASW lcurve eval --curves $LA --fractions 0.5 --methods mcmc,model --folds 4 --examples 0 --seed 2 --out "$T/lc3" >/dev/null 2>&1
 grep '^mcmc,0.5' "$T/lc1/predictions.csv" >"$T/p1"; grep '^mcmc,0.5' "$T/lc3/predictions.csv" >"$T/p3"
 cmp -s "$T/p1" "$T/p3" && bad "lcurve eval: seeds 1 and 2 give identical MCMC predictions" || ok
+# mcmc-cal: mcmc's chains moved by leave-one-curve-out conformal offsets; with
+# 31 other curves the band spans their extreme residuals: 30 of 32 covered
+awk -F, '$1=="mcmc-cal" {n++; if (!($7 >= 0.9 && $7 <= 0.95)) b=1} END {exit b || n != 2}' "$T/lc1/summary.csv" && ok || bad "mcmc-cal coverage90 not 0.9..0.95"
+awk -F, '$1=="mcmc" {s[$2]=$4} $1=="mcmc-cal" {c[$2]=$4} END {for (f in s) if (c[f] < s[f] - 0.1) exit 1}' "$T/lc1/summary.csv" && ok || bad "mcmc-cal ranks unlike mcmc's chains"
 expect 0 "lcurve eval losses" -- $NASW lcurve eval --curves $LL --fractions 0.5 --methods last,pow3,ensemble,mcmc,model --folds 4 --examples 1 --out "$T/lc4"
 grep -q "lower is better" "$T/out" && ok || bad "loss curves not lower-is-better"
 awk -F, '$1=="pow3" {exit !($6 < 0.05)} ' "$T/lc4/summary.csv" && ok || bad "pow3 MAE on power-law losses"
 expect 0 "lcurve fit" -- $NASW lcurve fit --curves $LA --arch 0012 --epochs 4
-for m in last pow3 ensemble mcmc model; do grep -q "^  $m " "$T/out" && ok || bad "lcurve fit lacks $m"; done
+for m in last pow3 ensemble mcmc model mcmc-cal; do grep -q "^  $m " "$T/out" && ok || bad "lcurve fit lacks $m"; done
 grep -q "per-family fits" "$T/out" && ok || bad "lcurve fit lacks the per-family fits"
 expect 0 "lcurve fit one method, later target" -- $NASW lcurve fit --curves $LL --arch 0012 --epochs 6 --method pow3 --target 40
 expect 1 "lcurve fit unknown arch" -- $NASW lcurve fit --curves $LA --arch 2222 --epochs 4

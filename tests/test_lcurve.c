@@ -7,7 +7,10 @@
  * paper's constraints, and the MCMC: determinism for the seed and
  * P(improvement) on clear-cut cases, for accuracies and for losses; the
  * model across curves: its prefix features on a line, and held-out curves
- * predicted far better than by their last value.
+ * predicted far better than by their last value; the MCMC's 90% band on
+ * synthetic curves with known noise (it must carry the noise term); the
+ * split-conformal offsets: their ranks, the leave-one-curve-out version
+ * never reading the curve's own residual, coverage on fresh draws.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -243,6 +246,90 @@ static void test_model(void **state)
     rng_free(r);
 }
 
+/* pow3 curves with Gaussian noise of known sd: the MCMC's 90% predictive
+ * band of the noisy value at epoch 60 from 20 epochs must cover most of
+ * them and be at least as wide as the noise alone (0.95 * 2 * 1.645 sd);
+ * without the noise term it is about 2.9 wide here, with it about 4.4. */
+static void test_mcmc_coverage(void **state)
+{
+    (void)state;
+    enum { C = 60, K = 20, T = 60 };
+    const double sig = 1.0;
+    struct rng *g = rng_new(3);
+    struct lcurve_opts o;
+    lcurve_default_opts(&o);
+    int cov = 0;
+    double width = 0;
+    for (int c = 0; c < C; c++) {
+        double th[3] = {0.75 + 0.1 * rng_uniform(g), 0.4 + 0.2 * rng_uniform(g), 0.4 + 0.4 * rng_uniform(g)}, y[K];
+        for (int i = 0; i < K; i++) y[i] = 100 * lcurve_family_eval(LC_POW3, th, i + 1, NULL) + rng_gaussian(g, sig);
+        double t = 100 * lcurve_family_eval(LC_POW3, th, T, NULL) + rng_gaussian(g, sig);
+        struct lcurve_post P;
+        assert_int_equal(lcurve_mcmc(y, K, T, NAN, 1, 0, 100, &o, g, &P), NASW_OK);
+        cov += t >= P.q05 && t <= P.q95;
+        width += (P.q95 - P.q05) / C;
+    }
+    rng_free(g);
+    if (cov < 0.7 * C) fail_msg("MCMC 90%% band covers %d of %d noisy curves", cov, C);
+    if (width < 0.95 * 2 * 1.6448536 * sig) fail_msg("MCMC 90%% band %.3f wide, narrower than the noise", width);
+}
+
+static void test_conformal(void **state)
+{
+    (void)state;
+    double r[19], lo, med, hi;
+    for (int i = 0; i < 19; i++) r[i] = 19 - i;   /* 19 .. 1, unsorted order on purpose */
+    /* n = 19, alpha = 0.1: ranks floor(0.05 * 20) = 1 and ceil(0.95 * 20) = 19 */
+    assert_int_equal(lcurve_conformal(r, 19, 0.1, &lo, &med, &hi), NASW_OK);
+    assert_true(lo == 1 && hi == 19 && med == 10);
+    /* alpha = 0.5: ranks 5 and 15 */
+    assert_int_equal(lcurve_conformal(r, 19, 0.5, &lo, &med, &hi), NASW_OK);
+    assert_true(lo == 5 && hi == 15);
+    /* too few curves for the level: unbounded */
+    assert_int_equal(lcurve_conformal(r, 5, 0.1, &lo, &med, &hi), NASW_OK);
+    assert_true(isinf(lo) && lo < 0 && isinf(hi) && hi > 0 && med == 17);
+    assert_int_equal(lcurve_conformal(r, 0, 0.1, &lo, &med, &hi), NASW_EINVAL);
+    assert_int_equal(lcurve_conformal(r, 19, 0, &lo, &med, &hi), NASW_EINVAL);
+    assert_int_equal(lcurve_conformal(r, 19, 1, &lo, &med, &hi), NASW_EINVAL);
+    r[4] = NAN;
+    assert_int_equal(lcurve_conformal(r, 19, 0.1, &lo, &med, &hi), NASW_EINVAL);
+
+    /* leave one curve out: equal to the calibration on the others, and
+     * blind to the curve's own residual */
+    enum { N = 200, M = 4000 };
+    struct rng *g = rng_new(11);
+    double *res = malloc(sizeof *res * N * 5), *L = res + N, *D = L + N, *H = D + N, *tmp = H + N;
+    assert_non_null(res);
+    for (int i = 0; i < N; i++) res[i] = exp(rng_gaussian(g, 1)) - 4;   /* skewed, biased */
+    assert_int_equal(lcurve_conformal_loo(res, N, 0.1, L, D, H), NASW_OK);
+    for (int i = 0; i < N; i += 17) {
+        int m = 0;
+        for (int j = 0; j < N; j++)
+            if (j != i) tmp[m++] = res[j];
+        assert_int_equal(lcurve_conformal(tmp, N - 1, 0.1, &lo, &med, &hi), NASW_OK);
+        assert_true(lo == L[i] && med == D[i] && hi == H[i]);
+        double keep = res[i], l2[N], d2[N], h2[N];
+        res[i] = 1e6;   /* the curve's own final changes: its band does not */
+        assert_int_equal(lcurve_conformal_loo(res, N, 0.1, l2, d2, h2), NASW_OK);
+        assert_true(l2[i] == L[i] && d2[i] == D[i] && h2[i] == H[i]);
+        res[i] = keep;
+    }
+    assert_int_equal(lcurve_conformal_loo(res, 1, 0.1, L, D, H), NASW_EINVAL);
+    /* coverage of fresh draws from the same distribution: 90% within
+     * sampling error (calibration on 200, 4000 test draws), each tail near 5% */
+    assert_int_equal(lcurve_conformal(res, N, 0.1, &lo, &med, &hi), NASW_OK);
+    int in = 0, below = 0;
+    for (int t = 0; t < M; t++) {
+        double v = exp(rng_gaussian(g, 1)) - 4;
+        in += v >= lo && v <= hi;
+        below += v < lo;
+    }
+    rng_free(g);
+    free(res);
+    if (in < 0.85 * M || in > 0.95 * M) fail_msg("conformal band covers %d of %d", in, M);
+    if (below < 0.02 * M || below > 0.08 * M) fail_msg("conformal lower tail %d of %d", below, M);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -253,6 +340,8 @@ int main(void)
         cmocka_unit_test(test_constraints),
         cmocka_unit_test(test_mcmc),
         cmocka_unit_test(test_model),
+        cmocka_unit_test(test_mcmc_coverage),
+        cmocka_unit_test(test_conformal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
