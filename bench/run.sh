@@ -111,7 +111,8 @@ median_time() {
 mf() {
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
     S=random,evolution,sh,hyperband,bohb
-    E=random,evolution,et:base=evolution
+    # et: the calibrated rule (cal=1, the default) and the paper's (cal=0)
+    E=random,evolution,et:base=evolution:cal=0,et:base=evolution
     if [ -f "$LC" ]; then
         echo "== multi-fidelity: NB201 200 curves x 200 epochs, 100 seeds, budget 10000 epochs"
         t0=$(now)

@@ -136,12 +136,20 @@ $NASW search $MF --strategy sh --budget 21e --seed 1 --trace >"$T/sh" 2>/dev/nul
 [ "$(grep -c '^[0-9]' "$T/sh")" -eq 13 ] && ok || bad "sh: first bracket is not 13 queries"
 awk -F'\t' '/^[0-9]/ {last = $7; e = $6} END {exit !(last == 21 && e == 9)}' "$T/sh" && ok || bad "sh: first bracket is not 21 epochs ending at 9"
 # early termination: same seed, same run; some trainings stop before epoch 9
-expect 0 "search et in epochs" -- $NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace
+# (cal=0: Domhan et al.'s rule on the raw MCMC posterior)
+expect 0 "search et in epochs" -- $NASW search $MF --strategy et:base=evolution:samples=100:cal=0 --budget 120e --seed 2 --trace
 cp "$T/out" "$T/a"
-$NASW search $MF --strategy et:base=evolution:samples=100 --budget 120e --seed 2 --trace >"$T/b" 2>/dev/null
+$NASW search $MF --strategy et:base=evolution:samples=100:cal=0 --budget 120e --seed 2 --trace >"$T/b" 2>/dev/null
 cmp -s "$T/a" "$T/b" && ok || bad "search et: same seed, different output"
 awk -F'\t' '/^[0-9]/ {last[$8] = $6} END {for (a in last) if (last[a] < 9) s++; exit !(s > 0)}' "$T/a" \
     && ok || bad "et stopped no training early"
+# cal=1 (default): conformal p-values from the trainings run to the end, so
+# no stop before 1/p - 1 = 19 of them, and stops after (the last training,
+# cut by the budget, is not counted)
+expect 0 "search et calibrated" -- $NASW search $MF --strategy et:base=random:samples=100 --budget 243e --seed 2 --trace
+awk -F'\t' '/^[0-9]/ {if (!($8 in last)) order[++n] = $8; last[$8] = $6}
+    END {for (i = 1; i < n; i++) if (last[order[i]] >= 9) full++; else {s++; if (!fs) fs = full + 1}
+         exit !(s > 0 && fs > 19)}' "$T/out" && ok || bad "et cal=1: stopped before 19 full trainings, or never"
 expect 1 "et without curves" -- $NASW search $M --strategy et --budget 10
 expect_err "strategy 'et' needs per-epoch curves" "et refusal message"
 expect 0 "search random in epochs" -- $NASW search $MF --strategy random --budget 45e --seed 1 --trace
