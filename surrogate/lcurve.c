@@ -5,8 +5,13 @@
  *
  * The families, the normalisation and the constraints are documented in
  * lcurve.h.  Least squares: several starts per family (data-driven guesses
- * for the asymptote and the shape, then random perturbations of them), the
- * best valid fit is kept.  Residuals at non-finite model values are replaced
+ * for the asymptote and the shape, then random perturbations of them; for
+ * the families linear in their parameters after a transform, vapor, ilog2
+ * and loglog, the first guess is the weighted linear least-squares fit in
+ * the transformed space), the best valid fit is kept; MINPACK's (SciPy's)
+ * stopping rules with lcurve_opts.tol.  A fit of a 3-parameter family to
+ * 20-40 points takes 2-15 us of CPU: one model pass per point gives residual
+ * and Jacobian row, one GSL workspace per thread is reused.  Residuals at non-finite model values are replaced
  * by a large constant, so the trust region rejects steps that leave a
  * family's domain instead of failing.
  *
