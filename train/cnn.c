@@ -7,7 +7,9 @@
  * start of a forward, then every incoming edge accumulates into them (an
  * ACCUM op), which makes the skip connection and the node sums one
  * mechanism.  Backward zeroes the gradients and runs the tape in reverse;
- * every kernel accumulates into its input's gradient.
+ * every kernel accumulates into its input's gradient.  Tensors are
+ * channel-major, (C,B,H,W) for the B images of the current batch (see
+ * train/layers.h); the input batch is transposed into that layout.
  *
  * Parameters live in one block: weights, gradients and momentum buffers
  * are three arrays of cnn_num_params floats with the same layout.  BN
@@ -28,7 +30,7 @@ enum op_kind { OP_CONV, OP_BN, OP_RELU, OP_POOL3, OP_POOL2, OP_ACCUM, OP_GAP, OP
 struct tensor {
     int C, H, W;
     int sum;          /* zeroed before each forward; ops accumulate into it */
-    float *v, *g;     /* (max_batch, C, H, W) */
+    float *v, *g;     /* (C, B, H, W), room for max_batch images */
 };
 
 struct op {
@@ -329,7 +331,12 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
 {
     NASW_ASSERT(B >= 1 && B <= n->cfg.max_batch);
     n->B = B;
-    memcpy(n->t[0].v, x, numel(&n->t[0], B) * sizeof(float));
+    /* x (B,in_ch,H,W) -> the input tensor (in_ch,B,H,W) */
+    size_t plane = (size_t)n->cfg.H * n->cfg.W;
+    for (int c = 0; c < n->cfg.in_ch; c++)
+        for (int b = 0; b < B; b++)
+            memcpy(n->t[0].v + ((size_t)c * B + b) * plane, x + ((size_t)b * n->cfg.in_ch + c) * plane,
+                   plane * sizeof(float));
     memcpy(n->labels, labels, (size_t)B * sizeof(int));
     for (int i = 0; i < n->nt; i++)
         if (n->t[i].sum) zero_fill(n->t[i].v, numel(&n->t[i], B));

@@ -1,11 +1,18 @@
 /*
  * train/layers.c - CNN layer kernels (see train/layers.h).
  *
- * Convolution: per image, im2col into (Ci*K*K, Ho*Wo) columns, then
- * out (Co, Ho*Wo) = W (Co, Ci*K*K) . col with cblas_sgemm; backward
- * dW += dout . col^T and dcol = W^T . dout, scattered back by col2im.
- * A 1x1 stride-1 unpadded convolution uses the input as its columns.
- * Batch norm: the standard training-mode backward,
+ * Activations are channel-major, (C,B,H,W): all images of one channel are
+ * contiguous.  Convolution: each thread takes a contiguous block of the
+ * batch and cuts it into chunks of images; a chunk is im2col'ed into
+ * (Ci*K*K, nb*Ho*Wo) columns and multiplied at once,
+ * out (Co, nb*Ho*Wo) = W (Co, Ci*K*K) . col, written in place into the
+ * (Co, B*Ho*Wo) output (rows B*Ho*Wo apart).  Backward: dW += dout . col^T
+ * (the chunk's images are the long reduction; thread 0 accumulates into dW,
+ * the others into partials added in thread order) and dcol = W^T . dout,
+ * scattered back by col2im.  A 1x1 stride-1 unpadded convolution uses the
+ * input as its columns: one GEMM per thread block.
+ * Batch norm: statistics per channel over its contiguous B*H*W values; the
+ * standard training-mode backward,
  * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
  * recomputed from the input and the saved mean and invstd (bit-identical to
  * the forward's: the same float operations), not stored.
@@ -24,6 +31,11 @@
  * iteration (one BN channel, one weight), so the results do not depend on
  * the number of threads. */
 #define PAR_MIN 32768
+
+/* Columns per im2col chunk (floats, per thread): a chunk of images is one
+ * GEMM; about 1 MB keeps the columns in the core's L2 between im2col and
+ * the GEMM that reads them. */
+#define CONV_CHUNK_FLOATS (256 * 1024)
 #ifdef _OPENMP
 #define PRAGMA(x) _Pragma(#x)
 #define PAR_FOR(n) PRAGMA(omp parallel for schedule(static) if ((n) > PAR_MIN))
@@ -60,6 +72,17 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     d->Ho = (H + 2 * pad - K) / stride + 1;
     d->Wo = (W + 2 * pad - K) / stride + 1;
     d->threads = conv_threads();
+    conv_dims_chunk(d, CONV_CHUNK_FLOATS);
+}
+
+void conv_dims_chunk(struct conv_dims *d, size_t floats)
+{
+    int T = d->threads > 0 ? d->threads : 1, per_thread = (d->B + T - 1) / T;
+    size_t one = (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo;
+    size_t c = one ? floats / one : 1;
+    if (c < 1) c = 1;
+    if (c > (size_t)per_thread) c = (size_t)per_thread;
+    d->chunk = (int)c;
 }
 
 static int conv_is_pointwise(const struct conv_dims *d)
@@ -67,7 +90,11 @@ static int conv_is_pointwise(const struct conv_dims *d)
     return d->K == 1 && d->stride == 1 && d->pad == 0;
 }
 
-static size_t col_per_thread(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo; }
+/* Columns of one chunk: `chunk` images side by side, (Ci*K*K, chunk*Ho*Wo). */
+static size_t col_per_thread(const struct conv_dims *d)
+{
+    return conv_is_pointwise(d) ? 0 : (size_t)d->Ci * d->K * d->K * d->chunk * d->Ho * d->Wo;
+}
 static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
 
 size_t conv_col_size(const struct conv_dims *d)
@@ -84,83 +111,123 @@ static int thread_id(void)
 #endif
 }
 
-/* col (Ci*K*K, Ho*Wo) from one image (Ci,H,W).  For each kernel offset the
- * valid output columns form one range [x0, x1): zeros outside it, and inside
- * it a contiguous copy (stride 1) or a strided gather, without branches. */
-static void im2col(float *col, const float *img, const struct conv_dims *d)
+static int thread_count(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* The valid output columns of kernel column kx form one range [x0, x1):
+ * ix = x*S - P + kx must lie in [0, W). */
+static void valid_range(const struct conv_dims *d, int kx, int *x0, int *x1)
+{
+    int S = d->stride, P = d->pad;
+    int a = P - kx > 0 ? (P - kx + S - 1) / S : 0;
+    int b = (d->W - 1 + P - kx) / S + 1;
+    if (b > d->Wo) b = d->Wo;
+    if (a > b) a = b;
+    *x0 = a;
+    *x1 = b;
+}
+
+/* col (Ci*K*K, nb*Ho*Wo) from images b0 .. b0+nb-1 of in (Ci,B,H,W): row
+ * (c,ky,kx) holds the nb images' Ho*Wo samples one after another.  Zeros
+ * outside the valid range, a contiguous copy (stride 1) or a strided
+ * gather inside it, without branches per element. */
+static void im2col(float *col, const float *in, const struct conv_dims *d, int b0, int nb)
 {
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
+    size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
-                float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                const float *src = img + (size_t)c * d->H * W;
-                /* ix = x*S - P + kx must lie in [0, W) */
-                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
-                int x1 = (W - 1 + P - kx) / S + 1;
-                if (x1 > Wo) x1 = Wo;
-                if (x0 > x1) x0 = x1;
-                for (int y = 0; y < Ho; y++) {
-                    int iy = y * S - P + ky;
-                    float *r = row + (size_t)y * Wo;
-                    if (iy < 0 || iy >= d->H) {
-                        memset(r, 0, sizeof *r * (size_t)Wo);
-                        continue;
+                int x0, x1;
+                valid_range(d, kx, &x0, &x1);
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                for (int bl = 0; bl < nb; bl++) {
+                    const float *src = in + ((size_t)c * d->B + b0 + bl) * plane;
+                    for (int y = 0; y < Ho; y++) {
+                        int iy = y * S - P + ky;
+                        float *r = row + ((size_t)bl * Ho + y) * Wo;
+                        if (iy < 0 || iy >= d->H) {
+                            memset(r, 0, sizeof *r * (size_t)Wo);
+                            continue;
+                        }
+                        const float *s = src + (size_t)iy * W - P + kx;
+                        for (int x = 0; x < x0; x++) r[x] = 0.0f;
+                        if (S == 1) memcpy(r + x0, s + x0, sizeof *r * (size_t)(x1 - x0));
+                        else
+                            for (int x = x0; x < x1; x++) r[x] = s[x * S];
+                        for (int x = x1; x < Wo; x++) r[x] = 0.0f;
                     }
-                    const float *s = src + (size_t)iy * W - P + kx;
-                    for (int x = 0; x < x0; x++) r[x] = 0.0f;
-                    if (S == 1) memcpy(r + x0, s + x0, sizeof *r * (size_t)(x1 - x0));
-                    else
-                        for (int x = x0; x < x1; x++) r[x] = s[x * S];
-                    for (int x = x1; x < Wo; x++) r[x] = 0.0f;
                 }
             }
 }
 
-/* img (Ci,H,W) += col2im(col): the transpose of im2col, over the same
- * valid range [x0, x1) of output columns per kernel offset. */
-static void col2im_add(float *img, const float *col, const struct conv_dims *d)
+/* din (Ci,B,H,W) += col2im(col) for images b0 .. b0+nb-1: the transpose of
+ * im2col, over the same valid ranges. */
+static void col2im_add(float *din, const float *col, const struct conv_dims *d, int b0, int nb)
 {
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
+    size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
-                const float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                float *dst = img + (size_t)c * d->H * W;
-                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
-                int x1 = (W - 1 + P - kx) / S + 1;
-                if (x1 > Wo) x1 = Wo;
-                if (x0 > x1) x0 = x1;
-                for (int y = 0; y < Ho; y++) {
-                    int iy = y * S - P + ky;
-                    if (iy < 0 || iy >= d->H) continue;
-                    const float *restrict r = row + (size_t)y * Wo;
-                    float *restrict s = dst + (size_t)iy * W - P + kx;
-                    if (S == 1)
-                        for (int x = x0; x < x1; x++) s[x] += r[x];
-                    else
-                        for (int x = x0; x < x1; x++) s[x * S] += r[x];
+                int x0, x1;
+                valid_range(d, kx, &x0, &x1);
+                const float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                for (int bl = 0; bl < nb; bl++) {
+                    float *dst = din + ((size_t)c * d->B + b0 + bl) * plane;
+                    for (int y = 0; y < Ho; y++) {
+                        int iy = y * S - P + ky;
+                        if (iy < 0 || iy >= d->H) continue;
+                        const float *restrict r = row + ((size_t)bl * Ho + y) * Wo;
+                        float *restrict s = dst + (size_t)iy * W - P + kx;
+                        if (S == 1)
+                            for (int x = x0; x < x1; x++) s[x] += r[x];
+                        else
+                            for (int x = x0; x < x1; x++) s[x * S] += r[x];
+                    }
                 }
             }
+}
+
+/* Images [*b0, *b1) of thread t out of nt: contiguous blocks. */
+static void thread_block(int B, int t, int nt, int *b0, int *b1)
+{
+    *b0 = (int)((long)B * t / nt);
+    *b1 = (int)((long)B * (t + 1) / nt);
 }
 
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
-    int pw = conv_is_pointwise(d);
+    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(T)
+#pragma omp parallel num_threads(T)
 #endif
-    for (int b = 0; b < d->B; b++) {
-        const float *c = in + b * in_sz;
-        if (!pw) {
-            float *mine = col + (size_t)thread_id() * col_per_thread(d);
-            im2col(mine, in + b * in_sz, d);
-            c = mine;
+    {
+        int t = thread_id(), b0, b1;
+        thread_block(d->B, t, thread_count(), &b0, &b1);
+        float *mine = col + (size_t)t * col_per_thread(d);
+        /* a 1x1 convolution multiplies the thread's whole block at once */
+        int step = pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+        for (int b = b0; b < b1; b += step) {
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo;
+            const float *c = in + (size_t)b * HWo;
+            int ldc = ldo;
+            if (!pw) {
+                im2col(mine, in, d, b, nb);
+                c = mine;
+                ldc = N;
+            }
+            /* out (Co, nb*Ho*Wo) = W (Co, Kd) . col (Kd, nb*Ho*Wo), rows ldo apart */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, ldc, 0.0f,
+                        out + (size_t)b * HWo, ldo);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, N, 0.0f,
-                    out + b * out_sz, N);
     }
     (void)T;
 }
@@ -168,43 +235,58 @@ void conv_forward(float *out, const float *in, const float *w, const struct conv
 void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
                    const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N, cs = col_per_thread(d), ws = w_size(d);
-    int pw = conv_is_pointwise(d);
-    /* weight-gradient partials after all the column buffers */
+    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
+    size_t cs = col_per_thread(d), ws = w_size(d);
+    /* weight-gradient partials of threads 1.. after all the column buffers;
+     * thread 0 accumulates into dw itself */
     float *part = col + cs * (size_t)T;
-    memset(part, 0, sizeof *part * ws * (size_t)T);
+    int used = 1;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(T)
+#pragma omp parallel num_threads(T)
 #endif
-    for (int b = 0; b < d->B; b++) {
-        int t = thread_id();
-        float *mine = col + (size_t)t * cs, *dwt = part + (size_t)t * ws;
-        const float *go = dout + b * out_sz;
-        const float *c = in + b * in_sz;
-        if (!pw) {
-            im2col(mine, in + b * in_sz, d);
-            c = mine;
-        }
-        /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, N, c, N, 1.0f, dwt, Kd);
-        if (!din) continue;
-        if (pw) {
-            /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 1.0f,
-                        din + b * in_sz, N);
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 0.0f,
-                        mine, N);
-            col2im_add(din + b * in_sz, mine, d);
+    {
+        int t = thread_id(), nt = thread_count(), b0, b1;
+        thread_block(d->B, t, nt, &b0, &b1);
+        if (t == 0) used = nt;
+        float *mine = col + (size_t)t * cs, *dwt = t ? part + (size_t)(t - 1) * ws : dw;
+        float beta = t ? 0.0f : 1.0f;
+        if (t && b0 == b1) memset(dwt, 0, sizeof *dwt * ws);
+        int step = pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+        for (int b = b0; b < b1; b += step) {
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo;
+            const float *go = dout + (size_t)b * HWo;
+            const float *c = in + (size_t)b * HWo;
+            int ldc = ldo;
+            if (!pw) {
+                im2col(mine, in, d, b, nb);
+                c = mine;
+                ldc = N;
+            }
+            /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd): the images are the long reduction */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, ldo, c, ldc, beta,
+                        dwt, Kd);
+            beta = 1.0f;
+            if (!din) continue;
+            if (pw) {
+                /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 1.0f,
+                            din + (size_t)b * HWo, ldo);
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 0.0f,
+                            mine, N);
+                col2im_add(din, mine, d, b, nb);
+            }
         }
     }
-    /* sum the partials in thread order: deterministic for a fixed T */
+    /* add the other threads' partials in thread order: deterministic for a fixed T */
+    if (used > 1) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(T) if (ws > PAR_MIN)
 #endif
-    for (size_t i = 0; i < ws; i++)
-        for (int t = 0; t < T; t++) dw[i] += part[(size_t)t * ws + i];
+        for (size_t i = 0; i < ws; i++)
+            for (int t = 1; t < used; t++) dw[i] += part[(size_t)(t - 1) * ws + i];
+    }
 }
 
 /* Sums in double over LANES interleaved partial sums, combined in a fixed
@@ -258,13 +340,16 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW)
 {
-    double n = (double)B * HW;
-    PAR_FOR((size_t)B * C * HW)
+    int N = B * HW;
+    double n = (double)N;
+    PAR_FOR((size_t)N * C)
     for (int ch = 0; ch < C; ch++) {
+        const float *x = in + (size_t)ch * N;
+        float *y = out + (size_t)ch * N;
         double acc[LANES] = {0}, acc2[LANES] = {0};
-        for (int b = 0; b < B; b++) sum_lanes(acc, in + ((size_t)b * C + ch) * HW, HW);
+        sum_lanes(acc, x, N);
         double mean = lanes_total(acc) / n;
-        for (int b = 0; b < B; b++) sumsq_lanes(acc2, in + ((size_t)b * C + ch) * HW, mean, HW);
+        sumsq_lanes(acc2, x, mean, N);
         double ss = lanes_total(acc2), var = ss / n;
         float invstd = (float)(1.0 / sqrt(var + eps));
         c->mean[ch] = (float)mean;
@@ -275,12 +360,9 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
                 (1 - momentum) * running_var[ch] + momentum * (float)(n > 1 ? ss / (n - 1) : var);
         }
         float g = gamma[ch], bt = beta[ch], m = (float)mean;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) {
-                float xh = (in[off + i] - m) * invstd;
-                out[off + i] = g * xh + bt;
-            }
+        for (int i = 0; i < N; i++) {
+            float xh = (x[i] - m) * invstd;
+            y[i] = g * xh + bt;
         }
     }
 }
@@ -289,28 +371,27 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW)
 {
-    PAR_FOR((size_t)B * C * HW)
+    size_t N = (size_t)B * HW;
+    PAR_FOR(N * C)
     for (int ch = 0; ch < C; ch++) {
         float invstd = 1.0f / sqrtf(running_var[ch] + eps);
         float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) out[off + i] = in[off + i] * scale + shift;
-        }
+        const float *x = in + ch * N;
+        float *y = out + ch * N;
+        for (size_t i = 0; i < N; i++) y[i] = x[i] * scale + shift;
     }
 }
 
 void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
-    float n = (float)B * HW;
-    PAR_FOR((size_t)B * C * HW)
+    int N = B * HW;
+    float n = (float)N;
+    PAR_FOR((size_t)N * C)
     for (int ch = 0; ch < C; ch++) {
+        size_t off = (size_t)ch * N;
         double acc[LANES] = {0}, accx[LANES] = {0};
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], HW);
-        }
+        dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], N);
         double sd = lanes_total(acc), sdx = lanes_total(accx);
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
@@ -318,11 +399,9 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
             /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
             float g = gamma[ch], is = c->invstd[ch], m = c->mean[ch], k = g * is / n;
             float a = (float)sd, bx = (float)sdx;
-            for (int b = 0; b < B; b++) {
-                size_t off = ((size_t)b * C + ch) * HW;
-                for (int i = 0; i < HW; i++)
-                    din[off + i] += k * (n * dout[off + i] - a - (in[off + i] - m) * is * bx);
-            }
+            const float *go = dout + off, *x = in + off;
+            float *dx = din + off;
+            for (int i = 0; i < N; i++) dx[i] += k * (n * go[i] - a - (x[i] - m) * is * bx);
         }
     }
 }
@@ -431,20 +510,23 @@ void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W
 void gap_forward(float *out, const float *in, int B, int C, int HW)
 {
     PAR_FOR((size_t)B * C * HW)
-    for (long p = 0; p < (long)B * C; p++) {
-        float s = 0;
-        for (int i = 0; i < HW; i++) s += in[p * HW + i];
-        out[p] = s / (float)HW;
-    }
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            const float *x = in + ((size_t)c * B + b) * HW;
+            float s = 0;
+            for (int i = 0; i < HW; i++) s += x[i];
+            out[(size_t)b * C + c] = s / (float)HW;
+        }
 }
 
 void gap_backward(float *din, const float *dout, int B, int C, int HW)
 {
     PAR_FOR((size_t)B * C * HW)
-    for (long p = 0; p < (long)B * C; p++) {
-        float v = dout[p] / (float)HW;
-        for (int i = 0; i < HW; i++) din[p * HW + i] += v;
-    }
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            float v = dout[(size_t)b * C + c] / (float)HW, *dx = din + ((size_t)c * B + b) * HW;
+            for (int i = 0; i < HW; i++) dx[i] += v;
+        }
 }
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int NI, int NO)
