@@ -128,6 +128,13 @@ static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, 
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
     assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
     assert_true(fd_check(conv_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
+    /* the _set variant overwrites din (here full of garbage) with the same gradient */
+    float *dset = rnd(nin), *dw2 = zeros(nw);
+    conv_backward_set(dset, dw2, R, c.in, c.w, &c.d, c.col);
+    for (size_t i = 0; i < nin; i++) assert_true(fabsf(dset[i] - din[i]) <= 1e-5f * (1 + fabsf(din[i])));
+    for (size_t i = 0; i < nw; i++) assert_true(dw2[i] == dw[i]);
+    free(dset);
+    free(dw2);
     /* backward accumulates: a second call doubles the gradients */
     float d0 = din[nin / 2], w0 = dw[nw / 2];
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
@@ -194,6 +201,13 @@ static void test_bn(void **state)
     assert_true(fd_check(bn_fwd, &c, c.in, din2, n, out, R, n, 1e-2f) < 1e-2);
     assert_true(fd_check(bn_fwd, &c, c.gamma, dg, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
     assert_true(fd_check(bn_fwd, &c, c.beta, db, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
+    /* the _set variant overwrites din (garbage here) with the same values */
+    float *dset = rnd(n), *dg2 = zeros((size_t)c.C), *db2 = zeros((size_t)c.C);
+    bn_backward_set(dset, dg2, db2, R, c.in, c.gamma, &cache, c.B, c.C, c.HW);
+    for (size_t i = 0; i < n; i++) assert_true(dset[i] == din[i]);
+    free(dset);
+    free(dg2);
+    free(db2);
     /* output of training-mode BN has zero mean and unit variance per channel (gamma=1, beta=0) */
     float one[4] = {1, 1, 1, 1}, zero[4] = {0};
     struct bn_cache cc = {c.mean, c.invstd};
@@ -253,6 +267,12 @@ static void test_pool_relu(void **state)
         case 1: avgpool2_backward(din, R, c.B, c.C, c.H, c.H); break;
         case 2: gap_backward(din, R, c.B, c.C, c.H * c.H); break;
         default: relu_backward(din, R, c.in, n); break;
+        }
+        if (kind == 3) {
+            float *dset = rnd(n);
+            relu_backward_set(dset, R, c.in, n);
+            for (size_t i = 0; i < n; i++) assert_true(dset[i] == din[i]);
+            free(dset);
         }
         assert_true(fd_check(pool_fwd, &c, c.in, din, n, out, R, nout, 1e-3f) < 1e-2);
         free(c.in);

@@ -75,14 +75,23 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     conv_dims_chunk(d, CONV_CHUNK_FLOATS);
 }
 
+static size_t col_rows(const struct conv_dims *d);
+
 void conv_dims_chunk(struct conv_dims *d, size_t floats)
 {
     int T = d->threads > 0 ? d->threads : 1, per_thread = (d->B + T - 1) / T;
-    size_t one = (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo;
+    size_t one = col_rows(d) * d->Ho * d->Wo;
     size_t c = one ? floats / one : 1;
     if (c < 1) c = 1;
     if (c > (size_t)per_thread) c = (size_t)per_thread;
     d->chunk = (int)c;
+}
+
+/* A stride-1 convolution whose output has the input's size ("same"
+ * padding: every 3x3 of NB201 but the reductions'). */
+static int conv_is_same(const struct conv_dims *d)
+{
+    return d->stride == 1 && d->Ho == d->H && d->Wo == d->W;
 }
 
 static int conv_is_pointwise(const struct conv_dims *d)
@@ -90,16 +99,25 @@ static int conv_is_pointwise(const struct conv_dims *d)
     return d->K == 1 && d->stride == 1 && d->pad == 0;
 }
 
-/* Columns of one chunk: `chunk` images side by side, (Ci*K*K, chunk*Ho*Wo). */
+/* Rows of a chunk's columns: Ci*K*K for the input; a "same" convolution
+ * also im2col's dout (Co*K*K rows) for its input gradient. */
+static size_t col_rows(const struct conv_dims *d)
+{
+    int c = conv_is_same(d) && d->Co > d->Ci ? d->Co : d->Ci;
+    return (size_t)c * d->K * d->K;
+}
+
+/* Columns of one chunk: `chunk` images side by side, (rows, chunk*Ho*Wo). */
 static size_t col_per_thread(const struct conv_dims *d)
 {
-    return conv_is_pointwise(d) ? 0 : (size_t)d->Ci * d->K * d->K * d->chunk * d->Ho * d->Wo;
+    return conv_is_pointwise(d) ? 0 : col_rows(d) * d->chunk * d->Ho * d->Wo;
 }
 static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
 
+/* per thread: columns and a weight-gradient partial; once: flipped weights */
 size_t conv_col_size(const struct conv_dims *d)
 {
-    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1);
+    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1) + w_size(d);
 }
 
 static int thread_id(void)
@@ -133,6 +151,47 @@ static void valid_range(const struct conv_dims *d, int kx, int *x0, int *x1)
     *x1 = b;
 }
 
+/* For a "same" convolution, the row of kernel offset (ky,kx) is the
+ * chunk's nb planes (adjacent in (C,B,H,W)) shifted by
+ * (ky-P)*W + (kx-P): elements [lo, hi) of the row come from the planes,
+ * the others would lie before or after them. */
+static void same_shift(const struct conv_dims *d, int ky, int kx, int nb, long *shift, long *lo, long *hi)
+{
+    long n = (long)nb * d->H * d->W, s = (long)(ky - d->pad) * d->W + (kx - d->pad);
+    *shift = s;
+    *lo = s < 0 ? -s : 0;
+    *hi = s > 0 ? n - s : n;
+    if (*lo > n) *lo = n;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* Zero the positions of a shifted row whose source pixel lies outside its
+ * image: the columns outside [x0, x1) of every image row (where the shift
+ * wrapped into the neighbouring row: one column for a 3x3) and the padding
+ * rows (rows y < P-ky and y >= H+P-ky of each image).  The rows are short
+ * (7 to 28 floats) and there are millions per step: GCC's loop-to-memset
+ * rewrite would make each one a library call, so it is off here. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+static void zero_wrapped(float *row, const struct conv_dims *d, int ky, int x0, int x1, int nb)
+{
+    int Ho = d->Ho, Wo = d->Wo, ya = d->pad - ky, yb = d->H + d->pad - ky;
+    long rows = (long)nb * Ho;
+    /* column by column: a strided store loop per wrapped column */
+    for (int x = 0; x < x0; x++)
+        for (long i = 0; i < rows; i++) row[i * Wo + x] = 0.0f;
+    for (int x = x1; x < Wo; x++)
+        for (long i = 0; i < rows; i++) row[i * Wo + x] = 0.0f;
+    if (ya > Ho) ya = Ho;
+    if (yb < 0) yb = 0;
+    for (int bl = 0; bl < nb; bl++) {
+        float *img = row + (size_t)bl * Ho * Wo;
+        for (int i = 0; i < ya * Wo; i++) img[i] = 0.0f;
+        for (int i = yb * Wo; i < Ho * Wo; i++) img[i] = 0.0f;
+    }
+}
+
 /* col (Ci*K*K, nb*Ho*Wo) from images b0 .. b0+nb-1 of in (Ci,B,H,W): row
  * (c,ky,kx) holds the nb images' Ho*Wo samples one after another.  Zeros
  * outside the valid range, a contiguous copy (stride 1) or a strided
@@ -147,6 +206,15 @@ static void im2col(float *col, const float *in, const struct conv_dims *d, int b
                 int x0, x1;
                 valid_range(d, kx, &x0, &x1);
                 float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                if (conv_is_same(d)) {
+                    /* one shifted copy across the chunk, then the wrapped zeros */
+                    const float *src = in + ((size_t)c * d->B + b0) * plane;
+                    long sh, lo, hi;
+                    same_shift(d, ky, kx, nb, &sh, &lo, &hi);
+                    memcpy(row + lo, src + lo + sh, sizeof *row * (size_t)(hi - lo));
+                    zero_wrapped(row, d, ky, x0, x1, nb);
+                    continue;
+                }
                 for (int bl = 0; bl < nb; bl++) {
                     const float *src = in + ((size_t)c * d->B + b0 + bl) * plane;
                     for (int y = 0; y < Ho; y++) {
@@ -168,8 +236,10 @@ static void im2col(float *col, const float *in, const struct conv_dims *d, int b
 }
 
 /* din (Ci,B,H,W) += col2im(col) for images b0 .. b0+nb-1: the transpose of
- * im2col, over the same valid ranges. */
-static void col2im_add(float *din, const float *col, const struct conv_dims *d, int b0, int nb)
+ * im2col, over the same valid ranges.  For a "same" convolution the
+ * wrapped positions of each row are zeroed in col (scratch), then the row
+ * is added with one shifted loop across the chunk. */
+static void col2im_add(float *din, float *col, const struct conv_dims *d, int b0, int nb)
 {
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
     size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
@@ -178,7 +248,16 @@ static void col2im_add(float *din, const float *col, const struct conv_dims *d, 
             for (int kx = 0; kx < K; kx++) {
                 int x0, x1;
                 valid_range(d, kx, &x0, &x1);
-                const float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                if (conv_is_same(d)) {
+                    float *restrict dst = din + ((size_t)c * d->B + b0) * plane;
+                    long sh, lo, hi;
+                    same_shift(d, ky, kx, nb, &sh, &lo, &hi);
+                    zero_wrapped(row, d, ky, x0, x1, nb);
+                    const float *restrict r = row;
+                    for (long i = lo; i < hi; i++) dst[i + sh] += r[i];
+                    continue;
+                }
                 for (int bl = 0; bl < nb; bl++) {
                     float *dst = din + ((size_t)c * d->B + b0 + bl) * plane;
                     for (int y = 0; y < Ho; y++) {
@@ -232,15 +311,34 @@ void conv_forward(float *out, const float *in, const float *w, const struct conv
     (void)T;
 }
 
-void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
-                   const struct conv_dims *d, float *col)
+/* Wflip (Ci, Co*K*K): wflip[ci][co][ky][kx] = w[co][ci][K-1-ky][K-1-kx] */
+static void flip_weights(float *wflip, const float *w, const struct conv_dims *d)
+{
+    int K = d->K, KK = K * K;
+    for (int ci = 0; ci < d->Ci; ci++)
+        for (int co = 0; co < d->Co; co++)
+            for (int k = 0; k < KK; k++)
+                wflip[((size_t)ci * d->Co + co) * KK + k] = w[((size_t)co * d->Ci + ci) * KK + (KK - 1 - k)];
+}
+
+/* set: din = dL/din instead of din += dL/din.  The input gradient of a
+ * "same" convolution is itself a same convolution, of dout with the
+ * flipped, transposed weights: din (Ci, N) = Wflip (Ci, Co*K*K) .
+ * im2col(dout) (Co*K*K, N), written in place (no col2im scatter).  Other
+ * convolutions: dcol = W^T . dout, then col2im. */
+static void conv_backward_to(float *din, int set, float *dw, const float *dout, const float *in,
+                             const float *w, const struct conv_dims *d, float *col)
 {
     int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d), same = conv_is_same(d) && !pw;
     size_t cs = col_per_thread(d), ws = w_size(d);
     /* weight-gradient partials of threads 1.. after all the column buffers;
-     * thread 0 accumulates into dw itself */
-    float *part = col + cs * (size_t)T;
+     * thread 0 accumulates into dw itself; then the flipped weights */
+    float *part = col + cs * (size_t)T, *wflip = part + ws * (size_t)T;
+    struct conv_dims dt = *d; /* dout as the input of the din convolution */
+    dt.Ci = d->Co;
+    dt.Co = d->Ci;
+    if (din && same) flip_weights(wflip, w, d);
     int used = 1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(T)
@@ -250,7 +348,7 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
         thread_block(d->B, t, nt, &b0, &b1);
         if (t == 0) used = nt;
         float *mine = col + (size_t)t * cs, *dwt = t ? part + (size_t)(t - 1) * ws : dw;
-        float beta = t ? 0.0f : 1.0f;
+        float beta = t ? 0.0f : 1.0f, dbeta = set ? 0.0f : 1.0f;
         if (t && b0 == b1) memset(dwt, 0, sizeof *dwt * ws);
         int step = pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
         for (int b = b0; b < b1; b += step) {
@@ -268,11 +366,21 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
                         dwt, Kd);
             beta = 1.0f;
             if (!din) continue;
+            float *dinb = din + (size_t)b * HWo;
             if (pw) {
-                /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 1.0f,
-                            din + (size_t)b * HWo, ldo);
+                /* din (Ci, N) (+)= W^T (Ci, Co) . dout (Co, N) */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, dbeta,
+                            dinb, ldo);
+            } else if (same) {
+                int Kt = M * d->K * d->K;
+                im2col(mine, dout, &dt, b, nb);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->Ci, N, Kt, 1.0f, wflip, Kt, mine, N,
+                            dbeta, dinb, ldo);
             } else {
+                if (set)
+                    for (int ci = 0; ci < d->Ci; ci++)
+                        memset(din + ((size_t)ci * d->B + b) * d->H * d->W, 0,
+                               sizeof *din * (size_t)nb * d->H * d->W);
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 0.0f,
                             mine, N);
                 col2im_add(din, mine, d, b, nb);
@@ -287,6 +395,18 @@ void conv_backward(float *din, float *dw, const float *dout, const float *in, co
         for (size_t i = 0; i < ws; i++)
             for (int t = 1; t < used; t++) dw[i] += part[(size_t)(t - 1) * ws + i];
     }
+}
+
+void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
+                   const struct conv_dims *d, float *col)
+{
+    conv_backward_to(din, 0, dw, dout, in, w, d, col);
+}
+
+void conv_backward_set(float *din, float *dw, const float *dout, const float *in, const float *w,
+                       const struct conv_dims *d, float *col)
+{
+    conv_backward_to(din, 1, dw, dout, in, w, d, col);
 }
 
 /* Sums in double over LANES interleaved partial sums, combined in a fixed
@@ -382,8 +502,9 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
     }
 }
 
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
-                 const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+/* set: din = ... instead of din += ... */
+static void bn_backward_to(float *din, int set, float *dgamma, float *dbeta, const float *dout,
+                           const float *in, const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
     int N = B * HW;
     float n = (float)N;
@@ -401,9 +522,24 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
             float a = (float)sd, bx = (float)sdx;
             const float *go = dout + off, *x = in + off;
             float *dx = din + off;
-            for (int i = 0; i < N; i++) dx[i] += k * (n * go[i] - a - (x[i] - m) * is * bx);
+            if (set)
+                for (int i = 0; i < N; i++) dx[i] = k * (n * go[i] - a - (x[i] - m) * is * bx);
+            else
+                for (int i = 0; i < N; i++) dx[i] += k * (n * go[i] - a - (x[i] - m) * is * bx);
         }
     }
+}
+
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                 const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_backward_to(din, 0, dgamma, dbeta, dout, in, gamma, c, B, C, HW);
+}
+
+void bn_backward_set(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                     const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_backward_to(din, 1, dgamma, dbeta, dout, in, gamma, c, B, C, HW);
 }
 
 /* Written as selects over values loaded unconditionally, so that the
@@ -422,6 +558,21 @@ void relu_backward(float *restrict din, const float *restrict dout, const float 
         float g = dout[i];
         din[i] += in[i] > 0.0f ? g : 0.0f;
     }
+}
+
+void relu_backward_set(float *restrict din, const float *restrict dout, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) {
+        float g = dout[i];
+        din[i] = in[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void copy_floats(float *restrict out, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] = in[i];
 }
 
 void add_inplace(float *restrict out, const float *restrict in, size_t n)

@@ -54,6 +54,9 @@ void conv_forward(float *out, const float *in, const float *w, const struct conv
 /* din += dL/din (if din != NULL), dw += dL/dw */
 void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
                    const struct conv_dims *d, float *col);
+/* The same with din = dL/din (a gradient's first writer: no zeroing) */
+void conv_backward_set(float *din, float *dw, const float *dout, const float *in, const float *w,
+                       const struct conv_dims *d, float *col);
 
 /* --- batch normalisation over (B,H,W) per channel, affine; (C,B,H,W) ---- */
 
@@ -73,14 +76,23 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
 void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW);
 
+/* The same with din = ... (overwrites: for a gradient's first writer, so
+ * that it needs no zeroing) */
+void bn_backward_set(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                     const float *gamma, const struct bn_cache *c, int B, int C, int HW);
+
 /* --- pointwise and pooling ---------------------------------------------- */
 
 void relu_forward(float *restrict out, const float *restrict in, size_t n);
 /* din += dout * (in > 0) */
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
 
-/* out += in (the sum nodes of a cell); out = 0 */
+/* din = dout * (in > 0) */
+void relu_backward_set(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
+
+/* out += in (the sum nodes of a cell); out = in; out = 0 */
 void add_inplace(float *restrict out, const float *restrict in, size_t n);
+void copy_floats(float *restrict out, const float *restrict in, size_t n);
 void zero_fill(float *out, size_t n);
 
 /* The pools work plane by plane (B*C planes of H x W), so they serve either
