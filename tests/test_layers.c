@@ -157,13 +157,17 @@ static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
 static void test_conv(void **state)
 {
     (void)state;
-    check_conv(2, 3, 6, 4, 3, 1, 1); /* nor_conv_3x3 */
+    check_conv(2, 3, 6, 3, 3, 1, 1); /* nor_conv_3x3 (Co <= Ci: the backward from im2col(dout)) */
+    check_conv(2, 4, 6, 3, 3, 1, 1);
+    check_conv(2, 3, 6, 4, 3, 1, 1); /* Co > Ci, as the stem: the backward from im2col(in) */
     check_conv(2, 3, 6, 4, 3, 2, 1); /* reduction conv, stride 2 */
     check_conv(2, 3, 5, 4, 1, 1, 0); /* nor_conv_1x1 (pointwise path) */
     check_conv(1, 2, 6, 3, 1, 1, 0);
     /* 7 images: one image per chunk (several chunks per thread, a short
      * last block), then chunks of 2 */
     check_conv_chunk(7, 2, 5, 3, 3, 1, 1, 1);
+    check_conv_chunk(7, 3, 5, 3, 3, 1, 1, 1);
+    check_conv_chunk(7, 3, 5, 2, 3, 1, 1, 2 * 3 * 9 * 25);
     check_conv_chunk(7, 2, 6, 3, 3, 2, 1, 2 * 2 * 9 * 9);
     check_conv_chunk(7, 2, 5, 3, 1, 1, 0, 1);
 }

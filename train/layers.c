@@ -35,7 +35,9 @@
 /* Columns per im2col chunk (floats, per thread): a chunk of images is one
  * GEMM; about 1 MB keeps the columns in the core's L2 between im2col and
  * the GEMM that reads them. */
+#ifndef CONV_CHUNK_FLOATS
 #define CONV_CHUNK_FLOATS (256 * 1024)
+#endif
 #ifdef _OPENMP
 #define PRAGMA(x) _Pragma(#x)
 #define PAR_FOR(n) PRAGMA(omp parallel for schedule(static) if ((n) > PAR_MIN))
@@ -99,13 +101,9 @@ static int conv_is_pointwise(const struct conv_dims *d)
     return d->K == 1 && d->stride == 1 && d->pad == 0;
 }
 
-/* Rows of a chunk's columns: Ci*K*K for the input; a "same" convolution
- * also im2col's dout (Co*K*K rows) for its input gradient. */
-static size_t col_rows(const struct conv_dims *d)
-{
-    int c = conv_is_same(d) && d->Co > d->Ci ? d->Co : d->Ci;
-    return (size_t)c * d->K * d->K;
-}
+/* Rows of a chunk's columns: Ci*K*K (the input's im2col; the backward of
+ * a same convolution im2col's dout instead, Co*K*K <= Ci*K*K rows). */
+static size_t col_rows(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K; }
 
 /* Columns of one chunk: `chunk` images side by side, (rows, chunk*Ho*Wo). */
 static size_t col_per_thread(const struct conv_dims *d)
@@ -321,24 +319,85 @@ static void flip_weights(float *wflip, const float *w, const struct conv_dims *d
                 wflip[((size_t)ci * d->Co + co) * KK + k] = w[((size_t)co * d->Ci + ci) * KK + (KK - 1 - k)];
 }
 
-/* set: din = dL/din instead of din += dL/din.  The input gradient of a
- * "same" convolution is itself a same convolution, of dout with the
- * flipped, transposed weights: din (Ci, N) = Wflip (Ci, Co*K*K) .
- * im2col(dout) (Co*K*K, N), written in place (no col2im scatter).  Other
- * convolutions: dcol = W^T . dout, then col2im. */
-static void conv_backward_to(float *din, int set, float *dw, const float *dout, const float *in,
-                             const float *w, const struct conv_dims *d, float *col)
+/* dw (Co, Ci, K, K) += sum over threads t < T, in order, of the transposed
+ * partials G_t (Co*K*K, Ci): dw[co][ci][k] gets G_t[co*K*K + K*K-1-k][ci]. */
+static void add_transposed_partials(float *dw, const float *G, int T, const struct conv_dims *d)
 {
-    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    int ldo = d->B * HWo, pw = conv_is_pointwise(d), same = conv_is_same(d) && !pw;
+    int KK = d->K * d->K, Ci = d->Ci;
+    size_t ws = w_size(d);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(d->threads > 0 ? d->threads : 1) if (ws > PAR_MIN)
+#endif
+    for (int co = 0; co < d->Co; co++)
+        for (int ci = 0; ci < Ci; ci++)
+            for (int k = 0; k < KK; k++) {
+                size_t g = ((size_t)co * KK + KK - 1 - k) * Ci + ci;
+                float *o = dw + ((size_t)co * Ci + ci) * KK + k;
+                for (int t = 0; t < T; t++) *o += G[(size_t)t * ws + g];
+            }
+}
+
+/* Backward of a "same" convolution with Co <= Ci (every cell convolution):
+ * one im2col, of dout, serves both gradients.  The input gradient is a same
+ * convolution of dout with the flipped, transposed weights,
+ * din (Ci, N) = Wflip (Ci, Co*K*K) . dcol (Co*K*K, N), dcol = im2col(dout),
+ * written in place (no col2im scatter).  And the weight gradient pairs each
+ * input pixel with the output pixels it fed, which is the same dcol row
+ * read the other way: G (Co*K*K, Ci) = dcol . in^T (the images are the
+ * long reduction), dW[co][ci][k] = G[co*K*K + K*K-1-k][ci].  No im2col of
+ * the input at all. */
+static void conv_backward_same(float *din, int set, float *dw, const float *dout, const float *in,
+                               const float *w, const struct conv_dims *d, float *col)
+{
+    int HWo = d->Ho * d->Wo, Kt = d->Co * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo;
     size_t cs = col_per_thread(d), ws = w_size(d);
-    /* weight-gradient partials of threads 1.. after all the column buffers;
-     * thread 0 accumulates into dw itself; then the flipped weights */
     float *part = col + cs * (size_t)T, *wflip = part + ws * (size_t)T;
     struct conv_dims dt = *d; /* dout as the input of the din convolution */
     dt.Ci = d->Co;
     dt.Co = d->Ci;
-    if (din && same) flip_weights(wflip, w, d);
+    if (din) flip_weights(wflip, w, d);
+    int used = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+    {
+        int t = thread_id(), nt = thread_count(), b0, b1;
+        thread_block(d->B, t, nt, &b0, &b1);
+        if (t == 0) used = nt;
+        float *mine = col + (size_t)t * cs, *G = part + (size_t)t * ws;
+        float beta = 0.0f, dbeta = set ? 0.0f : 1.0f;
+        if (b0 == b1) memset(G, 0, sizeof *G * ws);
+        for (int b = b0; b < b1; b += d->chunk) {
+            int nb = b1 - b < d->chunk ? b1 - b : d->chunk, N = nb * HWo;
+            im2col(mine, dout, &dt, b, nb);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Kt, d->Ci, N, 1.0f, mine, N,
+                        in + (size_t)b * HWo, ldo, beta, G, d->Ci);
+            beta = 1.0f;
+            if (din)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->Ci, N, Kt, 1.0f, wflip, Kt, mine, N,
+                            dbeta, din + (size_t)b * HWo, ldo);
+        }
+    }
+    add_transposed_partials(dw, part, used, d);
+}
+
+/* set: din = dL/din instead of din += dL/din.  Same convolutions with
+ * Co <= Ci: conv_backward_same.  Others: dW += dout . im2col(in)^T, and
+ * din by a 1x1 GEMM in place, or dcol = W^T . dout and col2im. */
+static void conv_backward_to(float *din, int set, float *dw, const float *dout, const float *in,
+                             const float *w, const struct conv_dims *d, float *col)
+{
+    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
+    if (!pw && conv_is_same(d) && d->Co <= d->Ci) {
+        conv_backward_same(din, set, dw, dout, in, w, d, col);
+        return;
+    }
+    size_t cs = col_per_thread(d), ws = w_size(d);
+    /* weight-gradient partials of threads 1.. after all the column buffers;
+     * thread 0 accumulates into dw itself */
+    float *part = col + cs * (size_t)T;
     int used = 1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(T)
@@ -371,11 +430,6 @@ static void conv_backward_to(float *din, int set, float *dw, const float *dout, 
                 /* din (Ci, N) (+)= W^T (Ci, Co) . dout (Co, N) */
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, dbeta,
                             dinb, ldo);
-            } else if (same) {
-                int Kt = M * d->K * d->K;
-                im2col(mine, dout, &dt, b, nb);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->Ci, N, Kt, 1.0f, wflip, Kt, mine, N,
-                            dbeta, dinb, ldo);
             } else {
                 if (set)
                     for (int ci = 0; ci < d->Ci; ci++)
