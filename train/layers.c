@@ -272,11 +272,39 @@ static void col2im_add(float *din, float *col, const struct conv_dims *d, int b0
             }
 }
 
-/* Images [*b0, *b1) of thread t out of nt: contiguous blocks. */
-static void thread_block(int B, int t, int nt, int *b0, int *b1)
+/* Inside a parallel region: the calling thread's images [*b0, *b1), one
+ * contiguous block per thread; thread 0 stores the thread count in *used
+ * (if not NULL).  Returns the thread number. */
+static int my_block(int B, int *b0, int *b1, int *used)
 {
+    int t = thread_id(), nt = thread_count();
     *b0 = (int)((long)B * t / nt);
     *b1 = (int)((long)B * (t + 1) / nt);
+    if (used && t == 0) *used = nt;
+    return t;
+}
+
+/* Images per GEMM: a chunk, or the thread's whole block for a 1x1
+ * convolution (it needs no columns). */
+static int chunk_step(const struct conv_dims *d, int pw, int b0, int b1)
+{
+    return pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+}
+
+/* The columns (Ci*K*K, nb*Ho*Wo) of images [b, b+nb): the input itself for
+ * a 1x1 convolution (rows B*Ho*Wo apart), else im2col'ed into scratch (rows
+ * nb*Ho*Wo apart); *ld = the row distance. */
+static const float *chunk_cols(float *scratch, const float *in, const struct conv_dims *d, int pw, int b,
+                               int nb, int *ld)
+{
+    int HWo = d->Ho * d->Wo;
+    if (pw) {
+        *ld = d->B * HWo;
+        return in + (size_t)b * HWo;
+    }
+    im2col(scratch, in, d, b, nb);
+    *ld = nb * HWo;
+    return scratch;
 }
 
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
@@ -287,20 +315,12 @@ void conv_forward(float *out, const float *in, const float *w, const struct conv
 #pragma omp parallel num_threads(T)
 #endif
     {
-        int t = thread_id(), b0, b1;
-        thread_block(d->B, t, thread_count(), &b0, &b1);
+        int b0, b1, t = my_block(d->B, &b0, &b1, NULL);
         float *mine = col + (size_t)t * col_per_thread(d);
-        /* a 1x1 convolution multiplies the thread's whole block at once */
-        int step = pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+        int step = chunk_step(d, pw, b0, b1);
         for (int b = b0; b < b1; b += step) {
-            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo;
-            const float *c = in + (size_t)b * HWo;
-            int ldc = ldo;
-            if (!pw) {
-                im2col(mine, in, d, b, nb);
-                c = mine;
-                ldc = N;
-            }
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo, ldc;
+            const float *c = chunk_cols(mine, in, d, pw, b, nb, &ldc);
             /* out (Co, nb*Ho*Wo) = W (Co, Kd) . col (Kd, nb*Ho*Wo), rows ldo apart */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, ldc, 0.0f,
                         out + (size_t)b * HWo, ldo);
@@ -362,9 +382,7 @@ static void conv_backward_same(float *din, int set, float *dw, const float *dout
 #pragma omp parallel num_threads(T)
 #endif
     {
-        int t = thread_id(), nt = thread_count(), b0, b1;
-        thread_block(d->B, t, nt, &b0, &b1);
-        if (t == 0) used = nt;
+        int b0, b1, t = my_block(d->B, &b0, &b1, &used);
         float *mine = col + (size_t)t * cs, *G = part + (size_t)t * ws;
         float beta = 0.0f, dbeta = set ? 0.0f : 1.0f;
         if (b0 == b1) memset(G, 0, sizeof *G * ws);
@@ -403,23 +421,15 @@ static void conv_backward_to(float *din, int set, float *dw, const float *dout, 
 #pragma omp parallel num_threads(T)
 #endif
     {
-        int t = thread_id(), nt = thread_count(), b0, b1;
-        thread_block(d->B, t, nt, &b0, &b1);
-        if (t == 0) used = nt;
+        int b0, b1, t = my_block(d->B, &b0, &b1, &used);
         float *mine = col + (size_t)t * cs, *dwt = t ? part + (size_t)(t - 1) * ws : dw;
         float beta = t ? 0.0f : 1.0f, dbeta = set ? 0.0f : 1.0f;
         if (t && b0 == b1) memset(dwt, 0, sizeof *dwt * ws);
-        int step = pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+        int step = chunk_step(d, pw, b0, b1);
         for (int b = b0; b < b1; b += step) {
-            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo;
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo, ldc;
             const float *go = dout + (size_t)b * HWo;
-            const float *c = in + (size_t)b * HWo;
-            int ldc = ldo;
-            if (!pw) {
-                im2col(mine, in, d, b, nb);
-                c = mine;
-                ldc = N;
-            }
+            const float *c = chunk_cols(mine, in, d, pw, b, nb, &ldc);
             /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd): the images are the long reduction */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, ldo, c, ldc, beta,
                         dwt, Kd);
