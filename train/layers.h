@@ -43,7 +43,7 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
 void conv_dims_chunk(struct conv_dims *d, size_t floats);
 /* Floats of scratch: per thread, one chunk's columns and a weight-gradient
  * partial (summed in thread order, so results are deterministic for a
- * fixed thread count). */
+ * fixed thread count); once, the flipped weights of the backward. */
 size_t conv_col_size(const struct conv_dims *d);
 /* Threads the convolutions use: OMP_NUM_THREADS, else the number of cores
  * (1 without OpenMP).  When > 1, OpenBLAS runs single-threaded inside. */
