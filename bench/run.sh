@@ -191,10 +191,14 @@ OMP_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-si
 awk '/sgemm peak:/ {p = $3} /^compute:/ {c = $2} END {
     printf "nasw: %.0f%% of the two-thread sgemm peak\n", 100 * c / p }' "$OUT/sgemm_peak.txt" "$OUT/nasw_train.txt"
 if have_torch; then
+    # the peer at its best (channels_last), and in PyTorch's default NCHW format
     OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"
-    awk '/throughput:/ {v[FILENAME] = $2} END {
-        for (f in v) if (f ~ /nasw/) n = v[f]; else p = v[f]
-        printf "ratio nasw/pytorch: %.2fx\n", n / p }' "$OUT/nasw_train.txt" "$OUT/torch_train.txt"
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 nchw | tee "$OUT/torch_train_nchw.txt"
+    for f in "$OUT/torch_train.txt" "$OUT/torch_train_nchw.txt"; do
+        awk '/throughput:/ {v[FILENAME] = $2} /^format:/ {fmt = $2} END {
+            for (f in v) if (f ~ /nasw/) n = v[f]; else p = v[f]
+            printf "ratio nasw/pytorch (%s): %.2fx\n", fmt, n / p }' "$OUT/nasw_train.txt" "$f"
+    done
 fi
 fi
 

@@ -13,9 +13,11 @@ buffers instead of returning them to the kernel (mallopt M_MMAP_THRESHOLD
 and M_TRIM_THRESHOLD: without it every step maps, faults in and unmaps
 every large tensor), and OpenBLAS runs single-threaded under PyTorch's own
 OpenMP threads (no oversubscription of the cores); THREADS sets PyTorch's
-intra-op threads.
+intra-op threads.  FORMAT is the activations' memory format: channels_last
+(the default: oneDNN's convolutions run on NHWC without reordering, about
+20% less CPU time per step than NCHW here) or nchw (PyTorch's default).
 
-usage: torch_peer.py ARCH C N BATCH STEPS THREADS  -> prints "throughput: X images/s"
+usage: torch_peer.py ARCH C N BATCH STEPS THREADS [FORMAT]  -> prints "throughput: X images/s"
 """
 import ctypes
 import ctypes.util
@@ -102,11 +104,15 @@ def tune_runtime(threads):
 
 def main():
     arch, c, n, batch, steps, threads = sys.argv[1], *map(int, sys.argv[2:7])
+    fmt = sys.argv[7] if len(sys.argv) > 7 else "channels_last"
+    if fmt not in ("channels_last", "nchw"):
+        sys.exit(f"error: unknown memory format '{fmt[:64]}'")
+    mf = torch.channels_last if fmt == "channels_last" else torch.contiguous_format
     tune_runtime(threads)
     torch.manual_seed(0)
-    net = network(arch, c, n)
+    net = network(arch, c, n).to(memory_format=mf)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    x = torch.randn(batch, 1, 28, 28)
+    x = torch.randn(batch, 1, 28, 28).contiguous(memory_format=mf)
     y = torch.randint(0, 10, (batch,))
     loss_fn = nn.CrossEntropyLoss()
 
@@ -122,6 +128,7 @@ def main():
         step()
     dt = time.perf_counter() - t0
     print(f"params: {sum(p.numel() for p in net.parameters())}")
+    print(f"format: {fmt}")
     print(f"throughput: {steps * batch / dt:.1f} images/s")
 
 

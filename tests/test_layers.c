@@ -79,10 +79,44 @@ static void conv_fwd(void *c, float *out)
     conv_forward(out, x->in, x->w, &x->d, x->col);
 }
 
-static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
+/* Direct convolution in the (C,B,H,W) layout, in double: the reference
+ * that pins down the layout and the chunking (the finite differences only
+ * check that the backward matches the forward). */
+static double conv_ref(const float *in, const float *w, const struct conv_dims *d, int co, int b, int y,
+                       int x)
+{
+    double s = 0;
+    for (int ci = 0; ci < d->Ci; ci++)
+        for (int ky = 0; ky < d->K; ky++)
+            for (int kx = 0; kx < d->K; kx++) {
+                int iy = y * d->stride - d->pad + ky, ix = x * d->stride - d->pad + kx;
+                if (iy < 0 || iy >= d->H || ix < 0 || ix >= d->W) continue;
+                s += (double)w[((co * d->Ci + ci) * d->K + ky) * d->K + kx] *
+                     in[(((size_t)ci * d->B + b) * d->H + iy) * d->W + ix];
+            }
+    return s;
+}
+
+static void check_conv_ref(const float *out, const float *in, const float *w, const struct conv_dims *d)
+{
+    double worst = 0;
+    for (int co = 0; co < d->Co; co++)
+        for (int b = 0; b < d->B; b++)
+            for (int y = 0; y < d->Ho; y++)
+                for (int x = 0; x < d->Wo; x++) {
+                    double r = conv_ref(in, w, d, co, b, y, x);
+                    double got = out[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x];
+                    if (fabs(got - r) > worst) worst = fabs(got - r);
+                }
+    assert_true(worst < 1e-4);
+}
+
+/* chunk_floats > 0 overrides the default chunk (several chunks per thread) */
+static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, size_t chunk_floats)
 {
     struct conv_ctx c;
     conv_dims_init(&c.d, B, Ci, H, H, Co, K, S, P);
+    if (chunk_floats) conv_dims_chunk(&c.d, chunk_floats);
     size_t nin = (size_t)B * Ci * H * H, nw = (size_t)Co * Ci * K * K;
     size_t nout = (size_t)B * Co * c.d.Ho * c.d.Wo;
     c.in = rnd(nin);
@@ -90,9 +124,17 @@ static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
     c.col = malloc(conv_col_size(&c.d) * sizeof(float) + 1);
     float *out = zeros(nout), *R = rnd(nout), *din = zeros(nin), *dw = zeros(nw);
     conv_forward(out, c.in, c.w, &c.d, c.col);
+    check_conv_ref(out, c.in, c.w, &c.d);
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
     assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
     assert_true(fd_check(conv_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
+    /* the _set variant overwrites din (here full of garbage) with the same gradient */
+    float *dset = rnd(nin), *dw2 = zeros(nw);
+    conv_backward_set(dset, dw2, R, c.in, c.w, &c.d, c.col);
+    for (size_t i = 0; i < nin; i++) assert_true(fabsf(dset[i] - din[i]) <= 1e-5f * (1 + fabsf(din[i])));
+    for (size_t i = 0; i < nw; i++) assert_true(dw2[i] == dw[i]);
+    free(dset);
+    free(dw2);
     /* backward accumulates: a second call doubles the gradients */
     float d0 = din[nin / 2], w0 = dw[nw / 2];
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
@@ -107,13 +149,27 @@ static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
     free(dw);
 }
 
+static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
+{
+    check_conv_chunk(B, Ci, H, Co, K, S, P, 0);
+}
+
 static void test_conv(void **state)
 {
     (void)state;
-    check_conv(2, 3, 6, 4, 3, 1, 1); /* nor_conv_3x3 */
+    check_conv(2, 3, 6, 3, 3, 1, 1); /* nor_conv_3x3 (Co <= Ci: the backward from im2col(dout)) */
+    check_conv(2, 4, 6, 3, 3, 1, 1);
+    check_conv(2, 3, 6, 4, 3, 1, 1); /* Co > Ci, as the stem: the backward from im2col(in) */
     check_conv(2, 3, 6, 4, 3, 2, 1); /* reduction conv, stride 2 */
     check_conv(2, 3, 5, 4, 1, 1, 0); /* nor_conv_1x1 (pointwise path) */
     check_conv(1, 2, 6, 3, 1, 1, 0);
+    /* 7 images: one image per chunk (several chunks per thread, a short
+     * last block), then chunks of 2 */
+    check_conv_chunk(7, 2, 5, 3, 3, 1, 1, 1);
+    check_conv_chunk(7, 3, 5, 3, 3, 1, 1, 1);
+    check_conv_chunk(7, 3, 5, 2, 3, 1, 1, 2 * 3 * 9 * 25);
+    check_conv_chunk(7, 2, 6, 3, 3, 2, 1, 2 * 2 * 9 * 9);
+    check_conv_chunk(7, 2, 5, 3, 1, 1, 0, 1);
 }
 
 /* --- batch norm (training mode) --- */
@@ -149,6 +205,13 @@ static void test_bn(void **state)
     assert_true(fd_check(bn_fwd, &c, c.in, din2, n, out, R, n, 1e-2f) < 1e-2);
     assert_true(fd_check(bn_fwd, &c, c.gamma, dg, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
     assert_true(fd_check(bn_fwd, &c, c.beta, db, (size_t)c.C, out, R, n, 1e-2f) < 1e-2);
+    /* the _set variant overwrites din (garbage here) with the same values */
+    float *dset = rnd(n), *dg2 = zeros((size_t)c.C), *db2 = zeros((size_t)c.C);
+    bn_backward_set(dset, dg2, db2, R, c.in, c.gamma, &cache, c.B, c.C, c.HW);
+    for (size_t i = 0; i < n; i++) assert_true(dset[i] == din[i]);
+    free(dset);
+    free(dg2);
+    free(db2);
     /* output of training-mode BN has zero mean and unit variance per channel (gamma=1, beta=0) */
     float one[4] = {1, 1, 1, 1}, zero[4] = {0};
     struct bn_cache cc = {c.mean, c.invstd};
@@ -157,7 +220,7 @@ static void test_bn(void **state)
         double s = 0, ss = 0;
         for (int b = 0; b < c.B; b++)
             for (int i = 0; i < c.HW; i++) {
-                double v = out[((size_t)b * c.C + ch) * c.HW + i];
+                double v = out[((size_t)ch * c.B + b) * c.HW + i]; /* (C,B,HW) */
                 s += v;
                 ss += v * v;
             }
@@ -209,12 +272,24 @@ static void test_pool_relu(void **state)
         case 2: gap_backward(din, R, c.B, c.C, c.H * c.H); break;
         default: relu_backward(din, R, c.in, n); break;
         }
+        if (kind == 3) {
+            float *dset = rnd(n);
+            relu_backward_set(dset, R, c.in, n);
+            for (size_t i = 0; i < n; i++) assert_true(dset[i] == din[i]);
+            free(dset);
+        }
         assert_true(fd_check(pool_fwd, &c, c.in, din, n, out, R, nout, 1e-3f) < 1e-2);
         free(c.in);
         free(out);
         free(R);
         free(din);
     }
+    /* global pooling reads (C,B,HW) planes and writes (B,C) */
+    float planes[2 * 3 * 4], g[6];
+    for (int i = 0; i < 24; i++) planes[i] = (float)(i / 4); /* plane p = c*B + b holds p */
+    gap_forward(g, planes, 3, 2, 4);
+    for (int b = 0; b < 3; b++)
+        for (int ch = 0; ch < 2; ch++) assert_true(g[b * 2 + ch] == (float)(ch * 3 + b));
     /* avg_pool_3x3 does not count padding: a constant image stays constant */
     float img[16], out[16];
     for (int i = 0; i < 16; i++) img[i] = 2.5f;

@@ -3,11 +3,15 @@
  *
  * Building the network appends ops to a tape; each op reads one tensor and
  * writes (or accumulates into) another.  Tensors hold values and gradients
- * for up to max_batch images.  Cell nodes are "sum" tensors: zeroed at the
- * start of a forward, then every incoming edge accumulates into them (an
- * ACCUM op), which makes the skip connection and the node sums one
- * mechanism.  Backward zeroes the gradients and runs the tape in reverse;
- * every kernel accumulates into its input's gradient.
+ * for up to max_batch images.  Cell nodes are "sum" tensors: every
+ * incoming edge accumulates into them (an ACCUM op; the first copies),
+ * which makes the skip connection and the node sums one mechanism.
+ * Backward runs the tape in reverse; kernels accumulate into their input's
+ * gradient, except each gradient's first writer, which overwrites it (or
+ * zeroes it first), and an edge's output read only by its ACCUM, whose
+ * gradient is the node's: it shares the node's buffer (see plan()).  Tensors are
+ * channel-major, (C,B,H,W) for the B images of the current batch (see
+ * train/layers.h); the input batch is transposed into that layout.
  *
  * Parameters live in one block: weights, gradients and momentum buffers
  * are three arrays of cnn_num_params floats with the same layout.  BN
@@ -27,8 +31,11 @@ enum op_kind { OP_CONV, OP_BN, OP_RELU, OP_POOL3, OP_POOL2, OP_ACCUM, OP_GAP, OP
 
 struct tensor {
     int C, H, W;
-    int sum;          /* zeroed before each forward; ops accumulate into it */
-    float *v, *g;     /* (max_batch, C, H, W) */
+    int sum;          /* ACCUM ops add into it (the first one copies) */
+    int zero_fwd;     /* a sum without inputs: zeroed before each forward */
+    int zero_bwd;     /* a gradient nothing writes: zeroed before each backward */
+    int alias;        /* -1, or the tensor whose gradient buffer this one shares */
+    float *v, *g;     /* (C, B, H, W), room for max_batch images */
 };
 
 struct op {
@@ -36,6 +43,10 @@ struct op {
     int in, out;
     size_t w, b;      /* parameter offsets: conv weights / BN gamma, beta / linear w, b */
     size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
+    int first;        /* ACCUM: the first into its sum, copies instead of adding */
+    int skip_bwd;     /* ACCUM whose input's gradient is its output's (aliased) */
+    int din_set;      /* the first writer of din's gradient: overwrites it */
+    int din_zero;     /* the first writer cannot overwrite: zero din before it */
     struct conv_dims d;
     float *mean, *invstd; /* BN caches */
 };
@@ -75,6 +86,7 @@ static int add_tensor(struct cnn *n, int C, int H, int W, int sum)
     t->H = H;
     t->W = W;
     t->sum = sum;
+    t->alias = -1;
     return n->nt++;
 }
 
@@ -201,6 +213,53 @@ static int op_code(const char *name)
     return -1;
 }
 
+static int grad_root(const struct cnn *n, int t)
+{
+    while (n->t[t].alias >= 0) t = n->t[t].alias;
+    return t;
+}
+
+/* Plan the buffers' zeroing and sharing, so that no step zeroes a tensor
+ * the kernels would overwrite anyway.
+ * - Forward: the first ACCUM into a sum copies; sums without inputs are zeroed.
+ * - A tensor whose only reader is an ACCUM has its sum's gradient (identity):
+ *   it shares the sum's gradient buffer and the ACCUM's backward is skipped.
+ * - Backward, in tape order reversed: the first op to write a gradient
+ *   overwrites it (BN, ReLU, ACCUM), or zeroes it first (the others); a
+ *   gradient nothing writes is zeroed at the start.
+ * `claimed` has n->nt entries. */
+static void plan(struct cnn *n, int *claimed)
+{
+    for (int i = 0; i < n->nt; i++) claimed[i] = 0; /* readers, then "written" */
+    for (int i = 0; i < n->nops; i++) claimed[n->ops[i].in]++;
+    for (int i = 0; i < n->nt; i++) n->t[i].zero_fwd = n->t[i].sum;
+    for (int i = 0; i < n->nops; i++) {
+        struct op *o = &n->ops[i];
+        if (o->k != OP_ACCUM) continue;
+        o->first = n->t[o->out].zero_fwd;
+        n->t[o->out].zero_fwd = 0;
+    }
+    for (int i = n->nops - 1; i >= 0; i--) {
+        struct op *o = &n->ops[i];
+        if (o->k == OP_ACCUM && o->in != 0 && claimed[o->in] == 1) {
+            n->t[o->in].alias = grad_root(n, o->out);
+            o->skip_bwd = 1;
+        }
+    }
+    for (int i = 0; i < n->nt; i++) claimed[i] = 0;
+    for (int i = n->nops - 1; i >= 0; i--) {
+        struct op *o = &n->ops[i];
+        if (o->skip_bwd || o->in == 0) continue;
+        int g = grad_root(n, o->in);
+        if (claimed[g]) continue;
+        claimed[g] = 1;
+        if (o->k == OP_CONV || o->k == OP_BN || o->k == OP_RELU || o->k == OP_ACCUM) o->din_set = 1;
+        else o->din_zero = 1;
+    }
+    for (int i = 1; i < n->nt; i++)
+        n->t[i].zero_bwd = n->t[i].alias < 0 && !claimed[i] && i != n->logits;
+}
+
 int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const struct cnn_config *cfg)
 {
     *out = NULL;
@@ -247,13 +306,21 @@ int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const
     n->probs = malloc(mb * (size_t)cfg->classes * sizeof(float));
     n->labels = malloc(mb * sizeof(int));
     if (!n->params || !n->grads || !n->mom || !n->stats || !n->col || !n->probs || !n->labels) goto nomem;
+    int *claimed = malloc((size_t)n->nt * sizeof *claimed);
+    if (!claimed) goto nomem;
+    plan(n, claimed);
+    free(claimed);
     for (int i = 0; i < n->nt; i++) {
         struct tensor *tt = &n->t[i];
         size_t sz = mb * (size_t)tt->C * tt->H * tt->W;
         tt->v = malloc(sz * sizeof(float));
+        if (!tt->v) goto nomem;
+        if (tt->alias >= 0) continue;
         tt->g = malloc(sz * sizeof(float));
-        if (!tt->v || !tt->g) goto nomem;
+        if (!tt->g) goto nomem;
     }
+    for (int i = 0; i < n->nt; i++)
+        if (n->t[i].alias >= 0) n->t[i].g = n->t[grad_root(n, i)].g;
     for (int i = 0; i < n->nops; i++) {
         struct op *p = &n->ops[i];
         if (p->k != OP_BN) continue;
@@ -274,7 +341,7 @@ void cnn_free(struct cnn *n)
     if (!n) return;
     for (int i = 0; i < n->nt; i++) {
         free(n->t[i].v);
-        free(n->t[i].g);
+        if (n->t[i].alias < 0) free(n->t[i].g);
     }
     for (int i = 0; i < n->nops; i++) {
         free(n->ops[i].mean);
@@ -329,10 +396,15 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
 {
     NASW_ASSERT(B >= 1 && B <= n->cfg.max_batch);
     n->B = B;
-    memcpy(n->t[0].v, x, numel(&n->t[0], B) * sizeof(float));
+    /* x (B,in_ch,H,W) -> the input tensor (in_ch,B,H,W) */
+    size_t plane = (size_t)n->cfg.H * n->cfg.W;
+    for (int c = 0; c < n->cfg.in_ch; c++)
+        for (int b = 0; b < B; b++)
+            memcpy(n->t[0].v + ((size_t)c * B + b) * plane, x + ((size_t)b * n->cfg.in_ch + c) * plane,
+                   plane * sizeof(float));
     memcpy(n->labels, labels, (size_t)B * sizeof(int));
     for (int i = 0; i < n->nt; i++)
-        if (n->t[i].sum) zero_fill(n->t[i].v, numel(&n->t[i], B));
+        if (n->t[i].zero_fwd) zero_fill(n->t[i].v, numel(&n->t[i], B));
     for (int i = 0; i < n->nops; i++) {
         struct op *o = &n->ops[i];
         struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
@@ -359,7 +431,10 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
         case OP_RELU: relu_forward(out->v, in->v, cnt); break;
         case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
-        case OP_ACCUM: add_inplace(out->v, in->v, cnt); break;
+        case OP_ACCUM:
+            if (o->first) copy_floats(out->v, in->v, cnt);
+            else add_inplace(out->v, in->v, cnt);
+            break;
         case OP_GAP: gap_forward(out->v, in->v, B, in->C, in->H * in->W); break;
         case OP_LINEAR:
             linear_forward(out->v, in->v, n->params + o->w, n->params + o->b, B, in->C, out->C);
@@ -373,28 +448,33 @@ void cnn_backward(struct cnn *n)
 {
     int B = n->B;
     memset(n->grads, 0, n->nparams * sizeof(float));
-    for (int i = 0; i < n->nt; i++) zero_fill(n->t[i].g, numel(&n->t[i], B));
+    for (int i = 0; i < n->nt; i++)
+        if (n->t[i].zero_bwd) zero_fill(n->t[i].g, numel(&n->t[i], B));
     softmax_xent_backward(n->t[n->logits].g, n->probs, n->labels, B, n->cfg.classes);
     for (int i = n->nops - 1; i >= 0; i--) {
         struct op *o = &n->ops[i];
+        if (o->skip_bwd) continue;
         struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
         float *din = o->in == 0 ? NULL : in->g; /* no gradient for the images */
         size_t cnt = numel(in, B);
+        if (din && o->din_zero) zero_fill(din, cnt);
         switch (o->k) {
         case OP_CONV: {
             struct conv_dims d = o->d;
             d.B = B;
-            conv_backward(din, n->grads + o->w, out->g, in->v, n->params + o->w, &d, n->col);
+            (o->din_set ? conv_backward_set : conv_backward)(din, n->grads + o->w, out->g, in->v,
+                                                             n->params + o->w, &d, n->col);
             break;
         }
         case OP_BN: {
             struct bn_cache c = {o->mean, o->invstd};
-            bn_backward(din, n->grads + o->w, n->grads + o->b, out->g, in->v, n->params + o->w, &c, B,
-                        in->C, in->H * in->W);
+            (o->din_set ? bn_backward_set : bn_backward)(din, n->grads + o->w, n->grads + o->b, out->g,
+                                                         in->v, n->params + o->w, &c, B, in->C,
+                                                         in->H * in->W);
             break;
         }
         case OP_RELU:
-            if (din) relu_backward(din, out->g, in->v, cnt);
+            if (din) (o->din_set ? relu_backward_set : relu_backward)(din, out->g, in->v, cnt);
             break;
         case OP_POOL3:
             if (din) avgpool3_backward(din, out->g, B, in->C, in->H, in->W);
@@ -403,7 +483,7 @@ void cnn_backward(struct cnn *n)
             if (din) avgpool2_backward(din, out->g, B, in->C, in->H, in->W);
             break;
         case OP_ACCUM:
-            if (din) add_inplace(din, out->g, cnt);
+            if (din) (o->din_set ? copy_floats : add_inplace)(din, out->g, cnt);
             break;
         case OP_GAP:
             if (din) gap_backward(din, out->g, B, in->C, in->H * in->W);

@@ -1,11 +1,18 @@
 /*
  * train/layers.c - CNN layer kernels (see train/layers.h).
  *
- * Convolution: per image, im2col into (Ci*K*K, Ho*Wo) columns, then
- * out (Co, Ho*Wo) = W (Co, Ci*K*K) . col with cblas_sgemm; backward
- * dW += dout . col^T and dcol = W^T . dout, scattered back by col2im.
- * A 1x1 stride-1 unpadded convolution uses the input as its columns.
- * Batch norm: the standard training-mode backward,
+ * Activations are channel-major, (C,B,H,W): all images of one channel are
+ * contiguous.  Convolution: each thread takes a contiguous block of the
+ * batch and cuts it into chunks of images; a chunk is im2col'ed into
+ * (Ci*K*K, nb*Ho*Wo) columns and multiplied at once,
+ * out (Co, nb*Ho*Wo) = W (Co, Ci*K*K) . col, written in place into the
+ * (Co, B*Ho*Wo) output (rows B*Ho*Wo apart).  Backward: dW += dout . col^T
+ * (the chunk's images are the long reduction; thread 0 accumulates into dW,
+ * the others into partials added in thread order) and dcol = W^T . dout,
+ * scattered back by col2im.  A 1x1 stride-1 unpadded convolution uses the
+ * input as its columns: one GEMM per thread block.
+ * Batch norm: statistics per channel over its contiguous B*H*W values; the
+ * standard training-mode backward,
  * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
  * recomputed from the input and the saved mean and invstd (bit-identical to
  * the forward's: the same float operations), not stored.
@@ -24,6 +31,13 @@
  * iteration (one BN channel, one weight), so the results do not depend on
  * the number of threads. */
 #define PAR_MIN 32768
+
+/* Columns per im2col chunk (floats, per thread): a chunk of images is one
+ * GEMM; about 1 MB keeps the columns in the core's L2 between im2col and
+ * the GEMM that reads them. */
+#ifndef CONV_CHUNK_FLOATS
+#define CONV_CHUNK_FLOATS (256 * 1024)
+#endif
 #ifdef _OPENMP
 #define PRAGMA(x) _Pragma(#x)
 #define PAR_FOR(n) PRAGMA(omp parallel for schedule(static) if ((n) > PAR_MIN))
@@ -60,6 +74,26 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     d->Ho = (H + 2 * pad - K) / stride + 1;
     d->Wo = (W + 2 * pad - K) / stride + 1;
     d->threads = conv_threads();
+    conv_dims_chunk(d, CONV_CHUNK_FLOATS);
+}
+
+static size_t col_rows(const struct conv_dims *d);
+
+void conv_dims_chunk(struct conv_dims *d, size_t floats)
+{
+    int T = d->threads > 0 ? d->threads : 1, per_thread = (d->B + T - 1) / T;
+    size_t one = col_rows(d) * d->Ho * d->Wo;
+    size_t c = one ? floats / one : 1;
+    if (c < 1) c = 1;
+    if (c > (size_t)per_thread) c = (size_t)per_thread;
+    d->chunk = (int)c;
+}
+
+/* A stride-1 convolution whose output has the input's size ("same"
+ * padding: every 3x3 of NB201 but the reductions'). */
+static int conv_is_same(const struct conv_dims *d)
+{
+    return d->stride == 1 && d->Ho == d->H && d->Wo == d->W;
 }
 
 static int conv_is_pointwise(const struct conv_dims *d)
@@ -67,12 +101,21 @@ static int conv_is_pointwise(const struct conv_dims *d)
     return d->K == 1 && d->stride == 1 && d->pad == 0;
 }
 
-static size_t col_per_thread(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K * d->Ho * d->Wo; }
+/* Rows of a chunk's columns: Ci*K*K (the input's im2col; the backward of
+ * a same convolution im2col's dout instead, Co*K*K <= Ci*K*K rows). */
+static size_t col_rows(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K; }
+
+/* Columns of one chunk: `chunk` images side by side, (rows, chunk*Ho*Wo). */
+static size_t col_per_thread(const struct conv_dims *d)
+{
+    return conv_is_pointwise(d) ? 0 : col_rows(d) * d->chunk * d->Ho * d->Wo;
+}
 static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
 
+/* per thread: columns and a weight-gradient partial; once: flipped weights */
 size_t conv_col_size(const struct conv_dims *d)
 {
-    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1);
+    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1) + w_size(d);
 }
 
 static int thread_id(void)
@@ -84,127 +127,350 @@ static int thread_id(void)
 #endif
 }
 
-/* col (Ci*K*K, Ho*Wo) from one image (Ci,H,W).  For each kernel offset the
- * valid output columns form one range [x0, x1): zeros outside it, and inside
- * it a contiguous copy (stride 1) or a strided gather, without branches. */
-static void im2col(float *col, const float *img, const struct conv_dims *d)
+static int thread_count(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* The valid output columns of kernel column kx form one range [x0, x1):
+ * ix = x*S - P + kx must lie in [0, W). */
+static void valid_range(const struct conv_dims *d, int kx, int *x0, int *x1)
+{
+    int S = d->stride, P = d->pad;
+    int a = P - kx > 0 ? (P - kx + S - 1) / S : 0;
+    int b = (d->W - 1 + P - kx) / S + 1;
+    if (b > d->Wo) b = d->Wo;
+    if (a > b) a = b;
+    *x0 = a;
+    *x1 = b;
+}
+
+/* For a "same" convolution, the row of kernel offset (ky,kx) is the
+ * chunk's nb planes (adjacent in (C,B,H,W)) shifted by
+ * (ky-P)*W + (kx-P): elements [lo, hi) of the row come from the planes,
+ * the others would lie before or after them. */
+static void same_shift(const struct conv_dims *d, int ky, int kx, int nb, long *shift, long *lo, long *hi)
+{
+    long n = (long)nb * d->H * d->W, s = (long)(ky - d->pad) * d->W + (kx - d->pad);
+    *shift = s;
+    *lo = s < 0 ? -s : 0;
+    *hi = s > 0 ? n - s : n;
+    if (*lo > n) *lo = n;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* Zero the positions of a shifted row whose source pixel lies outside its
+ * image: the columns outside [x0, x1) of every image row (where the shift
+ * wrapped into the neighbouring row: one column for a 3x3) and the padding
+ * rows (rows y < P-ky and y >= H+P-ky of each image).  The rows are short
+ * (7 to 28 floats) and there are millions per step: GCC's loop-to-memset
+ * rewrite would make each one a library call, so it is off here. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+static void zero_wrapped(float *row, const struct conv_dims *d, int ky, int x0, int x1, int nb)
+{
+    int Ho = d->Ho, Wo = d->Wo, ya = d->pad - ky, yb = d->H + d->pad - ky;
+    long rows = (long)nb * Ho;
+    /* column by column: a strided store loop per wrapped column */
+    for (int x = 0; x < x0; x++)
+        for (long i = 0; i < rows; i++) row[i * Wo + x] = 0.0f;
+    for (int x = x1; x < Wo; x++)
+        for (long i = 0; i < rows; i++) row[i * Wo + x] = 0.0f;
+    if (ya > Ho) ya = Ho;
+    if (yb < 0) yb = 0;
+    for (int bl = 0; bl < nb; bl++) {
+        float *img = row + (size_t)bl * Ho * Wo;
+        for (int i = 0; i < ya * Wo; i++) img[i] = 0.0f;
+        for (int i = yb * Wo; i < Ho * Wo; i++) img[i] = 0.0f;
+    }
+}
+
+/* col (Ci*K*K, nb*Ho*Wo) from images b0 .. b0+nb-1 of in (Ci,B,H,W): row
+ * (c,ky,kx) holds the nb images' Ho*Wo samples one after another.  Zeros
+ * outside the valid range, a contiguous copy (stride 1) or a strided
+ * gather inside it, without branches per element. */
+static void im2col(float *col, const float *in, const struct conv_dims *d, int b0, int nb)
 {
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
+    size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
-                float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                const float *src = img + (size_t)c * d->H * W;
-                /* ix = x*S - P + kx must lie in [0, W) */
-                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
-                int x1 = (W - 1 + P - kx) / S + 1;
-                if (x1 > Wo) x1 = Wo;
-                if (x0 > x1) x0 = x1;
-                for (int y = 0; y < Ho; y++) {
-                    int iy = y * S - P + ky;
-                    float *r = row + (size_t)y * Wo;
-                    if (iy < 0 || iy >= d->H) {
-                        memset(r, 0, sizeof *r * (size_t)Wo);
-                        continue;
+                int x0, x1;
+                valid_range(d, kx, &x0, &x1);
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                if (conv_is_same(d)) {
+                    /* one shifted copy across the chunk, then the wrapped zeros */
+                    const float *src = in + ((size_t)c * d->B + b0) * plane;
+                    long sh, lo, hi;
+                    same_shift(d, ky, kx, nb, &sh, &lo, &hi);
+                    memcpy(row + lo, src + lo + sh, sizeof *row * (size_t)(hi - lo));
+                    zero_wrapped(row, d, ky, x0, x1, nb);
+                    continue;
+                }
+                for (int bl = 0; bl < nb; bl++) {
+                    const float *src = in + ((size_t)c * d->B + b0 + bl) * plane;
+                    for (int y = 0; y < Ho; y++) {
+                        int iy = y * S - P + ky;
+                        float *r = row + ((size_t)bl * Ho + y) * Wo;
+                        if (iy < 0 || iy >= d->H) {
+                            memset(r, 0, sizeof *r * (size_t)Wo);
+                            continue;
+                        }
+                        const float *s = src + (size_t)iy * W - P + kx;
+                        for (int x = 0; x < x0; x++) r[x] = 0.0f;
+                        if (S == 1) memcpy(r + x0, s + x0, sizeof *r * (size_t)(x1 - x0));
+                        else
+                            for (int x = x0; x < x1; x++) r[x] = s[x * S];
+                        for (int x = x1; x < Wo; x++) r[x] = 0.0f;
                     }
-                    const float *s = src + (size_t)iy * W - P + kx;
-                    for (int x = 0; x < x0; x++) r[x] = 0.0f;
-                    if (S == 1) memcpy(r + x0, s + x0, sizeof *r * (size_t)(x1 - x0));
-                    else
-                        for (int x = x0; x < x1; x++) r[x] = s[x * S];
-                    for (int x = x1; x < Wo; x++) r[x] = 0.0f;
                 }
             }
 }
 
-/* img (Ci,H,W) += col2im(col): the transpose of im2col, over the same
- * valid range [x0, x1) of output columns per kernel offset. */
-static void col2im_add(float *img, const float *col, const struct conv_dims *d)
+/* din (Ci,B,H,W) += col2im(col) for images b0 .. b0+nb-1: the transpose of
+ * im2col, over the same valid ranges.  For a "same" convolution the
+ * wrapped positions of each row are zeroed in col (scratch), then the row
+ * is added with one shifted loop across the chunk. */
+static void col2im_add(float *din, float *col, const struct conv_dims *d, int b0, int nb)
 {
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
+    size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
     for (int c = 0; c < d->Ci; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
-                const float *row = col + ((size_t)(c * K + ky) * K + kx) * Ho * Wo;
-                float *dst = img + (size_t)c * d->H * W;
-                int x0 = P - kx > 0 ? (P - kx + S - 1) / S : 0;
-                int x1 = (W - 1 + P - kx) / S + 1;
-                if (x1 > Wo) x1 = Wo;
-                if (x0 > x1) x0 = x1;
-                for (int y = 0; y < Ho; y++) {
-                    int iy = y * S - P + ky;
-                    if (iy < 0 || iy >= d->H) continue;
-                    const float *restrict r = row + (size_t)y * Wo;
-                    float *restrict s = dst + (size_t)iy * W - P + kx;
-                    if (S == 1)
-                        for (int x = x0; x < x1; x++) s[x] += r[x];
-                    else
-                        for (int x = x0; x < x1; x++) s[x * S] += r[x];
+                int x0, x1;
+                valid_range(d, kx, &x0, &x1);
+                float *row = col + ((size_t)(c * K + ky) * K + kx) * ncols;
+                if (conv_is_same(d)) {
+                    float *restrict dst = din + ((size_t)c * d->B + b0) * plane;
+                    long sh, lo, hi;
+                    same_shift(d, ky, kx, nb, &sh, &lo, &hi);
+                    zero_wrapped(row, d, ky, x0, x1, nb);
+                    const float *restrict r = row;
+                    for (long i = lo; i < hi; i++) dst[i + sh] += r[i];
+                    continue;
+                }
+                for (int bl = 0; bl < nb; bl++) {
+                    float *dst = din + ((size_t)c * d->B + b0 + bl) * plane;
+                    for (int y = 0; y < Ho; y++) {
+                        int iy = y * S - P + ky;
+                        if (iy < 0 || iy >= d->H) continue;
+                        const float *restrict r = row + ((size_t)bl * Ho + y) * Wo;
+                        float *restrict s = dst + (size_t)iy * W - P + kx;
+                        if (S == 1)
+                            for (int x = x0; x < x1; x++) s[x] += r[x];
+                        else
+                            for (int x = x0; x < x1; x++) s[x * S] += r[x];
+                    }
                 }
             }
+}
+
+/* Inside a parallel region: the calling thread's images [*b0, *b1), one
+ * contiguous block per thread; thread 0 stores the thread count in *used
+ * (if not NULL).  Returns the thread number. */
+static int my_block(int B, int *b0, int *b1, int *used)
+{
+    int t = thread_id(), nt = thread_count();
+    *b0 = (int)((long)B * t / nt);
+    *b1 = (int)((long)B * (t + 1) / nt);
+    if (used && t == 0) *used = nt;
+    return t;
+}
+
+/* Images per GEMM: a chunk, or the thread's whole block for a 1x1
+ * convolution (it needs no columns). */
+static int chunk_step(const struct conv_dims *d, int pw, int b0, int b1)
+{
+    return pw ? (b1 > b0 ? b1 - b0 : 1) : d->chunk;
+}
+
+/* The columns (Ci*K*K, nb*Ho*Wo) of images [b, b+nb): the input itself for
+ * a 1x1 convolution (rows B*Ho*Wo apart), else im2col'ed into scratch (rows
+ * nb*Ho*Wo apart); *ld = the row distance. */
+static const float *chunk_cols(float *scratch, const float *in, const struct conv_dims *d, int pw, int b,
+                               int nb, int *ld)
+{
+    int HWo = d->Ho * d->Wo;
+    if (pw) {
+        *ld = d->B * HWo;
+        return in + (size_t)b * HWo;
+    }
+    im2col(scratch, in, d, b, nb);
+    *ld = nb * HWo;
+    return scratch;
 }
 
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N;
-    int pw = conv_is_pointwise(d);
+    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(T)
+#pragma omp parallel num_threads(T)
 #endif
-    for (int b = 0; b < d->B; b++) {
-        const float *c = in + b * in_sz;
-        if (!pw) {
-            float *mine = col + (size_t)thread_id() * col_per_thread(d);
-            im2col(mine, in + b * in_sz, d);
-            c = mine;
+    {
+        int b0, b1, t = my_block(d->B, &b0, &b1, NULL);
+        float *mine = col + (size_t)t * col_per_thread(d);
+        int step = chunk_step(d, pw, b0, b1);
+        for (int b = b0; b < b1; b += step) {
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo, ldc;
+            const float *c = chunk_cols(mine, in, d, pw, b, nb, &ldc);
+            /* out (Co, nb*Ho*Wo) = W (Co, Kd) . col (Kd, nb*Ho*Wo), rows ldo apart */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, ldc, 0.0f,
+                        out + (size_t)b * HWo, ldo);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, Kd, 1.0f, w, Kd, c, N, 0.0f,
-                    out + b * out_sz, N);
     }
     (void)T;
+}
+
+/* Wflip (Ci, Co*K*K): wflip[ci][co][ky][kx] = w[co][ci][K-1-ky][K-1-kx] */
+static void flip_weights(float *wflip, const float *w, const struct conv_dims *d)
+{
+    int K = d->K, KK = K * K;
+    for (int ci = 0; ci < d->Ci; ci++)
+        for (int co = 0; co < d->Co; co++)
+            for (int k = 0; k < KK; k++)
+                wflip[((size_t)ci * d->Co + co) * KK + k] = w[((size_t)co * d->Ci + ci) * KK + (KK - 1 - k)];
+}
+
+/* dw (Co, Ci, K, K) += sum over threads t < T, in order, of the transposed
+ * partials G_t (Co*K*K, Ci): dw[co][ci][k] gets G_t[co*K*K + K*K-1-k][ci]. */
+static void add_transposed_partials(float *dw, const float *G, int T, const struct conv_dims *d)
+{
+    int KK = d->K * d->K, Ci = d->Ci;
+    size_t ws = w_size(d);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(d->threads > 0 ? d->threads : 1) if (ws > PAR_MIN)
+#endif
+    for (int co = 0; co < d->Co; co++)
+        for (int ci = 0; ci < Ci; ci++)
+            for (int k = 0; k < KK; k++) {
+                size_t g = ((size_t)co * KK + KK - 1 - k) * Ci + ci;
+                float *o = dw + ((size_t)co * Ci + ci) * KK + k;
+                for (int t = 0; t < T; t++) *o += G[(size_t)t * ws + g];
+            }
+}
+
+/* Backward of a "same" convolution with Co <= Ci (every cell convolution):
+ * one im2col, of dout, serves both gradients.  The input gradient is a same
+ * convolution of dout with the flipped, transposed weights,
+ * din (Ci, N) = Wflip (Ci, Co*K*K) . dcol (Co*K*K, N), dcol = im2col(dout),
+ * written in place (no col2im scatter).  And the weight gradient pairs each
+ * input pixel with the output pixels it fed, which is the same dcol row
+ * read the other way: G (Co*K*K, Ci) = dcol . in^T (the images are the
+ * long reduction), dW[co][ci][k] = G[co*K*K + K*K-1-k][ci].  No im2col of
+ * the input at all. */
+static void conv_backward_same(float *din, int set, float *dw, const float *dout, const float *in,
+                               const float *w, const struct conv_dims *d, float *col)
+{
+    int HWo = d->Ho * d->Wo, Kt = d->Co * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo;
+    size_t cs = col_per_thread(d), ws = w_size(d);
+    float *part = col + cs * (size_t)T, *wflip = part + ws * (size_t)T;
+    struct conv_dims dt = *d; /* dout as the input of the din convolution */
+    dt.Ci = d->Co;
+    dt.Co = d->Ci;
+    if (din) flip_weights(wflip, w, d);
+    int used = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+    {
+        int b0, b1, t = my_block(d->B, &b0, &b1, &used);
+        float *mine = col + (size_t)t * cs, *G = part + (size_t)t * ws;
+        float beta = 0.0f, dbeta = set ? 0.0f : 1.0f;
+        if (b0 == b1) memset(G, 0, sizeof *G * ws);
+        for (int b = b0; b < b1; b += d->chunk) {
+            int nb = b1 - b < d->chunk ? b1 - b : d->chunk, N = nb * HWo;
+            im2col(mine, dout, &dt, b, nb);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Kt, d->Ci, N, 1.0f, mine, N,
+                        in + (size_t)b * HWo, ldo, beta, G, d->Ci);
+            beta = 1.0f;
+            if (din)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->Ci, N, Kt, 1.0f, wflip, Kt, mine, N,
+                            dbeta, din + (size_t)b * HWo, ldo);
+        }
+    }
+    add_transposed_partials(dw, part, used, d);
+}
+
+/* set: din = dL/din instead of din += dL/din.  Same convolutions with
+ * Co <= Ci: conv_backward_same.  Others: dW += dout . im2col(in)^T, and
+ * din by a 1x1 GEMM in place, or dcol = W^T . dout and col2im. */
+static void conv_backward_to(float *din, int set, float *dw, const float *dout, const float *in,
+                             const float *w, const struct conv_dims *d, float *col)
+{
+    int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
+    int ldo = d->B * HWo, pw = conv_is_pointwise(d);
+    if (!pw && conv_is_same(d) && d->Co <= d->Ci) {
+        conv_backward_same(din, set, dw, dout, in, w, d, col);
+        return;
+    }
+    size_t cs = col_per_thread(d), ws = w_size(d);
+    /* weight-gradient partials of threads 1.. after all the column buffers;
+     * thread 0 accumulates into dw itself */
+    float *part = col + cs * (size_t)T;
+    int used = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+    {
+        int b0, b1, t = my_block(d->B, &b0, &b1, &used);
+        float *mine = col + (size_t)t * cs, *dwt = t ? part + (size_t)(t - 1) * ws : dw;
+        float beta = t ? 0.0f : 1.0f, dbeta = set ? 0.0f : 1.0f;
+        if (t && b0 == b1) memset(dwt, 0, sizeof *dwt * ws);
+        int step = chunk_step(d, pw, b0, b1);
+        for (int b = b0; b < b1; b += step) {
+            int nb = b1 - b < step ? b1 - b : step, N = nb * HWo, ldc;
+            const float *go = dout + (size_t)b * HWo;
+            const float *c = chunk_cols(mine, in, d, pw, b, nb, &ldc);
+            /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd): the images are the long reduction */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, ldo, c, ldc, beta,
+                        dwt, Kd);
+            beta = 1.0f;
+            if (!din) continue;
+            float *dinb = din + (size_t)b * HWo;
+            if (pw) {
+                /* din (Ci, N) (+)= W^T (Ci, Co) . dout (Co, N) */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, dbeta,
+                            dinb, ldo);
+            } else {
+                if (set)
+                    for (int ci = 0; ci < d->Ci; ci++)
+                        memset(din + ((size_t)ci * d->B + b) * d->H * d->W, 0,
+                               sizeof *din * (size_t)nb * d->H * d->W);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 0.0f,
+                            mine, N);
+                col2im_add(din, mine, d, b, nb);
+            }
+        }
+    }
+    /* add the other threads' partials in thread order: deterministic for a fixed T */
+    if (used > 1) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(T) if (ws > PAR_MIN)
+#endif
+        for (size_t i = 0; i < ws; i++)
+            for (int t = 1; t < used; t++) dw[i] += part[(size_t)(t - 1) * ws + i];
+    }
 }
 
 void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
                    const struct conv_dims *d, float *col)
 {
-    int M = d->Co, N = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
-    size_t in_sz = (size_t)d->Ci * d->H * d->W, out_sz = (size_t)M * N, cs = col_per_thread(d), ws = w_size(d);
-    int pw = conv_is_pointwise(d);
-    /* weight-gradient partials after all the column buffers */
-    float *part = col + cs * (size_t)T;
-    memset(part, 0, sizeof *part * ws * (size_t)T);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(T)
-#endif
-    for (int b = 0; b < d->B; b++) {
-        int t = thread_id();
-        float *mine = col + (size_t)t * cs, *dwt = part + (size_t)t * ws;
-        const float *go = dout + b * out_sz;
-        const float *c = in + b * in_sz;
-        if (!pw) {
-            im2col(mine, in + b * in_sz, d);
-            c = mine;
-        }
-        /* dW (Co, Kd) += dout (Co, N) . col^T (N, Kd) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, Kd, N, 1.0f, go, N, c, N, 1.0f, dwt, Kd);
-        if (!din) continue;
-        if (pw) {
-            /* din (Ci, N) += W^T (Ci, Co) . dout (Co, N) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 1.0f,
-                        din + b * in_sz, N);
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, N, 0.0f,
-                        mine, N);
-            col2im_add(din + b * in_sz, mine, d);
-        }
-    }
-    /* sum the partials in thread order: deterministic for a fixed T */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(T) if (ws > PAR_MIN)
-#endif
-    for (size_t i = 0; i < ws; i++)
-        for (int t = 0; t < T; t++) dw[i] += part[(size_t)t * ws + i];
+    conv_backward_to(din, 0, dw, dout, in, w, d, col);
+}
+
+void conv_backward_set(float *din, float *dw, const float *dout, const float *in, const float *w,
+                       const struct conv_dims *d, float *col)
+{
+    conv_backward_to(din, 1, dw, dout, in, w, d, col);
 }
 
 /* Sums in double over LANES interleaved partial sums, combined in a fixed
@@ -258,13 +524,16 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
                       float *running_mean, float *running_var, float momentum, float eps,
                       const struct bn_cache *c, int B, int C, int HW)
 {
-    double n = (double)B * HW;
-    PAR_FOR((size_t)B * C * HW)
+    int N = B * HW;
+    double n = (double)N;
+    PAR_FOR((size_t)N * C)
     for (int ch = 0; ch < C; ch++) {
+        const float *x = in + (size_t)ch * N;
+        float *y = out + (size_t)ch * N;
         double acc[LANES] = {0}, acc2[LANES] = {0};
-        for (int b = 0; b < B; b++) sum_lanes(acc, in + ((size_t)b * C + ch) * HW, HW);
+        sum_lanes(acc, x, N);
         double mean = lanes_total(acc) / n;
-        for (int b = 0; b < B; b++) sumsq_lanes(acc2, in + ((size_t)b * C + ch) * HW, mean, HW);
+        sumsq_lanes(acc2, x, mean, N);
         double ss = lanes_total(acc2), var = ss / n;
         float invstd = (float)(1.0 / sqrt(var + eps));
         c->mean[ch] = (float)mean;
@@ -275,12 +544,9 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
                 (1 - momentum) * running_var[ch] + momentum * (float)(n > 1 ? ss / (n - 1) : var);
         }
         float g = gamma[ch], bt = beta[ch], m = (float)mean;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) {
-                float xh = (in[off + i] - m) * invstd;
-                out[off + i] = g * xh + bt;
-            }
+        for (int i = 0; i < N; i++) {
+            float xh = (x[i] - m) * invstd;
+            y[i] = g * xh + bt;
         }
     }
 }
@@ -289,28 +555,28 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW)
 {
-    PAR_FOR((size_t)B * C * HW)
+    size_t N = (size_t)B * HW;
+    PAR_FOR(N * C)
     for (int ch = 0; ch < C; ch++) {
         float invstd = 1.0f / sqrtf(running_var[ch] + eps);
         float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            for (int i = 0; i < HW; i++) out[off + i] = in[off + i] * scale + shift;
-        }
+        const float *x = in + ch * N;
+        float *y = out + ch * N;
+        for (size_t i = 0; i < N; i++) y[i] = x[i] * scale + shift;
     }
 }
 
-void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
-                 const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+/* set: din = ... instead of din += ... */
+static void bn_backward_to(float *din, int set, float *dgamma, float *dbeta, const float *dout,
+                           const float *in, const float *gamma, const struct bn_cache *c, int B, int C, int HW)
 {
-    float n = (float)B * HW;
-    PAR_FOR((size_t)B * C * HW)
+    int N = B * HW;
+    float n = (float)N;
+    PAR_FOR((size_t)N * C)
     for (int ch = 0; ch < C; ch++) {
+        size_t off = (size_t)ch * N;
         double acc[LANES] = {0}, accx[LANES] = {0};
-        for (int b = 0; b < B; b++) {
-            size_t off = ((size_t)b * C + ch) * HW;
-            dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], HW);
-        }
+        dot_lanes(acc, accx, dout + off, in + off, c->mean[ch], c->invstd[ch], N);
         double sd = lanes_total(acc), sdx = lanes_total(accx);
         dbeta[ch] += (float)sd;
         dgamma[ch] += (float)sdx;
@@ -318,13 +584,26 @@ void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, con
             /* with dxhat = g*dout: sum dxhat = g*sd, sum dxhat*xhat = g*sdx */
             float g = gamma[ch], is = c->invstd[ch], m = c->mean[ch], k = g * is / n;
             float a = (float)sd, bx = (float)sdx;
-            for (int b = 0; b < B; b++) {
-                size_t off = ((size_t)b * C + ch) * HW;
-                for (int i = 0; i < HW; i++)
-                    din[off + i] += k * (n * dout[off + i] - a - (in[off + i] - m) * is * bx);
-            }
+            const float *go = dout + off, *x = in + off;
+            float *dx = din + off;
+            if (set)
+                for (int i = 0; i < N; i++) dx[i] = k * (n * go[i] - a - (x[i] - m) * is * bx);
+            else
+                for (int i = 0; i < N; i++) dx[i] += k * (n * go[i] - a - (x[i] - m) * is * bx);
         }
     }
+}
+
+void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                 const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_backward_to(din, 0, dgamma, dbeta, dout, in, gamma, c, B, C, HW);
+}
+
+void bn_backward_set(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                     const float *gamma, const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_backward_to(din, 1, dgamma, dbeta, dout, in, gamma, c, B, C, HW);
 }
 
 /* Written as selects over values loaded unconditionally, so that the
@@ -343,6 +622,21 @@ void relu_backward(float *restrict din, const float *restrict dout, const float 
         float g = dout[i];
         din[i] += in[i] > 0.0f ? g : 0.0f;
     }
+}
+
+void relu_backward_set(float *restrict din, const float *restrict dout, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) {
+        float g = dout[i];
+        din[i] = in[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void copy_floats(float *restrict out, const float *restrict in, size_t n)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) out[i] = in[i];
 }
 
 void add_inplace(float *restrict out, const float *restrict in, size_t n)
@@ -431,20 +725,23 @@ void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W
 void gap_forward(float *out, const float *in, int B, int C, int HW)
 {
     PAR_FOR((size_t)B * C * HW)
-    for (long p = 0; p < (long)B * C; p++) {
-        float s = 0;
-        for (int i = 0; i < HW; i++) s += in[p * HW + i];
-        out[p] = s / (float)HW;
-    }
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            const float *x = in + ((size_t)c * B + b) * HW;
+            float s = 0;
+            for (int i = 0; i < HW; i++) s += x[i];
+            out[(size_t)b * C + c] = s / (float)HW;
+        }
 }
 
 void gap_backward(float *din, const float *dout, int B, int C, int HW)
 {
     PAR_FOR((size_t)B * C * HW)
-    for (long p = 0; p < (long)B * C; p++) {
-        float v = dout[p] / (float)HW;
-        for (int i = 0; i < HW; i++) din[p * HW + i] += v;
-    }
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            float v = dout[(size_t)b * C + c] / (float)HW, *dx = din + ((size_t)c * B + b) * HW;
+            for (int i = 0; i < HW; i++) dx[i] += v;
+        }
 }
 
 void linear_forward(float *out, const float *in, const float *w, const float *b, int B, int NI, int NO)

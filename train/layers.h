@@ -1,13 +1,20 @@
 /*
- * train/layers.h - CNN layer kernels: forward and backward, NCHW float32.
+ * train/layers.h - CNN layer kernels: forward and backward, CNHW float32.
  *
  * The kernels of the live trainer (NAS-Bench-201 cell networks).  Style of
  * llm.c: plain functions `layer_forward(out, in, weights, dims)` and
  * `layer_backward(dinp, dweights, dout, ...)`, shapes in comments, backward
  * ACCUMULATES into dinp and dweights (+=), so branches that share an input
- * (a cell node feeding several edges) need no extra buffers.  Convolution
- * is im2col + cblas_sgemm, one image at a time, images spread over threads;
- * the caller provides the scratch buffer (conv_col_size floats).
+ * (a cell node feeding several edges) need no extra buffers.
+ *
+ * Layout: activations are channel-major, (C,B,H,W) ("CNHW"): channel c of
+ * image b is the plane at (c*B + b)*H*W.  A convolution over a chunk of
+ * images is then one GEMM, out (Co, nb*Ho*Wo) = W (Co, Ci*K*K) .
+ * col (Ci*K*K, nb*Ho*Wo), whose output rows are the tensor's own rows, and
+ * batch-norm channels are contiguous.  The classifier's tensors (gap
+ * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, chunks
+ * of images spread over threads; the caller provides the scratch buffer
+ * (conv_col_size floats).
  *
  * Not here: the network graph, parameter layout and the optimiser
  * (train/cnn.c), data loading (train/idx.c).
@@ -20,29 +27,38 @@
 /* --- convolution (no bias: every conv of NB201 is followed by BN) -------- */
 
 struct conv_dims {
-    int B, Ci, H, W;  /* input (B,Ci,H,W) */
-    int threads;      /* images are split over this many threads (OpenMP) */
+    int B, Ci, H, W;  /* input (Ci,B,H,W) */
+    int threads;      /* the batch is split over this many threads (OpenMP) */
     int Co, K;        /* weights (Co,Ci,K,K) */
     int stride, pad;
-    int Ho, Wo;       /* output (B,Co,Ho,Wo), set by conv_dims_init */
+    int Ho, Wo;       /* output (Co,B,Ho,Wo), set by conv_dims_init */
+    int chunk;        /* images per im2col + GEMM, set by conv_dims_init */
 };
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad);
-/* Floats of scratch: per thread, one image's columns and a weight-gradient
+/* Images per chunk such that a chunk's columns take at most `floats`
+ * floats (at least 1, at most one thread's share of B).  conv_dims_init
+ * sets the default; tests use small chunks to cover the chunk loop.  The
+ * results depend on the chunk and the thread count, both fixed per run. */
+void conv_dims_chunk(struct conv_dims *d, size_t floats);
+/* Floats of scratch: per thread, one chunk's columns and a weight-gradient
  * partial (summed in thread order, so results are deterministic for a
- * fixed thread count). */
+ * fixed thread count); once, the flipped weights of the backward. */
 size_t conv_col_size(const struct conv_dims *d);
 /* Threads the convolutions use: OMP_NUM_THREADS, else the number of cores
  * (1 without OpenMP).  When > 1, OpenBLAS runs single-threaded inside. */
 int conv_threads(void);
 
-/* out (B,Co,Ho,Wo) = conv(in (B,Ci,H,W), w (Co,Ci,K,K)); overwrites out */
+/* out (Co,B,Ho,Wo) = conv(in (Ci,B,H,W), w (Co,Ci,K,K)); overwrites out */
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col);
 /* din += dL/din (if din != NULL), dw += dL/dw */
 void conv_backward(float *din, float *dw, const float *dout, const float *in, const float *w,
                    const struct conv_dims *d, float *col);
+/* The same with din = dL/din (a gradient's first writer: no zeroing) */
+void conv_backward_set(float *din, float *dw, const float *dout, const float *in, const float *w,
+                       const struct conv_dims *d, float *col);
 
-/* --- batch normalisation over (B,H,W) per channel, affine --------------- */
+/* --- batch normalisation over (B,H,W) per channel, affine; (C,B,H,W) ---- */
 
 struct bn_cache {
     float *mean, *invstd;   /* (C) batch statistics of the last training forward */
@@ -60,26 +76,37 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
 void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW);
 
+/* The same with din = ... (overwrites: for a gradient's first writer, so
+ * that it needs no zeroing) */
+void bn_backward_set(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                     const float *gamma, const struct bn_cache *c, int B, int C, int HW);
+
 /* --- pointwise and pooling ---------------------------------------------- */
 
 void relu_forward(float *restrict out, const float *restrict in, size_t n);
 /* din += dout * (in > 0) */
 void relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
 
-/* out += in (the sum nodes of a cell); out = 0 */
+/* din = dout * (in > 0) */
+void relu_backward_set(float *restrict din, const float *restrict dout, const float *restrict in, size_t n);
+
+/* out += in (the sum nodes of a cell); out = in; out = 0 */
 void add_inplace(float *restrict out, const float *restrict in, size_t n);
+void copy_floats(float *restrict out, const float *restrict in, size_t n);
 void zero_fill(float *out, size_t n);
 
-/* 3x3 average pooling, stride 1, padding 1, padding not counted
- * (count_include_pad=False, as NAS-Bench-201). (B,C,H,W) -> (B,C,H,W) */
+/* The pools work plane by plane (B*C planes of H x W), so they serve either
+ * layout.
+ * 3x3 average pooling, stride 1, padding 1, padding not counted
+ * (count_include_pad=False, as NAS-Bench-201). (C,B,H,W) -> (C,B,H,W) */
 void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W);
 void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W);
 
-/* 2x2 average pooling, stride 2 (H, W even). (B,C,H,W) -> (B,C,H/2,W/2) */
+/* 2x2 average pooling, stride 2 (H, W even). (C,B,H,W) -> (C,B,H/2,W/2) */
 void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W);
 void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W);
 
-/* Global average pooling. (B,C,H,W) -> (B,C) */
+/* Global average pooling. (C,B,H,W) -> (B,C): the classifier's layout */
 void gap_forward(float *out, const float *in, int B, int C, int HW);
 void gap_backward(float *din, const float *dout, int B, int C, int HW);
 
