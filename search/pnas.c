@@ -16,8 +16,8 @@
  * first.
  *
  * Targets: target=raw fits the search metric itself; target=rank fits its
- * mid-ranks among the told architectures, scaled to (0,1) (the GP's rank
- * warp, search/bo.c), so that NAS-Bench-201's few broken cells at 10%
+ * mid-ranks among the told architectures, scaled to (0,1) (as the GP's
+ * rank warp, surrogate/gp.h), so that NAS-Bench-201's few broken cells at 10%
  * accuracy do not squeeze every good cell into a sliver of the output
  * sigmoid; the search is then invariant under monotone transforms of the
  * metric (tested).
@@ -89,8 +89,8 @@ static const struct search_param params[] = {
     {"beam", 64, 1, 100000, 1, NULL, "progressive: partial architectures kept per level (PNAS's K)"},
     {"completions", 8, 1, 1000, 1, NULL, "progressive: random completions that score a partial architecture"},
     {"expand", 512, 1, 100000, 1, NULL, "progressive: most extensions of one beam member per level"},
-    {"target", 0, 0, 1, 1, "raw|rank", "fit the search metric itself, or its mid-ranks among the told ones"},
-    {"acq", 0, 0, 2, 1, "ucb|ei|ts", "score: mean + kappa sd, expected improvement, or a draw from N(mean, sd^2)"},
+    {"target", 1, 0, 1, 1, "raw|rank", "fit the search metric itself, or its mid-ranks among the told ones"},
+    {"acq", 2, 0, 2, 1, "ucb|ei|ts", "score: mean + kappa sd, expected improvement, or a draw from N(mean, sd^2)"},
     {"steps", 0, 0, 1000000, 1, NULL, "at least this many Adam steps per fit (epochs raised to reach it)"},
     {"batch", 32, 1, 4096, 1, NULL, "minibatch size"},
     {0},
