@@ -228,10 +228,13 @@ static int fit(struct pnas_state *st)
 /* Predict the m sequences in ctok and score them by the acquisition
  * function (sd = the ensemble's spread): mean + kappa sd, expected
  * improvement over the best fitted target, or a Thompson draw from
- * N(mean, sd^2), one per candidate. */
-static int score_seqs(struct pnas_state *st, int m)
+ * N(mean, sd^2), one per candidate.  partial: completions of a beam
+ * search's partial architectures, always mean + kappa sd (their average
+ * ranks the partial; a random draw per completion would only add noise). */
+static int score_seqs(struct pnas_state *st, int m, int partial)
 {
-    int want_var = st->acq != ACQ_UCB || st->kappa > 0;
+    int acq = partial ? ACQ_UCB : st->acq;
+    int want_var = acq != ACQ_UCB || st->kappa > 0;
     int status = lstm_predict(st->model, st->ctok, m, st->mu, want_var ? st->var : NULL);
     if (status) return status;
     double best = -INFINITY;
@@ -239,7 +242,7 @@ static int score_seqs(struct pnas_state *st, int m)
         if (st->yfit[i] > best) best = st->yfit[i];
     for (int i = 0; i < m; i++) {
         double mu = st->mu[i], sd = want_var && st->var[i] > 0 ? sqrt(st->var[i]) : 0;
-        switch (st->acq) {
+        switch (acq) {
         case ACQ_EI: st->score[i] = smbo_ei(mu, sd, best); break;
         case ACQ_TS: st->score[i] = mu + sd * rng_gaussian(st->r, 1.0); break;
         default: st->score[i] = mu + st->kappa * sd;
@@ -298,7 +301,7 @@ static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *
                     for (int e = e1; e < T; e++) full.d[e] = comp[c].d[e];
                 lstm_tokens(s, &full, st->ctok + (size_t)nseq++ * T);
             }
-        if (m > 0 && (status = score_seqs(st, nseq))) return status;
+        if (m > 0 && (status = score_seqs(st, nseq, !last))) return status;
         if (!last) /* a partial's score: the mean over its completions */
             for (int i = 0; i < m; i++) {
                 double sum = 0;
@@ -343,7 +346,7 @@ static int model_round(void *p)
         if ((status = reserve(st, (size_t)st->pool, 1))) return status;
         nc = smbo_pool(st->s, st->r, &st->obs, &st->told, st->pool, st->cand);
         for (int i = 0; i < nc; i++) lstm_tokens(st->s, &st->cand[i], st->ctok + (size_t)i * st->T);
-        if (nc > 0 && (status = score_seqs(st, nc))) return status;
+        if (nc > 0 && (status = score_seqs(st, nc, 0))) return status;
     }
     st->n_queue = smbo_top(st->score, nc, st->k, st->top);
     for (int j = 0; j < st->n_queue; j++) st->queue[st->n_queue - 1 - j] = st->cand[st->top[j]];
