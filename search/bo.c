@@ -111,11 +111,7 @@ static double acquisition(const struct bo_state *st, double mu, double var, doub
     switch (st->acq) {
     case ACQ_UCB: return mu + st->kappa * sd;
     case ACQ_TS: return mu + sd * rng_gaussian(st->r, 1.0);
-    default: {
-        if (sd <= 0) return mu > best ? mu - best : 0;
-        double z = (mu - best) / sd;
-        return sd * (z * 0.5 * erfc(-z / sqrt(2.0)) + exp(-0.5 * z * z) / sqrt(2 * 3.14159265358979323846));
-    }
+    default: return smbo_ei(mu, sd, best);
     }
 }
 

@@ -6,9 +6,21 @@
  * After `init` random architectures, each round fits the ensemble of
  * surrogate/lstm.h to every told architecture (the first fit `epochs`
  * epochs, later rounds warm-started from the previous weights for
- * `warm_epochs` epochs; warm_epochs=0 refits from scratch), scores
- * candidates by mean + kappa * sd (sd = the ensemble's spread) and proposes
- * the best `k`, best first.
+ * `warm_epochs` epochs; warm_epochs=0 refits from scratch; `steps` raises
+ * the epochs of a fit to at least that many Adam steps, since a few dozen
+ * points make one minibatch per epoch), scores candidates by an
+ * acquisition function over the ensemble's mean and spread (sd) - mean +
+ * kappa * sd, expected improvement over the best fitted target, or one
+ * Thompson draw from N(mean, sd^2) per candidate, as BANANAS's independent
+ * Thompson sampling (White et al. 2021) - and proposes the best `k`, best
+ * first.
+ *
+ * Targets: target=raw fits the search metric itself; target=rank fits its
+ * mid-ranks among the told architectures, scaled to (0,1) (as the GP's
+ * rank warp, surrogate/gp.h), so that NAS-Bench-201's few broken cells at 10%
+ * accuracy do not squeeze every good cell into a sliver of the output
+ * sigmoid; the search is then invariant under monotone transforms of the
+ * metric (tested).
  *
  * Candidates (progressive=0, the default): a pool of one-decision mutations
  * of the 10 best plus uniform samples, none evaluated (search/smbo.h), as
@@ -39,11 +51,14 @@
 #include "search/smbo.h"
 #include "surrogate/lstm.h"
 
+enum { ACQ_UCB, ACQ_EI, ACQ_TS };
+
 struct pnas_state {
     const struct space *s;
     struct rng *r;
-    int init, pool, k, warm_epochs, progressive, beam, completions, expand;
+    int init, pool, k, warm_epochs, progressive, beam, completions, expand, target, acq, steps;
     double kappa;
+    double *yfit;           /* the targets the ensemble is fitted to */
     struct lstm_params lp;
     int T, V;
     struct smbo_obs obs;
@@ -74,6 +89,10 @@ static const struct search_param params[] = {
     {"beam", 64, 1, 100000, 1, NULL, "progressive: partial architectures kept per level (PNAS's K)"},
     {"completions", 8, 1, 1000, 1, NULL, "progressive: random completions that score a partial architecture"},
     {"expand", 512, 1, 100000, 1, NULL, "progressive: most extensions of one beam member per level"},
+    {"target", 1, 0, 1, 1, "raw|rank", "fit the search metric itself, or its mid-ranks among the told ones"},
+    {"acq", 2, 0, 2, 1, "ucb|ei|ts", "score: mean + kappa sd, expected improvement, or a draw from N(mean, sd^2)"},
+    {"steps", 0, 0, 1000000, 1, NULL, "at least this many Adam steps per fit (epochs raised to reach it)"},
+    {"batch", 32, 1, 4096, 1, NULL, "minibatch size"},
     {0},
 };
 
@@ -86,6 +105,7 @@ static void pnas_free(void *p)
     lstm_free(st->model);
     free(st->queue);
     free(st->tok);
+    free(st->yfit);
     free(st->cand);
     free(st->next);
     free(st->ctok);
@@ -121,6 +141,10 @@ static void *pnas_alloc(const double *v, const struct space *s, struct rng *r)
     st->beam = (int)v[11];
     st->completions = (int)v[12];
     st->expand = (int)v[13];
+    st->target = (int)v[14];
+    st->acq = (int)v[15];
+    st->steps = (int)v[16];
+    st->lp.batch = (int)v[17];
     st->T = lstm_seq_len(s);
     st->V = lstm_vocab(s);
     return st;
@@ -154,26 +178,76 @@ static int reserve(struct pnas_state *st, size_t n, size_t per)
     return NASW_OK;
 }
 
+/* Epochs that give at least st->steps Adam steps on n points. */
+static int epochs_for(const struct pnas_state *st, int n, int epochs)
+{
+    int per = (n + st->lp.batch - 1) / st->lp.batch;
+    int need = (st->steps + per - 1) / per;
+    return need > epochs ? need : epochs;
+}
+
+/* The fitted targets: the scores, or (target=rank) their mid-ranks scaled
+ * to (0,1), so that a few broken architectures cannot squeeze the good
+ * ones into a sliver of the sigmoid's range. */
+static void fit_targets(const struct smbo_obs *o, int rank, double *y)
+{
+    int n = o->n;
+    for (int i = 0; i < n; i++) {
+        if (!rank) {
+            y[i] = o->score[i];
+            continue;
+        }
+        int below = 0, equal = 0;
+        for (int j = 0; j < n; j++) {
+            below += o->score[j] < o->score[i];
+            equal += o->score[j] == o->score[i];
+        }
+        y[i] = (below + 0.5 * equal) / n;
+    }
+}
+
 static int fit(struct pnas_state *st)
 {
     int n = st->obs.n, T = st->T;
     int *t = realloc(st->tok, sizeof *t * (size_t)n * (size_t)T);
-    if (!t) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    st->tok = t;
+    if (t) st->tok = t;
+    double *y = t ? realloc(st->yfit, sizeof *y * (size_t)n) : NULL;
+    if (!y) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    st->yfit = y;
     for (int i = 0; i < n; i++) lstm_tokens(st->s, &st->obs.arch[i], t + (size_t)i * T);
-    if (st->model && st->warm_epochs > 0) return lstm_refit(st->model, t, st->obs.score, n, st->warm_epochs, st->r);
+    fit_targets(&st->obs, st->target, y);
+    if (st->model && st->warm_epochs > 0)
+        return lstm_refit(st->model, t, y, n, epochs_for(st, n, st->warm_epochs), st->r);
     lstm_free(st->model);
     st->model = NULL;
-    return lstm_fit(&st->model, t, T, st->V, st->obs.score, n, &st->lp, st->r);
+    struct lstm_params lp = st->lp;
+    lp.epochs = epochs_for(st, n, lp.epochs);
+    return lstm_fit(&st->model, t, T, st->V, y, n, &lp, st->r);
 }
 
-/* Predict the m sequences in ctok; score[i] = mean + kappa * sd. */
-static int score_seqs(struct pnas_state *st, int m)
+/* Predict the m sequences in ctok and score them by the acquisition
+ * function (sd = the ensemble's spread): mean + kappa sd, expected
+ * improvement over the best fitted target, or a Thompson draw from
+ * N(mean, sd^2), one per candidate.  partial: completions of a beam
+ * search's partial architectures, always mean + kappa sd (their average
+ * ranks the partial; a random draw per completion would only add noise). */
+static int score_seqs(struct pnas_state *st, int m, int partial)
 {
-    int status = lstm_predict(st->model, st->ctok, m, st->mu, st->kappa > 0 ? st->var : NULL);
+    int acq = partial ? ACQ_UCB : st->acq;
+    int want_var = acq != ACQ_UCB || st->kappa > 0;
+    int status = lstm_predict(st->model, st->ctok, m, st->mu, want_var ? st->var : NULL);
     if (status) return status;
-    for (int i = 0; i < m; i++)
-        st->score[i] = st->mu[i] + (st->kappa > 0 ? st->kappa * sqrt(st->var[i] > 0 ? st->var[i] : 0) : 0);
+    double best = -INFINITY;
+    for (int i = 0; i < st->obs.n; i++)
+        if (st->yfit[i] > best) best = st->yfit[i];
+    for (int i = 0; i < m; i++) {
+        double mu = st->mu[i], sd = want_var && st->var[i] > 0 ? sqrt(st->var[i]) : 0;
+        switch (acq) {
+        case ACQ_EI: st->score[i] = smbo_ei(mu, sd, best); break;
+        case ACQ_TS: st->score[i] = mu + sd * rng_gaussian(st->r, 1.0); break;
+        default: st->score[i] = mu + st->kappa * sd;
+        }
+    }
     return NASW_OK;
 }
 
@@ -227,7 +301,7 @@ static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *
                     for (int e = e1; e < T; e++) full.d[e] = comp[c].d[e];
                 lstm_tokens(s, &full, st->ctok + (size_t)nseq++ * T);
             }
-        if (m > 0 && (status = score_seqs(st, nseq))) return status;
+        if (m > 0 && (status = score_seqs(st, nseq, !last))) return status;
         if (!last) /* a partial's score: the mean over its completions */
             for (int i = 0; i < m; i++) {
                 double sum = 0;
@@ -272,7 +346,7 @@ static int model_round(void *p)
         if ((status = reserve(st, (size_t)st->pool, 1))) return status;
         nc = smbo_pool(st->s, st->r, &st->obs, &st->told, st->pool, st->cand);
         for (int i = 0; i < nc; i++) lstm_tokens(st->s, &st->cand[i], st->ctok + (size_t)i * st->T);
-        if (nc > 0 && (status = score_seqs(st, nc))) return status;
+        if (nc > 0 && (status = score_seqs(st, nc, 0))) return status;
     }
     st->n_queue = smbo_top(st->score, nc, st->k, st->top);
     for (int j = 0; j < st->n_queue; j++) st->queue[st->n_queue - 1 - j] = st->cand[st->top[j]];

@@ -41,7 +41,7 @@
 struct rng;
 struct runlog;
 
-#define SEARCH_MAX_PARAMS 16
+#define SEARCH_MAX_PARAMS 24
 
 struct search_param {
     const char *name;

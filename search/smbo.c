@@ -98,6 +98,13 @@ int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const 
     return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
 }
 
+double smbo_ei(double mu, double sd, double best)
+{
+    if (!(sd > 0)) return mu > best ? mu - best : 0;
+    double z = (mu - best) / sd;
+    return sd * (z * 0.5 * erfc(-z / sqrt(2.0)) + exp(-0.5 * z * z) / sqrt(2 * 3.14159265358979323846));
+}
+
 int smbo_top(double *v, int n, int k, int *idx)
 {
     int m = 0;

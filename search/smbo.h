@@ -43,6 +43,10 @@ int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const 
               int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
               struct arch *out);
 
+/* Expected improvement over `best` of a normal N(mu, sd^2) (maximisation);
+ * sd <= 0: max(mu - best, 0). */
+double smbo_ei(double mu, double sd, double best);
+
 /* Indices of the k largest of v[0..n) (-INFINITY entries never), largest
  * first; returns how many.  v is modified (chosen entries set to -INFINITY). */
 int smbo_top(double *v, int n, int k, int *idx);
