@@ -68,4 +68,9 @@ int gp_nlml(const double *X, const double *ys, int n, int d, enum gp_kernel k, i
 int gp_nlml_profile(const double *X, const double *ys, int n, int d, enum gp_kernel k, int ard, const double *phi,
                     double *f, double *grad, double *sf2);
 
+/* The same with its exact Hessian (2 x 2, row-major) in phi = (log l,
+ * log r), for an isotropic kernel: the fit takes Newton steps with it. */
+int gp_nlml_profile_hess(const double *X, const double *ys, int n, int d, enum gp_kernel k, const double *phi,
+                         double *f, double *grad, double *hess);
+
 #endif

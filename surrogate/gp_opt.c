@@ -86,7 +86,7 @@ void gp_untransform(const struct gp *g, double mu, double v, double *mean, doubl
 static double eval(const struct gp *g, const double *x, double *grad)
 {
     double f;
-    if (gp_nlml_profile_model(g, x, &f, grad, NULL) || !isfinite(f)) return GSL_POSINF;
+    if (gp_nlml_profile_model(g, x, &f, grad, NULL, NULL) || !isfinite(f)) return GSL_POSINF;
     return f;
 }
 
@@ -266,7 +266,7 @@ int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, cons
             /* optimise phi = (length scales, log sn2/sf2), sf2 in closed form */
             cand[nl] = cand[nl + 1] - cand[nl];
             double f = minimise(g, cand, k, p->max_iter, H, &scaled), sf2;
-            if (!isfinite(f) || gp_nlml_profile_model(g, cand, &f, NULL, &sf2)) continue;
+            if (!isfinite(f) || gp_nlml_profile_model(g, cand, &f, NULL, NULL, &sf2)) continue;
             cand[nl + 1] = cand[nl] + log(sf2);
             cand[nl] = log(sf2);
             if (f < best) {

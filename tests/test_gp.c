@@ -145,6 +145,54 @@ static void test_profile_nlml(void **state)
     rng_free(r);
 }
 
+/* The exact Hessian of the profiled NLML (the fit's Newton steps) against
+ * central finite differences of its analytic gradient: both kernels,
+ * continuous and one-hot inputs, a noise ratio near 1 and one near the
+ * lower bound of the search box (where the fits on NAS-Bench-201 end). */
+static void test_profile_hessian(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(13);
+    int n = 40, d = 6;
+    double X[240], Xh[240], y[40];
+    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < 3; e++) {
+            int o = (int)rng_int(r, 2);
+            Xh[i * d + 2 * e] = o == 0;
+            Xh[i * d + 2 * e + 1] = o == 1;
+        }
+        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
+    }
+    const double pts[3][2] = {{-0.3, -1.0}, {0.4, -9.0}, {0.9, 0.5}};
+    for (int in = 0; in < 2; in++)
+        for (int k = 0; k < 2; k++)
+            for (int q = 0; q < 3; q++) {
+                const double *x = in ? Xh : X;
+                double phi[2] = {pts[q][0], pts[q][1]}, f, g[2], H[4];
+                assert_int_equal(gp_nlml_profile_hess(x, y, n, d, (enum gp_kernel)k, phi, &f, g, H), NASW_OK);
+                double f0;
+                assert_int_equal(gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &f0, NULL, NULL), NASW_OK);
+                assert_true(f == f0);
+                assert_true(H[1] == H[2]);
+                for (int j = 0; j < 2; j++) {
+                    double h = 1e-5, gp[2], gm[2], fp, save = phi[j];
+                    phi[j] = save + h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &fp, gp, NULL);
+                    phi[j] = save - h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &fp, gm, NULL);
+                    phi[j] = save;
+                    for (int i = 0; i < 2; i++) {
+                        double fd = (gp[i] - gm[i]) / (2 * h);
+                        if (fabs(fd - H[i * 2 + j]) > 1e-5 * fmax(1, fabs(fd)))
+                            fail_msg("inputs %d kernel %d point %d H[%d][%d]: analytic %g, finite difference %g", in, k,
+                                     q, i, j, H[i * 2 + j], fd);
+                    }
+                }
+            }
+    rng_free(r);
+}
+
 /* Held-out log predictive density against the closed form of a two-point
  * GP with fixed hyperparameters; warped GPs have none. */
 static void test_log_predictive(void **state)
@@ -189,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_nlml_gradient),
         cmocka_unit_test(test_fit_predict),
         cmocka_unit_test(test_profile_nlml),
+        cmocka_unit_test(test_profile_hessian),
         cmocka_unit_test(test_log_predictive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
