@@ -480,21 +480,33 @@ static int predict(const struct gp *g, const double *X, int m, double *mean, dou
     double inv_l2[ARCH_ENC_MAX];
     for (int i = 0; i < nl; i++) inv_l2[i] = exp(-2 * g->theta[i]);
     double sf2 = exp(g->theta[nl]);
-    double *ks = malloc(sizeof *ks * (size_t)n);
+    /* blocks of test points: one triangular solve with many right-hand
+     * sides reads L once per block (dtrsv per point read all of L, n^2
+     * doubles, for each of them) */
+    enum { BLK = 128 };
+    double *ks = malloc(sizeof *ks * (size_t)n * BLK);
     if (!ks) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    for (int p = 0; p < m; p++) {
-        const double *x = X + (size_t)p * d;
-        for (int i = 0; i < n; i++) ks[i] = kern(g->kernel, scaled_r2(x, g->X + (size_t)i * d, d, inv_l2, g->ard), sf2);
-        double mu = cblas_ddot(n, ks, 1, g->alpha, 1);
-        /* v = L^-1 k*, var = k** - v'v */
-        cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, g->L, n, ks, 1);
-        double v = sf2 - cblas_ddot(n, ks, 1, ks, 1);
-        if (v < 1e-12 * sf2) v = 1e-12 * sf2;
-        if (latent) {
-            mean[p] = mu;
-            if (var) var[p] = v;
-        } else {
-            gp_untransform(g, mu, v, &mean[p], var ? &var[p] : NULL);
+    for (int p0 = 0; p0 < m; p0 += BLK) {
+        int b = m - p0 < BLK ? m - p0 : BLK;
+        double mu[BLK];
+        for (int q = 0; q < b; q++) {
+            const double *x = X + (size_t)(p0 + q) * d;
+            double *k = ks + (size_t)q * n;
+            for (int i = 0; i < n; i++) k[i] = kern(g->kernel, scaled_r2(x, g->X + (size_t)i * d, d, inv_l2, g->ard), sf2);
+            mu[q] = cblas_ddot(n, k, 1, g->alpha, 1);
+        }
+        /* V = L^-1 K*, var = k** - column norms of V */
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, b, 1, g->L, n, ks, n);
+        for (int q = 0; q < b; q++) {
+            const double *k = ks + (size_t)q * n;
+            double v = sf2 - cblas_ddot(n, k, 1, k, 1);
+            if (v < 1e-12 * sf2) v = 1e-12 * sf2;
+            if (latent) {
+                mean[p0 + q] = mu[q];
+                if (var) var[p0 + q] = v;
+            } else {
+                gp_untransform(g, mu[q], v, &mean[p0 + q], var ? &var[p0 + q] : NULL);
+            }
         }
     }
     free(ks);

@@ -86,14 +86,14 @@ void gp_untransform(const struct gp *g, double mu, double v, double *mean, doubl
  * +inf when the kernel matrix fails.  Costs at n = 1000 on one core: the
  * value 10 ms (a Cholesky), with the gradient 30 ms (and the inverse), with
  * the Hessian 70 ms (and one n x n symmetric product). */
-static double eval_fgh(const struct gp *g, const double *x, double *grad, double *hess)
+static double eval_fgh(const struct gp *g, const double *x, double *grad, double *hess, double *sf2)
 {
     double f;
-    if (gp_nlml_profile_model(g, x, &f, grad, hess, NULL) || !isfinite(f)) return GSL_POSINF;
+    if (gp_nlml_profile_model(g, x, &f, grad, hess, sf2) || !isfinite(f)) return GSL_POSINF;
     return f;
 }
 
-static double eval(const struct gp *g, const double *x, double *grad) { return eval_fgh(g, x, grad, NULL); }
+static double eval(const struct gp *g, const double *x, double *grad) { return eval_fgh(g, x, grad, NULL, NULL); }
 
 #define BOX_LO (-12.0)      /* log-hyperparameters stay in a sane box */
 #define BOX_HI 12.0
@@ -199,16 +199,19 @@ static int pinned(double x, double gr) { return (x <= BOX_LO && gr > 0) || (x >=
 static double clamp_box(double v) { return v < BOX_LO ? BOX_LO : v > BOX_HI ? BOX_HI : v; }
 
 /* Minimum along x[0] = log l with x[1] fixed, from x[0] where the value f0
- * and slope g0 are known and h estimates the curvature (any value: <= 0 or
- * NaN takes a capped step).  Successive parabolic interpolation on values
- * only, each a Cholesky (a third of an evaluation with the gradient): the
- * first parabola through (f0, g0) and one value, then through the three
- * lowest values; it stops when the parabola predicts a decrease below tol.
+ * is known, the slope is g0 (exact, or a model's estimate when g0_exact is
+ * 0) and h estimates the curvature (<= 0 or NaN: a capped step).  Successive
+ * parabolic interpolation on values only, each a Cholesky (a third of an
+ * evaluation with the gradient): the first parabola through f0 and one more
+ * value with the exact slope (or else the curvature h), then through the
+ * three lowest values; it stops when the parabola predicts a decrease below
+ * tol.
  * Why not GSL's Brent minimiser: it needs a bracket first and interleaves
  * golden-section steps, about twice the values on these smooth slices.
  * Returns the lowest value (x[0] its point) and the last convex curvature
  * in *curv (NaN when none). */
-static double slice_min(const struct gp *g, double *x, double f0, double g0, double h, double tol, double *curv)
+static double slice_min(const struct gp *g, double *x, double f0, double g0, int g0_exact, double h, double tol,
+                        double *curv)
 {
     double t[3] = {x[0], 0, 0}, fv[3] = {f0, 0, 0}, xt[2] = {x[0], x[1]};
     int m = 1;
@@ -218,7 +221,7 @@ static double slice_min(const struct gp *g, double *x, double f0, double g0, dou
     *curv = h > 0 ? h : NAN;
     for (int it = 0; it < 20 && tn != t[0]; it++) {
         xt[0] = tn;
-        double fn = eval_fgh(g, xt, NULL, NULL);
+        double fn = eval_fgh(g, xt, NULL, NULL, NULL);
         if (!isfinite(fn)) {
             tn = t[0] + 0.3 * (tn - t[0]); /* the kernel matrix failed: back towards the best */
             continue;
@@ -240,11 +243,16 @@ static double slice_min(const struct gp *g, double *x, double f0, double g0, dou
                 t[j - 1] = a;
             }
         double c, vertex, fpred;
-        if (m == 2) { /* through (x0, f0, g0) and the new value */
-            double ds = tn - x[0];
-            c = 2 * (fn - f0 - g0 * ds) / (ds * ds);
-            vertex = x[0] - g0 / c;
-            fpred = f0 - g0 * g0 / (2 * c);
+        if (m == 2) { /* through (x0, f0) and the new value, with the slope g0 or the curvature h */
+            double ds = tn - x[0], b = g0;
+            if (g0_exact || !(h > 0)) {
+                c = 2 * (fn - f0 - g0 * ds) / (ds * ds);
+            } else {
+                c = h;
+                b = (fn - f0) / ds - 0.5 * h * ds;
+            }
+            vertex = x[0] - b / c;
+            fpred = f0 - b * b / (2 * c);
         } else { /* through the three lowest: Newton's divided differences */
             double d01 = (fv[1] - fv[0]) / (t[1] - t[0]), d02 = (fv[2] - fv[0]) / (t[2] - t[0]);
             c = 2 * (d02 - d01) / (t[2] - t[1]);
@@ -276,11 +284,11 @@ static double slice_min(const struct gp *g, double *x, double f0, double g0, dou
  * Once the noise sits at its bound with its gradient pointing out of the
  * box, the problem is one-dimensional: slice_min along log l, then the
  * gradient once to check the bound still holds and to test convergence.
- * Returns the NLML reached. */
-static double newton_iso(const struct gp *g, double *x, int max_iter)
+ * Returns the NLML reached and, in *sf2, the signal variance there. */
+static double newton_iso(const struct gp *g, double *x, int max_iter, double *sf2)
 {
-    double gr[2], H[4], xn[2], hn[4], gn[2];
-    double f = eval_fgh(g, x, gr, H), curv = NAN;
+    double gr[2], H[4], xn[2], hn[4], gn[2], sf2n;
+    double f = eval_fgh(g, x, gr, H, sf2), curv = NAN;
     int have_h = 1;
     for (int it = 0; it < max_iter && isfinite(f); it++) {
         double tol = TOL_F * fmax(1, fabs(f));
@@ -291,15 +299,15 @@ static double newton_iso(const struct gp *g, double *x, int max_iter)
             if (h > 0 && gr[0] * gr[0] / (2 * h) < tol) break;
             xn[0] = x[0];
             xn[1] = x[1];
-            double fs = slice_min(g, xn, f, gr[0], h, tol, &curv);
+            double fs = slice_min(g, xn, f, gr[0], 1, h, tol, &curv);
             if (!(fs < f)) break;
             x[0] = xn[0];
-            f = eval_fgh(g, x, gr, NULL);
+            f = eval_fgh(g, x, gr, NULL, sf2);
             have_h = 0;
             continue;
         }
         if (!have_h) {
-            f = eval_fgh(g, x, gr, H);
+            f = eval_fgh(g, x, gr, H, sf2);
             have_h = 1;
             continue;
         }
@@ -343,7 +351,7 @@ static double newton_iso(const struct gp *g, double *x, int max_iter)
             if (!(dec < 0)) break;
             /* at the noise bound the value decides; inside, the next Newton step needs the Hessian */
             full = xn[1] > BOX_LO;
-            fn = full ? eval_fgh(g, xn, gn, hn) : eval_fgh(g, xn, NULL, NULL);
+            fn = full ? eval_fgh(g, xn, gn, hn, &sf2n) : eval_fgh(g, xn, NULL, NULL, NULL);
             if (fn <= f + 1e-4 * dec) {
                 ok = 1;
             } else {
@@ -354,18 +362,25 @@ static double newton_iso(const struct gp *g, double *x, int max_iter)
         if (!ok) break;
         double df = f - fn;
         curv = a;
-        x[0] = xn[0];
-        x[1] = xn[1];
-        f = fn;
         if (full) {
+            x[0] = xn[0];
+            x[1] = xn[1];
+            f = fn;
+            *sf2 = sf2n;
             memcpy(gr, gn, sizeof gr);
             memcpy(H, hn, sizeof H);
-            have_h = 1;
-        } else {
-            f = eval_fgh(g, x, gr, NULL);
-            have_h = 0;
+            if (df < tol) break;
+            continue;
         }
-        if (df < tol && have_h) break;
+        /* the step put the noise at its bound: straight on along log l from
+         * the model's slope there, then the gradient (is the noise still
+         * pinned? converged?) */
+        double slope = gz[0] + a * (xn[0] - x[0]) + b * (exp(xn[1]) - r);
+        x[0] = xn[0];
+        x[1] = xn[1];
+        f = slice_min(g, x, fn, slope, 0, a, tol, &curv);
+        f = eval_fgh(g, x, gr, NULL, sf2);
+        have_h = 0;
     }
     return f;
 }
@@ -450,9 +465,14 @@ int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, cons
             for (int i = 0; i < k * k; i++) H[i] = i % (k + 1) == 0;
             scaled = 0;
             for (int i = 0; i < k; i++) cand[i] = clamp_box(cand[i]);
-            double f = nl == 1 && g->dist ? newton_iso(g, cand, p->max_iter) : minimise(g, cand, k, p->max_iter, H, &scaled),
-                   sf2;
-            if (!isfinite(f) || gp_nlml_profile_model(g, cand, &f, NULL, NULL, &sf2)) continue;
+            double f, sf2 = NAN;
+            if (nl == 1 && g->dist) {
+                f = newton_iso(g, cand, p->max_iter, &sf2); /* sf2 from its last evaluation, at cand */
+            } else {
+                f = minimise(g, cand, k, p->max_iter, H, &scaled);
+                if (isfinite(f) && gp_nlml_profile_model(g, cand, &f, NULL, NULL, &sf2)) continue;
+            }
+            if (!isfinite(f) || !(sf2 > 0)) continue;
             cand[nl + 1] = cand[nl] + log(sf2);
             cand[nl] = log(sf2);
             if (f < best) {

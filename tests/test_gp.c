@@ -193,6 +193,85 @@ static void test_profile_hessian(void **state)
     rng_free(r);
 }
 
+/* standardised copy of y (as gp_fit does without warping) */
+static void standardise(const double *y, double *ys, int n)
+{
+    double m = 0, v = 0;
+    for (int i = 0; i < n; i++) m += y[i] / n;
+    for (int i = 0; i < n; i++) v += (y[i] - m) * (y[i] - m) / (n - 1);
+    for (int i = 0; i < n; i++) ys[i] = (y[i] - m) / sqrt(v);
+}
+
+/* The isotropic fit (projected Newton, gp_opt.c) ends at the optimum: no
+ * point of a fine grid over (log l, log r) has a lower profile NLML, the
+ * gradient vanishes there (or, with the noise at its bound, points out of
+ * the box), it matches the BFGS fit of the same model (ARD with one input),
+ * and the same seed gives the same hyperparameters bit for bit.  Two
+ * regimes: noise-free one-hot targets (the noise ends at its bound, as on
+ * NAS-Bench-201) and noisy continuous ones (an interior optimum). */
+static void test_fit_optimum(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(17);
+    enum { N = 60, E = 4, O = 3 };
+    double Xh[N * E * O] = {0}, X1[N], yh[N], y1[N], ys[N];
+    for (int i = 0; i < N; i++) {
+        double v = 0;
+        for (int e = 0; e < E; e++) {
+            int o = (int)rng_int(r, O);
+            Xh[i * E * O + e * O + o] = 1;
+            v += (o == 1) * (e + 1) - 0.5 * (o == 2) * e * e;
+        }
+        yh[i] = v + 0.3 * v * v;
+        X1[i] = 4 * rng_uniform(r);
+        y1[i] = sin(2 * X1[i]) + 0.3 * rng_gaussian(r, 1);
+    }
+    for (int c = 0; c < 2; c++) {
+        const double *x = c ? X1 : Xh, *y = c ? y1 : yh;
+        int d = c ? 1 : E * O;
+        struct gp_params p;
+        gp_default_params(&p);
+        p.warp = 0;
+        struct gp *g, *g2;
+        assert_int_equal(gp_fit(&g, x, y, N, d, &p, r), NASW_OK);
+        const double *th = gp_theta(g);
+        double phi[2] = {th[0], th[2] - th[1]}, f, gr[2];
+        standardise(y, ys, N);
+        assert_int_equal(gp_nlml_profile(x, ys, N, d, GP_MATERN52, 0, phi, &f, gr, NULL), NASW_OK);
+        assert_true(fabs(f + gp_log_marginal(g)) < 1e-9 * fabs(f));
+        if (c == 0) {
+            assert_true(phi[1] == -12.0 && gr[1] > 0); /* the noise at its bound */
+        } else {
+            assert_true(phi[1] > -10);
+            assert_true(fabs(gr[1]) < 1e-3);
+        }
+        assert_true(fabs(gr[0]) < 1e-3);
+        for (double t = -2; t <= 3; t += 0.05)
+            for (double u = -12; u <= 2; u += 0.25) {
+                double q[2] = {t, u}, fq;
+                if (gp_nlml_profile(x, ys, N, d, GP_MATERN52, 0, q, &fq, NULL, NULL) == NASW_OK && fq < f - 1e-9)
+                    fail_msg("case %d: grid (%g, %g) NLML %.12f below the fit's %.12f", c, t, u, fq, f);
+            }
+        if (c == 1) { /* ARD with one input: the same model, fitted by BFGS */
+            p.ard = 1;
+            assert_int_equal(gp_fit(&g2, x, y, N, d, &p, r), NASW_OK);
+            assert_true(fabs(gp_log_marginal(g2) - gp_log_marginal(g)) < 1e-7 * fabs(f));
+            gp_free(g2);
+            p.ard = 0;
+        }
+        gp_free(g);
+        /* same seed, same fit */
+        struct rng *ra = rng_new(5), *rb = rng_new(5);
+        assert_int_equal(gp_fit(&g, x, y, N, d, &p, ra) == NASW_OK && gp_fit(&g2, x, y, N, d, &p, rb) == NASW_OK, 1);
+        assert_memory_equal(gp_theta(g), gp_theta(g2), 3 * sizeof(double));
+        gp_free(g2);
+        gp_free(g);
+        rng_free(ra);
+        rng_free(rb);
+    }
+    rng_free(r);
+}
+
 /* Held-out log predictive density against the closed form of a two-point
  * GP with fixed hyperparameters; warped GPs have none. */
 static void test_log_predictive(void **state)
@@ -238,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_fit_predict),
         cmocka_unit_test(test_profile_nlml),
         cmocka_unit_test(test_profile_hessian),
+        cmocka_unit_test(test_fit_optimum),
         cmocka_unit_test(test_log_predictive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
