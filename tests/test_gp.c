@@ -79,6 +79,22 @@ static void test_fit_predict(void **state)
 }
 
 
+/* n points of 6 inputs, continuous (X) and one-hot (Xh: 3 edges x 2
+ * choices), and noisy targets y depending on both */
+static void profile_data(struct rng *r, int n, double *X, double *Xh, double *y)
+{
+    int d = 6;
+    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < 3; e++) {
+            int o = (int)rng_int(r, 2);
+            Xh[i * d + 2 * e] = o == 0;
+            Xh[i * d + 2 * e + 1] = o == 1;
+        }
+        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
+    }
+}
+
 /* The profiled NLML (signal variance in closed form): its gradient against
  * central finite differences, on continuous inputs (every pair its own
  * distance) and on one-hot inputs (distances from a lookup table), and its
@@ -89,15 +105,7 @@ static void test_profile_nlml(void **state)
     struct rng *r = rng_new(11);
     int n = 30, d = 6;
     double X[180], Xh[180], y[30];
-    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
-    for (int i = 0; i < n; i++) {
-        for (int e = 0; e < 3; e++) { /* one-hot: 3 edges x 2 choices */
-            int o = (int)rng_int(r, 2);
-            Xh[i * d + 2 * e] = o == 0;
-            Xh[i * d + 2 * e + 1] = o == 1;
-        }
-        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
-    }
+    profile_data(r, n, X, Xh, y);
     for (int in = 0; in < 2; in++)
         for (int k = 0; k < 2; k++)
             for (int ard = 0; ard < 2; ard++) {
@@ -155,15 +163,7 @@ static void test_profile_hessian(void **state)
     struct rng *r = rng_new(13);
     int n = 40, d = 6;
     double X[240], Xh[240], y[40];
-    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
-    for (int i = 0; i < n; i++) {
-        for (int e = 0; e < 3; e++) {
-            int o = (int)rng_int(r, 2);
-            Xh[i * d + 2 * e] = o == 0;
-            Xh[i * d + 2 * e + 1] = o == 1;
-        }
-        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
-    }
+    profile_data(r, n, X, Xh, y);
     const double pts[3][2] = {{-0.3, -1.0}, {0.4, -9.0}, {0.9, 0.5}};
     for (int in = 0; in < 2; in++)
         for (int k = 0; k < 2; k++)
