@@ -5,10 +5,13 @@ Reads the splits written by `nasw predict --splits-out FILE` (CSV:
 trial,train_size,role,arch,y with role train or test), encodes each
 NAS-Bench-201 cell one-hot (6 edges x 5 ops, the encoding of `gp:onehot`),
 fits each peer on every (trial, training size) training set and scores the
-test set exactly as nasw does: Kendall tau-b, Spearman, MAE, the wall time of
-fit + predict, and for the GP the held-out log predictive density (mean of
-log N(y; mean, sd^2), the noise included, as nasw's lpd_mean).  Writes a CSV
-with the columns of nasw's summary.csv, so the two can be printed side by side.
+test set exactly as nasw does: Kendall tau-b, Spearman, MAE, the wall and CPU
+time of fit + predict (perf_counter / process_time around the two calls only:
+no imports, no reading, no encoding, as nasw's fit_s / fit_cpu_s), for the GP
+the held-out log predictive density (mean of log N(y; mean, sd^2), the noise
+included, as nasw's lpd_mean) and the number of likelihood evaluations of its
+optimiser.  Writes a CSV with the columns of nasw's summary.csv (and evals_mean),
+so the two can be printed side by side.
 
 Peers:
   sklearn_gp  GaussianProcessRegressor, ConstantKernel * Matern(nu=2.5) +

@@ -1,7 +1,8 @@
 /*
  * surrogate/gp.c - GP linear algebra: kernels, pairwise distances, Cholesky
- * (LAPACKE), the log marginal likelihood and its gradient, prediction and
- * the held-out log predictive density.  The optimiser (GSL) lives in
+ * (LAPACKE), the log marginal likelihood, its gradient and (profiled,
+ * isotropic) its exact Hessian, prediction and the held-out log predictive
+ * density.  The optimiser (GSL) lives in
  * surrogate/gp_opt.c: GSL's and CBLAS's headers clash on Debian.
  *
  * NLML(theta) = 1/2 y'a + sum log L_ii + n/2 log 2pi, a = K^-1 y;
@@ -11,7 +12,8 @@
  * n^3 flops): with an isotropic kernel the squared distances are computed
  * once per fit (struct gp_dist); on 0/1 encodings they take a few distinct
  * values, so the kernel is called once per value and the gradient is
- * sum_v k'(v) * (sum of W over the pairs at distance v).  Matrices are
+ * sum_v k'(v) * (sum of W over the pairs at distance v).  The Hessian
+ * costs one more n x n symmetric product (profile_hessian).  Matrices are
  * column-major so LAPACKE's _work entry points run without transposing or
  * NaN-scanning them.
  */

@@ -7,9 +7,11 @@
  * quantile function (a Gaussian copula), which keeps the 10% accuracy of
  * NAS-Bench-201's broken cells from dominating a stationary GP; predictions
  * are mapped back through the training targets' quantiles.  Hyperparameters
- * maximise the log marginal likelihood with its analytic gradient (GSL's
- * BFGS, several random restarts); the Cholesky factor comes from LAPACKE
- * with jitter added and increased while the matrix is not positive definite.
+ * maximise the log marginal likelihood (signal variance in closed form;
+ * projected Newton steps with the exact Hessian for one length scale, BFGS
+ * with the analytic gradient for ARD; several independent random starts);
+ * the Cholesky factor comes from LAPACKE with jitter added and increased
+ * while the matrix is not positive definite.
  * Rasmussen & Williams, "Gaussian Processes for Machine Learning", ch. 2, 5.
  */
 #ifndef NASW_SURROGATE_GP_H

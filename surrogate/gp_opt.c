@@ -3,10 +3,13 @@
  * target standardisation and rank warping, and the model's life cycle.
  *
  * The signal variance is profiled out (its optimum is closed-form, see
- * gp_nlml_profile): BFGS works on the log length scales and log(noise /
- * signal), which removes the ridge between length scale and signal variance
- * that made every start take tens of iterations.  Restarts: the first from
- * fixed values (or the caller's warm start), the others random.
+ * gp_nlml_profile): the optimiser works on the log length scales and
+ * log(noise / signal), which removes the ridge between length scale and
+ * signal variance that made every start take tens of iterations.  With one
+ * length scale (the default) that is two parameters and newton_iso takes
+ * Newton steps with the exact Hessian; with ARD, BFGS (minimise).  Starts:
+ * the first from fixed values (or the caller's warm start), the others
+ * random, each independent of the others.
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -206,8 +209,9 @@ static double clamp_box(double v) { return v < BOX_LO ? BOX_LO : v > BOX_HI ? BO
  * value with the exact slope (or else the curvature h), then through the
  * three lowest values; it stops when the parabola predicts a decrease below
  * tol.
- * Why not GSL's Brent minimiser: it needs a bracket first and interleaves
- * golden-section steps, about twice the values on these smooth slices.
+ * Why not GSL's Brent minimiser: it needs a bracketing triple before its
+ * first step (values the slope and curvature known here make unnecessary)
+ * and interleaves golden-section steps.
  * Returns the lowest value (x[0] its point) and the last convex curvature
  * in *curv (NaN when none). */
 static double slice_min(const struct gp *g, double *x, double f0, double g0, int g0_exact, double h, double tol,
@@ -327,9 +331,9 @@ static double newton_iso(const struct gp *g, double *x, int max_iter, double *sf
                 v2[0] = -v1[1];
                 v2[1] = v1[0];
             }
-            double floor_ = 1e-10 * fmax(fabs(l1), fabs(l2)) + 1e-300;
-            double c1 = (v1[0] * gz[0] + v1[1] * gz[1]) / fmax(fabs(l1), floor_);
-            double c2 = (v2[0] * gz[0] + v2[1] * gz[1]) / fmax(fabs(l2), floor_);
+            double lmin = 1e-10 * fmax(fabs(l1), fabs(l2)) + 1e-300;
+            double c1 = (v1[0] * gz[0] + v1[1] * gz[1]) / fmax(fabs(l1), lmin);
+            double c2 = (v2[0] * gz[0] + v2[1] * gz[1]) / fmax(fabs(l2), lmin);
             p[0] = -(c1 * v1[0] + c2 * v2[0]);
             p[1] = -(c1 * v1[1] + c2 * v2[1]);
         }

@@ -193,6 +193,33 @@ static void test_profile_hessian(void **state)
     rng_free(r);
 }
 
+/* Predictions come in blocks of test points (one triangular solve each):
+ * 300 points at once (blocks of 128 and a remainder) agree with the same
+ * points one at a time. */
+static void test_predict_blocks(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(19);
+    enum { N = 50, M = 300, D = 3 };
+    double X[N * D], y[N], Xt[M * D], m[M], v[M];
+    for (int i = 0; i < N * D; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < N; i++) y[i] = sin(4 * X[i * D]) + X[i * D + 1] * X[i * D + 2];
+    for (int i = 0; i < M * D; i++) Xt[i] = 1.2 * rng_uniform(r) - 0.1;
+    struct gp_params p;
+    gp_default_params(&p);
+    struct gp *g;
+    assert_int_equal(gp_fit(&g, X, y, N, D, &p, r), NASW_OK);
+    assert_int_equal(gp_predict(g, Xt, M, m, v), NASW_OK);
+    for (int i = 0; i < M; i++) {
+        double m1, v1;
+        assert_int_equal(gp_predict(g, Xt + i * D, 1, &m1, &v1), NASW_OK);
+        if (fabs(m1 - m[i]) > 1e-10 * fmax(1, fabs(m1)) || fabs(v1 - v[i]) > 1e-10 * fmax(1e-6, fabs(v1)))
+            fail_msg("point %d: block mean %.15g var %.15g, alone %.15g %.15g", i, m[i], v[i], m1, v1);
+    }
+    gp_free(g);
+    rng_free(r);
+}
+
 /* standardised copy of y (as gp_fit does without warping) */
 static void standardise(const double *y, double *ys, int n)
 {
@@ -318,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_profile_nlml),
         cmocka_unit_test(test_profile_hessian),
         cmocka_unit_test(test_fit_optimum),
+        cmocka_unit_test(test_predict_blocks),
         cmocka_unit_test(test_log_predictive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
