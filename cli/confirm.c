@@ -318,7 +318,7 @@ static int predict_pool(const struct cli_predictor *p, const struct table *t, in
         k = 0;
         for (long i = 0; i < table_n_rows(t); i++)
             if (table_row_dataset(t, i) == d) y[k++] = table_value(t, i, m[q]);
-        if ((st = cli_predictor_fit_predict(p, ts, x, tok, y, (int)n, xt, tokt, (int)pool, out, NULL, NULL, NULL, r))) {
+        if ((st = cli_predictor_fit_predict(p, ts, x, tok, y, (int)n, xt, tokt, (int)pool, out, NULL, NULL, NULL, NULL, r))) {
             rc = cli_error_status(st);
             goto out;
         }

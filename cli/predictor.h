@@ -40,10 +40,11 @@ void cli_predictor_encode(const struct cli_predictor *p, const struct space *s, 
 /* Fit on n encoded rows (x or tok) with targets y and predict m encoded
  * rows (xt or tokt) into mean.  If ytest and lpd are given and the predictor
  * is an unwarped GP, *lpd is the held-out log predictive density (NAN
- * otherwise).  *fit_s (optional): wall time of fit + predict.  Returns a
- * library status (the message is set). */
+ * otherwise).  *fit_s, *fit_cpu_s (optional): wall time and process CPU time
+ * of fit + predict, nothing else (not the density, not the encoding).
+ * Returns a library status (the message is set). */
 int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
                               const double *y, int n, const double *xt, const int *tokt, int m, double *mean,
-                              const double *ytest, double *lpd, double *fit_s, struct rng *r);
+                              const double *ytest, double *lpd, double *fit_s, double *fit_cpu_s, struct rng *r);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * surrogate/gp.c - GP linear algebra: kernels, pairwise distances, Cholesky
- * (LAPACKE), the log marginal likelihood and its gradient, prediction and
- * the held-out log predictive density.  The optimiser (GSL) lives in
+ * (LAPACKE), the log marginal likelihood, its gradient and (profiled,
+ * isotropic) its exact Hessian, prediction and the held-out log predictive
+ * density.  The optimiser (GSL) lives in
  * surrogate/gp_opt.c: GSL's and CBLAS's headers clash on Debian.
  *
  * NLML(theta) = 1/2 y'a + sum log L_ii + n/2 log 2pi, a = K^-1 y;
@@ -11,7 +12,8 @@
  * n^3 flops): with an isotropic kernel the squared distances are computed
  * once per fit (struct gp_dist); on 0/1 encodings they take a few distinct
  * values, so the kernel is called once per value and the gradient is
- * sum_v k'(v) * (sum of W over the pairs at distance v).  Matrices are
+ * sum_v k'(v) * (sum of W over the pairs at distance v).  The Hessian
+ * costs one more n x n symmetric product (profile_hessian).  Matrices are
  * column-major so LAPACKE's _work entry points run without transposing or
  * NaN-scanning them.
  */
@@ -43,6 +45,19 @@ static double kern_dlog_factor(enum gp_kernel k, double r2, double sf2)
     if (k == GP_RBF) return sf2 * exp(-0.5 * r2);
     double s5 = sqrt(5.0 * r2);
     return sf2 * (5.0 / 3.0) * (1 + s5) * exp(-s5);
+}
+
+/* d^2 k / d(log l)^2 at scaled squared distance r2 (isotropic kernels):
+ * with F = kern_dlog_factor, dk/dlog l = F(r2) r2 and d r2/dlog l = -2 r2 */
+static double kern_d2log(enum gp_kernel k, double r2, double sf2)
+{
+    double F = kern_dlog_factor(k, r2, sf2), dF;
+    if (k == GP_RBF) {
+        dF = -0.5 * F;
+    } else {
+        dF = -sf2 * (25.0 / 6.0) * exp(-sqrt(5.0 * r2));
+    }
+    return -2 * r2 * (dF * r2 + F);
 }
 
 static double scaled_r2(const double *a, const double *b, int d, const double *inv_l2, int ard)
@@ -184,8 +199,13 @@ static double fill_chol(const struct kin *in, const double *theta, double *L, do
  * ignored (sf2 = 1, the noise entry is the noise/signal ratio r) and f is
  * the NLML minimised over sf2 analytically, sf2 = y'A^-1 y / n (*sigma2),
  * with gradient 1/2 tr((A^-1 - a a' / sf2) dA) (grad[nl] = 0). */
+static int profile_hessian(const struct kin *in, const double *theta, const double *a, double q, const double *Ai,
+                           double h2, const double *grad, double *hess);
+
+/* hess (profile == 1, isotropic kernels only): the 2 x 2 Hessian in
+ * (log l, log r), row-major; needs grad */
 static int nlml_core(const struct kin *in, const double *ys, const double *theta, int profile, double *f,
-                     double *grad, double *sigma2)
+                     double *grad, double *hess, double *sigma2)
 {
     int n = in->n, d = in->d, nl = in->ard ? d : 1, nt = nl + 2;
     const struct gp_dist *D = in->D;
@@ -220,7 +240,7 @@ static int nlml_core(const struct kin *in, const double *ys, const double *theta
     }
     double inv_l2[ARCH_ENC_MAX];
     for (int i = 0; i < nl; i++) inv_l2[i] = exp(-2 * theta[i]);
-    double sf2 = profile ? 1 : exp(theta[nl]), sn2 = exp(theta[nl + 1]), diag = 0;
+    double sf2 = profile ? 1 : exp(theta[nl]), sn2 = exp(theta[nl + 1]), diag = 0, h2 = 0;
     for (int t = 0; t < nt; t++) grad[t] = 0;
     for (int v = 0; v < nv; v++) wsum[v] = 0;
     /* 1/2 sum_ij W_ij dK_ij, over the lower triangle twice */
@@ -237,6 +257,7 @@ static int nlml_core(const struct kin *in, const double *ys, const double *theta
             } else if (D) {
                 double r2 = D->r2[o] * inv_l2[0];
                 grad[0] += kern_dlog_factor(in->k, r2, sf2) * w * r2;
+                if (hess) h2 += w * kern_d2log(in->k, r2, sf2);
                 grad[nl] += w * kern(in->k, r2, sf2); /* dK/dlog sf2 = K */
             } else {
                 const double *xi = in->X + (size_t)i * d, *xj = in->X + (size_t)j * d;
@@ -252,9 +273,11 @@ static int nlml_core(const struct kin *in, const double *ys, const double *theta
         double r2 = D->vals[v] * inv_l2[0];
         grad[0] += wsum[v] * kern_dlog_factor(in->k, r2, sf2) * r2;
         grad[nl] += wsum[v] * kv[v];
+        if (hess) h2 += wsum[v] * kern_d2log(in->k, r2, sf2);
     }
     grad[nl + 1] = diag * sn2; /* dK/dlog sn2 = sn2 I */
     if (profile) grad[nl] = 0;
+    if (hess) st = profile_hessian(in, theta, a, fit, L, h2, grad, hess);
 done:
     free(L);
     free(a);
@@ -264,14 +287,14 @@ done:
 
 /* phi = (log length scales, log r) -> theta with sf2 = 1; the gradient back */
 static int profile_eval(const struct kin *in, const double *ys, const double *phi, double *f, double *grad,
-                        double *sigma2)
+                        double *hess, double *sigma2)
 {
     int nl = in->ard ? in->d : 1;
     double theta[ARCH_ENC_MAX + 2], g[ARCH_ENC_MAX + 2];
     memcpy(theta, phi, sizeof *theta * (size_t)nl);
     theta[nl] = 0;
     theta[nl + 1] = phi[nl];
-    int st = nlml_core(in, ys, theta, 1, f, grad ? g : NULL, sigma2);
+    int st = nlml_core(in, ys, theta, 1, f, grad ? g : NULL, grad ? hess : NULL, sigma2);
     if (!st && grad) {
         memcpy(grad, g, sizeof *grad * (size_t)nl);
         grad[nl] = g[nl + 1];
@@ -287,7 +310,7 @@ int gp_nlml(const double *X, const double *ys, int n, int d, enum gp_kernel k, i
     int st = ard ? NASW_OK : dist_new(&D, X, n, d);
     if (st) return st;
     struct kin in = {X, n, d, ard, k, D};
-    st = nlml_core(&in, ys, theta, 0, f, grad, NULL);
+    st = nlml_core(&in, ys, theta, 0, f, grad, NULL, NULL);
     gp_dist_free(D);
     return st;
 }
@@ -300,7 +323,19 @@ int gp_nlml_profile(const double *X, const double *ys, int n, int d, enum gp_ker
     int st = ard ? NASW_OK : dist_new(&D, X, n, d);
     if (st) return st;
     struct kin in = {X, n, d, ard, k, D};
-    st = profile_eval(&in, ys, phi, f, grad, sf2);
+    st = profile_eval(&in, ys, phi, f, grad, NULL, sf2);
+    gp_dist_free(D);
+    return st;
+}
+
+int gp_nlml_profile_hess(const double *X, const double *ys, int n, int d, enum gp_kernel k, const double *phi,
+                         double *f, double *grad, double *hess)
+{
+    struct gp_dist *D = NULL;
+    int st = dist_new(&D, X, n, d);
+    if (st) return st;
+    struct kin in = {X, n, d, 0, k, D};
+    st = profile_eval(&in, ys, phi, f, grad, hess, NULL);
     gp_dist_free(D);
     return st;
 }
@@ -308,13 +343,90 @@ int gp_nlml_profile(const double *X, const double *ys, int n, int d, enum gp_ker
 int gp_nlml_model(const struct gp *g, const double *theta, double *f, double *grad)
 {
     struct kin in = {g->X, g->n, g->d, g->ard, g->kernel, g->dist};
-    return nlml_core(&in, g->ys, theta, 0, f, grad, NULL);
+    return nlml_core(&in, g->ys, theta, 0, f, grad, NULL, NULL);
 }
 
-int gp_nlml_profile_model(const struct gp *g, const double *phi, double *f, double *grad, double *sf2)
+int gp_nlml_profile_model(const struct gp *g, const double *phi, double *f, double *grad, double *hess, double *sf2)
 {
     struct kin in = {g->X, g->n, g->d, g->ard, g->kernel, g->dist};
-    return profile_eval(&in, g->ys, phi, f, grad, sf2);
+    if (hess && (g->ard || !g->dist)) return nasw_errorf(NASW_EUNSUPPORTED, "GP Hessian: isotropic kernels only");
+    return profile_eval(&in, g->ys, phi, f, grad, hess, sf2);
+}
+
+/* The exact Hessian of the profile NLML f = n/2 log q + 1/2 log|A| (q = y'a,
+ * a = A^-1 y, A = C(l) + r I, sf2 = 1) in (t = log l, u = log r):
+ *   H_ab = n/(2q) [2 a'A_a A^-1 A_b a - a'A_ab a] - n/(2q^2) (a'A_a a)(a'A_b a)
+ *          + 1/2 tr(A^-1 A_ab) - 1/2 tr(A^-1 A_a A^-1 A_b),
+ * with A_t = D (dK/dlog l), A_tt = D2, A_u = A_uu = r I, A_tu = 0.
+ * h2 = 1/2 tr(A^-1 D2) - n/(2q) a'D2a (summed with the gradient), Ai holds
+ * A^-1 (lower triangle).  The one O(n^3) term is tr((A^-1 D)^2): P = A^-1 D
+ * by dsymm (2 n^3 flops, as much as the Cholesky and the inverse together). */
+static int profile_hessian(const struct kin *in, const double *theta, const double *a, double q, const double *Ai,
+                           double h2, const double *grad, double *hess)
+{
+    int n = in->n;
+    const struct gp_dist *D = in->D;
+    NASW_ASSERT(!in->ard && D);
+    double *Dm = malloc(sizeof *Dm * (size_t)n * n * 2), *v = malloc(sizeof *v * (size_t)n * 3);
+    if (!Dm || !v) {
+        free(Dm);
+        free(v);
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    double *P = Dm + (size_t)n * n, *Da = v, *AiDa = v + n, *Aia = v + 2 * n;
+    double inv_l2 = exp(-2 * theta[0]), r = exp(theta[2]);
+    int nv = D->nv;
+    double *dvals = nv ? malloc(sizeof *dvals * (size_t)nv) : NULL;
+    if (nv && !dvals) {
+        free(Dm);
+        free(v);
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < nv; k++) {
+        double s = D->vals[k] * inv_l2;
+        dvals[k] = kern_dlog_factor(in->k, s, 1) * s;
+    }
+    /* D, full (dsymm reads it as a general matrix) */
+    for (int j = 0; j < n; j++)
+        for (int i = j; i < n; i++) {
+            size_t o = (size_t)j * n + i;
+            double x;
+            if (nv) {
+                x = dvals[D->idx[o]];
+            } else {
+                double s = D->r2[o] * inv_l2;
+                x = kern_dlog_factor(in->k, s, 1) * s;
+            }
+            Dm[o] = x;
+            Dm[(size_t)i * n + j] = x;
+        }
+    free(dvals);
+    cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n, n, 1, Ai, n, Dm, n, 0, P, n);
+    cblas_dsymv(CblasColMajor, CblasLower, n, 1, Dm, n, a, 1, 0, Da, 1);
+    cblas_dsymv(CblasColMajor, CblasLower, n, 1, Ai, n, Da, 1, 0, AiDa, 1);
+    cblas_dsymv(CblasColMajor, CblasLower, n, 1, Ai, n, a, 1, 0, Aia, 1);
+    /* tr(P P), tr(A^-1 P), ||A^-1||_F^2 over the lower triangle */
+    double tPP = 0, tAiP = 0, fro = 0;
+    for (int j = 0; j < n; j++) {
+        size_t jj = (size_t)j * n + j;
+        tPP += P[jj] * P[jj];
+        tAiP += Ai[jj] * P[jj];
+        fro += Ai[jj] * Ai[jj];
+        for (int i = j + 1; i < n; i++) {
+            size_t o = (size_t)j * n + i, ot = (size_t)i * n + j;
+            tPP += 2 * P[o] * P[ot];
+            tAiP += Ai[o] * (P[o] + P[ot]);
+            fro += 2 * Ai[o] * Ai[o];
+        }
+    }
+    double aDa = cblas_ddot(n, a, 1, Da, 1), aa = cblas_ddot(n, a, 1, a, 1);
+    double c1 = n / q, c2 = n / (2 * q * q);
+    hess[0] = h2 + c1 * cblas_ddot(n, Da, 1, AiDa, 1) - c2 * aDa * aDa - 0.5 * tPP;
+    hess[1] = hess[2] = r * (c1 * cblas_ddot(n, Da, 1, Aia, 1) - c2 * aDa * aa - 0.5 * tAiP);
+    hess[3] = grad[2] + r * r * (c1 * cblas_ddot(n, a, 1, Aia, 1) - c2 * aa * aa - 0.5 * fro);
+    free(Dm);
+    free(v);
+    return NASW_OK;
 }
 
 /* --- fitted model --------------------------------------------------------- */
@@ -370,21 +482,33 @@ static int predict(const struct gp *g, const double *X, int m, double *mean, dou
     double inv_l2[ARCH_ENC_MAX];
     for (int i = 0; i < nl; i++) inv_l2[i] = exp(-2 * g->theta[i]);
     double sf2 = exp(g->theta[nl]);
-    double *ks = malloc(sizeof *ks * (size_t)n);
+    /* blocks of test points: one triangular solve with many right-hand
+     * sides reads L once per block (dtrsv per point read all of L, n^2
+     * doubles, for each of them) */
+    enum { BLK = 128 };
+    double *ks = malloc(sizeof *ks * (size_t)n * BLK);
     if (!ks) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    for (int p = 0; p < m; p++) {
-        const double *x = X + (size_t)p * d;
-        for (int i = 0; i < n; i++) ks[i] = kern(g->kernel, scaled_r2(x, g->X + (size_t)i * d, d, inv_l2, g->ard), sf2);
-        double mu = cblas_ddot(n, ks, 1, g->alpha, 1);
-        /* v = L^-1 k*, var = k** - v'v */
-        cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, g->L, n, ks, 1);
-        double v = sf2 - cblas_ddot(n, ks, 1, ks, 1);
-        if (v < 1e-12 * sf2) v = 1e-12 * sf2;
-        if (latent) {
-            mean[p] = mu;
-            if (var) var[p] = v;
-        } else {
-            gp_untransform(g, mu, v, &mean[p], var ? &var[p] : NULL);
+    for (int p0 = 0; p0 < m; p0 += BLK) {
+        int b = m - p0 < BLK ? m - p0 : BLK;
+        double mu[BLK];
+        for (int q = 0; q < b; q++) {
+            const double *x = X + (size_t)(p0 + q) * d;
+            double *k = ks + (size_t)q * n;
+            for (int i = 0; i < n; i++) k[i] = kern(g->kernel, scaled_r2(x, g->X + (size_t)i * d, d, inv_l2, g->ard), sf2);
+            mu[q] = cblas_ddot(n, k, 1, g->alpha, 1);
+        }
+        /* V = L^-1 K*, var = k** - column norms of V */
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, b, 1, g->L, n, ks, n);
+        for (int q = 0; q < b; q++) {
+            const double *k = ks + (size_t)q * n;
+            double v = sf2 - cblas_ddot(n, k, 1, k, 1);
+            if (v < 1e-12 * sf2) v = 1e-12 * sf2;
+            if (latent) {
+                mean[p0 + q] = mu[q];
+                if (var) var[p0 + q] = v;
+            } else {
+                gp_untransform(g, mu[q], v, &mean[p0 + q], var ? &var[p0 + q] : NULL);
+            }
         }
     }
     free(ks);

@@ -7,9 +7,11 @@
  * quantile function (a Gaussian copula), which keeps the 10% accuracy of
  * NAS-Bench-201's broken cells from dominating a stationary GP; predictions
  * are mapped back through the training targets' quantiles.  Hyperparameters
- * maximise the log marginal likelihood with its analytic gradient (GSL's
- * BFGS, several random restarts); the Cholesky factor comes from LAPACKE
- * with jitter added and increased while the matrix is not positive definite.
+ * maximise the log marginal likelihood (signal variance in closed form;
+ * projected Newton steps with the exact Hessian for one length scale, BFGS
+ * with the analytic gradient for ARD; several independent random starts);
+ * the Cholesky factor comes from LAPACKE with jitter added and increased
+ * while the matrix is not positive definite.
  * Rasmussen & Williams, "Gaussian Processes for Machine Learning", ch. 2, 5.
  */
 #ifndef NASW_SURROGATE_GP_H
@@ -67,5 +69,10 @@ int gp_nlml(const double *X, const double *ys, int n, int d, enum gp_kernel k, i
  * NLML(l, log sf2, log(r sf2)) = this at (l, log r). */
 int gp_nlml_profile(const double *X, const double *ys, int n, int d, enum gp_kernel k, int ard, const double *phi,
                     double *f, double *grad, double *sf2);
+
+/* The same with its exact Hessian (2 x 2, row-major) in phi = (log l,
+ * log r), for an isotropic kernel: the fit takes Newton steps with it. */
+int gp_nlml_profile_hess(const double *X, const double *ys, int n, int d, enum gp_kernel k, const double *phi,
+                         double *f, double *grad, double *hess);
 
 #endif

@@ -47,8 +47,10 @@ int gp_dist_build(struct gp *g);
 void gp_dist_free(struct gp_dist *D);
 /* gp.c: NLML and gradient of the model's standardised targets at theta */
 int gp_nlml_model(const struct gp *g, const double *theta, double *f, double *grad);
-/* gp.c: the same with the signal variance profiled out (gp_nlml_profile) */
-int gp_nlml_profile_model(const struct gp *g, const double *phi, double *f, double *grad, double *sf2);
+/* gp.c: the same with the signal variance profiled out (gp_nlml_profile);
+ * hess (may be NULL; needs grad; isotropic kernels only): the 2 x 2 Hessian
+ * in phi = (log l, log r), row-major (gp_nlml_profile_hess) */
+int gp_nlml_profile_model(const struct gp *g, const double *phi, double *f, double *grad, double *hess, double *sf2);
 /* gp.c: factor K at g->theta into g->L and g->alpha; sets g->lml */
 int gp_model_factor(struct gp *g);
 /* gp_opt.c: latent (standardised, warped) mean/variance -> target units */

@@ -79,6 +79,22 @@ static void test_fit_predict(void **state)
 }
 
 
+/* n points of 6 inputs, continuous (X) and one-hot (Xh: 3 edges x 2
+ * choices), and noisy targets y depending on both */
+static void profile_data(struct rng *r, int n, double *X, double *Xh, double *y)
+{
+    int d = 6;
+    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < 3; e++) {
+            int o = (int)rng_int(r, 2);
+            Xh[i * d + 2 * e] = o == 0;
+            Xh[i * d + 2 * e + 1] = o == 1;
+        }
+        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
+    }
+}
+
 /* The profiled NLML (signal variance in closed form): its gradient against
  * central finite differences, on continuous inputs (every pair its own
  * distance) and on one-hot inputs (distances from a lookup table), and its
@@ -89,15 +105,7 @@ static void test_profile_nlml(void **state)
     struct rng *r = rng_new(11);
     int n = 30, d = 6;
     double X[180], Xh[180], y[30];
-    for (int i = 0; i < n * d; i++) X[i] = rng_uniform(r);
-    for (int i = 0; i < n; i++) {
-        for (int e = 0; e < 3; e++) { /* one-hot: 3 edges x 2 choices */
-            int o = (int)rng_int(r, 2);
-            Xh[i * d + 2 * e] = o == 0;
-            Xh[i * d + 2 * e + 1] = o == 1;
-        }
-        y[i] = sin(3 * X[i * d]) + Xh[i * d] - 0.5 * Xh[i * d + 3] + 0.1 * rng_gaussian(r, 1);
-    }
+    profile_data(r, n, X, Xh, y);
     for (int in = 0; in < 2; in++)
         for (int k = 0; k < 2; k++)
             for (int ard = 0; ard < 2; ard++) {
@@ -141,6 +149,152 @@ static void test_profile_nlml(void **state)
         assert_true(fabs(g1[0] - gs) < 1e-8 * fmax(1, fabs(gs)));
         assert_true(fabs(g1[1] - ga[d]) < 1e-8 * fmax(1, fabs(g1[1])));
         assert_true(fabs(g1[2] - ga[d + 1]) < 1e-8 * fmax(1, fabs(g1[2])));
+    }
+    rng_free(r);
+}
+
+/* The exact Hessian of the profiled NLML (the fit's Newton steps) against
+ * central finite differences of its analytic gradient: both kernels,
+ * continuous and one-hot inputs, a noise ratio near 1 and one near the
+ * lower bound of the search box (where the fits on NAS-Bench-201 end). */
+static void test_profile_hessian(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(13);
+    int n = 40, d = 6;
+    double X[240], Xh[240], y[40];
+    profile_data(r, n, X, Xh, y);
+    const double pts[3][2] = {{-0.3, -1.0}, {0.4, -9.0}, {0.9, 0.5}};
+    for (int in = 0; in < 2; in++)
+        for (int k = 0; k < 2; k++)
+            for (int q = 0; q < 3; q++) {
+                const double *x = in ? Xh : X;
+                double phi[2] = {pts[q][0], pts[q][1]}, f, g[2], H[4];
+                assert_int_equal(gp_nlml_profile_hess(x, y, n, d, (enum gp_kernel)k, phi, &f, g, H), NASW_OK);
+                double f0;
+                assert_int_equal(gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &f0, NULL, NULL), NASW_OK);
+                assert_true(f == f0);
+                assert_true(H[1] == H[2]);
+                for (int j = 0; j < 2; j++) {
+                    double h = 1e-5, gp[2], gm[2], fp, save = phi[j];
+                    phi[j] = save + h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &fp, gp, NULL);
+                    phi[j] = save - h;
+                    gp_nlml_profile(x, y, n, d, (enum gp_kernel)k, 0, phi, &fp, gm, NULL);
+                    phi[j] = save;
+                    for (int i = 0; i < 2; i++) {
+                        double fd = (gp[i] - gm[i]) / (2 * h);
+                        if (fabs(fd - H[i * 2 + j]) > 1e-5 * fmax(1, fabs(fd)))
+                            fail_msg("inputs %d kernel %d point %d H[%d][%d]: analytic %g, finite difference %g", in, k,
+                                     q, i, j, H[i * 2 + j], fd);
+                    }
+                }
+            }
+    rng_free(r);
+}
+
+/* Predictions come in blocks of test points (one triangular solve each):
+ * 300 points at once (blocks of 128 and a remainder) agree with the same
+ * points one at a time. */
+static void test_predict_blocks(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(19);
+    enum { N = 50, M = 300, D = 3 };
+    double X[N * D], y[N], Xt[M * D], m[M], v[M];
+    for (int i = 0; i < N * D; i++) X[i] = rng_uniform(r);
+    for (int i = 0; i < N; i++) y[i] = sin(4 * X[i * D]) + X[i * D + 1] * X[i * D + 2];
+    for (int i = 0; i < M * D; i++) Xt[i] = 1.2 * rng_uniform(r) - 0.1;
+    struct gp_params p;
+    gp_default_params(&p);
+    struct gp *g;
+    assert_int_equal(gp_fit(&g, X, y, N, D, &p, r), NASW_OK);
+    assert_int_equal(gp_predict(g, Xt, M, m, v), NASW_OK);
+    for (int i = 0; i < M; i++) {
+        double m1, v1;
+        assert_int_equal(gp_predict(g, Xt + i * D, 1, &m1, &v1), NASW_OK);
+        if (fabs(m1 - m[i]) > 1e-10 * fmax(1, fabs(m1)) || fabs(v1 - v[i]) > 1e-10 * fmax(1e-6, fabs(v1)))
+            fail_msg("point %d: block mean %.15g var %.15g, alone %.15g %.15g", i, m[i], v[i], m1, v1);
+    }
+    gp_free(g);
+    rng_free(r);
+}
+
+/* standardised copy of y (as gp_fit does without warping) */
+static void standardise(const double *y, double *ys, int n)
+{
+    double m = 0, v = 0;
+    for (int i = 0; i < n; i++) m += y[i] / n;
+    for (int i = 0; i < n; i++) v += (y[i] - m) * (y[i] - m) / (n - 1);
+    for (int i = 0; i < n; i++) ys[i] = (y[i] - m) / sqrt(v);
+}
+
+/* The isotropic fit (projected Newton, gp_opt.c) ends at the optimum: no
+ * point of a fine grid over (log l, log r) has a lower profile NLML, the
+ * gradient vanishes there (or, with the noise at its bound, points out of
+ * the box), it matches the BFGS fit of the same model (ARD with one input),
+ * and the same seed gives the same hyperparameters bit for bit.  Two
+ * regimes: noise-free one-hot targets (the noise ends at its bound, as on
+ * NAS-Bench-201) and noisy continuous ones (an interior optimum). */
+static void test_fit_optimum(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(17);
+    enum { N = 60, E = 4, O = 3 };
+    double Xh[N * E * O] = {0}, X1[N], yh[N], y1[N], ys[N];
+    for (int i = 0; i < N; i++) {
+        double v = 0;
+        for (int e = 0; e < E; e++) {
+            int o = (int)rng_int(r, O);
+            Xh[i * E * O + e * O + o] = 1;
+            v += (o == 1) * (e + 1) - 0.5 * (o == 2) * e * e;
+        }
+        yh[i] = v + 0.3 * v * v;
+        X1[i] = 4 * rng_uniform(r);
+        y1[i] = sin(2 * X1[i]) + 0.3 * rng_gaussian(r, 1);
+    }
+    for (int c = 0; c < 2; c++) {
+        const double *x = c ? X1 : Xh, *y = c ? y1 : yh;
+        int d = c ? 1 : E * O;
+        struct gp_params p;
+        gp_default_params(&p);
+        p.warp = 0;
+        struct gp *g, *g2;
+        assert_int_equal(gp_fit(&g, x, y, N, d, &p, r), NASW_OK);
+        const double *th = gp_theta(g);
+        double phi[2] = {th[0], th[2] - th[1]}, f, gr[2];
+        standardise(y, ys, N);
+        assert_int_equal(gp_nlml_profile(x, ys, N, d, GP_MATERN52, 0, phi, &f, gr, NULL), NASW_OK);
+        assert_true(fabs(f + gp_log_marginal(g)) < 1e-9 * fabs(f));
+        if (c == 0) {
+            assert_true(phi[1] == -12.0 && gr[1] > 0); /* the noise at its bound */
+        } else {
+            assert_true(phi[1] > -10);
+            assert_true(fabs(gr[1]) < 1e-3);
+        }
+        assert_true(fabs(gr[0]) < 1e-3);
+        for (double t = -2; t <= 3; t += 0.05)
+            for (double u = -12; u <= 2; u += 0.25) {
+                double q[2] = {t, u}, fq;
+                if (gp_nlml_profile(x, ys, N, d, GP_MATERN52, 0, q, &fq, NULL, NULL) == NASW_OK && fq < f - 1e-9)
+                    fail_msg("case %d: grid (%g, %g) NLML %.12f below the fit's %.12f", c, t, u, fq, f);
+            }
+        if (c == 1) { /* ARD with one input: the same model, fitted by BFGS */
+            p.ard = 1;
+            assert_int_equal(gp_fit(&g2, x, y, N, d, &p, r), NASW_OK);
+            assert_true(fabs(gp_log_marginal(g2) - gp_log_marginal(g)) < 1e-7 * fabs(f));
+            gp_free(g2);
+            p.ard = 0;
+        }
+        gp_free(g);
+        /* same seed, same fit */
+        struct rng *ra = rng_new(5), *rb = rng_new(5);
+        assert_int_equal(gp_fit(&g, x, y, N, d, &p, ra) == NASW_OK && gp_fit(&g2, x, y, N, d, &p, rb) == NASW_OK, 1);
+        assert_memory_equal(gp_theta(g), gp_theta(g2), 3 * sizeof(double));
+        gp_free(g2);
+        gp_free(g);
+        rng_free(ra);
+        rng_free(rb);
     }
     rng_free(r);
 }
@@ -189,6 +343,9 @@ int main(void)
         cmocka_unit_test(test_nlml_gradient),
         cmocka_unit_test(test_fit_predict),
         cmocka_unit_test(test_profile_nlml),
+        cmocka_unit_test(test_profile_hessian),
+        cmocka_unit_test(test_fit_optimum),
+        cmocka_unit_test(test_predict_blocks),
         cmocka_unit_test(test_log_predictive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
