@@ -352,10 +352,11 @@ int conv_algo(void)
 
 static int wino_ok(const struct conv_dims *d) { return d->wino && d->K == 3 && conv_is_same(d); }
 static size_t wino_tiles(const struct conv_dims *d) { return (size_t)((d->H + 1) / 2) * ((d->W + 1) / 2); }
-/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk */
+static size_t wino_rows(const struct conv_dims *d);
+/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk, row buffers */
 static size_t wino_per_thread(const struct conv_dims *d)
 {
-    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk;
+    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + wino_rows(d);
 }
 /* U (16, Co, Ci) once, then the threads' V and M */
 static size_t wino_size(const struct conv_dims *d)
@@ -392,77 +393,111 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
         }
 }
 
-/* V_k[c][t] (16, C, T) of images [b, b+nb): tile t = (image, ty, tx) in
- * that order, V = B^T d B of the 4x4 input at rows 2ty-1.., columns 2tx-1.. */
-static void wino_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb)
+/* Row buffers of one thread: 4 transformed input rows of 2*tw+2 floats
+ * (one column of zero padding on the left, up to two on the right), a zero
+ * row of W floats, and 2 output rows of 2*tw floats. */
+static size_t wino_rows(const struct conv_dims *d)
 {
-    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
+    size_t tw = (size_t)(d->W + 1) / 2;
+    return 4 * (2 * tw + 2) + (size_t)d->W + 2 * (2 * tw);
+}
+
+/* The transforms' inner loops, over one row (restrict parameters: GCC
+ * vectorises them).  B^T over 4 input rows: */
+static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
+                    const float *restrict a, const float *restrict e, const float *restrict g,
+                    const float *restrict h, int W)
+{
+    for (int x = 0; x < W; x++) {
+        t0[x] = a[x] - g[x];
+        t1[x] = e[x] + g[x];
+        t2[x] = g[x] - e[x];
+        t3[x] = e[x] - h[x];
+    }
+}
+
+/* B over the 4 columns 2tx.. of a padded row q: o[i*s + tx], i < 4 */
+static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
+{
+    for (int tx = 0; tx < tw; tx++) {
+        float q0 = q[2 * tx], q1 = q[2 * tx + 1], q2 = q[2 * tx + 2], q3 = q[2 * tx + 3];
+        o[tx] = q0 - q2;
+        o[s + tx] = q1 + q2;
+        o[2 * s + tx] = q2 - q1;
+        o[3 * s + tx] = q1 - q3;
+    }
+}
+
+/* A^T m A of a row of tiles, m[k*s + tx]: output rows o0, o1 (2*tw each) */
+static void at_a(float *restrict o0, float *restrict o1, const float *restrict m, size_t s, int tw)
+{
+    for (int tx = 0; tx < tw; tx++) {
+        float u[4], v[4];
+        for (int q = 0; q < 4; q++) { /* A^T m */
+            float m0 = m[q * s + tx], m1 = m[(4 + q) * s + tx];
+            float m2 = m[(8 + q) * s + tx], m3 = m[(12 + q) * s + tx];
+            u[q] = m0 + m1 + m2;
+            v[q] = m1 - m2 - m3;
+        }
+        o0[2 * tx] = u[0] + u[1] + u[2]; /* (A^T m) A */
+        o0[2 * tx + 1] = u[1] - u[2] - u[3];
+        o1[2 * tx] = v[0] + v[1] + v[2];
+        o1[2 * tx + 1] = v[1] - v[2] - v[3];
+    }
+}
+
+/* V_k[c][t] (16, C, T) of images [b, b+nb): tile t = (image, ty, tx) in
+ * that order, V = B^T x B of the 4x4 input x at rows 2ty-1.., columns
+ * 2tx-1...  Per row of tiles: B^T over the 4 input rows (contiguous in x),
+ * then B over each tile's 4 columns (written contiguous in tx). */
+static void wino_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb,
+                       float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw + 2;
     size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *t0 = rows, *t1 = t0 + wp, *t2 = t1 + wp, *t3 = t2 + wp;
+    float *zero = t3 + wp;
+    memset(rows, 0, sizeof *rows * (4 * (size_t)wp + W)); /* the padding columns stay zero */
     for (int c = 0; c < C; c++)
         for (int j = 0; j < nb; j++) {
             const float *p = in + ((size_t)c * d->B + b + j) * H * W;
-            float *v = V + (size_t)c * T + (size_t)j * th * tw;
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, v++) {
-                    int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
-                    float x[4][4], t[4][4];
-                    if (y0 >= 0 && y0 + 4 <= H && x0 >= 0 && x0 + 4 <= W) {
-                        for (int r = 0; r < 4; r++)
-                            for (int q = 0; q < 4; q++) x[r][q] = p[(size_t)(y0 + r) * W + x0 + q];
-                    } else {
-                        for (int r = 0; r < 4; r++)
-                            for (int q = 0; q < 4; q++) {
-                                int y = y0 + r, xx = x0 + q;
-                                x[r][q] = y >= 0 && y < H && xx >= 0 && xx < W ? p[(size_t)y * W + xx] : 0.0f;
-                            }
-                    }
-                    for (int q = 0; q < 4; q++) { /* t = B^T x */
-                        t[0][q] = x[0][q] - x[2][q];
-                        t[1][q] = x[1][q] + x[2][q];
-                        t[2][q] = x[2][q] - x[1][q];
-                        t[3][q] = x[1][q] - x[3][q];
-                    }
-                    for (int r = 0; r < 4; r++) { /* V = t B */
-                        float *o = v + (size_t)(r * 4) * s;
-                        o[0] = t[r][0] - t[r][2];
-                        o[s] = t[r][1] + t[r][2];
-                        o[2 * s] = t[r][2] - t[r][1];
-                        o[3 * s] = t[r][1] - t[r][3];
-                    }
+            for (int ty = 0; ty < th; ty++) {
+                const float *r[4];
+                for (int k = 0; k < 4; k++) {
+                    int y = 2 * ty - 1 + k;
+                    r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
                 }
+                bt_rows(t0 + 1, t1 + 1, t2 + 1, t3 + 1, r[0], r[1], r[2], r[3], W);
+                float *v = V + (size_t)c * T + ((size_t)j * th + ty) * tw;
+                const float *tr[4] = {t0, t1, t2, t3};
+                for (int k = 0; k < 4; k++) /* (B^T x) B: row k of the tiles */
+                    b_cols(v + (size_t)(4 * k) * s, s, tr[k], tw);
+            }
         }
 }
 
 /* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
- * M (16, C, T) */
-static void wino_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb)
+ * M (16, C, T); a row of tiles at a time, contiguous in tx. */
+static void wino_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb,
+                        float *rows)
 {
     int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
     size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *o0 = rows + 4 * (2 * (size_t)tw + 2) + W, *o1 = o0 + 2 * tw;
     for (int c = 0; c < C; c++)
         for (int j = 0; j < nb; j++) {
             float *p = out + ((size_t)c * d->B + b + j) * H * W;
-            const float *m = M + (size_t)c * T + (size_t)j * th * tw;
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, m++) {
-                    float t[2][4], y[2][2];
-                    for (int q = 0; q < 4; q++) { /* t = A^T m */
-                        float m0 = m[(size_t)q * s], m1 = m[(size_t)(4 + q) * s];
-                        float m2 = m[(size_t)(8 + q) * s], m3 = m[(size_t)(12 + q) * s];
-                        t[0][q] = m0 + m1 + m2;
-                        t[1][q] = m1 - m2 - m3;
-                    }
-                    for (int r = 0; r < 2; r++) { /* y = t A */
-                        y[r][0] = t[r][0] + t[r][1] + t[r][2];
-                        y[r][1] = t[r][1] - t[r][2] - t[r][3];
-                    }
-                    int y0 = 2 * ty, x0 = 2 * tx;
-                    for (int r = 0; r < 2 && y0 + r < H; r++)
-                        for (int q = 0; q < 2 && x0 + q < W; q++) {
-                            float *o = p + (size_t)(y0 + r) * W + x0 + q;
-                            *o = add ? *o + y[r][q] : y[r][q];
-                        }
+            for (int ty = 0; ty < th; ty++) {
+                at_a(o0, o1, M + (size_t)c * T + ((size_t)j * th + ty) * tw, s, tw);
+                const float *src[2] = {o0, o1};
+                for (int r = 0; r < 2 && 2 * ty + r < H; r++) {
+                    float *y = p + (size_t)(2 * ty + r) * W;
+                    if (add)
+                        cblas_saxpy(W, 1.0f, src[r], 1, y, 1);
+                    else
+                        memcpy(y, src[r], sizeof *y * W);
                 }
+            }
         }
 }
 
@@ -483,12 +518,12 @@ static void wino_conv(float *out, int add, const float *in, const float *w, int 
         float *V = scratch + (size_t)WT * No * Ni + (size_t)t * per;
         for (int b = b0; b < b1; b += d->wchunk) {
             int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
-            float *M = V + (size_t)WT * Ni * nt;
-            wino_input(V, in, d, Ni, b, nb);
+            float *M = V + (size_t)WT * Ni * nt, *rows = V + per - wino_rows(d);
+            wino_input(V, in, d, Ni, b, nb, rows);
             for (int k = 0; k < WT; k++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, No, nt, Ni, 1.0f, U + (size_t)k * No * Ni,
                             Ni, V + (size_t)k * Ni * nt, nt, 0.0f, M + (size_t)k * No * nt, nt);
-            wino_output(out, add, M, d, No, b, nb);
+            wino_output(out, add, M, d, No, b, nb, rows);
         }
     }
     (void)T;
