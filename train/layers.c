@@ -428,8 +428,9 @@ static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
     }
 }
 
-/* A^T m A of a row of tiles, m[k*s + tx]: output rows o0, o1 (2*tw each) */
-static void at_a(float *restrict o0, float *restrict o1, const float *restrict m, size_t s, int tw)
+/* A^T m A of a row of tiles, m[k*s + tx]: output rows o0, o1 (2*tw
+ * each), written or (add) added to */
+static void at_a(float *restrict o0, float *restrict o1, const float *restrict m, size_t s, int tw, int add)
 {
     for (int tx = 0; tx < tw; tx++) {
         float u[4], v[4];
@@ -439,10 +440,19 @@ static void at_a(float *restrict o0, float *restrict o1, const float *restrict m
             u[q] = m0 + m1 + m2;
             v[q] = m1 - m2 - m3;
         }
-        o0[2 * tx] = u[0] + u[1] + u[2]; /* (A^T m) A */
-        o0[2 * tx + 1] = u[1] - u[2] - u[3];
-        o1[2 * tx] = v[0] + v[1] + v[2];
-        o1[2 * tx + 1] = v[1] - v[2] - v[3];
+        float y00 = u[0] + u[1] + u[2], y01 = u[1] - u[2] - u[3]; /* (A^T m) A */
+        float y10 = v[0] + v[1] + v[2], y11 = v[1] - v[2] - v[3];
+        if (add) {
+            o0[2 * tx] += y00;
+            o0[2 * tx + 1] += y01;
+            o1[2 * tx] += y10;
+            o1[2 * tx + 1] += y11;
+        } else {
+            o0[2 * tx] = y00;
+            o0[2 * tx + 1] = y01;
+            o1[2 * tx] = y10;
+            o1[2 * tx + 1] = y11;
+        }
     }
 }
 
@@ -488,7 +498,12 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
         for (int j = 0; j < nb; j++) {
             float *p = out + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
-                at_a(o0, o1, M + (size_t)c * T + ((size_t)j * th + ty) * tw, s, tw);
+                const float *m = M + (size_t)c * T + ((size_t)j * th + ty) * tw;
+                if (2 * tw == W && 2 * ty + 1 < H) { /* whole tiles: straight into the output */
+                    at_a(p + (size_t)2 * ty * W, p + (size_t)(2 * ty + 1) * W, m, s, tw, add);
+                    continue;
+                }
+                at_a(o0, o1, m, s, tw, 0);
                 const float *src[2] = {o0, o1};
                 for (int r = 0; r < 2 && 2 * ty + r < H; r++) {
                     float *y = p + (size_t)(2 * ty + r) * W;
