@@ -41,7 +41,7 @@
 #endif
 /* The algorithm of same 3x3 convolutions unless NASW_CONV says otherwise */
 #ifndef CONV_DEFAULT
-#define CONV_DEFAULT CONV_IM2COL
+#define CONV_DEFAULT CONV_WINOGRAD
 #endif
 #ifdef _OPENMP
 #define PRAGMA(x) _Pragma(#x)
