@@ -10,7 +10,10 @@
  * (the chunk's images are the long reduction; thread 0 accumulates into dW,
  * the others into partials added in thread order) and dcol = W^T . dout,
  * scattered back by col2im.  A 1x1 stride-1 unpadded convolution uses the
- * input as its columns: one GEMM per thread block.
+ * input as its columns: one GEMM per thread block.  Stride-1 same 3x3
+ * convolutions (forward, and the input gradient when Co <= Ci) run as
+ * Winograd F(2x2,3x3) by default (NASW_CONV=im2col for the GEMM path): 16
+ * GEMMs (Co, Ci) x (Ci, tiles) per chunk between tile transforms.
  * Batch norm: statistics per channel over its contiguous B*H*W values; the
  * standard training-mode backward,
  * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat

@@ -12,8 +12,9 @@
  * images is then one GEMM, out (Co, nb*Ho*Wo) = W (Co, Ci*K*K) .
  * col (Ci*K*K, nb*Ho*Wo), whose output rows are the tensor's own rows, and
  * batch-norm channels are contiguous.  The classifier's tensors (gap
- * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, chunks
- * of images spread over threads; the caller provides the scratch buffer
+ * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, or
+ * Winograd F(2x2,3x3) + 16 cblas_sgemm for same 3x3 convolutions, chunks of
+ * images spread over threads; the caller provides the scratch buffer
  * (conv_col_size floats).
  *
  * Not here: the network graph, parameter layout and the optimiser
