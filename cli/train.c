@@ -19,6 +19,7 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "train/cnn.h"
+#include "train/layers.h"
 #include "train/trainer.h"
 
 static void help(FILE *f)
@@ -38,7 +39,9 @@ static void help(FILE *f)
             "  --out FILE        JSON run record, rewritten after every epoch\n"
             "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
             "                    28x28 batch after 5 warm-up steps; print images/s and\n"
-            "                    GFLOP/s, no training to completion\n",
+            "                    GFLOP/s, no training to completion\n"
+            "Environment: NASW_CONV=winograd|im2col, the algorithm of the 3x3 same\n"
+            "convolutions (default winograd: Winograd F(2x2,3x3), forward and input gradient)\n",
             FMNIST_DIR, train_preset_names());
 }
 
@@ -165,6 +168,8 @@ int cmd_train(int argc, char **argv)
             return cli_usage_error("train", "bad value '%.64s' for %s", optarg, argv[optind - 1]);
     }
     if (optind < argc) return cli_usage_error("train", "unexpected argument '%.64s'", argv[optind]);
+    if (conv_algo() < 0)
+        return cli_usage_error("train", "bad value '%.64s' for NASW_CONV (im2col or winograd)", getenv("NASW_CONV"));
     if (!arch_s) return cli_usage_error("train", "--arch is required");
     struct train_config cfg;
     if (train_preset(&cfg, preset)) return cli_usage_error("train", "%s", nasw_errmsg());

@@ -207,6 +207,8 @@ else
     echo "skip: gnuplot not installed, plot test skipped"
 fi
 expect 1 "plot of a missing dir" -- $NASW plot "$T/none"
+expect 2 "train: bad NASW_CONV" -- env NASW_CONV=fft $NASW train --arch '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' --benchmark 1
+expect_err "NASW_CONV" "train: bad NASW_CONV"
 
 # --- live training (Fashion-MNIST from Debian's dataset-fashion-mnist)
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,5 +187,14 @@ int main(void)
         cmocka_unit_test(test_params_and_training),
         cmocka_unit_test(test_deterministic),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* the whole network with each convolution algorithm (NASW_CONV is read
+     * when a network is built) */
+    int failed = 0;
+    const char *algos[] = {"winograd", "im2col"};
+    for (int i = 0; i < 2; i++) {
+        setenv("NASW_CONV", algos[i], 1);
+        printf("NASW_CONV=%s\n", algos[i]);
+        failed += cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    return failed;
 }

@@ -97,9 +97,11 @@ static double conv_ref(const float *in, const float *w, const struct conv_dims *
     return s;
 }
 
-static void check_conv_ref(const float *out, const float *in, const float *w, const struct conv_dims *d)
+/* Largest |out - direct| over largest |direct|: 1e-4 absolute for every
+ * path; Winograd adds its own relative bound */
+static double check_conv_ref(const float *out, const float *in, const float *w, const struct conv_dims *d)
 {
-    double worst = 0;
+    double worst = 0, big = 0;
     for (int co = 0; co < d->Co; co++)
         for (int b = 0; b < d->B; b++)
             for (int y = 0; y < d->Ho; y++)
@@ -107,24 +109,32 @@ static void check_conv_ref(const float *out, const float *in, const float *w, co
                     double r = conv_ref(in, w, d, co, b, y, x);
                     double got = out[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x];
                     if (fabs(got - r) > worst) worst = fabs(got - r);
+                    if (fabs(r) > big) big = fabs(r);
                 }
     assert_true(worst < 1e-4);
+    return worst / (big > 0 ? big : 1);
 }
 
-/* chunk_floats > 0 overrides the default chunk (several chunks per thread) */
-static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, size_t chunk_floats)
+/* chunk_floats > 0 overrides the default chunk (several chunks per
+ * thread); W = H unless W > 0; algo: CONV_IM2COL or CONV_WINOGRAD */
+static void check_conv_algo(int B, int Ci, int H, int W, int Co, int K, int S, int P, size_t chunk_floats,
+                            int algo)
 {
     struct conv_ctx c;
-    conv_dims_init(&c.d, B, Ci, H, H, Co, K, S, P);
+    conv_dims_init(&c.d, B, Ci, H, W > 0 ? W : H, Co, K, S, P);
+    c.d.wino = algo == CONV_WINOGRAD;
     if (chunk_floats) conv_dims_chunk(&c.d, chunk_floats);
-    size_t nin = (size_t)B * Ci * H * H, nw = (size_t)Co * Ci * K * K;
+    H = c.d.H;
+    W = c.d.W;
+    size_t nin = (size_t)B * Ci * H * W, nw = (size_t)Co * Ci * K * K;
     size_t nout = (size_t)B * Co * c.d.Ho * c.d.Wo;
     c.in = rnd(nin);
     c.w = rnd(nw);
     c.col = malloc(conv_col_size(&c.d) * sizeof(float) + 1);
     float *out = zeros(nout), *R = rnd(nout), *din = zeros(nin), *dw = zeros(nw);
     conv_forward(out, c.in, c.w, &c.d, c.col);
-    check_conv_ref(out, c.in, c.w, &c.d);
+    double rel = check_conv_ref(out, c.in, c.w, &c.d);
+    if (algo == CONV_WINOGRAD) assert_true(rel < 2e-6);
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
     assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
     assert_true(fd_check(conv_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
@@ -149,6 +159,11 @@ static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, 
     free(dw);
 }
 
+static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, size_t chunk_floats)
+{
+    check_conv_algo(B, Ci, H, 0, Co, K, S, P, chunk_floats, CONV_IM2COL);
+}
+
 static void check_conv(int B, int Ci, int H, int Co, int K, int S, int P)
 {
     check_conv_chunk(B, Ci, H, Co, K, S, P, 0);
@@ -170,6 +185,37 @@ static void test_conv(void **state)
     check_conv_chunk(7, 3, 5, 2, 3, 1, 1, 2 * 3 * 9 * 25);
     check_conv_chunk(7, 2, 6, 3, 3, 2, 1, 2 * 2 * 9 * 9);
     check_conv_chunk(7, 2, 5, 3, 1, 1, 0, 1);
+}
+
+/* Winograd F(2x2,3x3): forward against the direct double convolution
+ * (relative bound), the input gradient by finite differences, odd and
+ * even sizes (partial edge tiles), Co <= Ci (Winograd input gradient) and
+ * Co > Ci (forward only), one and several chunks per thread */
+static void test_conv_winograd(void **state)
+{
+    (void)state;
+    check_conv_algo(2, 3, 6, 0, 3, 3, 1, 1, 0, CONV_WINOGRAD);
+    check_conv_algo(2, 4, 7, 0, 3, 3, 1, 1, 0, CONV_WINOGRAD);  /* 7x7: half tiles on two sides */
+    check_conv_algo(3, 3, 5, 8, 4, 3, 1, 1, 0, CONV_WINOGRAD);  /* Co > Ci, 5x8 */
+    check_conv_algo(2, 16, 8, 0, 16, 3, 1, 1, 0, CONV_WINOGRAD); /* the cell's shape */
+    check_conv_algo(7, 3, 7, 0, 3, 3, 1, 1, 1, CONV_WINOGRAD);  /* one image per chunk */
+    check_conv_algo(7, 3, 5, 6, 2, 3, 1, 1, 16 * 5 * 9 * 2, CONV_WINOGRAD); /* 2 images per chunk */
+    check_conv_algo(2, 3, 6, 0, 4, 3, 2, 1, 0, CONV_WINOGRAD);  /* stride 2: im2col still */
+    /* the same inputs give the same bits on each call (and each run) */
+    struct conv_dims d;
+    conv_dims_init(&d, 5, 4, 7, 7, 4, 3, 1, 1);
+    d.wino = 1;
+    size_t n = (size_t)5 * 4 * 49;
+    float *in = rnd(n), *w = rnd(4 * 4 * 9), *a = zeros(n), *b = zeros(n);
+    float *col = malloc(conv_col_size(&d) * sizeof(float));
+    conv_forward(a, in, w, &d, col);
+    conv_forward(b, in, w, &d, col);
+    assert_memory_equal(a, b, n * sizeof(float));
+    free(in);
+    free(w);
+    free(a);
+    free(b);
+    free(col);
 }
 
 /* --- batch norm (training mode) --- */
@@ -363,6 +409,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_conv_winograd),
         cmocka_unit_test(test_bn),
         cmocka_unit_test(test_pool_relu),
         cmocka_unit_test(test_linear_xent),

@@ -10,7 +10,10 @@
  * (the chunk's images are the long reduction; thread 0 accumulates into dW,
  * the others into partials added in thread order) and dcol = W^T . dout,
  * scattered back by col2im.  A 1x1 stride-1 unpadded convolution uses the
- * input as its columns: one GEMM per thread block.
+ * input as its columns: one GEMM per thread block.  Stride-1 same 3x3
+ * convolutions (forward, and the input gradient when Co <= Ci) run as
+ * Winograd F(2x2,3x3) by default (NASW_CONV=im2col for the GEMM path): 16
+ * GEMMs (Co, Ci) x (Ci, tiles) per chunk between tile transforms.
  * Batch norm: statistics per channel over its contiguous B*H*W values; the
  * standard training-mode backward,
  * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
@@ -21,6 +24,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -37,6 +41,10 @@
  * the GEMM that reads them. */
 #ifndef CONV_CHUNK_FLOATS
 #define CONV_CHUNK_FLOATS (256 * 1024)
+#endif
+/* The algorithm of same 3x3 convolutions unless NASW_CONV says otherwise */
+#ifndef CONV_DEFAULT
+#define CONV_DEFAULT CONV_WINOGRAD
 #endif
 #ifdef _OPENMP
 #define PRAGMA(x) _Pragma(#x)
@@ -74,6 +82,7 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     d->Ho = (H + 2 * pad - K) / stride + 1;
     d->Wo = (W + 2 * pad - K) / stride + 1;
     d->threads = conv_threads();
+    d->wino = conv_algo() == CONV_WINOGRAD;
     conv_dims_chunk(d, CONV_CHUNK_FLOATS);
 }
 
@@ -87,6 +96,12 @@ void conv_dims_chunk(struct conv_dims *d, size_t floats)
     if (c < 1) c = 1;
     if (c > (size_t)per_thread) c = (size_t)per_thread;
     d->chunk = (int)c;
+    /* Winograd: V and M of a chunk, 16 (Ci + Co) floats per 2x2 tile */
+    one = (size_t)16 * (d->Ci + d->Co) * ((d->H + 1) / 2) * ((d->W + 1) / 2);
+    c = one ? floats / one : 1;
+    if (c < 1) c = 1;
+    if (c > (size_t)per_thread) c = (size_t)per_thread;
+    d->wchunk = (int)c;
 }
 
 /* A stride-1 convolution whose output has the input's size ("same"
@@ -112,10 +127,16 @@ static size_t col_per_thread(const struct conv_dims *d)
 }
 static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
 
-/* per thread: columns and a weight-gradient partial; once: flipped weights */
+static int wino_ok(const struct conv_dims *d);
+static size_t wino_size(const struct conv_dims *d);
+
+/* per thread: columns and a weight-gradient partial; once: flipped weights.
+ * Or, if larger, the Winograd buffers (used before or instead of those). */
 size_t conv_col_size(const struct conv_dims *d)
 {
-    return (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1) + w_size(d);
+    size_t n = (col_per_thread(d) + w_size(d)) * (size_t)(d->threads > 0 ? d->threads : 1) + w_size(d);
+    if (wino_ok(d) && wino_size(d) > n) n = wino_size(d);
+    return n;
 }
 
 static int thread_id(void)
@@ -307,8 +328,231 @@ static const float *chunk_cols(float *scratch, const float *in, const struct con
     return scratch;
 }
 
+/* --- Winograd F(2x2,3x3) (Lavin & Gray 2016) ------------------------------
+ * A stride-1 same 3x3 convolution, output tile by output tile: a 2x2 output
+ * tile needs the 4x4 input tile d around it, and
+ *   y = A^T [ (G g G^T) .* (B^T d B) ] A
+ * with the 4x4 products summed over input channels.  So the weights become
+ * 16 matrices U_k (Co, Ci) (once per call), a chunk of T tiles becomes 16
+ * matrices V_k (Ci, T), M_k = U_k . V_k are 16 GEMMs (Co*Ci*T multiplies
+ * each: 16/36 of im2col's per output pixel), and A^T M A gives the outputs.
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * Tiles cover ceil(H/2) x ceil(W/2) per image (outside the image the input
+ * is zero; outputs outside are dropped).  Chunks, threads and the order of
+ * every sum are fixed by the dims: deterministic for a fixed thread count. */
+#define WT 16 /* 4x4 transformed values per tile */
+
+int conv_algo(void)
+{
+    const char *s = getenv("NASW_CONV");
+    if (!s || !*s) return CONV_DEFAULT;
+    if (!strcmp(s, "im2col")) return CONV_IM2COL;
+    if (!strcmp(s, "winograd")) return CONV_WINOGRAD;
+    return -1;
+}
+
+static int wino_ok(const struct conv_dims *d) { return d->wino && d->K == 3 && conv_is_same(d); }
+static size_t wino_tiles(const struct conv_dims *d) { return (size_t)((d->H + 1) / 2) * ((d->W + 1) / 2); }
+static size_t wino_rows(const struct conv_dims *d);
+/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk, row buffers */
+static size_t wino_per_thread(const struct conv_dims *d)
+{
+    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + wino_rows(d);
+}
+/* U (16, Co, Ci) once, then the threads' V and M */
+static size_t wino_size(const struct conv_dims *d)
+{
+    return (size_t)WT * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
+}
+
+/* U_k[o][i] (16, No, Ni) from 3x3 kernels: g = w[o][i] (flip = 0, w is
+ * (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees (flip = 1, w is
+ * (Ni, No, 3, 3): the input gradient's convolution of dout). */
+static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
+{
+    for (int o = 0; o < No; o++)
+        for (int i = 0; i < Ni; i++) {
+            const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
+            float g[9], t[4][3];
+            for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
+            for (int c = 0; c < 3; c++) { /* t = G g (4x3) */
+                float a = g[c], b = g[3 + c], e = g[6 + c];
+                t[0][c] = a;
+                t[1][c] = 0.5f * (a + b + e);
+                t[2][c] = 0.5f * (a - b + e);
+                t[3][c] = e;
+            }
+            for (int r = 0; r < 4; r++) { /* U = t G^T (4x4) */
+                float a = t[r][0], b = t[r][1], e = t[r][2];
+                float *u = U + ((size_t)(r * 4) * No + o) * Ni + i;
+                size_t s = (size_t)No * Ni;
+                u[0] = a;
+                u[s] = 0.5f * (a + b + e);
+                u[2 * s] = 0.5f * (a - b + e);
+                u[3 * s] = e;
+            }
+        }
+}
+
+/* Row buffers of one thread: 4 transformed input rows of 2*tw+2 floats
+ * (one column of zero padding on the left, up to two on the right), a zero
+ * row of W floats, and 2 output rows of 2*tw floats. */
+static size_t wino_rows(const struct conv_dims *d)
+{
+    size_t tw = (size_t)(d->W + 1) / 2;
+    return 4 * (2 * tw + 2) + (size_t)d->W + 2 * (2 * tw);
+}
+
+/* The transforms' inner loops, over one row (restrict parameters: GCC
+ * vectorises them).  B^T over 4 input rows: */
+static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
+                    const float *restrict a, const float *restrict e, const float *restrict g,
+                    const float *restrict h, int W)
+{
+    for (int x = 0; x < W; x++) {
+        t0[x] = a[x] - g[x];
+        t1[x] = e[x] + g[x];
+        t2[x] = g[x] - e[x];
+        t3[x] = e[x] - h[x];
+    }
+}
+
+/* B over the 4 columns 2tx.. of a padded row q: o[i*s + tx], i < 4 */
+static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
+{
+    for (int tx = 0; tx < tw; tx++) {
+        float q0 = q[2 * tx], q1 = q[2 * tx + 1], q2 = q[2 * tx + 2], q3 = q[2 * tx + 3];
+        o[tx] = q0 - q2;
+        o[s + tx] = q1 + q2;
+        o[2 * s + tx] = q2 - q1;
+        o[3 * s + tx] = q1 - q3;
+    }
+}
+
+/* A^T m A of a row of tiles, m[k*s + tx]: output rows o0, o1 (2*tw
+ * each), written or (add) added to */
+static void at_a(float *restrict o0, float *restrict o1, const float *restrict m, size_t s, int tw, int add)
+{
+    for (int tx = 0; tx < tw; tx++) {
+        float u[4], v[4];
+        for (int q = 0; q < 4; q++) { /* A^T m */
+            float m0 = m[q * s + tx], m1 = m[(4 + q) * s + tx];
+            float m2 = m[(8 + q) * s + tx], m3 = m[(12 + q) * s + tx];
+            u[q] = m0 + m1 + m2;
+            v[q] = m1 - m2 - m3;
+        }
+        float y00 = u[0] + u[1] + u[2], y01 = u[1] - u[2] - u[3]; /* (A^T m) A */
+        float y10 = v[0] + v[1] + v[2], y11 = v[1] - v[2] - v[3];
+        if (add) {
+            o0[2 * tx] += y00;
+            o0[2 * tx + 1] += y01;
+            o1[2 * tx] += y10;
+            o1[2 * tx + 1] += y11;
+        } else {
+            o0[2 * tx] = y00;
+            o0[2 * tx + 1] = y01;
+            o1[2 * tx] = y10;
+            o1[2 * tx + 1] = y11;
+        }
+    }
+}
+
+/* V_k[c][t] (16, C, T) of images [b, b+nb): tile t = (image, ty, tx) in
+ * that order, V = B^T x B of the 4x4 input x at rows 2ty-1.., columns
+ * 2tx-1...  Per row of tiles: B^T over the 4 input rows (contiguous in x),
+ * then B over each tile's 4 columns (written contiguous in tx). */
+static void wino_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb,
+                       float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw + 2;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *t0 = rows, *t1 = t0 + wp, *t2 = t1 + wp, *t3 = t2 + wp;
+    float *zero = t3 + wp;
+    memset(rows, 0, sizeof *rows * (4 * (size_t)wp + W)); /* the padding columns stay zero */
+    for (int c = 0; c < C; c++)
+        for (int j = 0; j < nb; j++) {
+            const float *p = in + ((size_t)c * d->B + b + j) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                const float *r[4];
+                for (int k = 0; k < 4; k++) {
+                    int y = 2 * ty - 1 + k;
+                    r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
+                }
+                bt_rows(t0 + 1, t1 + 1, t2 + 1, t3 + 1, r[0], r[1], r[2], r[3], W);
+                float *v = V + (size_t)c * T + ((size_t)j * th + ty) * tw;
+                const float *tr[4] = {t0, t1, t2, t3};
+                for (int k = 0; k < 4; k++) /* (B^T x) B: row k of the tiles */
+                    b_cols(v + (size_t)(4 * k) * s, s, tr[k], tw);
+            }
+        }
+}
+
+/* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
+ * M (16, C, T); a row of tiles at a time, contiguous in tx. */
+static void wino_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb,
+                        float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *o0 = rows + 4 * (2 * (size_t)tw + 2) + W, *o1 = o0 + 2 * tw;
+    for (int c = 0; c < C; c++)
+        for (int j = 0; j < nb; j++) {
+            float *p = out + ((size_t)c * d->B + b + j) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                const float *m = M + (size_t)c * T + ((size_t)j * th + ty) * tw;
+                if (2 * tw == W && 2 * ty + 1 < H) { /* whole tiles: straight into the output */
+                    at_a(p + (size_t)2 * ty * W, p + (size_t)(2 * ty + 1) * W, m, s, tw, add);
+                    continue;
+                }
+                at_a(o0, o1, m, s, tw, 0);
+                const float *src[2] = {o0, o1};
+                for (int r = 0; r < 2 && 2 * ty + r < H; r++) {
+                    float *y = p + (size_t)(2 * ty + r) * W;
+                    if (add)
+                        cblas_saxpy(W, 1.0f, src[r], 1, y, 1);
+                    else
+                        memcpy(y, src[r], sizeof *y * W);
+                }
+            }
+        }
+}
+
+/* out (No, B, H, W) (+)= same 3x3 convolution of in (Ni, B, H, W) with the
+ * weights w as wino_weights reads them; scratch of wino_size floats. */
+static void wino_conv(float *out, int add, const float *in, const float *w, int flip, int No, int Ni,
+                      const struct conv_dims *d, float *scratch)
+{
+    int T = d->threads > 0 ? d->threads : 1;
+    float *U = scratch;
+    wino_weights(U, w, No, Ni, flip);
+    size_t per = wino_per_thread(d);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+    {
+        int b0, b1, t = my_block(d->B, &b0, &b1, NULL);
+        float *V = scratch + (size_t)WT * No * Ni + (size_t)t * per;
+        for (int b = b0; b < b1; b += d->wchunk) {
+            int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
+            float *M = V + (size_t)WT * Ni * nt, *rows = V + per - wino_rows(d);
+            wino_input(V, in, d, Ni, b, nb, rows);
+            for (int k = 0; k < WT; k++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, No, nt, Ni, 1.0f, U + (size_t)k * No * Ni,
+                            Ni, V + (size_t)k * Ni * nt, nt, 0.0f, M + (size_t)k * No * nt, nt);
+            wino_output(out, add, M, d, No, b, nb, rows);
+        }
+    }
+    (void)T;
+}
+
 void conv_forward(float *out, const float *in, const float *w, const struct conv_dims *d, float *col)
 {
+    if (wino_ok(d)) {
+        wino_conv(out, 0, in, w, 0, d->Co, d->Ci, d, col);
+        return;
+    }
     int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
     int ldo = d->B * HWo, pw = conv_is_pointwise(d);
 #ifdef _OPENMP
@@ -376,6 +620,12 @@ static void conv_backward_same(float *din, int set, float *dw, const float *dout
     struct conv_dims dt = *d; /* dout as the input of the din convolution */
     dt.Ci = d->Co;
     dt.Co = d->Ci;
+    if (din && wino_ok(d)) {
+        /* the input gradient by Winograd first (it uses the whole scratch),
+         * then only the weight gradient below */
+        wino_conv(din, !set, dout, w, 1, d->Ci, d->Co, d, col);
+        din = NULL;
+    }
     if (din) flip_weights(wflip, w, d);
     int used = 1;
 #ifdef _OPENMP

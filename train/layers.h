@@ -12,8 +12,9 @@
  * images is then one GEMM, out (Co, nb*Ho*Wo) = W (Co, Ci*K*K) .
  * col (Ci*K*K, nb*Ho*Wo), whose output rows are the tensor's own rows, and
  * batch-norm channels are contiguous.  The classifier's tensors (gap
- * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, chunks
- * of images spread over threads; the caller provides the scratch buffer
+ * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, or
+ * Winograd F(2x2,3x3) + 16 cblas_sgemm for same 3x3 convolutions, chunks of
+ * images spread over threads; the caller provides the scratch buffer
  * (conv_col_size floats).
  *
  * Not here: the network graph, parameter layout and the optimiser
@@ -33,6 +34,8 @@ struct conv_dims {
     int stride, pad;
     int Ho, Wo;       /* output (Co,B,Ho,Wo), set by conv_dims_init */
     int chunk;        /* images per im2col + GEMM, set by conv_dims_init */
+    int wino;         /* 1: same 3x3 convolutions by Winograd F(2x2,3x3) */
+    int wchunk;       /* images per Winograd chunk, set by conv_dims_chunk */
 };
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad);
@@ -41,6 +44,15 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
  * sets the default; tests use small chunks to cover the chunk loop.  The
  * results depend on the chunk and the thread count, both fixed per run. */
 void conv_dims_chunk(struct conv_dims *d, size_t floats);
+/* The convolution algorithm for stride-1 same-padded 3x3 convolutions
+ * (forward, and the input gradient when Co <= Ci): CONV_IM2COL or
+ * CONV_WINOGRAD (Lavin & Gray's F(2x2,3x3): 4x4 input tiles, 16 GEMMs of
+ * Co x Ci x tiles).  conv_dims_init takes conv_algo(); the weight gradient
+ * is always im2col + GEMM. */
+enum { CONV_IM2COL = 0, CONV_WINOGRAD = 1 };
+/* The default algorithm, or the one named by the environment variable
+ * NASW_CONV (im2col|winograd); -1 if NASW_CONV names neither. */
+int conv_algo(void);
 /* Floats of scratch: per thread, one chunk's columns and a weight-gradient
  * partial (summed in thread order, so results are deterministic for a
  * fixed thread count); once, the flipped weights of the backward. */
