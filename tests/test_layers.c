@@ -97,6 +97,32 @@ static double conv_ref(const float *in, const float *w, const struct conv_dims *
     return s;
 }
 
+/* The weight gradient, directly in double: dw[co][ci][ky][kx] = sum over
+ * images and output pixels of dout * the input pixel that weight saw.
+ * Returns the largest |dw - direct| over the largest |direct|. */
+static double check_dw_ref(const float *dw, const float *dout, const float *in, const struct conv_dims *d)
+{
+    double worst = 0, big = 0;
+    for (int co = 0; co < d->Co; co++)
+        for (int ci = 0; ci < d->Ci; ci++)
+            for (int ky = 0; ky < d->K; ky++)
+                for (int kx = 0; kx < d->K; kx++) {
+                    double r = 0;
+                    for (int b = 0; b < d->B; b++)
+                        for (int y = 0; y < d->Ho; y++)
+                            for (int x = 0; x < d->Wo; x++) {
+                                int iy = y * d->stride - d->pad + ky, ix = x * d->stride - d->pad + kx;
+                                if (iy < 0 || iy >= d->H || ix < 0 || ix >= d->W) continue;
+                                r += (double)dout[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x] *
+                                     in[(((size_t)ci * d->B + b) * d->H + iy) * d->W + ix];
+                            }
+                    double got = dw[((co * d->Ci + ci) * d->K + ky) * d->K + kx];
+                    if (fabs(got - r) > worst) worst = fabs(got - r);
+                    if (fabs(r) > big) big = fabs(r);
+                }
+    return worst / (big > 0 ? big : 1);
+}
+
 /* Largest |out - direct| over largest |direct|: 1e-4 absolute for every
  * path; Winograd adds its own relative bound */
 static double check_conv_ref(const float *out, const float *in, const float *w, const struct conv_dims *d)
@@ -136,6 +162,7 @@ static void check_conv_algo(int B, int Ci, int H, int W, int Co, int K, int S, i
     double rel = check_conv_ref(out, c.in, c.w, &c.d);
     if (algo == CONV_WINOGRAD) assert_true(rel < 2e-6);
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
+    assert_true(check_dw_ref(dw, R, c.in, &c.d) < 1e-5);
     assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
     assert_true(fd_check(conv_fwd, &c, c.w, dw, nw, out, R, nout, 1e-2f) < 1e-2);
     /* the _set variant overwrites din (here full of garbage) with the same gradient */
@@ -187,16 +214,17 @@ static void test_conv(void **state)
     check_conv_chunk(7, 2, 5, 3, 1, 1, 0, 1);
 }
 
-/* Winograd F(2x2,3x3): forward against the direct double convolution
- * (relative bound), the input gradient by finite differences, odd and
- * even sizes (partial edge tiles), Co <= Ci (Winograd input gradient) and
- * Co > Ci (forward only), one and several chunks per thread */
+/* Winograd F(2x2,3x3): forward and weight gradient against the direct
+ * double convolution (relative bounds), both gradients by finite
+ * differences, odd and even sizes (partial edge tiles), Co <= Ci and
+ * Co > Ci, one and several chunks per thread */
 static void test_conv_winograd(void **state)
 {
     (void)state;
     check_conv_algo(2, 3, 6, 0, 3, 3, 1, 1, 0, CONV_WINOGRAD);
     check_conv_algo(2, 4, 7, 0, 3, 3, 1, 1, 0, CONV_WINOGRAD);  /* 7x7: half tiles on two sides */
     check_conv_algo(3, 3, 5, 8, 4, 3, 1, 1, 0, CONV_WINOGRAD);  /* Co > Ci, 5x8 */
+    check_conv_algo(2, 1, 7, 0, 5, 3, 1, 1, 0, CONV_WINOGRAD);  /* the stem's shape: Ci = 1 */
     check_conv_algo(2, 16, 8, 0, 16, 3, 1, 1, 0, CONV_WINOGRAD); /* the cell's shape */
     check_conv_algo(7, 3, 7, 0, 3, 3, 1, 1, 1, CONV_WINOGRAD);  /* one image per chunk */
     check_conv_algo(7, 3, 5, 6, 2, 3, 1, 1, 16 * 5 * 9 * 2, CONV_WINOGRAD); /* 2 images per chunk */

@@ -11,9 +11,9 @@
  * the others into partials added in thread order) and dcol = W^T . dout,
  * scattered back by col2im.  A 1x1 stride-1 unpadded convolution uses the
  * input as its columns: one GEMM per thread block.  Stride-1 same 3x3
- * convolutions (forward, and the input gradient when Co <= Ci) run as
- * Winograd F(2x2,3x3) by default (NASW_CONV=im2col for the GEMM path): 16
- * GEMMs (Co, Ci) x (Ci, tiles) per chunk between tile transforms.
+ * convolutions run as Winograd F(2x2,3x3) by default, forward and both
+ * gradients (NASW_CONV=im2col for the GEMM path): 16 GEMMs
+ * (Co, Ci) x (Ci, tiles) per chunk between tile transforms.
  * Batch norm: statistics per channel over its contiguous B*H*W values; the
  * standard training-mode backward,
  * dx = invstd/N (N dxhat - sum dxhat - xhat sum(dxhat xhat)), with xhat
@@ -356,12 +356,14 @@ int conv_algo(void)
 static int wino_ok(const struct conv_dims *d) { return d->wino && d->K == 3 && conv_is_same(d); }
 static size_t wino_tiles(const struct conv_dims *d) { return (size_t)((d->H + 1) / 2) * ((d->W + 1) / 2); }
 static size_t wino_rows(const struct conv_dims *d);
-/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk, row buffers */
+/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk, its own
+ * weight-gradient sum dU (16, Co, Ci), row buffers */
 static size_t wino_per_thread(const struct conv_dims *d)
 {
-    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + wino_rows(d);
+    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + (size_t)WT * d->Co * d->Ci +
+           wino_rows(d);
 }
-/* U (16, Co, Ci) once, then the threads' V and M */
+/* U (16, Co, Ci) (or the threads' total dU) once, then the threads' own */
 static size_t wino_size(const struct conv_dims *d)
 {
     return (size_t)WT * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
@@ -398,7 +400,8 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
 
 /* Row buffers of one thread: 4 transformed input rows of 2*tw+2 floats
  * (one column of zero padding on the left, up to two on the right), a zero
- * row of W floats, and 2 output rows of 2*tw floats. */
+ * row of W floats, and 2 output rows of 2*tw floats (or, for the output
+ * gradient's transform, 2 rows of 4*tw floats). */
 static size_t wino_rows(const struct conv_dims *d)
 {
     size_t tw = (size_t)(d->W + 1) / 2;
@@ -519,6 +522,124 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
         }
 }
 
+/* A over the columns of an output-gradient row r (W values, zero
+ * outside): for the tiles' columns 2tx, 2tx+1 (e, o), c_i[tx] = e, e + o,
+ * e - o, -o. */
+static void a_row(float *restrict c, const float *restrict r, int W, int tw)
+{
+    float *restrict c0 = c, *restrict c1 = c + tw, *restrict c2 = c + 2 * tw, *restrict c3 = c + 3 * tw;
+    int n = W / 2;
+    for (int tx = 0; tx < n; tx++) {
+        float e = r[2 * tx], o = r[2 * tx + 1];
+        c0[tx] = e;
+        c1[tx] = e + o;
+        c2[tx] = e - o;
+        c3[tx] = -o;
+    }
+    if (W & 1) {
+        float e = r[W - 1];
+        c0[n] = c1[n] = c2[n] = e;
+        c3[n] = 0.0f;
+    }
+}
+
+/* dM_k[c][t] (16, C, T) of images [b, b+nb) from the output gradient
+ * dout (C, B, H, W): dM = A dY A^T per tile, dY the tile's 2x2 outputs
+ * (zero outside the image), A = (A^T)^T.  Per row of tiles: A over the
+ * columns of its 2 rows (a, e), then over the rows: a, a + e, a - e, -e. */
+static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb,
+                      float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, rs = 4 * (size_t)tw;
+    for (int c = 0; c < C; c++)
+        for (int j = 0; j < nb; j++) {
+            const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
+            for (int ty = 0; ty < th; ty++) {
+                a_row(rows, p + (size_t)2 * ty * W, W, tw);
+                if (2 * ty + 1 < H) a_row(rows + rs, p + (size_t)(2 * ty + 1) * W, W, tw);
+                else memset(rows + rs, 0, sizeof *rows * rs);
+                float *v = dM + (size_t)c * T + ((size_t)j * th + ty) * tw;
+                for (int i = 0; i < 4; i++) {
+                    const float *restrict a = rows + i * tw, *restrict e = rows + rs + i * tw;
+                    float *restrict o0 = v + (size_t)i * s, *restrict o1 = o0 + 4 * s;
+                    float *restrict o2 = o0 + 8 * s, *restrict o3 = o0 + 12 * s;
+                    for (int tx = 0; tx < tw; tx++) {
+                        o0[tx] = a[tx];
+                        o1[tx] = a[tx] + e[tx];
+                        o2[tx] = a[tx] - e[tx];
+                        o3[tx] = -e[tx];
+                    }
+                }
+            }
+        }
+}
+
+/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), dU (16, Co, Ci) */
+static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci)
+{
+    size_t s = (size_t)Co * Ci;
+    for (int o = 0; o < Co; o++)
+        for (int i = 0; i < Ci; i++) {
+            const float *u = dU + (size_t)o * Ci + i;
+            float t[3][4], *g = dw + ((size_t)o * Ci + i) * 9;
+            for (int c = 0; c < 4; c++) { /* t = G^T dU (3x4) */
+                float u0 = u[c * s], u1 = u[(4 + c) * s], u2 = u[(8 + c) * s], u3 = u[(12 + c) * s];
+                t[0][c] = u0 + 0.5f * (u1 + u2);
+                t[1][c] = 0.5f * (u1 - u2);
+                t[2][c] = 0.5f * (u1 + u2) + u3;
+            }
+            for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
+                float u0 = t[r][0], u1 = t[r][1], u2 = t[r][2], u3 = t[r][3];
+                g[3 * r] += u0 + 0.5f * (u1 + u2);
+                g[3 * r + 1] += 0.5f * (u1 - u2);
+                g[3 * r + 2] += 0.5f * (u1 + u2) + u3;
+            }
+        }
+}
+
+/* dw (Co, Ci, 3, 3) += weight gradient of a same 3x3 convolution in the
+ * Winograd domain: the forward is linear in U = G g G^T, so
+ * dU_k (Co, Ci) = sum over tiles of dM_k (Co, T) . V_k (Ci, T)^T, with V
+ * the input's transform (as the forward) and dM = A dY A^T the output
+ * gradient's; dg = G^T dU G.  16 GEMMs per chunk of 16/36 of im2col's
+ * multiplies.  Each thread sums its own dU (its images in order), the
+ * threads' dU are added in thread order: deterministic for a fixed thread
+ * count.  Scratch of wino_size floats. */
+static void wino_wgrad(float *dw, const float *dout, const float *in, const struct conv_dims *d, float *scratch)
+{
+    int T = d->threads > 0 ? d->threads : 1, Co = d->Co, Ci = d->Ci, used = 1;
+    size_t per = wino_per_thread(d), us = (size_t)WT * Co * Ci;
+    float *dU = scratch; /* the sum; the threads' own dU follow their V and M */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+    {
+        int b0, b1, t = my_block(d->B, &b0, &b1, &used);
+        float *V = scratch + us + (size_t)t * per, *mine = V + per - wino_rows(d) - us;
+        float beta = 0.0f;
+        if (b0 == b1) memset(mine, 0, sizeof *mine * us);
+        for (int b = b0; b < b1; b += d->wchunk) {
+            int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
+            float *M = V + (size_t)WT * Ci * nt, *rows = V + per - wino_rows(d);
+            wino_input(V, in, d, Ci, b, nb, rows);
+            wino_dout(M, dout, d, Co, b, nb, rows);
+            for (int k = 0; k < WT; k++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Co, Ci, nt, 1.0f, M + (size_t)k * Co * nt, nt,
+                            V + (size_t)k * Ci * nt, nt, beta, mine + (size_t)k * Co * Ci, Ci);
+            beta = 1.0f;
+        }
+    }
+    for (int t = 0; t < used; t++) {
+        const float *o = scratch + us + (size_t)(t + 1) * per - wino_rows(d) - us;
+        if (t == 0) memcpy(dU, o, sizeof *dU * us);
+        else
+            for (size_t i = 0; i < us; i++) dU[i] += o[i];
+    }
+    wino_weights_grad(dw, dU, Co, Ci);
+    (void)T;
+}
+
 /* out (No, B, H, W) (+)= same 3x3 convolution of in (Ni, B, H, W) with the
  * weights w as wino_weights reads them; scratch of wino_size floats. */
 static void wino_conv(float *out, int add, const float *in, const float *w, int flip, int No, int Ni,
@@ -601,7 +722,8 @@ static void add_transposed_partials(float *dw, const float *G, int T, const stru
             }
 }
 
-/* Backward of a "same" convolution with Co <= Ci (every cell convolution):
+/* Backward of a "same" convolution with Co <= Ci (every cell convolution
+ * under NASW_CONV=im2col):
  * one im2col, of dout, serves both gradients.  The input gradient is a same
  * convolution of dout with the flipped, transposed weights,
  * din (Ci, N) = Wflip (Ci, Co*K*K) . dcol (Co*K*K, N), dcol = im2col(dout),
@@ -620,12 +742,6 @@ static void conv_backward_same(float *din, int set, float *dw, const float *dout
     struct conv_dims dt = *d; /* dout as the input of the din convolution */
     dt.Ci = d->Co;
     dt.Co = d->Ci;
-    if (din && wino_ok(d)) {
-        /* the input gradient by Winograd first (it uses the whole scratch),
-         * then only the weight gradient below */
-        wino_conv(din, !set, dout, w, 1, d->Ci, d->Co, d, col);
-        din = NULL;
-    }
     if (din) flip_weights(wflip, w, d);
     int used = 1;
 #ifdef _OPENMP
@@ -650,7 +766,8 @@ static void conv_backward_same(float *din, int set, float *dw, const float *dout
     add_transposed_partials(dw, part, used, d);
 }
 
-/* set: din = dL/din instead of din += dL/din.  Same convolutions with
+/* set: din = dL/din instead of din += dL/din.  Same 3x3 convolutions
+ * under Winograd: wino_conv and wino_wgrad.  Other same convolutions with
  * Co <= Ci: conv_backward_same.  Others: dW += dout . im2col(in)^T, and
  * din by a 1x1 GEMM in place, or dcol = W^T . dout and col2im. */
 static void conv_backward_to(float *din, int set, float *dw, const float *dout, const float *in,
@@ -658,6 +775,11 @@ static void conv_backward_to(float *din, int set, float *dw, const float *dout, 
 {
     int M = d->Co, HWo = d->Ho * d->Wo, Kd = d->Ci * d->K * d->K, T = d->threads > 0 ? d->threads : 1;
     int ldo = d->B * HWo, pw = conv_is_pointwise(d);
+    if (wino_ok(d)) {
+        if (din) wino_conv(din, !set, dout, w, 1, d->Ci, d->Co, d, col);
+        wino_wgrad(dw, dout, in, d, col);
+        return;
+    }
     if (!pw && conv_is_same(d) && d->Co <= d->Ci) {
         conv_backward_same(din, set, dw, dout, in, w, d, col);
         return;

@@ -13,7 +13,7 @@
  * col (Ci*K*K, nb*Ho*Wo), whose output rows are the tensor's own rows, and
  * batch-norm channels are contiguous.  The classifier's tensors (gap
  * output, logits) are (B,C).  Convolution is im2col + cblas_sgemm, or
- * Winograd F(2x2,3x3) + 16 cblas_sgemm for same 3x3 convolutions, chunks of
+ * Winograd F(2x2,3x3) + 16 cblas_sgemm per pass for same 3x3 convolutions, chunks of
  * images spread over threads; the caller provides the scratch buffer
  * (conv_col_size floats).
  *
@@ -45,10 +45,11 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
  * results depend on the chunk and the thread count, both fixed per run. */
 void conv_dims_chunk(struct conv_dims *d, size_t floats);
 /* The convolution algorithm for stride-1 same-padded 3x3 convolutions
- * (forward, and the input gradient when Co <= Ci): CONV_IM2COL or
+ * (forward, input gradient and weight gradient): CONV_IM2COL or
  * CONV_WINOGRAD (Lavin & Gray's F(2x2,3x3): 4x4 input tiles, 16 GEMMs of
- * Co x Ci x tiles).  conv_dims_init takes conv_algo(); the weight gradient
- * is always im2col + GEMM. */
+ * Co x Ci x tiles per pass; the weight gradient as 16 GEMMs of the
+ * transformed output gradient and input, Co x tiles x Ci).  conv_dims_init
+ * takes conv_algo(). */
 enum { CONV_IM2COL = 0, CONV_WINOGRAD = 1 };
 /* The default algorithm, or the one named by the environment variable
  * NASW_CONV (im2col|winograd); -1 if NASW_CONV names neither. */
