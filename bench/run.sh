@@ -190,6 +190,11 @@ OPENBLAS_NUM_THREADS=2 "$OUT/sgemm_peak" 2048 | tee "$OUT/sgemm_peak.txt"
 OMP_NUM_THREADS=2 ./nasw train --arch "$ARCH" --channels 16 --cells 1 --batch-size 128 --benchmark 50 | tee "$OUT/nasw_train.txt"
 awk '/sgemm peak:/ {p = $3} /^compute:/ {c = $2} END {
     printf "nasw: %.0f%% of the two-thread sgemm peak\n", 100 * c / p }' "$OUT/sgemm_peak.txt" "$OUT/nasw_train.txt"
+# where the step goes: every convolution shape of the network, both algorithms
+make -s build/libnasw.a
+cc -O2 -std=c11 -I. -D_POSIX_C_SOURCE=200809L -o "$OUT/conv_shapes" bench/conv_shapes.c build/libnasw.a \
+    -lopenblas -fopenmp -lm
+OMP_NUM_THREADS=2 "$OUT/conv_shapes" 10 | tee "$OUT/conv_shapes.txt"
 if have_torch; then
     # the peer at its best (channels_last), and in PyTorch's default NCHW format
     OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_peer.py "$ARCH" 16 1 128 50 2 | tee "$OUT/torch_train.txt"

@@ -69,14 +69,16 @@ int conv_threads(void)
 }
 
 /* Winograd pays where its 2x2 output tiles cover the plane with at most
- * 20% of waste: a 7x7 plane needs 16 tiles (64 outputs for 49), and there
- * im2col + GEMM is faster (measured: 8.0 against 9.8 ms for the forward
- * and backward of a 64-channel 7x7 convolution of 128 images on 2
- * threads); 28x28 and 14x14 planes tile exactly. */
+ * 20% of waste, and there are enough input channels for the 16 GEMMs to
+ * outweigh the transforms.  A 7x7 plane needs 16 tiles (64 outputs for
+ * 49): there im2col + GEMM is faster (bench/conv_shapes.c: 8.4 against
+ * 10.8 ms for the forward and backward of a 64-channel 7x7 convolution of
+ * 128 images on 2 threads); 28x28 and 14x14 planes tile exactly.  The stem
+ * (Ci = 1) is faster on im2col too (1.2 against 2.3 ms). */
 static int wino_worth(const struct conv_dims *d)
 {
     long th = (d->H + 1) / 2, tw = (d->W + 1) / 2;
-    return 4 * th * tw * 5 <= 6L * d->H * d->W;
+    return d->Ci >= 4 && 4 * th * tw * 5 <= 6L * d->H * d->W;
 }
 
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
