@@ -71,10 +71,10 @@ int conv_threads(void)
 /* Winograd pays where its 2x2 output tiles cover the plane with at most
  * 20% of waste, and there are enough input channels for the 16 GEMMs to
  * outweigh the transforms.  A 7x7 plane needs 16 tiles (64 outputs for
- * 49): there im2col + GEMM is faster (bench/conv_shapes.c: 8.4 against
- * 10.8 ms for the forward and backward of a 64-channel 7x7 convolution of
- * 128 images on 2 threads); 28x28 and 14x14 planes tile exactly.  The stem
- * (Ci = 1) is faster on im2col too (1.2 against 2.3 ms). */
+ * 49): there im2col + GEMM is faster (the whole network trains 5% faster
+ * with its 7x7 stage on im2col; bench/conv_shapes.c times each shape both
+ * ways); 28x28 and 14x14 planes tile exactly.  The stem (Ci = 1) is
+ * faster on im2col too (1.1 against 2.3 ms per step). */
 static int wino_worth(const struct conv_dims *d)
 {
     long th = (d->H + 1) / 2, tw = (d->W + 1) / 2;
