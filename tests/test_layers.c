@@ -97,6 +97,13 @@ static double conv_ref(const float *in, const float *w, const struct conv_dims *
     return s;
 }
 
+/* Track the largest |got - ref| and the largest |ref| */
+static void track_err(double got, double ref, double *worst, double *big)
+{
+    if (fabs(got - ref) > *worst) *worst = fabs(got - ref);
+    if (fabs(ref) > *big) *big = fabs(ref);
+}
+
 /* The weight gradient, directly in double: dw[co][ci][ky][kx] = sum over
  * images and output pixels of dout * the input pixel that weight saw.
  * Returns the largest |dw - direct| over the largest |direct|. */
@@ -116,9 +123,7 @@ static double check_dw_ref(const float *dw, const float *dout, const float *in, 
                                 r += (double)dout[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x] *
                                      in[(((size_t)ci * d->B + b) * d->H + iy) * d->W + ix];
                             }
-                    double got = dw[((co * d->Ci + ci) * d->K + ky) * d->K + kx];
-                    if (fabs(got - r) > worst) worst = fabs(got - r);
-                    if (fabs(r) > big) big = fabs(r);
+                    track_err(dw[((co * d->Ci + ci) * d->K + ky) * d->K + kx], r, &worst, &big);
                 }
     return worst / (big > 0 ? big : 1);
 }
@@ -132,10 +137,8 @@ static double check_conv_ref(const float *out, const float *in, const float *w, 
         for (int b = 0; b < d->B; b++)
             for (int y = 0; y < d->Ho; y++)
                 for (int x = 0; x < d->Wo; x++) {
-                    double r = conv_ref(in, w, d, co, b, y, x);
-                    double got = out[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x];
-                    if (fabs(got - r) > worst) worst = fabs(got - r);
-                    if (fabs(r) > big) big = fabs(r);
+                    track_err(out[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x], conv_ref(in, w, d, co, b, y, x),
+                              &worst, &big);
                 }
     assert_true(worst < 1e-4);
     return worst / (big > 0 ? big : 1);
