@@ -233,7 +233,7 @@ static void test_conv_winograd(void **state)
     check_conv_algo(7, 3, 5, 6, 2, 3, 1, 1, 16 * 5 * 9 * 2, CONV_WINOGRAD); /* 2 images per chunk */
     check_conv_algo(2, 3, 6, 0, 4, 3, 2, 1, 0, CONV_WINOGRAD);  /* stride 2: im2col still */
     /* the default picks Winograd only where the tiles cover the plane with
-     * little waste (28x28 and 14x14, not 7x7) and Ci >= 4 */
+     * at most a third of waste (28x28, 14x14, 7x7; not 5x5) and Ci >= 4 */
     struct conv_dims d;
     setenv("NASW_CONV", "winograd", 1);
     conv_dims_init(&d, 2, 4, 28, 28, 4, 3, 1, 1);
@@ -241,6 +241,8 @@ static void test_conv_winograd(void **state)
     conv_dims_init(&d, 2, 4, 14, 14, 4, 3, 1, 1);
     assert_int_equal(d.wino, 1);
     conv_dims_init(&d, 2, 4, 7, 7, 4, 3, 1, 1);
+    assert_int_equal(d.wino, 1);
+    conv_dims_init(&d, 2, 4, 5, 5, 4, 3, 1, 1); /* 9 tiles for 25 outputs */
     assert_int_equal(d.wino, 0);
     conv_dims_init(&d, 2, 1, 28, 28, 16, 3, 1, 1); /* the stem */
     assert_int_equal(d.wino, 0);

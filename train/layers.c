@@ -68,17 +68,18 @@ int conv_threads(void)
 #endif
 }
 
-/* Winograd pays where its 2x2 output tiles cover the plane with at most
- * 20% of waste, and there are enough input channels for the 16 GEMMs to
+/* Winograd pays where its 2x2 output tiles cover the plane with at most a
+ * third of waste, and there are enough input channels for the 16 GEMMs to
  * outweigh the transforms.  A 7x7 plane needs 16 tiles (64 outputs for
- * 49): there im2col + GEMM is faster (the whole network trains 5% faster
- * with its 7x7 stage on im2col; bench/conv_shapes.c times each shape both
- * ways); 28x28 and 14x14 planes tile exactly.  The stem (Ci = 1) is
- * faster on im2col too (1.1 against 2.3 ms per step). */
+ * 49) and still gains (the whole network trains 3% faster with its 7x7
+ * stage on Winograd than on im2col + GEMM; bench/conv_shapes.c times each
+ * shape both ways); a 5x5 or 3x3 plane (36 for 25, 16 for 9) does not
+ * take it; 28x28 and 14x14 planes tile exactly.  The stem (Ci = 1) is
+ * faster on im2col (1.1 against 1.5 ms per step). */
 static int wino_worth(const struct conv_dims *d)
 {
     long th = (d->H + 1) / 2, tw = (d->W + 1) / 2;
-    return d->Ci >= 4 && 4 * th * tw * 5 <= 6L * d->H * d->W;
+    return d->Ci >= 4 && 4 * th * tw * 3 <= 4L * d->H * d->W;
 }
 
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
@@ -411,14 +412,14 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
         }
 }
 
-/* Row buffers of one thread: 4 transformed input rows of 2*tw+2 floats
- * (one column of zero padding on the left, up to two on the right), a zero
- * row of W floats, and 2 output rows of 2*tw floats (or, for the output
- * gradient's transform, 2 rows of 4*tw floats). */
+/* Row buffers of one thread: the input transform's 4 row planes (th rows
+ * of 2*tw floats and 4 floats of margin each) and a zero row of W floats
+ * (the output gradient's transform: 4 planes without margins; the output
+ * transform: 2). */
 static size_t wino_rows(const struct conv_dims *d)
 {
-    size_t tw = (size_t)(d->W + 1) / 2;
-    return 4 * (2 * tw + 2) + (size_t)d->W + 2 * (2 * tw);
+    size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
+    return 4 * (th * 2 * tw + 4) + (size_t)d->W;
 }
 
 /* The transforms' inner loops, over one row (restrict parameters: GCC
@@ -435,7 +436,7 @@ static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, 
     }
 }
 
-/* B over the 4 columns 2tx.. of a padded row q: o[i*s + tx], i < 4 */
+/* B over the 4 columns 2tx.. of q: o[i*s + tx], i < 4, tx < tw */
 static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
 {
     for (int tx = 0; tx < tw; tx++) {
@@ -447,46 +448,42 @@ static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
     }
 }
 
-/* A^T m A of a row of tiles, m[k*s + tx]: output rows o0, o1 (2*tw
- * each), written or (add) added to */
-static void at_a(float *restrict o0, float *restrict o1, const float *restrict m, size_t s, int tw, int add)
+/* A^T m A of n tiles, m[k*s + u]: the tiles' outputs (0,0), (0,1) at
+ * e[2u], e[2u+1] and (1,0), (1,1) at o[2u], o[2u+1] */
+static void at_a(float *restrict e, float *restrict o, const float *restrict m, size_t s, size_t n)
 {
-    for (int tx = 0; tx < tw; tx++) {
-        float u[4], v[4];
+    for (size_t u = 0; u < n; u++) {
+        float a[4], v[4];
         for (int q = 0; q < 4; q++) { /* A^T m */
-            float m0 = m[q * s + tx], m1 = m[(4 + q) * s + tx];
-            float m2 = m[(8 + q) * s + tx], m3 = m[(12 + q) * s + tx];
-            u[q] = m0 + m1 + m2;
+            float m0 = m[q * s + u], m1 = m[(4 + q) * s + u];
+            float m2 = m[(8 + q) * s + u], m3 = m[(12 + q) * s + u];
+            a[q] = m0 + m1 + m2;
             v[q] = m1 - m2 - m3;
         }
-        float y00 = u[0] + u[1] + u[2], y01 = u[1] - u[2] - u[3]; /* (A^T m) A */
-        float y10 = v[0] + v[1] + v[2], y11 = v[1] - v[2] - v[3];
-        if (add) {
-            o0[2 * tx] += y00;
-            o0[2 * tx + 1] += y01;
-            o1[2 * tx] += y10;
-            o1[2 * tx + 1] += y11;
-        } else {
-            o0[2 * tx] = y00;
-            o0[2 * tx + 1] = y01;
-            o1[2 * tx] = y10;
-            o1[2 * tx + 1] = y11;
-        }
+        e[2 * u] = a[0] + a[1] + a[2]; /* (A^T m) A */
+        e[2 * u + 1] = a[1] - a[2] - a[3];
+        o[2 * u] = v[0] + v[1] + v[2];
+        o[2 * u + 1] = v[1] - v[2] - v[3];
     }
 }
 
 /* V_k[c][t] (16, C, T) of images [b, b+nb): tile t = (image, ty, tx) in
  * that order, V = B^T x B of the 4x4 input x at rows 2ty-1.., columns
- * 2tx-1...  Per row of tiles: B^T over the 4 input rows (contiguous in x),
- * then B over each tile's 4 columns (written contiguous in tx). */
+ * 2tx-1...  Per plane: B^T over the 4 input rows of every row of tiles
+ * (contiguous in x) into 4 row planes of pitch 2tw, then B over the tiles'
+ * columns as one loop over the plane's th*tw tiles (tile u reads columns
+ * 2u-1 .. 2u+2 of its row plane), writing V contiguously; that loop reads
+ * a neighbouring row's value where the padding column belongs (x = -1 of
+ * the first tile of a row, x = 2tw of the last), fixed afterwards.  Long
+ * loops, not one short call per row of tiles and row. */
 static void wino_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb,
                        float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw + 2;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
-    float *t0 = rows, *t1 = t0 + wp, *t2 = t1 + wp, *t3 = t2 + wp;
-    float *zero = t3 + wp;
-    memset(rows, 0, sizeof *rows * (4 * (size_t)wp + W)); /* the padding columns stay zero */
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pl = (size_t)th * wp + 4, n = (size_t)th * tw;
+    float *zero = rows + 4 * pl;
+    /* margins, an odd width's last column and the zero row stay zero */
+    memset(rows, 0, sizeof *rows * (4 * pl + W));
     for (int c = 0; c < C; c++)
         for (int j = 0; j < nb; j++) {
             const float *p = in + ((size_t)c * d->B + b + j) * H * W;
@@ -496,93 +493,89 @@ static void wino_input(float *V, const float *in, const struct conv_dims *d, int
                     int y = 2 * ty - 1 + k;
                     r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
                 }
-                bt_rows(t0 + 1, t1 + 1, t2 + 1, t3 + 1, r[0], r[1], r[2], r[3], W);
-                float *v = V + (size_t)c * T + ((size_t)j * th + ty) * tw;
-                const float *tr[4] = {t0, t1, t2, t3};
-                for (int k = 0; k < 4; k++) /* (B^T x) B: row k of the tiles */
-                    b_cols(v + (size_t)(4 * k) * s, s, tr[k], tw);
+                float *t = rows + 1 + (size_t)ty * wp;
+                bt_rows(t, t + pl, t + 2 * pl, t + 3 * pl, r[0], r[1], r[2], r[3], W);
+            }
+            float *v = V + (size_t)c * T + (size_t)j * n;
+            for (int k = 0; k < 4; k++) { /* (B^T x) B: row k of the tiles */
+                const float *q = rows + 1 + (size_t)k * pl; /* q[ty*wp + x] */
+                float *o = v + (size_t)(4 * k) * s;
+                b_cols(o, s, q - 1, (int)n);
+                for (int ty = 0; ty < th; ty++) { /* x0 of the first tile, x3 of the last are 0 */
+                    o[(size_t)ty * tw] = -q[(size_t)ty * wp + 1];
+                    o[3 * s + (size_t)ty * tw + tw - 1] = q[(size_t)ty * wp + wp - 2];
+                }
             }
         }
 }
 
 /* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
- * M (16, C, T); a row of tiles at a time, contiguous in tx. */
+ * M (16, C, T).  Per plane: one loop over its th*tw tiles into two row
+ * planes of pitch 2tw (the tiles' even and odd output rows), then each
+ * output row copied (or added) from them, dropping an odd size's last row
+ * or column. */
 static void wino_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb,
                         float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
-    float *o0 = rows + 4 * (2 * (size_t)tw + 2) + W, *o1 = o0 + 2 * tw;
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, n = (size_t)th * tw;
+    float *e = rows, *o = rows + n * 2;
     for (int c = 0; c < C; c++)
         for (int j = 0; j < nb; j++) {
             float *p = out + ((size_t)c * d->B + b + j) * H * W;
-            for (int ty = 0; ty < th; ty++) {
-                const float *m = M + (size_t)c * T + ((size_t)j * th + ty) * tw;
-                if (2 * tw == W && 2 * ty + 1 < H) { /* whole tiles: straight into the output */
-                    at_a(p + (size_t)2 * ty * W, p + (size_t)(2 * ty + 1) * W, m, s, tw, add);
-                    continue;
-                }
-                at_a(o0, o1, m, s, tw, 0);
-                const float *src[2] = {o0, o1};
-                for (int r = 0; r < 2 && 2 * ty + r < H; r++) {
-                    float *y = p + (size_t)(2 * ty + r) * W;
-                    if (add)
-                        cblas_saxpy(W, 1.0f, src[r], 1, y, 1);
-                    else
-                        memcpy(y, src[r], sizeof *y * W);
-                }
+            at_a(e, o, M + (size_t)c * T + (size_t)j * n, s, n);
+            for (int y = 0; y < H; y++) {
+                const float *restrict src = (y & 1 ? o : e) + (size_t)(y / 2) * wp;
+                float *restrict dst = p + (size_t)y * W;
+                if (add)
+                    for (int x = 0; x < W; x++) dst[x] += src[x];
+                else
+                    memcpy(dst, src, sizeof *dst * W);
             }
         }
 }
 
-/* A over the columns of an output-gradient row r (W values, zero
- * outside): for the tiles' columns 2tx, 2tx+1 (e, o), c_i[tx] = e, e + o,
- * e - o, -o. */
-static void a_row(float *restrict c, const float *restrict r, int W, int tw)
-{
-    float *restrict c0 = c, *restrict c1 = c + tw, *restrict c2 = c + 2 * tw, *restrict c3 = c + 3 * tw;
-    int n = W / 2;
-    for (int tx = 0; tx < n; tx++) {
-        float e = r[2 * tx], o = r[2 * tx + 1];
-        c0[tx] = e;
-        c1[tx] = e + o;
-        c2[tx] = e - o;
-        c3[tx] = -o;
-    }
-    if (W & 1) {
-        float e = r[W - 1];
-        c0[n] = c1[n] = c2[n] = e;
-        c3[n] = 0.0f;
-    }
-}
-
 /* dM_k[c][t] (16, C, T) of images [b, b+nb) from the output gradient
  * dout (C, B, H, W): dM = A dY A^T per tile, dY the tile's 2x2 outputs
- * (zero outside the image), A = (A^T)^T.  Per row of tiles: A over the
- * columns of its 2 rows (a, e), then over the rows: a, a + e, a - e, -e. */
+ * (zero outside the image), A = (A^T)^T.  Per plane: A over the 2 rows
+ * of every row of tiles (a, a + e, a - e, -e of its rows a, e; contiguous
+ * in x) into 4 row planes of pitch 2tw (an odd width's last column zero),
+ * then A over the tiles' 2 columns as one loop over the plane's tiles
+ * (tile u reads columns 2u, 2u+1 of its row plane), writing dM
+ * contiguously. */
 static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb,
                       float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, rs = 4 * (size_t)tw;
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, n = (size_t)th * tw, pl = n * 2;
+    float *zero = rows + 4 * pl;
+    memset(rows, 0, sizeof *rows * (4 * pl + W)); /* an odd width's last column stays zero */
     for (int c = 0; c < C; c++)
         for (int j = 0; j < nb; j++) {
             const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
-                a_row(rows, p + (size_t)2 * ty * W, W, tw);
-                if (2 * ty + 1 < H) a_row(rows + rs, p + (size_t)(2 * ty + 1) * W, W, tw);
-                else memset(rows + rs, 0, sizeof *rows * rs);
-                float *v = dM + (size_t)c * T + ((size_t)j * th + ty) * tw;
-                for (int i = 0; i < 4; i++) {
-                    const float *restrict a = rows + i * tw, *restrict e = rows + rs + i * tw;
-                    float *restrict o0 = v + (size_t)i * s, *restrict o1 = o0 + 4 * s;
-                    float *restrict o2 = o0 + 8 * s, *restrict o3 = o0 + 12 * s;
-                    for (int tx = 0; tx < tw; tx++) {
-                        o0[tx] = a[tx];
-                        o1[tx] = a[tx] + e[tx];
-                        o2[tx] = a[tx] - e[tx];
-                        o3[tx] = -e[tx];
-                    }
+                const float *restrict ra = p + (size_t)2 * ty * W;
+                const float *restrict re = 2 * ty + 1 < H ? ra + W : zero;
+                float *restrict a0 = rows + (size_t)ty * wp, *restrict a1 = a0 + pl;
+                float *restrict a2 = a1 + pl, *restrict a3 = a2 + pl;
+                for (int x = 0; x < W; x++) {
+                    a0[x] = ra[x];
+                    a1[x] = ra[x] + re[x];
+                    a2[x] = ra[x] - re[x];
+                    a3[x] = -re[x];
+                }
+            }
+            float *v = dM + (size_t)c * T + (size_t)j * n;
+            for (int k = 0; k < 4; k++) {
+                const float *restrict q = rows + (size_t)k * pl;
+                float *restrict o0 = v + (size_t)(4 * k) * s, *restrict o1 = o0 + s;
+                float *restrict o2 = o0 + 2 * s, *restrict o3 = o0 + 3 * s;
+                for (size_t u = 0; u < n; u++) {
+                    float e = q[2 * u], o = q[2 * u + 1];
+                    o0[u] = e;
+                    o1[u] = e + o;
+                    o2[u] = e - o;
+                    o3[u] = -o;
                 }
             }
         }

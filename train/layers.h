@@ -50,8 +50,8 @@ void conv_dims_chunk(struct conv_dims *d, size_t floats);
  * Co x Ci x tiles per pass; the weight gradient as 16 GEMMs of the
  * transformed output gradient and input, Co x tiles x Ci).  conv_dims_init
  * takes conv_algo(), and im2col where the 2x2 tiles would waste more than
- * 20% of the plane (odd planes up to 9x9, such as the last stage's 7x7) or
- * Ci < 4 (the stem); tests may set `wino` themselves to force either. */
+ * a third of the plane (5x5, 3x3) or Ci < 4 (the stem); tests may set
+ * `wino` themselves to force either. */
 enum { CONV_IM2COL = 0, CONV_WINOGRAD = 1 };
 /* The default algorithm, or the one named by the environment variable
  * NASW_CONV (im2col|winograd); -1 if NASW_CONV names neither. */
