@@ -412,14 +412,14 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
         }
 }
 
-/* Row buffers of one thread: the input transform's 4 row planes (th rows
- * of 2*tw floats and 4 floats of margin each) and a zero row of W floats
- * (the output gradient's transform: 4 planes without margins; the output
- * transform: 2). */
+/* Row buffers of one thread: the input transform's 4 row planes (the
+ * chunk's wchunk*th rows of tiles, 2*tw floats each, and 4 floats of
+ * margin) and a zero row of W floats (the output gradient's transform: 4
+ * planes without margins; the output transform: 2). */
 static size_t wino_rows(const struct conv_dims *d)
 {
     size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
-    return 4 * (th * 2 * tw + 4) + (size_t)d->W;
+    return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
 /* The transforms' inner loops, over one row (restrict parameters: GCC
@@ -469,22 +469,23 @@ static void at_a(float *restrict e, float *restrict o, const float *restrict m, 
 
 /* V_k[c][t] (16, C, T) of images [b, b+nb): tile t = (image, ty, tx) in
  * that order, V = B^T x B of the 4x4 input x at rows 2ty-1.., columns
- * 2tx-1...  Per plane: B^T over the 4 input rows of every row of tiles
- * (contiguous in x) into 4 row planes of pitch 2tw, then B over the tiles'
- * columns as one loop over the plane's th*tw tiles (tile u reads columns
- * 2u-1 .. 2u+2 of its row plane), writing V contiguously; that loop reads
- * a neighbouring row's value where the padding column belongs (x = -1 of
- * the first tile of a row, x = 2tw of the last), fixed afterwards.  Long
- * loops, not one short call per row of tiles and row. */
+ * 2tx-1...  Per channel: B^T over the 4 input rows of every row of tiles
+ * of the chunk's images (contiguous in x) into 4 row planes of pitch 2tw,
+ * then B over the tiles' columns as one loop over the channel's T tiles
+ * (tile u reads columns 2u-1 .. 2u+2 of its row plane), writing V
+ * contiguously; that loop reads a neighbouring row's value where the
+ * padding column belongs (x = -1 of the first tile of a row, x = 2tw of
+ * the last), fixed afterwards.  Long loops, not one short call per row of
+ * tiles and row. */
 static void wino_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb,
                        float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pl = (size_t)th * wp + 4, n = (size_t)th * tw;
+    int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw, R = nb * th;
+    size_t T = (size_t)R * tw, s = (size_t)C * T, pl = (size_t)R * wp + 4;
     float *zero = rows + 4 * pl;
     /* margins, an odd width's last column and the zero row stay zero */
     memset(rows, 0, sizeof *rows * (4 * pl + W));
-    for (int c = 0; c < C; c++)
+    for (int c = 0; c < C; c++) {
         for (int j = 0; j < nb; j++) {
             const float *p = in + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
@@ -493,24 +494,25 @@ static void wino_input(float *V, const float *in, const struct conv_dims *d, int
                     int y = 2 * ty - 1 + k;
                     r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
                 }
-                float *t = rows + 1 + (size_t)ty * wp;
+                float *t = rows + 1 + (size_t)(j * th + ty) * wp;
                 bt_rows(t, t + pl, t + 2 * pl, t + 3 * pl, r[0], r[1], r[2], r[3], W);
             }
-            float *v = V + (size_t)c * T + (size_t)j * n;
-            for (int k = 0; k < 4; k++) { /* (B^T x) B: row k of the tiles */
-                const float *q = rows + 1 + (size_t)k * pl; /* q[ty*wp + x] */
-                float *o = v + (size_t)(4 * k) * s;
-                b_cols(o, s, q - 1, (int)n);
-                for (int ty = 0; ty < th; ty++) { /* x0 of the first tile, x3 of the last are 0 */
-                    o[(size_t)ty * tw] = -q[(size_t)ty * wp + 1];
-                    o[3 * s + (size_t)ty * tw + tw - 1] = q[(size_t)ty * wp + wp - 2];
-                }
+        }
+        float *v = V + (size_t)c * T;
+        for (int k = 0; k < 4; k++) { /* (B^T x) B: row k of the tiles */
+            const float *q = rows + 1 + (size_t)k * pl; /* q[row*wp + x], row = j*th + ty */
+            float *o = v + (size_t)(4 * k) * s;
+            b_cols(o, s, q - 1, (int)T);
+            for (int y = 0; y < R; y++) { /* x0 of the first tile, x3 of the last are 0 */
+                o[(size_t)y * tw] = -q[(size_t)y * wp + 1];
+                o[3 * s + (size_t)y * tw + tw - 1] = q[(size_t)y * wp + wp - 2];
             }
         }
+    }
 }
 
 /* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
- * M (16, C, T).  Per plane: one loop over its th*tw tiles into two row
+ * M (16, C, T).  Per channel: one loop over the chunk's tiles into two row
  * planes of pitch 2tw (the tiles' even and odd output rows), then each
  * output row copied (or added) from them, dropping an odd size's last row
  * or column. */
@@ -518,14 +520,14 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
                         float *rows)
 {
     int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, n = (size_t)th * tw;
-    float *e = rows, *o = rows + n * 2;
-    for (int c = 0; c < C; c++)
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *e = rows, *o = rows + T * 2;
+    for (int c = 0; c < C; c++) {
+        at_a(e, o, M + (size_t)c * T, s, T);
         for (int j = 0; j < nb; j++) {
             float *p = out + ((size_t)c * d->B + b + j) * H * W;
-            at_a(e, o, M + (size_t)c * T + (size_t)j * n, s, n);
             for (int y = 0; y < H; y++) {
-                const float *restrict src = (y & 1 ? o : e) + (size_t)(y / 2) * wp;
+                const float *restrict src = (y & 1 ? o : e) + (size_t)(j * th + y / 2) * wp;
                 float *restrict dst = p + (size_t)y * W;
                 if (add)
                     for (int x = 0; x < W; x++) dst[x] += src[x];
@@ -533,30 +535,31 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
                     memcpy(dst, src, sizeof *dst * W);
             }
         }
+    }
 }
 
 /* dM_k[c][t] (16, C, T) of images [b, b+nb) from the output gradient
  * dout (C, B, H, W): dM = A dY A^T per tile, dY the tile's 2x2 outputs
- * (zero outside the image), A = (A^T)^T.  Per plane: A over the 2 rows
- * of every row of tiles (a, a + e, a - e, -e of its rows a, e; contiguous
- * in x) into 4 row planes of pitch 2tw (an odd width's last column zero),
- * then A over the tiles' 2 columns as one loop over the plane's tiles
- * (tile u reads columns 2u, 2u+1 of its row plane), writing dM
- * contiguously. */
+ * (zero outside the image), A = (A^T)^T.  Per channel: A over the 2 rows
+ * of every row of tiles of the chunk's images (a, a + e, a - e, -e of its
+ * rows a, e; contiguous in x) into 4 row planes of pitch 2tw (an odd
+ * width's last column zero), then A over the tiles' 2 columns as one loop
+ * over the channel's T tiles (tile u reads columns 2u, 2u+1 of its row
+ * plane), writing dM contiguously. */
 static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb,
                       float *rows)
 {
     int H = d->H, W = d->W, th = (H + 1) / 2, tw = (W + 1) / 2, wp = 2 * tw;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, n = (size_t)th * tw, pl = n * 2;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pl = T * 2;
     float *zero = rows + 4 * pl;
     memset(rows, 0, sizeof *rows * (4 * pl + W)); /* an odd width's last column stays zero */
-    for (int c = 0; c < C; c++)
+    for (int c = 0; c < C; c++) {
         for (int j = 0; j < nb; j++) {
             const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
                 const float *restrict ra = p + (size_t)2 * ty * W;
                 const float *restrict re = 2 * ty + 1 < H ? ra + W : zero;
-                float *restrict a0 = rows + (size_t)ty * wp, *restrict a1 = a0 + pl;
+                float *restrict a0 = rows + (size_t)(j * th + ty) * wp, *restrict a1 = a0 + pl;
                 float *restrict a2 = a1 + pl, *restrict a3 = a2 + pl;
                 for (int x = 0; x < W; x++) {
                     a0[x] = ra[x];
@@ -565,20 +568,21 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
                     a3[x] = -re[x];
                 }
             }
-            float *v = dM + (size_t)c * T + (size_t)j * n;
-            for (int k = 0; k < 4; k++) {
-                const float *restrict q = rows + (size_t)k * pl;
-                float *restrict o0 = v + (size_t)(4 * k) * s, *restrict o1 = o0 + s;
-                float *restrict o2 = o0 + 2 * s, *restrict o3 = o0 + 3 * s;
-                for (size_t u = 0; u < n; u++) {
-                    float e = q[2 * u], o = q[2 * u + 1];
-                    o0[u] = e;
-                    o1[u] = e + o;
-                    o2[u] = e - o;
-                    o3[u] = -o;
-                }
+        }
+        float *v = dM + (size_t)c * T;
+        for (int k = 0; k < 4; k++) {
+            const float *restrict q = rows + (size_t)k * pl;
+            float *restrict o0 = v + (size_t)(4 * k) * s, *restrict o1 = o0 + s;
+            float *restrict o2 = o0 + 2 * s, *restrict o3 = o0 + 3 * s;
+            for (size_t u = 0; u < T; u++) {
+                float e = q[2 * u], o = q[2 * u + 1];
+                o0[u] = e;
+                o1[u] = e + o;
+                o2[u] = e - o;
+                o3[u] = -o;
             }
         }
+    }
 }
 
 /* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), dU (16, Co, Ci) */
