@@ -35,6 +35,7 @@ struct tensor {
     int zero_fwd;     /* a sum without inputs: zeroed before each forward */
     int zero_bwd;     /* a gradient nothing writes: zeroed before each backward */
     int alias;        /* -1, or the tensor whose gradient buffer this one shares */
+    int valias;       /* -1, or the sum this one is written straight into (its value buffer) */
     float *v, *g;     /* (C, B, H, W), room for max_batch images */
 };
 
@@ -45,6 +46,7 @@ struct op {
     size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
     int first;        /* ACCUM: the first into its sum, copies instead of adding */
     int skip_bwd;     /* ACCUM whose input's gradient is its output's (aliased) */
+    int skip_fwd;     /* first ACCUM whose input was written straight into its sum */
     int din_set;      /* the first writer of din's gradient: overwrites it */
     int din_zero;     /* the first writer cannot overwrite: zero din before it */
     struct conv_dims d;
@@ -87,6 +89,7 @@ static int add_tensor(struct cnn *n, int C, int H, int W, int sum)
     t->W = W;
     t->sum = sum;
     t->alias = -1;
+    t->valias = -1;
     return n->nt++;
 }
 
@@ -239,6 +242,21 @@ static void plan(struct cnn *n, int *claimed)
         o->first = n->t[o->out].zero_fwd;
         n->t[o->out].zero_fwd = 0;
     }
+    for (int i = 0; i < n->nops; i++) {
+        /* the first ACCUM into a sum from a tensor nothing else reads, made
+         * by a BN, pool or convolution (they overwrite all of it, and no
+         * backward reads their outputs' values): that op writes the sum
+         * itself, and the copy is skipped */
+        struct op *o = &n->ops[i];
+        if (o->k != OP_ACCUM || !o->first || o->in == 0 || claimed[o->in] != 1) continue;
+        for (int j = 0; j < i; j++) {
+            enum op_kind k = n->ops[j].k;
+            if (n->ops[j].out == o->in && (k == OP_BN || k == OP_POOL3 || k == OP_CONV)) {
+                n->t[o->in].valias = o->out;
+                o->skip_fwd = 1;
+            }
+        }
+    }
     for (int i = n->nops - 1; i >= 0; i--) {
         struct op *o = &n->ops[i];
         if (o->k == OP_ACCUM && o->in != 0 && claimed[o->in] == 1) {
@@ -313,14 +331,18 @@ int cnn_new(struct cnn **out, const struct space *s, const struct arch *a, const
     for (int i = 0; i < n->nt; i++) {
         struct tensor *tt = &n->t[i];
         size_t sz = mb * (size_t)tt->C * tt->H * tt->W;
-        tt->v = malloc(sz * sizeof(float));
-        if (!tt->v) goto nomem;
+        if (tt->valias < 0) {
+            tt->v = malloc(sz * sizeof(float));
+            if (!tt->v) goto nomem;
+        }
         if (tt->alias >= 0) continue;
         tt->g = malloc(sz * sizeof(float));
         if (!tt->g) goto nomem;
     }
-    for (int i = 0; i < n->nt; i++)
+    for (int i = 0; i < n->nt; i++) {
         if (n->t[i].alias >= 0) n->t[i].g = n->t[grad_root(n, i)].g;
+        if (n->t[i].valias >= 0) n->t[i].v = n->t[n->t[i].valias].v;
+    }
     for (int i = 0; i < n->nops; i++) {
         struct op *p = &n->ops[i];
         if (p->k != OP_BN) continue;
@@ -340,7 +362,7 @@ void cnn_free(struct cnn *n)
 {
     if (!n) return;
     for (int i = 0; i < n->nt; i++) {
-        free(n->t[i].v);
+        if (n->t[i].valias < 0) free(n->t[i].v);
         if (n->t[i].alias < 0) free(n->t[i].g);
     }
     for (int i = 0; i < n->nops; i++) {
@@ -432,6 +454,7 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
         case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_ACCUM:
+            if (o->skip_fwd) break; /* its input was written into the sum */
             if (o->first) copy_floats(out->v, in->v, cnt);
             else add_inplace(out->v, in->v, cnt);
             break;
