@@ -224,7 +224,9 @@ static int grad_root(const struct cnn *n, int t)
 
 /* Plan the buffers' zeroing and sharing, so that no step zeroes a tensor
  * the kernels would overwrite anyway.
- * - Forward: the first ACCUM into a sum copies; sums without inputs are zeroed.
+ * - Forward: the first ACCUM into a sum copies, unless its input is read by
+ *   nothing else and made by a BN, pool or convolution, which then writes
+ *   the sum itself; sums without inputs are zeroed.
  * - A tensor whose only reader is an ACCUM has its sum's gradient (identity):
  *   it shares the sum's gradient buffer and the ACCUM's backward is skipped.
  * - Backward, in tape order reversed: the first op to write a gradient
