@@ -253,10 +253,12 @@ static void plan(struct cnn *n, int *claimed)
         if (o->k != OP_ACCUM || !o->first || o->in == 0 || claimed[o->in] != 1) continue;
         for (int j = 0; j < i; j++) {
             enum op_kind k = n->ops[j].k;
-            if (n->ops[j].out == o->in && (k == OP_BN || k == OP_POOL3 || k == OP_CONV)) {
+            if (n->ops[j].out != o->in) continue;
+            if (k == OP_BN || k == OP_POOL3 || k == OP_CONV) {
                 n->t[o->in].valias = o->out;
                 o->skip_fwd = 1;
             }
+            break; /* its one producer */
         }
     }
     for (int i = n->nops - 1; i >= 0; i--) {

@@ -422,8 +422,8 @@ static size_t wino_rows(const struct conv_dims *d)
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
-/* The transforms' inner loops, over one row (restrict parameters: GCC
- * vectorises them).  B^T over 4 input rows: */
+/* The transforms' inner loops (restrict parameters: GCC vectorises them).
+ * B^T over 4 input rows: */
 static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
                     const float *restrict a, const float *restrict e, const float *restrict g,
                     const float *restrict h, int W)
@@ -436,15 +436,15 @@ static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, 
     }
 }
 
-/* B over the 4 columns 2tx.. of q: o[i*s + tx], i < 4, tx < tw */
-static void b_cols(float *restrict o, size_t s, const float *restrict q, int tw)
+/* B over the 4 columns 2u.. of q for n tiles: o[i*s + u], i < 4, u < n */
+static void b_cols(float *restrict o, size_t s, const float *restrict q, size_t n)
 {
-    for (int tx = 0; tx < tw; tx++) {
-        float q0 = q[2 * tx], q1 = q[2 * tx + 1], q2 = q[2 * tx + 2], q3 = q[2 * tx + 3];
-        o[tx] = q0 - q2;
-        o[s + tx] = q1 + q2;
-        o[2 * s + tx] = q2 - q1;
-        o[3 * s + tx] = q1 - q3;
+    for (size_t u = 0; u < n; u++) {
+        float q0 = q[2 * u], q1 = q[2 * u + 1], q2 = q[2 * u + 2], q3 = q[2 * u + 3];
+        o[u] = q0 - q2;
+        o[s + u] = q1 + q2;
+        o[2 * s + u] = q2 - q1;
+        o[3 * s + u] = q1 - q3;
     }
 }
 
@@ -502,7 +502,7 @@ static void wino_input(float *V, const float *in, const struct conv_dims *d, int
         for (int k = 0; k < 4; k++) { /* (B^T x) B: row k of the tiles */
             const float *q = rows + 1 + (size_t)k * pl; /* q[row*wp + x], row = j*th + ty */
             float *o = v + (size_t)(4 * k) * s;
-            b_cols(o, s, q - 1, (int)T);
+            b_cols(o, s, q - 1, T);
             for (int y = 0; y < R; y++) { /* x0 of the first tile, x3 of the last are 0 */
                 o[(size_t)y * tw] = -q[(size_t)y * wp + 1];
                 o[3 * s + (size_t)y * tw + tw - 1] = q[(size_t)y * wp + wp - 2];

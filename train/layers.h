@@ -58,7 +58,9 @@ enum { CONV_IM2COL = 0, CONV_WINOGRAD = 1 };
 int conv_algo(void);
 /* Floats of scratch: per thread, one chunk's columns and a weight-gradient
  * partial (summed in thread order, so results are deterministic for a
- * fixed thread count); once, the flipped weights of the backward. */
+ * fixed thread count); once, the flipped weights of the backward.  Or, if
+ * larger, the Winograd buffers: the transformed weights once, and per
+ * thread a chunk's transforms, its weight-gradient sum and row buffers. */
 size_t conv_col_size(const struct conv_dims *d);
 /* Threads the convolutions use: OMP_NUM_THREADS, else the number of cores
  * (1 without OpenMP).  When > 1, OpenBLAS runs single-threaded inside. */
