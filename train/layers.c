@@ -422,6 +422,19 @@ static size_t wino_rows(const struct conv_dims *d)
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
+/* Prefetch rows 2ty and 2ty+1 (if inside) of the plane p.  The transforms
+ * read a chunk's planes channel by channel: a short contiguous block (nb
+ * planes), then a jump of B planes to the next channel, which the hardware
+ * prefetcher only follows after the first misses.  Prefetching the next
+ * channel's rows of each row of tiles while transforming this one hides
+ * them (+3% on the benchmark network). */
+static void prefetch_tile_rows(const float *p, const struct conv_dims *d, int ty)
+{
+    const char *c = (const char *)(p + (size_t)2 * ty * d->W);
+    size_t n = sizeof *p * (d->H - 2 * ty > 1 ? 2 : 1) * (size_t)d->W;
+    for (size_t o = 0; o < n; o += 64) __builtin_prefetch(c + o);
+}
+
 /* The transforms' inner loops (restrict parameters: GCC vectorises them).
  * B^T over 4 input rows: */
 static void bt_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
@@ -494,6 +507,7 @@ static void wino_input(float *V, const float *in, const struct conv_dims *d, int
                     int y = 2 * ty - 1 + k;
                     r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
                 }
+                if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty); /* the next channel's */
                 float *t = rows + 1 + (size_t)(j * th + ty) * wp;
                 bt_rows(t, t + pl, t + 2 * pl, t + 3 * pl, r[0], r[1], r[2], r[3], W);
             }
@@ -557,6 +571,7 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
         for (int j = 0; j < nb; j++) {
             const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
+                if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty);
                 const float *restrict ra = p + (size_t)2 * ty * W;
                 const float *restrict re = 2 * ty + 1 < H ? ra + W : zero;
                 float *restrict a0 = rows + (size_t)(j * th + ty) * wp, *restrict a1 = a0 + pl;
