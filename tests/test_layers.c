@@ -205,7 +205,9 @@ static void test_conv(void **state)
     check_conv(2, 3, 6, 3, 3, 1, 1); /* nor_conv_3x3 (Co <= Ci: the backward from im2col(dout)) */
     check_conv(2, 4, 6, 3, 3, 1, 1);
     check_conv(2, 3, 6, 4, 3, 1, 1); /* Co > Ci, as the stem: the backward from im2col(in) */
-    check_conv(2, 3, 6, 4, 3, 2, 1); /* reduction conv, stride 2 */
+    check_conv(2, 3, 6, 4, 3, 2, 1); /* reduction conv, stride 2 (polyphase: even plane) */
+    check_conv_algo(2, 3, 6, 8, 4, 3, 2, 1, 0, CONV_IM2COL); /* stride 2, 6x8 */
+    check_conv_algo(2, 3, 7, 0, 4, 3, 2, 1, 0, CONV_IM2COL); /* stride 2, odd: the direct gather */
     check_conv(2, 3, 5, 4, 1, 1, 0); /* nor_conv_1x1 (pointwise path) */
     check_conv(1, 2, 6, 3, 1, 1, 0);
     /* 7 images: one image per chunk (several chunks per thread, a short

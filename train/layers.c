@@ -134,10 +134,20 @@ static int conv_is_pointwise(const struct conv_dims *d)
  * a same convolution im2col's dout instead, Co*K*K <= Ci*K*K rows). */
 static size_t col_rows(const struct conv_dims *d) { return (size_t)d->Ci * d->K * d->K; }
 
-/* Columns of one chunk: `chunk` images side by side, (rows, chunk*Ho*Wo). */
+/* A 3x3 convolution of stride 2 and padding 1 on even planes (NB201's
+ * reductions): im2col and col2im go through the input's 4 polyphase
+ * components (see im2col_s2). */
+static int conv_is_s2(const struct conv_dims *d)
+{
+    return d->K == 3 && d->stride == 2 && d->pad == 1 && d->H % 2 == 0 && d->W % 2 == 0;
+}
+
+/* Columns of one chunk: `chunk` images side by side, (rows, chunk*Ho*Wo);
+ * for conv_is_s2, one channel's polyphase planes of the chunk after them. */
 static size_t col_per_thread(const struct conv_dims *d)
 {
-    return conv_is_pointwise(d) ? 0 : col_rows(d) * d->chunk * d->Ho * d->Wo;
+    if (conv_is_pointwise(d)) return 0;
+    return col_rows(d) * d->chunk * d->Ho * d->Wo + (conv_is_s2(d) ? (size_t)d->chunk * d->H * d->W : 0);
 }
 static size_t w_size(const struct conv_dims *d) { return (size_t)d->Co * d->Ci * d->K * d->K; }
 
@@ -229,8 +239,14 @@ static void zero_wrapped(float *row, const struct conv_dims *d, int ky, int x0, 
  * (c,ky,kx) holds the nb images' Ho*Wo samples one after another.  Zeros
  * outside the valid range, a contiguous copy (stride 1) or a strided
  * gather inside it, without branches per element. */
+static void im2col_s2(float *col, const float *in, const struct conv_dims *d, int b0, int nb);
+
 static void im2col(float *col, const float *in, const struct conv_dims *d, int b0, int nb)
 {
+    if (conv_is_s2(d)) {
+        im2col_s2(col, in, d, b0, nb);
+        return;
+    }
     int K = d->K, Ho = d->Ho, Wo = d->Wo, S = d->stride, P = d->pad, W = d->W;
     size_t plane = (size_t)d->H * W, ncols = (size_t)nb * Ho * Wo;
     for (int c = 0; c < d->Ci; c++)
@@ -305,6 +321,101 @@ static void col2im_add(float *din, float *col, const struct conv_dims *d, int b0
                     }
                 }
             }
+}
+
+/* The stride-2 3x3 convolution through the polyphase components of its
+ * input: ph_pq (Ho, Wo) = x[2i+p][2j+q], p, q in {0, 1}.  Output (y, x)
+ * reads input row 2y-1+ky: ph_1 row y-1 (ky = 0), ph_0 row y (ky = 1),
+ * ph_1 row y (ky = 2); the same for columns.  So each of the 9 column rows
+ * is one component shifted by dy*Wo + dx (dy, dx in {-1, 0}) across the
+ * chunk, a contiguous copy, where the direct im2col gathers every other
+ * pixel 9 times per channel; col2im adds the rows into the components the
+ * same way and interleaves them once.  The components of one channel (the
+ * chunk's nb images: 4 planes of nb*Ho*Wo) live after the columns. */
+static void s2_phase(int k, int *ph, int *shift) /* kernel offset k -> component, shift */
+{
+    *ph = k == 1 ? 0 : 1;
+    *shift = k == 0 ? -1 : 0;
+}
+
+/* The positions of a shifted row whose source lies outside its image:
+ * column 0 of every row (dx = -1) and row 0 of every image (dy = -1). */
+static void s2_zero(float *row, const struct conv_dims *d, int dy, int dx, int nb)
+{
+    int Ho = d->Ho, Wo = d->Wo;
+    if (dx)
+        for (long i = 0; i < (long)nb * Ho; i++) row[i * Wo] = 0.0f;
+    if (dy)
+        for (int j = 0; j < nb; j++) memset(row + (size_t)j * Ho * Wo, 0, sizeof *row * (size_t)Wo);
+}
+
+static void im2col_s2(float *col, const float *in, const struct conv_dims *d, int b0, int nb)
+{
+    int H = d->H, W = d->W, Ho = d->Ho, Wo = d->Wo;
+    size_t n = (size_t)nb * Ho * Wo, plane = (size_t)H * W;
+    float *ph = col + col_rows(d) * n;
+    for (int c = 0; c < d->Ci; c++) {
+        const float *src = in + ((size_t)c * d->B + b0) * plane;
+        for (long r = 0; r < (long)nb * H; r++) { /* image r / H, row r % H */
+            const float *restrict x = src + (size_t)r * W;
+            size_t o = ((size_t)(r / H) * Ho + (size_t)(r % H) / 2) * Wo;
+            float *restrict e = ph + (size_t)(2 * (r % H % 2)) * n + o, *restrict od = e + n;
+            for (int k = 0; k < Wo; k++) {
+                e[k] = x[2 * k];
+                od[k] = x[2 * k + 1];
+            }
+        }
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+                int p, q, dy, dx;
+                s2_phase(ky, &p, &dy);
+                s2_phase(kx, &q, &dx);
+                float *row = col + ((size_t)(c * 3 + ky) * 3 + kx) * n;
+                long sh = (long)dy * Wo + dx, lo = -sh;
+                memcpy(row + lo, ph + (size_t)(2 * p + q) * n, sizeof *row * (size_t)((long)n - lo));
+                s2_zero(row, d, dy, dx, nb);
+            }
+    }
+}
+
+/* din (Ci,B,H,W) = (set) or += col2im(col) of a conv_is_s2 convolution for
+ * images b0 .. b0+nb-1; col is scratch (its wrapped positions are zeroed). */
+static void col2im_s2(float *din, int set, float *col, const struct conv_dims *d, int b0, int nb)
+{
+    int H = d->H, W = d->W, Ho = d->Ho, Wo = d->Wo;
+    size_t n = (size_t)nb * Ho * Wo, plane = (size_t)H * W;
+    float *ph = col + col_rows(d) * n;
+    for (int c = 0; c < d->Ci; c++) {
+        memset(ph, 0, sizeof *ph * 4 * n);
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+                int p, q, dy, dx;
+                s2_phase(ky, &p, &dy);
+                s2_phase(kx, &q, &dx);
+                float *row = col + ((size_t)(c * 3 + ky) * 3 + kx) * n;
+                s2_zero(row, d, dy, dx, nb);
+                long lo = -((long)dy * Wo + dx);
+                float *restrict dst = ph + (size_t)(2 * p + q) * n;
+                const float *restrict r = row + lo;
+                for (size_t i = 0; i < n - (size_t)lo; i++) dst[i] += r[i];
+            }
+        float *out = din + ((size_t)c * d->B + b0) * plane;
+        for (long r = 0; r < (long)nb * H; r++) {
+            float *restrict x = out + (size_t)r * W;
+            size_t o = ((size_t)(r / H) * Ho + (size_t)(r % H) / 2) * Wo;
+            const float *restrict e = ph + (size_t)(2 * (r % H % 2)) * n + o, *restrict od = e + n;
+            if (set)
+                for (int k = 0; k < Wo; k++) {
+                    x[2 * k] = e[k];
+                    x[2 * k + 1] = od[k];
+                }
+            else
+                for (int k = 0; k < Wo; k++) {
+                    x[2 * k] += e[k];
+                    x[2 * k + 1] += od[k];
+                }
+        }
+    }
 }
 
 /* Inside a parallel region: the calling thread's images [*b0, *b1), one
@@ -837,6 +948,10 @@ static void conv_backward_to(float *din, int set, float *dw, const float *dout, 
                 /* din (Ci, N) (+)= W^T (Ci, Co) . dout (Co, N) */
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, dbeta,
                             dinb, ldo);
+            } else if (conv_is_s2(d)) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Kd, N, M, 1.0f, w, Kd, go, ldo, 0.0f,
+                            mine, N);
+                col2im_s2(din, set, mine, d, b, nb);
             } else {
                 if (set)
                     for (int ci = 0; ci < d->Ci; ci++)
