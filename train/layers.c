@@ -418,15 +418,22 @@ static void col2im_s2(float *din, int set, float *col, const struct conv_dims *d
     }
 }
 
+/* Inside a parallel region: the calling thread's share [*i0, *i1) of n */
+static void my_range(int n, int *i0, int *i1)
+{
+    int t = thread_id(), nt = thread_count();
+    *i0 = (int)((long)n * t / nt);
+    *i1 = (int)((long)n * (t + 1) / nt);
+}
+
 /* Inside a parallel region: the calling thread's images [*b0, *b1), one
  * contiguous block per thread; thread 0 stores the thread count in *used
  * (if not NULL).  Returns the thread number. */
 static int my_block(int B, int *b0, int *b1, int *used)
 {
-    int t = thread_id(), nt = thread_count();
-    *b0 = (int)((long)B * t / nt);
-    *b1 = (int)((long)B * (t + 1) / nt);
-    if (used && t == 0) *used = nt;
+    int t = thread_id();
+    my_range(B, b0, b1);
+    if (used && t == 0) *used = thread_count();
     return t;
 }
 
@@ -497,9 +504,9 @@ static size_t wino_size(const struct conv_dims *d)
 /* U_k[o][i] (16, No, Ni) from 3x3 kernels: g = w[o][i] (flip = 0, w is
  * (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees (flip = 1, w is
  * (Ni, No, 3, 3): the input gradient's convolution of dout). */
-static void wino_weights(float *U, const float *w, int No, int Ni, int flip)
+static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
 {
-    for (int o = 0; o < No; o++)
+    for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ni; i++) {
             const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
             float g[9], t[4][3];
@@ -711,11 +718,11 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
     }
 }
 
-/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), dU (16, Co, Ci) */
-static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci)
+/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), o in [o0, o1), dU (16, Co, Ci) */
+static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
 {
     size_t s = (size_t)Co * Ci;
-    for (int o = 0; o < Co; o++)
+    for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ci; i++) {
             const float *u = dU + (size_t)o * Ci + i;
             float t[3][4], *g = dw + ((size_t)o * Ci + i) * 9;
@@ -765,14 +772,27 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
                             V + (size_t)k * Ci * nt, nt, beta, mine + (size_t)k * Co * Ci, Ci);
             beta = 1.0f;
         }
+        /* then each thread sums and transforms the dU rows of its share of
+         * the output channels: the threads' dU added in thread order */
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+        int o0, o1;
+        my_range(Co, &o0, &o1);
+        for (int k = 0; k < WT; k++) {
+            size_t a = ((size_t)k * Co + o0) * Ci, n = (size_t)(o1 - o0) * Ci;
+            for (int u = 0; u < used; u++) {
+                const float *o = scratch + us + (size_t)(u + 1) * per - wino_rows(d) - us + a;
+                if (u == 0) memcpy(dU + a, o, sizeof *dU * n);
+                else
+                    for (size_t i = 0; i < n; i++) dU[a + i] += o[i];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+        wino_weights_grad(dw, dU, Co, Ci, o0, o1);
     }
-    for (int t = 0; t < used; t++) {
-        const float *o = scratch + us + (size_t)(t + 1) * per - wino_rows(d) - us;
-        if (t == 0) memcpy(dU, o, sizeof *dU * us);
-        else
-            for (size_t i = 0; i < us; i++) dU[i] += o[i];
-    }
-    wino_weights_grad(dw, dU, Co, Ci);
     (void)T;
 }
 
@@ -783,13 +803,17 @@ static void wino_conv(float *out, int add, const float *in, const float *w, int 
 {
     int T = d->threads > 0 ? d->threads : 1;
     float *U = scratch;
-    wino_weights(U, w, No, Ni, flip);
     size_t per = wino_per_thread(d);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(T)
 #endif
     {
-        int b0, b1, t = my_block(d->B, &b0, &b1, NULL);
+        int b0, b1, t = my_block(d->B, &b0, &b1, NULL), o0, o1;
+        my_range(No, &o0, &o1); /* U: each thread its share of the output channels */
+        wino_weights(U, w, No, Ni, flip, o0, o1);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
         float *V = scratch + (size_t)WT * No * Ni + (size_t)t * per;
         for (int b = b0; b < b1; b += d->wchunk) {
             int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
