@@ -545,9 +545,5 @@ void cnn_backward(struct cnn *n)
 
 void cnn_sgd_step(struct cnn *n, float lr, float momentum, float weight_decay, int nesterov)
 {
-    for (size_t i = 0; i < n->nparams; i++) {
-        float g = n->grads[i] + weight_decay * n->params[i];
-        float m = n->mom[i] = momentum * n->mom[i] + g;
-        n->params[i] -= lr * (nesterov ? g + momentum * m : m);
-    }
+    sgd_update(n->params, n->grads, n->mom, n->nparams, lr, momentum, weight_decay, nesterov);
 }

@@ -1221,6 +1221,17 @@ void relu_backward_set(float *restrict din, const float *restrict dout, const fl
     }
 }
 
+void sgd_update(float *restrict p, const float *restrict g, float *restrict m, size_t n, float lr,
+                float momentum, float weight_decay, int nesterov)
+{
+    PAR_FOR(n)
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + weight_decay * p[i];
+        float mi = m[i] = momentum * m[i] + gi;
+        p[i] -= lr * (nesterov ? gi + momentum * mi : mi);
+    }
+}
+
 void copy_floats(float *restrict out, const float *restrict in, size_t n)
 {
     PAR_FOR(n)

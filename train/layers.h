@@ -112,6 +112,12 @@ void add_inplace(float *restrict out, const float *restrict in, size_t n);
 void copy_floats(float *restrict out, const float *restrict in, size_t n);
 void zero_fill(float *out, size_t n);
 
+/* One SGD step on n parameters p with gradients g and momentum buffers m:
+ * g' = g + weight_decay p, m = momentum m + g', p -= lr (g' + momentum m)
+ * (Nesterov) or lr m.  Elementwise (threads change nothing). */
+void sgd_update(float *restrict p, const float *restrict g, float *restrict m, size_t n, float lr,
+                float momentum, float weight_decay, int nesterov);
+
 /* The pools work plane by plane (B*C planes of H x W), so they serve either
  * layout.
  * 3x3 average pooling, stride 1, padding 1, padding not counted
