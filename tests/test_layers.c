@@ -144,15 +144,19 @@ static double check_conv_ref(const float *out, const float *in, const float *w, 
     return worst / (big > 0 ? big : 1);
 }
 
+#define WINO4 2 /* check_conv_algo: Winograd F(4x4,3x3) */
+
 /* chunk_floats > 0 overrides the default chunk (several chunks per
- * thread); W = H unless W > 0; algo: CONV_IM2COL or CONV_WINOGRAD */
+ * thread); W = H unless W > 0; algo: CONV_IM2COL, CONV_WINOGRAD (F(2x2,3x3))
+ * or WINO4 */
 static void check_conv_algo(int B, int Ci, int H, int W, int Co, int K, int S, int P, size_t chunk_floats,
                             int algo)
 {
     struct conv_ctx c;
     conv_dims_init(&c.d, B, Ci, H, W > 0 ? W : H, Co, K, S, P);
-    c.d.wino = algo == CONV_WINOGRAD;
-    if (chunk_floats) conv_dims_chunk(&c.d, chunk_floats);
+    c.d.wino = algo != CONV_IM2COL;
+    c.d.wm = algo == WINO4 ? 4 : 2;
+    conv_dims_chunk(&c.d, chunk_floats ? chunk_floats : 256 * 1024);
     H = c.d.H;
     W = c.d.W;
     size_t nin = (size_t)B * Ci * H * W, nw = (size_t)Co * Ci * K * K;
@@ -164,6 +168,7 @@ static void check_conv_algo(int B, int Ci, int H, int W, int Co, int K, int S, i
     conv_forward(out, c.in, c.w, &c.d, c.col);
     double rel = check_conv_ref(out, c.in, c.w, &c.d);
     if (algo == CONV_WINOGRAD) assert_true(rel < 2e-6);
+    if (algo == WINO4) assert_true(rel < 1e-5); /* larger transform coefficients */
     conv_backward(din, dw, R, c.in, c.w, &c.d, c.col);
     assert_true(check_dw_ref(dw, R, c.in, &c.d) < 1e-5);
     assert_true(fd_check(conv_fwd, &c, c.in, din, nin, out, R, nout, 1e-2f) < 1e-2);
@@ -234,6 +239,13 @@ static void test_conv_winograd(void **state)
     check_conv_algo(7, 3, 7, 0, 3, 3, 1, 1, 1, CONV_WINOGRAD);  /* one image per chunk */
     check_conv_algo(7, 3, 5, 6, 2, 3, 1, 1, 16 * 5 * 9 * 2, CONV_WINOGRAD); /* 2 images per chunk */
     check_conv_algo(2, 3, 6, 0, 4, 3, 2, 1, 0, CONV_WINOGRAD);  /* stride 2: im2col still */
+    check_conv_algo(2, 3, 7, 0, 3, 3, 1, 1, 0, WINO4);          /* F(4x4,3x3): 7x7, 2x2 tiles */
+    check_conv_algo(2, 4, 6, 5, 3, 3, 1, 1, 0, WINO4);          /* 6x5: W % 4 = 1 */
+    check_conv_algo(3, 3, 5, 6, 4, 3, 1, 1, 0, WINO4);          /* Co > Ci, 5x6: W % 4 = 2 */
+    check_conv_algo(2, 1, 7, 0, 5, 3, 1, 1, 0, WINO4);          /* Ci = 1 */
+    check_conv_algo(2, 32, 7, 0, 32, 3, 1, 1, 0, WINO4);        /* the 7x7 stage's shape */
+    check_conv_algo(7, 3, 7, 0, 3, 3, 1, 1, 1, WINO4);          /* one image per chunk */
+    check_conv_algo(7, 3, 9, 10, 2, 3, 1, 1, 36 * 5 * 9 * 2, WINO4); /* 2 images per chunk, 3x3 tiles */
     /* the default picks Winograd only where the tiles cover the plane with
      * at most a third of waste (28x28, 14x14, 7x7; not 5x5) and Ci >= 4 */
     struct conv_dims d;
@@ -248,6 +260,15 @@ static void test_conv_winograd(void **state)
     assert_int_equal(d.wino, 0);
     conv_dims_init(&d, 2, 1, 28, 28, 16, 3, 1, 1); /* the stem */
     assert_int_equal(d.wino, 0);
+    /* F(4x4,3x3) where its tiles waste no more than 2x2 ones and Ci >= 32 */
+    conv_dims_init(&d, 2, 64, 7, 7, 64, 3, 1, 1);
+    assert_int_equal(d.wm, 4);
+    conv_dims_init(&d, 2, 16, 7, 7, 16, 3, 1, 1);
+    assert_int_equal(d.wm, 2);
+    conv_dims_init(&d, 2, 32, 14, 14, 32, 3, 1, 1); /* 16x16 for 14x14 */
+    assert_int_equal(d.wm, 2);
+    conv_dims_init(&d, 2, 32, 28, 28, 32, 3, 1, 1);
+    assert_int_equal(d.wm, 2);
     unsetenv("NASW_CONV");
     /* the same inputs give the same bits on each call (and each run) */
     conv_dims_init(&d, 5, 4, 7, 7, 4, 3, 1, 1);

@@ -43,6 +43,10 @@
 #define CONV_CHUNK_FLOATS (256 * 1024)
 #endif
 /* The algorithm of same 3x3 convolutions unless NASW_CONV says otherwise */
+/* F(4x4,3x3) from this many input channels (wino4_worth) */
+#ifndef WINO4_MIN_CI
+#define WINO4_MIN_CI 32
+#endif
 #ifndef CONV_DEFAULT
 #define CONV_DEFAULT CONV_WINOGRAD
 #endif
@@ -82,6 +86,19 @@ static int wino_worth(const struct conv_dims *d)
     return d->Ci >= 4 && 4 * th * tw * 3 <= 4L * d->H * d->W;
 }
 
+/* F(4x4,3x3) needs 36/16 of F(2x2,3x3)'s multiplies per 4x4 outputs but
+ * costs more per tile to transform: it pays where the GEMMs dominate (many
+ * channels) and its larger tiles waste no more of the plane than 2x2 ones
+ * (H % 4 in {0, 3}, W % 4 == 3: the 7x7 stage, 1.2x faster per
+ * convolution; at 14x14 the 4x4 tiles cover 16x16 and it is 1.25x
+ * slower; bench/conv_shapes.c).  Its flat transforms need a row of one
+ * image's tiles (4*tw columns) to hold the W columns and the left padding
+ * column: W % 4 != 0. */
+static int wino4_worth(const struct conv_dims *d)
+{
+    return d->Ci >= WINO4_MIN_CI && d->W % 4 == 3 && (d->H % 4 == 0 || d->H % 4 == 3);
+}
+
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad)
 {
@@ -97,6 +114,7 @@ void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, in
     d->Wo = (W + 2 * pad - K) / stride + 1;
     d->threads = conv_threads();
     d->wino = conv_algo() == CONV_WINOGRAD && wino_worth(d);
+    d->wm = wino4_worth(d) ? 4 : 2;
     conv_dims_chunk(d, CONV_CHUNK_FLOATS);
 }
 
@@ -110,8 +128,9 @@ void conv_dims_chunk(struct conv_dims *d, size_t floats)
     if (c < 1) c = 1;
     if (c > (size_t)per_thread) c = (size_t)per_thread;
     d->chunk = (int)c;
-    /* Winograd: V and M of a chunk, 16 (Ci + Co) floats per 2x2 tile */
-    one = (size_t)16 * (d->Ci + d->Co) * ((d->H + 1) / 2) * ((d->W + 1) / 2);
+    /* Winograd: V and M of a chunk, 16 (Ci + Co) floats per 2x2 tile, 36 (Ci + Co) per 4x4 */
+    one = (size_t)(d->wm == 4 ? 36 : 16) * (d->Ci + d->Co) * ((d->H + d->wm - 1) / d->wm) *
+          ((d->W + d->wm - 1) / d->wm);
     c = one ? floats / one : 1;
     if (c < 1) c = 1;
     if (c > (size_t)per_thread) c = (size_t)per_thread;
@@ -474,7 +493,7 @@ static const float *chunk_cols(float *scratch, const float *in, const struct con
  * Tiles cover ceil(H/2) x ceil(W/2) per image (outside the image the input
  * is zero; outputs outside are dropped).  Chunks, threads and the order of
  * every sum are fixed by the dims: deterministic for a fixed thread count. */
-#define WT 16 /* 4x4 transformed values per tile */
+#define WT(d) ((d)->wm == 4 ? 36 : 16) /* transformed values per tile: 4x4 or 6x6 */
 
 int conv_algo(void)
 {
@@ -486,19 +505,22 @@ int conv_algo(void)
 }
 
 static int wino_ok(const struct conv_dims *d) { return d->wino && d->K == 3 && conv_is_same(d); }
-static size_t wino_tiles(const struct conv_dims *d) { return (size_t)((d->H + 1) / 2) * ((d->W + 1) / 2); }
+static size_t wino_tiles(const struct conv_dims *d)
+{
+    return (size_t)((d->H + d->wm - 1) / d->wm) * ((d->W + d->wm - 1) / d->wm);
+}
 static size_t wino_rows(const struct conv_dims *d);
-/* per thread: V (16, Ci, T) and M (16, Co, T) of one chunk, its own
- * weight-gradient sum dU (16, Co, Ci), row buffers */
+/* per thread: V (WT, Ci, T) and M (WT, Co, T) of one chunk, its own
+ * weight-gradient sum dU (WT, Co, Ci), row buffers */
 static size_t wino_per_thread(const struct conv_dims *d)
 {
-    return (size_t)WT * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + (size_t)WT * d->Co * d->Ci +
+    return (size_t)WT(d) * (d->Ci + d->Co) * wino_tiles(d) * d->wchunk + (size_t)WT(d) * d->Co * d->Ci +
            wino_rows(d);
 }
-/* U (16, Co, Ci) (or the threads' total dU) once, then the threads' own */
+/* U (WT, Co, Ci) (or the threads' total dU) once, then the threads' own */
 static size_t wino_size(const struct conv_dims *d)
 {
-    return (size_t)WT * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
+    return (size_t)WT(d) * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
 }
 
 /* U_k[o][i] (16, No, Ni) from 3x3 kernels: g = w[o][i] (flip = 0, w is
@@ -537,6 +559,10 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int
 static size_t wino_rows(const struct conv_dims *d)
 {
     size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
+    if (d->wm == 4) { /* input: 6 planes of 4T + 4 and a zero row; output: 24 planes of T, 4 of 4T */
+        size_t T = (size_t)d->wchunk * wino_tiles(d), in = 6 * (4 * T + 4) + (size_t)d->W;
+        return in > 40 * T ? in : 40 * T;
+    }
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
@@ -749,10 +775,247 @@ static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0
  * multiplies.  Each thread sums its own dU (its images in order), the
  * threads' dU are added in thread order: deterministic for a fixed thread
  * count.  Scratch of wino_size floats. */
+/* --- Winograd F(4x4,3x3) ---------------------------------------------------
+ * 6x6 input tiles, 4x4 output tiles, 36 GEMMs (Lavin & Gray 2016):
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+ *          0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+ *          1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+ * A chunk's tiles are ordered (ty, image, tx), so that a row of tiles of
+ * all the chunk's images is one run: the transforms work on row planes of
+ * pitch wq = 4*tw per image (tile u = (ty*nb + j)*tw + tx starts at column
+ * 4u), one long loop per plane. */
+static void wino4_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
+{
+    size_t s = (size_t)No * Ni;
+    for (int o = o0; o < o1; o++)
+        for (int i = 0; i < Ni; i++) {
+            const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
+            float g[9], t[6][3];
+            for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
+            for (int c = 0; c < 3; c++) { /* t = G g (6x3) */
+                float a = g[c], b = g[3 + c], e = g[6 + c];
+                t[0][c] = a / 4.0f;
+                t[1][c] = -(a + b + e) / 6.0f;
+                t[2][c] = -(a - b + e) / 6.0f;
+                t[3][c] = a / 24.0f + b / 12.0f + e / 6.0f;
+                t[4][c] = a / 24.0f - b / 12.0f + e / 6.0f;
+                t[5][c] = e;
+            }
+            for (int r = 0; r < 6; r++) { /* U = t G^T (6x6) */
+                float a = t[r][0], b = t[r][1], e = t[r][2];
+                float *u = U + (size_t)(r * 6) * s + (size_t)o * Ni + i;
+                u[0] = a / 4.0f;
+                u[s] = -(a + b + e) / 6.0f;
+                u[2 * s] = -(a - b + e) / 6.0f;
+                u[3 * s] = a / 24.0f + b / 12.0f + e / 6.0f;
+                u[4 * s] = a / 24.0f - b / 12.0f + e / 6.0f;
+                u[5 * s] = e;
+            }
+        }
+}
+
+/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), o in [o0, o1), dU (36, Co, Ci) */
+static void wino4_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
+{
+    size_t s = (size_t)Co * Ci;
+    for (int o = o0; o < o1; o++)
+        for (int i = 0; i < Ci; i++) {
+            const float *u = dU + (size_t)o * Ci + i;
+            float t[3][6], *g = dw + ((size_t)o * Ci + i) * 9;
+            for (int c = 0; c < 6; c++) { /* t = G^T dU (3x6) */
+                float u0 = u[c * s], u1 = u[(6 + c) * s], u2 = u[(12 + c) * s];
+                float u3 = u[(18 + c) * s], u4 = u[(24 + c) * s], u5 = u[(30 + c) * s];
+                t[0][c] = u0 / 4.0f - (u1 + u2) / 6.0f + (u3 + u4) / 24.0f;
+                t[1][c] = (u2 - u1) / 6.0f + (u3 - u4) / 12.0f;
+                t[2][c] = (u3 + u4 - u1 - u2) / 6.0f + u5;
+            }
+            for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
+                const float *v = t[r];
+                g[3 * r] += v[0] / 4.0f - (v[1] + v[2]) / 6.0f + (v[3] + v[4]) / 24.0f;
+                g[3 * r + 1] += (v[2] - v[1]) / 6.0f + (v[3] - v[4]) / 12.0f;
+                g[3 * r + 2] += (v[3] + v[4] - v[1] - v[2]) / 6.0f + v[5];
+            }
+        }
+}
+
+/* B^T over 6 input rows r (vectors over x < W) into 6 row planes t + k*pl */
+static void bt6_rows(float *restrict t, size_t pl, const float *const *r, int W)
+{
+    const float *restrict r0 = r[0], *restrict r1 = r[1], *restrict r2 = r[2];
+    const float *restrict r3 = r[3], *restrict r4 = r[4], *restrict r5 = r[5];
+    float *restrict t0 = t, *restrict t1 = t + pl, *restrict t2 = t + 2 * pl;
+    float *restrict t3 = t + 3 * pl, *restrict t4 = t + 4 * pl, *restrict t5 = t + 5 * pl;
+    for (int x = 0; x < W; x++) {
+        float a = r1[x] + r2[x], bb = r3[x] + r4[x], cc = r1[x] - r2[x], e = r4[x] - r3[x];
+        float f = r4[x] - r2[x], g = r3[x] - r1[x];
+        t0[x] = 4.0f * r0[x] - 5.0f * r2[x] + r4[x];
+        t1[x] = bb - 4.0f * a;
+        t2[x] = e + 4.0f * cc;
+        t3[x] = f + 2.0f * g;
+        t4[x] = f - 2.0f * g;
+        t5[x] = 4.0f * r1[x] - 5.0f * r3[x] + r5[x];
+    }
+}
+
+/* B over the 6 columns 4u.. of q for n tiles: o[l*s + u], l < 6 */
+static void b6_cols(float *restrict o, size_t s, const float *restrict q, size_t n)
+{
+    for (size_t u = 0; u < n; u++) {
+        const float *x = q + 4 * u;
+        float x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5];
+        float a = x1 + x2, bb = x3 + x4, cc = x1 - x2, e = x4 - x3, f = x4 - x2, g = x3 - x1;
+        o[u] = 4.0f * x0 - 5.0f * x2 + x4;
+        o[s + u] = bb - 4.0f * a;
+        o[2 * s + u] = e + 4.0f * cc;
+        o[3 * s + u] = f + 2.0f * g;
+        o[4 * s + u] = f - 2.0f * g;
+        o[5 * s + u] = 4.0f * x1 - 5.0f * x3 + x5;
+    }
+}
+
+/* V_k (36, C, T) of images [b, b+nb), tiles (ty, image, tx): per channel,
+ * B^T over the 6 input rows 4ty-1.. of every (ty, image) into 6 row planes
+ * (the image's column x at 1 + x of its 4tw, column 0 and those past W
+ * zero), then B over the tiles' columns as one loop over the channel's T
+ * tiles.  The last tile of a row reads 2 columns past its 4tw: the next
+ * row's padding column (zero, as it should be) and its first column, where
+ * the tile's input column 4tw is zero.  That column only enters the tile's
+ * V_{k,5}, which only reaches output column 4tw-1 >= W (dropped), and in
+ * the weight gradient meets dM_{k,5} = (A dY)_{k,3}, zero there: no
+ * fix-up needed. */
+static void wino4_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb, float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw, R = th * nb;
+    size_t T = (size_t)R * tw, s = (size_t)C * T, pl = (size_t)R * wq + 4;
+    float *zero = rows + 6 * pl;
+    memset(rows, 0, sizeof *rows * (6 * pl + W));
+    for (int c = 0; c < C; c++) {
+        for (int ty = 0; ty < th; ty++)
+            for (int j = 0; j < nb; j++) {
+                const float *p = in + ((size_t)c * d->B + b + j) * H * W, *r[6];
+                for (int k = 0; k < 6; k++) {
+                    int y = 4 * ty - 1 + k;
+                    r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
+                }
+                bt6_rows(rows + 1 + (size_t)(ty * nb + j) * wq, pl, r, W);
+            }
+        float *v = V + (size_t)c * T;
+        for (int k = 0; k < 6; k++) {
+            const float *q = rows + (size_t)k * pl;
+            float *o = v + (size_t)(6 * k) * s;
+            b6_cols(o, s, q, T);
+        }
+    }
+}
+
+/* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
+ * M (36, C, T).  Per channel: A^T over each tile's 6 rows (P, 24 planes of
+ * T: P[r][l]), then over its 6 columns into 4 row planes of pitch 4tw per
+ * (ty, image), then the output rows copied (or added) from those. */
+static void wino4_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb,
+                         float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
+    float *P = rows, *Y = rows + 24 * T;
+    for (int c = 0; c < C; c++) {
+        const float *m = M + (size_t)c * T;
+        for (int l = 0; l < 6; l++) {
+            const float *restrict m0 = m + (size_t)l * s, *restrict m1 = m0 + 6 * s, *restrict m2 = m0 + 12 * s;
+            const float *restrict m3 = m0 + 18 * s, *restrict m4 = m0 + 24 * s, *restrict m5 = m0 + 30 * s;
+            float *restrict p0 = P + (size_t)l * T, *restrict p1 = p0 + 6 * T;
+            float *restrict p2 = p0 + 12 * T, *restrict p3 = p0 + 18 * T;
+            for (size_t u = 0; u < T; u++) {
+                float a = m1[u] + m2[u], bb = m3[u] + m4[u], cc = m1[u] - m2[u], e = m3[u] - m4[u];
+                p0[u] = m0[u] + a + bb;
+                p1[u] = cc + 2.0f * e;
+                p2[u] = a + 4.0f * bb;
+                p3[u] = cc + 8.0f * e + m5[u];
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            const float *restrict v0 = P + (size_t)(6 * r) * T, *restrict v1 = v0 + T, *restrict v2 = v0 + 2 * T;
+            const float *restrict v3 = v0 + 3 * T, *restrict v4 = v0 + 4 * T, *restrict v5 = v0 + 5 * T;
+            float *restrict y = Y + (size_t)r * 4 * T;
+            for (size_t u = 0; u < T; u++) {
+                float a = v1[u] + v2[u], bb = v3[u] + v4[u], cc = v1[u] - v2[u], e = v3[u] - v4[u];
+                y[4 * u] = v0[u] + a + bb;
+                y[4 * u + 1] = cc + 2.0f * e;
+                y[4 * u + 2] = a + 4.0f * bb;
+                y[4 * u + 3] = cc + 8.0f * e + v5[u];
+            }
+        }
+        for (int ty = 0; ty < th; ty++)
+            for (int j = 0; j < nb; j++) {
+                float *p = out + ((size_t)c * d->B + b + j) * H * W;
+                for (int r = 0; r < 4 && 4 * ty + r < H; r++) {
+                    const float *restrict src = Y + (size_t)r * 4 * T + (size_t)(ty * nb + j) * wq;
+                    float *restrict dst = p + (size_t)(4 * ty + r) * W;
+                    if (add)
+                        for (int x = 0; x < W; x++) dst[x] += src[x];
+                    else
+                        memcpy(dst, src, sizeof *dst * W);
+                }
+            }
+    }
+}
+
+/* dM_k (36, C, T) of images [b, b+nb) = A dY A^T per tile from dout (C, B,
+ * H, W), dY the tile's 4x4 outputs (zero outside the image): per channel,
+ * A over the 4 rows of every (ty, image) into 6 row planes of pitch 4tw
+ * per image (columns past W zero), then over each tile's 4 columns as one
+ * loop over the channel's T tiles. */
+static void wino4_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb, float *rows)
+{
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pl = T * 4;
+    float *zero = rows + 6 * pl;
+    memset(rows, 0, sizeof *rows * (6 * pl + W));
+    for (int c = 0; c < C; c++) {
+        for (int ty = 0; ty < th; ty++)
+            for (int j = 0; j < nb; j++) {
+                const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
+                const float *restrict r0 = p + (size_t)4 * ty * W;
+                const float *restrict r1 = 4 * ty + 1 < H ? r0 + W : zero;
+                const float *restrict r2 = 4 * ty + 2 < H ? r0 + 2 * W : zero;
+                const float *restrict r3 = 4 * ty + 3 < H ? r0 + 3 * W : zero;
+                float *restrict a0 = rows + (size_t)(ty * nb + j) * wq, *restrict a1 = a0 + pl;
+                float *restrict a2 = a1 + pl, *restrict a3 = a2 + pl, *restrict a4 = a3 + pl, *restrict a5 = a4 + pl;
+                for (int x = 0; x < W; x++) {
+                    float e = r0[x] + r2[x], f = r1[x] + r3[x], g = r0[x] + 4.0f * r2[x];
+                    float h = 2.0f * r1[x] + 8.0f * r3[x];
+                    a0[x] = r0[x];
+                    a1[x] = e + f;
+                    a2[x] = e - f;
+                    a3[x] = g + h;
+                    a4[x] = g - h;
+                    a5[x] = r3[x];
+                }
+            }
+        float *v = dM + (size_t)c * T;
+        for (int k = 0; k < 6; k++) {
+            const float *restrict q = rows + (size_t)k * pl;
+            float *restrict o = v + (size_t)(6 * k) * s;
+            for (size_t u = 0; u < T; u++) {
+                const float *x = q + 4 * u;
+                float e = x[0] + x[2], f = x[1] + x[3], g = x[0] + 4.0f * x[2], h = 2.0f * x[1] + 8.0f * x[3];
+                o[u] = x[0];
+                o[s + u] = e + f;
+                o[2 * s + u] = e - f;
+                o[3 * s + u] = g + h;
+                o[4 * s + u] = g - h;
+                o[5 * s + u] = x[3];
+            }
+        }
+    }
+}
+
 static void wino_wgrad(float *dw, const float *dout, const float *in, const struct conv_dims *d, float *scratch)
 {
     int T = d->threads > 0 ? d->threads : 1, Co = d->Co, Ci = d->Ci, used = 1;
-    size_t per = wino_per_thread(d), us = (size_t)WT * Co * Ci;
+    size_t per = wino_per_thread(d), us = (size_t)WT(d) * Co * Ci;
     float *dU = scratch; /* the sum; the threads' own dU follow their V and M */
 #ifdef _OPENMP
 #pragma omp parallel num_threads(T)
@@ -764,10 +1027,10 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
         if (b0 == b1) memset(mine, 0, sizeof *mine * us);
         for (int b = b0; b < b1; b += d->wchunk) {
             int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
-            float *M = V + (size_t)WT * Ci * nt, *rows = V + per - wino_rows(d);
-            wino_input(V, in, d, Ci, b, nb, rows);
-            wino_dout(M, dout, d, Co, b, nb, rows);
-            for (int k = 0; k < WT; k++)
+            float *M = V + (size_t)WT(d) * Ci * nt, *rows = V + per - wino_rows(d);
+            (d->wm == 4 ? wino4_input : wino_input)(V, in, d, Ci, b, nb, rows);
+            (d->wm == 4 ? wino4_dout : wino_dout)(M, dout, d, Co, b, nb, rows);
+            for (int k = 0; k < WT(d); k++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Co, Ci, nt, 1.0f, M + (size_t)k * Co * nt, nt,
                             V + (size_t)k * Ci * nt, nt, beta, mine + (size_t)k * Co * Ci, Ci);
             beta = 1.0f;
@@ -779,7 +1042,7 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
 #endif
         int o0, o1;
         my_range(Co, &o0, &o1);
-        for (int k = 0; k < WT; k++) {
+        for (int k = 0; k < WT(d); k++) {
             size_t a = ((size_t)k * Co + o0) * Ci, n = (size_t)(o1 - o0) * Ci;
             for (int u = 0; u < used; u++) {
                 const float *o = scratch + us + (size_t)(u + 1) * per - wino_rows(d) - us + a;
@@ -791,7 +1054,7 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-        wino_weights_grad(dw, dU, Co, Ci, o0, o1);
+        (d->wm == 4 ? wino4_weights_grad : wino_weights_grad)(dw, dU, Co, Ci, o0, o1);
     }
     (void)T;
 }
@@ -810,19 +1073,19 @@ static void wino_conv(float *out, int add, const float *in, const float *w, int 
     {
         int b0, b1, t = my_block(d->B, &b0, &b1, NULL), o0, o1;
         my_range(No, &o0, &o1); /* U: each thread its share of the output channels */
-        wino_weights(U, w, No, Ni, flip, o0, o1);
+        (d->wm == 4 ? wino4_weights : wino_weights)(U, w, No, Ni, flip, o0, o1);
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-        float *V = scratch + (size_t)WT * No * Ni + (size_t)t * per;
+        float *V = scratch + (size_t)WT(d) * No * Ni + (size_t)t * per;
         for (int b = b0; b < b1; b += d->wchunk) {
             int nb = b1 - b < d->wchunk ? b1 - b : d->wchunk, nt = nb * (int)wino_tiles(d);
-            float *M = V + (size_t)WT * Ni * nt, *rows = V + per - wino_rows(d);
-            wino_input(V, in, d, Ni, b, nb, rows);
-            for (int k = 0; k < WT; k++)
+            float *M = V + (size_t)WT(d) * Ni * nt, *rows = V + per - wino_rows(d);
+            (d->wm == 4 ? wino4_input : wino_input)(V, in, d, Ni, b, nb, rows);
+            for (int k = 0; k < WT(d); k++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, No, nt, Ni, 1.0f, U + (size_t)k * No * Ni,
                             Ni, V + (size_t)k * Ni * nt, nt, 0.0f, M + (size_t)k * No * nt, nt);
-            wino_output(out, add, M, d, No, b, nb, rows);
+            (d->wm == 4 ? wino4_output : wino_output)(out, add, M, d, No, b, nb, rows);
         }
     }
     (void)T;

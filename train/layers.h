@@ -36,6 +36,7 @@ struct conv_dims {
     int chunk;        /* images per im2col + GEMM, set by conv_dims_init */
     int wino;         /* 1: same 3x3 convolutions by Winograd F(2x2,3x3) */
     int wchunk;       /* images per Winograd chunk, set by conv_dims_chunk */
+    int wm;           /* Winograd output tile: 2 (F(2x2,3x3)) or 4 (F(4x4,3x3)), set by conv_dims_init */
 };
 void conv_dims_init(struct conv_dims *d, int B, int Ci, int H, int W, int Co, int K, int stride,
                     int pad);
