@@ -566,17 +566,19 @@ static size_t wino_rows(const struct conv_dims *d)
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
-/* Prefetch rows 2ty and 2ty+1 (if inside) of the plane p.  The transforms
- * read a chunk's planes channel by channel: a short contiguous block (nb
- * planes), then a jump of B planes to the next channel, which the hardware
- * prefetcher only follows after the first misses.  Prefetching the next
- * channel's rows of each row of tiles while transforming this one hides
- * them (+3% on the benchmark network). */
+/* Prefetch the rows of the plane p that the tiles' row ty brings in (wm
+ * rows from wm*ty, inside the plane).  The transforms read a chunk's
+ * planes channel by channel: a short contiguous block (nb planes), then a
+ * jump of B planes to the next channel, which the hardware prefetcher only
+ * follows after the first misses.  Prefetching the next channel's rows of
+ * each row of tiles while transforming this one hides them (+3% on the
+ * benchmark network with F(2x2,3x3); no measurable change on the 7x7
+ * stage's F(4x4,3x3), whose planes are small). */
 static void prefetch_tile_rows(const float *p, const struct conv_dims *d, int ty)
 {
-    const char *c = (const char *)(p + (size_t)2 * ty * d->W);
-    size_t n = sizeof *p * (d->H - 2 * ty > 1 ? 2 : 1) * (size_t)d->W;
-    for (size_t o = 0; o < n; o += 64) __builtin_prefetch(c + o);
+    int y = d->wm * ty, n = d->H - y < d->wm ? d->H - y : d->wm; /* rows y .. y+n-1 */
+    const char *c = (const char *)(p + (size_t)y * d->W);
+    for (size_t o = 0; o < sizeof *p * (size_t)n * d->W; o += 64) __builtin_prefetch(c + o);
 }
 
 /* The transforms' inner loops (restrict parameters: GCC vectorises them).
@@ -895,6 +897,7 @@ static void wino4_input(float *V, const float *in, const struct conv_dims *d, in
         for (int ty = 0; ty < th; ty++)
             for (int j = 0; j < nb; j++) {
                 const float *p = in + ((size_t)c * d->B + b + j) * H * W, *r[6];
+                if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty);
                 for (int k = 0; k < 6; k++) {
                     int y = 4 * ty - 1 + k;
                     r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
@@ -977,6 +980,7 @@ static void wino4_dout(float *dM, const float *dout, const struct conv_dims *d, 
         for (int ty = 0; ty < th; ty++)
             for (int j = 0; j < nb; j++) {
                 const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
+                if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty);
                 const float *restrict r0 = p + (size_t)4 * ty * W;
                 const float *restrict r1 = 4 * ty + 1 < H ? r0 + W : zero;
                 const float *restrict r2 = 4 * ty + 2 < H ? r0 + 2 * W : zero;
