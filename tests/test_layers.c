@@ -326,6 +326,23 @@ static void test_bn(void **state)
     free(dset);
     free(dg2);
     free(db2);
+    /* the _add variants add the same values into out: bit for bit what a
+     * separate out += y pass gives */
+    {
+        float *y = zeros(n), *acc = rnd(n), *ref = zeros(n);
+        for (size_t i = 0; i < n; i++) ref[i] = acc[i];
+        bn_forward_train(y, c.in, c.gamma, c.beta, NULL, NULL, 0.1f, 1e-5f, &cache, c.B, c.C, c.HW);
+        bn_forward_train_add(acc, c.in, c.gamma, c.beta, NULL, NULL, 0.1f, 1e-5f, &cache, c.B, c.C, c.HW);
+        for (size_t i = 0; i < n; i++) assert_true(acc[i] == ref[i] + y[i]);
+        float rm[4] = {0.1f, -0.2f, 0.3f, 0}, rv[4] = {1.5f, 0.5f, 2, 1};
+        for (size_t i = 0; i < n; i++) ref[i] = acc[i];
+        bn_forward_eval(y, c.in, c.gamma, c.beta, rm, rv, 1e-5f, c.B, c.C, c.HW);
+        bn_forward_eval_add(acc, c.in, c.gamma, c.beta, rm, rv, 1e-5f, c.B, c.C, c.HW);
+        for (size_t i = 0; i < n; i++) assert_true(acc[i] == ref[i] + y[i]);
+        free(y);
+        free(acc);
+        free(ref);
+    }
     /* output of training-mode BN has zero mean and unit variance per channel (gamma=1, beta=0) */
     float one[4] = {1, 1, 1, 1}, zero[4] = {0};
     struct bn_cache cc = {c.mean, c.invstd};

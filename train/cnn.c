@@ -48,7 +48,8 @@ struct op {
     size_t rs;        /* BN running stats offset (mean at rs, var at rs + C) */
     int first;        /* ACCUM: the first into its sum, copies instead of adding */
     int skip_bwd;     /* ACCUM whose input's gradient is its output's (aliased) */
-    int skip_fwd;     /* first ACCUM whose input was written straight into its sum */
+    int skip_fwd;     /* ACCUM whose input was written (first) or added straight into its sum */
+    int add_out;      /* BN adding its output into a sum (the valias of its output tensor) */
     int din_set;      /* the first writer of din's gradient: overwrites it */
     int din_zero;     /* the first writer cannot overwrite: zero din before it */
     struct conv_dims d;
@@ -246,7 +247,8 @@ static int grad_root(const struct cnn *n, int t)
  * the kernels would overwrite anyway.
  * - Forward: the first ACCUM into a sum copies, unless its input is read by
  *   nothing else and made by a BN, pool or convolution, which then writes
- *   the sum itself; sums without inputs are zeroed.
+ *   the sum itself; a later ACCUM from a BN output read by nothing else is
+ *   done by that BN adding into the sum; sums without inputs are zeroed.
  * - A tensor whose only reader is an ACCUM has its sum's gradient (identity):
  *   it shares the sum's gradient buffer and the ACCUM's backward is skipped.
  * - Backward, in tape order reversed: the first op to write a gradient
@@ -279,6 +281,23 @@ static void plan(struct cnn *n, int *claimed)
                 o->skip_fwd = 1;
             }
             break; /* its one producer */
+        }
+    }
+    for (int i = 0; i < n->nops; i++) {
+        /* a later ACCUM into a sum from a BN output nothing else reads: the
+         * BN adds into the sum itself (bn_forward_*_add), once the sum's
+         * first ACCUM has run before that BN */
+        struct op *o = &n->ops[i];
+        if (o->k != OP_ACCUM || o->first || o->in == 0 || claimed[o->in] != 1) continue;
+        int first = -1, prod = -1;
+        for (int j = 0; j < i; j++) {
+            if (n->ops[j].k == OP_ACCUM && n->ops[j].out == o->out && first < 0) first = j;
+            if (n->ops[j].out == o->in) prod = j;
+        }
+        if (prod >= 0 && n->ops[prod].k == OP_BN && first >= 0 && first < prod) {
+            n->t[o->in].valias = o->out;
+            n->ops[prod].add_out = 1;
+            o->skip_fwd = 1;
         }
     }
     for (int i = n->nops - 1; i >= 0; i--) {
@@ -466,11 +485,13 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
             float *rm = n->stats + o->rs, *rv = rm + in->C;
             if (train) {
                 struct bn_cache c = {o->mean, o->invstd};
-                bn_forward_train(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv,
-                                 0.1f, 1e-5f, &c, B, in->C, in->H * in->W);
+                (o->add_out ? bn_forward_train_add : bn_forward_train)(out->v, in->v, n->params + o->w,
+                                                                       n->params + o->b, rm, rv, 0.1f, 1e-5f,
+                                                                       &c, B, in->C, in->H * in->W);
             } else {
-                bn_forward_eval(out->v, in->v, n->params + o->w, n->params + o->b, rm, rv, 1e-5f, B,
-                                in->C, in->H * in->W);
+                (o->add_out ? bn_forward_eval_add : bn_forward_eval)(out->v, in->v, n->params + o->w,
+                                                                     n->params + o->b, rm, rv, 1e-5f, B,
+                                                                     in->C, in->H * in->W);
             }
             break;
         }

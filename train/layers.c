@@ -1372,9 +1372,10 @@ static void dot_lanes(double *restrict sa, double *restrict sab, const float *re
     }
 }
 
-void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
-                      float *running_mean, float *running_var, float momentum, float eps,
-                      const struct bn_cache *c, int B, int C, int HW)
+/* add: out += ... instead of out = ... */
+static void bn_forward_to(float *out, int add, const float *in, const float *gamma, const float *beta,
+                          float *running_mean, float *running_var, float momentum, float eps,
+                          const struct bn_cache *c, int B, int C, int HW)
 {
     int N = B * HW;
     double n = (double)N;
@@ -1399,16 +1400,29 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
                 (1 - momentum) * running_var[ch] + momentum * (float)(n > 1 ? ss / (n - 1) : var);
         }
         float g = gamma[ch], bt = beta[ch], m = (float)mean;
-        for (int i = 0; i < N; i++) {
-            float xh = (x[i] - m) * invstd;
-            y[i] = g * xh + bt;
-        }
+        if (add)
+            for (int i = 0; i < N; i++) y[i] += g * ((x[i] - m) * invstd) + bt;
+        else
+            for (int i = 0; i < N; i++) y[i] = g * ((x[i] - m) * invstd) + bt;
     }
 }
 
-void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
-                     const float *running_mean, const float *running_var, float eps, int B, int C,
-                     int HW)
+void bn_forward_train(float *out, const float *in, const float *gamma, const float *beta,
+                      float *running_mean, float *running_var, float momentum, float eps,
+                      const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_forward_to(out, 0, in, gamma, beta, running_mean, running_var, momentum, eps, c, B, C, HW);
+}
+
+void bn_forward_train_add(float *out, const float *in, const float *gamma, const float *beta,
+                          float *running_mean, float *running_var, float momentum, float eps,
+                          const struct bn_cache *c, int B, int C, int HW)
+{
+    bn_forward_to(out, 1, in, gamma, beta, running_mean, running_var, momentum, eps, c, B, C, HW);
+}
+
+static void bn_eval_to(float *out, int add, const float *in, const float *gamma, const float *beta,
+                       const float *running_mean, const float *running_var, float eps, int B, int C, int HW)
 {
     size_t N = (size_t)B * HW;
     PAR_FOR(N * C)
@@ -1417,8 +1431,25 @@ void bn_forward_eval(float *out, const float *in, const float *gamma, const floa
         float scale = gamma[ch] * invstd, shift = beta[ch] - running_mean[ch] * scale;
         const float *x = in + ch * N;
         float *y = out + ch * N;
-        for (size_t i = 0; i < N; i++) y[i] = x[i] * scale + shift;
+        if (add)
+            for (size_t i = 0; i < N; i++) y[i] += x[i] * scale + shift;
+        else
+            for (size_t i = 0; i < N; i++) y[i] = x[i] * scale + shift;
     }
+}
+
+void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
+                     const float *running_mean, const float *running_var, float eps, int B, int C,
+                     int HW)
+{
+    bn_eval_to(out, 0, in, gamma, beta, running_mean, running_var, eps, B, C, HW);
+}
+
+void bn_forward_eval_add(float *out, const float *in, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, float eps, int B, int C,
+                         int HW)
+{
+    bn_eval_to(out, 1, in, gamma, beta, running_mean, running_var, eps, B, C, HW);
 }
 
 /* set: din = ... instead of din += ... */

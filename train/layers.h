@@ -90,6 +90,14 @@ void bn_forward_train(float *out, const float *in, const float *gamma, const flo
 void bn_forward_eval(float *out, const float *in, const float *gamma, const float *beta,
                      const float *running_mean, const float *running_var, float eps, int B, int C,
                      int HW);
+/* The same with out += ... (a cell node's later contributions, added by
+ * the BN itself instead of a separate pass) */
+void bn_forward_train_add(float *out, const float *in, const float *gamma, const float *beta,
+                          float *running_mean, float *running_var, float momentum, float eps,
+                          const struct bn_cache *c, int B, int C, int HW);
+void bn_forward_eval_add(float *out, const float *in, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, float eps, int B, int C,
+                         int HW);
 /* din += ..., dgamma += ..., dbeta += ... */
 void bn_backward(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
                  const float *gamma, const struct bn_cache *c, int B, int C, int HW);
