@@ -41,7 +41,8 @@ static void help(FILE *f)
             "                    28x28 batch after 5 warm-up steps; print images/s and\n"
             "                    GFLOP/s, no training to completion\n"
             "Environment: NASW_CONV=winograd|im2col, the algorithm of the 3x3 same\n"
-            "convolutions (default winograd: Winograd F(2x2,3x3), forward and input gradient)\n",
+            "convolutions (default winograd: Winograd F(2x2,3x3), F(4x4,3x3) on 7x7 planes\n"
+            "with >= 32 channels, for the forward, input and weight gradients)\n",
             FMNIST_DIR, train_preset_names());
 }
 
