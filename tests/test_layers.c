@@ -194,6 +194,35 @@ static void check_conv_algo(int B, int Ci, int H, int W, int Co, int K, int S, i
     free(dw);
 }
 
+/* Wide layers (more than one block of the weight transforms, Ci or Co >
+ * 64), too big for finite differences: the forward and the weight
+ * gradient against the direct references, the input gradient against
+ * im2col's (itself checked by finite differences above). */
+static void check_conv_wide(int Ci, int H, int Co, int wm)
+{
+    struct conv_dims d, di;
+    conv_dims_init(&d, 2, Ci, H, H, Co, 3, 1, 1);
+    di = d;
+    d.wino = 1;
+    d.wm = wm;
+    conv_dims_chunk(&d, 256 * 1024);
+    di.wino = 0;
+    size_t nin = (size_t)2 * Ci * H * H, nw = (size_t)Co * Ci * 9, nout = (size_t)2 * Co * H * H;
+    float *in = rnd(nin), *w = rnd(nw), *R = rnd(nout), *out = zeros(nout);
+    float *din = zeros(nin), *dw = zeros(nw), *din2 = zeros(nin), *dw2 = zeros(nw);
+    size_t cs = conv_col_size(&d) > conv_col_size(&di) ? conv_col_size(&d) : conv_col_size(&di);
+    float *col = malloc(cs * sizeof(float));
+    conv_forward(out, in, w, &d, col);
+    assert_true(check_conv_ref(out, in, w, &d) < 1e-5);
+    conv_backward(din, dw, R, in, w, &d, col);
+    assert_true(check_dw_ref(dw, R, in, &d) < 1e-5);
+    conv_backward(din2, dw2, R, in, w, &di, col);
+    double worst = 0, big = 0;
+    for (size_t i = 0; i < nin; i++) track_err(din[i], din2[i], &worst, &big);
+    assert_true(worst / big < 1e-5);
+    free(in), free(w), free(R), free(out), free(din), free(dw), free(din2), free(dw2), free(col);
+}
+
 static void check_conv_chunk(int B, int Ci, int H, int Co, int K, int S, int P, size_t chunk_floats)
 {
     check_conv_algo(B, Ci, H, 0, Co, K, S, P, chunk_floats, CONV_IM2COL);
@@ -246,6 +275,8 @@ static void test_conv_winograd(void **state)
     check_conv_algo(2, 32, 7, 0, 32, 3, 1, 1, 0, WINO4);        /* the 7x7 stage's shape */
     check_conv_algo(7, 3, 7, 0, 3, 3, 1, 1, 1, WINO4);          /* one image per chunk */
     check_conv_algo(7, 3, 9, 10, 2, 3, 1, 1, 36 * 5 * 9 * 2, WINO4); /* 2 images per chunk, 3x3 tiles */
+    check_conv_wide(70, 5, 66, 2); /* the weight transforms in blocks of 64 channels, both directions */
+    check_conv_wide(66, 7, 129, 4);
     /* the default picks Winograd only where the tiles cover the plane with
      * at most a third of waste (28x28, 14x14, 7x7; not 5x5) and Ci >= 4 */
     struct conv_dims d;

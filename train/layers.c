@@ -526,10 +526,32 @@ static size_t wino_size(const struct conv_dims *d)
 /* U_k[o][i] (16, No, Ni) from 3x3 kernels: g = w[o][i] (flip = 0, w is
  * (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees (flip = 1, w is
  * (Ni, No, 3, 3): the input gradient's convolution of dout). */
+/* The weight transforms go through a block of IB input channels: U_k
+ * (and dU_k) lie No*Ni floats apart, so writing (reading) the 16 or 36
+ * values of each (o, i) straight there means as many streams at a
+ * power-of-two distance, which share cache sets; a block's rows are
+ * copied out (in) contiguously instead (the 7x7 stage's weight transforms
+ * 3x faster). */
+#define IB 64
+
+/* U_k[o][i0 + j] = tmp[k*IB + j], k < nk, j < n */
+static void block_out(float *U, size_t s, const float *tmp, int nk, size_t off, int n)
+{
+    for (int k = 0; k < nk; k++) memcpy(U + (size_t)k * s + off, tmp + (size_t)k * IB, sizeof *U * (size_t)n);
+}
+
+/* tmp[k*IB + j] = dU_k[o][i0 + j] */
+static void block_in(float *tmp, const float *dU, size_t s, int nk, size_t off, int n)
+{
+    for (int k = 0; k < nk; k++) memcpy(tmp + (size_t)k * IB, dU + (size_t)k * s + off, sizeof *tmp * (size_t)n);
+}
+
 static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
 {
+    float tmp[16 * IB];
     for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ni; i++) {
+            if (i % IB == 0 && i) block_out(U, (size_t)No * Ni, tmp, 16, (size_t)o * Ni + i - IB, IB);
             const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
             float g[9], t[4][3];
             for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
@@ -542,13 +564,13 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int
             }
             for (int r = 0; r < 4; r++) { /* U = t G^T (4x4) */
                 float a = t[r][0], b = t[r][1], e = t[r][2];
-                float *u = U + ((size_t)(r * 4) * No + o) * Ni + i;
-                size_t s = (size_t)No * Ni;
+                float *u = tmp + (size_t)(r * 4) * IB + i % IB;
                 u[0] = a;
-                u[s] = 0.5f * (a + b + e);
-                u[2 * s] = 0.5f * (a - b + e);
-                u[3 * s] = e;
+                u[IB] = 0.5f * (a + b + e);
+                u[2 * IB] = 0.5f * (a - b + e);
+                u[3 * IB] = e;
             }
+            if (i == Ni - 1) block_out(U, (size_t)No * Ni, tmp, 16, (size_t)o * Ni + i / IB * IB, i % IB + 1);
         }
 }
 
@@ -559,8 +581,8 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int
 static size_t wino_rows(const struct conv_dims *d)
 {
     size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
-    if (d->wm == 4) { /* input: 6 planes of 4T + 4 and a zero row; output: 24 planes of T, 4 of 4T */
-        size_t T = (size_t)d->wchunk * wino_tiles(d), in = 6 * (4 * T + 4) + (size_t)d->W;
+    if (d->wm == 4) { /* input: 6 x 4 phases of T + 2 and a zero row; output: 24 planes of T, 16 of T */
+        size_t T = (size_t)d->wchunk * wino_tiles(d), in = 24 * (T + 2) + (size_t)d->W;
         return in > 40 * T ? in : 40 * T;
     }
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
@@ -750,12 +772,14 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
 static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
 {
     size_t s = (size_t)Co * Ci;
+    float tmp[16 * IB];
     for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ci; i++) {
-            const float *u = dU + (size_t)o * Ci + i;
+            if (i % IB == 0) block_in(tmp, dU, s, 16, (size_t)o * Ci + i, Ci - i < IB ? Ci - i : IB);
+            const float *u = tmp + i % IB;
             float t[3][4], *g = dw + ((size_t)o * Ci + i) * 9;
             for (int c = 0; c < 4; c++) { /* t = G^T dU (3x4) */
-                float u0 = u[c * s], u1 = u[(4 + c) * s], u2 = u[(8 + c) * s], u3 = u[(12 + c) * s];
+                float u0 = u[c * IB], u1 = u[(4 + c) * IB], u2 = u[(8 + c) * IB], u3 = u[(12 + c) * IB];
                 t[0][c] = u0 + 0.5f * (u1 + u2);
                 t[1][c] = 0.5f * (u1 - u2);
                 t[2][c] = 0.5f * (u1 + u2) + u3;
@@ -786,35 +810,45 @@ static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0
  *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
  * A chunk's tiles are ordered (ty, image, tx), so that a row of tiles of
  * all the chunk's images is one run: the transforms work on row planes of
- * pitch wq = 4*tw per image (tile u = (ty*nb + j)*tw + tx starts at column
- * 4u), one long loop per plane. */
+ * pitch 4*tw per image, tile u = (ty*nb + j)*tw + tx at columns 4u.., one
+ * long loop over the tiles per plane.  A plane is kept as its 4 phases
+ * (column 4u + m at phase m, index u), so that the loops over the tiles
+ * read and write unit-stride arrays (vectorised) instead of every 4th
+ * value (scalar code: twice the time of the whole F(4x4,3x3) transform). */
+/* G's coefficients as products (divisions made the weight transforms a
+ * tenth of the 7x7 convolutions' time) */
+static const float r6 = 1.0f / 6.0f, r12 = 1.0f / 12.0f, r24 = 1.0f / 24.0f;
+
 static void wino4_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
 {
     size_t s = (size_t)No * Ni;
+    float tmp[36 * IB];
     for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ni; i++) {
+            if (i % IB == 0 && i) block_out(U, s, tmp, 36, (size_t)o * Ni + i - IB, IB);
             const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
             float g[9], t[6][3];
             for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
             for (int c = 0; c < 3; c++) { /* t = G g (6x3) */
                 float a = g[c], b = g[3 + c], e = g[6 + c];
-                t[0][c] = a / 4.0f;
-                t[1][c] = -(a + b + e) / 6.0f;
-                t[2][c] = -(a - b + e) / 6.0f;
-                t[3][c] = a / 24.0f + b / 12.0f + e / 6.0f;
-                t[4][c] = a / 24.0f - b / 12.0f + e / 6.0f;
+                t[0][c] = a * 0.25f;
+                t[1][c] = -(a + b + e) * r6;
+                t[2][c] = -(a - b + e) * r6;
+                t[3][c] = a * r24 + b * r12 + e * r6;
+                t[4][c] = a * r24 - b * r12 + e * r6;
                 t[5][c] = e;
             }
             for (int r = 0; r < 6; r++) { /* U = t G^T (6x6) */
                 float a = t[r][0], b = t[r][1], e = t[r][2];
-                float *u = U + (size_t)(r * 6) * s + (size_t)o * Ni + i;
-                u[0] = a / 4.0f;
-                u[s] = -(a + b + e) / 6.0f;
-                u[2 * s] = -(a - b + e) / 6.0f;
-                u[3 * s] = a / 24.0f + b / 12.0f + e / 6.0f;
-                u[4 * s] = a / 24.0f - b / 12.0f + e / 6.0f;
-                u[5 * s] = e;
+                float *u = tmp + (size_t)(r * 6) * IB + i % IB;
+                u[0] = a * 0.25f;
+                u[IB] = -(a + b + e) * r6;
+                u[2 * IB] = -(a - b + e) * r6;
+                u[3 * IB] = a * r24 + b * r12 + e * r6;
+                u[4 * IB] = a * r24 - b * r12 + e * r6;
+                u[5 * IB] = e;
             }
+            if (i == Ni - 1) block_out(U, s, tmp, 36, (size_t)o * Ni + i / IB * IB, i % IB + 1);
         }
 }
 
@@ -822,59 +856,107 @@ static void wino4_weights(float *U, const float *w, int No, int Ni, int flip, in
 static void wino4_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
 {
     size_t s = (size_t)Co * Ci;
+    float tmp[36 * IB];
     for (int o = o0; o < o1; o++)
         for (int i = 0; i < Ci; i++) {
-            const float *u = dU + (size_t)o * Ci + i;
+            if (i % IB == 0) block_in(tmp, dU, s, 36, (size_t)o * Ci + i, Ci - i < IB ? Ci - i : IB);
+            const float *u = tmp + i % IB;
             float t[3][6], *g = dw + ((size_t)o * Ci + i) * 9;
             for (int c = 0; c < 6; c++) { /* t = G^T dU (3x6) */
-                float u0 = u[c * s], u1 = u[(6 + c) * s], u2 = u[(12 + c) * s];
-                float u3 = u[(18 + c) * s], u4 = u[(24 + c) * s], u5 = u[(30 + c) * s];
-                t[0][c] = u0 / 4.0f - (u1 + u2) / 6.0f + (u3 + u4) / 24.0f;
-                t[1][c] = (u2 - u1) / 6.0f + (u3 - u4) / 12.0f;
-                t[2][c] = (u3 + u4 - u1 - u2) / 6.0f + u5;
+                float u0 = u[c * IB], u1 = u[(6 + c) * IB], u2 = u[(12 + c) * IB];
+                float u3 = u[(18 + c) * IB], u4 = u[(24 + c) * IB], u5 = u[(30 + c) * IB];
+                t[0][c] = u0 * 0.25f - (u1 + u2) * r6 + (u3 + u4) * r24;
+                t[1][c] = (u2 - u1) * r6 + (u3 - u4) * r12;
+                t[2][c] = (u3 + u4 - u1 - u2) * r6 + u5;
             }
             for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
                 const float *v = t[r];
-                g[3 * r] += v[0] / 4.0f - (v[1] + v[2]) / 6.0f + (v[3] + v[4]) / 24.0f;
-                g[3 * r + 1] += (v[2] - v[1]) / 6.0f + (v[3] - v[4]) / 12.0f;
-                g[3 * r + 2] += (v[3] + v[4] - v[1] - v[2]) / 6.0f + v[5];
+                g[3 * r] += v[0] * 0.25f - (v[1] + v[2]) * r6 + (v[3] + v[4]) * r24;
+                g[3 * r + 1] += (v[2] - v[1]) * r6 + (v[3] - v[4]) * r12;
+                g[3 * r + 2] += (v[3] + v[4] - v[1] - v[2]) * r6 + v[5];
             }
         }
 }
 
-/* B^T over 6 input rows r (vectors over x < W) into 6 row planes t + k*pl */
-static void bt6_rows(float *restrict t, size_t pl, const float *const *r, int W)
+/* B^T over the 6 input rows r (x < W) of a row of tiles into the 6 row
+ * planes at t (plane k at t + k*pl, each 4 phases pn apart), the column x
+ * at 1 + x (column 0 is the left padding) */
+static void bt6_rows(float *t, size_t pl, size_t pn, const float *const *r, int W)
 {
-    const float *restrict r0 = r[0], *restrict r1 = r[1], *restrict r2 = r[2];
-    const float *restrict r3 = r[3], *restrict r4 = r[4], *restrict r5 = r[5];
-    float *restrict t0 = t, *restrict t1 = t + pl, *restrict t2 = t + 2 * pl;
-    float *restrict t3 = t + 3 * pl, *restrict t4 = t + 4 * pl, *restrict t5 = t + 5 * pl;
     for (int x = 0; x < W; x++) {
-        float a = r1[x] + r2[x], bb = r3[x] + r4[x], cc = r1[x] - r2[x], e = r4[x] - r3[x];
-        float f = r4[x] - r2[x], g = r3[x] - r1[x];
-        t0[x] = 4.0f * r0[x] - 5.0f * r2[x] + r4[x];
-        t1[x] = bb - 4.0f * a;
-        t2[x] = e + 4.0f * cc;
-        t3[x] = f + 2.0f * g;
-        t4[x] = f - 2.0f * g;
-        t5[x] = 4.0f * r1[x] - 5.0f * r3[x] + r5[x];
+        float r0 = r[0][x], r1 = r[1][x], r2 = r[2][x], r3 = r[3][x], r4 = r[4][x], r5 = r[5][x];
+        float a = r1 + r2, bb = r3 + r4, cc = r1 - r2, e = r4 - r3, f = r4 - r2, g = r3 - r1;
+        float *o = t + (size_t)((1 + x) & 3) * pn + (size_t)((1 + x) >> 2);
+        o[0] = 4.0f * r0 - 5.0f * r2 + r4;
+        o[pl] = bb - 4.0f * a;
+        o[2 * pl] = e + 4.0f * cc;
+        o[3 * pl] = f + 2.0f * g;
+        o[4 * pl] = f - 2.0f * g;
+        o[5 * pl] = 4.0f * r1 - 5.0f * r3 + r5;
     }
 }
 
-/* B over the 6 columns 4u.. of q for n tiles: o[l*s + u], l < 6 */
-static void b6_cols(float *restrict o, size_t s, const float *restrict q, size_t n)
+/* The F(4x4,3x3) loops over tiles, as functions of restrict parameters,
+ * one pointer per output row: GCC vectorises them (with restrict locals,
+ * or outputs at runtime offsets of one pointer, whose overlap it would
+ * have to rule out at run time, it does not).  B over the 6 columns of n
+ * tiles from a plane's phases (column 4u+m at qm[u], 4u+4 and 4u+5 at
+ * q0[u+1], q1[u+1]) into o[l][u], l < 6. */
+static void b6_cols(float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3,
+                    float *restrict o4, float *restrict o5, const float *restrict q0, const float *restrict q1,
+                    const float *restrict q2, const float *restrict q3, size_t n)
 {
     for (size_t u = 0; u < n; u++) {
-        const float *x = q + 4 * u;
-        float x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5];
+        float x0 = q0[u], x1 = q1[u], x2 = q2[u], x3 = q3[u], x4 = q0[u + 1], x5 = q1[u + 1];
         float a = x1 + x2, bb = x3 + x4, cc = x1 - x2, e = x4 - x3, f = x4 - x2, g = x3 - x1;
-        o[u] = 4.0f * x0 - 5.0f * x2 + x4;
-        o[s + u] = bb - 4.0f * a;
-        o[2 * s + u] = e + 4.0f * cc;
-        o[3 * s + u] = f + 2.0f * g;
-        o[4 * s + u] = f - 2.0f * g;
-        o[5 * s + u] = 4.0f * x1 - 5.0f * x3 + x5;
+        o0[u] = 4.0f * x0 - 5.0f * x2 + x4;
+        o1[u] = bb - 4.0f * a;
+        o2[u] = e + 4.0f * cc;
+        o3[u] = f + 2.0f * g;
+        o4[u] = f - 2.0f * g;
+        o5[u] = 4.0f * x1 - 5.0f * x3 + x5;
     }
+}
+
+/* A^T over 6 values m[k*s + u] of n tiles: o[r*os + u], r < 4 */
+static void at6_rows(float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3,
+                     const float *restrict m0, const float *restrict m1, const float *restrict m2,
+                     const float *restrict m3, const float *restrict m4, const float *restrict m5, size_t n)
+{
+    for (size_t u = 0; u < n; u++) {
+        float a = m1[u] + m2[u], bb = m3[u] + m4[u], cc = m1[u] - m2[u], e = m3[u] - m4[u];
+        o0[u] = m0[u] + a + bb;
+        o1[u] = cc + 2.0f * e;
+        o2[u] = a + 4.0f * bb;
+        o3[u] = cc + 8.0f * e + m5[u];
+    }
+}
+
+static void at6(float *o, size_t os, const float *m, size_t s, size_t n)
+{
+    at6_rows(o, o + os, o + 2 * os, o + 3 * os, m, m + s, m + 2 * s, m + 3 * s, m + 4 * s, m + 5 * s, n);
+}
+
+/* A over 4 values q[m*s + u] of n tiles: o[l*os + u], l < 6 */
+static void a6_rows(float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3,
+                    float *restrict o4, float *restrict o5, const float *restrict q0, const float *restrict q1,
+                    const float *restrict q2, const float *restrict q3, size_t n)
+{
+    for (size_t u = 0; u < n; u++) {
+        float x0 = q0[u], x1 = q1[u], x2 = q2[u], x3 = q3[u];
+        float e = x0 + x2, f = x1 + x3, g = x0 + 4.0f * x2, h = 2.0f * x1 + 8.0f * x3;
+        o0[u] = x0;
+        o1[u] = e + f;
+        o2[u] = e - f;
+        o3[u] = g + h;
+        o4[u] = g - h;
+        o5[u] = x3;
+    }
+}
+
+static void a6(float *o, size_t os, const float *q, size_t s, size_t n)
+{
+    a6_rows(o, o + os, o + 2 * os, o + 3 * os, o + 4 * os, o + 5 * os, q, q + s, q + 2 * s, q + 3 * s, n);
 }
 
 /* V_k (36, C, T) of images [b, b+nb), tiles (ty, image, tx): per channel,
@@ -886,11 +968,11 @@ static void b6_cols(float *restrict o, size_t s, const float *restrict q, size_t
  * the tile's input column 4tw is zero.  That column only enters the tile's
  * V_{k,5}, which only reaches output column 4tw-1 >= W (dropped), and in
  * the weight gradient meets dM_{k,5} = (A dY)_{k,3}, zero there: no
- * fix-up needed. */
+ * fix-up needed.  (The last row's reads past it find the zero margin.) */
 static void wino4_input(float *V, const float *in, const struct conv_dims *d, int C, int b, int nb, float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw, R = th * nb;
-    size_t T = (size_t)R * tw, s = (size_t)C * T, pl = (size_t)R * wq + 4;
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, R = th * nb;
+    size_t T = (size_t)R * tw, s = (size_t)C * T, pn = T + 2, pl = 4 * pn;
     float *zero = rows + 6 * pl;
     memset(rows, 0, sizeof *rows * (6 * pl + W));
     for (int c = 0; c < C; c++) {
@@ -902,64 +984,42 @@ static void wino4_input(float *V, const float *in, const struct conv_dims *d, in
                     int y = 4 * ty - 1 + k;
                     r[k] = y >= 0 && y < H ? p + (size_t)y * W : zero;
                 }
-                bt6_rows(rows + 1 + (size_t)(ty * nb + j) * wq, pl, r, W);
+                bt6_rows(rows + (size_t)(ty * nb + j) * tw, pl, pn, r, W);
             }
         float *v = V + (size_t)c * T;
         for (int k = 0; k < 6; k++) {
             const float *q = rows + (size_t)k * pl;
             float *o = v + (size_t)(6 * k) * s;
-            b6_cols(o, s, q, T);
+            b6_cols(o, o + s, o + 2 * s, o + 3 * s, o + 4 * s, o + 5 * s, q, q + pn, q + 2 * pn, q + 3 * pn, T);
         }
     }
 }
 
 /* out (C, B, H, W) of images [b, b+nb) = (or +=, add) A^T M A per tile,
  * M (36, C, T).  Per channel: A^T over each tile's 6 rows (P, 24 planes of
- * T: P[r][l]), then over its 6 columns into 4 row planes of pitch 4tw per
- * (ty, image), then the output rows copied (or added) from those. */
+ * T: P[r][l]), then over its 6 columns into 4 row planes of 4 phases (Y),
+ * then the output rows copied (or added) from those. */
 static void wino4_output(float *out, int add, const float *M, const struct conv_dims *d, int C, int b, int nb,
                          float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw;
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4;
     size_t T = (size_t)nb * th * tw, s = (size_t)C * T;
-    float *P = rows, *Y = rows + 24 * T;
+    float *P = rows, *Y = rows + 24 * T; /* Y[(4r + m) T + u]: row r, column 4u + m */
     for (int c = 0; c < C; c++) {
-        const float *m = M + (size_t)c * T;
-        for (int l = 0; l < 6; l++) {
-            const float *restrict m0 = m + (size_t)l * s, *restrict m1 = m0 + 6 * s, *restrict m2 = m0 + 12 * s;
-            const float *restrict m3 = m0 + 18 * s, *restrict m4 = m0 + 24 * s, *restrict m5 = m0 + 30 * s;
-            float *restrict p0 = P + (size_t)l * T, *restrict p1 = p0 + 6 * T;
-            float *restrict p2 = p0 + 12 * T, *restrict p3 = p0 + 18 * T;
-            for (size_t u = 0; u < T; u++) {
-                float a = m1[u] + m2[u], bb = m3[u] + m4[u], cc = m1[u] - m2[u], e = m3[u] - m4[u];
-                p0[u] = m0[u] + a + bb;
-                p1[u] = cc + 2.0f * e;
-                p2[u] = a + 4.0f * bb;
-                p3[u] = cc + 8.0f * e + m5[u];
-            }
-        }
-        for (int r = 0; r < 4; r++) {
-            const float *restrict v0 = P + (size_t)(6 * r) * T, *restrict v1 = v0 + T, *restrict v2 = v0 + 2 * T;
-            const float *restrict v3 = v0 + 3 * T, *restrict v4 = v0 + 4 * T, *restrict v5 = v0 + 5 * T;
-            float *restrict y = Y + (size_t)r * 4 * T;
-            for (size_t u = 0; u < T; u++) {
-                float a = v1[u] + v2[u], bb = v3[u] + v4[u], cc = v1[u] - v2[u], e = v3[u] - v4[u];
-                y[4 * u] = v0[u] + a + bb;
-                y[4 * u + 1] = cc + 2.0f * e;
-                y[4 * u + 2] = a + 4.0f * bb;
-                y[4 * u + 3] = cc + 8.0f * e + v5[u];
-            }
-        }
+        /* P[(6r + l) T + u] = A^T over M_{6k+l}, k < 6; Y[(4r + m) T + u] = A^T over P[6r + l], l < 6 */
+        for (int l = 0; l < 6; l++) at6(P + (size_t)l * T, 6 * T, M + (size_t)c * T + (size_t)l * s, 6 * s, T);
+        for (int r = 0; r < 4; r++) at6(Y + (size_t)(4 * r) * T, T, P + (size_t)(6 * r) * T, T, T);
         for (int ty = 0; ty < th; ty++)
             for (int j = 0; j < nb; j++) {
                 float *p = out + ((size_t)c * d->B + b + j) * H * W;
+                size_t u0 = (size_t)(ty * nb + j) * tw;
                 for (int r = 0; r < 4 && 4 * ty + r < H; r++) {
-                    const float *restrict src = Y + (size_t)r * 4 * T + (size_t)(ty * nb + j) * wq;
-                    float *restrict dst = p + (size_t)(4 * ty + r) * W;
-                    if (add)
-                        for (int x = 0; x < W; x++) dst[x] += src[x];
-                    else
-                        memcpy(dst, src, sizeof *dst * W);
+                    const float *src = Y + (size_t)(4 * r) * T + u0;
+                    float *dst = p + (size_t)(4 * ty + r) * W;
+                    for (int x = 0; x < W; x++) {
+                        float v = src[(size_t)(x & 3) * T + (size_t)(x >> 2)];
+                        dst[x] = add ? dst[x] + v : v;
+                    }
                 }
             }
     }
@@ -967,13 +1027,13 @@ static void wino4_output(float *out, int add, const float *M, const struct conv_
 
 /* dM_k (36, C, T) of images [b, b+nb) = A dY A^T per tile from dout (C, B,
  * H, W), dY the tile's 4x4 outputs (zero outside the image): per channel,
- * A over the 4 rows of every (ty, image) into 6 row planes of pitch 4tw
- * per image (columns past W zero), then over each tile's 4 columns as one
- * loop over the channel's T tiles. */
+ * A over the 4 rows of every (ty, image) into 6 row planes of 4 phases
+ * (columns past W zero), then over each tile's 4 columns as one loop over
+ * the channel's T tiles. */
 static void wino4_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb, float *rows)
 {
-    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4, wq = 4 * tw;
-    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pl = T * 4;
+    int H = d->H, W = d->W, th = (H + 3) / 4, tw = (W + 3) / 4;
+    size_t T = (size_t)nb * th * tw, s = (size_t)C * T, pn = T, pl = 4 * pn;
     float *zero = rows + 6 * pl;
     memset(rows, 0, sizeof *rows * (6 * pl + W));
     for (int c = 0; c < C; c++) {
@@ -981,38 +1041,24 @@ static void wino4_dout(float *dM, const float *dout, const struct conv_dims *d, 
             for (int j = 0; j < nb; j++) {
                 const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
                 if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty);
-                const float *restrict r0 = p + (size_t)4 * ty * W;
-                const float *restrict r1 = 4 * ty + 1 < H ? r0 + W : zero;
-                const float *restrict r2 = 4 * ty + 2 < H ? r0 + 2 * W : zero;
-                const float *restrict r3 = 4 * ty + 3 < H ? r0 + 3 * W : zero;
-                float *restrict a0 = rows + (size_t)(ty * nb + j) * wq, *restrict a1 = a0 + pl;
-                float *restrict a2 = a1 + pl, *restrict a3 = a2 + pl, *restrict a4 = a3 + pl, *restrict a5 = a4 + pl;
+                const float *r0 = p + (size_t)4 * ty * W;
+                const float *r1 = 4 * ty + 1 < H ? r0 + W : zero;
+                const float *r2 = 4 * ty + 2 < H ? r0 + 2 * W : zero;
+                const float *r3 = 4 * ty + 3 < H ? r0 + 3 * W : zero;
+                float *t = rows + (size_t)(ty * nb + j) * tw;
                 for (int x = 0; x < W; x++) {
                     float e = r0[x] + r2[x], f = r1[x] + r3[x], g = r0[x] + 4.0f * r2[x];
                     float h = 2.0f * r1[x] + 8.0f * r3[x];
-                    a0[x] = r0[x];
-                    a1[x] = e + f;
-                    a2[x] = e - f;
-                    a3[x] = g + h;
-                    a4[x] = g - h;
-                    a5[x] = r3[x];
+                    float *o = t + (size_t)(x & 3) * pn + (size_t)(x >> 2);
+                    o[0] = r0[x];
+                    o[pl] = e + f;
+                    o[2 * pl] = e - f;
+                    o[3 * pl] = g + h;
+                    o[4 * pl] = g - h;
+                    o[5 * pl] = r3[x];
                 }
             }
-        float *v = dM + (size_t)c * T;
-        for (int k = 0; k < 6; k++) {
-            const float *restrict q = rows + (size_t)k * pl;
-            float *restrict o = v + (size_t)(6 * k) * s;
-            for (size_t u = 0; u < T; u++) {
-                const float *x = q + 4 * u;
-                float e = x[0] + x[2], f = x[1] + x[3], g = x[0] + 4.0f * x[2], h = 2.0f * x[1] + 8.0f * x[3];
-                o[u] = x[0];
-                o[s + u] = e + f;
-                o[2 * s + u] = e - f;
-                o[3 * s + u] = g + h;
-                o[4 * s + u] = g - h;
-                o[5 * s + u] = x[3];
-            }
-        }
+        for (int k = 0; k < 6; k++) a6(dM + (size_t)c * T + (size_t)(6 * k) * s, s, rows + (size_t)k * pl, pn, T);
     }
 }
 
