@@ -728,6 +728,19 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
  * width's last column zero), then A over the tiles' 2 columns as one loop
  * over the channel's T tiles (tile u reads columns 2u, 2u+1 of its row
  * plane), writing dM contiguously. */
+/* A over the 2 output-gradient rows a, e of a row of tiles (vectors over
+ * x < W): a, a + e, a - e, -e */
+static void a_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
+                   const float *restrict a, const float *restrict e, int W)
+{
+    for (int x = 0; x < W; x++) {
+        t0[x] = a[x];
+        t1[x] = a[x] + e[x];
+        t2[x] = a[x] - e[x];
+        t3[x] = -e[x];
+    }
+}
+
 static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb,
                       float *rows)
 {
@@ -740,16 +753,9 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
             const float *p = dout + ((size_t)c * d->B + b + j) * H * W;
             for (int ty = 0; ty < th; ty++) {
                 if (c + 1 < C) prefetch_tile_rows(p + (size_t)d->B * H * W, d, ty);
-                const float *restrict ra = p + (size_t)2 * ty * W;
-                const float *restrict re = 2 * ty + 1 < H ? ra + W : zero;
-                float *restrict a0 = rows + (size_t)(j * th + ty) * wp, *restrict a1 = a0 + pl;
-                float *restrict a2 = a1 + pl, *restrict a3 = a2 + pl;
-                for (int x = 0; x < W; x++) {
-                    a0[x] = ra[x];
-                    a1[x] = ra[x] + re[x];
-                    a2[x] = ra[x] - re[x];
-                    a3[x] = -re[x];
-                }
+                const float *ra = p + (size_t)2 * ty * W, *re = 2 * ty + 1 < H ? ra + W : zero;
+                float *a = rows + (size_t)(j * th + ty) * wp;
+                a_rows(a, a + pl, a + 2 * pl, a + 3 * pl, ra, re, W);
             }
         }
         float *v = dM + (size_t)c * T;
