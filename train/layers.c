@@ -42,11 +42,11 @@
 #ifndef CONV_CHUNK_FLOATS
 #define CONV_CHUNK_FLOATS (256 * 1024)
 #endif
-/* The algorithm of same 3x3 convolutions unless NASW_CONV says otherwise */
 /* F(4x4,3x3) from this many input channels (wino4_worth) */
 #ifndef WINO4_MIN_CI
 #define WINO4_MIN_CI 32
 #endif
+/* The algorithm of same 3x3 convolutions unless NASW_CONV says otherwise */
 #ifndef CONV_DEFAULT
 #define CONV_DEFAULT CONV_WINOGRAD
 #endif
@@ -89,9 +89,9 @@ static int wino_worth(const struct conv_dims *d)
 /* F(4x4,3x3) needs 36/16 of F(2x2,3x3)'s multiplies per 4x4 outputs but
  * costs more per tile to transform: it pays where the GEMMs dominate (many
  * channels) and its larger tiles waste no more of the plane than 2x2 ones
- * (H % 4 in {0, 3}, W % 4 == 3: the 7x7 stage, 1.2x faster per
- * convolution; at 14x14 the 4x4 tiles cover 16x16 and it is 1.25x
- * slower; bench/conv_shapes.c).  Its flat transforms need a row of one
+ * (H % 4 in {0, 3}, W % 4 == 3: the 7x7 stage, 1.6x faster per
+ * convolution, forward and backward; at 14x14 the 4x4 tiles cover 16x16
+ * and it is 1.25x slower; bench/conv_shapes.c).  Its flat transforms need a row of one
  * image's tiles (4*tw columns) to hold the W columns and the left padding
  * column: W % 4 != 0. */
 static int wino4_worth(const struct conv_dims *d)
@@ -523,9 +523,6 @@ static size_t wino_size(const struct conv_dims *d)
     return (size_t)WT(d) * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
 }
 
-/* U_k[o][i] (16, No, Ni) from 3x3 kernels: g = w[o][i] (flip = 0, w is
- * (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees (flip = 1, w is
- * (Ni, No, 3, 3): the input gradient's convolution of dout). */
 /* The weight transforms go through a block of IB input channels: U_k
  * (and dU_k) lie No*Ni floats apart, so writing (reading) the 16 or 36
  * values of each (o, i) straight there means as many streams at a
@@ -546,6 +543,10 @@ static void block_in(float *tmp, const float *dU, size_t s, int nk, size_t off, 
     for (int k = 0; k < nk; k++) memcpy(tmp + (size_t)k * IB, dU + (size_t)k * s + off, sizeof *tmp * (size_t)n);
 }
 
+/* U_k[o][i] (16, No, Ni), o in [o0, o1), from 3x3 kernels: g = w[o][i]
+ * (flip = 0, w is (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees
+ * (flip = 1, w is (Ni, No, 3, 3): the input gradient's convolution of
+ * dout). */
 static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
 {
     float tmp[16 * IB];
@@ -720,14 +721,6 @@ static void wino_output(float *out, int add, const float *M, const struct conv_d
     }
 }
 
-/* dM_k[c][t] (16, C, T) of images [b, b+nb) from the output gradient
- * dout (C, B, H, W): dM = A dY A^T per tile, dY the tile's 2x2 outputs
- * (zero outside the image), A = (A^T)^T.  Per channel: A over the 2 rows
- * of every row of tiles of the chunk's images (a, a + e, a - e, -e of its
- * rows a, e; contiguous in x) into 4 row planes of pitch 2tw (an odd
- * width's last column zero), then A over the tiles' 2 columns as one loop
- * over the channel's T tiles (tile u reads columns 2u, 2u+1 of its row
- * plane), writing dM contiguously. */
 /* A over the 2 output-gradient rows a, e of a row of tiles (vectors over
  * x < W): a, a + e, a - e, -e */
 static void a_rows(float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3,
@@ -741,6 +734,14 @@ static void a_rows(float *restrict t0, float *restrict t1, float *restrict t2, f
     }
 }
 
+/* dM_k[c][t] (16, C, T) of images [b, b+nb) from the output gradient
+ * dout (C, B, H, W): dM = A dY A^T per tile, dY the tile's 2x2 outputs
+ * (zero outside the image), A = (A^T)^T.  Per channel: A over the 2 rows
+ * of every row of tiles of the chunk's images (a, a + e, a - e, -e of its
+ * rows a, e; contiguous in x) into 4 row planes of pitch 2tw (an odd
+ * width's last column zero), then A over the tiles' 2 columns as one loop
+ * over the channel's T tiles (tile u reads columns 2u, 2u+1 of its row
+ * plane), writing dM contiguously. */
 static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, int C, int b, int nb,
                       float *rows)
 {
@@ -799,14 +800,6 @@ static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0
         }
 }
 
-/* dw (Co, Ci, 3, 3) += weight gradient of a same 3x3 convolution in the
- * Winograd domain: the forward is linear in U = G g G^T, so
- * dU_k (Co, Ci) = sum over tiles of dM_k (Co, T) . V_k (Ci, T)^T, with V
- * the input's transform (as the forward) and dM = A dY A^T the output
- * gradient's; dg = G^T dU G.  16 GEMMs per chunk of 16/36 of im2col's
- * multiplies.  Each thread sums its own dU (its images in order), the
- * threads' dU are added in thread order: deterministic for a fixed thread
- * count.  Scratch of wino_size floats. */
 /* --- Winograd F(4x4,3x3) ---------------------------------------------------
  * 6x6 input tiles, 4x4 output tiles, 36 GEMMs (Lavin & Gray 2016):
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
@@ -1068,6 +1061,14 @@ static void wino4_dout(float *dM, const float *dout, const struct conv_dims *d, 
     }
 }
 
+/* dw (Co, Ci, 3, 3) += weight gradient of a same 3x3 convolution in the
+ * Winograd domain: the forward is linear in U = G g G^T, so
+ * dU_k (Co, Ci) = sum over tiles of dM_k (Co, T) . V_k (Ci, T)^T, with V
+ * the input's transform (as the forward) and dM = A dY A^T the output
+ * gradient's; dg = G^T dU G.  16 GEMMs per chunk of 16/36 of im2col's
+ * multiplies (F(4x4,3x3): 36 GEMMs, 36/144).  Each thread sums its own dU (its images in order), the
+ * threads' dU are added in thread order: deterministic for a fixed thread
+ * count.  Scratch of wino_size floats. */
 static void wino_wgrad(float *dw, const float *dout, const float *in, const struct conv_dims *d, float *scratch)
 {
     int T = d->threads > 0 ? d->threads : 1, Co = d->Co, Ci = d->Ci, used = 1;
@@ -1107,9 +1108,7 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
                     for (size_t i = 0; i < n; i++) dU[a + i] += o[i];
             }
         }
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
+        /* (the rows this thread summed: no barrier needed) */
         (d->wm == 4 ? wino4_weights_grad : wino_weights_grad)(dw, dU, Co, Ci, o0, o1);
     }
     (void)T;

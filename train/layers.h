@@ -49,10 +49,12 @@ void conv_dims_chunk(struct conv_dims *d, size_t floats);
  * (forward, input gradient and weight gradient): CONV_IM2COL or
  * CONV_WINOGRAD (Lavin & Gray's F(2x2,3x3): 4x4 input tiles, 16 GEMMs of
  * Co x Ci x tiles per pass; the weight gradient as 16 GEMMs of the
- * transformed output gradient and input, Co x tiles x Ci).  conv_dims_init
- * takes conv_algo(), and im2col where the 2x2 tiles would waste more than
- * a third of the plane (5x5, 3x3) or Ci < 4 (the stem); tests may set
- * `wino` themselves to force either. */
+ * transformed output gradient and input, Co x tiles x Ci; F(4x4,3x3), 6x6
+ * tiles and 36 GEMMs, where `wm` is 4).  conv_dims_init takes conv_algo(),
+ * and im2col where the 2x2 tiles would waste more than a third of the
+ * plane (5x5, 3x3) or Ci < 4 (the stem); F(4x4,3x3) for Ci >= 32 where its
+ * tiles waste no more than 2x2 ones (7x7).  Tests may set `wino` and `wm`
+ * themselves (then conv_dims_chunk) to force either. */
 enum { CONV_IM2COL = 0, CONV_WINOGRAD = 1 };
 /* The default algorithm, or the one named by the environment variable
  * NASW_CONV (im2col|winograd); -1 if NASW_CONV names neither. */
