@@ -2,8 +2,9 @@
  * bench/conv_shapes.c - milliseconds of every convolution shape of the
  * issue-3 benchmark network (C=16, N=1, 28x28, batch 128), forward and
  * backward (conv_backward_set: input and weight gradients), with im2col +
- * GEMM and with Winograd F(2x2,3x3) side by side, and which one
- * conv_dims_init picks.  Threads: OMP_NUM_THREADS.  Uses only the public
+ * GEMM and with Winograd (F(2x2,3x3), or F(4x4,3x3) where conv_dims_init
+ * chooses it: the 7x7 stage) side by side, and which one conv_dims_init
+ * picks.  Threads: OMP_NUM_THREADS.  Uses only the public
  * API of train/layers.h.
  *
  * usage: conv_shapes [repeats]    (default 10; the median call is printed)

@@ -523,55 +523,140 @@ static size_t wino_size(const struct conv_dims *d)
     return (size_t)WT(d) * d->Co * d->Ci + wino_per_thread(d) * (size_t)(d->threads > 0 ? d->threads : 1);
 }
 
-/* The weight transforms go through a block of IB input channels: U_k
- * (and dU_k) lie No*Ni floats apart, so writing (reading) the 16 or 36
- * values of each (o, i) straight there means as many streams at a
- * power-of-two distance, which share cache sets; a block's rows are
- * copied out (in) contiguously instead (the 7x7 stage's weight transforms
- * 3x faster). */
-#define IB 64
 
-/* U_k[o][i0 + j] = tmp[k*IB + j], k < nk, j < n */
-static void block_out(float *U, size_t s, const float *tmp, int nk, size_t off, int n)
+
+/* --- the weight transforms, both tile sizes ---------------------------------
+ * One weight's transform U = G g G^T into u[k*IB], k < WT (g its 3x3
+ * kernel, row-major), and one weight's gradient g += G^T dU G from
+ * u[k*IB]. */
+#define IB 64 /* input channels per block of the weight transforms */
+
+static void wt2_one(float *u, const float *g)
 {
-    for (int k = 0; k < nk; k++) memcpy(U + (size_t)k * s + off, tmp + (size_t)k * IB, sizeof *U * (size_t)n);
+    float t[4][3];
+    for (int c = 0; c < 3; c++) { /* t = G g (4x3) */
+        float a = g[c], b = g[3 + c], e = g[6 + c];
+        t[0][c] = a;
+        t[1][c] = 0.5f * (a + b + e);
+        t[2][c] = 0.5f * (a - b + e);
+        t[3][c] = e;
+    }
+    for (int r = 0; r < 4; r++) { /* U = t G^T (4x4) */
+        float a = t[r][0], b = t[r][1], e = t[r][2], *o = u + (size_t)(r * 4) * IB;
+        o[0] = a;
+        o[IB] = 0.5f * (a + b + e);
+        o[2 * IB] = 0.5f * (a - b + e);
+        o[3 * IB] = e;
+    }
 }
 
-/* tmp[k*IB + j] = dU_k[o][i0 + j] */
-static void block_in(float *tmp, const float *dU, size_t s, int nk, size_t off, int n)
+static void wt2_grad_one(float *g, const float *u)
 {
-    for (int k = 0; k < nk; k++) memcpy(tmp + (size_t)k * IB, dU + (size_t)k * s + off, sizeof *tmp * (size_t)n);
+    float t[3][4];
+    for (int c = 0; c < 4; c++) { /* t = G^T dU (3x4) */
+        float u0 = u[c * IB], u1 = u[(4 + c) * IB], u2 = u[(8 + c) * IB], u3 = u[(12 + c) * IB];
+        t[0][c] = u0 + 0.5f * (u1 + u2);
+        t[1][c] = 0.5f * (u1 - u2);
+        t[2][c] = 0.5f * (u1 + u2) + u3;
+    }
+    for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
+        float u0 = t[r][0], u1 = t[r][1], u2 = t[r][2], u3 = t[r][3];
+        g[3 * r] += u0 + 0.5f * (u1 + u2);
+        g[3 * r + 1] += 0.5f * (u1 - u2);
+        g[3 * r + 2] += 0.5f * (u1 + u2) + u3;
+    }
 }
 
-/* U_k[o][i] (16, No, Ni), o in [o0, o1), from 3x3 kernels: g = w[o][i]
+/* F(4x4,3x3)'s G has 1/6, 1/12 and 1/24: as products */
+static const float r6 = 1.0f / 6.0f, r12 = 1.0f / 12.0f, r24 = 1.0f / 24.0f;
+
+static void wt4_one(float *u, const float *g)
+{
+    float t[6][3];
+    for (int c = 0; c < 3; c++) { /* t = G g (6x3) */
+        float a = g[c], b = g[3 + c], e = g[6 + c];
+        t[0][c] = a * 0.25f;
+        t[1][c] = -(a + b + e) * r6;
+        t[2][c] = -(a - b + e) * r6;
+        t[3][c] = a * r24 + b * r12 + e * r6;
+        t[4][c] = a * r24 - b * r12 + e * r6;
+        t[5][c] = e;
+    }
+    for (int r = 0; r < 6; r++) { /* U = t G^T (6x6) */
+        float a = t[r][0], b = t[r][1], e = t[r][2], *o = u + (size_t)(r * 6) * IB;
+        o[0] = a * 0.25f;
+        o[IB] = -(a + b + e) * r6;
+        o[2 * IB] = -(a - b + e) * r6;
+        o[3 * IB] = a * r24 + b * r12 + e * r6;
+        o[4 * IB] = a * r24 - b * r12 + e * r6;
+        o[5 * IB] = e;
+    }
+}
+
+static void wt4_grad_one(float *g, const float *u)
+{
+    float t[3][6];
+    for (int c = 0; c < 6; c++) { /* t = G^T dU (3x6) */
+        float u0 = u[c * IB], u1 = u[(6 + c) * IB], u2 = u[(12 + c) * IB];
+        float u3 = u[(18 + c) * IB], u4 = u[(24 + c) * IB], u5 = u[(30 + c) * IB];
+        t[0][c] = u0 * 0.25f - (u1 + u2) * r6 + (u3 + u4) * r24;
+        t[1][c] = (u2 - u1) * r6 + (u3 - u4) * r12;
+        t[2][c] = (u3 + u4 - u1 - u2) * r6 + u5;
+    }
+    for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
+        const float *v = t[r];
+        g[3 * r] += v[0] * 0.25f - (v[1] + v[2]) * r6 + (v[3] + v[4]) * r24;
+        g[3 * r + 1] += (v[2] - v[1]) * r6 + (v[3] - v[4]) * r12;
+        g[3 * r + 2] += (v[3] + v[4] - v[1] - v[2]) * r6 + v[5];
+    }
+}
+
+/* U_k[o][i] (WT, No, Ni), o in [o0, o1), from 3x3 kernels: g = w[o][i]
  * (flip = 0, w is (No, Ni, 3, 3)) or g = w[i][o] rotated by 180 degrees
  * (flip = 1, w is (Ni, No, 3, 3): the input gradient's convolution of
- * dout). */
-static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
+ * dout).  Through blocks of IB input channels: U_k lies No*Ni floats from
+ * U_{k+1}, so writing each weight's 16 or 36 values straight there means
+ * as many streams a power of two apart, sharing cache sets (with F(4x4)
+ * on 64x64 channels the weight transform took 13% of the convolution in a
+ * profile, 2% after); a block's rows go out contiguously instead. */
+static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1, int wm)
 {
-    float tmp[16 * IB];
+    int nk = wm == 4 ? 36 : 16;
+    size_t s = (size_t)No * Ni;
+    float tmp[36 * IB];
     for (int o = o0; o < o1; o++)
-        for (int i = 0; i < Ni; i++) {
-            if (i % IB == 0 && i) block_out(U, (size_t)No * Ni, tmp, 16, (size_t)o * Ni + i - IB, IB);
-            const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
-            float g[9], t[4][3];
-            for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
-            for (int c = 0; c < 3; c++) { /* t = G g (4x3) */
-                float a = g[c], b = g[3 + c], e = g[6 + c];
-                t[0][c] = a;
-                t[1][c] = 0.5f * (a + b + e);
-                t[2][c] = 0.5f * (a - b + e);
-                t[3][c] = e;
+        for (int i0 = 0; i0 < Ni; i0 += IB) {
+            int n = Ni - i0 < IB ? Ni - i0 : IB;
+            for (int j = 0; j < n; j++) {
+                int i = i0 + j;
+                const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
+                float g[9];
+                for (int q = 0; q < 9; q++) g[q] = flip ? k[8 - q] : k[q];
+                if (wm == 4) wt4_one(tmp + j, g);
+                else wt2_one(tmp + j, g);
             }
-            for (int r = 0; r < 4; r++) { /* U = t G^T (4x4) */
-                float a = t[r][0], b = t[r][1], e = t[r][2];
-                float *u = tmp + (size_t)(r * 4) * IB + i % IB;
-                u[0] = a;
-                u[IB] = 0.5f * (a + b + e);
-                u[2 * IB] = 0.5f * (a - b + e);
-                u[3 * IB] = e;
+            for (int q = 0; q < nk; q++)
+                memcpy(U + (size_t)q * s + (size_t)o * Ni + i0, tmp + (size_t)q * IB, sizeof *U * (size_t)n);
+        }
+}
+
+/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), o in [o0, o1), dU (WT, Co,
+ * Ci): through blocks of IB input channels, as wino_weights */
+static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1, int wm)
+{
+    int nk = wm == 4 ? 36 : 16;
+    size_t s = (size_t)Co * Ci;
+    float tmp[36 * IB];
+    for (int o = o0; o < o1; o++)
+        for (int i0 = 0; i0 < Ci; i0 += IB) {
+            int n = Ci - i0 < IB ? Ci - i0 : IB;
+            for (int q = 0; q < nk; q++)
+                memcpy(tmp + (size_t)q * IB, dU + (size_t)q * s + (size_t)o * Ci + i0, sizeof *tmp * (size_t)n);
+            for (int j = 0; j < n; j++) {
+                float *g = dw + ((size_t)o * Ci + i0 + j) * 9;
+                if (wm == 4) wt4_grad_one(g, tmp + j);
+                else wt2_grad_one(g, tmp + j);
             }
-            if (i == Ni - 1) block_out(U, (size_t)No * Ni, tmp, 16, (size_t)o * Ni + i / IB * IB, i % IB + 1);
         }
 }
 
@@ -581,11 +666,11 @@ static void wino_weights(float *U, const float *w, int No, int Ni, int flip, int
  * planes without margins; the output transform: 2). */
 static size_t wino_rows(const struct conv_dims *d)
 {
-    size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
     if (d->wm == 4) { /* input: 6 x 4 phases of T + 2 and a zero row; output: 24 planes of T, 16 of T */
         size_t T = (size_t)d->wchunk * wino_tiles(d), in = 24 * (T + 2) + (size_t)d->W;
         return in > 40 * T ? in : 40 * T;
     }
+    size_t th = (size_t)(d->H + 1) / 2, tw = (size_t)(d->W + 1) / 2;
     return 4 * ((size_t)d->wchunk * th * 2 * tw + 4) + (size_t)d->W;
 }
 
@@ -775,31 +860,6 @@ static void wino_dout(float *dM, const float *dout, const struct conv_dims *d, i
     }
 }
 
-/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), o in [o0, o1), dU (16, Co, Ci) */
-static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
-{
-    size_t s = (size_t)Co * Ci;
-    float tmp[16 * IB];
-    for (int o = o0; o < o1; o++)
-        for (int i = 0; i < Ci; i++) {
-            if (i % IB == 0) block_in(tmp, dU, s, 16, (size_t)o * Ci + i, Ci - i < IB ? Ci - i : IB);
-            const float *u = tmp + i % IB;
-            float t[3][4], *g = dw + ((size_t)o * Ci + i) * 9;
-            for (int c = 0; c < 4; c++) { /* t = G^T dU (3x4) */
-                float u0 = u[c * IB], u1 = u[(4 + c) * IB], u2 = u[(8 + c) * IB], u3 = u[(12 + c) * IB];
-                t[0][c] = u0 + 0.5f * (u1 + u2);
-                t[1][c] = 0.5f * (u1 - u2);
-                t[2][c] = 0.5f * (u1 + u2) + u3;
-            }
-            for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
-                float u0 = t[r][0], u1 = t[r][1], u2 = t[r][2], u3 = t[r][3];
-                g[3 * r] += u0 + 0.5f * (u1 + u2);
-                g[3 * r + 1] += 0.5f * (u1 - u2);
-                g[3 * r + 2] += 0.5f * (u1 + u2) + u3;
-            }
-        }
-}
-
 /* --- Winograd F(4x4,3x3) ---------------------------------------------------
  * 6x6 input tiles, 4x4 output tiles, 36 GEMMs (Lavin & Gray 2016):
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
@@ -813,69 +873,7 @@ static void wino_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0
  * long loop over the tiles per plane.  A plane is kept as its 4 phases
  * (column 4u + m at phase m, index u), so that the loops over the tiles
  * read and write unit-stride arrays (vectorised) instead of every 4th
- * value (scalar code: twice the time of the whole F(4x4,3x3) transform). */
-/* G's coefficients as products (divisions made the weight transforms a
- * tenth of the 7x7 convolutions' time) */
-static const float r6 = 1.0f / 6.0f, r12 = 1.0f / 12.0f, r24 = 1.0f / 24.0f;
-
-static void wino4_weights(float *U, const float *w, int No, int Ni, int flip, int o0, int o1)
-{
-    size_t s = (size_t)No * Ni;
-    float tmp[36 * IB];
-    for (int o = o0; o < o1; o++)
-        for (int i = 0; i < Ni; i++) {
-            if (i % IB == 0 && i) block_out(U, s, tmp, 36, (size_t)o * Ni + i - IB, IB);
-            const float *k = flip ? w + ((size_t)i * No + o) * 9 : w + ((size_t)o * Ni + i) * 9;
-            float g[9], t[6][3];
-            for (int j = 0; j < 9; j++) g[j] = flip ? k[8 - j] : k[j];
-            for (int c = 0; c < 3; c++) { /* t = G g (6x3) */
-                float a = g[c], b = g[3 + c], e = g[6 + c];
-                t[0][c] = a * 0.25f;
-                t[1][c] = -(a + b + e) * r6;
-                t[2][c] = -(a - b + e) * r6;
-                t[3][c] = a * r24 + b * r12 + e * r6;
-                t[4][c] = a * r24 - b * r12 + e * r6;
-                t[5][c] = e;
-            }
-            for (int r = 0; r < 6; r++) { /* U = t G^T (6x6) */
-                float a = t[r][0], b = t[r][1], e = t[r][2];
-                float *u = tmp + (size_t)(r * 6) * IB + i % IB;
-                u[0] = a * 0.25f;
-                u[IB] = -(a + b + e) * r6;
-                u[2 * IB] = -(a - b + e) * r6;
-                u[3 * IB] = a * r24 + b * r12 + e * r6;
-                u[4 * IB] = a * r24 - b * r12 + e * r6;
-                u[5 * IB] = e;
-            }
-            if (i == Ni - 1) block_out(U, s, tmp, 36, (size_t)o * Ni + i / IB * IB, i % IB + 1);
-        }
-}
-
-/* dw (Co, Ci, 3, 3) += G^T dU G of each (o, i), o in [o0, o1), dU (36, Co, Ci) */
-static void wino4_weights_grad(float *dw, const float *dU, int Co, int Ci, int o0, int o1)
-{
-    size_t s = (size_t)Co * Ci;
-    float tmp[36 * IB];
-    for (int o = o0; o < o1; o++)
-        for (int i = 0; i < Ci; i++) {
-            if (i % IB == 0) block_in(tmp, dU, s, 36, (size_t)o * Ci + i, Ci - i < IB ? Ci - i : IB);
-            const float *u = tmp + i % IB;
-            float t[3][6], *g = dw + ((size_t)o * Ci + i) * 9;
-            for (int c = 0; c < 6; c++) { /* t = G^T dU (3x6) */
-                float u0 = u[c * IB], u1 = u[(6 + c) * IB], u2 = u[(12 + c) * IB];
-                float u3 = u[(18 + c) * IB], u4 = u[(24 + c) * IB], u5 = u[(30 + c) * IB];
-                t[0][c] = u0 * 0.25f - (u1 + u2) * r6 + (u3 + u4) * r24;
-                t[1][c] = (u2 - u1) * r6 + (u3 - u4) * r12;
-                t[2][c] = (u3 + u4 - u1 - u2) * r6 + u5;
-            }
-            for (int r = 0; r < 3; r++) { /* (G^T dU) G (3x3) */
-                const float *v = t[r];
-                g[3 * r] += v[0] * 0.25f - (v[1] + v[2]) * r6 + (v[3] + v[4]) * r24;
-                g[3 * r + 1] += (v[2] - v[1]) * r6 + (v[3] - v[4]) * r12;
-                g[3 * r + 2] += (v[3] + v[4] - v[1] - v[2]) * r6 + v[5];
-            }
-        }
-}
+ * value (which GCC leaves scalar). */
 
 /* B^T over the 6 input rows r (x < W) of a row of tiles into the 6 row
  * planes at t (plane k at t + k*pl, each 4 phases pn apart), the column x
@@ -1109,7 +1107,7 @@ static void wino_wgrad(float *dw, const float *dout, const float *in, const stru
             }
         }
         /* (the rows this thread summed: no barrier needed) */
-        (d->wm == 4 ? wino4_weights_grad : wino_weights_grad)(dw, dU, Co, Ci, o0, o1);
+        wino_weights_grad(dw, dU, Co, Ci, o0, o1, d->wm);
     }
     (void)T;
 }
@@ -1128,7 +1126,7 @@ static void wino_conv(float *out, int add, const float *in, const float *w, int 
     {
         int b0, b1, t = my_block(d->B, &b0, &b1, NULL), o0, o1;
         my_range(No, &o0, &o1); /* U: each thread its share of the output channels */
-        (d->wm == 4 ? wino4_weights : wino_weights)(U, w, No, Ni, flip, o0, o1);
+        wino_weights(U, w, No, Ni, flip, o0, o1, d->wm);
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
