@@ -245,9 +245,9 @@ int space_restrict(struct space *s, const uint64_t *keys, size_t n)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (m[i] >= s->size) {
+            unsigned long long bad = (unsigned long long)m[i];
             free(m);
-            return nasw_errorf(NASW_EINVAL, "architecture key %llu outside the space",
-                               (unsigned long long)m[i]);
+            return nasw_errorf(NASW_EINVAL, "architecture key %llu outside the space", bad);
         }
         if (k == 0 || m[k - 1] != m[i]) m[k++] = m[i];
     }

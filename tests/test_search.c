@@ -108,7 +108,7 @@ static const struct bench_ops synth_ops = {"synthetic", synth_query, NULL, synth
 static void synth_init(struct synth *x, int layers, int choices, uint64_t seed)
 {
     memset(x, 0, sizeof *x);
-    int c[ARCH_MAX_DIMS];
+    int c[ARCH_MAX_DIMS] = {0};
     for (int i = 0; i < layers; i++) c[i] = choices;
     assert_int_equal(space_chain_new(&x->s, layers, c), NASW_OK);
     struct rng *r = rng_new(seed);
