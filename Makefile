@@ -64,6 +64,7 @@ unit: $(TEST_BIN)
 
 cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
+	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
