@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (as root) or print the command
 #   make test       check deps, build, run the unit and CLI tests
 #   make check-asan the same tests under AddressSanitizer + UBSan
+#   make test-kernels  the unit tests on forced OpenBLAS Haswell kernels, 1 and 2 threads
 #   make demo       the main job: compare every strategy on NAS-Bench-201
 #   make bench      benchmarks (bench/), figures for the README and notes
 #   make check-deps enforce the module dependency rule of GUIDE.md
@@ -31,7 +32,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN     := $(if $(filter build,$(BUILD)),nasw,$(BUILD)/nasw)
 
-.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test
+.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
@@ -61,6 +62,17 @@ unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; OPENBLAS_NUM_THREADS=1 NASW_DATA=$(NASW_DATA) $$t || fail=1; done; \
 	  test $$fail -eq 0 || { echo "unit tests FAILED"; exit 1; }
+
+# Manual robustness check (not run by CI, which never sets these variables):
+# the unit tests on the OpenBLAS kernels some machines force
+# (OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512), with 1 and 2 threads.
+test-kernels: $(TEST_BIN)
+	@fail=0; for th in 1 2; do for t in $(TEST_BIN); do \
+	  echo "== $$t (Haswell kernels, $$th threads)"; \
+	  OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=$$th \
+	  NASW_DATA=$(NASW_DATA) $$t >/dev/null 2>&1 || { echo "FAILED: $$t"; fail=1; }; done; done; \
+	  test $$fail -eq 0 || { echo "unit tests FAILED on the forced kernels"; exit 1; }
+	@echo "unit tests pass on the Haswell kernels with 1 and 2 threads"
 
 cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
