@@ -14,6 +14,7 @@
 #   class NAME            the class of the cases that follow (for the counts)
 #   prep 'SHELL CODE'     run in $W before the next case, before the snapshot
 #                         (write input files there; cleared after that case)
+#   post 'SHELL CODE'     run in $W after the next case's checks (e.g. umount)
 #   bad CODE 'LINE' -- COMMAND ARGS...
 #                         COMMAND is usually $NASW; LINE is the whole expected
 #                         first stderr line ('*' matches any line: use it only
@@ -38,10 +39,11 @@ W=$TOP/w
 export NASW FIX DATA W
 
 n=0; passed=0; failed=0; skipped=0
-cls=misc; classes=""; PREP=""; SKIP=""
+cls=misc; classes=""; PREP=""; POST=""; SKIP=""
 
 class() { cls=$1; case " $classes " in *" $1 "*) ;; *) classes="$classes $1" ;; esac; }
 prep() { PREP=$1; }
+post() { POST=$1; }
 needs_root() { [ "$(id -u)" = 0 ] || SKIP="not root"; }
 needs_data() { [ -d "$DATA/nasbench201" ] || SKIP="no data in $DATA"; }
 needs_cmd() { command -v "$1" >/dev/null 2>&1 || SKIP="no $1"; }
@@ -54,7 +56,7 @@ bad() {
     n=$((n + 1))
     where="$cls #$n: $*"
     if [ -n "$SKIP" ]; then
-        skipped=$((skipped + 1)); echo "skip ($SKIP): $where"; SKIP=""; PREP=""; return
+        skipped=$((skipped + 1)); echo "skip ($SKIP): $where"; SKIP=""; PREP=""; POST=""; return
     fi
     rm -rf "$W"; mkdir -p "$W"
     if [ -n "$PREP" ]; then (cd "$W" && eval "$PREP") >/dev/null 2>&1; fi
@@ -81,6 +83,8 @@ bad() {
             diff "$TOP/b" "$TOP/a" | head -n 5 | sed 's/^/    /'
         fi
     fi
+    if [ -n "$POST" ]; then (cd "$W" && eval "$POST") >/dev/null 2>&1; fi
+    POST=""
     rm -rf "$W"
 }
 
