@@ -163,8 +163,24 @@ static double *abs_U(const struct wabs *t, const float *w, const struct conv_dim
     return U;
 }
 
-/* Tiles of a plane and the a x a input patch of tile (ty, tx) */
+/* Tiles of a plane */
 #define TILES(n, m) (((n) + (m)-1) / (m))
+
+/* |B^T||d||B| of every input tile: (B, tiles, Ci) blocks of a*a, tiles in
+ * row-major order */
+static double *abs_V(const struct wabs *t, const float *in, const struct conv_dims *d)
+{
+    int m = t->m, a = t->a, tw = TILES(d->Wo, m), T = TILES(d->Ho, m) * tw;
+    double *V = malloc(sizeof *V * (size_t)d->B * T * d->Ci * a * a), P[36];
+    for (int b = 0; b < d->B; b++)
+        for (int k = 0; k < T; k++)
+            for (int ci = 0; ci < d->Ci; ci++) {
+                abs_patch(P, a, in + ((size_t)ci * d->B + b) * d->H * d->W, d->H, d->W, (k / tw) * m - d->pad,
+                          (k % tw) * m - d->pad);
+                sandwich(V + (((size_t)b * T + k) * d->Ci + ci) * a * a, t->bt, a, a, P, a, t->bt, a);
+            }
+    return V;
+}
 
 /* The references: the exact results in double (ref) and each element's
  * bound (bnd), for the algorithm d selects. */
@@ -194,20 +210,18 @@ static void ref_forward(double *ref, double *bnd, const float *in, const float *
     struct wabs t;
     wabs_init(&t, d->wm);
     int m = t.m, a = t.a;
-    double *U = abs_U(&t, w, d), M[36], V[36], Y[16];
+    double *U = abs_U(&t, w, d), *V = abs_V(&t, in, d), M[36], Y[16];
     double g = gamma_n(d->Ci + 4.0 * a + 9);
+    int T = TILES(d->Ho, m) * TILES(d->Wo, m);
     for (int co = 0; co < d->Co; co++)
         for (int b = 0; b < d->B; b++)
             for (int ty = 0; ty < TILES(d->Ho, m); ty++)
                 for (int tx = 0; tx < TILES(d->Wo, m); tx++) {
                     for (int i = 0; i < a * a; i++) M[i] = 0;
                     for (int ci = 0; ci < d->Ci; ci++) {
-                        double P[36];
-                        abs_patch(P, a, in + ((size_t)ci * d->B + b) * d->H * d->W, d->H, d->W, ty * m - d->pad,
-                                  tx * m - d->pad);
-                        sandwich(V, t.bt, a, a, P, a, t.bt, a);
                         const double *u = U + ((size_t)co * d->Ci + ci) * a * a;
-                        for (int i = 0; i < a * a; i++) M[i] += u[i] * V[i];
+                        const double *v = V + (((size_t)b * T + ty * TILES(d->Wo, m) + tx) * d->Ci + ci) * a * a;
+                        for (int i = 0; i < a * a; i++) M[i] += u[i] * v[i];
                     }
                     sandwich(Y, t.at, m, a, M, a, t.at, m);
                     for (int i = 0; i < m; i++)
@@ -218,6 +232,7 @@ static void ref_forward(double *ref, double *bnd, const float *in, const float *
                         }
                 }
     free(U);
+    free(V);
 }
 
 /* The weight gradient: dw[co][ci][ky][kx] = sum over images and output
@@ -247,35 +262,33 @@ static void ref_dw(double *ref, double *bnd, const float *dout, const float *in,
     /* dW = sum over tiles of G^T (V .* A dY A^T) G */
     struct wabs t;
     wabs_init(&t, d->wm);
-    int m = t.m, a = t.a, ntile = TILES(d->Ho, m) * TILES(d->Wo, m);
-    double g = gamma_n((double)d->B * ntile + 4.0 * a + 9), P[36], V[36], Q[16], dM[36], S[36], o9[9];
-    double *acc = calloc((size_t)d->Co * d->Ci * a * a, sizeof *acc);
+    int m = t.m, a = t.a, tw = TILES(d->Wo, m), T = TILES(d->Ho, m) * tw;
+    double g = gamma_n((double)d->B * T + 4.0 * a + 9), Q[16], dM[36], S[36], o9[9];
+    double *V = abs_V(&t, in, d), *acc = calloc((size_t)d->Co * d->Ci * a * a, sizeof *acc);
     for (int b = 0; b < d->B; b++)
-        for (int ty = 0; ty < TILES(d->Ho, m); ty++)
-            for (int tx = 0; tx < TILES(d->Wo, m); tx++)
-                for (int co = 0; co < d->Co; co++) {
-                    for (int i = 0; i < m; i++)
-                        for (int j = 0; j < m; j++) {
-                            int y = ty * m + i, x = tx * m + j;
-                            Q[i * m + j] = y < d->Ho && x < d->Wo
-                                               ? fabs(dout[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x])
-                                               : 0;
-                        }
-                    sandwich(dM, t.an, a, m, Q, m, t.an, a);
-                    for (int ci = 0; ci < d->Ci; ci++) {
-                        abs_patch(P, a, in + ((size_t)ci * d->B + b) * d->H * d->W, d->H, d->W, ty * m - d->pad,
-                                  tx * m - d->pad);
-                        sandwich(V, t.bt, a, a, P, a, t.bt, a);
-                        double *s = acc + ((size_t)co * d->Ci + ci) * a * a;
-                        for (int i = 0; i < a * a; i++) s[i] += V[i] * dM[i];
+        for (int k = 0; k < T; k++)
+            for (int co = 0; co < d->Co; co++) {
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < m; j++) {
+                        int y = (k / tw) * m + i, x = (k % tw) * m + j;
+                        Q[i * m + j] = y < d->Ho && x < d->Wo
+                                           ? fabs(dout[(((size_t)co * d->B + b) * d->Ho + y) * d->Wo + x])
+                                           : 0;
                     }
+                sandwich(dM, t.an, a, m, Q, m, t.an, a);
+                for (int ci = 0; ci < d->Ci; ci++) {
+                    const double *v = V + (((size_t)b * T + k) * d->Ci + ci) * a * a;
+                    double *s = acc + ((size_t)co * d->Ci + ci) * a * a;
+                    for (int i = 0; i < a * a; i++) s[i] += v[i] * dM[i];
                 }
+            }
     for (size_t o = 0; o < (size_t)d->Co * d->Ci; o++) {
         for (int i = 0; i < a * a; i++) S[i] = acc[o * a * a + i];
         sandwich(o9, t.gt, 3, a, S, a, t.gt, 3);
         for (int i = 0; i < 9; i++) bnd[o * 9 + i] = g * o9[i];
     }
     free(acc);
+    free(V);
     (void)nw;
 }
 
