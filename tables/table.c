@@ -380,7 +380,7 @@ static int resolve_roles(struct table *t, const struct rows *r, const struct tab
     if (sc->report_hib >= 0) {
         if (t->report == t->search && set >= 0 && set != sc->report_hib)
             return nasw_errorf(NASW_EINVAL,
-                               "%.200s: the search and report metric are the same column '%s' but are given "
+                               "%.200s: the search and report metric are the same column '%.64s' but are given "
                                "opposite directions",
                                t->path, t->metric_names[t->search]);
         t->metric_hib[t->report] = sc->report_hib;
@@ -497,13 +497,13 @@ static int parse_values(const struct table *t, const struct rows *r, int ds_col,
             const char *s = f[t->metric_col[m]];
             double v;
             if (!*s)
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': empty value",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': empty value",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m]);
             if (parse_number(s, &v))
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a number",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': '%.64s' is not a number",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
             if (isnan(v) || (isinf(v) && (m == t->search || m == t->report || m == t->cost)))
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a finite number",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': '%.64s' is not a finite number",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
             vals[i * M + m] = v;
         }
