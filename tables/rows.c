@@ -217,16 +217,13 @@ int rows_load_csv(struct rows *r, const char *data, size_t len)
         size_t end = nl ? (size_t)(nl - data) + 1 : len;
         r->line_no++;
         unsigned long ended = r->fields_ended;
-        if (csv_parse(&p, data + pos, end - pos, csv_field_cb, csv_row_cb, r) != end - pos && !r->error) {
-            int e = csv_error(&p);
-            csv_free(&p);
-            return nasw_errorf(NASW_EPARSE, "%.200s:%ld: %s", r->path, r->line_no, csv_strerror(e));
-        }
         /* libcsv ends a field at an unquoted newline, so a field still
          * quoted after a whole line is one whose quote is open (a last line
          * without its newline gets one to tell the two apart); it opened on
          * this line if a field ended on it, else it is the one open before */
-        if (!nl && !r->error && csv_parse(&p, "\n", 1, csv_field_cb, csv_row_cb, r) != 1 && !r->error) {
+        int ok = csv_parse(&p, data + pos, end - pos, csv_field_cb, csv_row_cb, r) == end - pos &&
+                 (nl || r->error || csv_parse(&p, "\n", 1, csv_field_cb, csv_row_cb, r) == 1);
+        if (!ok && !r->error) {
             int e = csv_error(&p);
             csv_free(&p);
             return nasw_errorf(NASW_EPARSE, "%.200s:%ld: %s", r->path, r->line_no, csv_strerror(e));

@@ -9,9 +9,8 @@
  * resolved (flags > sidecar > detection from names, see docs/tables.md); a
  * role whose column holds text is an error naming the first such value,
  * never a silent switch to another column; every number parsed with strtod
- * and an end check, the
- * space inferred from every arch string, and group.c makes the table rows
- * and the per-dataset index.  A curve file named by flag or sidecar is
+ * and an end check, the space inferred from every arch string, and group.c
+ * makes the table rows and the per-dataset index.  A curve file named by flag or sidecar is
  * loaded the same way and attached last.
  *
  * A leading UTF-8 byte order mark (spreadsheets write one) is skipped in
