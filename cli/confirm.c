@@ -28,6 +28,7 @@
 
 #include "cli/cli.h"
 #include "cli/predictor.h"
+#include "core/io.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "plots/plot.h"
@@ -72,8 +73,8 @@ static int read_best(const char *dir, const char *dataset, struct cands *c)
 {
     char path[4200], line[8192];
     snprintf(path, sizeof path, "%s/best.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return cli_error("cannot open '%.200s': %s (is it a nasw compare directory?)", path, strerror(errno));
+    FILE *f;
+    if (nasw_open_input(&f, path, NULL, 0)) return cli_error("%s (is it a nasw compare directory?)", nasw_errmsg());
     long ln = 0;
     int rc = CLI_OK;
     char first_ds[128] = "";
@@ -102,8 +103,8 @@ static int read_best(const char *dir, const char *dataset, struct cands *c)
 /* a run log of nasw search --out: every query record */
 static int read_runlog(const char *path, struct cands *c)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return cli_error("cannot open '%.200s': %s", path, strerror(errno));
+    FILE *f;
+    if (nasw_open_input(&f, path, NULL, 0)) return cli_error_status(NASW_EIO);
     char line[8192];
     long ln = 0;
     int rc = CLI_OK;

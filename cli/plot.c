@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/plot.h"
+#include "core/io.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
@@ -177,8 +178,8 @@ static void row_cb(int ch, void *arg)
 
 static int read_csv(struct reader *r, const char *path, int traj)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return cli_error("cannot open '%.200s': %s", path, strerror(errno));
+    FILE *f;
+    if (nasw_open_input(&f, path, NULL, 0)) return cli_error_status(NASW_EIO);
     struct csv_parser p;
     csv_init(&p, CSV_APPEND_NULL);
     r->path = path;

@@ -40,6 +40,16 @@ int nasw_errorf(int status, const char *fmt, ...)
 #endif
     ;
 
+/* Put "<prefix>: " in front of the recorded message (printf-style prefix,
+ * e.g. the "path:line" where an inner call failed) and return `status`.
+ * nasw_errorf() may also take nasw_errmsg() as an argument: both format
+ * into a second buffer, never the message into itself. */
+int nasw_errprefix(int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* The message recorded last on this thread ("" if none). */
 const char *nasw_errmsg(void);
 

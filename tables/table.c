@@ -4,12 +4,17 @@
  *
  * Order of a load: the sidecar PATH.meta.json (if any), the file read in one
  * go and checksummed (FNV-1a 64 of its bytes), rows.c turns it into text
- * rows, then build() here: column types from the first non-empty value of
- * each column, roles resolved (flags > sidecar > detection from names, see
- * data/README.md), every number parsed with strtod and an end check, the
- * space inferred from every arch string, and group.c makes the table rows
- * and the per-dataset index.  A curve file named by flag or sidecar is
+ * rows, then build() here: column types from every value of each column (a
+ * column is numeric when all its non-empty values are numbers), roles
+ * resolved (flags > sidecar > detection from names, see docs/tables.md); a
+ * role whose column holds text is an error naming the first such value,
+ * never a silent switch to another column; every number parsed with strtod
+ * and an end check, the space inferred from every arch string, and group.c
+ * makes the table rows and the per-dataset index.  A curve file named by flag or sidecar is
  * loaded the same way and attached last.
+ *
+ * A leading UTF-8 byte order mark (spreadsheets write one) is skipped in
+ * tables and sidecars; the checksum still covers the file's bytes.
  *
  * Errors name their place: "path:line: ..." (CSV), "path: rows[i]: ..."
  * (JSON), "PATH.meta.json:line: ..." (sidecar).  Not here: the bench
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "core/hashmap.h"
+#include "core/io.h"
 #include "core/status.h"
 #include "tables/table_impl.h"
 
@@ -36,6 +42,12 @@ static char *xstrdup(const char *s)
     char *p = malloc(n);
     if (p) memcpy(p, s, n);
     return p;
+}
+
+/* Length of a leading UTF-8 byte order mark (0 or 3). */
+static size_t bom_len(const char *data, size_t len)
+{
+    return len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0;
 }
 
 /* Strict number: the whole field (surrounding blanks allowed) is one
@@ -190,18 +202,13 @@ static int load_sidecar(struct sidecar *sc, const char *path)
 {
     char side[LOC_MAX], dir[LOC_MAX];
     snprintf(side, sizeof side, "%s.meta.json", path);
-    FILE *f = fopen(side, "rb");
-    if (!f) {
-        if (errno == ENOENT) return NASW_OK; /* no sidecar */
-        return nasw_errorf(NASW_EIO, "cannot open sidecar '%.200s': %s", side, strerror(errno));
-    }
-    fclose(f);
     char *text;
     size_t len;
-    int st = tables_read_file(side, "sidecar", &text, &len);
-    if (st) return st;
+    int st = nasw_read_input(side, "sidecar", 1, &text, &len);
+    if (st || !text) return st; /* an error, or no sidecar */
     json_error_t err;
-    json_t *m = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    size_t bom = bom_len(text, len);
+    json_t *m = json_loadb(text + bom, len - bom, JSON_REJECT_DUPLICATES, &err);
     if (!m) st = nasw_errorf(NASW_EPARSE, "%.200s:%d: %s", side, err.line, err.text);
     else if (!json_is_object(m)) st = nasw_errorf(NASW_EPARSE, "%.200s:1: expected a JSON object", side);
     else {
@@ -274,25 +281,41 @@ int table_metric_index(const struct table *t, const char *name)
     return -1;
 }
 
-static int detect(const struct table *t, const char *const *names)
+/* A search, report or cost column that is text: name the first value that
+ * is not a number (file:line and column), so that the user sees the typo
+ * rather than a search on another column. */
+static int text_role_error(const struct table *t, const struct rows *r, int s, const char *loc)
 {
-    for (int i = 0; names[i]; i++) {
-        int m = table_metric_index(t, names[i]);
-        if (m >= 0 && !t->metric_is_id[m]) return m;
+    char w[LOC_MAX];
+    const char *name = t->string_names[s];
+    int j = t->string_col[s];
+    for (long i = 0; i < r->n_rows; i++) {
+        const char *f = r->fields[i * r->n_cols + j];
+        double v;
+        if (!*f)
+            return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': empty value",
+                               table_where(t, r->line[i], w, sizeof w), name);
+        if (parse_number(f, &v))
+            return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': '%.64s' is not a number",
+                               table_where(t, r->line[i], w, sizeof w), name, f);
     }
-    return -1;
+    /* every value a number: an architecture-valued column */
+    return nasw_errorf(NASW_EINVAL, "%.200s: column '%.64s' holds architectures, not a metric", loc ? loc : t->path,
+                       name);
 }
 
 /* The metric column named by a flag (loc NULL: the table's path) or a
- * sidecar setting.  lenient: an absent column gives -1, no error. */
-static int named_metric(const struct table *t, const char *name, const char *loc, int lenient, int *out)
+ * sidecar setting.  lenient: an absent column gives -1, no error (a text
+ * column is an error all the same). */
+static int named_metric(const struct table *t, const struct rows *r, const char *name, const char *loc, int lenient,
+                        int *out)
 {
     *out = table_metric_index(t, name);
-    if (*out >= 0 || lenient) return NASW_OK;
+    if (*out >= 0) return NASW_OK;
+    int s = table_string_index(t, name);
+    if (s >= 0) return text_role_error(t, r, s, loc);
+    if (lenient) return NASW_OK;
     if (!loc) loc = t->path;
-    for (int s = 0; s < t->n_strings; s++)
-        if (!strcmp(t->string_names[s], name))
-            return nasw_errorf(NASW_EINVAL, "%.200s: column '%.64s' is not numeric", loc, name);
     char list[2048];
     size_t len = 0;
     list[0] = '\0';
@@ -301,7 +324,25 @@ static int named_metric(const struct table *t, const char *name, const char *loc
     return nasw_errorf(NASW_ENOTFOUND, "%.200s: unknown column '%.64s' (columns: %s)", loc, name, list);
 }
 
-static int resolve_roles(struct table *t, const struct table_opts *o, const struct sidecar *sc, int lenient)
+/* The first of `names` that is a column; -1 if none.  A candidate that is
+ * a text column is an error, not a reason to try the next name. */
+static int detect(const struct table *t, const struct rows *r, const char *const *names, int *out)
+{
+    *out = -1;
+    for (int i = 0; names[i]; i++) {
+        int m = table_metric_index(t, names[i]);
+        if (m >= 0 && !t->metric_is_id[m]) {
+            *out = m;
+            return NASW_OK;
+        }
+        int s = table_string_index(t, names[i]);
+        if (s >= 0) return text_role_error(t, r, s, NULL);
+    }
+    return NASW_OK;
+}
+
+static int resolve_roles(struct table *t, const struct rows *r, const struct table_opts *o, const struct sidecar *sc,
+                         int lenient)
 {
     struct {
         const char *flag;
@@ -314,11 +355,11 @@ static int resolve_roles(struct table *t, const struct table_opts *o, const stru
     for (int i = 0; i < 3; i++) {
         int st;
         *role[i].out = -1;
-        if (role[i].flag) st = named_metric(t, role[i].flag, NULL, lenient, role[i].out);
-        else if (role[i].side->val) st = named_metric(t, role[i].side->val, role[i].side->loc, lenient, role[i].out);
+        if (role[i].flag) st = named_metric(t, r, role[i].flag, NULL, lenient, role[i].out);
+        else if (role[i].side->val) st = named_metric(t, r, role[i].side->val, role[i].side->loc, lenient, role[i].out);
         else st = NASW_OK;
+        if (!st && *role[i].out < 0) st = detect(t, r, role[i].names, role[i].out);
         if (st) return st;
-        if (*role[i].out < 0) *role[i].out = detect(t, role[i].names);
     }
     if (t->search < 0 && t->report < 0) {
         if (lenient) return NASW_OK; /* the owner checks what it needs */
@@ -338,7 +379,7 @@ static int resolve_roles(struct table *t, const struct table_opts *o, const stru
     if (sc->report_hib >= 0) {
         if (t->report == t->search && set >= 0 && set != sc->report_hib)
             return nasw_errorf(NASW_EINVAL,
-                               "%.200s: the search and report metric are the same column '%s' but are given "
+                               "%.200s: the search and report metric are the same column '%.64s' but are given "
                                "opposite directions",
                                t->path, t->metric_names[t->search]);
         t->metric_hib[t->report] = sc->report_hib;
@@ -354,18 +395,26 @@ static int resolve_roles(struct table *t, const struct table_opts *o, const stru
  * digit codes) are text even when they look like numbers. */
 static int is_arch_like(const char *n) { return strstr(n, "arch") && !is_id_name(n); }
 
+/* Names are checked for duplicates through a name set: linear in the
+ * number of columns (a pairwise check took a minute for 200,000). */
 static int find_columns(struct table *t, const struct rows *r, int *arch_col, int *ds_col, int *ep_col)
 {
     char loc[LOC_MAX];
+    struct hashmap seen = {0};
+    int st = NASW_OK;
     *arch_col = *ds_col = *ep_col = -1;
-    for (int j = 0; j < r->n_cols; j++) {
+    for (int j = 0; j < r->n_cols && !st; j++) {
         if (!r->header[j][0])
-            return nasw_errorf(NASW_EPARSE, "%s: column %d has no name", table_where(t, r->header_line, loc, sizeof loc),
-                               j + 1);
-        for (int k = 0; k < j; k++)
-            if (!strcmp(r->header[j], r->header[k]))
-                return nasw_errorf(NASW_EPARSE, "%s: duplicate column '%.64s'",
-                                   table_where(t, r->header_line, loc, sizeof loc), r->header[j]);
+            st = nasw_errorf(NASW_EPARSE, "%s: column %d has no name", table_where(t, r->header_line, loc, sizeof loc),
+                             j + 1);
+        else if (names_find(&seen, r->header, j, r->header[j]) >= 0)
+            st = nasw_errorf(NASW_EPARSE, "%s: duplicate column '%.64s'",
+                             table_where(t, r->header_line, loc, sizeof loc), r->header[j]);
+        else st = names_add(&seen, r->header[j], j);
+    }
+    hashmap_release(&seen);
+    if (st) return st;
+    for (int j = 0; j < r->n_cols; j++) {
         if (!strcmp(r->header[j], "arch")) *arch_col = j;
         else if (!strcmp(r->header[j], "dataset")) *ds_col = j;
         else if (!strcmp(r->header[j], "epoch")) *ep_col = j;
@@ -383,7 +432,10 @@ static int find_columns(struct table *t, const struct rows *r, int *arch_col, in
     return NASW_OK;
 }
 
-/* Column types: numeric if the first non-empty value parses as a number. */
+/* Column types: numeric if it has a value and every non-empty value is a
+ * number (judging by the first row let one typo in it turn a metric column
+ * into text, and the search then ran on another column).  Empty values of a
+ * numeric column are errors later, in parse_values. */
 static int column_types(struct table *t, const struct rows *r, int arch_col, int ds_col, int ep_col)
 {
     int n_cols = r->n_cols;
@@ -391,10 +443,15 @@ static int column_types(struct table *t, const struct rows *r, int arch_col, int
     if (!num) return nasw_errorf(NASW_ENOMEM, "out of memory");
     for (int j = 0; j < n_cols; j++) {
         if (j == arch_col || j == ds_col || j == ep_col) continue;
-        long i = 0;
-        while (i < r->n_rows && !r->fields[i * n_cols + j][0]) i++;
-        double v;
-        num[j] = i < r->n_rows && parse_number(r->fields[i * n_cols + j], &v) == 0 && !is_arch_like(r->header[j]);
+        int any = 0, bad = is_arch_like(r->header[j]);
+        for (long i = 0; i < r->n_rows && !bad; i++) {
+            const char *f = r->fields[i * n_cols + j];
+            double v;
+            if (!*f) continue;
+            any = 1;
+            bad = parse_number(f, &v) != 0;
+        }
+        num[j] = any && !bad;
         if (num[j]) t->n_metrics++;
         else t->n_strings++;
     }
@@ -439,13 +496,13 @@ static int parse_values(const struct table *t, const struct rows *r, int ds_col,
             const char *s = f[t->metric_col[m]];
             double v;
             if (!*s)
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': empty value",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': empty value",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m]);
             if (parse_number(s, &v))
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a number",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': '%.64s' is not a number",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
             if (isnan(v) || (isinf(v) && (m == t->search || m == t->report || m == t->cost)))
-                return nasw_errorf(NASW_EPARSE, "%s: column '%s': '%.64s' is not a finite number",
+                return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': '%.64s' is not a finite number",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m], s);
             vals[i * M + m] = v;
         }
@@ -468,7 +525,7 @@ static int build(struct table *t, const struct rows *r, const struct table_opts 
     char loc[LOC_MAX];
     int arch_col, ds_col, ep_col, st;
     if ((st = find_columns(t, r, &arch_col, &ds_col, &ep_col)) || (st = column_types(t, r, arch_col, ds_col, ep_col)) ||
-        (st = resolve_roles(t, o, sc, lenient)))
+        (st = resolve_roles(t, r, o, sc, lenient)))
         return st;
     long n = r->n_rows;
     double *vals = malloc(sizeof *vals * (size_t)n * (size_t)(t->n_metrics ? t->n_metrics : 1));
@@ -482,8 +539,7 @@ static int build(struct table *t, const struct rows *r, const struct table_opts 
     }
     size_t bad = 0;
     if (!st && (st = space_infer(&t->space, archs, (size_t)n, &bad)))
-        st = nasw_errorf(st, "%s: %s", table_where(t, r->line[bad < (size_t)n ? bad : 0], loc, sizeof loc),
-                         nasw_errmsg());
+        st = nasw_errprefix(st, "%s", table_where(t, r->line[bad < (size_t)n ? bad : 0], loc, sizeof loc));
     if (!st)
         st = table_group_rows(t, r, arch_col, ds_col, vals, epochs,
                               o->dataset ? o->dataset : sc->dataset.val ? sc->dataset.val : "default");
@@ -513,14 +569,15 @@ int table_load_args(struct table **out, const char *path, const struct load_args
     size_t len = 0;
     json_t *meta = NULL;
     int st = o->no_sidecar || a->curves ? NASW_OK : load_sidecar(&sc, path);
-    if (!st) st = tables_read_file(path, a->curves ? "curves file" : "table", &data, &len);
+    if (!st) st = nasw_read_input(path, a->curves ? "curves file" : "table", 0, &data, &len);
     if (!st) {
         t->hash = nasw_fnv1a(a->hash0, data, len);
         snprintf(t->checksum, sizeof t->checksum, "%016llx", (unsigned long long)t->hash);
-        size_t k = 0;
+        size_t bom = bom_len(data, len), k = bom;
         while (k < len && (data[k] == ' ' || data[k] == '\t' || data[k] == '\r' || data[k] == '\n')) k++;
         t->is_json = r.is_json = k < len && (data[k] == '[' || data[k] == '{');
-        st = t->is_json ? rows_load_json(&r, data, len, &meta) : rows_load_csv(&r, data, len);
+        st = t->is_json ? rows_load_json(&r, data + bom, len - bom, &meta)
+                        : rows_load_csv(&r, data + bom, len - bom);
     }
     free(data);
     if (!st && meta && !a->curves) st = merge_inline_meta(&sc, meta, path);
@@ -578,6 +635,7 @@ void table_free(struct table *t)
         if (t->index) hashmap_release(&t->index[d]);
     }
     free(t->datasets);
+    hashmap_release(&t->dataset_names);
     free(t->index);
     free(t->dataset_rows);
     free(t->curve_len);

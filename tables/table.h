@@ -16,9 +16,12 @@
  * Errors name the place: "path:line: message" for CSV, "path: rows[i]:
  * message" for JSON, "PATH.meta.json:line: message" for the sidecar.
  * Malformed or short rows, duplicate (arch, dataset) keys, NaN, empty or
- * non-numeric metric values, unknown columns named by the sidecar or flags,
- * unknown sidecar keys, architecture strings that do not parse, duplicate
- * or missing epochs in curves: all are errors, never silent defaults.
+ * non-numeric metric values, a search/report/cost column holding text,
+ * JSON booleans, NUL bytes, unterminated quotes, inputs that are not
+ * regular files, unknown columns named by the sidecar or flags, unknown
+ * sidecar keys, architecture strings that do not parse, duplicate or
+ * missing epochs in curves: all are errors, never silent defaults (the
+ * list with examples: docs/tables.md).
  *
  * A loaded table is read-only: every accessor may be called from several
  * threads at once.

@@ -46,6 +46,7 @@ struct table {
 
     int n_datasets;
     char **datasets;
+    struct hashmap dataset_names; /* name set of datasets (names_find) */
     struct hashmap *index;      /* per dataset: arch key -> row */
     long *dataset_rows;
 
@@ -81,13 +82,16 @@ struct rows {
     size_t off_len, off_cap;
     size_t line_cap;
     int cur_n;                  /* fields of the record being read */
+    unsigned long fields_ended; /* CSV fields seen so far (where a quote opened) */
     long line_no, rec_line;     /* physical line being fed; line the record started on */
     int error;
 };
 
 void rows_release(struct rows *r);
-/* Read a whole file; *data is malloc'd (NUL-terminated, *len excludes it). */
-int tables_read_file(const char *path, const char *what, char **data, size_t *len);
+/* Name sets: names[0..n) indexed by m (a hashmap of name hashes), O(1).
+ * names_find gives the index of `name` or -1; names_add records names[i]. */
+long names_find(const struct hashmap *m, char *const *names, long n, const char *name);
+int names_add(struct hashmap *m, const char *name, long i);
 /* CSV (libcsv) and JSON (jansson) into rows.  JSON: *meta gets the
  * {"meta": {...}} object (a new reference) or NULL. */
 int rows_load_csv(struct rows *r, const char *data, size_t len);

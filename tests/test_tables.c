@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -389,6 +391,265 @@ static void test_errors(void **state)
     table_free(t);
 }
 
+/* --- bad input (issue 12, section 3) ---------------------------------------- */
+
+/* A scratch directory for files written by the tests (binary content such
+ * as NUL bytes, directories, FIFOs), removed by scratch_done. */
+static char scratch_dir[64];
+
+static const char *scratch_path(const char *name)
+{
+    static char bufs[8][256]; /* a few live at once */
+    static int next;
+    char *buf = bufs[next++ % 8];
+    if (!scratch_dir[0]) {
+        snprintf(scratch_dir, sizeof scratch_dir, "%s", "/tmp/nasw-test-tables.XXXXXX");
+        assert_non_null(mkdtemp(scratch_dir));
+    }
+    snprintf(buf, sizeof bufs[0], "%s/%s", scratch_dir, name);
+    return buf;
+}
+
+static const char *write_file(const char *name, const char *data, size_t len)
+{
+    const char *p = scratch_path(name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+#define WRITE(name, lit) write_file(name, lit, sizeof lit - 1)
+
+static int scratch_done(void **state)
+{
+    (void)state;
+    if (scratch_dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch_dir);
+        if (system(cmd) != 0) return -1;
+    }
+    return 0;
+}
+
+/* The load fails with `status` and exactly the message `want` (a format
+ * whose %s are the scratch directory). */
+static void expect_message(const char *path, const struct table_opts *o, int status, const char *want_fmt)
+{
+    char want[1024];
+    struct table *t = NULL;
+    snprintf(want, sizeof want, want_fmt, scratch_dir, scratch_dir, scratch_dir);
+    nasw_errclear();
+    int st = table_load(&t, path, o);
+    if (st != status) fail_msg("%s: status %d, wanted %d (%s)", path, st, status, nasw_errmsg());
+    assert_null(t);
+    assert_string_equal(nasw_errmsg(), want);
+}
+
+/* "path:line: inner message": the place is put in front of the inner
+ * message, never by formatting the message buffer into itself (that gave
+ * "f.csv:2: f.csv:2:  (more than 2^63 architectures)"). */
+static void test_message_prefix(void **state)
+{
+    (void)state;
+    nasw_errorf(NASW_EPARSE, "inner %d", 1);
+    assert_int_equal(nasw_errorf(NASW_EINVAL, "a.csv:2: %s", nasw_errmsg()), NASW_EINVAL);
+    assert_string_equal(nasw_errmsg(), "a.csv:2: inner 1");
+    assert_int_equal(nasw_errprefix(NASW_EPARSE, "x.csv:%d", 3), NASW_EPARSE);
+    assert_string_equal(nasw_errmsg(), "x.csv:3: a.csv:2: inner 1");
+    /* a prefix longer than the buffer is cut, never overflows */
+    char big[1500];
+    memset(big, 'p', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    nasw_errprefix(NASW_EPARSE, "%s", big);
+    assert_int_equal(strlen(nasw_errmsg()), 1023);
+
+    const char *p = WRITE("big.csv", "arch,val_acc\n99999999999999999999,1\n00000000000000000000,2\n");
+    expect_message(p, NULL, NASW_EINVAL, "%s/big.csv:2: search space too large (more than 2^63 architectures)");
+    /* a curve whose architecture does not parse in the table's space */
+    const char *fin = WRITE("fin.csv", "arch,dataset,val_acc\n|a~0|+|a~0|b~1|,d,1\n|b~0|+|a~0|b~1|,d,2\n");
+    WRITE("cur.csv", "arch,dataset,epoch,val_acc\n|a~0|+|a~0|b~1|,d,1,1\n|a~0|+|a~0|c~1|,d,1,1\n");
+    struct table_opts o;
+    table_default_opts(&o);
+    o.curves_path = scratch_path("cur.csv");
+    expect_message(fin, &o, NASW_EPARSE, "%s/cur.csv:3: unknown op 'c' in architecture '|a~0|+|a~0|c~1|'");
+}
+
+/* Directories, devices and FIFOs where a file is needed: refused at once
+ * (a directory was "out of memory", an ASan abort from ftell(); /dev/zero
+ * was read until memory ran out; a FIFO blocked). */
+static void test_not_regular(void **state)
+{
+    (void)state;
+    const char *dir = scratch_path("adir");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    expect_message(dir, NULL, NASW_EIO, "table '%s/adir' is not a regular file");
+    struct stat sb;
+    if (stat("/dev/zero", &sb) == 0 && S_ISCHR(sb.st_mode))
+        expect_message("/dev/zero", NULL, NASW_EIO, "table '/dev/zero' is not a regular file");
+    const char *fifo = scratch_path("fifo.csv");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_message(fifo, NULL, NASW_EIO, "table '%s/fifo.csv' is not a regular file");
+    /* a sidecar that is a directory is an error, not "no sidecar" */
+    const char *t = WRITE("t.csv", "arch,val_acc\n00,1\n01,2\n");
+    assert_int_equal(mkdir(scratch_path("t.csv.meta.json"), 0700), 0);
+    expect_message(t, NULL, NASW_EIO, "sidecar '%s/t.csv.meta.json' is not a regular file");
+    struct table_opts o;
+    table_default_opts(&o);
+    o.no_sidecar = 1;
+    o.curves_path = dir;
+    expect_message(t, &o, NASW_EIO, "curves file '%s/adir' is not a regular file");
+    /* a missing sidecar is still fine */
+    struct table *tb;
+    o.curves_path = NULL;
+    o.no_sidecar = 0;
+    const char *u = WRITE("u.csv", "arch,val_acc\n00,1\n01,2\n");
+    assert_int_equal(table_load(&tb, u, &o), NASW_OK);
+    table_free(tb);
+}
+
+/* Column types come from every row: a typo in the first data row used to
+ * make val_acc a text column, and the search silently ran on another. */
+static void test_types_from_all_rows(void **state)
+{
+    (void)state;
+    const char *p = WRITE("typo.csv", "arch,val_acc,valid_acc,test_acc\n00,9O.5,1,2\n01,91,2,3\n02,92,3,4\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/typo.csv:2: column 'val_acc': '9O.5' is not a number");
+    p = WRITE("late.csv", "arch,val_acc,test_acc\n00,90,1\n01,91,2\n02,n/a,3\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/late.csv:4: column 'val_acc': 'n/a' is not a number");
+    p = WRITE("report.csv", "arch,val_acc,test_acc\n00,90,1\n01,91,-\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/report.csv:3: column 'test_acc': '-' is not a number");
+    p = WRITE("cost.csv", "arch,val_acc,cost_s\n00,90,1\n01,91,\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/cost.csv:3: column 'cost_s': empty value");
+    p = WRITE("allempty.csv", "arch,val_acc,test_acc\n00,,1\n01,,2\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/allempty.csv:2: column 'val_acc': empty value");
+    /* a column named by flag or sidecar that holds text */
+    p = WRITE("named.csv", "arch,score,test_acc,note\n00,1,2,x\n01,2,3,y\n");
+    struct table_opts o;
+    table_default_opts(&o);
+    o.search_metric = "note";
+    expect_message(p, &o, NASW_EPARSE, "%s/named.csv:2: column 'note': 'x' is not a number");
+    /* other columns may be text whatever their first value */
+    p = WRITE("mixed.csv", "arch,val_acc,test_acc,note\n00,1,2,7\n01,2,3,seven\n");
+    struct table *t = load(p);
+    assert_int_equal(table_n_metrics(t), 2);
+    assert_int_equal(table_string_index(t, "note"), 0);
+    assert_string_equal(table_string(t, 1, 0), "seven");
+    assert_int_equal(table_search_metric(t), table_metric_index(t, "val_acc"));
+    table_free(t);
+    /* an architecture-valued column named as the metric */
+    p = WRITE("archcol.csv", "arch,val_acc,canonical_arch\n00,1,00\n01,2,01\n");
+    o.search_metric = "canonical_arch";
+    expect_message(p, &o, NASW_EINVAL, "%s/archcol.csv: column 'canonical_arch' holds architectures, not a metric");
+}
+
+/* NUL bytes, a byte order mark, an unterminated quote. */
+static void test_bytes_and_quotes(void **state)
+{
+    (void)state;
+    const char *p = WRITE("nul.csv", "arch,val_acc\n00,1\n01,2\0009\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/nul.csv:3: column 'val_acc': NUL byte in the value");
+    p = WRITE("nulhdr.csv", "arch,val\000acc\n00,1\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/nulhdr.csv:1: column 2: NUL byte in the column name");
+    /* a BOM is skipped (it used to glue itself to the first column name);
+     * the checksum is still that of the file's bytes */
+    static const char bom[] = "\xef\xbb\xbf" "arch,val_acc\n00,1\n01,2\n";
+    p = write_file("bom.csv", bom, sizeof bom - 1);
+    struct table *t = load(p);
+    assert_int_equal(table_n_rows(t), 2);
+    char want[32];
+    snprintf(want, sizeof want, "%016llx", fnv_of_files(p, NULL));
+    assert_string_equal(table_checksum(t), want);
+    table_free(t);
+    static const char bomjson[] = "\xef\xbb\xbf[{\"arch\": \"00\", \"val_acc\": 1}, {\"arch\": \"01\", \"val_acc\": 2}]";
+    t = load(write_file("bom.json", bomjson, sizeof bomjson - 1));
+    assert_int_equal(table_n_rows(t), 2);
+    table_free(t);
+    static const char bomside[] = "\xef\xbb\xbf{\"search_metric\": \"b\"}";
+    write_file("side.csv.meta.json", bomside, sizeof bomside - 1);
+    t = load(WRITE("side.csv", "arch,a,b\n00,1,2\n01,2,1\n"));
+    assert_int_equal(table_search_metric(t), table_metric_index(t, "b"));
+    table_free(t);
+    /* the quote opened on line 3 is reported there, not at the last line */
+    p = WRITE("quote.csv", "arch,val_acc,note\n00,1,\"a\nb\"\n01,2,\"c\n02,3,d\n03,4,e\n");
+    expect_message(p, NULL, NASW_EPARSE, "%s/quote.csv:4: unterminated quoted field (its closing '\"' is missing)");
+    p = WRITE("quote2.csv", "arch,val_acc,note\n00,1,x\n01,2,\"c\n02,3,d\n03,4,e");
+    expect_message(p, NULL, NASW_EPARSE, "%s/quote2.csv:3: unterminated quoted field (its closing '\"' is missing)");
+    /* a quoted last field without a final newline is fine */
+    t = load(WRITE("quote3.csv", "arch,val_acc,note\n00,1,x\n01,2,\"c\nd\""));
+    assert_string_equal(table_string(t, 1, 0), "c\nd");
+    table_free(t);
+}
+
+static void test_json_booleans(void **state)
+{
+    (void)state;
+    const char *p = WRITE("b.json", "[{\"arch\": \"00\", \"val_acc\": 1}, {\"arch\": \"01\", \"val_acc\": true}]");
+    expect_message(p, NULL, NASW_EPARSE, "%s/b.json: rows[1]: column 'val_acc': true is not a number");
+    p = WRITE("b2.json", "{\"rows\": [{\"arch\": \"00\", \"val_acc\": 1, \"is_ok\": false}]}");
+    expect_message(p, NULL, NASW_EPARSE, "%s/b2.json: rows[0]: column 'is_ok': false is not a number");
+}
+
+/* 200,000 columns: the duplicate check was pairwise (over a minute).  The
+ * bound is on CPU time (not wall time, so a busy machine does not matter)
+ * and 100x above the linear check even under ASan. */
+static void test_wide_header(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    size_t cap = (size_t)N * 32 + 64, len = 0; /* 2 JSON rows of ', "c199999": 1' */
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    len += (size_t)snprintf(buf + len, cap - len, "arch,val_acc");
+    for (int i = 0; i < N; i++) len += (size_t)snprintf(buf + len, cap - len, ",c%d", i);
+    len += (size_t)snprintf(buf + len, cap - len, ",c%d\n00,1", N - 7);
+    for (int i = 0; i <= N; i++) len += (size_t)snprintf(buf + len, cap - len, ",1");
+    len += (size_t)snprintf(buf + len, cap - len, "\n");
+    const char *p = write_file("wide.csv", buf, len);
+    clock_t c0 = clock();
+    char want[64];
+    snprintf(want, sizeof want, "%%s/wide.csv:1: duplicate column 'c%d'", N - 7);
+    expect_message(p, NULL, NASW_EPARSE, want);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (cpu > 10) fail_msg("duplicate check of %d columns took %.1f s of CPU", N, cpu);
+    /* the same without the duplicate loads, and a JSON row with an extra key */
+    len = 0;
+    len += (size_t)snprintf(buf + len, cap - len, "[{\"arch\": \"00\"");
+    for (int i = 0; i < N; i++) len += (size_t)snprintf(buf + len, cap - len, ", \"c%d\": 1", i);
+    len += (size_t)snprintf(buf + len, cap - len, "}, {\"arch\": \"01\", \"zz\": 2");
+    for (int i = 0; i < N; i++) len += (size_t)snprintf(buf + len, cap - len, ", \"c%d\": 1", i);
+    len += (size_t)snprintf(buf + len, cap - len, "}]");
+    p = write_file("wide.json", buf, len);
+    c0 = clock();
+    expect_message(p, NULL, NASW_EPARSE, "%s/wide.json: rows[1]: key 'zz' is not in rows[0]");
+    cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (cpu > 10) fail_msg("extra-key check of %d keys took %.1f s of CPU", N, cpu);
+    free(buf);
+}
+
+/* Many datasets: every one found by name. */
+static void test_many_datasets(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    size_t cap = (size_t)N * 32 + 64, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    len += (size_t)snprintf(buf + len, cap - len, "arch,dataset,val_acc\n");
+    for (int i = 0; i < N; i++) len += (size_t)snprintf(buf + len, cap - len, "%d,ds%d,%d\n", i % 10, i / 2, i);
+    struct table *t = load(write_file("many.csv", buf, len));
+    free(buf);
+    assert_int_equal(table_n_datasets(t), N / 2);
+    for (int d = 0; d < N / 2; d++) {
+        char name[32];
+        snprintf(name, sizeof name, "ds%d", d);
+        assert_int_equal(table_dataset_index(t, name), d);
+        assert_int_equal(table_dataset_rows(t, d), 2);
+    }
+    assert_int_equal(table_dataset_index(t, "ds"), -1);
+    table_free(t);
+}
+
 /* --- real data ---------------------------------------------------------- */
 
 static const char *data_path(const char *rel, char *buf, size_t n)
@@ -492,6 +753,10 @@ int main(void)
         cmocka_unit_test(test_attached_curves),        cmocka_unit_test(test_chain),
         cmocka_unit_test(test_json_sidecar_direction), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nb201),                  cmocka_unit_test(test_other_real_tables),
+        cmocka_unit_test(test_message_prefix),         cmocka_unit_test(test_not_regular),
+        cmocka_unit_test(test_types_from_all_rows),    cmocka_unit_test(test_bytes_and_quotes),
+        cmocka_unit_test(test_json_booleans),          cmocka_unit_test(test_wide_header),
+        cmocka_unit_test(test_many_datasets),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, scratch_done);
 }

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include "core/io.h"
 #include "core/status.h"
 
 static int read_all(gzFile f, void *buf, size_t n, const char *path)
@@ -38,13 +40,21 @@ static unsigned be32(const unsigned char *b)
 /* Open an IDX file and read its header: magic 0x00000800 | ndims. */
 static int open_idx(gzFile *out, const char *path, int ndims, unsigned *dims)
 {
+    FILE *in;
+    int st = nasw_open_input(&in, path, NULL, 0); /* a directory or a device is refused */
+    if (st) return st;
+    int fd = dup(fileno(in)), e = errno;
+    fclose(in);
     errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return nasw_errorf(NASW_EIO, "cannot open '%.200s': %s", path,
-                           errno ? strerror(errno) : "out of memory");
+    gzFile f = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (!f) {
+        if (fd >= 0) e = errno;
+        st = nasw_errorf(NASW_EIO, "cannot open '%.200s': %s", path, e ? strerror(e) : "out of memory");
+        if (fd >= 0) close(fd);
+        return st;
+    }
     unsigned char hdr[16];
-    int st = read_all(f, hdr, 4 + 4 * (size_t)ndims, path);
+    st = read_all(f, hdr, 4 + 4 * (size_t)ndims, path);
     if (st) {
         gzclose(f);
         return st;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/hashmap.h"
+#include "core/io.h"
 #include "core/status.h"
 #include "train/idx.h"
 #include "train/trainer.h"
@@ -116,8 +117,9 @@ static int slurp(const char *path, char **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return errno == ENOENT ? NASW_OK : nasw_errorf(NASW_EIO, "cannot open journal '%.200s': %s", path, strerror(errno));
+    FILE *f;
+    int st = nasw_open_input(&f, path, "journal", 1);
+    if (st || !f) return st; /* an error, or no journal yet */
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap + 1);
     while (buf) {
