@@ -368,7 +368,10 @@ int cmd_confirm(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("confirm", longopts, &li, &seen)) return CLI_USAGE;
         switch (c) {
         case 'k':
             if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);

@@ -494,7 +494,10 @@ static int cmd_eval(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("lcurve eval", longopts, &li, &seen)) return CLI_USAGE;
         int u = common_option("lcurve eval", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -719,7 +722,10 @@ static int cmd_fit(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("lcurve fit", longopts, &li, &seen)) return CLI_USAGE;
         int u = common_option("lcurve fit", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;

@@ -97,7 +97,10 @@ int cmd_predict(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("predict", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': tpath = optarg; break;
