@@ -67,6 +67,17 @@ struct cli_seen {
 };
 int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s);
 
+/* A number in a CSV output: printed with fmt if finite, an empty field
+ * otherwise (an undefined statistic is never "nan" text; see
+ * docs/outputs-columns.md). */
+void cli_csv_num(FILE *f, const char *fmt, double x);
+
+/* The status of a plot made after the results were written: 0 if made,
+ * 0 with a warning if gnuplot is not installed (the .dat and .gp are there),
+ * 1 with a warning naming the plot otherwise (the caller goes on with its
+ * other plots and exits CLI_ERROR, its results kept). */
+int cli_plot_failed(int status, const char *dir, const char *stem);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

@@ -58,6 +58,23 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_csv_num(FILE *f, const char *fmt, double x)
+{
+    if (isfinite(x)) fprintf(f, fmt, x);
+}
+
+int cli_plot_failed(int status, const char *dir, const char *stem)
+{
+    if (status == NASW_OK) return 0;
+    if (status == NASW_EUNSUPPORTED) {
+        cli_warn("gnuplot not found: wrote %.200s/%s.dat and .gp only", dir, stem);
+        return 0;
+    }
+    const char *m = nasw_errmsg();
+    cli_warn("no plot '%.200s/%s': %s", dir, stem, *m ? m : nasw_strstatus(status));
+    return 1;
+}
+
 int cli_parse_double(const char *s, double *out)
 {
     char *end;
