@@ -93,5 +93,11 @@ $NASW lcurve fit --curves "$T/curves.csv" --arch 0011 --epochs 5 >"$T/out" 2>"$T
 [ $rc -eq 0 ] && grep -q "^warning: method 'model' failed: GP hyperparameter optimisation failed" "$T/err" \
     && grep -q '^  mcmc-cal ' "$T/out" && grep -q '^per-family fits' "$T/out" && ok || bad "lcurve fit: a failed model stops the others (exit $rc)"
 
+# --- search bo: a model round whose GP cannot be fitted (every score so far
+# equal) proposes a random architecture instead of ending the run
+awk 'BEGIN { print "arch,dataset,val_acc,test_acc"; for (i = 0; i < 12; i++) printf "%d%d%d%d,x,50,50\n", 0, int(i / 9) % 3, int(i / 3) % 3, i % 3 }' >"$T/tie.csv"
+$NASW search --table "$T/tie.csv" --strategy bo:init=2 --budget 6 --seed 2 --trace >"$T/out" 2>"$T/err"; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^[0-9]' "$T/out")" -eq 6 ] && ok || bad "search bo on tied scores: exit $rc, $(head -1 "$T/err")"
+
 echo "runs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
