@@ -173,12 +173,12 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
                 for (long tr = 0; tr < R->trials; tr++)
                     if (R->ok[cell_at(R, q, z, tr)]) col[n_ok++] = R->acc[cell_at(R, q, z, tr) * NACC + k];
                 m[k] = stats_mean(col, n_ok); /* NAN if no trial succeeded */
-                if (k == 0 && n_ok) ksd = stats_sd(col, n_ok), h = stats_ci95(col, n_ok);
+                if (k == 0 && n_ok >= 2) ksd = stats_sd(col, n_ok), h = stats_ci95(col, n_ok);
             }
             x[z] = (double)R->sizes[z];
             ym[z] = m[0];
-            lo[z] = m[0] - h;
-            hi[z] = m[0] + h;
+            lo[z] = m[0] - (isfinite(h) ? h : 0); /* one trial: no band */
+            hi[z] = m[0] + (isfinite(h) ? h : 0);
             fprintf(f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
             double v[NACC + 1] = {m[0], ksd, m[1], m[2], m[3], m[4], m[5]};
             for (int k = 0; k <= NACC; k++) {

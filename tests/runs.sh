@@ -93,6 +93,14 @@ $NASW lcurve fit --curves "$T/curves.csv" --arch 0011 --epochs 5 >"$T/out" 2>"$T
 [ $rc -eq 0 ] && grep -q "^warning: method 'model' failed: GP hyperparameter optimisation failed" "$T/err" \
     && grep -q '^  mcmc-cal ' "$T/out" && grep -q '^per-family fits' "$T/out" && ok || bad "lcurve fit: a failed model stops the others (exit $rc)"
 
+# --- compare with one seed: no spread, no paired test -> empty, not 0 / 1
+$NASW compare --table tests/fixtures/cli/mini.csv --strategies random,local --seeds 1 --budget 10 --no-plot --quiet --out "$T/c1" >/dev/null 2>&1
+awk -F, 'NR > 1 && !($6 == "" && $7 == "" && $5 != "") { b = 1 } END { exit b || NR < 2 }' "$T/c1/summary.csv" \
+    && ok || bad "compare --seeds 1: test_std / test_ci95 not empty: $(sed -n 2p "$T/c1/summary.csv")"
+awk -F, 'NR > 1 && !($12 == "" && $8 != "") { b = 1 } END { exit b || NR < 2 }' "$T/c1/pairs.csv" \
+    && ok || bad "compare --seeds 1: wilcoxon_p not empty: $(sed -n 2p "$T/c1/pairs.csv")"
+[ -s "$T/c1/summary.csv" ] && ! grep -qi nan "$T/c1/summary.csv" "$T/c1/pairs.csv" && ok || bad "compare: nan text in a CSV output"
+
 # --- search bo: a model round whose GP cannot be fitted (every score so far
 # equal) proposes a random architecture instead of ending the run
 awk 'BEGIN { print "arch,dataset,val_acc,test_acc"; for (i = 0; i < 12; i++) printf "%d%d%d%d,x,50,50\n", 0, int(i / 9) % 3, int(i / 3) % 3, i % 3 }' >"$T/tie.csv"
