@@ -634,8 +634,10 @@ int cmd_compare(int argc, char **argv)
     for (int a = 0; a < cx.n_s; a++)
         for (int b = 0; b < a; b++)
             if (!strcmp(cx.specs[a].label, cx.specs[b].label)) {
+                /* the message reads the label: print, then free */
+                int urc = cli_usage_error("compare", "strategy '%.64s' listed twice", cx.specs[a].label);
                 free(cx.specs);
-                return cli_usage_error("compare", "strategy '%.64s' listed twice", cx.specs[a].label);
+                return urc;
             }
     /* checkpoints */
     int n_ck = 1;

@@ -424,7 +424,7 @@ int cmd_predict(int argc, char **argv)
                                     dir, stem);
     }
     printf("wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
-    if (n_failed) printf("%ld of %ld fits failed (warnings above; empty in trials.csv)\n", n_failed, done);
+    if (n_failed) printf("%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
 oom:
