@@ -77,6 +77,7 @@ test-kernels: $(TEST_BIN)
 cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
+	@NASW=./$(BIN) tests/runs.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all

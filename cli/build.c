@@ -51,7 +51,10 @@ int cmd_tables_build(int argc, char **argv)
     int verbose = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("tables build", longopts, &li, &seen)) return CLI_USAGE;
         switch (c) {
         case 's': space = optarg; break;
         case 'n': sample = optarg; break;

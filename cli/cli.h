@@ -50,6 +50,34 @@ void cli_warn(const char *fmt, ...)
 #endif
     ;
 
+/* Every flag may be given once: a repeated flag (`--budget 5 --budget 6`) is
+ * a usage error rather than last-one-wins, which would hide a typo or an
+ * edited-but-not-removed flag in a long command line; --maximize with
+ * --minimize, and the caller's pairs in excl, exclude each other.  One
+ * record per getopt loop, zero-initialised; call cli_option_once() after
+ * every getopt_long(..., &longindex) result: it reads and resets longindex
+ * (-1 before the loop: short and unknown options leave it alone).  Prints
+ * the usage error; returns 0 or CLI_USAGE. */
+struct option;
+struct cli_seen {
+    const char *const *excl;  /* NULL or {"a", "b", ..., NULL}: pairs a/b, ... exclusive */
+    int n;
+    int val[64];
+    const char *name[64];
+};
+int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s);
+
+/* A number in a CSV output: printed with fmt if finite, an empty field
+ * otherwise (an undefined statistic is never "nan" text; see
+ * docs/outputs-columns.md). */
+void cli_csv_num(FILE *f, const char *fmt, double x);
+
+/* The status of a plot made after the results were written: 0 if made,
+ * 0 with a warning if gnuplot is not installed (the .dat and .gp are there),
+ * 1 with a warning naming the plot otherwise (the caller goes on with its
+ * other plots and exits CLI_ERROR, its results kept). */
+int cli_plot_failed(int status, const char *dir, const char *stem);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

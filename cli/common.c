@@ -58,6 +58,23 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_csv_num(FILE *f, const char *fmt, double x)
+{
+    if (isfinite(x)) fprintf(f, fmt, x);
+}
+
+int cli_plot_failed(int status, const char *dir, const char *stem)
+{
+    if (status == NASW_OK) return 0;
+    if (status == NASW_EUNSUPPORTED) {
+        cli_warn("gnuplot not found: wrote %.200s/%s.dat and .gp only", dir, stem);
+        return 0;
+    }
+    const char *m = nasw_errmsg();
+    cli_warn("no plot '%.200s/%s': %s", dir, stem, *m ? m : nasw_strstatus(status));
+    return 1;
+}
+
 int cli_parse_double(const char *s, double *out)
 {
     char *end;
@@ -77,6 +94,35 @@ int cli_parse_long(const char *s, long *out)
     long v = strtol(s, &end, 10);
     if (*end || errno == ERANGE) return -1;
     *out = v;
+    return 0;
+}
+
+int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s)
+{
+    static const char *const always[] = {"maximize", "minimize", NULL};
+    int li = *longindex;
+    *longindex = -1;
+    if (li < 0) return 0;
+    const char *name = longopts[li].name;
+    int val = longopts[li].val;
+    for (int i = 0; i < s->n; i++) {
+        /* aliases (--dataset, --datasets) share a value: one option */
+        if (s->val[i] == val) {
+            if (strcmp(s->name[i], name))
+                return cli_usage_error(cmd, "option '--%s' given more than once (also as '--%s')", name, s->name[i]);
+            return cli_usage_error(cmd, "option '--%s' given more than once", name);
+        }
+        for (int k = 0; k < 2; k++)
+            for (const char *const *p = k ? s->excl : always; p && p[0] && p[1]; p += 2)
+                if ((!strcmp(name, p[0]) && !strcmp(s->name[i], p[1])) ||
+                    (!strcmp(name, p[1]) && !strcmp(s->name[i], p[0])))
+                    return cli_usage_error(cmd, "options '--%s' and '--%s' cannot be used together", s->name[i],
+                                           name);
+    }
+    if (s->n < (int)(sizeof s->val / sizeof s->val[0])) {
+        s->val[s->n] = val;
+        s->name[s->n++] = name;
+    }
     return 0;
 }
 

@@ -181,6 +181,14 @@ static void csv_num(FILE *f, double x)
     if (isfinite(x)) fprintf(f, "%.10g", x);
 }
 
+/* x with fmt for the terminal, "-" if undefined */
+static const char *num_or_dash(char *buf, size_t n, const char *fmt, double x)
+{
+    if (isfinite(x)) snprintf(buf, n, fmt, x);
+    else snprintf(buf, n, "-");
+    return buf;
+}
+
 struct ctx {
     const char *dir;
     const char *spec;
@@ -255,7 +263,8 @@ static int write_summary(struct ctx *c, FILE *tty)
                 collect(c, d, s, x, test, val);
                 int nt = finite_only(test, c->n_seeds, ft), nv = finite_only(val, c->n_seeds, fv);
                 double mean = nt ? stats_mean(ft, (size_t)nt) : NAN;
-                double sd = stats_sd(ft, (size_t)nt), ci95 = stats_ci95(ft, (size_t)nt);
+                /* a spread needs two runs: fewer leave it undefined (empty) */
+                double sd = nt >= 2 ? stats_sd(ft, (size_t)nt) : NAN, ci95 = nt >= 2 ? stats_ci95(ft, (size_t)nt) : NAN;
                 double vmean = nv ? stats_mean(fv, (size_t)nv) : NAN;
                 /* queries to the best-by-search-metric architecture */
                 int found = 0;
@@ -295,8 +304,10 @@ static int write_summary(struct ctx *c, FILE *tty)
                     char q[32] = "-";
                     if (found == c->n_seeds && found > 0) snprintf(q, sizeof q, "%.1f", qsum / found);
                     else if (c->has_ceiling[d]) snprintf(q, sizeof q, "(%d/%d)", found, c->n_seeds);
-                    fprintf(tty, "  %-36.36s %8.6g %10.4f %8.4f %8.4f %10.4f %10s\n", c->specs[s].label,
-                            x, mean, ci95, sd, vmean, q);
+                    char b[4][32];
+                    fprintf(tty, "  %-36.36s %8.6g %10s %8s %8s %10s %10s\n", c->specs[s].label, x,
+                            num_or_dash(b[0], 32, "%.4f", mean), num_or_dash(b[1], 32, "%.4f", ci95),
+                            num_or_dash(b[2], 32, "%.4f", sd), num_or_dash(b[3], 32, "%.4f", vmean), q);
                 }
             }
     }
@@ -340,7 +351,7 @@ static int write_pairs(struct ctx *c, FILE *tty)
                         }
                     double ma = n ? stats_mean(pa, n) : NAN, mb = n ? stats_mean(pb, n) : NAN;
                     double lo = NAN, hi = NAN;
-                    struct wilcoxon w = {0, 0, 1, 0};
+                    struct wilcoxon w = {0, 0, NAN, 0}; /* no test under two pairs: p empty */
                     if (n >= 2) {
                         stats_bootstrap_diff(pa, pb, n, 2000, r, &lo, &hi);
                         stats_wilcoxon(pa, pb, n, &w);
@@ -375,9 +386,12 @@ static int write_pairs(struct ctx *c, FILE *tty)
                                     x);
                             header = 1;
                         }
-                        fprintf(tty, "  %-14.14s %-22.22s vs %-22.22s %+8.4f [%+.4f, %+.4f] p=%-9.3g %s%s\n",
-                                c->dnames[d], c->specs[a].label, c->specs[b].label, ma - mb, lo, hi,
-                                w.p, *better ? "better: " : "no significant difference", better);
+                        char bd[32], bl[32], bh[32], bp[32];
+                        fprintf(tty, "  %-14.14s %-22.22s vs %-22.22s %8s [%s, %s] p=%-9s %s%s\n",
+                                c->dnames[d], c->specs[a].label, c->specs[b].label,
+                                num_or_dash(bd, sizeof bd, "%+.4f", ma - mb), num_or_dash(bl, sizeof bl, "%+.4f", lo),
+                                num_or_dash(bh, sizeof bh, "%+.4f", hi), num_or_dash(bp, sizeof bp, "%.3g", w.p),
+                                *better ? "better: " : "no significant difference", better);
                     }
                 }
     }
@@ -550,7 +564,11 @@ int cmd_compare(int argc, char **argv)
     int noplot = 0, quiet = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const char *const excl[] = {"table", "bench", NULL};
+    struct cli_seen seen = {.excl = excl};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("compare", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': table_path_s = optarg; break;
@@ -616,8 +634,10 @@ int cmd_compare(int argc, char **argv)
     for (int a = 0; a < cx.n_s; a++)
         for (int b = 0; b < a; b++)
             if (!strcmp(cx.specs[a].label, cx.specs[b].label)) {
+                /* the message reads the label: print, then free */
+                int urc = cli_usage_error("compare", "strategy '%.64s' listed twice", cx.specs[a].label);
                 free(cx.specs);
-                return cli_usage_error("compare", "strategy '%.64s' listed twice", cx.specs[a].label);
+                return urc;
             }
     /* checkpoints */
     int n_ck = 1;

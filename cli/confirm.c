@@ -221,9 +221,22 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
         if (!f) rc = cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
         else {
             fputs("rank,arch,predicted_val,predicted_test,measured_val,measured_test,runs\n", f);
-            for (int i = 0; i < k; i++)
-                fprintf(f, "%d,%s,%.10g,%.10g,%.10g,%.10g,%d\n", i + 1, cs->v[i].arch, pv[i], pt[i], mv[i], mt[i], cs->v[i].found);
-            fprintf(f, "# kendall_tau=%.6f spearman=%.6f mae=%.6f winner_holds=%d\n", tau, rho, mae, win == 0);
+            for (int i = 0; i < k; i++) {
+                double v[4] = {pv[i], pt[i], mv[i], mt[i]};
+                fprintf(f, "%d,%s", i + 1, cs->v[i].arch);
+                for (int j = 0; j < 4; j++) {
+                    fputc(',', f);
+                    cli_csv_num(f, "%.10g", v[j]); /* undefined: empty */
+                }
+                fprintf(f, ",%d\n", cs->v[i].found);
+            }
+            fputs("# kendall_tau=", f);
+            cli_csv_num(f, "%.6f", tau);
+            fputs(" spearman=", f);
+            cli_csv_num(f, "%.6f", rho);
+            fputs(" mae=", f);
+            cli_csv_num(f, "%.6f", mae);
+            fprintf(f, " winner_holds=%d\n", win == 0);
             int bad = ferror(f);
             if (fclose(f) != 0 || bad || rename(tmp, path) != 0) rc = cli_error("cannot write '%.200s'", path);
         }
@@ -369,7 +382,10 @@ int cmd_confirm(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("confirm", longopts, &li, &seen)) return CLI_USAGE;
         switch (c) {
         case 'k':
             if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);

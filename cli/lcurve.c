@@ -305,9 +305,11 @@ static void calibrate(const struct curves *c, double lo, double med, double hi, 
     if (isfinite(c->hi)) *mean = fmin(*mean, c->hi), *q05 = fmin(*q05, c->hi), *q95 = fmin(*q95, c->hi);
 }
 
-/* The model's cross-validated predictions for prefix length k. */
+/* The model's cross-validated predictions for prefix length k; the curves
+ * of a fold whose model fails numerically are NAN (warned, counted in
+ * *failed). */
 static int model_cv(const struct curves *c, int k, int folds, const struct lcurve_model_params *mp, struct rng *r,
-                    double *mean, double *q05, double *q95)
+                    double *mean, double *q05, double *q95, int *failed)
 {
     int n = c->n, st = NASW_OK;
     int *perm = malloc(sizeof *perm * (size_t)n);
@@ -333,7 +335,19 @@ static int model_cv(const struct curves *c, int k, int folds, const struct lcurv
             else fin[ntr++] = v[c->E - 1];
         }
         struct lcurve_model *mo;
-        if ((st = lcurve_model_fit(&mo, Y, k, A, c->dim, fin, ntr, mp, r))) break;
+        st = lcurve_model_fit(&mo, Y, k, A, c->dim, fin, ntr, mp, r);
+        if (st == NASW_ENUMERIC) {
+            /* a fold whose model cannot be fitted (e.g. every training curve
+             * gains the same from epoch k to E) fails its own curves only */
+            cli_warn("method 'model' failed on fold %d of %d (%d curves, %d epochs seen): %s", f + 1, folds, nte, k,
+                     nasw_errmsg());
+            nasw_errclear();
+            st = NASW_OK;
+            for (int j = f; j < n; j += folds) mean[perm[j]] = q05[perm[j]] = q95[perm[j]] = NAN;
+            (*failed)++;
+            continue;
+        }
+        if (st) break;
         st = lcurve_model_predict(mo, Yt, At, nte, pm, pv);
         lcurve_model_free(mo);
         for (int j = 0, t = 0; j < n && !st; j++) {
@@ -395,19 +409,20 @@ static int write_renamed(FILE *f, const char *tmp, const char *path)
 /* Example plots: the true curve and, per method shown, a cone from the last
  * observed value to the predicted final value with its 90% band.  Shown:
  * ensemble, mcmc and model, or the first three methods if none of these
- * was asked for (eleven cones would hide each other). */
+ * was asked for (eleven cones would hide each other).  0 made (or no
+ * gnuplot), 1 failed (warned), -1 out of memory. */
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
                          double *const *mean, double *const *q05, double *const *q95, int n_ex)
 {
     if (n_ex > c->n) n_ex = c->n;
-    if (n_ex <= 0) return CLI_OK;
+    if (n_ex <= 0) return 0;
     struct plot_panel *panels = calloc((size_t)n_ex, sizeof *panels);
     struct plot_series *series = calloc((size_t)n_ex * (nm + 1), sizeof *series);
     double *xs = malloc(sizeof *xs * (size_t)c->E), *pts = malloc(sizeof *pts * (size_t)n_ex * nm * 8);
     char(*titles)[96] = calloc((size_t)n_ex, sizeof *titles);
-    int rc = CLI_OK;
+    int rc = 0;
     if (!panels || !series || !xs || !pts || !titles) {
-        rc = cli_error("out of memory");
+        rc = -1;
         goto out;
     }
     for (int e = 0; e < c->E; e++) xs[e] = e + 1;
@@ -441,9 +456,7 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
     char stem[64];
     snprintf(stem, sizeof stem, "examples_f%g", frac);
     struct plot_opts po = {.xlabel = "epoch"};
-    int st = plot_lines(dir, stem, panels, n_ex, &po);
-    if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/%s.dat and .gp only", dir, stem);
-    else if (st) rc = cli_error_status(st);
+    rc = cli_plot_failed(plot_lines(dir, stem, panels, n_ex, &po), dir, stem);
 out:
     free(panels);
     free(series);
@@ -467,6 +480,9 @@ static void eval_help(FILE *f)
           "DIR/examples_fF.png: a few curves with the predicted bands of ensemble, mcmc and\n"
           "model (or of the first three methods).  A method\n"
           "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
+          "A fold whose model cannot be fitted (e.g. equal targets) is a warning; its curves'\n"
+          "predictions and the method's statistics are empty fields (as is any undefined number).\n"
+          "Plots are made last: a failed plot is a warning and exit code 1, the CSV files written.\n"
           "  methods: last, vapor, ilog2, weibull, pow3, pow4, loglog, mmf, janoschek, hill3,\n"
           "           logpower, exp4 (Domhan et al. 2015 families), ensemble (their weighted\n"
           "           combination), mcmc (its Bayesian version), model (GP across curves on\n"
@@ -494,7 +510,10 @@ static int cmd_eval(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("lcurve eval", longopts, &li, &seen)) return CLI_USAGE;
         int u = common_option("lcurve eval", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -550,7 +569,7 @@ static int cmd_eval(int argc, char **argv)
         }
     }
     int n = cv.n;
-    buf = malloc(sizeof *buf * (size_t)nm * n * 3);
+    buf = malloc(sizeof *buf * (size_t)nf * nm * n * 3); /* every fraction's, plotted at the end */
     truth = malloc(sizeof *truth * (size_t)n);
     r = rng_new((uint64_t)co.seed);
     if (!buf || !truth || !r) {
@@ -590,13 +609,15 @@ static int cmd_eval(int argc, char **argv)
         int k = ks[fi];
         double *mean[M_N], *q05[M_N], *q95[M_N];
         for (int q = 0; q < nm; q++) {
-            mean[q] = buf + ((size_t)q * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
+            mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
             int m = ms[q], fallbacks = 0;
             /* mcmc-cal calibrates the very chains of mcmc: same stream */
             rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)(m == M_MCMC_CAL ? M_MCMC : m) * 1009u + (uint64_t)fi);
             double t0 = cpu_s();
             if (m == M_MODEL) {
-                int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q]);
+                int failed = 0;
+                int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q], &failed);
+                fallbacks = failed; /* folds, not curves: printed as such below */
                 if (st) {
                     cli_progress_done(prog);
                             rc = cli_error_status(st);
@@ -638,44 +659,72 @@ static int cmd_eval(int argc, char **argv)
                 }
             }
             double ms_per = 1e3 * (cpu_s() - t0) / n, mae = 0;
-            int cov = 0, has_int = 0;
+            int cov = 0, has_int = 0, missing = 0;
             for (int i = 0; i < n; i++) {
+                missing += !isfinite(mean[q][i]);
                 mae += fabs(mean[q][i] - truth[i]) / n;
                 if (isfinite(q05[q][i])) {
                     has_int++;
                     cov += truth[i] >= q05[q][i] && truth[i] <= q95[q][i];
                 }
             }
-            double sp = stats_spearman(mean[q], truth, (size_t)n), kt = stats_kendall(mean[q], truth, (size_t)n);
-            fprintf(fs, "%s,%g,%d,%.6f,%.6f,%.6f,", method_name(m), fr[fi], n, sp, kt, mae);
-            /* a curve without an interval (a fallback) counts as not covered */
-            if (has_int) fprintf(fs, "%.6f", (double)cov / n);
-            fprintf(fs, ",%.4f\n", ms_per);
-            printf("  %-10s %8g %6d %9.4f %9.4f %9.4f ", method_name(m), fr[fi], k, sp, kt, mae);
-            if (has_int) printf("%10.3f", (double)cov / n);
-            else printf("%10s", "-");
-            printf(" %9.3f %9d\n", ms_per, fallbacks);
+            /* a curve without a prediction (a failed model fold) leaves the
+             * method's statistics over all curves undefined: empty fields */
+            double sp = NAN, kt = NAN, cv90 = NAN;
+            if (!missing) {
+                sp = stats_spearman(mean[q], truth, (size_t)n);
+                kt = stats_kendall(mean[q], truth, (size_t)n);
+                /* a curve without an interval (a fallback) counts as not covered */
+                if (has_int) cv90 = (double)cov / n;
+            } else {
+                mae = NAN;
+            }
+            double row[5] = {sp, kt, mae, cv90, ms_per};
+            fprintf(fs, "%s,%g,%d", method_name(m), fr[fi], n);
+            for (int j = 0; j < 5; j++) {
+                fputc(',', fs);
+                cli_csv_num(fs, j == 4 ? "%.4f" : "%.6f", row[j]);
+            }
+            fputc('\n', fs);
+            printf("  %-10s %8g %6d", method_name(m), fr[fi], k);
+            for (int j = 0; j < 5; j++) {
+                static const char *const wide[] = {" %9.4f", " %9.4f", " %9.4f", " %10.3f", " %9.3f"};
+                if (isfinite(row[j])) printf(wide[j], row[j]);
+                else printf(j == 3 ? " %10s" : " %9s", "-");
+            }
+            printf(" %9d%s\n", fallbacks, m == M_MODEL && fallbacks ? " failed folds" : "");
             for (int i = 0; i < n; i++) {
                 char as[512];
                 arch_format(table_space(cv.t), table_row_arch(cv.t, cv.rows[i]), as, sizeof as);
-                fprintf(fp, "%s,%g,%d,%ld,%s,%.6f,%.6f,", method_name(m), fr[fi], k, table_row_line(cv.t, cv.rows[i]), as,
-                        truth[i], mean[q][i]);
-                if (isfinite(q05[q][i])) fprintf(fp, "%.6f,%.6f\n", q05[q][i], q95[q][i]);
-                else fputs(",\n", fp);
+                fprintf(fp, "%s,%g,%d,%ld,%s,%.6f,", method_name(m), fr[fi], k, table_row_line(cv.t, cv.rows[i]), as,
+                        truth[i]);
+                cli_csv_num(fp, "%.6f", mean[q][i]);
+                fputc(',', fp);
+                cli_csv_num(fp, "%.6f", q05[q][i]);
+                fputc(',', fp);
+                cli_csv_num(fp, "%.6f", q95[q][i]);
+                fputc('\n', fp);
             }
         }
-        if ((rc = plot_examples(dir, &cv, k, fr[fi], ms, nm, mean, q05, q95, (int)n_ex))) {
-            cli_progress_done(prog);
-            goto out;
-        }
-        rc = CLI_ERROR;
     }
     cli_progress_done(prog);
     rc = write_renamed(fs, pt, ps);
     fs = NULL;
     if (write_renamed(fp, ppt, pp)) rc = CLI_ERROR;
     fp = NULL;
-    if (rc == CLI_OK) printf("wrote %s/summary.csv, predictions.csv%s\n", dir, n_ex ? ", examples_f*.png" : "");
+    if (rc) goto out;
+    printf("wrote %s/summary.csv, predictions.csv\n", dir);
+    /* plots last: a failed plot loses no result */
+    int plot_bad = 0;
+    for (int fi = 0; fi < nf; fi++) {
+        double *mean[M_N], *q05[M_N], *q95[M_N];
+        for (int q = 0; q < nm; q++)
+            mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
+        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex);
+        if (prc < 0) goto oom;
+        plot_bad += prc;
+    }
+    rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
 oom:
     rc = cli_error("out of memory");
@@ -719,7 +768,10 @@ static int cmd_fit(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("lcurve fit", longopts, &li, &seen)) return CLI_USAGE;
         int u = common_option("lcurve fit", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -820,6 +872,12 @@ static int cmd_fit(int argc, char **argv)
                 st = lcurve_model_predict(mo, y, cv.dim ? enc : NULL, 1, &mean, &var);
                 lcurve_model_free(mo);
             }
+            if (st == NASW_ENUMERIC) { /* the other methods still answer */
+                cli_warn("method 'model' failed: %s", nasw_errmsg());
+                nasw_errclear();
+                printf("  %-10s (no fit: see the warning)\n", "model");
+                continue;
+            }
             if (st) {
                 rc = cli_error_status(st);
                 goto out;
@@ -866,7 +924,13 @@ static int cmd_fit(int argc, char **argv)
                 goto out;
             }
         }
-        printf("  %-10s %10.4f %9.4f %10.4f %10.4f\n", method_name(m), mean, sd, q05, q95);
+        double v[4] = {mean, sd, q05, q95};
+        printf("  %-10s", method_name(m));
+        for (int j = 0; j < 4; j++) { /* "-": undefined (no interval for last) */
+            if (isfinite(v[j])) printf(j == 1 ? " %9.4f" : " %10.4f", v[j]);
+            else printf(j == 1 ? " %9s" : " %10s", "-");
+        }
+        putchar('\n');
     }
     /* per-family fits */
     struct lcurve_fit fits[LC_N_FAMILIES], ens;

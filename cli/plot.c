@@ -350,7 +350,10 @@ int cmd_plot(int argc, char **argv)
     int regret = 0, search = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("plot", longopts, &li, &seen)) return CLI_USAGE;
         switch (c) {
         case 'r': regret = 1; break;
         case 'm':

@@ -13,6 +13,10 @@
  * Unwarped GPs also get the held-out log predictive density (lpd_mean).
  * --splits-out writes every trial's training and test sets, so that peers
  * outside nasw (bench/predict_peers.py) are scored on identical splits.
+ * A model that cannot be fitted (NASW_ENUMERIC, e.g. equal training targets)
+ * fails its cell only: a warning names predictor, trial and size, trials.csv
+ * leaves the cell empty and the summary averages the other trials.  Every
+ * result is written before any plot is made (docs/outputs-columns.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +46,11 @@ static void help(FILE *f)
           "(Kendall tau against the training-set size) and DIR/scatter_PREDICTOR.png (predicted vs\n"
           "true, largest training set, last trial); lpd_mean is the held-out log predictive density of\n"
           "unwarped GPs; fit_s / fit_cpu_s are the wall / CPU seconds of fit + predict.\n"
+          "DIR/trials.csv: the same per trial.  A fit that fails (e.g. equal training targets)\n"
+          "is a warning naming predictor, trial and size, empty in trials.csv and left out of\n"
+          "the summary's means (its trials column counts the rest); an undefined statistic is an\n"
+          "empty field.  Plots are made last: a failed plot is a warning and exit code 1, the CSV\n"
+          "files being written.\n"
           "  --splits-out FILE  also write every trial's splits as CSV (trial,train_size,role,arch,y;\n"
           "              role train or test) for peers outside nasw (bench/predict_peers.py)\n"
           "  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
@@ -79,6 +88,116 @@ static double clock_s(clockid_t c)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Every cell's numbers: acc[(p, size, trial)][NACC], ok[(p, size, trial)]
+ * the fit succeeded. */
+struct results {
+    const struct cli_predictor *pr;
+    int n_pr, n_sz;
+    const long *sizes;
+    long trials;
+    const double *acc;
+    const unsigned char *ok;
+};
+
+static size_t cell_at(const struct results *R, int q, int z, long tr)
+{
+    return ((size_t)q * R->n_sz + z) * R->trials + tr;
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, char *tmp, size_t n)
+{
+    snprintf(path, n, "%.4000s/%s", dir, name);
+    snprintf(tmp, n + 8, "%.4000s/%s.tmp", dir, name);
+    FILE *f = fopen(tmp, "w");
+    if (!f) cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path, const char *tmp)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_error("cannot write '%.200s'", path);
+    }
+    return CLI_OK;
+}
+
+/* DIR/trials.csv: one row per predictor, size and trial; a failed fit has
+ * empty fields (as has any undefined number) */
+static int write_trials(const char *dir, const struct results *R)
+{
+    char path[4200], tmp[4208];
+    FILE *f = open_out(dir, "trials.csv", path, tmp, sizeof path);
+    if (!f) return CLI_ERROR;
+    fputs("predictor,train_size,trial,kendall,spearman,mae,fit_s,lpd,fit_cpu_s\n", f);
+    for (int q = 0; q < R->n_pr; q++)
+        for (int z = 0; z < R->n_sz; z++)
+            for (long tr = 0; tr < R->trials; tr++) {
+                size_t at = cell_at(R, q, z, tr);
+                fprintf(f, "%s,%ld,%ld", R->pr[q].name, R->sizes[z], tr + 1);
+                for (int k = 0; k < NACC; k++) {
+                    fputc(',', f);
+                    if (R->ok[at]) cli_csv_num(f, "%.6f", R->acc[at * NACC + k]);
+                }
+                fputc('\n', f);
+            }
+    return close_out(f, path, tmp);
+}
+
+/* DIR/summary.csv: means over the trials whose fit succeeded (`trials`
+ * counts them); the Kendall series of the plot into series (n_pr) and pts
+ * (n_pr * n_sz * 4) */
+static int write_summary(const char *dir, const struct results *R, struct plot_series *series, double *pts)
+{
+    char path[4200], tmp[4208];
+    double *col = malloc(sizeof *col * (size_t)R->trials);
+    if (!col) return cli_error("out of memory");
+    FILE *f = open_out(dir, "summary.csv", path, tmp, sizeof path);
+    if (!f) {
+        free(col);
+        return CLI_ERROR;
+    }
+    fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,"
+          "fit_cpu_s_mean\n",
+          f);
+    printf("  %-24s %8s %6s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "trials", "kendall", "std",
+           "spearman", "mae", "fit_s", "lpd");
+    for (int q = 0; q < R->n_pr; q++) {
+        double *x = pts + (size_t)q * R->n_sz * 4, *ym = x + R->n_sz, *lo = ym + R->n_sz, *hi = lo + R->n_sz;
+        for (int z = 0; z < R->n_sz; z++) {
+            double m[NACC], ksd = NAN, h = NAN;
+            size_t n_ok = 0;
+            for (int k = 0; k < NACC; k++) {
+                n_ok = 0;
+                for (long tr = 0; tr < R->trials; tr++)
+                    if (R->ok[cell_at(R, q, z, tr)]) col[n_ok++] = R->acc[cell_at(R, q, z, tr) * NACC + k];
+                m[k] = stats_mean(col, n_ok); /* NAN if no trial succeeded */
+                if (k == 0 && n_ok >= 2) ksd = stats_sd(col, n_ok), h = stats_ci95(col, n_ok);
+            }
+            x[z] = (double)R->sizes[z];
+            ym[z] = m[0];
+            lo[z] = m[0] - (isfinite(h) ? h : 0); /* one trial: no band */
+            hi[z] = m[0] + (isfinite(h) ? h : 0);
+            fprintf(f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
+            double v[NACC + 1] = {m[0], ksd, m[1], m[2], m[3], m[4], m[5]};
+            for (int k = 0; k <= NACC; k++) {
+                cli_csv_num(f, "%.6f", v[k]);
+                fputc(k < NACC ? ',' : '\n', f);
+            }
+            printf("  %-24s %8ld %6zu", R->pr[q].name, R->sizes[z], n_ok);
+            for (int k = 0; k <= NACC - 1; k++) {
+                if (isfinite(v[k])) printf(k == 1 ? " %8.4f" : " %10.4f", v[k]);
+                else printf(k == 1 ? " %8s" : " %10s", "-");
+            }
+            putchar('\n');
+        }
+        series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi};
+    }
+    free(col);
+    return close_out(f, path, tmp);
+}
+
 int cmd_predict(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -97,7 +216,10 @@ int cmd_predict(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("predict", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': tpath = optarg; break;
@@ -126,7 +248,9 @@ int cmd_predict(int argc, char **argv)
     struct cli_benches cb = {0};
     struct cli_predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
-    double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL;
+    double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL, *scatter = NULL, *pts = NULL;
+    unsigned char *ok = NULL;
+    struct plot_series *series = NULL;
     int *tk = NULL, *tkt = NULL;
     struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
     FILE *splits = NULL;
@@ -187,9 +311,16 @@ int cmd_predict(int argc, char **argv)
         }
         fputs("trial,train_size,role,arch,y\n", splits);
     }
+    /* the last trial's largest-size predictions, plotted once every result
+     * is written; ok[(p, size, trial)]: the fit succeeded */
+    scatter = malloc(sizeof *scatter * (size_t)(n_pr + 1) * (size_t)test_size);
+    ok = calloc((size_t)n_pr * (size_t)n_sz * (size_t)trials, 1);
+    series = calloc((size_t)n_pr, sizeof *series);
+    pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4);
+    if (!scatter || !ok || !series || !pts) goto oom;
     struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
     double *ytest = y + (maxn > test_size ? maxn : test_size), *ptest = pred + test_size;
-    long done = 0;
+    long done = 0, n_failed = 0;
     for (long tr = 0; tr < trials; tr++) {
         /* a random permutation: the first test_size rows are the test set */
         for (long i = nrow - 1; i > 0; i--) {
@@ -214,7 +345,8 @@ int cmd_predict(int argc, char **argv)
             for (long i = 0; i < test_size; i++) cli_predictor_encode(p, s, table_row_arch(t, rows[i]), i, xt, tkt);
             for (int z = 0; z < n_sz; z++) {
                 long n = sizes[z];
-                double *cell = acc + (((size_t)q * n_sz + z) * trials + tr) * NACC;
+                size_t at = ((size_t)q * n_sz + z) * trials + tr;
+                double *cell = acc + at * NACC;
                 double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
                 if (p->column >= 0) {
                     for (long i = 0; i < test_size; i++) ptest[i] = table_value(t, rows[i], p->column);
@@ -227,9 +359,21 @@ int cmd_predict(int argc, char **argv)
                     /* timed: fit + predict only (the peers encode outside their timer too) */
                     int st = cli_predictor_fit_predict(p, s, X, tk, y, (int)n, xt, tkt, (int)test_size, ptest, ytest,
                                                        &cell[4], &cell[3], &cell[5], rf);
+                    if (st == NASW_ENUMERIC) {
+                        /* one model that cannot be fitted (e.g. a training set
+                         * of equal targets) is a result of this cell, not of
+                         * the run: reported here, left empty in trials.csv
+                         * and out of the summary's means */
+                        cli_warn("predictor '%s' failed on trial %ld, train size %ld: %s", p->name, tr + 1, n,
+                                 nasw_errmsg());
+                        nasw_errclear();
+                        n_failed++;
+                        cli_progress_set(prog, (double)++done);
+                        continue;
+                    }
                     if (st) {
                         cli_progress_done(prog);
-                        cli_error_status(st);
+                        cli_error("predictor '%s', trial %ld, train size %ld: %s", p->name, tr + 1, n, nasw_errmsg());
                         goto out;
                     }
                     double mae = 0;
@@ -242,18 +386,11 @@ int cmd_predict(int argc, char **argv)
                 }
                 cell[0] = stats_kendall(ptest, ytest, (size_t)test_size);
                 cell[1] = stats_spearman(ptest, ytest, (size_t)test_size);
+                ok[at] = 1;
                 cli_progress_set(prog, (double)++done);
                 if (tr == trials - 1 && z == n_sz - 1) {
-                    char stem[128];
-                    snprintf(stem, sizeof stem, "scatter_%s", p->name);
-                    for (char *ch = stem; *ch; ch++)
-                        if (*ch == ':' || *ch == '/') *ch = '_';
-                    int pst = plot_scatter(dir, stem, p->name, "true", "predicted", ytest, ptest, (int)test_size);
-                    if (pst && pst != NASW_EUNSUPPORTED) {
-                        cli_progress_done(prog);
-                        cli_error_status(pst);
-                        goto out;
-                    }
+                    memcpy(scatter + (size_t)q * test_size, ptest, sizeof *ptest * (size_t)test_size);
+                    memcpy(scatter + (size_t)n_pr * test_size, ytest, sizeof *ytest * (size_t)test_size);
                 }
             }
         }
@@ -263,77 +400,32 @@ int cmd_predict(int argc, char **argv)
         int bad = ferror(splits), cl = fclose(splits);
         splits = NULL;
         if (bad || cl != 0 || rename(splits_tmp, splits_path) != 0) {
+            remove(splits_tmp);
             cli_error("cannot write '%.200s'", splits_path);
             goto out;
         }
     }
-    /* summary */
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    snprintf(tmp, sizeof tmp, "%s/summary.csv.tmp", dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
-        goto out;
-    }
-    fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,"
-          "fit_cpu_s_mean\n",
-          f);
     printf("predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
-    printf("  %-24s %8s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s",
-           "lpd");
-    struct plot_series *series = calloc((size_t)n_pr, sizeof *series);
-    double *pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4), *col = malloc(sizeof *col * (size_t)trials);
-    if (!series || !pts || !col) {
-        fclose(f);
-        free(series);
-        free(pts);
-        free(col);
-        goto oom;
-    }
+    struct results R = {pr, n_pr, n_sz, sizes, trials, acc, ok};
+    if (write_trials(dir, &R) || write_summary(dir, &R, series, pts)) goto out;
+    /* plots last: a failed plot loses no result */
+    struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
+    struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
+    int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
-        double *x = pts + (size_t)q * n_sz * 4, *ym = x + n_sz, *lo = ym + n_sz, *hi = lo + n_sz;
-        for (int z = 0; z < n_sz; z++) {
-            double m[NACC], ksd = 0;
-            for (int k = 0; k < NACC; k++) {
-                for (long tr = 0; tr < trials; tr++) col[tr] = acc[(((size_t)q * n_sz + z) * trials + tr) * NACC + k];
-                m[k] = stats_mean(col, (size_t)trials);
-                if (k == 0) {
-                    double h = stats_ci95(col, (size_t)trials);
-                    ksd = stats_sd(col, (size_t)trials);
-                    x[z] = (double)sizes[z];
-                    ym[z] = m[0];
-                    lo[z] = m[0] - h;
-                    hi[z] = m[0] + h;
-                    fprintf(f, "%s,%ld,%ld,%.6f,%.6f,", pr[q].name, sizes[z], trials, m[0], ksd);
-                }
-            }
-            fprintf(f, "%.6f,", m[1]);
-            if (isfinite(m[2])) fprintf(f, "%.6f", m[2]);
-            fprintf(f, ",%.6f,", m[3]);
-            if (isfinite(m[4])) fprintf(f, "%.6f", m[4]);
-            fprintf(f, ",%.6f\n", m[5]);
-            char lpd_s[32] = "-";
-            if (isfinite(m[4])) snprintf(lpd_s, sizeof lpd_s, "%.4f", m[4]);
-            printf("  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f %10s\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
-                   m[3], lpd_s);
-        }
-        series[q] = (struct plot_series){pr[q].name, n_sz, x, ym, lo, hi};
+        if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
+        char stem[128];
+        snprintf(stem, sizeof stem, "scatter_%s", pr[q].name);
+        for (char *ch = stem; *ch; ch++)
+            if (*ch == ':' || *ch == '/') *ch = '_';
+        plot_bad += cli_plot_failed(plot_scatter(dir, stem, pr[q].name, "true", "predicted",
+                                                 scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size,
+                                                 (int)test_size),
+                                    dir, stem);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        cli_error("cannot write '%.200s'", path);
-    } else {
-        struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
-        struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
-        int pst = plot_lines(dir, "kendall", &panel, 1, &po);
-        if (pst == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/kendall.dat and .gp only", dir);
-        rc = pst && pst != NASW_EUNSUPPORTED ? cli_error_status(pst) : CLI_OK;
-        if (rc == CLI_OK) printf("wrote %s/summary.csv, kendall.png, scatter_*.png\n", dir);
-    }
-    free(series);
-    free(pts);
-    free(col);
+    printf("wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
+    if (n_failed) printf("%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
+    rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
 oom:
     rc = cli_error("out of memory");
@@ -355,6 +447,10 @@ out:
     free(y);
     free(pred);
     free(acc);
+    free(scatter);
+    free(ok);
+    free(series);
+    free(pts);
     rng_free(r);
     rng_free(rf);
     return rc;

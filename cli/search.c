@@ -65,7 +65,11 @@ int cmd_search(int argc, char **argv)
     int trace = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const char *const excl[] = {"table", "bench", NULL};
+    struct cli_seen seen = {.excl = excl};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("search", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': table_path = optarg; break;

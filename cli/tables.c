@@ -38,7 +38,10 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("tables", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, o)) continue;
         if (c == 'd' && want_dataset) {
             *dataset = optarg;

@@ -148,7 +148,10 @@ int cmd_train(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        if (cli_option_once("train", longopts, &li, &seen)) return CLI_USAGE;
         long *dst = NULL;
         long lo = 1;
         switch (c) {

@@ -9,6 +9,8 @@
  * bound (mean + kappa sd), or Thompson sampling on the marginal posteriors.
  * Hyperparameters are re-optimised every `refit` rounds, warm-started from
  * the previous ones, and reused in between, so a 300-query run stays fast.
+ * A round whose GP cannot be fitted (all scores equal) proposes a random
+ * architecture instead.
  * (Snoek et al. 2012; for NAS: White et al., BANANAS, 2021 - the path
  * encoding.)
  */
@@ -132,6 +134,14 @@ static int model_round(void *p)
     gp.theta0 = st->have_theta ? st->theta : NULL;
     struct gp *g;
     int status = gp_fit(&g, X, st->obs.score, n, d, &gp, st->r);
+    if (status == NASW_ENUMERIC) {
+        /* nothing to model yet (e.g. every score so far ties): an empty
+         * queue makes smbo_next() propose one more random architecture,
+         * as in the initial design, rather than end the run */
+        nasw_errclear();
+        st->n_queue = 0;
+        return NASW_OK;
+    }
     if (status) return status;
     memcpy(st->theta, gp_theta(g), sizeof(double) * (size_t)gp_n_theta(d, 0));
     st->have_theta = 1;

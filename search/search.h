@@ -88,9 +88,11 @@ struct search_spec {
 
 /* Parse one spec.  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a
  * message): unknown strategy, unknown key, repeated key, value not a number,
- * not an integer, out of bounds, not one of the choices. */
+ * not an integer, out of bounds, not one of the choices, an empty key=value
+ * ("evolution:", "a::b"). */
 int search_spec_parse(const char *text, struct search_spec *out);
-/* Parse a comma-separated list; *out is malloc'd (free with free()). */
+/* Parse a comma-separated list (an empty item is an error); *out is
+ * malloc'd (free with free()). */
 int search_spec_list_parse(const char *text, struct search_spec **out, int *n);
 /* Full form with every parameter, e.g. "evolution:population=50:sample=10:aging=1". */
 int search_spec_format(const struct search_spec *spec, char *buf, size_t n);

@@ -102,6 +102,11 @@ int search_spec_parse(const char *text, struct search_spec *out)
         list_names(names, sizeof names, NULL);
         return nasw_errorf(NASW_ENOTFOUND, "unknown strategy '%.64s' (known: %s)", name, names);
     }
+    /* strtok_r skips empty fields: "evolution:" and "a::b" would pass as if
+     * nothing were there, so an empty key=value is refused before */
+    for (const char *p = strchr(text, ':'); p; p = strchr(p + 1, ':'))
+        if (p[1] == ':' || p[1] == '\0')
+            return nasw_errorf(NASW_EINVAL, "strategy '%s': empty key=value in '%.64s'", t->name, text);
     out->type = t;
     int np = n_params(t);
     NASW_ASSERT(np <= SEARCH_MAX_PARAMS);
@@ -165,6 +170,13 @@ int search_spec_list_parse(const char *text, struct search_spec **out, int *n)
     }
     strcpy(copy, text);
     int k = 0, st = NASW_OK;
+    /* an empty item (",a", "a,", "a,,b") is a typo, not nothing */
+    size_t len = strlen(text);
+    if (len && (text[0] == ',' || text[len - 1] == ',' || strstr(text, ",,"))) {
+        free(v);
+        free(copy);
+        return nasw_errorf(NASW_EINVAL, "empty strategy in the list '%.64s'", text);
+    }
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         if ((st = search_spec_parse(tok, &v[k++]))) break;

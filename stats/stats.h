@@ -33,6 +33,8 @@ int stats_wilcoxon(const double *a, const double *b, size_t n, struct wilcoxon *
 int stats_bootstrap_diff(const double *a, const double *b, size_t n, int reps,
                          struct rng *r, double *lo, double *hi);
 
+/* NAN when undefined: n < 2, or x or y constant (the correlation divides
+ * by zero); callers write it as an empty field, not "nan". */
 double stats_spearman(const double *x, const double *y, size_t n);
 double stats_kendall(const double *x, const double *y, size_t n);  /* tau-b */
 

@@ -438,6 +438,18 @@ int gp_fit(struct gp **out, const double *X, const double *y, int n, int d, cons
     for (int i = 0; i < n; i++) s += (g->ys[i] - m) * (g->ys[i] - m) / (n > 1 ? n - 1 : 1);
     g->ymean = m;
     g->ysd = s > 0 ? sqrt(s) : 1;
+    /* equal targets leave nothing to fit: the profiled signal variance is 0
+     * at every start, so say why rather than "optimisation failed".  Tested
+     * on the targets themselves: their computed variance can be a rounding
+     * residue (5 five times over 11 points), which standardising would
+     * blow up into unit-variance noise. */
+    int equal = 1;
+    for (int i = 1; i < n && equal; i++) equal = y[i] == y[0];
+    if (equal && (p->optimize || !p->theta0)) {
+        gp_free(g);
+        return nasw_errorf(NASW_ENUMERIC, "GP hyperparameter optimisation failed: all %d training targets are equal",
+                           n);
+    }
     for (int i = 0; i < n; i++) g->ys[i] = (g->ys[i] - m) / g->ysd;
 
     int nt = gp_n_theta(d, p->ard), nl = nt - 2;

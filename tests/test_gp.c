@@ -3,9 +3,11 @@
  * marginal likelihood against central finite differences (both kernels,
  * with and without ARD), the same for the likelihood with the signal
  * variance profiled out (continuous and one-hot inputs: the distance lookup
- * table), fitting/prediction on known functions, and the held-out log
- * predictive density against a closed form.
+ * table), fitting/prediction on known functions, equal targets (a
+ * numeric failure that says so), and the held-out log predictive density
+ * against a closed form.
  */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,6 +101,51 @@ static void profile_data(struct rng *r, int n, double *X, double *Xh, double *y)
  * central finite differences, on continuous inputs (every pair its own
  * distance) and on one-hot inputs (distances from a lookup table), and its
  * value against the full NLML at the minimising signal variance. */
+/* Equal targets cannot be fitted (the profiled signal variance is 0): a
+ * numeric failure that says why, with nothing allocated; fixed
+ * hyperparameters still give a model (the constant). */
+static void test_equal_targets(void **state)
+{
+    (void)state;
+    struct rng *r = rng_new(3);
+    double X[4] = {0, 1, 2, 3}, y[4] = {7, 7, 7, 7};
+    for (int warp = 0; warp < 2; warp++) {
+        struct gp_params p;
+        gp_default_params(&p);
+        p.warp = warp;
+        struct gp *g = (struct gp *)&p;
+        nasw_errclear();
+        assert_int_equal(gp_fit(&g, X, y, 4, 1, &p, r), NASW_ENUMERIC);
+        assert_null(g);
+        assert_string_equal(nasw_errmsg(), "GP hyperparameter optimisation failed: all 4 training targets are equal");
+        double theta[3] = {0, 0, log(0.1)}, m;
+        p.optimize = 0;
+        p.theta0 = theta;
+        assert_int_equal(gp_fit(&g, X, y, 4, 1, &p, r), NASW_OK);
+        assert_int_equal(gp_predict(g, X, 1, &m, NULL), NASW_OK);
+        /* the standardised targets are 0, so the mean is their average:
+         * exact up to the rounding of a sum of 4 terms */
+        assert_true(fabs(m - 7) <= 4 * DBL_EPSILON * 7);
+        gp_free(g);
+    }
+    /* equal targets whose computed variance is a rounding residue, not 0
+     * (n * (v / n) != v): still refused, not fitted to amplified noise */
+    const double vals[3] = {5, 0.1, 76};
+    double Xn[20], yn[20];
+    for (int i = 0; i < 20; i++) Xn[i] = i;
+    for (int k = 0; k < 3; k++)
+        for (int n = 2; n <= 20; n++) {
+            for (int i = 0; i < n; i++) yn[i] = vals[k];
+            struct gp_params p;
+            gp_default_params(&p);
+            p.warp = 0;
+            struct gp *g = NULL;
+            int st = gp_fit(&g, Xn, yn, n, 1, &p, r);
+            if (st != NASW_ENUMERIC) fail_msg("%d targets of %g: status %d", n, vals[k], st);
+        }
+    rng_free(r);
+}
+
 static void test_profile_nlml(void **state)
 {
     (void)state;
@@ -342,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nlml_gradient),
         cmocka_unit_test(test_fit_predict),
+        cmocka_unit_test(test_equal_targets),
         cmocka_unit_test(test_profile_nlml),
         cmocka_unit_test(test_profile_hessian),
         cmocka_unit_test(test_fit_optimum),

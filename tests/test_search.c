@@ -170,6 +170,11 @@ static void test_specs(void **state)
     expect_spec_error("evolution:sample=3:sample=4", "given twice");
     expect_spec_error("evolution:sample", "expected key=value");
     expect_spec_error("reinforce:lr=nan", "is not a number");
+    /* empty fields are refused, not skipped */
+    expect_spec_error("evolution:", "strategy 'evolution': empty key=value in 'evolution:'");
+    expect_spec_error("evolution::sample=3", "empty key=value");
+    expect_spec_error("evolution:sample=3:", "empty key=value");
+    expect_spec_error("evolution:population=", "expected key=value, got 'population='");
     struct search_spec *list;
     int n;
     assert_int_equal(search_spec_list_parse("random,local:first=1", &list, &n), NASW_OK);
@@ -177,6 +182,11 @@ static void test_specs(void **state)
     assert_true(list[1].values[2] == 1);
     free(list);
     assert_int_not_equal(search_spec_list_parse("random,nope", &list, &n), NASW_OK);
+    const char *empties[] = {"random,", ",random", "random,,local", ","};
+    for (int i = 0; i < 4; i++) {
+        assert_int_not_equal(search_spec_list_parse(empties[i], &list, &n), NASW_OK);
+        if (!strstr(nasw_errmsg(), "empty strategy in the list")) fail_msg("'%s': %s", empties[i], nasw_errmsg());
+    }
 }
 
 /* --- every strategy ------------------------------------------------------- */

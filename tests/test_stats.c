@@ -112,6 +112,11 @@ static void test_rank_correlations(void **state)
     CLOSE(stats_spearman(u, v, 4), 3.75 / 4.5, 1e-12);
     double z[4] = {4, 3, 2, 1};
     CLOSE(stats_kendall(x, z, 4), -1, 1e-15);
+    /* undefined (a constant side, or one pair): NAN, written as an empty field */
+    double c[4] = {5, 5, 5, 5};
+    assert_true(isnan(stats_kendall(x, c, 4)) && isnan(stats_kendall(c, y, 4)));
+    assert_true(isnan(stats_spearman(x, c, 4)) && isnan(stats_spearman(c, y, 4)));
+    assert_true(isnan(stats_spearman(x, y, 1)) && isnan(stats_kendall(x, y, 1)));
 }
 
 static char *slurp(const char *path)
