@@ -6,7 +6,7 @@
 #   make check-asan the same tests under AddressSanitizer + UBSan
 #   make test-kernels  the unit tests on forced OpenBLAS Haswell kernels, 1 and 2 threads
 #   make demo       the main job: compare every strategy on NAS-Bench-201
-#   make bench      benchmarks (bench/), figures for the README and notes
+#   make bench      benchmarks (bench/README.md)
 #   make check-deps enforce the module dependency rule (docs/design.md)
 #   make install    install binary, man pages, completion, data (PREFIX, DESTDIR)
 #   make uninstall  remove them again
