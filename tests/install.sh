@@ -29,9 +29,21 @@ for f in fmnist_proxy.csv fmnist_proxy_curves.csv fmnist_proxy.csv.meta.json REA
     cmp -s "data/$f" "$D$P/share/nasw/$f" && ok || bad "data/$f not installed"
 done
 C=$D$P/share/bash-completion/completions/nasw
+# complete LINE WANT: the installed completion of LINE (the installed nasw on
+# PATH); bash cuts words at ':' and '=', so the replies are the part after them
+complete_is() {
+    got=$(PATH="$D$P/bin:$PATH" bash -c '. "$1"; COMP_LINE=$2; COMP_POINT=${#COMP_LINE}; _nasw; echo "${COMPREPLY[*]}"' sh "$C" "$1")
+    [ "$got" = "$2" ] && ok || bad "installed completion: '$1' -> '$got', wanted '$2'"
+}
 if [ -f "$C" ]; then
-    got=$(PATH="$D$P/bin:$PATH" bash -c '. "$1"; COMP_LINE="nasw co"; COMP_POINT=${#COMP_LINE}; _nasw; echo "${COMPREPLY[*]}"' sh "$C")
-    [ "$got" = "compare confirm" ] && ok || bad "installed completion: 'nasw co' -> '$got'"
+    complete_is "nasw co" "compare confirm"
+    complete_is "nasw help lcurve " "eval fit"
+    complete_is "nasw tables " "build info query"
+    complete_is "nasw tables build --sa" "--sample"
+    complete_is "nasw search --table t.csv --str" "--strategy"
+    complete_is "nasw compare --strategies random,b" "random,bo random,bohb"
+    complete_is "nasw search --strategy bo:enc" "encoding="
+    complete_is "nasw search --strategy evolution:population=5:s" "sample= stall="
 else
     bad "no completion installed"
 fi
