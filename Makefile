@@ -6,8 +6,11 @@
 #   make check-asan the same tests under AddressSanitizer + UBSan
 #   make test-kernels  the unit tests on forced OpenBLAS Haswell kernels, 1 and 2 threads
 #   make demo       the main job: compare every strategy on NAS-Bench-201
-#   make bench      benchmarks (bench/), figures for the README and notes
-#   make check-deps enforce the module dependency rule of GUIDE.md
+#   make bench      benchmarks (bench/README.md)
+#   make check-deps enforce the module dependency rule (docs/design.md)
+#   make install    install binary, man pages, completion, data (PREFIX, DESTDIR)
+#   make uninstall  remove them again
+#   make docs       regenerate the man pages (help2man) and docs/commands.md
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -16,7 +19,11 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 BUILD   ?= build
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# The version lives in VERSION; the commit (and -dirty) is appended when
+# building from a git checkout: "0.9.0 (git abc1234)".  Run logs record it.
+SEMVER  := $(shell cat VERSION)
+GIT_REV := $(shell git describe --always --dirty --abbrev=7 --match 'no-tag^' 2>/dev/null)
+VERSION := $(SEMVER)$(if $(GIT_REV), (git $(GIT_REV)))
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CFLAGS)
@@ -32,7 +39,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN     := $(if $(filter build,$(BUILD)),nasw,$(BUILD)/nasw)
 
-.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels
+.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels FORCE \
+	man docs install uninstall install-test
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
@@ -41,6 +49,14 @@ $(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
 $(BUILD)/libnasw.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# runlog.c holds the version string: rebuilt when the string changes (the
+# stamp is rewritten only then, so an unchanged version rebuilds nothing).
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/core/runlog.o: $(BUILD)/version.txt
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -78,12 +94,14 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 	@NASW=./$(BIN) tests/runs.sh
+	@NASW=./$(BIN) tests/docs.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/check-deps.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli-test
+	@$(MAKE) --no-print-directory install-test
 	@echo "all tests passed"
 check: test
 
@@ -104,6 +122,36 @@ bench: deps
 
 check-deps:
 	@scripts/check-deps.sh
+
+# Man pages (committed under man/) from the -h texts, and docs/commands.md.
+man: all
+	@scripts/deps.sh --man
+	@scripts/man.sh ./$(BIN) man
+docs: man
+	@scripts/commands-md.sh ./$(BIN) > docs/commands.md.tmp && mv docs/commands.md.tmp docs/commands.md
+
+# make install / uninstall, honouring PREFIX and DESTDIR.  uninstall removes
+# exactly what install put there (and the directories nasw owns).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR ?= $(PREFIX)/share/nasw
+MAN_PAGES := $(wildcard man/*.1)
+DATA_FILES := $(wildcard data/*.csv data/*.json data/README.md)
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/nasw
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
+	install -m 644 completions/nasw.bash $(DESTDIR)$(COMPDIR)/nasw
+	install -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nasw $(DESTDIR)$(COMPDIR)/nasw
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)))
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+install-test: $(BIN)
+	@MAKE="$(MAKE)" tests/install.sh
 
 clean:
 	rm -rf build build-asan nasw

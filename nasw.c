@@ -24,7 +24,7 @@ struct command {
 static const struct command commands[] = {
     {"compare", cmd_compare, "compare strategies over datasets and seeds: statistics and plots"},
     {"confirm", cmd_confirm, "retrain the top architectures of a search for real; predicted vs measured"},
-    {"help", cmd_help, "show this help"},
+    {"help", cmd_help, "show this help, or a command's: nasw help CMD [SUB]"},
     {"lcurve", cmd_lcurve, "learning-curve extrapolation: evaluate extrapolators (eval) or predict one curve (fit)"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
     {"predict", cmd_predict, "how well predictors (GP, table columns) rank unseen architectures"},
@@ -39,15 +39,35 @@ static void usage(FILE *f)
 {
     fputs("usage: nasw <command> [<args>]\n\ncommands:\n", f);
     for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fputs("\n'nasw <command> -h' describes a command.\n", f);
+    fputs("\n'nasw help <command>' or 'nasw <command> -h' describes a command;\n"
+          "'nasw --version' prints the version.\n", f);
 }
 
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
+}
+
+/* `nasw help CMD [SUB]` is `nasw CMD [SUB] -h`: one help text per command,
+ * kept next to its flags in cli/, so the two can never disagree. */
 int cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    usage(stdout);
-    return CLI_OK;
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        if (argc > 2) return cli_usage_error("help", "unexpected argument '%.64s'", argv[2]);
+        usage(stdout);
+        return CLI_OK;
+    }
+    const struct command *cmd = find_command(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "error: '%.64s' is not a nasw command; see 'nasw help'\n", argv[1]);
+        return CLI_USAGE;
+    }
+    if (argc > 3) return cli_usage_error("help", "unexpected argument '%.64s'", argv[3]);
+    char h[] = "-h";
+    char *args[] = {argv[1], argc > 2 ? argv[2] : h, h, NULL};
+    return cmd->fn(argc > 2 ? 3 : 2, args);
 }
 
 int cmd_version(int argc, char **argv)
@@ -84,9 +104,7 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (!strcmp(name, "-h") || !strcmp(name, "--help")) name = "help";
     if (!strcmp(name, "--version")) name = "version";
-    const struct command *cmd = NULL;
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(commands[i].name, name)) cmd = &commands[i];
+    const struct command *cmd = find_command(name);
     if (!cmd) {
         fprintf(stderr, "error: '%.64s' is not a nasw command; see 'nasw help'\n", argv[1]);
         return CLI_USAGE;

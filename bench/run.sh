@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh - `make bench`: the figures of the README, measured side by side.
+# bench/run.sh - `make bench`: the figures of bench/README.md, measured side by side.
 #
 # 1. agreement: nasw compare on NAS-Bench-201 (100 seeds, 150 queries) next to
 #    the independent Python implementation bench/ref_protocol.py on the same

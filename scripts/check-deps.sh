@@ -1,5 +1,5 @@
 #!/bin/sh
-# Enforce the module dependency rule of GUIDE.md on our own #include lines:
+# Enforce the module dependency rule (docs/design.md) on our own #include lines:
 #   core/ -> core/ only; tables/, surrogate/, train/, stats/, plots/ -> core/;
 #   search/ -> core/, surrogate/, stats/; cli/ and nasw.c -> anything.
 set -u

@@ -4,6 +4,8 @@
 # `scripts/deps.sh --bench` does the same for the benchmark peers only
 # (Python: scikit-learn, SciPy, PyTorch, NumPy); only `make bench` asks for
 # them, and the benchmarks skip a peer that cannot be imported.
+# `scripts/deps.sh --man` does it for help2man, which only `make man` (and
+# `make docs`) needs: the generated pages are committed.
 set -u
 PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
 BENCH_PKGS="python3-sklearn python3-scipy python3-torch python3-numpy"
@@ -11,7 +13,8 @@ what=deps
 case "${1:-}" in
     "") ;;
     --bench) PKGS=$BENCH_PKGS; what="bench peers" ;;
-    *) echo "usage: scripts/deps.sh [--bench]" >&2; exit 2 ;;
+    --man) PKGS=help2man; what="man pages" ;;
+    *) echo "usage: scripts/deps.sh [--bench|--man]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $PKGS; do

@@ -38,6 +38,18 @@ for c in $($NASW help | awk '/^  [a-z]/ {print $1}'); do
     expect 0 "$c -h" -- $NASW $c -h
     grep -q "usage" "$T/out" || bad "$c -h prints no usage"
 done
+# nasw help CMD [SUB] is nasw CMD [SUB] -h; --version = version = VERSION (+ git)
+for c in $($NASW help | awk '/^  [a-z]/ {print $1}') "tables build" "lcurve eval" "lcurve fit"; do
+    $NASW $c -h >"$T/a" 2>&1
+    expect 0 "help $c" -- $NASW help $c
+    cmp -s "$T/a" "$T/out" && ok || bad "'nasw help $c' differs from 'nasw $c -h'"
+done
+expect 2 "help of an unknown command" -- $NASW help frobnicate
+expect_err "'frobnicate' is not a nasw command" "help of an unknown command names it"
+expect 2 "help with a stray argument" -- $NASW help tables build x
+expect 0 "--version" -- $NASW --version
+grep -Eq "^nasw $(cat VERSION | sed 's/\./\\./g')( \(git [0-9a-f]{7,}(-dirty)?\))?\$" "$T/out" && ok || bad "--version prints '$(cat "$T/out")'"
+$NASW version | cmp -s - "$T/out" && ok || bad "'nasw version' differs from 'nasw --version'"
 expect 0 "tables info -h" -- $NASW tables info -h
 expect 0 "tables query -h" -- $NASW tables query -h
 expect 0 "search -h lists strategies" -- $NASW search -h

@@ -1,0 +1,56 @@
+#!/bin/sh
+# tests/docs.sh - the documentation agrees with the code (run by make cli-test):
+# docs/commands.md is what scripts/commands-md.sh makes of the current -h
+# texts; every command and subcommand has a man page naming all its flags;
+# docs/strategies.md documents every registered strategy and every key of it;
+# the user documentation refers to no file outside the project.
+set -u
+NASW=${NASW:-./nasw}
+T=$(mktemp -d /tmp/nasw-docs.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+scripts/commands-md.sh "$NASW" >"$T/commands.md" 2>"$T/err" || bad "scripts/commands-md.sh failed: $(cat "$T/err")"
+if cmp -s "$T/commands.md" docs/commands.md; then ok; else
+    bad "docs/commands.md is out of date with the -h texts: run 'make docs'"
+    diff docs/commands.md "$T/commands.md" | head -10 | sed 's/^/    /'
+fi
+
+# man pages: one per command (but help, version) and subcommand, with every flag
+flags_in_page() { # PAGE HELP-ARGS...
+    page=$1; shift
+    [ -f "$page" ] || { bad "no man page $page: run 'make docs'"; return; }
+    for f in $("$NASW" help "$@" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+        esc=$(printf '%s' "$f" | sed 's/-/\\-/g')   # roff escapes hyphens but in the synopsis
+        grep -qF -- "$esc" "$page" || grep -qF -- "$f" "$page" || { bad "$page lacks $f: run 'make docs'"; return; }
+    done
+    ok
+}
+flags_in_page man/nasw.1
+for c in $("$NASW" help | awk '/^  [a-z]/ && $1 != "help" && $1 != "version" {print $1}'); do
+    flags_in_page "man/nasw-$c.1" "$c"
+    for s in $(scripts/subcommands.sh "$NASW" "$c"); do flags_in_page "man/nasw-$c-$s.1" "$c" "$s"; done
+done
+
+# strategies.md: a section "### `NAME`" per strategy listing each key as `key`
+"$NASW" search -h | awk '/^strategies / { on = 1; next }
+    on && /^  [a-z]/ { name = $1; print name; next }
+    on && /^      [a-z_]+=/ { sub(/=.*/, "", $1); print name, $1 }' >"$T/strategies"
+[ -s "$T/strategies" ] && ok || bad "no strategies in 'nasw search -h'"
+while read -r name key; do
+    sect=$(awk -v h="### \`$name\`" '$0 == h { on = 1; next } on && /^##/ { exit } on' docs/strategies.md)
+    if [ -z "$sect" ]; then bad "docs/strategies.md has no section for strategy '$name'"
+    elif [ -n "$key" ] && ! printf '%s\n' "$sect" | grep -q "\`$key\`"; then bad "docs/strategies.md: '$name' lacks key '$key'"
+    else ok; fi
+done <"$T/strategies"
+
+# user documentation stays inside the project
+for f in README.md docs/*.md bench/README.md; do
+    [ -f "$f" ] || continue
+    grep -n 'GUIDE\.md\|\.\./shared/GUIDE' "$f" && bad "$f refers to a file outside the project" || ok
+done
+echo "docs tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
