@@ -54,6 +54,7 @@ struct op {
     int din_zero;     /* the first writer cannot overwrite: zero din before it */
     struct conv_dims d;
     float *mean, *invstd; /* BN caches */
+    unsigned char *mask;  /* ReLU: the gates recorded for cnn_relu_gates (lazily allocated) */
 };
 
 struct cnn {
@@ -72,6 +73,7 @@ struct cnn {
     double flops;
     int failed;       /* allocation failure while building */
     int eval_fwd;     /* the last forward used the running statistics */
+    int gates;        /* ReLU gates: CNN_GATES_OFF, _RECORD or _REPLAY */
 };
 
 /* The activation and gradient buffers (megabytes each, every one read and
@@ -412,6 +414,7 @@ void cnn_free(struct cnn *n)
     for (int i = 0; i < n->nops; i++) {
         free(n->ops[i].mean);
         free(n->ops[i].invstd);
+        free(n->ops[i].mask);
     }
     free(n->t);
     free(n->ops);
@@ -458,6 +461,23 @@ void cnn_init(struct cnn *n, struct rng *r)
 
 static size_t numel(const struct tensor *t, int B) { return (size_t)B * t->C * t->H * t->W; }
 
+/* A ReLU whose gates are recorded (in > 0) or replayed (out = in where the
+ * recorded gate was open): with replayed gates the network is smooth in its
+ * parameters, the function whose Hessian autograd takes.  Replays use the
+ * batch size of the record (the gates are (C,B,H,W)). */
+static void relu_gated_forward(struct cnn *n, struct op *o, float *out, const float *in, size_t cnt)
+{
+    if (!o->mask) {
+        o->mask = malloc(cnt ? (size_t)n->cfg.max_batch * (cnt / (size_t)n->B) : 1);
+        NASW_ASSERT(o->mask != NULL); /* max_batch images' gates: bytes of a float tensor */
+    }
+    if (n->gates == CNN_GATES_RECORD)
+        for (size_t j = 0; j < cnt; j++) o->mask[j] = in[j] > 0;
+    for (size_t j = 0; j < cnt; j++) out[j] = o->mask[j] ? in[j] : 0.0f;
+}
+
+void cnn_relu_gates(struct cnn *n, int mode) { n->gates = mode; }
+
 float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int train, int *correct)
 {
     NASW_ASSERT(B >= 1 && B <= n->cfg.max_batch);
@@ -497,7 +517,13 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
             }
             break;
         }
-        case OP_RELU: relu_forward(out->v, in->v, cnt); break;
+        case OP_RELU:
+            if (n->gates != CNN_GATES_OFF) {
+                relu_gated_forward(n, o, out->v, in->v, cnt);
+                break;
+            }
+            relu_forward(out->v, in->v, cnt);
+            break;
         case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_ACCUM:
@@ -572,6 +598,10 @@ static void backward_tape(struct cnn *n, int images)
             break;
         }
         case OP_RELU:
+            if (din && n->gates == CNN_GATES_REPLAY) {
+                for (size_t j = 0; j < cnt; j++) din[j] = (o->din_set ? 0.0f : din[j]) + (o->mask[j] ? out->g[j] : 0.0f);
+                break;
+            }
             if (din) (o->din_set ? relu_backward_set : relu_backward)(din, out->g, in->v, cnt);
             break;
         case OP_POOL3:

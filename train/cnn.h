@@ -91,5 +91,12 @@ const float *cnn_logits(const struct cnn *n);       /* (B, classes) of the last 
  * cnn_grads (overwritten) and, if dx is not NULL, the gradient with respect
  * to the images into dx (B,in_ch,H,W). */
 void cnn_backward_from(struct cnn *n, const float *dlogits, float *dx);
+/* ReLU gates: CNN_GATES_RECORD makes the next forwards record which ReLU
+ * inputs are positive, CNN_GATES_REPLAY makes forwards and backwards use
+ * the recorded gates (the piecewise-linear network frozen on the recorded
+ * piece: smooth in the parameters, for second derivatives by differences
+ * of gradients, with the same batch), CNN_GATES_OFF is the plain ReLU. */
+enum { CNN_GATES_OFF, CNN_GATES_RECORD, CNN_GATES_REPLAY };
+void cnn_relu_gates(struct cnn *n, int mode);
 
 #endif

@@ -307,7 +307,12 @@ int proxy_hessian_grad(struct cnn *n, const struct proxy_batch *b, double *hg)
     }
     weight_mask(n, m);
     memcpy(theta, p, P * sizeof *theta);
+    /* the gradients at theta +- h g on theta's linear piece (ReLU gates
+     * replayed): the Hessian of autograd's double backward, without the
+     * kinks a step would cross */
+    cnn_relu_gates(n, CNN_GATES_RECORD);
     loss_grad(n, b);
+    cnn_relu_gates(n, CNN_GATES_REPLAY);
     memcpy(g, cnn_grads(n), P * sizeof *g);
     double tn = 0, gn = 0;
     for (size_t j = 0; j < P; j++)
@@ -316,7 +321,8 @@ int proxy_hessian_grad(struct cnn *n, const struct proxy_batch *b, double *hg)
     if (gn > 0) {
         /* the step moves the weights by 1e-3 of their norm along g: float
          * rounding of the gradients (1e-7 relative) stays well below the
-         * change, and the truncation error (h^2) is negligible at that size */
+         * change, and the truncation error (h^2, of a smooth function on
+         * the frozen piece) is negligible at that size */
         double h = 1e-3 * sqrt(tn) / sqrt(gn);
         for (int side = 1; side >= -1; side -= 2) {
             for (size_t j = 0; j < P; j++) p[j] = m[j] ? (float)(theta[j] + side * h * g[j]) : theta[j];
@@ -326,6 +332,7 @@ int proxy_hessian_grad(struct cnn *n, const struct proxy_batch *b, double *hg)
                 if (m[j]) hg[j] += side * (double)gg[j] / (2 * h);
         }
     }
+    cnn_relu_gates(n, CNN_GATES_OFF);
     memcpy(p, theta, P * sizeof *theta);
     free(theta);
     free(g);
