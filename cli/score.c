@@ -391,6 +391,7 @@ int cmd_score(int argc, char **argv)
         xr = malloc(px * sizeof *xr);
         yr = malloc((size_t)batch * sizeof *yr);
         if (!xr || !yr) goto nomem;
+        rng_seed(r, (uint64_t)seed); /* the same batch with or without --sample */
         for (size_t i = 0; i < px; i++) xr[i] = (float)rng_gaussian(r, 1.0);
         for (long i = 0; i < batch; i++) yr[i] = (int)rng_int(r, (uint64_t)classes);
         c.batch.x = xr, c.batch.y = yr;
