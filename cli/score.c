@@ -49,7 +49,8 @@ static void help(FILE *f)
             "written as a table (arch,dataset,[the table's search/report metrics,]one column per\n"
             "proxy) that joins a table by arch; an undefined score is an empty field (counted in a\n"
             "warning at the end).  F.csv is a journal: rows are appended as they finish, and\n"
-            "running the same command again resumes.  Definitions: docs/zero-cost.md.\n"
+            "running the same command again resumes (F.csv.score keeps the settings the scores\n"
+            "depend on; a resume with other ones is refused).  Definitions: docs/zero-cost.md.\n"
             "  --arch A        one NB201 architecture string\n"
             "  --table T       every architecture of a table (of dataset D, default the first);\n"
             "                  its search and report metric columns are copied into F.csv\n"
@@ -167,6 +168,41 @@ static int resume(const char *path, const char *header, const struct space *s, s
     if (!st && ftruncate(fileno(f), (off_t)good))
         st = nasw_errorf(NASW_EIO, "cannot repair '%.200s': %s", path, strerror(errno));
     fclose(f);
+    return st;
+}
+
+/* The settings a journal's scores depend on, in PATH.score: written with a
+ * new journal, and a resumed journal must have been made with the same
+ * ones (scores of another network, batch or seed are never mixed). */
+static int check_settings(const char *out, const char *settings, int fresh)
+{
+    char path[4200], *line = NULL;
+    size_t cap = 0;
+    snprintf(path, sizeof path, "%s.score", out);
+    if (fresh) {
+        char tmp[4300];
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        int bad = !f || fprintf(f, "%s\n", settings) < 0;
+        if (f && fclose(f)) bad = 1;
+        if (bad || rename(tmp, path)) {
+            int e = errno;
+            remove(tmp);
+            return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", path, strerror(e));
+        }
+        return NASW_OK;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return nasw_errorf(NASW_EIO, "cannot open '%.200s' (the settings of '%.200s'): %s", path, out, strerror(errno));
+    ssize_t n = getline(&line, &cap, f);
+    fclose(f);
+    if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
+    int st = n > 0 && !strcmp(line, settings)
+                 ? NASW_OK
+                 : nasw_errorf(NASW_EINVAL, "'%.200s' was scored with other settings (%.200s); use another --out",
+                               out, n > 0 ? line : "none");
+    free(line);
     return st;
 }
 
@@ -405,16 +441,26 @@ int cmd_score(int argc, char **argv)
         snprintf(header + strlen(header), hl - strlen(header), ",%.60s", table_metric_name(t, i ? rm : sm));
     for (int i = 0; i < PROXY_COUNT; i++)
         if (c.want[i]) snprintf(header + strlen(header), hl - strlen(header), ",%s", proxy_name(i));
+    int fresh = access(out, F_OK) != 0;
+    char settings[256];
+    snprintf(settings, sizeof settings, "preset=%s C=%d N=%d input=%dx%dx%d classes=%d data=%s batch=%ld seed=%ld",
+             tc.preset, c.cfg.C, c.cfg.N, c.cfg.in_ch, c.cfg.H, c.cfg.W, c.cfg.classes, data, batch, seed);
+    if (!fresh && (st = check_settings(out, settings, 0))) goto status;
     if ((st = resume(out, header, c.s, &done))) goto status;
     long before = 0, todo = 0;
     for (long i = 0; i < n_jobs; i++) {
         if (hashmap_get(&done, arch_key(c.s, &jobs[i].a), NULL)) before++;
         else jobs[todo++] = jobs[i];
     }
-    int fresh = access(out, F_OK) != 0;
     if (!(c.out = fopen(out, "a"))) {
         rc = cli_error("cannot write '%.200s': %s", out, strerror(errno));
         goto done;
+    }
+    if (fresh && (st = check_settings(out, settings, 1))) {
+        fclose(c.out);
+        c.out = NULL;
+        remove(out);
+        goto status;
     }
     if (fresh && (fprintf(c.out, "%s\n", header) < 0 || fflush(c.out))) {
         rc = cli_error("cannot write '%.200s': %s", out, strerror(errno));
