@@ -19,18 +19,19 @@ DATA=${NASW_DATA:-../shared/data}
 OUT=${1:-bench-out/zc}
 NL_SAMPLE=${NL_SAMPLE:-200}
 SPEED_N=${SPEED_N:-20}
+PY=${PYTHON:-/usr/bin/python3}   # Debian's, where scripts/deps.sh --bench installs the peers
 mkdir -p "$OUT"
 
 echo "== 1. proxies of data/fmnist_proxy.csv vs its real runs"
 $NASW score --table data/fmnist_proxy.csv --out data/fmnist_proxy_zc.csv
-python3 bench/zc_validate.py fmnist data/fmnist_proxy.csv data/fmnist_proxy_zc.csv | tee "$OUT/fmnist.md"
+$PY bench/zc_validate.py fmnist data/fmnist_proxy.csv data/fmnist_proxy_zc.csv | tee "$OUT/fmnist.md"
 
 SUB=$DATA/nasbench201/nb201_zc_subset.csv
 if [ -f "$SUB" ]; then
     echo "== 2. nasw vs NASLib on $NL_SAMPLE cells of $SUB"
     $NASW score --table "$SUB" --dataset cifar10 --sample "$NL_SAMPLE" --input 3x32x32 --channels 16 --cells 5 \
         --data random --batch 32 --out "$OUT/naslib.csv"
-    python3 bench/zc_validate.py naslib "$SUB" "$OUT/naslib.csv" | tee "$OUT/naslib.md"
+    $PY bench/zc_validate.py naslib "$SUB" "$OUT/naslib.csv" | tee "$OUT/naslib.md"
 else
     echo "skip: $SUB not found (set NASW_DATA)"
 fi
@@ -51,8 +52,8 @@ for p in params flops synflow snip grasp fisher grad_norm jacov nwot zen epe_nas
     if [ $p = params ]; then echo "$p 0" >>"$OUT/speed_nasw.txt"
     else awk -v s="$s" -v b="$base" -v n="$SPEED_N" -v p=$p 'BEGIN {printf "%s %.6f\n", p, (s - b) / n}' >>"$OUT/speed_nasw.txt"; fi
 done
-if python3 -c "import torch" 2>/dev/null; then
-    OMP_NUM_THREADS=1 python3 bench/zc_torch_peer.py "$OUT/speed_archs.txt" 8 1 12 64 1 >"$OUT/speed_torch.txt"
+if $PY -c "import torch" 2>/dev/null; then
+    OMP_NUM_THREADS=1 $PY bench/zc_torch_peer.py "$OUT/speed_archs.txt" 8 1 12 64 1 >"$OUT/speed_torch.txt"
     echo "| proxy | nasw CPU s/arch | PyTorch CPU s/arch | speed-up |" | tee "$OUT/speed.md"
     echo "|---|---|---|---|" | tee -a "$OUT/speed.md"
     awk 'NR == FNR {t[$1] = $2; next} ($1 in t) {printf "| %s | %.4f | %.4f | %s |\n", $1, $2, t[$1],

@@ -57,6 +57,16 @@ def boot(f, x, y, reps, rng):
     return np.percentile(vals, [2.5, 97.5])
 
 
+def row(x, metrics, reps, rng):
+    """Spearman and Kendall of x against val_acc and test_acc, with intervals."""
+    cells = []
+    for m in ("val_acc", "test_acc"):
+        for f in (rho, tau):
+            lo, hi = boot(f, x, metrics[m], reps, rng)
+            cells.append(f"{f(x, metrics[m]):.3f} [{lo:.3f}, {hi:.3f}]")
+    return " | ".join(cells)
+
+
 def ranks01(v):
     return (stats.rankdata(v) - 1) / (len(v) - 1)
 
@@ -85,13 +95,7 @@ def fmnist(table, zc, reps):
     for p in cols:
         x = np.array([num(z[a][p]) for a in archs])
         scores[p] = x
-        cells = []
-        for m in ("val_acc", "test_acc"):
-            y = metrics[m]
-            for f in (rho, tau):
-                lo, hi = boot(f, x, y, reps, rng)
-                cells.append(f"{f(x, y):.3f} [{lo:.3f}, {hi:.3f}]")
-        print(f"| {p} | {int(np.isinf(x).sum())} | " + " | ".join(cells) + " |")
+        print(f"| {p} | {int(np.isinf(x).sum())} | {row(x, metrics, reps, rng)} |")
     R = np.column_stack([ranks01(scores[p]) for p in cols])
     combos = {"mean rank of all proxies": R.mean(axis=1)}
     for m in ("val_acc", "test_acc"):
@@ -99,13 +103,7 @@ def fmnist(table, zc, reps):
     print("\n| combination | Spearman val_acc [95% CI] | Kendall val_acc [95% CI] | Spearman test_acc [95% CI] | Kendall test_acc [95% CI] |")
     print("|---|---|---|---|---|")
     for name, x in combos.items():
-        cells = []
-        for m in ("val_acc", "test_acc"):
-            y = metrics[m]
-            for f in (rho, tau):
-                lo, hi = boot(f, x, y, reps, rng)
-                cells.append(f"{f(x, y):.3f} [{lo:.3f}, {hi:.3f}]")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        print(f"| {name} | {row(x, metrics, reps, rng)} |")
 
 
 def naslib(subset, ours):
