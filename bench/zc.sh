@@ -12,7 +12,8 @@
 #   3. CPU seconds per architecture of each proxy, nasw and PyTorch
 #      (bench/zc_torch_peer.py), one thread each, on the same cells.
 #
-# usage: bench/zc.sh [OUT_DIR]   (default bench-out/zc; NASW_DATA for the data)
+# usage: bench/zc.sh [OUT_DIR]   (default bench-out/zc; NASW_DATA for the data;
+#        STEPS=13 runs steps 1 and 3 only; NL_SAMPLE cells in step 2, SPEED_N in 3)
 set -eu
 NASW=${NASW:-./nasw}
 DATA=${NASW_DATA:-../shared/data}
@@ -20,14 +21,19 @@ OUT=${1:-bench-out/zc}
 NL_SAMPLE=${NL_SAMPLE:-200}
 SPEED_N=${SPEED_N:-20}
 PY=${PYTHON:-/usr/bin/python3}   # Debian's, where scripts/deps.sh --bench installs the peers
+STEPS=${STEPS:-123}
 mkdir -p "$OUT"
+step() { case $STEPS in *$1*) return 0 ;; *) return 1 ;; esac; }
 
+if step 1; then
 echo "== 1. proxies of data/fmnist_proxy.csv vs its real runs"
 $NASW score --table data/fmnist_proxy.csv --out data/fmnist_proxy_zc.csv
 $PY bench/zc_validate.py fmnist data/fmnist_proxy.csv data/fmnist_proxy_zc.csv | tee "$OUT/fmnist.md"
+fi
 
 SUB=$DATA/nasbench201/nb201_zc_subset.csv
-if [ -f "$SUB" ]; then
+if ! step 2; then :
+elif [ -f "$SUB" ]; then
     echo "== 2. nasw vs NASLib on $NL_SAMPLE cells of $SUB"
     $NASW score --table "$SUB" --dataset cifar10 --sample "$NL_SAMPLE" --input 3x32x32 --channels 16 --cells 5 \
         --data random --batch 32 --out "$OUT/naslib.csv"
@@ -36,6 +42,7 @@ else
     echo "skip: $SUB not found (set NASW_DATA)"
 fi
 
+step 3 || exit 0
 echo "== 3. CPU seconds per architecture, $SPEED_N cells, proxy preset network (C=8 N=1 12x12), batch 64, 1 thread"
 awk -F, -v n="$SPEED_N" 'NR > 1 && NR <= n + 1 {print $1}' data/fmnist_proxy.csv >"$OUT/speed_archs.txt"
 { echo "arch,dataset,val_acc"; sed 's/$/,fmnist,0/' "$OUT/speed_archs.txt"; } >"$OUT/speed_table.csv"
