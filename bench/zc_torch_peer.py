@@ -129,8 +129,10 @@ def jacobians(net, x):
 
 
 def p_jacov(net, x, y):
-    j = jacobians(net, x).double()
-    v = torch.linalg.eigvalsh(torch.corrcoef(j))
+    r = torch.corrcoef(jacobians(net, x).double())
+    if torch.isnan(r).any():
+        return math.nan  # all-zero Jacobians (output cut off): undefined, as in nasw
+    v = torch.linalg.eigvalsh(r)
     k = 1e-5
     return -(torch.log(v + k) + 1.0 / (v + k)).sum().item()
 
