@@ -167,7 +167,7 @@ def p_zen(net, x, y):
         feats = nn.Sequential(*list(net.children())[:-3])  # up to BN-ReLU, before pooling
         a = torch.randn_like(x)
         d = (feats(a) - feats(a + 0.01 * torch.randn_like(x))).abs().sum(dim=(1, 2, 3)).mean()
-        s = math.log(d.item())
+        s = math.log(d.item()) if d.item() > 0 else -math.inf  # output cut off: log 0, as nasw
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 s += 0.5 * math.log(m.running_var.mean().item())
