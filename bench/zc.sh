@@ -64,7 +64,7 @@ if $PY -c "import torch" 2>/dev/null; then
     echo "| proxy | nasw CPU s/arch | PyTorch CPU s/arch | speed-up |" | tee "$OUT/speed.md"
     echo "|---|---|---|---|" | tee -a "$OUT/speed.md"
     awk 'NR == FNR {t[$1] = $2; next} ($1 in t) {printf "| %s | %.4f | %.4f | %s |\n", $1, $2, t[$1],
-        $2 > 0 ? sprintf("%.1fx", t[$1] / $2) : "-"}' "$OUT/speed_torch.txt" "$OUT/speed_nasw.txt" | tee -a "$OUT/speed.md"
+        ($2 > 0 ? sprintf("%.1fx", t[$1] / $2) : "-")}' "$OUT/speed_torch.txt" "$OUT/speed_nasw.txt" | tee -a "$OUT/speed.md"
 else
     echo "skip: PyTorch not importable (scripts/deps.sh --bench)"; cat "$OUT/speed_nasw.txt"
 fi
