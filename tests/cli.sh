@@ -430,6 +430,10 @@ grep -q "(2 now, 2 resumed)" "$T/out" && ok || bad "score did not resume"
 [ "$(sort "$S/a.csv")" = "$(sort "$S/c.csv")" ] && ok || bad "score: resumed output differs from one run"
 expect 0 "score output is a table" -- $NASW tables info "$S/a.csv"
 grep -q "val_acc" "$T/out" && ok || bad "score output: val_acc not carried"
+# the shipped proxies (22 cells without jacov): a missing score ranks last, the rest as scored
+expect 0 "predict on the shipped proxies" -- $NASW predict --table data/fmnist_proxy_zc.csv --predictors jacov \
+    --train-sizes 10 --test-size 990 --trials 1 --out "$S/pr"
+awk -F, '$1 == "jacov" {exit !($6 >= 0.7)}' "$S/pr/summary.csv" && ok || bad "predict: jacov on fmnist_proxy_zc.csv below 0.7"
 if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
     # parameters of the NB201 network as NASLib counts them (CIFAR shape, C=16, N=5)
     expect 0 "score nb201 params" -- $NASW score --table "$DATA/nasbench201/nb201_zc_subset.csv" --dataset cifar10 \
