@@ -66,6 +66,8 @@ $(BUILD)/%.o: %.c
 # and reproducibility depend on IEEE semantics).
 KERNEL_OPT ?= -O3
 $(BUILD)/train/layers.o: CFLAGS += $(KERNEL_OPT) -fopenmp
+# `nasw score` scores architectures in parallel (OpenMP threads).
+$(BUILD)/cli/score.o: CFLAGS += -fopenmp
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
 	@mkdir -p $(dir $@)

@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"lcurve", cmd_lcurve, "learning-curve extrapolation: evaluate extrapolators (eval) or predict one curve (fit)"},
     {"plot", cmd_plot, "plot the trajectories of a comparison directory (gnuplot)"},
     {"predict", cmd_predict, "how well predictors (GP, table columns) rank unseen architectures"},
+    {"score", cmd_score, "zero-cost proxies of NB201 cells on the trainer's network, as a table"},
     {"search", cmd_search, "run one strategy on one benchmark with one seed"},
     {"tables", cmd_tables, "inspect a NAS-Bench-style table (info, query) or build one (build)"},
     {"train", cmd_train, "train one NAS-Bench-201 cell on Fashion-MNIST (or time training steps)"},

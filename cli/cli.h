@@ -24,6 +24,7 @@ int cmd_help(int argc, char **argv);
 int cmd_lcurve(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_tables_build(int argc, char **argv); /* `nasw tables build` */

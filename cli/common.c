@@ -199,6 +199,8 @@ void cli_progress_set(struct cli_progress *p, double done)
     for (int i = 0; i < w; i++) bar[i] = i < fill ? '#' : '.';
     bar[w] = '\0';
     fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs", p->label, bar, 100 * frac, el);
+    if (done > 0 && el > 0) /* rate and ETA, from the mean rate so far */
+        fprintf(stderr, " %.3g/s ETA %.0fs ", done / el, (p->total - done) * el / done);
     fflush(stderr);
 }
 

@@ -349,7 +349,11 @@ int cmd_predict(int argc, char **argv)
                 double *cell = acc + at * NACC;
                 double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
                 if (p->column >= 0) {
-                    for (long i = 0; i < test_size; i++) ptest[i] = table_value(t, rows[i], p->column);
+                    /* a missing score (a proxy undefined for the cell) ranks last */
+                    for (long i = 0; i < test_size; i++) {
+                        ptest[i] = table_value(t, rows[i], p->column);
+                        if (isnan(ptest[i])) ptest[i] = -INFINITY;
+                    }
                     cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {

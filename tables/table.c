@@ -484,7 +484,9 @@ static int column_types(struct table *t, const struct rows *r, int arch_col, int
 
 /* Every metric value of every row, strictly.  NaN is refused everywhere;
  * infinities only outside the search, report and cost columns (zero-cost
- * proxies such as NB201's nwot store -inf). */
+ * proxies such as NB201's nwot store -inf); an empty value only there too,
+ * as a missing value (NaN in memory: `nasw score` writes a proxy that is
+ * undefined for a cell so). */
 static int parse_values(const struct table *t, const struct rows *r, int ds_col, int ep_col, double *vals,
                         long *epochs)
 {
@@ -495,6 +497,11 @@ static int parse_values(const struct table *t, const struct rows *r, int ds_col,
         for (int m = 0; m < M; m++) {
             const char *s = f[t->metric_col[m]];
             double v;
+            int role = m == t->search || m == t->report || m == t->cost;
+            if (!*s && !role) {
+                vals[i * M + m] = NAN;
+                continue;
+            }
             if (!*s)
                 return nasw_errorf(NASW_EPARSE, "%s: column '%.64s': empty value",
                                    table_where(t, r->line[i], loc, sizeof loc), t->metric_names[m]);

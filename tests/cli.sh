@@ -418,5 +418,43 @@ else
     echo "skip: $NB not found (set NASW_DATA); real-data CLI tests skipped"
 fi
 
+# --- nasw score (zero-cost proxies): random inputs, so no data needed
+S=$T/score
+mkdir -p "$S"
+printf 'arch,dataset,val_acc,test_acc\n' >"$S/t.csv"
+for a in '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|' \
+    '|avg_pool_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|' \
+    '|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|none~1|none~2|' \
+    '|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'; do
+    printf '%s,toy,%s,%s\n' "$a" "$(printf '%s' "$a" | wc -c)" 50 >>"$S/t.csv"
+done
+SC="score --table $S/t.csv --input 1x8x8 --channels 2 --data random --batch 8"
+expect 0 "score 1 thread" -- $NASW $SC --threads 1 --out "$S/a.csv"
+# the dead cell (output cut off by none edges): empty Jacobian scores, counted
+expect_err "warning: 2 undefined scores written as empty fields (jacov 1, epe_nas 1)" "score undefined count"
+grep -qi nan "$S/a.csv" && bad "score wrote a NaN" || ok
+expect 0 "score 2 threads" -- $NASW $SC --threads 2 --out "$S/b.csv"
+[ "$(sort "$S/a.csv")" = "$(sort "$S/b.csv")" ] && ok || bad "score: --threads 1 and 2 differ"
+expect 0 "score sample" -- $NASW $SC --sample 2 --out "$S/c.csv"
+printf '|nor_conv_1x1~0|+|none' >>"$S/c.csv"   # a torn last line (killed mid-write)
+expect 0 "score resume" -- $NASW $SC --out "$S/c.csv"
+grep -q "(2 now, 2 resumed)" "$T/out" && ok || bad "score did not resume"
+[ "$(sort "$S/a.csv")" = "$(sort "$S/c.csv")" ] && ok || bad "score: resumed output differs from one run"
+expect 0 "score output is a table" -- $NASW tables info "$S/a.csv"
+grep -q "val_acc" "$T/out" && ok || bad "score output: val_acc not carried"
+# the shipped proxies (22 cells without jacov): a missing score ranks last, the rest as scored
+expect 0 "predict on the shipped proxies" -- $NASW predict --table data/fmnist_proxy_zc.csv --predictors jacov \
+    --train-sizes 10 --test-size 990 --trials 1 --out "$S/pr"
+awk -F, '$1 == "jacov" {exit !($6 >= 0.7)}' "$S/pr/summary.csv" && ok || bad "predict: jacov on fmnist_proxy_zc.csv below 0.7"
+if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
+    # parameters of the NB201 network as NASLib counts them (CIFAR shape, C=16, N=5)
+    expect 0 "score nb201 params" -- $NASW score --table "$DATA/nasbench201/nb201_zc_subset.csv" --dataset cifar10 \
+        --sample 8 --input 3x32x32 --channels 16 --cells 5 --proxies params --batch 2 --out "$S/nb.csv"
+    awk -F, 'NR == FNR { if ($3 == "cifar10") p[$2] = $6; next }
+             FNR > 1 { n++; if (sprintf("%.6f", $4 / 1e6) != sprintf("%.6f", p[$1])) bad++ }
+             END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nb.csv" \
+        && ok || bad "score params differ from NASLib's params_m"
+fi
+
 echo "cli tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -54,6 +54,7 @@ struct op {
     int din_zero;     /* the first writer cannot overwrite: zero din before it */
     struct conv_dims d;
     float *mean, *invstd; /* BN caches */
+    unsigned char *mask;  /* ReLU: the gates recorded for cnn_relu_gates (lazily allocated) */
 };
 
 struct cnn {
@@ -71,6 +72,8 @@ struct cnn {
     int B, logits;
     double flops;
     int failed;       /* allocation failure while building */
+    int eval_fwd;     /* the last forward used the running statistics */
+    int gates;        /* ReLU gates: CNN_GATES_OFF, _RECORD or _REPLAY */
 };
 
 /* The activation and gradient buffers (megabytes each, every one read and
@@ -411,6 +414,7 @@ void cnn_free(struct cnn *n)
     for (int i = 0; i < n->nops; i++) {
         free(n->ops[i].mean);
         free(n->ops[i].invstd);
+        free(n->ops[i].mask);
     }
     free(n->t);
     free(n->ops);
@@ -457,10 +461,28 @@ void cnn_init(struct cnn *n, struct rng *r)
 
 static size_t numel(const struct tensor *t, int B) { return (size_t)B * t->C * t->H * t->W; }
 
+/* A ReLU whose gates are recorded (in > 0) or replayed (out = in where the
+ * recorded gate was open): with replayed gates the network is smooth in its
+ * parameters, the function whose Hessian autograd takes.  Replays use the
+ * batch size of the record (the gates are (C,B,H,W)). */
+static void relu_gated_forward(struct cnn *n, struct op *o, float *out, const float *in, size_t cnt)
+{
+    if (!o->mask) {
+        o->mask = malloc(cnt ? (size_t)n->cfg.max_batch * (cnt / (size_t)n->B) : 1);
+        NASW_ASSERT(o->mask != NULL); /* max_batch images' gates: bytes of a float tensor */
+    }
+    if (n->gates == CNN_GATES_RECORD)
+        for (size_t j = 0; j < cnt; j++) o->mask[j] = in[j] > 0;
+    for (size_t j = 0; j < cnt; j++) out[j] = o->mask[j] ? in[j] : 0.0f;
+}
+
+void cnn_relu_gates(struct cnn *n, int mode) { n->gates = mode; }
+
 float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int train, int *correct)
 {
     NASW_ASSERT(B >= 1 && B <= n->cfg.max_batch);
     n->B = B;
+    n->eval_fwd = !train;
     /* x (B,in_ch,H,W) -> the input tensor (in_ch,B,H,W) */
     size_t plane = (size_t)n->cfg.H * n->cfg.W;
     for (int c = 0; c < n->cfg.in_ch; c++)
@@ -495,7 +517,13 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
             }
             break;
         }
-        case OP_RELU: relu_forward(out->v, in->v, cnt); break;
+        case OP_RELU:
+            if (n->gates != CNN_GATES_OFF) {
+                relu_gated_forward(n, o, out->v, in->v, cnt);
+                break;
+            }
+            relu_forward(out->v, in->v, cnt);
+            break;
         case OP_POOL3: avgpool3_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_POOL2: avgpool2_forward(out->v, in->v, B, in->C, in->H, in->W); break;
         case OP_ACCUM:
@@ -512,18 +540,41 @@ float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int t
     return softmax_xent_forward(n->probs, n->t[n->logits].v, labels, B, n->cfg.classes, correct);
 }
 
-void cnn_backward(struct cnn *n)
+/* Backward of an eval-mode BN (the running statistics are constants):
+ * din (=, or += if !set) dout gamma invstd, dgamma += sum dout xhat,
+ * dbeta += sum dout.  Training never needs it; SynFlow does. */
+static void bn_backward_eval(float *din, float *dgamma, float *dbeta, const float *dout, const float *in,
+                             const float *gamma, const float *rmean, const float *rvar, int B, int C, int HW,
+                             int set)
+{
+    size_t plane = (size_t)B * HW;
+    for (int c = 0; c < C; c++) {
+        float is = 1.0f / sqrtf(rvar[c] + 1e-5f), gs = gamma[c] * is;
+        const float *x = in + c * plane, *dy = dout + c * plane;
+        float *dx = din ? din + c * plane : NULL;
+        double sg = 0, sb = 0;
+        for (size_t j = 0; j < plane; j++) {
+            sg += (double)dy[j] * (x[j] - rmean[c]) * is;
+            sb += dy[j];
+            if (dx) dx[j] = (set ? 0.0f : dx[j]) + dy[j] * gs;
+        }
+        dgamma[c] += (float)sg;
+        dbeta[c] += (float)sb;
+    }
+}
+
+/* The tape in reverse from the logits' gradient (already in place).  The
+ * images' gradient is computed only if `images` (into t[0].g, zeroed here,
+ * its readers accumulating), for the input-Jacobian proxies. */
+static void backward_tape(struct cnn *n, int images)
 {
     int B = n->B;
-    memset(n->grads, 0, n->nparams * sizeof(float));
-    for (int i = 0; i < n->nt; i++)
-        if (n->t[i].zero_bwd) zero_fill(n->t[i].g, numel(&n->t[i], B));
-    softmax_xent_backward(n->t[n->logits].g, n->probs, n->labels, B, n->cfg.classes);
+    if (images) zero_fill(n->t[0].g, numel(&n->t[0], B));
     for (int i = n->nops - 1; i >= 0; i--) {
         struct op *o = &n->ops[i];
         if (o->skip_bwd) continue;
         struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
-        float *din = o->in == 0 ? NULL : in->g; /* no gradient for the images */
+        float *din = o->in == 0 && !images ? NULL : in->g; /* the images' gradient only if asked */
         size_t cnt = numel(in, B);
         if (din && o->din_zero) zero_fill(din, cnt);
         switch (o->k) {
@@ -536,12 +587,21 @@ void cnn_backward(struct cnn *n)
         }
         case OP_BN: {
             struct bn_cache c = {o->mean, o->invstd};
+            if (n->eval_fwd) {
+                bn_backward_eval(din, n->grads + o->w, n->grads + o->b, out->g, in->v, n->params + o->w,
+                                 n->stats + o->rs, n->stats + o->rs + in->C, B, in->C, in->H * in->W, o->din_set);
+                break;
+            }
             (o->din_set ? bn_backward_set : bn_backward)(din, n->grads + o->w, n->grads + o->b, out->g,
                                                          in->v, n->params + o->w, &c, B, in->C,
                                                          in->H * in->W);
             break;
         }
         case OP_RELU:
+            if (din && n->gates == CNN_GATES_REPLAY) {
+                for (size_t j = 0; j < cnt; j++) din[j] = (o->din_set ? 0.0f : din[j]) + (o->mask[j] ? out->g[j] : 0.0f);
+                break;
+            }
             if (din) (o->din_set ? relu_backward_set : relu_backward)(din, out->g, in->v, cnt);
             break;
         case OP_POOL3:
@@ -564,7 +624,76 @@ void cnn_backward(struct cnn *n)
     }
 }
 
+void cnn_backward(struct cnn *n)
+{
+    int B = n->B;
+    memset(n->grads, 0, n->nparams * sizeof(float));
+    for (int i = 0; i < n->nt; i++)
+        if (n->t[i].zero_bwd) zero_fill(n->t[i].g, numel(&n->t[i], B));
+    softmax_xent_backward(n->t[n->logits].g, n->probs, n->labels, B, n->cfg.classes);
+    backward_tape(n, 0);
+}
+
 void cnn_sgd_step(struct cnn *n, float lr, float momentum, float weight_decay, int nesterov)
 {
     sgd_update(n->params, n->grads, n->mom, n->nparams, lr, momentum, weight_decay, nesterov);
 }
+
+/* --- introspection for the zero-cost proxies (train/proxies.c) ---------- */
+
+int cnn_num_layers(const struct cnn *n) { return n->nops; }
+int cnn_batch(const struct cnn *n) { return n->B; }
+const struct cnn_config *cnn_get_config(const struct cnn *n) { return &n->cfg; }
+
+void cnn_layer(const struct cnn *n, int i, struct cnn_layer *l)
+{
+    NASW_ASSERT(i >= 0 && i < n->nops);
+    const struct op *o = &n->ops[i];
+    const struct tensor *in = &n->t[o->in], *out = &n->t[o->out];
+    memset(l, 0, sizeof *l);
+    switch (o->k) {
+    case OP_CONV: l->kind = CNN_CONV; break;
+    case OP_BN: l->kind = CNN_BN; break;
+    case OP_RELU: l->kind = CNN_RELU; break;
+    case OP_POOL3: l->kind = CNN_POOL3; break;
+    case OP_POOL2: l->kind = CNN_POOL2; break;
+    case OP_GAP: l->kind = CNN_GAP; break;
+    case OP_LINEAR: l->kind = CNN_LINEAR; break;
+    case OP_ACCUM: l->kind = CNN_ACCUM; break;
+    }
+    l->Ci = in->C, l->Hi = in->H, l->Wi = in->W;
+    l->C = out->C, l->H = out->H, l->W = out->W;
+    l->K = o->k == OP_CONV ? o->d.K : o->k == OP_POOL3 ? 3 : o->k == OP_POOL2 ? 2 : 0;
+    if (o->k == OP_CONV) l->w = o->w, l->nw = (size_t)o->d.Co * o->d.Ci * o->d.K * o->d.K;
+    if (o->k == OP_BN) l->w = o->w, l->nw = (size_t)in->C, l->b = o->b, l->nb = (size_t)in->C;
+    if (o->k == OP_LINEAR) l->w = o->w, l->nw = (size_t)in->C * out->C, l->b = o->b, l->nb = (size_t)out->C;
+    l->in = in->v;
+    /* an output written into a sum's buffer holds the sum after the forward */
+    l->out = out->valias < 0 ? out->v : NULL;
+    l->gout = out->g;
+    if (o->k == OP_BN) {
+        l->mean = o->mean, l->invstd = o->invstd;
+        l->rmean = n->stats + o->rs, l->rvar = n->stats + o->rs + in->C;
+    }
+    for (int j = 0; j < n->nops; j++)
+        if (n->ops[j].in == o->out) l->readers++;
+}
+
+void cnn_backward_from(struct cnn *n, const float *dlogits, float *dx)
+{
+    int B = n->B, K = n->cfg.classes;
+    memset(n->grads, 0, n->nparams * sizeof(float));
+    for (int i = 0; i < n->nt; i++)
+        if (n->t[i].zero_bwd) zero_fill(n->t[i].g, numel(&n->t[i], B));
+    memcpy(n->t[n->logits].g, dlogits, (size_t)B * K * sizeof(float));
+    backward_tape(n, dx != NULL);
+    if (!dx) return;
+    /* the images' gradient (in_ch,B,H,W) -> dx (B,in_ch,H,W) */
+    size_t plane = (size_t)n->cfg.H * n->cfg.W;
+    for (int c = 0; c < n->cfg.in_ch; c++)
+        for (int b = 0; b < B; b++)
+            memcpy(dx + ((size_t)b * n->cfg.in_ch + c) * plane, n->t[0].g + ((size_t)c * B + b) * plane,
+                   plane * sizeof(float));
+}
+
+const float *cnn_logits(const struct cnn *n) { return n->t[n->logits].v; }

@@ -54,10 +54,49 @@ void cnn_init(struct cnn *n, struct rng *r);
  * (and updates the running ones), train=0 the running ones.  Returns the
  * mean cross-entropy (NaN if it diverged); *correct = argmax hits. */
 float cnn_forward(struct cnn *n, const float *x, const int *labels, int B, int train, int *correct);
-/* Gradients of the last forward's loss into cnn_grads (overwritten). */
+/* Gradients of the last forward's loss into cnn_grads (overwritten); after
+ * an eval-mode forward, with the running statistics as constants. */
 void cnn_backward(struct cnn *n);
 /* SGD with (Nesterov) momentum and decoupled-from-nothing L2 weight decay
  * (added to the gradient, as PyTorch's SGD), on every parameter. */
 void cnn_sgd_step(struct cnn *n, float lr, float momentum, float weight_decay, int nesterov);
+
+/* --- introspection, for the zero-cost proxies (train/proxies.h) ---------
+ * The tape's ops in forward order, with their shapes, parameter offsets and
+ * the buffers of the last forward (values) and backward (gradients), all
+ * (C,B,H,W) for the B images of the last forward ((B,C) for the linear
+ * layer and its input).  Valid until the next forward/backward. */
+enum cnn_layer_kind { CNN_CONV, CNN_BN, CNN_RELU, CNN_POOL3, CNN_POOL2, CNN_GAP, CNN_LINEAR, CNN_ACCUM };
+struct cnn_layer {
+    int kind;
+    int Ci, Hi, Wi;             /* input shape (per image) */
+    int C, H, W;                /* output shape (per image) */
+    int K;                      /* conv kernel, pool window */
+    size_t w, nw;               /* weights in the parameter block: conv, BN gamma, linear */
+    size_t b, nb;               /* biases: BN beta, linear */
+    const float *in;            /* input values */
+    const float *out;           /* output values, NULL where the output was written into a sum */
+    const float *gout;          /* gradient of the output (after a backward) */
+    const float *mean, *invstd; /* BN: batch statistics of the last training forward */
+    const float *rmean, *rvar;  /* BN: running statistics */
+    int readers;                /* ops that read the output (a shared ReLU: its conv edges) */
+};
+int cnn_num_layers(const struct cnn *n);
+void cnn_layer(const struct cnn *n, int i, struct cnn_layer *l);
+int cnn_batch(const struct cnn *n);                 /* images of the last forward */
+const struct cnn_config *cnn_get_config(const struct cnn *n);
+const float *cnn_logits(const struct cnn *n);       /* (B, classes) of the last forward */
+/* Backward of the last forward from a given gradient of the logits (B,
+ * classes) instead of the cross-entropy's: parameter gradients into
+ * cnn_grads (overwritten) and, if dx is not NULL, the gradient with respect
+ * to the images into dx (B,in_ch,H,W). */
+void cnn_backward_from(struct cnn *n, const float *dlogits, float *dx);
+/* ReLU gates: CNN_GATES_RECORD makes the next forwards record which ReLU
+ * inputs are positive, CNN_GATES_REPLAY makes forwards and backwards use
+ * the recorded gates (the piecewise-linear network frozen on the recorded
+ * piece: smooth in the parameters, for second derivatives by differences
+ * of gradients, with the same batch), CNN_GATES_OFF is the plain ReLU. */
+enum { CNN_GATES_OFF, CNN_GATES_RECORD, CNN_GATES_REPLAY };
+void cnn_relu_gates(struct cnn *n, int mode);
 
 #endif

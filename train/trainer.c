@@ -152,6 +152,13 @@ done:
     return st;
 }
 
+int train_data_train_set(const struct train_data *d, const float **x, const int **y)
+{
+    *x = d->x_train;
+    *y = d->y_train;
+    return d->n_train;
+}
+
 static double now_s(void)
 {
     struct timespec t;

@@ -66,6 +66,9 @@ struct train_result {
 struct train_data;
 int train_data_new(struct train_data **out, const struct train_config *cfg, const char *fmnist_dir);
 void train_data_free(struct train_data *d);
+/* The training images (n, 1, res, res), normalised, and their labels, in the
+ * order of the split's permutation (a uniform sample); returns n. */
+int train_data_train_set(const struct train_data *d, const float **x, const int **y);
 
 /* Train architecture a (cell space s) for up to cfg->epochs (or max_epochs
  * if > 0 and smaller) with seed `seed` (initialisation and batch order). */
