@@ -76,6 +76,7 @@ test-kernels: $(TEST_BIN)
 
 cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
+	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli_import.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 
 test: deps
