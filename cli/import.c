@@ -12,8 +12,11 @@
  *               NaN is an error naming the record (tables hold no missing
  *               values).
  *               NAS-Bench-201 op tuples "(0, 2, 3, 2, 3, 1)" become official
- *               cell strings (NASLib's op indices and edge order); other keys
- *               (NB101 adjacency tuples, NB301 genotypes) are kept as opaque
+ *               cell strings (NASLib's op indices and edge order);
+ *               NAS-Bench-101 specs (49 matrix entries + 7 labels) become
+ *               canonical graph strings (core/graph.h), and of several
+ *               isomorphic specs the first record is kept (a warning counts
+ *               the others); other keys (NB301 genotypes) are kept as opaque
  *               architecture ids.
  *   nats-csv    the NATS-Bench / NAS-Bench-201 per-architecture CSV: an
  *               `ArchitectureString` column and wide columns
@@ -45,6 +48,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/arch.h"
+#include "core/hashmap.h"
 #include "core/outfile.h"
 #include "core/status.h"
 
@@ -285,6 +290,13 @@ static void cols_free(struct cols *c)
     free(c->name);
 }
 
+static int count_char(const char *s, char c)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == c;
+    return n;
+}
+
 /* The numeric value of a NASLib record field: a number or {"score": x}. */
 static int naslib_value(const json_t *v, double *x)
 {
@@ -353,14 +365,40 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
     for (int i = 0; i < c.n; i++)
         put_field(f, !strcmp(c.name[i], "val_accuracy") ? "val_acc" : !strcmp(c.name[i], "idx") ? "naslib_id" : c.name[i], 0);
     fputc('\n', f);
+    struct space *graphs = NULL;
+    struct hashmap seen;
+    long dropped = 0, records = 0;
+    if (space_graph_new(&graphs) != NASW_OK || hashmap_init(&seen, 1024) != NASW_OK) {
+        space_free(graphs);
+        cols_free(&c);
+        return cli_error("out of memory");
+    }
     json_object_foreach(sets, k1, v1)
     {
         const char *k2;
         json_t *rec;
         json_object_foreach(v1, k2, rec)
         {
-            char arch[512], num[64];
-            if (naslib_nb201(k2, arch, sizeof arch) != 0) snprintf(arch, sizeof arch, "%s", k2);
+            char arch[ARCH_STR_MAX], num[64];
+            records++;
+            if (naslib_nb201(k2, arch, sizeof arch) == 0) {
+            } else if (k2[0] == '(' && count_char(k2, ',') == 55) { /* a NAS-Bench-101 spec: 49 + 7 numbers */
+                struct arch g;
+                if (arch_parse(graphs, k2, &g) != NASW_OK || arch_format(graphs, &g, arch, sizeof arch) != NASW_OK) {
+                    rc = cli_error("%.200s: %.64s: %s", path, k1, nasw_errmsg());
+                    goto done;
+                }
+                uint64_t h = nasw_fnv1a(nasw_fnv1a(NASW_FNV_OFFSET, k1, strlen(k1) + 1), arch, strlen(arch));
+                if (hashmap_get(&seen, h, NULL)) {
+                    dropped++;
+                    continue;
+                }
+                if (hashmap_put(&seen, h, 1)) {
+                    rc = cli_error("out of memory");
+                    goto done;
+                }
+            } else
+                snprintf(arch, sizeof arch, "%s", k2);
             put_field(f, arch, 1);
             put_field(f, k1, 0);
             for (int i = 0; i < c.n; i++) {
@@ -385,7 +423,12 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
             fputc('\n', f);
         }
     }
+    if (dropped)
+        cli_warn("%ld of %ld records are NAS-Bench-101 specs isomorphic to earlier ones (the first of each is kept)",
+                 dropped, records);
 done:
+    hashmap_release(&seen);
+    space_free(graphs);
     cols_free(&c);
     return rc;
 }

@@ -24,6 +24,13 @@ has "$T/zc.csv" "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~
 has "$T/zc.csv" "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,cifar100,8,1.5,1,0.07,inf,-1.5"
 $NASW tables info "$T/zc.csv" >"$T/info" 2>&1 && ok || bad "imported NASLib table does not load"
 grep -q "datasets  2: cifar10 (2) cifar100 (2)" "$T/info" && ok || bad "imported NASLib datasets"
+# NASLib's NAS-Bench-101 specs: canonical graphs, isomorphic specs merged
+# (the second and third differ only in the order of two parallel vertices)
+$NASW tables import --format naslib-zc $F/naslib_nb101.json --out "$T/nb101.csv" 2>"$T/err" && ok || bad "import NB101 specs"
+grep -qx "warning: 1 of 3 records are NAS-Bench-101 specs isomorphic to earlier ones (the first of each is kept)" "$T/err" && ok || bad "NB101 isomorphism warning"
+has "$T/nb101.csv" '"0110.0001.0001.0000:input,conv1x1-bn-relu,conv3x3-bn-relu,output",cifar10,50.25,1.5,91'
+$NASW tables info "$T/nb101.csv" 2>&1 | grep -q "^space     graph: NAS-Bench-101 cells" && ok || bad "NB101 table is not a graph space"
+$NASW search --table "$T/nb101.csv" --strategy evolution --budget 5 --seed 1 >/dev/null 2>&1 && ok || bad "search on a graph table"
 # NATS-Bench CSV: one row per (architecture, dataset); arch_index = row
 $NASW tables import --format nats-csv $F/nats.csv --out "$T/nats.csv" && ok || bad "import nats-csv"
 has "$T/nats.csv" "arch,dataset,arch_index,test_acc,unique_str"
