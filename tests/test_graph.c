@@ -231,12 +231,65 @@ static void test_table(void **state)
     unlink(path);
 }
 
+/* Every pruned graph (all vertices on an input-output path, at most 9
+ * edges, up to 7 vertices) with every labelling, canonicalised: exactly the
+ * 423,624 distinct networks NAS-Bench-101 reports (Ying et al. 2019).  Too
+ * few would mean non-isomorphic graphs share a key, too many that isomorphic
+ * ones do not. */
+static void test_count_nb101(void **state)
+{
+    (void)state;
+    struct space *s = graph_space();
+    struct hashmap seen;
+    assert_int_equal(hashmap_init(&seen, 1 << 20), NASW_OK);
+    for (int k = 2; k <= GRAPH_VERTICES; k++) {
+        int ne = k * (k - 1) / 2;
+        for (long bits = 0; bits < (1L << ne); bits++) {
+            int adj[GRAPH_VERTICES][GRAPH_VERTICES] = {{0}}, e = 0, edges = 0;
+            for (int j = 1; j < k; j++)
+                for (int i = 0; i < j; i++, e++) edges += adj[i][j] = (int)((bits >> e) & 1);
+            if (edges > GRAPH_MAX_EDGES) continue;
+            int fwd[GRAPH_VERTICES] = {1}, bwd[GRAPH_VERTICES] = {0}, live = 1;
+            for (int j = 1; j < k; j++)
+                for (int i = 0; i < j; i++)
+                    if (fwd[i] && adj[i][j]) fwd[j] = 1;
+            bwd[k - 1] = 1;
+            for (int i = k - 2; i >= 0; i--)
+                for (int j = i + 1; j < k; j++)
+                    if (bwd[j] && adj[i][j]) bwd[i] = 1;
+            for (int v = 0; v < k; v++) live &= fwd[v] && bwd[v];
+            if (!live) continue;
+            int labellings = 1;
+            for (int v = 1; v < k - 1; v++) labellings *= GRAPH_LABELS;
+            for (int l = 0; l < labellings; l++) {
+                struct arch a, c;
+                memset(&a, 0, sizeof a);
+                a.n = GRAPH_DIMS;
+                int pos[GRAPH_VERTICES];
+                for (int v = 0; v < k - 1; v++) pos[v] = v;
+                pos[k - 1] = GRAPH_VERTICES - 1;
+                for (int j = 1; j < k; j++)
+                    for (int i = 0; i < j; i++)
+                        if (adj[i][j]) a.d[pos[j] * (pos[j] - 1) / 2 + pos[i]] = 1;
+                for (int v = 1, x = l; v < k - 1; v++, x /= GRAPH_LABELS)
+                    a.d[GRAPH_EDGES + v - 1] = (uint16_t)(x % GRAPH_LABELS);
+                assert_int_equal(graph_canonicalise(&a, &c), 0);
+                assert_int_equal(hashmap_put(&seen, arch_key(s, &c), 1), NASW_OK);
+            }
+        }
+    }
+    assert_int_equal(seen.n, 423624);
+    hashmap_release(&seen);
+    space_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),         cmocka_unit_test(test_isomorphism),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_neighbours_sampling),
         cmocka_unit_test(test_path_encoding),     cmocka_unit_test(test_table),
+        cmocka_unit_test(test_count_nb101),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
