@@ -23,7 +23,7 @@ CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CF
 LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -fopenmp -lpthread -lm
 NASW_DATA ?= ../shared/data
 
-MODULES := core tables search surrogate stats plots train
+MODULES := core tables search surrogate stats plots train api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC := nasw.c $(wildcard cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -32,7 +32,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN     := $(if $(filter build,$(BUILD)),nasw,$(BUILD)/nasw)
 
-.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels
+.PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels lib python-test
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
@@ -42,9 +42,15 @@ $(BUILD)/libnasw.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The shared library of the public API (api/nasw.h), for C programs and the
+# Python module (python/nasw).  Library objects are position-independent.
+$(BUILD)/libnasw.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+lib: $(BUILD)/libnasw.so
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 # The trainer's kernels are vectorised at -O3 (never -ffast-math: NaN checks
 # and reproducibility depend on IEEE semantics).
@@ -79,11 +85,19 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli_import.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 
+# The Python module's tests (python/nasw over build/libnasw.so), when a
+# Python 3 is present.
+python-test: $(BUILD)/libnasw.so $(BIN)
+	@if command -v python3 >/dev/null 2>&1; then \
+	  NASW_LIB=$(BUILD)/libnasw.so NASW=./$(BIN) python3 tests/test_python.py; \
+	else echo "python-test: no python3, skipped"; fi
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/check-deps.sh
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli-test
+	@$(MAKE) --no-print-directory python-test
 	@echo "all tests passed"
 check: test
 
