@@ -23,7 +23,10 @@ run() { # NAME TABLE [table flags]
         "$OUT/$name/summary.csv"
     echo "== $name: paired tests against reinforce at 150 queries (p-values)"
     awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
-             $c["budget"] == 150 && ($c["a"] == "reinforce" || $c["b"] == "reinforce") {print}' "$OUT/$name/pairs.csv" 2>/dev/null | head -20
+             $c["budget"] == 150 && ($c["strategy_a"] == "reinforce" || $c["strategy_b"] == "reinforce") {
+                 printf "%-16s %-28s %-28s diff %+.3f [%+.3f, %+.3f] p=%.2g %s\n", $c["dataset"], $c["strategy_a"],
+                        $c["strategy_b"], $c["mean_diff"], $c["diff_ci95_lo"], $c["diff_ci95_hi"], $c["wilcoxon_p"], $c["better"]}' \
+        "$OUT/$name/pairs.csv"
 }
 run rl-nb201 "$DATA/nasbench201/nb201_final.csv" --datasets cifar10,cifar100
 run rl-macro "$DATA/nasbench_macro/nasbench_macro_cifar10.csv"
