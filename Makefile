@@ -30,7 +30,7 @@ CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CF
 LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -fopenmp -lpthread -lm
 NASW_DATA ?= ../shared/data
 
-MODULES := core tables search surrogate stats plots train
+MODULES := core tables search surrogate stats plots train api
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC := nasw.c $(wildcard cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -40,7 +40,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN     := $(if $(filter build,$(BUILD)),nasw,$(BUILD)/nasw)
 
 .PHONY: all deps test check check-asan demo bench clean check-deps unit cli-test test-kernels FORCE \
-	man docs install uninstall install-test
+	man docs install uninstall install-test lib python-test
 all: $(BIN)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libnasw.a
@@ -58,9 +58,15 @@ $(BUILD)/version.txt: FORCE
 $(BUILD)/core/runlog.o: $(BUILD)/version.txt
 FORCE:
 
+# The shared library of the public API (api/nasw.h), for C programs and the
+# Python module (python/nasw).  Library objects are position-independent.
+$(BUILD)/libnasw.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+lib: $(BUILD)/libnasw.so
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 # The trainer's kernels are vectorised at -O3 (never -ffast-math: NaN checks
 # and reproducibility depend on IEEE semantics).
@@ -94,9 +100,17 @@ test-kernels: $(TEST_BIN)
 
 cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
+	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli_import.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 	@NASW=./$(BIN) tests/runs.sh
 	@NASW=./$(BIN) tests/docs.sh
+
+# The Python module's tests (python/nasw over build/libnasw.so), when a
+# Python 3 is present.
+python-test: $(BUILD)/libnasw.so $(BIN)
+	@if command -v python3 >/dev/null 2>&1; then \
+	  NASW_LIB=$(BUILD)/libnasw.so NASW=./$(BIN) python3 tests/test_python.py; \
+	else echo "python-test: no python3, skipped"; fi
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -104,6 +118,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli-test
 	@$(MAKE) --no-print-directory install-test
+	@$(MAKE) --no-print-directory python-test
 	@echo "all tests passed"
 check: test
 
@@ -141,17 +156,27 @@ COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DATADIR ?= $(PREFIX)/share/nasw
 MAN_PAGES := $(wildcard man/*.1)
 DATA_FILES := $(wildcard data/*.csv data/*.json data/README.md)
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DATADIR)
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+PYDIR   ?= $(DATADIR)/python/nasw
+install: $(BIN) $(BUILD)/libnasw.so
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(PYDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/nasw
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/
 	install -m 644 completions/nasw.bash $(DESTDIR)$(COMPDIR)/nasw
 	install -m 644 $(DATA_FILES) $(DESTDIR)$(DATADIR)/
+	install -m 755 $(BUILD)/libnasw.so $(DESTDIR)$(LIBDIR)/libnasw.so
+	install -m 644 api/nasw.h $(DESTDIR)$(INCDIR)/nasw.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell cat VERSION)|' nasw.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/nasw.pc
+	install -m 644 python/nasw/__init__.py $(DESTDIR)$(PYDIR)/__init__.py
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nasw $(DESTDIR)$(COMPDIR)/nasw
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MAN_PAGES)))
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(DATA_FILES)))
-	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libnasw.so $(DESTDIR)$(LIBDIR)/pkgconfig/nasw.pc $(DESTDIR)$(INCDIR)/nasw.h
+	rm -f $(DESTDIR)$(PYDIR)/__init__.py
+	-rmdir $(DESTDIR)$(PYDIR) $(DESTDIR)$(DATADIR)/python $(DESTDIR)$(DATADIR) 2>/dev/null
 install-test: $(BIN)
 	@MAKE="$(MAKE)" tests/install.sh
 

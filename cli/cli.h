@@ -28,6 +28,7 @@ int cmd_score(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_tables_build(int argc, char **argv); /* `nasw tables build` */
+int cmd_tables_import(int argc, char **argv); /* `nasw tables import` */
 int cmd_train(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -15,23 +15,29 @@
 static void help(FILE *f)
 {
     fputs("usage: nasw tables info TABLE [table options]\n"
-          "       nasw tables query TABLE ARCH [--dataset D] [table options]\n"
+          "       nasw tables query TABLE ARCH|INDEX [--dataset D] [--epochs E] [table options]\n"
           "       nasw tables build --space nb201 --sample N|all --preset P --out T.csv\n"
+          "       nasw tables import --format FMT IN --out T.csv\n"
           "\n"
           "info   rows, datasets, metrics (direction; search/report/cost roles), the detected\n"
           "       search space, and per dataset best/median/worst of the search and report\n"
           "       metrics and the validation-selection ceiling (report metric of the\n"
           "       best-by-search-metric architecture)\n"
           "query  every metric of one architecture (on every dataset, or --dataset D) and its\n"
-          "       canonical form under isomorphism\n"
-          "build  train architectures with the live trainer into a table (see 'nasw tables build -h')\n",
+          "       canonical form under isomorphism; INDEX: the row whose arch_index is INDEX\n"
+          "       (the benchmarks' query_by_index); --epochs E: the learning-curve values\n"
+          "       after epoch E (numbered as in the curve file)\n"
+          "build  train architectures with the live trainer into a table (see 'nasw tables build -h')\n"
+          "import convert NASLib JSON, NATS-Bench CSV, NAS-Bench-Macro JSON or another CSV to a\n"
+          "       table (see 'nasw tables import -h')\n",
           f);
     cli_table_options_help(f);
 }
 
-static int parse(int argc, char **argv, struct table_opts *o, const char **dataset, int want_dataset)
+static int parse(int argc, char **argv, struct table_opts *o, const char **dataset, long *epoch, int want_dataset)
 {
     static const struct option longopts[] = {{"dataset", required_argument, 0, 'd'},
+                                             {"epochs", required_argument, 0, 'e'},
                                              {"help", no_argument, 0, 'h'},
                                              CLI_TABLE_LONGOPTS,
                                              {0, 0, 0, 0}};
@@ -45,6 +51,11 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
         if (cli_table_option(c, optarg, o)) continue;
         if (c == 'd' && want_dataset) {
             *dataset = optarg;
+            continue;
+        }
+        if (c == 'e' && want_dataset) {
+            if (cli_parse_long(optarg, epoch) || *epoch < 0)
+                return cli_usage_error("tables", "bad value '%.64s' for --epochs (an epoch number >= 0)", optarg);
             continue;
         }
         if (c == 'h') {
@@ -140,12 +151,33 @@ static int info(struct table *t)
     return CLI_OK;
 }
 
-static int query(struct table *t, const char *arch_s, const char *dataset)
+/* The architecture of a query: its string, or (when that does not parse
+ * and the table has an arch_index column) the official index, as the
+ * benchmarks' query_by_index.  0 or a printed error. */
+static int query_arch(struct table *t, const char *arch_s, struct arch *a)
+{
+    const struct space *s = table_space(t);
+    int st = arch_parse(s, arch_s, a);
+    if (st == NASW_OK) return CLI_OK;
+    long idx;
+    int m = table_metric_index(t, "arch_index");
+    if (m < 0 || cli_parse_long(arch_s, &idx) || idx < 0) return cli_error_status(st);
+    for (long r = 0; r < table_n_rows(t); r++)
+        if (table_value(t, r, m) == (double)idx) {
+            *a = *table_row_arch(t, r);
+            return CLI_OK;
+        }
+    return cli_error("no architecture with arch_index %ld in table '%.200s'", idx, table_path(t));
+}
+
+static int query(struct table *t, const char *arch_s, const char *dataset, long epoch)
 {
     const struct space *s = table_space(t);
     struct arch a;
-    int st = arch_parse(s, arch_s, &a);
-    if (st) return cli_error_status(st);
+    int rc = query_arch(t, arch_s, &a);
+    if (rc) return rc;
+    if (epoch >= 0 && !table_has_curves(t))
+        return cli_error("table '%.200s' has no learning curves (--epochs needs them)", table_path(t));
     int d0 = 0, d1 = table_n_datasets(t);
     if (dataset) {
         d0 = table_dataset_index(t, dataset);
@@ -163,18 +195,41 @@ static int query(struct table *t, const char *arch_s, const char *dataset)
     arch_format(s, &a, fmt, sizeof fmt);
     if (arch_canonical(s, &a, canon, sizeof canon) != NASW_OK) canon[0] = '\0';
     int found = 0;
-    printf("arch       %s\n", fmt);
-    if (s->kind == SPACE_CELL) printf("canonical  %s\n", canon);
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *out = open_memstream(&text, &text_len);
+    if (!out) return cli_error("out of memory");
+    fprintf(out, "arch       %s\n", fmt);
+    if (s->kind == SPACE_CELL) fprintf(out, "canonical  %s\n", canon);
     for (int d = d0; d < d1; d++) {
         long r = table_find(t, d, arch_key(s, &a));
         if (r < 0) continue;
+        if (epoch >= 0) {
+            /* the curves' values at that epoch (numbered as in the file) */
+            int shown = 0;
+            for (int m = 0; m < table_n_metrics(t); m++) {
+                const double *v;
+                int first, len = table_curve(t, r, m, &v, &first);
+                if (len <= 0 || epoch < first || epoch - first >= len) continue;
+                if (!shown++) fprintf(out, "\n%s, epoch %ld\n", table_dataset_name(t, d), epoch);
+                fprintf(out, "  %-16s %.10g\n", table_metric_name(t, m), v[epoch - first]);
+            }
+            if (shown) found++;
+            continue;
+        }
         found++;
-        printf("\n%s\n", table_dataset_name(t, d));
+        fprintf(out, "\n%s\n", table_dataset_name(t, d));
         for (int m = 0; m < table_n_metrics(t); m++)
-            printf("  %-16s %.10g\n", table_metric_name(t, m), table_value(t, r, m));
+            fprintf(out, "  %-16s %.10g\n", table_metric_name(t, m), table_value(t, r, m));
         for (int i = 0; i < table_n_strings(t); i++)
-            printf("  %-16s %s\n", table_string_name(t, i), table_string(t, r, i));
+            fprintf(out, "  %-16s %s\n", table_string_name(t, i), table_string(t, r, i));
     }
+    fclose(out);
+    if (found) fwrite(text, 1, text_len, stdout);
+    free(text);
+    if (!found && epoch >= 0)
+        return cli_error("architecture '%.64s' has no epoch %ld in table '%.200s'%s%s", arch_s, epoch, table_path(t),
+                         dataset ? " for dataset " : "", dataset ? dataset : "");
     if (!found)
         return cli_error("architecture '%.64s' not in table '%.200s'%s%s", arch_s, table_path(t),
                          dataset ? " for dataset " : "", dataset ? dataset : "");
@@ -189,13 +244,15 @@ int cmd_tables(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(argv[1], "build")) return cmd_tables_build(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import")) return cmd_tables_import(argc - 1, argv + 1);
     int is_info = !strcmp(argv[1], "info"), is_query = !strcmp(argv[1], "query");
     if (!is_info && !is_query)
-        return cli_usage_error("tables", "unknown subcommand '%.64s' (info, query, build)", argv[1]);
+        return cli_usage_error("tables", "unknown subcommand '%.64s' (info, query, build, import)", argv[1]);
     struct table_opts o;
     table_default_opts(&o);
     const char *dataset = NULL;
-    int rc = parse(argc - 1, argv + 1, &o, &dataset, is_query);
+    long epoch = -1;
+    int rc = parse(argc - 1, argv + 1, &o, &dataset, &epoch, is_query);
     if (rc < 0) return CLI_OK; /* help printed */
     if (rc) return rc;
     int want = is_info ? 1 : 2;
@@ -203,7 +260,7 @@ int cmd_tables(int argc, char **argv)
         return cli_usage_error("tables", is_info ? "usage: nasw tables info TABLE" : "usage: nasw tables query TABLE ARCH");
     struct table *t = cli_load_table(argv[1 + optind], &o);
     if (!t) return CLI_ERROR;
-    rc = is_info ? info(t) : query(t, argv[2 + optind], dataset);
+    rc = is_info ? info(t) : query(t, argv[2 + optind], dataset, epoch);
     table_free(t);
     return rc;
 }

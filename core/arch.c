@@ -13,6 +13,7 @@
  * class count (6,466 for NB201) is defined by it.
  */
 #include "core/arch.h"
+#include "core/graph.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ const char *space_kind_name(enum space_kind k)
     case SPACE_CELL: return "cell";
     case SPACE_CHAIN: return "chain";
     case SPACE_SET: return "set";
+    case SPACE_GRAPH: return "graph";
     }
     return "?";
 }
@@ -153,6 +155,25 @@ int space_chain_new(struct space **out, int n_layers, const int *n_choices)
     return NASW_OK;
 }
 
+int space_graph_new(struct space **out)
+{
+    *out = NULL;
+    struct space *s = calloc(1, sizeof *s);
+    if (!s) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    s->kind = SPACE_GRAPH;
+    s->n_dims = GRAPH_DIMS;
+    s->op_zero = s->op_identity = -1;
+    for (int i = 0; i < GRAPH_DIMS; i++) s->n_choices[i] = i < GRAPH_EDGES ? 2 : GRAPH_LABELS;
+    s->n_nodes = GRAPH_VERTICES;
+    int st = finish_size(s);
+    if (st) {
+        space_free(s);
+        return st;
+    }
+    *out = s;
+    return NASW_OK;
+}
+
 static uint64_t name_hash(const char *name) { return nasw_fnv1a(NASW_FNV_OFFSET, name, strlen(name)); }
 
 int space_set_new(struct space **out, const char *const *names, int n)
@@ -214,6 +235,7 @@ int space_clone(struct space **out, const struct space *s)
         break;
     case SPACE_CHAIN: st = space_chain_new(out, s->n_dims, s->n_choices); break;
     case SPACE_SET: st = space_set_new(out, (const char *const *)s->ops, s->n_ops); break;
+    case SPACE_GRAPH: st = space_graph_new(out); break;
     default: return nasw_errorf(NASW_EINVAL, "unknown space kind");
     }
     if (st) return st;
@@ -273,6 +295,12 @@ uint64_t space_count(const struct space *s)
 
 static int is_member_key(const struct space *s, uint64_t key)
 {
+    if (s->n_members == 0 && s->kind == SPACE_GRAPH) {
+        struct arch a;
+        if (key >= s->size) return 0;
+        arch_from_key(s, key, &a);
+        return graph_is_canonical(&a);
+    }
     if (s->n_members == 0) return key < s->size;
     return hashmap_get(&s->member_set, key, NULL);
 }
@@ -308,8 +336,13 @@ void space_describe(const struct space *s, char *buf, size_t n)
         for (int i = 0; i < s->n_dims; i++) ADD("%s%d", i ? "x" : "", s->n_choices[i]);
         break;
     case SPACE_SET: ADD("set: %d architectures without known structure", s->n_choices[0]); break;
+    case SPACE_GRAPH:
+        ADD("graph: NAS-Bench-101 cells, up to %d vertices and %d edges, labels %s, %s, %s; 423624 "
+            "distinct networks",
+            GRAPH_VERTICES, GRAPH_MAX_EDGES, graph_label_names[0], graph_label_names[1], graph_label_names[2]);
+        break;
     }
-    ADD(", %llu architectures", (unsigned long long)s->size);
+    if (s->kind != SPACE_GRAPH) ADD(", %llu architectures", (unsigned long long)s->size);
     if (s->n_members > 0 && (uint64_t)s->n_members != s->size)
         ADD(" (%lld in the table)", (long long)s->n_members);
 #undef ADD
@@ -421,6 +454,7 @@ int arch_parse(const struct space *s, const char *str, struct arch *out)
         }
         return nasw_errorf(NASW_EPARSE, "unknown architecture '%.64s'", str);
     }
+    case SPACE_GRAPH: return graph_parse(str, out);
     }
     return nasw_errorf(NASW_EINVAL, "unknown space kind");
 }
@@ -449,6 +483,7 @@ int arch_format(const struct space *s, const struct arch *a, char *buf, size_t n
         if (strlen(s->ops[a->d[0]]) >= n) return nasw_errorf(NASW_EINVAL, "buffer too small");
         strcpy(buf, s->ops[a->d[0]]);
         return NASW_OK;
+    case SPACE_GRAPH: return graph_format(a, buf, n);
     }
     return NASW_EINVAL;
 }
@@ -547,6 +582,15 @@ int space_infer(struct space **out, const char *const *strs, size_t n, size_t *b
         }
         vocab_free(&v);
         return st;
+    }
+    if (graph_looks_like(strs[0])) {
+        struct arch a;
+        for (size_t i = 0; i < n; i++)
+            if (graph_parse(strs[i], &a) != NASW_OK) {
+                *bad = i;
+                return NASW_EPARSE;
+            }
+        return space_graph_new(out);
     }
     size_t len = strlen(strs[0]);
     int chain = len <= ARCH_MAX_DIMS;
@@ -697,9 +741,19 @@ void arch_sample(const struct space *s, struct rng *r, struct arch *out)
         arch_from_key(s, s->members[rng_int(r, (uint64_t)s->n_members)], out);
         return;
     }
-    memset(out, 0, sizeof *out);
-    out->n = s->n_dims;
-    for (int i = 0; i < s->n_dims; i++) out->d[i] = (uint16_t)rng_int(r, (uint64_t)s->n_choices[i]);
+    for (;;) {
+        memset(out, 0, sizeof *out);
+        out->n = s->n_dims;
+        for (int i = 0; i < s->n_dims; i++) out->d[i] = (uint16_t)rng_int(r, (uint64_t)s->n_choices[i]);
+        /* graphs: NAS-Bench-101's random_spec, uniform matrices and labels
+         * until a valid one, then its canonical form */
+        if (s->kind != SPACE_GRAPH) return;
+        struct arch c;
+        if (graph_canonicalise(out, &c) == 0) {
+            *out = c;
+            return;
+        }
+    }
 }
 
 void arch_sample_avoiding(const struct space *s, struct rng *r, const struct hashmap *avoid, int tries,
@@ -713,6 +767,7 @@ void arch_sample_avoiding(const struct space *s, struct rng *r, const struct has
 
 int space_max_neighbours(const struct space *s)
 {
+    if (s->kind == SPACE_GRAPH) return GRAPH_MAX_NEIGHBOURS;
     int n = 0;
     for (int i = 0; i < s->n_dims; i++) n += s->n_choices[i] - 1;
     return n;
@@ -764,6 +819,13 @@ int arch_mutate(const struct space *s, struct rng *r, const struct arch *in, str
         }
         return NASW_OK;
     }
+    if (s->kind == SPACE_GRAPH) {
+        struct arch list[GRAPH_MAX_NEIGHBOURS];
+        int n = arch_neighbours(s, in, list, GRAPH_MAX_NEIGHBOURS);
+        if (n == 0) return NASW_ENOTFOUND;
+        *out = list[rng_int(r, (uint64_t)n)];
+        return NASW_OK;
+    }
     long n = visit_neighbours(s, in, -1, NULL, NULL, 0);
     if (n == 0) return NASW_ENOTFOUND;
     long want = (long)rng_int(r, (uint64_t)n);
@@ -775,6 +837,14 @@ int arch_mutate(const struct space *s, struct rng *r, const struct arch *in, str
 
 int arch_neighbours(const struct space *s, const struct arch *a, struct arch *out, int max)
 {
+    if (s->kind == SPACE_GRAPH) {
+        /* distinct canonical graphs one edge or one label away, members only */
+        struct arch all[GRAPH_MAX_NEIGHBOURS];
+        int n = graph_neighbours(a, all, GRAPH_MAX_NEIGHBOURS), k = 0;
+        for (int i = 0; i < n && k < max; i++)
+            if (is_member_key(s, arch_key(s, &all[i]))) out[k++] = all[i];
+        return k;
+    }
     long n = visit_neighbours(s, a, -1, NULL, out, max);
     return (int)(n < max ? n : max);
 }
@@ -805,6 +875,7 @@ static int path_symbols(const struct space *s) { return s->n_ops - (s->op_zero >
 
 int space_path_dim(const struct space *s)
 {
+    if (s->kind == SPACE_GRAPH) return graph_path_dim();
     if (s->kind != SPACE_CELL) return space_onehot_dim(s);
     long k = path_symbols(s), dim = 0, p = 1;
     for (int len = 1; len < s->n_nodes; len++) {
@@ -840,6 +911,10 @@ static void walk_paths(struct path_ctx *c, int node, int len, long code, long mu
 
 void arch_encode_path(const struct space *s, const struct arch *a, double *x)
 {
+    if (s->kind == SPACE_GRAPH) {
+        graph_encode_path(a, x);
+        return;
+    }
     if (s->kind != SPACE_CELL) {
         arch_encode_onehot(s, a, x);
         return;

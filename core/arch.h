@@ -17,6 +17,11 @@
  *  - SPACE_SET: opaque architecture ids with no known structure (e.g. the
  *    NAS-Bench-NLP recipe ids).  One decision, the item index; a "mutation"
  *    is another member chosen uniformly.
+ *  - SPACE_GRAPH: NAS-Bench-101 cells, DAGs of up to 7 labelled vertices and
+ *    9 edges (core/graph.h): 21 adjacency decisions and 5 labels, always in
+ *    canonical form (pruned, exact canonical labelling), so isomorphic graphs
+ *    are one architecture; a mutation flips one edge, changes one label or
+ *    adds a vertex.
  *
  * Keys: an architecture maps to a 64-bit mixed-radix key (decision 0 is the
  * least significant digit); this is what tables index and what the search loop
@@ -47,7 +52,7 @@ struct rng;
 #define ARCH_MAX_NODES 12     /* cells: 66 edges would exceed ARCH_MAX_DIMS anyway */
 #define ARCH_STR_MAX 1024     /* longest formatted architecture string */
 
-enum space_kind { SPACE_CELL = 1, SPACE_CHAIN = 2, SPACE_SET = 3 };
+enum space_kind { SPACE_CELL = 1, SPACE_CHAIN = 2, SPACE_SET = 3, SPACE_GRAPH = 4 };
 
 struct arch {
     int n;                             /* number of decisions = space->n_dims */
@@ -87,12 +92,15 @@ extern const char *const arch_nb201_ops[5];
 int space_cell_new(struct space **out, int n_nodes, const char *const *ops, int n_ops);
 /* A full chain space with n_layers layers; layer i has n_choices[i] values. */
 int space_chain_new(struct space **out, int n_layers, const int *n_choices);
+/* The NAS-Bench-101 graph space (all valid graphs). */
+int space_graph_new(struct space **out);
 /* A set space of n distinct names (copied, kept in the given order). */
 int space_set_new(struct space **out, const char *const *names, int n);
 
 /* Infer the space of a list of architecture strings (a table's arch column):
  * cell if the strings are in the NB201 format (all with the same number of
- * nodes), chain if they are digit strings of one length, set otherwise.  On a
+ * nodes), graph if they are NAS-Bench-101 graphs (core/graph.h), chain if
+ * they are digit strings of one length, set otherwise.  On a
  * string that breaks the pattern the others set (a cell string with a
  * different node count, a malformed cell string, ...) returns NASW_EPARSE
  * with the message and *bad = its index.  Duplicates are allowed. */

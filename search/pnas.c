@@ -38,7 +38,8 @@
  * predictor on cells of b blocks and uses it on b+1 blocks; nasw's tables
  * only hold complete architectures, so partial cells are never queried and
  * are scored through completions instead.  A set space has one decision and
- * no structure to grow: progressive=1 falls back to the pool there.
+ * no structure to grow, and a partial NAS-Bench-101 graph is mostly invalid:
+ * progressive=1 falls back to the pool there.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ static void *pnas_alloc(const double *v, const struct space *s, struct rng *r)
     st->lp.embed = (int)v[7];
     st->lp.lr = v[8];
     st->kappa = v[9];
-    st->progressive = (int)v[10] && s->kind != SPACE_SET;
+    st->progressive = (int)v[10] && (s->kind == SPACE_CELL || s->kind == SPACE_CHAIN);
     st->beam = (int)v[11];
     st->completions = (int)v[12];
     st->expand = (int)v[13];

@@ -171,3 +171,10 @@ void rf_lstm_update(struct rf_lstm *c, double adv, double lr, double b1, double 
     for (size_t i = 0; i < c->n; i++) g[i] *= (float)-adv;
     lstm_adam(w, g, g + c->n, g + 2 * c->n, c->n, ++c->t, lr, b1, b2, eps);
 }
+
+void rf_lstm_ascent(struct rf_lstm *c, const float *dir, double lr, double b1, double b2, double eps)
+{
+    float *w = c->block, *g = w + c->n;
+    for (size_t i = 0; i < c->n; i++) g[i] = -dir[i]; /* Adam descends */
+    lstm_adam(w, g, g + c->n, g + 2 * c->n, c->n, ++c->t, lr, b1, b2, eps);
+}

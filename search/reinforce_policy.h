@@ -1,7 +1,8 @@
 /*
- * search/reinforce_policy.h - the policies of search/reinforce.c, exposed
- * for the gradient tests (not a public API): the factorized categorical
- * policy and the LSTM controller (search/reinforce_lstm.c).
+ * search/reinforce_policy.h - the policies of search/reinforce.c (and of
+ * search/ppo.c), exposed for the gradient tests (not a public API): the
+ * factorized categorical policy and the LSTM controller
+ * (search/reinforce_lstm.c).
  *
  * theta holds one logit per (decision, value): decision i's logits start at
  * offset sum_{j<i} n_choices[j] (the one-hot layout of core/arch.h).
@@ -27,6 +28,9 @@ void rf_lstm_sample(struct rf_lstm *c, struct rng *r, struct arch *a);
 double rf_lstm_logprob(struct rf_lstm *c, const struct arch *a, int grad);
 /* After rf_lstm_logprob(.., 1): one Adam step along adv * d log pi. */
 void rf_lstm_update(struct rf_lstm *c, double adv, double lr, double b1, double b2, double eps);
+/* One Adam step up the direction dir (*n floats, laid out as the gradient
+ * view): for PPO's clipped surrogate, a weighted sum of d log pi. */
+void rf_lstm_ascent(struct rf_lstm *c, const float *dir, double lr, double b1, double b2, double eps);
 /* View 0 weights, 1 gradients; *n parameters. */
 float *rf_lstm_block(struct rf_lstm *c, int view, size_t *n);
 

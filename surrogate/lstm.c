@@ -31,6 +31,7 @@ int lstm_seq_len(const struct space *s) { return s->n_dims; }
 int lstm_vocab(const struct space *s)
 {
     if (s->kind == SPACE_CELL) return (s->n_nodes - 1) * s->n_ops;
+    if (s->kind == SPACE_GRAPH) return 2 + s->n_choices[s->n_dims - 1]; /* edge bits, then labels */
     int v = 0;
     for (int i = 0; i < s->n_dims; i++)
         if (s->n_choices[i] > v) v = s->n_choices[i];
@@ -40,7 +41,9 @@ int lstm_vocab(const struct space *s)
 void lstm_tokens(const struct space *s, const struct arch *a, int *tok)
 {
     for (int e = 0; e < s->n_dims; e++)
-        tok[e] = s->kind == SPACE_CELL ? s->edge_from[e] * s->n_ops + a->d[e] : a->d[e];
+        tok[e] = s->kind == SPACE_CELL                            ? s->edge_from[e] * s->n_ops + a->d[e]
+                 : s->kind == SPACE_GRAPH && s->n_choices[e] != 2 ? 2 + a->d[e] /* a label, not an edge bit */
+                                                                  : a->d[e];
 }
 
 /* --- the core network ---------------------------------------------------- */

@@ -162,7 +162,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et, ppo, qlearn)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -708,6 +708,68 @@ static void test_reinforce_gradient(void **state)
     space_free(x.s);
 }
 
+/* PPO (both policies) and MetaQNN's Q-learning concentrate on the best
+ * value of a separable reward, like REINFORCE above (Q-learning keeps
+ * epsilon = 0.1, so at best 0.925^3 = 79% of its samples are the optimum);
+ * a clip range of 1e-6 (almost no step allowed per batch) learns far less
+ * in the same queries. */
+static void test_ppo_qlearn(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec;
+        int min_hits;
+    } cases[] = {{"ppo:controller=factorized:lr=0.1", 80}, {"ppo:lr=0.01", 80}, {"qlearn:explore=300:step=20", 60}};
+    int hits_of[3];
+    for (int c = 0; c < 3; c++) {
+        struct synth x;
+        synth_init(&x, 3, 4, 21);
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(cases[c].spec, &spec), NASW_OK);
+        struct rng *r = rng_new(8);
+        void *st = spec.type->alloc(spec.values, x.s, r);
+        assert_non_null(st);
+        struct query q;
+        struct bench_result res = {0};
+        for (int it = 0; it < 1500; it++) {
+            spec.type->propose(st, &q);
+            res.score = 10 * synth_score(&x, &q.arch);
+            spec.type->observe(st, &q, &res);
+        }
+        hits_of[c] = optimum_hits(spec.type, st, &x);
+        print_message("%s: %d/100 samples are the optimum after 1500 results\n", cases[c].spec, hits_of[c]);
+        assert_true(hits_of[c] > cases[c].min_hits);
+        spec.type->free(st);
+        rng_free(r);
+        space_free(x.s);
+    }
+    /* the clip: after 400 results (40 batches of 4 epochs), a clip of 1e-6
+     * lets about one Adam step per batch through, a clip of 10 all four */
+    const char *clips[2] = {"ppo:controller=factorized:lr=0.02:clip=0.000001", "ppo:controller=factorized:lr=0.02:clip=10"};
+    int h[2];
+    for (int c = 0; c < 2; c++) {
+        struct synth x;
+        synth_init(&x, 3, 4, 21);
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(clips[c], &spec), NASW_OK);
+        struct rng *r = rng_new(8);
+        void *st = spec.type->alloc(spec.values, x.s, r);
+        struct query q;
+        struct bench_result res = {0};
+        for (int it = 0; it < 400; it++) {
+            spec.type->propose(st, &q);
+            res.score = 10 * synth_score(&x, &q.arch);
+            spec.type->observe(st, &q, &res);
+        }
+        h[c] = optimum_hits(spec.type, st, &x);
+        print_message("%s: %d/100 after 400 results\n", clips[c], h[c]);
+        spec.type->free(st);
+        rng_free(r);
+        space_free(x.s);
+    }
+    assert_true(2 * h[0] + 10 < h[1]);
+}
+
 /* The LSTM controller: d log pi / d every parameter against central finite
  * differences (float: h = 1e-2, relative tolerance 2%), probabilities that
  * sum to one, determinism, and concentration on the optimum. */
@@ -892,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_registry_progress),
         cmocka_unit_test(test_hyperband_brackets),
         cmocka_unit_test(test_sh_accounting),
+        cmocka_unit_test(test_ppo_qlearn),
         cmocka_unit_test(test_mf_needs_curves),
         cmocka_unit_test(test_mf_small_space),
         cmocka_unit_test(test_budget_seconds_and_failures),

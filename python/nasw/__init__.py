@@ -1,0 +1,226 @@
+"""nasw - Python bindings of libnasw (the public C API, api/nasw.h), by ctypes.
+
+    import nasw
+    t = nasw.Table("nb201_final.csv")
+    run = t.search("cifar10", "evolution", seed=1, budget=150)   # DataFrame (or dict of arrays)
+    class MyStrategy:                                             # a strategy of your own
+        def ask(self): return t.sample("cifar10", seed=...)
+        def tell(self, arch, score, val, test): ...
+    run = t.search("cifar10", MyStrategy(), seed=1, budget=150)
+
+The library is found in $NASW_LIB, next to this package's repository
+(build/libnasw.so), or on the loader's path (an installed libnasw.so).
+Results are pandas DataFrames when pandas is installed, else dicts of numpy
+arrays (or of lists without numpy).  Errors raise nasw.Error with the
+library's one-line message.
+"""
+import ctypes
+import os
+
+__all__ = ["Error", "Table", "strategies", "version"]
+
+
+class Error(Exception):
+    """A libnasw call failed; the message is the library's."""
+
+
+def _load():
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.environ.get("NASW_LIB"), os.path.join(here, "..", "..", "build", "libnasw.so"), "libnasw.so"]
+    last = None
+    for c in candidates:
+        if not c:
+            continue
+        try:
+            return ctypes.CDLL(c)
+        except OSError as e:
+            last = e
+    raise Error("cannot load libnasw.so (build it with 'make lib' or set NASW_LIB): %s" % last)
+
+
+_lib = _load()
+
+
+class _Step(ctypes.Structure):
+    _fields_ = [("arch", ctypes.c_char * 1024), ("val", ctypes.c_double), ("test", ctypes.c_double),
+                ("best_val", ctypes.c_double), ("test_at_best", ctypes.c_double), ("total_cost_s", ctypes.c_double)]
+
+
+_ASK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)  # buffer by address
+_TELL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double, ctypes.c_double,
+                         ctypes.c_double)
+
+_lib.nasw_errmsg.restype = ctypes.c_char_p
+_lib.nasw_version.restype = ctypes.c_char_p
+_lib.nasw_strategy_name.restype = ctypes.c_char_p
+_lib.nasw_strategy_name.argtypes = [ctypes.c_int]
+_lib.nasw_table_open.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
+_lib.nasw_table_free.argtypes = [ctypes.c_void_p]
+_lib.nasw_table_rows.argtypes = [ctypes.c_void_p]
+_lib.nasw_table_rows.restype = ctypes.c_long
+_lib.nasw_table_datasets.argtypes = [ctypes.c_void_p]
+_lib.nasw_table_dataset.argtypes = [ctypes.c_void_p, ctypes.c_int]
+_lib.nasw_table_dataset.restype = ctypes.c_char_p
+_lib.nasw_table_dataset_index.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+_lib.nasw_table_dataset_rows.argtypes = [ctypes.c_void_p, ctypes.c_int]
+_lib.nasw_table_dataset_rows.restype = ctypes.c_long
+_lib.nasw_table_query.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_double),
+                                  ctypes.POINTER(ctypes.c_double)]
+_lib.nasw_table_arch.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_char_p, ctypes.c_size_t]
+_lib.nasw_search.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, _ASK, _TELL, ctypes.c_void_p,
+                             ctypes.c_uint64, ctypes.c_long, ctypes.POINTER(ctypes.POINTER(_Step)),
+                             ctypes.POINTER(ctypes.c_long)]
+_lib.nasw_free.argtypes = [ctypes.c_void_p]
+_lib.nasw_sample.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t]
+_lib.nasw_mutate.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p,
+                             ctypes.c_size_t]
+
+
+def _check(rc):
+    if rc < 0:
+        raise Error(_lib.nasw_errmsg().decode())
+    return rc
+
+
+def version():
+    """The library's version string."""
+    return _lib.nasw_version().decode()
+
+
+def strategies():
+    """Names of the registered strategies."""
+    out, i = [], 0
+    while True:
+        n = _lib.nasw_strategy_name(i)
+        if n is None:
+            return out
+        out.append(n.decode())
+        i += 1
+
+
+def _frame(columns):
+    try:
+        import pandas
+        return pandas.DataFrame(columns)
+    except ImportError:
+        pass
+    try:
+        import numpy
+        return {k: (numpy.asarray(v) if k != "arch" else v) for k, v in columns.items()}
+    except ImportError:
+        return columns
+
+
+class Table:
+    """A NAS-Bench-style table (CSV or JSON in nasw's schema)."""
+
+    def __init__(self, path, metric=None, report=None):
+        self._h = None
+        h = ctypes.c_void_p()
+        enc = lambda s: s.encode() if s is not None else None
+        _check(_lib.nasw_table_open(ctypes.byref(h), path.encode(), enc(metric), enc(report)))
+        self._h = h
+        self.path = path
+
+    def close(self):
+        if self._h:
+            _lib.nasw_table_free(self._h)
+            self._h = None
+
+    __del__ = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def rows(self):
+        return _lib.nasw_table_rows(self._h)
+
+    @property
+    def datasets(self):
+        return [_lib.nasw_table_dataset(self._h, d).decode() for d in range(_lib.nasw_table_datasets(self._h))]
+
+    def _d(self, dataset):
+        if isinstance(dataset, int):
+            return dataset
+        return _check(_lib.nasw_table_dataset_index(self._h, dataset.encode()))
+
+    def query(self, dataset, arch):
+        """(search metric, report metric) of one architecture."""
+        v, t = ctypes.c_double(), ctypes.c_double()
+        _check(_lib.nasw_table_query(self._h, self._d(dataset), arch.encode(), ctypes.byref(v), ctypes.byref(t)))
+        return v.value, t.value
+
+    def archs(self, dataset):
+        """Every architecture of a dataset, in file order."""
+        d = self._d(dataset)
+        buf = ctypes.create_string_buffer(1024)
+        out = []
+        for r in range(_lib.nasw_table_dataset_rows(self._h, d)):
+            _check(_lib.nasw_table_arch(self._h, d, r, buf, len(buf)))
+            out.append(buf.value.decode())
+        return out
+
+    def sample(self, dataset, seed):
+        """A uniformly drawn architecture of the dataset's rows."""
+        buf = ctypes.create_string_buffer(1024)
+        _check(_lib.nasw_sample(self._h, self._d(dataset), seed, buf, len(buf)))
+        return buf.value.decode()
+
+    def mutate(self, dataset, arch, seed):
+        """A random one-decision neighbour of arch among the dataset's rows."""
+        buf = ctypes.create_string_buffer(1024)
+        _check(_lib.nasw_mutate(self._h, self._d(dataset), arch.encode(), seed, buf, len(buf)))
+        return buf.value.decode()
+
+    def search(self, dataset, strategy, seed=1, budget=100):
+        """Run one search: strategy is a spec of the registry ("evolution",
+        "bo:encoding=path", ...) or an object with ask() -> arch string (None
+        when done) and tell(arch, score, val, test).  Returns the trajectory:
+        one row per distinct query (arch, val, test, best_val, test_at_best,
+        total_cost_s)."""
+        errors = []
+        if isinstance(strategy, str):
+            spec, ask, tell = strategy.encode(), _ASK(), _TELL()
+        else:
+            def ask_cb(_user, buf, n):
+                try:
+                    a = strategy.ask()
+                    if a is None:
+                        return 1
+                    b = a.encode()
+                    if len(b) >= n:
+                        raise ValueError("architecture string too long")
+                    ctypes.memmove(buf, b + b"\0", len(b) + 1)
+                    return 0
+                except Exception as e:  # noqa: BLE001 - reported after the C loop returns
+                    errors.append(e)
+                    return -1
+
+            def tell_cb(_user, arch, score, val, test):
+                try:
+                    strategy.tell(arch.decode(), score, val, test)
+                    return 0
+                except Exception as e:  # noqa: BLE001
+                    errors.append(e)
+                    return -1
+            spec, ask, tell = None, _ASK(ask_cb), _TELL(tell_cb)
+        steps, n = ctypes.POINTER(_Step)(), ctypes.c_long()
+        rc = _lib.nasw_search(self._h, self._d(dataset), spec, ask, tell, None, seed, budget, ctypes.byref(steps),
+                              ctypes.byref(n))
+        if errors:
+            raise errors[0]
+        _check(rc)
+        try:
+            cols = {k: [] for k in ("arch", "val", "test", "best_val", "test_at_best", "total_cost_s")}
+            for i in range(n.value):
+                s = steps[i]
+                cols["arch"].append(s.arch.decode())
+                for k in ("val", "test", "best_val", "test_at_best", "total_cost_s"):
+                    cols[k].append(getattr(s, k))
+        finally:
+            _lib.nasw_free(steps)
+        return _frame(cols)
