@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "cli/predictor.h"
 #include "core/rng.h"
+#include "core/outfile.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
@@ -130,7 +131,9 @@ int cmd_predict(int argc, char **argv)
     int *tk = NULL, *tkt = NULL;
     struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
     FILE *splits = NULL;
-    char splits_tmp[4200];
+    struct outfile *splits_out = NULL;
+    /* with the splits on stdout (--splits -) the text goes to stderr */
+    FILE *txt = splits_path && !strcmp(splits_path, "-") ? stderr : stdout;
     if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
         rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
         goto out;
@@ -180,11 +183,7 @@ int cmd_predict(int argc, char **argv)
         goto out;
     }
     if (splits_path) {
-        snprintf(splits_tmp, sizeof splits_tmp, "%.4000s.tmp", splits_path);
-        if (!(splits = fopen(splits_tmp, "w"))) {
-            cli_error("cannot write '%.200s': %s", splits_tmp, strerror(errno));
-            goto out;
-        }
+        if (!(splits = cli_out_open(&splits_out, NULL, splits_path))) goto out;
         fputs("trial,train_size,role,arch,y\n", splits);
     }
     struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
@@ -200,7 +199,7 @@ int cmd_predict(int argc, char **argv)
         for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
         if (splits && write_splits(splits, t, s, sm, rows, tr + 1, sizes, n_sz, test_size)) {
             cli_progress_done(prog);
-            cli_error("cannot write '%.200s'", splits_tmp);
+            cli_error("cannot write '%.200s'", splits_path);
             goto out;
         }
         for (int q = 0; q < n_pr; q++) {
@@ -260,32 +259,25 @@ int cmd_predict(int argc, char **argv)
     }
     cli_progress_done(prog);
     if (splits) {
-        int bad = ferror(splits), cl = fclose(splits);
         splits = NULL;
-        if (bad || cl != 0 || rename(splits_tmp, splits_path) != 0) {
-            cli_error("cannot write '%.200s'", splits_path);
-            goto out;
-        }
+        int sst = cli_out_commit(splits_out);
+        splits_out = NULL;
+        if (sst) goto out;
     }
     /* summary */
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    snprintf(tmp, sizeof tmp, "%s/summary.csv.tmp", dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
-        goto out;
-    }
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, dir, "summary.csv");
+    if (!f) goto out;
     fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,"
           "fit_cpu_s_mean\n",
           f);
-    printf("predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
-    printf("  %-24s %8s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s",
+    fprintf(txt, "predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
+    fprintf(txt, "  %-24s %8s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "kendall", "std", "spearman", "mae", "fit_s",
            "lpd");
     struct plot_series *series = calloc((size_t)n_pr, sizeof *series);
     double *pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4), *col = malloc(sizeof *col * (size_t)trials);
     if (!series || !pts || !col) {
-        fclose(f);
+        outfile_abort(o);
         free(series);
         free(pts);
         free(col);
@@ -315,21 +307,18 @@ int cmd_predict(int argc, char **argv)
             fprintf(f, ",%.6f\n", m[5]);
             char lpd_s[32] = "-";
             if (isfinite(m[4])) snprintf(lpd_s, sizeof lpd_s, "%.4f", m[4]);
-            printf("  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f %10s\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
+            fprintf(txt, "  %-24s %8ld %10.4f %8.4f %10.4f %10.4f %10.4f %10s\n", pr[q].name, sizes[z], m[0], ksd, m[1], m[2],
                    m[3], lpd_s);
         }
         series[q] = (struct plot_series){pr[q].name, n_sz, x, ym, lo, hi};
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        cli_error("cannot write '%.200s'", path);
-    } else {
+    if (cli_out_commit(o) == CLI_OK) {
         struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
         struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
         int pst = plot_lines(dir, "kendall", &panel, 1, &po);
         if (pst == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/kendall.dat and .gp only", dir);
         rc = pst && pst != NASW_EUNSUPPORTED ? cli_error_status(pst) : CLI_OK;
-        if (rc == CLI_OK) printf("wrote %s/summary.csv, kendall.png, scatter_*.png\n", dir);
+        if (rc == CLI_OK) fprintf(txt, "wrote %s/summary.csv, kendall.png, scatter_*.png\n", dir);
     }
     free(series);
     free(pts);
@@ -338,10 +327,7 @@ int cmd_predict(int argc, char **argv)
 oom:
     rc = cli_error("out of memory");
 out:
-    if (splits) {
-        fclose(splits);
-        remove(splits_tmp);
-    }
+    outfile_abort(splits_out);
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);
