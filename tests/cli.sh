@@ -387,28 +387,28 @@ expect 0 "lcurve eval fmnist table" -- $NASW lcurve eval --curves data/fmnist_pr
 
 # --- output files (docs/outputs.md): special files in place, '-' = stdout,
 # no symlink followed, compare reruns, killed runs leave no temporary file
-S="$NASW search $M --strategy random --budget 5"
-expect 0 "search --out /dev/null" -- $S --out /dev/null
+OS="$NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5"
+expect 0 "search --out /dev/null" -- $OS --out /dev/null
 [ "$(stat -c %F /dev/null)" = "character special file" ] && ok || bad "/dev/null is no longer a character device"
 if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
     # as root a rename over a device replaces it: try it on our own node
-    expect 0 "search --out a device node" -- $S --out "$T/null"
+    expect 0 "search --out a device node" -- $OS --out "$T/null"
     [ -c "$T/null" ] && ok || bad "a device node given to --out became a $(stat -c %F "$T/null")"
 else
     echo "skip: not root or no mknod, device-node target test skipped"
 fi
 mkfifo "$T/fifo"
-cat "$T/fifo" >"$T/fifo.out" &
-expect 0 "search --out FIFO" -- $S --out "$T/fifo"
+timeout 60 cat "$T/fifo" >"$T/fifo.out" &
+expect 0 "search --out FIFO" -- $OS --out "$T/fifo"
 wait
 [ -p "$T/fifo" ] && ok || bad "a FIFO given to --out became a $(stat -c %F "$T/fifo")"
 [ "$(grep -c '"type":' "$T/fifo.out")" -eq 7 ] && ok || bad "the FIFO reader did not get the run log"
-expect 0 "search --out -" -- $S --out -
+expect 0 "search --out -" -- $OS --out -
 [ "$(grep -c '^{"type":' "$T/out")" -eq 7 ] && [ "$(wc -l <"$T/out")" -eq 7 ] && ok || bad "--out - did not put the run log alone on stdout"
 grep -q '^strategy ' "$T/err" && ok || bad "--out -: the summary is not on stderr"
 echo precious >"$T/victim"
 ln -s "$T/victim" "$T/planted.jsonl.tmp"
-expect 0 "search --out beside a planted symlink" -- $S --out "$T/planted.jsonl"
+expect 0 "search --out beside a planted symlink" -- $OS --out "$T/planted.jsonl"
 [ "$(cat "$T/victim")" = precious ] && [ -L "$T/planted.jsonl.tmp" ] && [ -f "$T/planted.jsonl" ] && ok \
     || bad "a symlink at the old temporary name was followed or touched"
 ls "$T" | grep -q '\.[0-9]*\.[0-9a-f]*\.tmp$' && bad "a temporary file was left in $T" || ok
