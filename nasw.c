@@ -1,16 +1,19 @@
 /*
  * nasw.c - main(): the sorted command table (git's commands[]), dispatch,
  * and the final check that stdout was written successfully, so that
- * `nasw ... > /dev/full` fails instead of losing output silently.
+ * `nasw ... > /dev/full` fails instead of losing output silently, and the
+ * handler that removes temporary output files on a fatal signal.
  */
 #include <cblas.h>
 #include <errno.h>
 #include <gsl/gsl_errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/outfile.h"
 #include "core/runlog.h"
 #include "train/mpi.h"
 
@@ -82,6 +85,28 @@ int cmd_version(int argc, char **argv)
     return CLI_OK;
 }
 
+/* Ctrl-C, kill, a closed pipe: remove the temporary output files of this
+ * process (core/outfile.h), then die of the signal as we would have. */
+static void on_fatal_signal(int sig)
+{
+    outfile_remove_temps();
+    raise(sig); /* SA_RESETHAND: the default action, once this handler returns */
+}
+
+static void catch_fatal_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        /* a signal ignored by whoever started us (nohup) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 static char *join_args(int argc, char **argv)
 {
     size_t n = 1;
@@ -126,6 +151,7 @@ int main(int argc, char **argv)
         nasw_mpi_finalize();
         return CLI_OK;
     }
+    catch_fatal_signals();
     char *line = join_args(argc, argv);
     cli_command_line = line ? line : "";
     int rc = cmd->fn(argc - 1, argv + 1);

@@ -76,9 +76,21 @@ int cmd_tables_build(int argc, char **argv)
     if (strcmp(space, "nb201")) return cli_usage_error("tables build", "unknown space '%.64s' (known: nb201)", space);
     if (!out) return cli_usage_error("tables build", "--out T.csv is required");
     if (!sample) return cli_usage_error("tables build", "--sample N|all is required");
+    if (!strcmp(out, "-"))
+        return cli_usage_error("tables build", "--out must name a file (the table is a journal, resumed from)");
     if (train_seed < 0) train_seed = seed;
     struct train_config cfg;
     if (train_preset(&cfg, preset)) return cli_usage_error("tables build", "%s", nasw_errmsg());
+    /* every flag is checked before the journal is created: a usage error
+     * leaves no file behind */
+    struct space *nb;
+    int st = space_cell_new(&nb, 4, arch_nb201_ops, 5);
+    if (st) return cli_error_status(st);
+    uint64_t size = nb->size;
+    space_free(nb);
+    if (!strcmp(sample, "all")) n = (long)size;
+    else if (cli_parse_long(sample, &n) || n < 1 || n > (long)size)
+        return cli_usage_error("tables build", "bad --sample '%.64s' (1..%llu or all)", sample, (unsigned long long)size);
     char spec[96];
     snprintf(spec, sizeof spec, "fmnist:%s", preset);
     if (nasw_mpi_rank() > 0) { /* an MPI worker */
@@ -87,15 +99,8 @@ int cmd_tables_build(int argc, char **argv)
     }
     struct live_opts lo = {.journal = out, .seed = (uint64_t)train_seed, .verbose = verbose};
     struct bench *b;
-    int st = live_bench_new(&b, spec, &lo);
-    if (st) return cli_error_status(st);
+    if ((st = live_bench_new(&b, spec, &lo))) return cli_error_status(st);
     const struct space *s = bench_space(b);
-    if (!strcmp(sample, "all")) n = (long)s->size;
-    else if (cli_parse_long(sample, &n) || n < 1 || n > (long)s->size) {
-        bench_free(b);
-        return cli_usage_error("tables build", "bad --sample '%.64s' (1..%llu or all)", sample,
-                               (unsigned long long)s->size);
-    }
     /* a fixed random order of the whole space; the first n are the sample */
     int *order = malloc(sizeof *order * (size_t)s->size);
     struct rng *r = rng_new((uint64_t)seed);

@@ -103,6 +103,13 @@ int cli_table_option(int opt, const char *arg, struct table_opts *o);
 /* Help lines for those flags. */
 void cli_table_options_help(FILE *f);
 
+/* Output files (core/outfile.h) with the error printed: DIR/NAME, or NAME
+ * alone when dir is NULL.  The stream, or NULL on failure. */
+struct outfile;
+FILE *cli_out_open(struct outfile **o, const char *dir, const char *name);
+/* Commit o, printing the error.  Returns a CLI exit code. */
+int cli_out_commit(struct outfile *o);
+
 /* Load a table, printing the error on failure.  NULL on failure. */
 struct table *cli_load_table(const char *path, const struct table_opts *o);
 

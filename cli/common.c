@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/outfile.h"
 #include "core/status.h"
 
 const char *cli_command_line = "";
@@ -163,6 +164,24 @@ struct table *cli_load_table(const char *path, const struct table_opts *o)
         return NULL;
     }
     return t;
+}
+
+FILE *cli_out_open(struct outfile **o, const char *dir, const char *name)
+{
+    char path[4200];
+    if (dir) snprintf(path, sizeof path, "%s/%s", dir, name);
+    int st = outfile_open(o, dir ? path : name);
+    if (st) {
+        cli_error_status(st);
+        return NULL;
+    }
+    return outfile_stream(*o);
+}
+
+int cli_out_commit(struct outfile *o)
+{
+    int st = outfile_commit(o);
+    return st ? cli_error_status(st) : CLI_OK;
 }
 
 struct cli_progress {

@@ -7,7 +7,11 @@
  * results land in preallocated slots, so the output does not depend on the
  * number of threads.
  *
- * Outputs (each written as NAME.tmp and renamed):
+ * Outputs (each through core/outfile.h: a temporary file renamed into place;
+ * manifest.json first with status "running", last with "done" or "failed";
+ * a rerun into a directory of an earlier comparison first removes every
+ * output listed in OWNED, and refuses a directory with such files but no
+ * manifest of ours):
  *   DIR/summary.csv       one row per dataset x strategy x checkpoint
  *   DIR/pairs.csv         paired comparisons across seeds (Wilcoxon
  *                         signed-rank + bootstrap CI of the mean difference)
@@ -32,6 +36,7 @@
 
 #include "cli/cli.h"
 #include "cli/plot.h"
+#include "core/outfile.h"
 #include "core/rng.h"
 #include "plots/plot.h"
 #include "core/runlog.h"
@@ -57,7 +62,9 @@ static void help(FILE *f)
           "                     epochs (needs curves; multi-fidelity strategies)\n"
           "  --checkpoints L    extra budgets for summary.csv and pairs.csv rows\n"
           "  --jobs J           worker threads (default: number of cores)\n"
-          "  --out DIR          output directory (created if missing)\n"
+          "  --out DIR          output directory (created if missing); a rerun into it\n"
+          "                     first removes every output of the earlier comparison;\n"
+          "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
           "  --quiet            no table on stdout\n",
           f);
@@ -140,27 +147,6 @@ static const char *unit_name(int kind)
     return kind == BUDGET_SECONDS ? "seconds" : kind == BUDGET_EPOCHS ? "epochs" : "queries";
 }
 
-/* Open FILE.tmp in dir for writing. */
-static FILE *open_tmp(const char *dir, const char *name, char *path, char *tmp, size_t n)
-{
-    snprintf(path, n, "%s/%s", dir, name);
-    snprintf(tmp, n, "%s/%s.tmp", dir, name);
-    FILE *f = fopen(tmp, "w");
-    if (!f) cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
-    return f;
-}
-
-static int close_tmp(FILE *f, const char *path, const char *tmp)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_error("cannot write '%.200s': %s", path, strerror(errno ? errno : EIO));
-    }
-    return CLI_OK;
-}
-
 /* CSV field: quoted when it holds a comma or a quote. */
 static void csv_str(FILE *f, const char *s)
 {
@@ -234,15 +220,15 @@ static int finite_only(const double *x, int n, double *out)
 
 static int write_summary(struct ctx *c, FILE *tty)
 {
-    char path[4096], tmp[4096];
-    FILE *f = open_tmp(c->dir, "summary.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, c->dir, "summary.csv");
     if (!f) return CLI_ERROR;
     fputs("dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best,"
           "found_best,regret_mean\n",
           f);
     double *test = malloc(sizeof *test * (size_t)c->n_seeds * 4);
     if (!test) {
-        fclose(f);
+        outfile_abort(o);
         return cli_error("out of memory");
     }
     double *val = test + c->n_seeds, *ft = val + c->n_seeds, *fv = ft + c->n_seeds;
@@ -312,13 +298,13 @@ static int write_summary(struct ctx *c, FILE *tty)
             }
     }
     free(test);
-    return close_tmp(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 static int write_pairs(struct ctx *c, FILE *tty)
 {
-    char path[4096], tmp[4096];
-    FILE *f = open_tmp(c->dir, "pairs.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, c->dir, "pairs.csv");
     if (!f) return CLI_ERROR;
     fputs("dataset,budget,strategy_a,strategy_b,pairs,mean_a,mean_b,mean_diff,diff_ci95_lo,"
           "diff_ci95_hi,wilcoxon_n,wilcoxon_p,better\n",
@@ -329,7 +315,7 @@ static int write_pairs(struct ctx *c, FILE *tty)
     if (!buf || !r) {
         free(buf);
         rng_free(r);
-        fclose(f);
+        outfile_abort(o);
         return cli_error("out of memory");
     }
     double *ta = buf, *tb = ta + ns, *va = tb + ns, *vb = va + ns, *pa = vb + ns, *pb = pa + ns;
@@ -397,13 +383,13 @@ static int write_pairs(struct ctx *c, FILE *tty)
     }
     free(buf);
     rng_free(r);
-    return close_tmp(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 static int write_trajectories(struct ctx *c)
 {
-    char path[4096], tmp[4096];
-    FILE *f = open_tmp(c->dir, "trajectories.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, c->dir, "trajectories.csv");
     if (!f) return CLI_ERROR;
     static char iobuf[1 << 16];
     setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
@@ -414,7 +400,7 @@ static int write_trajectories(struct ctx *c)
             char prefix[512];
             FILE *m = fmemopen(prefix, sizeof prefix, "w");
             if (!m) {
-                fclose(f);
+                outfile_abort(o);
                 return cli_error("out of memory");
             }
             csv_str(m, c->dnames[d]);
@@ -431,15 +417,14 @@ static int write_trajectories(struct ctx *c)
                 }
             }
         }
-    setvbuf(f, NULL, _IONBF, 0);
-    return close_tmp(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 /* The best-by-search-metric architecture of every run (input of nasw confirm). */
 static int write_best(struct ctx *c)
 {
-    char path[4096], tmp[4096];
-    FILE *f = open_tmp(c->dir, "best.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, c->dir, "best.csv");
     if (!f) return CLI_ERROR;
     fputs("dataset,strategy,seed,arch,best_val,test_at_best_val,query\n", f);
     for (int d = 0; d < c->n_d; d++) {
@@ -463,13 +448,13 @@ static int write_best(struct ctx *c)
                 fprintf(f, ",%.10g,%.10g,%ld\n", j->tr.steps[best].val, j->tr.steps[best].test, best + 1);
             }
     }
-    return close_tmp(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 static int write_datasets(struct ctx *c)
 {
-    char path[4096], tmp[4096];
-    FILE *f = open_tmp(c->dir, "datasets.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, c->dir, "datasets.csv");
     if (!f) return CLI_ERROR;
     fputs("dataset,search_metric,report_metric,higher_is_better,report_higher_is_better,"
           "ceiling_val,ceiling_test,budget,budget_unit\n",
@@ -487,18 +472,36 @@ static int write_datasets(struct ctx *c)
         if (c->has_ceiling[d]) csv_num(f, c->ceil_test[d]);
         fprintf(f, ",%.10g,%s\n", c->ck[c->n_ck - 1], unit_name(c->seconds));
     }
-    return close_tmp(f, path, tmp);
+    return cli_out_commit(o);
 }
 
-static int write_manifest(struct ctx *c, double budget)
+static int mkdir_p(const char *dir)
 {
-    char path[4096], tmp[4096];
-    snprintf(path, sizeof path, "%s/manifest.json", c->dir);
-    snprintf(tmp, sizeof tmp, "%s/manifest.json.tmp", c->dir);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+/* status: "running" (written before the runs), then "done" or "failed". */
+static int write_manifest(struct ctx *c, double budget, const char *status)
+{
     json_t *o = json_object(), *st = json_array(), *ds = json_array();
-    if (!o || !st || !ds) return cli_error("out of memory");
+    if (!o || !st || !ds) {
+        json_decref(o);
+        json_decref(st);
+        json_decref(ds);
+        return cli_error("out of memory");
+    }
     json_object_set_new(o, "command", json_string(cli_command_line));
     json_object_set_new(o, "nasw", json_string(nasw_version()));
+    json_object_set_new(o, "status", json_string(status));
     json_object_set_new(o, "bench", json_string(c->spec));
     json_object_set_new(o, "checksum", json_string(c->benches[0]->checksum));
     json_object_set_new(o, "seeds", json_integer(c->n_seeds));
@@ -515,11 +518,71 @@ static int write_manifest(struct ctx *c, double budget)
     }
     json_object_set_new(o, "datasets", ds);
     json_object_set_new(o, "strategies", st);
-    int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    struct outfile *out;
+    FILE *f = cli_out_open(&out, c->dir, "manifest.json");
+    if (!f) {
+        json_decref(o);
+        return CLI_ERROR;
+    }
+    int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     json_decref(o);
-    if (rc != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_error("cannot write '%.200s'", path);
+    if (rc != 0 || fputc('\n', f) == EOF) {
+        outfile_abort(out);
+        return cli_error("cannot write '%.200s/manifest.json'", c->dir);
+    }
+    return cli_out_commit(out);
+}
+
+/* Every file `nasw compare` writes in its directory.  A rerun into the same
+ * directory removes them all first, so no plot of an earlier comparison is
+ * left beside the new CSVs (--no-plot); other files are left alone. */
+static const char *const OWNED[] = {"manifest.json",    "summary.csv",      "pairs.csv",       "trajectories.csv",
+                                    "datasets.csv",     "best.csv",         "trajectories.dat", "trajectories.gp",
+                                    "trajectories.png", "trajectories.svg", "regret.dat",      "regret.gp",
+                                    "regret.png",       "regret.svg",       NULL};
+
+/* 1 if DIR/manifest.json was written by nasw compare (a JSON object with
+ * "strategies" and "datasets" arrays). */
+static int compare_manifest(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    json_t *m = json_load_file(path, 0, NULL);
+    int ok = json_is_object(m) && json_is_array(json_object_get(m, "strategies")) &&
+             json_is_array(json_object_get(m, "datasets"));
+    json_decref(m);
+    return ok;
+}
+
+/* Before anything is created: DIR must be a directory (or not exist yet),
+ * and if it holds files of ours, they must be an earlier comparison's. */
+static int check_out_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) return errno == ENOENT ? CLI_OK : cli_error("cannot use '%.200s': %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return cli_error("cannot use '%.200s': %s", dir, strerror(ENOTDIR));
+    char path[4200];
+    for (int i = 0; OWNED[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, OWNED[i]);
+        if (lstat(path, &st) == 0 && !compare_manifest(dir))
+            return cli_error("'%.200s' holds '%s' but no manifest.json of nasw compare: not overwriting it "
+                             "(choose an empty or new directory)",
+                             dir, OWNED[i]);
+    }
+    return CLI_OK;
+}
+
+/* Create DIR and remove the outputs of an earlier comparison and the
+ * temporary files of a killed one. */
+static int clean_out_dir(const char *dir)
+{
+    if (mkdir_p(dir) != 0) return cli_error("cannot create directory '%.200s': %s", dir, strerror(errno));
+    char path[4200];
+    for (int i = 0; OWNED[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, OWNED[i]);
+        outfile_remove_stale(path);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return cli_error("cannot remove '%.200s': %s", path, strerror(errno));
     }
     return CLI_OK;
 }
@@ -528,20 +591,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-static int mkdir_p(const char *dir)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    return 0;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -655,6 +704,7 @@ int cmd_compare(int argc, char **argv)
     int n_dl = 0;
     long n_jobs = 0;
     pthread_t *threads = NULL;
+    int started_writing = 0;
     if (!cx.ck) goto out;
     for (int i = 0; i < n_ck - 1; i++) {
         double v;
@@ -677,6 +727,7 @@ int cmd_compare(int argc, char **argv)
         rc = cli_usage_error("compare", "no datasets given");
         goto out;
     }
+    if (check_out_dir(dir)) goto out;
     if (cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed)) goto out;
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
@@ -701,10 +752,8 @@ int cmd_compare(int argc, char **argv)
         }
         cx.has_ceiling[d] = bench_oracle(cx.benches[d], &cx.ceil_val[d], &cx.ceil_test[d]) == NASW_OK;
     }
-    if (mkdir_p(dir) != 0) {
-        cli_error("cannot create directory '%.200s': %s", dir, strerror(errno));
-        goto out;
-    }
+    if (clean_out_dir(dir) || write_manifest(&cx, budget, "running")) goto out;
+    started_writing = 1;
 
     /* run */
     n_jobs = (long)cx.n_d * cx.n_s * cx.n_seeds;
@@ -751,7 +800,7 @@ int cmd_compare(int argc, char **argv)
                 cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds == BUDGET_SECONDS ? "(seconds)" : cx.seconds == BUDGET_EPOCHS ? "(epochs)" : "queries",
                 table_path_s);
     if (write_summary(&cx, tty) || write_pairs(&cx, tty) || write_trajectories(&cx) ||
-        write_datasets(&cx) || write_best(&cx) || write_manifest(&cx, budget))
+        write_datasets(&cx) || write_best(&cx))
         goto out;
     if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
     if (!noplot) {
@@ -761,11 +810,12 @@ int cmd_compare(int argc, char **argv)
         if (tty && plot_have_gnuplot())
             fprintf(tty, "plots: %s/trajectories.png (.svg), %s/regret.png (.svg)\n", dir, dir);
     }
-    rc = CLI_OK;
+    rc = write_manifest(&cx, budget, "done"); /* last: a "done" manifest means every output is there */
     goto out;
 oom:
     rc = cli_error("out of memory");
 out:
+    if (rc != CLI_OK && started_writing) write_manifest(&cx, budget, "failed");
     if (cx.jobs)
         for (long i = 0; i < n_jobs; i++) search_trace_release(&cx.jobs[i].tr);
     free(cx.jobs);

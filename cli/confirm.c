@@ -214,11 +214,9 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
         printf("  Kendall tau %.3f, Spearman %.3f, MAE %.3f (search metric: Kendall tau %.3f)\n", tau, rho, mae, tau_v);
         printf("  winner %s: the best predicted architecture is %s by measured %s\n", win == 0 ? "holds" : "does not hold",
                win == 0 ? "also the best" : "not the best", b->search_metric);
-        char path[4300], tmp[4300];
-        snprintf(path, sizeof path, "%s/confirm.csv", outdir);
-        snprintf(tmp, sizeof tmp, "%s/confirm.csv.tmp", outdir);
-        FILE *f = fopen(tmp, "w");
-        if (!f) rc = cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
+        struct outfile *o;
+        FILE *f = cli_out_open(&o, outdir, "confirm.csv");
+        if (!f) rc = CLI_ERROR;
         else {
             fputs("rank,arch,predicted_val,predicted_test,measured_val,measured_test,runs\n", f);
             for (int i = 0; i < k; i++) {
@@ -237,8 +235,7 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
             fputs(" mae=", f);
             cli_csv_num(f, "%.6f", mae);
             fprintf(f, " winner_holds=%d\n", win == 0);
-            int bad = ferror(f);
-            if (fclose(f) != 0 || bad || rename(tmp, path) != 0) rc = cli_error("cannot write '%.200s'", path);
+            rc = cli_out_commit(o);
         }
         int st = plot_scatter(outdir, "confirm", "predicted vs measured", pred_label, "measured (live)", pt, mt, k);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);

@@ -31,6 +31,7 @@
 
 #include "cli/cli.h"
 #include "core/rng.h"
+#include "core/outfile.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
@@ -396,16 +397,6 @@ static int parse_methods(const char *cmd, const char *s, int *ms, int *nm)
     return CLI_OK;
 }
 
-static int write_renamed(FILE *f, const char *tmp, const char *path)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_error("cannot write '%.200s'", path);
-    }
-    return CLI_OK;
-}
-
 /* Example plots: the true curve and, per method shown, a cone from the last
  * observed value to the predicted final value with its 90% band.  Shown:
  * ensemble, mcmc and model, or the first three methods if none of these
@@ -555,7 +546,7 @@ static int cmd_eval(int argc, char **argv)
     int *ks = NULL;
     struct rng *r = NULL;
     FILE *fs = NULL, *fp = NULL;
-    char ps[4200], pt[4300], pp[4200], ppt[4300];
+    struct outfile *os = NULL, *op = NULL;
     if (rc) goto out;
     rc = CLI_ERROR;
     ks = malloc(sizeof *ks * (size_t)nf);
@@ -580,14 +571,8 @@ static int cmd_eval(int argc, char **argv)
         rc = cli_error("cannot create '%.200s': %s", dir, strerror(errno));
         goto out;
     }
-    snprintf(ps, sizeof ps, "%s/summary.csv", dir);
-    snprintf(pt, sizeof pt, "%s/summary.csv.tmp", dir);
-    snprintf(pp, sizeof pp, "%s/predictions.csv", dir);
-    snprintf(ppt, sizeof ppt, "%s/predictions.csv.tmp", dir);
-    if (!(fs = fopen(pt, "w")) || !(fp = fopen(ppt, "w"))) {
-        rc = cli_error("cannot write '%.200s': %s", fs ? ppt : pt, strerror(errno));
+    if (!(fs = cli_out_open(&os, dir, "summary.csv")) || !(fp = cli_out_open(&op, dir, "predictions.csv")))
         goto out;
-    }
     fputs("method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms\n", fs);
     fputs("method,fraction,observed,line,arch,true,mean,q05,q95\n", fp);
     char rb[80];
@@ -708,10 +693,10 @@ static int cmd_eval(int argc, char **argv)
         }
     }
     cli_progress_done(prog);
-    rc = write_renamed(fs, pt, ps);
-    fs = NULL;
-    if (write_renamed(fp, ppt, pp)) rc = CLI_ERROR;
-    fp = NULL;
+    rc = cli_out_commit(os);
+    os = NULL;
+    if (cli_out_commit(op)) rc = CLI_ERROR;
+    op = NULL;
     if (rc) goto out;
     printf("wrote %s/summary.csv, predictions.csv\n", dir);
     /* plots last: a failed plot loses no result */
@@ -729,8 +714,8 @@ static int cmd_eval(int argc, char **argv)
 oom:
     rc = cli_error("out of memory");
 out:
-    if (fs) fclose(fs), remove(pt);
-    if (fp) fclose(fp), remove(ppt);
+    outfile_abort(os);
+    outfile_abort(op);
     free(fr);
     free(ks);
     free(buf);

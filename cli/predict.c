@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/predictor.h"
 #include "core/rng.h"
+#include "core/outfile.h"
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
@@ -104,31 +105,12 @@ static size_t cell_at(const struct results *R, int q, int z, long tr)
     return ((size_t)q * R->n_sz + z) * R->trials + tr;
 }
 
-static FILE *open_out(const char *dir, const char *name, char *path, char *tmp, size_t n)
-{
-    snprintf(path, n, "%.4000s/%s", dir, name);
-    snprintf(tmp, n + 8, "%.4000s/%s.tmp", dir, name);
-    FILE *f = fopen(tmp, "w");
-    if (!f) cli_error("cannot write '%.200s': %s", tmp, strerror(errno));
-    return f;
-}
-
-static int close_out(FILE *f, const char *path, const char *tmp)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_error("cannot write '%.200s'", path);
-    }
-    return CLI_OK;
-}
-
 /* DIR/trials.csv: one row per predictor, size and trial; a failed fit has
  * empty fields (as has any undefined number) */
 static int write_trials(const char *dir, const struct results *R)
 {
-    char path[4200], tmp[4208];
-    FILE *f = open_out(dir, "trials.csv", path, tmp, sizeof path);
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, dir, "trials.csv");
     if (!f) return CLI_ERROR;
     fputs("predictor,train_size,trial,kendall,spearman,mae,fit_s,lpd,fit_cpu_s\n", f);
     for (int q = 0; q < R->n_pr; q++)
@@ -142,13 +124,13 @@ static int write_trials(const char *dir, const struct results *R)
                 }
                 fputc('\n', f);
             }
-    return close_out(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 /* DIR/summary.csv: means over the trials whose fit succeeded (`trials`
  * counts them); the Kendall series of the plot into series (n_pr) and pts
  * (n_pr * n_sz * 4) */
-static int write_summary(const char *dir, const struct results *R, struct plot_series *series, double *pts)
+static int write_summary(const char *dir, const struct results *R, struct plot_series *series, double *pts, FILE *txt)
 {
     char path[4200], tmp[4208];
     double *col = malloc(sizeof *col * (size_t)R->trials);
@@ -161,7 +143,7 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
     fputs("predictor,train_size,trials,kendall_mean,kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,"
           "fit_cpu_s_mean\n",
           f);
-    printf("  %-24s %8s %6s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "trials", "kendall", "std",
+    fprintf(txt, "  %-24s %8s %6s %10s %8s %10s %10s %10s %10s\n", "predictor", "n_train", "trials", "kendall", "std",
            "spearman", "mae", "fit_s", "lpd");
     for (int q = 0; q < R->n_pr; q++) {
         double *x = pts + (size_t)q * R->n_sz * 4, *ym = x + R->n_sz, *lo = ym + R->n_sz, *hi = lo + R->n_sz;
@@ -179,23 +161,23 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
             ym[z] = m[0];
             lo[z] = m[0] - (isfinite(h) ? h : 0); /* one trial: no band */
             hi[z] = m[0] + (isfinite(h) ? h : 0);
-            fprintf(f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
+            ffprintf(txt, f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
             double v[NACC + 1] = {m[0], ksd, m[1], m[2], m[3], m[4], m[5]};
             for (int k = 0; k <= NACC; k++) {
                 cli_csv_num(f, "%.6f", v[k]);
                 fputc(k < NACC ? ',' : '\n', f);
             }
-            printf("  %-24s %8ld %6zu", R->pr[q].name, R->sizes[z], n_ok);
+            fprintf(txt, "  %-24s %8ld %6zu", R->pr[q].name, R->sizes[z], n_ok);
             for (int k = 0; k <= NACC - 1; k++) {
-                if (isfinite(v[k])) printf(k == 1 ? " %8.4f" : " %10.4f", v[k]);
-                else printf(k == 1 ? " %8s" : " %10s", "-");
+                if (isfinite(v[k])) fprintf(txt, k == 1 ? " %8.4f" : " %10.4f", v[k]);
+                else fprintf(txt, k == 1 ? " %8s" : " %10s", "-");
             }
             putchar('\n');
         }
         series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi};
     }
     free(col);
-    return close_out(f, path, tmp);
+    return cli_out_commit(o);
 }
 
 int cmd_predict(int argc, char **argv)
@@ -254,7 +236,9 @@ int cmd_predict(int argc, char **argv)
     int *tk = NULL, *tkt = NULL;
     struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
     FILE *splits = NULL;
-    char splits_tmp[4200];
+    struct outfile *splits_out = NULL;
+    /* with the splits on stdout (--splits -) the text goes to stderr */
+    FILE *txt = splits_path && !strcmp(splits_path, "-") ? stderr : stdout;
     if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
         rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
         goto out;
@@ -304,11 +288,7 @@ int cmd_predict(int argc, char **argv)
         goto out;
     }
     if (splits_path) {
-        snprintf(splits_tmp, sizeof splits_tmp, "%.4000s.tmp", splits_path);
-        if (!(splits = fopen(splits_tmp, "w"))) {
-            cli_error("cannot write '%.200s': %s", splits_tmp, strerror(errno));
-            goto out;
-        }
+        if (!(splits = cli_out_open(&splits_out, NULL, splits_path))) goto out;
         fputs("trial,train_size,role,arch,y\n", splits);
     }
     /* the last trial's largest-size predictions, plotted once every result
@@ -331,7 +311,7 @@ int cmd_predict(int argc, char **argv)
         for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
         if (splits && write_splits(splits, t, s, sm, rows, tr + 1, sizes, n_sz, test_size)) {
             cli_progress_done(prog);
-            cli_error("cannot write '%.200s'", splits_tmp);
+            cli_error("cannot write '%.200s'", splits_path);
             goto out;
         }
         for (int q = 0; q < n_pr; q++) {
@@ -401,17 +381,14 @@ int cmd_predict(int argc, char **argv)
     }
     cli_progress_done(prog);
     if (splits) {
-        int bad = ferror(splits), cl = fclose(splits);
         splits = NULL;
-        if (bad || cl != 0 || rename(splits_tmp, splits_path) != 0) {
-            remove(splits_tmp);
-            cli_error("cannot write '%.200s'", splits_path);
-            goto out;
-        }
+        int sst = cli_out_commit(splits_out);
+        splits_out = NULL;
+        if (sst) goto out;
     }
-    printf("predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
+    fprintf(txt, "predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
     struct results R = {pr, n_pr, n_sz, sizes, trials, acc, ok};
-    if (write_trials(dir, &R) || write_summary(dir, &R, series, pts)) goto out;
+    if (write_trials(dir, &R) || write_summary(dir, &R, series, pts, txt)) goto out;
     /* plots last: a failed plot loses no result */
     struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
     struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
@@ -427,17 +404,14 @@ int cmd_predict(int argc, char **argv)
                                                  (int)test_size),
                                     dir, stem);
     }
-    printf("wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
-    if (n_failed) printf("%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
+    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
+    if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
 oom:
     rc = cli_error("out of memory");
 out:
-    if (splits) {
-        fclose(splits);
-        remove(splits_tmp);
-    }
+    outfile_abort(splits_out);
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);

@@ -2,7 +2,8 @@
  * cli/search.c - `nasw search`: one strategy, one bench, one seed.
  *
  * Opens the table, builds the bench of the dataset, runs search_run() with a
- * run log when --out is given (written as OUT.tmp and renamed at the end),
+ * run log when --out is given (core/outfile.h: put in place at the end, "-"
+ * for stdout, then the text goes to stderr),
  * and prints the best architecture found.  The same seed gives the same
  * trajectory as the corresponding run of `nasw compare`.
  */
@@ -34,6 +35,7 @@ static void help(FILE *f)
           "                 curves); continuing a training charges only the extra\n"
           "  --seed K       random seed (default 1)\n"
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
+          "                 ('-': stdout, and the summary goes to stderr)\n"
           "  --trace        print every counted query on stdout\n"
           "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
           "the other ranks train (asynchronously: a finished worker gets the next\n"
@@ -166,6 +168,8 @@ int cmd_search(int argc, char **argv)
         goto done;
     }
     const struct space *s = bench_space(b);
+    /* with the run log on stdout (--out -) the text goes to stderr */
+    FILE *txt = out && !strcmp(out, "-") ? stderr : stdout;
     char arch[ARCH_STR_MAX];
     long best = tr.n ? tr.steps[tr.n - 1].incumbent : -1;
     int mf = spec.type->multi_fidelity || kind == BUDGET_EPOCHS;
@@ -176,34 +180,34 @@ int cmd_search(int argc, char **argv)
         arch_format(s, &a, arch, sizeof arch);
         /* multi-fidelity runs add the epochs answered and charged so far */
         if (mf)
-            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%d\t%.0f\t%s\n", i + 1, p->val, p->test, p->best_val,
+            fprintf(txt, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%d\t%.0f\t%s\n", i + 1, p->val, p->test, p->best_val,
                    p->test_at_best, p->epochs, p->total_epochs, arch);
         else
-            printf("%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val, p->test_at_best,
+            fprintf(txt, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val, p->test_at_best,
                    arch);
     }
-    printf("strategy   %s\n", full);
-    printf("bench      %s (%s searched, %s reported)\n", b->name, b->search_metric, b->report_metric);
-    printf("seed       %ld\n", seed);
-    printf("queries    %ld (stop: %s)", tr.n, search_stop_name(tr.stop));
-    if (b->has_cost) printf(", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
-    if (b->max_epochs > 0) printf(", %.0f epochs", tr.n ? tr.steps[tr.n - 1].total_epochs : 0.0);
-    printf("\n");
+    fprintf(txt, "strategy   %s\n", full);
+    fprintf(txt, "bench      %s (%s searched, %s reported)\n", b->name, b->search_metric, b->report_metric);
+    fprintf(txt, "seed       %ld\n", seed);
+    fprintf(txt, "queries    %ld (stop: %s)", tr.n, search_stop_name(tr.stop));
+    if (b->has_cost) fprintf(txt, ", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
+    if (b->max_epochs > 0) fprintf(txt, ", %.0f epochs", tr.n ? tr.steps[tr.n - 1].total_epochs : 0.0);
+    fprintf(txt, "\n");
     if (best >= 0) {
         struct arch a;
         arch_from_key(s, tr.steps[best].key, &a);
         arch_format(s, &a, arch, sizeof arch);
-        printf("best       %s\n", arch);
-        printf("%-10s %.6g (query %ld", b->search_metric, tr.steps[best].val, best + 1);
-        if (mf) printf(", %d epochs", tr.steps[best].epochs);
-        printf(")\n");
-        printf("%-10s %.6g\n", b->report_metric, tr.steps[best].test);
+        fprintf(txt, "best       %s\n", arch);
+        fprintf(txt, "%-10s %.6g (query %ld", b->search_metric, tr.steps[best].val, best + 1);
+        if (mf) fprintf(txt, ", %d epochs", tr.steps[best].epochs);
+        fprintf(txt, ")\n");
+        fprintf(txt, "%-10s %.6g\n", b->report_metric, tr.steps[best].test);
     } else {
-        printf("best       none (every query failed)\n");
+        fprintf(txt, "best       none (every query failed)\n");
     }
     double cv, ct;
     if (bench_oracle(b, &cv, &ct) == NASW_OK)
-        printf("ceiling    %s %.6g -> %s %.6g (validation-selection ceiling)\n", b->search_metric, cv,
+        fprintf(txt, "ceiling    %s %.6g -> %s %.6g (validation-selection ceiling)\n", b->search_metric, cv,
                b->report_metric, ct);
     if (log) {
         st = runlog_close(log, 1);

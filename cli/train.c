@@ -2,8 +2,10 @@
  * cli/train.c - `nasw train`: train one NAS-Bench-201 cell on Fashion-MNIST,
  * or time training steps (--benchmark).
  *
- * --out FILE is rewritten (temporary file + rename) after every epoch, so it
- * always holds a complete JSON document with the curve so far.
+ * --out FILE is rewritten (core/outfile.h: temporary file + rename) after
+ * every epoch, so it always holds a complete JSON document with the curve
+ * so far.  A target that cannot be replaced (a FIFO, a device, "-" for
+ * stdout, when the text goes to stderr) gets the final document only.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -17,6 +19,7 @@
 #include "cli/cli.h"
 #include "core/rng.h"
 #include "core/runlog.h"
+#include "core/outfile.h"
 #include "core/status.h"
 #include "train/cnn.h"
 #include "train/layers.h"
@@ -36,7 +39,8 @@ static void help(FILE *f)
             "                    --train-size and --epochs override it\n"
             "  --train-size T    train on T images of the 60k after the validation split\n"
             "  --seed K          initialisation and batch-order seed (default 0)\n"
-            "  --out FILE        JSON run record, rewritten after every epoch\n"
+            "  --out FILE        JSON run record, rewritten after every epoch ('-': stdout,\n"
+            "                    the final record only, and the text goes to stderr)\n"
             "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
             "                    28x28 batch after 5 warm-up steps; print images/s and\n"
             "                    GFLOP/s, no training to completion\n"
@@ -50,16 +54,23 @@ struct run_ctx {
     const char *out;
     json_t *doc, *epochs;
     int failed_write;
+    int every_epoch;    /* out can be replaced: rewritten after every epoch */
+    FILE *txt;          /* the per-epoch text: stdout, or stderr for --out - */
 };
 
-static int write_doc(struct run_ctx *c)
+/* final: the last version of the document (written whatever the target). */
+static int write_doc(struct run_ctx *c, int final)
 {
-    if (!c->out) return 0;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", c->out);
-    if (json_dump_file(c->doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0 || rename(tmp, c->out) != 0) {
-        remove(tmp);
+    if (!c->out || c->failed_write) return c->failed_write ? -1 : 0;
+    if (!final && !c->every_epoch) return 0;
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, NULL, c->out);
+    if (f && (json_dumpf(c->doc, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0 || fputc('\n', f) == EOF)) {
+        outfile_abort(o);
         cli_error("cannot write '%.200s'", c->out);
+        f = NULL;
+    }
+    if (!f || cli_out_commit(o) != CLI_OK) {
         c->failed_write = 1;
         return -1;
     }
@@ -69,14 +80,14 @@ static int write_doc(struct run_ctx *c)
 static int on_epoch(void *arg, const struct train_epoch *e)
 {
     struct run_ctx *c = arg;
-    printf("epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
-           e->epoch, e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
-    fflush(stdout);
+    fprintf(c->txt, "epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
+            e->epoch, e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
+    fflush(c->txt);
     json_t *o = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "epoch", e->epoch, "train_loss", e->train_loss,
                           "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
                           e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
     if (o) json_array_append_new(c->epochs, o);
-    return write_doc(c);
+    return write_doc(c, 0);
 }
 
 static double now_s(void)
@@ -206,7 +217,8 @@ int cmd_train(int argc, char **argv)
         space_free(s);
         return cli_error_status(st);
     }
-    struct run_ctx ctx = {.out = out};
+    struct run_ctx ctx = {.out = out, .every_epoch = out && outfile_replaceable(out),
+                          .txt = out && !strcmp(out, "-") ? stderr : stdout};
     ctx.epochs = json_array();
     ctx.doc = json_pack("{s:s, s:s, s:s, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}, s:o, s:s}", "nasw",
                         nasw_version(), "arch", arch_s, "preset", cfg.preset, "seed", (json_int_t)seed, "config",
@@ -214,10 +226,10 @@ int cmd_train(int argc, char **argv)
                         "batch", cfg.batch, "lr", cfg.lr, "train_size", cfg.train_size, "val_size", cfg.val_size,
                         "curve", ctx.epochs, "status", "running");
     json_incref(ctx.epochs);
-    printf("training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
+    fprintf(ctx.txt, "training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
            arch_s, cfg.preset, cfg.C, cfg.N, cfg.resolution, cfg.resolution, cfg.epochs, cfg.batch, cfg.train_size,
            cfg.val_size, cfg.test_size);
-    write_doc(&ctx);
+    write_doc(&ctx, 0);
     struct train_result res;
     st = train_arch(&cfg, data, s, &a, (uint64_t)seed, 0, on_epoch, &ctx, &res);
     if (st) {
@@ -231,10 +243,10 @@ int cmd_train(int argc, char **argv)
             json_object_set_new(ctx.doc, "val_acc", json_real(res.val_acc));
             json_object_set_new(ctx.doc, "test_acc", json_real(res.test_acc));
         }
-        write_doc(&ctx);
-        if (res.failed) printf("failed: the loss diverged (NaN) after %d epochs\n", res.epochs_done);
+        write_doc(&ctx, 1);
+        if (res.failed) fprintf(ctx.txt, "failed: the loss diverged (NaN) after %d epochs\n", res.epochs_done);
         else
-            printf("final      val_acc %.2f  test_acc %.2f  params %zu  %.2f MFLOPs  %.1f s\n", res.val_acc,
+            fprintf(ctx.txt, "final      val_acc %.2f  test_acc %.2f  params %zu  %.2f MFLOPs  %.1f s\n", res.val_acc,
                    res.test_acc, res.params, res.flops / 1e6, res.seconds);
         rc = ctx.failed_write ? CLI_ERROR : CLI_OK;
     }

@@ -257,6 +257,13 @@ int outfile_open(struct outfile **out, const char *path)
     return NASW_OK;
 }
 
+int outfile_replaceable(const char *path)
+{
+    struct stat st;
+    if (!strcmp(path, "-")) return 0;
+    return stat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
 FILE *outfile_stream(const struct outfile *o) { return o->f; }
 
 const char *outfile_write_path(const struct outfile *o)

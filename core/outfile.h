@@ -40,6 +40,11 @@ struct outfile;
  * reason" when it cannot. */
 int outfile_open(struct outfile **out, const char *path);
 
+/* 1 if outfile_open(path) would replace the target by rename (a regular
+ * file, or none yet): only such a target can be rewritten again and again
+ * (a FIFO or stdout would receive every version, one after the other). */
+int outfile_replaceable(const char *path);
+
 /* The stream to write to (buffered; errors are caught by the commit). */
 FILE *outfile_stream(const struct outfile *o);
 

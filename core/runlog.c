@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outfile.h"
 #include "core/status.h"
 
 #ifndef NASW_VERSION
@@ -20,8 +21,9 @@
 #endif
 
 struct runlog {
+    struct outfile *out;
     FILE *f;
-    char *path, *tmp;
+    char *path;
     int failed;
 };
 
@@ -31,21 +33,17 @@ int runlog_open(struct runlog **out, const char *path)
 {
     *out = NULL;
     struct runlog *l = calloc(1, sizeof *l);
-    size_t n = strlen(path);
-    if (!l || !(l->path = malloc(n + 1)) || !(l->tmp = malloc(n + 5))) {
-        runlog_close(l, 0);
+    if (!l || !(l->path = strdup(path))) {
+        free(l);
         return nasw_errorf(NASW_ENOMEM, "out of memory");
     }
-    memcpy(l->path, path, n + 1);
-    snprintf(l->tmp, n + 5, "%s.tmp", path);
-    l->f = fopen(l->tmp, "w");
-    if (!l->f) {
-        int e = errno;
+    int st = outfile_open(&l->out, path);
+    if (st) {
         free(l->path);
-        free(l->tmp);
         free(l);
-        return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", path, strerror(e));
+        return st;
     }
+    l->f = outfile_stream(l->out);
     *out = l;
     return NASW_OK;
 }
@@ -62,7 +60,7 @@ static int emit(struct runlog *l, json_t *obj)
     free(s);
     if (bad) {
         l->failed = 1;
-        return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", l->tmp, strerror(errno));
+        return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", l->path, strerror(errno));
     }
     return NASW_OK;
 }
@@ -123,20 +121,13 @@ int runlog_close(struct runlog *l, int commit)
 {
     if (!l) return NASW_OK;
     int st = NASW_OK;
-    if (l->f && fclose(l->f) != 0 && commit) {
-        st = nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", l->tmp, strerror(errno));
-    }
-    if (l->f) {
-        if (commit && st == NASW_OK && !l->failed) {
-            if (rename(l->tmp, l->path) != 0)
-                st = nasw_errorf(NASW_EIO, "cannot rename '%.200s': %s", l->tmp, strerror(errno));
-        } else {
-            remove(l->tmp);
-            if (commit && st == NASW_OK) st = NASW_EIO;
-        }
+    if (commit && !l->failed) {
+        st = outfile_commit(l->out);
+    } else {
+        outfile_abort(l->out);
+        if (commit) st = NASW_EIO; /* the failed write was reported by emit() */
     }
     free(l->path);
-    free(l->tmp);
     free(l);
     return st;
 }

@@ -4,9 +4,10 @@
  * Every run log starts with a header (command line, version, seed, bench and
  * its data checksum, strategy with all parameters, budget) so that each
  * table and plot traces back to the command that made it.  Then one record
- * per counted query, then an "end" record.  The file is written as
- * PATH.tmp, each record flushed as it is written, and renamed to PATH by
- * runlog_close(log, 1); runlog_close(log, 0) removes the temporary file.
+ * per counted query, then an "end" record.  The file is written through
+ * core/outfile.h (a temporary file renamed to PATH by runlog_close(log, 1),
+ * removed by runlog_close(log, 0); "-" is stdout, a FIFO or device is
+ * written in place), each record flushed as it is written.
  *
  * This is the only file of core/ that uses jansson.
  */
@@ -46,7 +47,7 @@ int runlog_open(struct runlog **out, const char *path);
 int runlog_header(struct runlog *l, const struct runlog_header *h);
 int runlog_query(struct runlog *l, const struct runlog_query *q);
 int runlog_end(struct runlog *l, long queries, double total_cost_s, const char *reason);
-/* commit=1: rename PATH.tmp to PATH; 0: remove it.  Frees l.  NULL ok. */
+/* commit=1: put the log in place; 0: remove what was written.  Frees l.  NULL ok. */
 int runlog_close(struct runlog *l, int commit);
 
 /* The version string compiled in (git describe, or "unknown"). */

@@ -1,8 +1,10 @@
 /*
  * plots/plot.c - gnuplot figures (see plots/plot.h).
  *
- * The script plots each panel twice, once per terminal (pngcairo, svg),
- * into temporary outputs renamed into place only if gnuplot succeeds.
+ * The script plots each panel twice, once per terminal (pngcairo, svg), into
+ * png_out and svg_out: nasw passes the temporary files of core/outfile.h
+ * (put in place only if gnuplot succeeds); run by hand, the script writes
+ * STEM.png and STEM.svg.
  * gnuplot runs in DIR (fork, chdir, exec), so the script and the data refer
  * to each other by relative names and can be re-run by hand.
  */
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/outfile.h"
 #include "core/status.h"
 
 static const char *const COLORS[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -49,7 +52,8 @@ static void gp_str(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-static int run_gnuplot(const char *dir, const char *script)
+/* Run `gnuplot -e "png_out='...'; svg_out='...'" SCRIPT` in dir. */
+static int run_gnuplot(const char *dir, const char *script, const char *vars)
 {
     fflush(NULL); /* the child must not inherit (and later flush) our buffers */
     pid_t pid = fork();
@@ -58,7 +62,7 @@ static int run_gnuplot(const char *dir, const char *script)
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) dup2(fd, STDOUT_FILENO);
         if (chdir(dir) != 0) _exit(126);
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -69,42 +73,51 @@ static int run_gnuplot(const char *dir, const char *script)
     return NASW_OK;
 }
 
-static int finish_file(FILE *f, const char *tmp, const char *path)
+/* Append `name='path'` (gnuplot quoting) to buf; path made absolute, since
+ * gnuplot runs in another directory. */
+static void gp_var(char *buf, size_t n, const char *name, const char *path)
 {
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot write '%.200s'", path);
+    size_t len = strlen(buf);
+    char cwd[4096] = "";
+    if (path[0] != '/' && !getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
+    len += (size_t)snprintf(buf + len, n - len, "%s%s='%s%s", len ? "; " : "", name, cwd, *cwd ? "/" : "");
+    for (; *path && len + 3 < n; path++) {
+        if (*path == '\'') buf[len++] = '\'';
+        buf[len++] = *path;
     }
-    return NASW_OK;
+    if (len + 2 < n) buf[len++] = '\'';
+    buf[len < n ? len : n - 1] = '\0';
 }
 
-/* Run the script, then move STEM.png.tmp / STEM.svg.tmp into place. */
+/* Run STEM.gp with its PNG and SVG outputs opened by core/outfile.h, and
+ * put them in place only if gnuplot succeeds. */
 static int render(const char *dir, const char *stem)
 {
     if (!plot_have_gnuplot()) return NASW_EUNSUPPORTED;
-    char gp[4200], tmp[4200], out[4200];
-    snprintf(gp, sizeof gp, "%s.gp", stem);
-    int st = run_gnuplot(dir, gp);
     const char *ext[2] = {"png", "svg"};
+    struct outfile *out[2] = {NULL, NULL};
+    char path[4200], gp[4200], vars[3 * 4200] = "";
+    int st = NASW_OK;
+    for (int i = 0; i < 2 && st == NASW_OK; i++) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, stem, ext[i]);
+        char var[16];
+        snprintf(var, sizeof var, "%s_out", ext[i]);
+        if ((st = outfile_open(&out[i], path)) == NASW_OK) gp_var(vars, sizeof vars, var, outfile_write_path(out[i]));
+    }
+    snprintf(gp, sizeof gp, "%s.gp", stem);
+    if (st == NASW_OK) st = run_gnuplot(dir, gp, vars);
     for (int i = 0; i < 2; i++) {
-        snprintf(tmp, sizeof tmp, "%s/%s.%s.tmp", dir, stem, ext[i]);
-        snprintf(out, sizeof out, "%s/%s.%s", dir, stem, ext[i]);
-        if (st == NASW_OK && rename(tmp, out) != 0)
-            st = nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", out, strerror(errno));
-        remove(tmp);
+        if (st == NASW_OK) st = outfile_commit(out[i]);
+        else outfile_abort(out[i]);
     }
     return st;
 }
 
-static FILE *open_tmp(const char *dir, const char *stem, const char *ext, char *tmp, char *path, size_t n)
+/* The gnuplot lines choosing the outputs: the names nasw passes with -e, or
+ * STEM.png and STEM.svg when the script is run by hand. */
+static void gp_outputs(FILE *f, const char *stem)
 {
-    snprintf(path, n, "%s/%s.%s", dir, stem, ext);
-    snprintf(tmp, n, "%s/%s.%s.tmp", dir, stem, ext);
-    FILE *f = fopen(tmp, "w");
-    if (!f) nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
-    return f;
+    fprintf(f, "if (!exists('png_out')) png_out = '%s.png'\nif (!exists('svg_out')) svg_out = '%s.svg'\n", stem, stem);
 }
 
 static void write_panels(FILE *f, const char *stem, const struct plot_panel *panels, int n_panels,
@@ -150,11 +163,19 @@ static void write_panels(FILE *f, const char *stem, const struct plot_panel *pan
     }
 }
 
+/* Open DIR/STEM.EXT (core/outfile.h). */
+static FILE *open_out(struct outfile **o, const char *dir, const char *stem, const char *ext)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, stem, ext);
+    return outfile_open(o, path) == NASW_OK ? outfile_stream(*o) : NULL;
+}
+
 int plot_lines(const char *dir, const char *stem, const struct plot_panel *panels, int n_panels,
                const struct plot_opts *o)
 {
-    char tmp[4200], path[4200];
-    FILE *f = open_tmp(dir, stem, "dat", tmp, path, sizeof tmp);
+    struct outfile *out;
+    FILE *f = open_out(&out, dir, stem, "dat");
     if (!f) return NASW_EIO;
     for (int p = 0; p < n_panels; p++)
         for (int s = 0; s < panels[p].n_series; s++) {
@@ -175,30 +196,31 @@ int plot_lines(const char *dir, const char *stem, const struct plot_panel *panel
             if (!any) fputs("NaN NaN NaN NaN\n", f); /* keep the index numbering */
             fputs("\n\n", f);
         }
-    int st = finish_file(f, tmp, path);
+    int st = outfile_commit(out);
     if (st) return st;
-    if (!(f = open_tmp(dir, stem, "gp", tmp, path, sizeof tmp))) return NASW_EIO;
+    if (!(f = open_out(&out, dir, stem, "gp"))) return NASW_EIO;
     int w = o->width > 0 ? o->width : 640, h = o->height > 0 ? o->height : 420;
     int cols = n_panels <= 3 ? n_panels : 3, rows = (n_panels + cols - 1) / cols;
     fprintf(f, "# written by nasw; run with: gnuplot %s.gp\n", stem);
     fputs("set key bottom right noenhanced\nset grid\nset datafile missing 'NaN'\n", f);
+    gp_outputs(f, stem);
     const char *term[2] = {"pngcairo noenhanced font ',10'", "svg noenhanced font ',10' dynamic"};
     const char *ext[2] = {"png", "svg"};
     for (int k = 0; k < 2; k++) {
-        fprintf(f, "set terminal %s size %d,%d\nset output '%s.%s.tmp'\n", term[k], w * cols, h * rows, stem, ext[k]);
+        fprintf(f, "set terminal %s size %d,%d\nset output %s_out\n", term[k], w * cols, h * rows, ext[k]);
         fprintf(f, "set multiplot layout %d,%d\n", rows, cols);
         write_panels(f, stem, panels, n_panels, o);
         fputs("unset multiplot\nset output\n", f);
     }
-    if ((st = finish_file(f, tmp, path))) return st;
+    if ((st = outfile_commit(out))) return st;
     return render(dir, stem);
 }
 
 int plot_scatter(const char *dir, const char *stem, const char *title, const char *xlabel, const char *ylabel,
                  const double *x, const double *y, int n)
 {
-    char tmp[4200], path[4200];
-    FILE *f = open_tmp(dir, stem, "dat", tmp, path, sizeof tmp);
+    struct outfile *out;
+    FILE *f = open_out(&out, dir, stem, "dat");
     if (!f) return NASW_EIO;
     double lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < n; i++) {
@@ -207,9 +229,9 @@ int plot_scatter(const char *dir, const char *stem, const char *title, const cha
         lo = fmin(lo, fmin(x[i], y[i]));
         hi = fmax(hi, fmax(x[i], y[i]));
     }
-    int st = finish_file(f, tmp, path);
+    int st = outfile_commit(out);
     if (st) return st;
-    if (!(f = open_tmp(dir, stem, "gp", tmp, path, sizeof tmp))) return NASW_EIO;
+    if (!(f = open_out(&out, dir, stem, "gp"))) return NASW_EIO;
     if (!(lo < hi)) {
         lo = 0;
         hi = 1;
@@ -217,8 +239,9 @@ int plot_scatter(const char *dir, const char *stem, const char *title, const cha
     const char *term[2] = {"pngcairo noenhanced font ',10'", "svg noenhanced font ',10' dynamic"};
     const char *ext[2] = {"png", "svg"};
     fputs("set grid\nset key top left noenhanced\n", f);
+    gp_outputs(f, stem);
     for (int k = 0; k < 2; k++) {
-        fprintf(f, "set terminal %s size 560,520\nset output '%s.%s.tmp'\nset title ", term[k], stem, ext[k]);
+        fprintf(f, "set terminal %s size 560,520\nset output %s_out\nset title ", term[k], ext[k]);
         gp_str(f, title);
         fputs("\nset xlabel ", f);
         gp_str(f, xlabel);
@@ -227,6 +250,6 @@ int plot_scatter(const char *dir, const char *stem, const char *title, const cha
         fprintf(f, "\nset xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", lo, hi, lo, hi);
         fprintf(f, "plot '%s.dat' using 1:2 with points pt 7 ps 0.5 lc rgb '#1f77b4' notitle, x with lines dt 2 lc rgb 'black' title 'y = x'\nset output\n", stem);
     }
-    if ((st = finish_file(f, tmp, path))) return st;
+    if ((st = outfile_commit(out))) return st;
     return render(dir, stem);
 }

@@ -5,7 +5,8 @@
  * self-contained script) and, when gnuplot is on the PATH, runs it to make
  * DIR/STEM.png and DIR/STEM.svg.  Without gnuplot the .dat and .gp files are
  * still written and NASW_EUNSUPPORTED is returned (the caller warns).  All
- * files are written to a temporary name and renamed into place.
+ * files, the images too, go through core/outfile.h (a temporary file renamed
+ * into place; the images only if gnuplot succeeds).
  *
  * Layout: one panel per dataset (multiplot), one line per strategy with a
  * shaded 95% band, optional horizontal reference line (e.g. the

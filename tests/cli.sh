@@ -397,6 +397,62 @@ expect 2 "lcurve fit target before epochs" -- $NASW lcurve fit --curves $LA --ar
 expect 1 "lcurve fit to /dev/full" -- sh -c "$NASW lcurve fit --curves $LA --arch 0012 --epochs 4 --method last > /dev/full"
 expect 0 "lcurve eval fmnist table" -- $NASW lcurve eval --curves data/fmnist_proxy_curves.csv --fractions 0.5,0.75 --methods last,ensemble,model --folds 5 --examples 0 --out "$T/lc5"
 
+# --- output files (docs/outputs.md): special files in place, '-' = stdout,
+# no symlink followed, compare reruns, killed runs leave no temporary file
+OS="$NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5"
+expect 0 "search --out /dev/null" -- $OS --out /dev/null
+[ "$(stat -c %F /dev/null)" = "character special file" ] && ok || bad "/dev/null is no longer a character device"
+if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+    # as root a rename over a device replaces it: try it on our own node
+    expect 0 "search --out a device node" -- $OS --out "$T/null"
+    [ -c "$T/null" ] && ok || bad "a device node given to --out became a $(stat -c %F "$T/null")"
+else
+    echo "skip: not root or no mknod, device-node target test skipped"
+fi
+mkfifo "$T/fifo"
+timeout 60 cat "$T/fifo" >"$T/fifo.out" &
+expect 0 "search --out FIFO" -- $OS --out "$T/fifo"
+wait
+[ -p "$T/fifo" ] && ok || bad "a FIFO given to --out became a $(stat -c %F "$T/fifo")"
+[ "$(grep -c '"type":' "$T/fifo.out")" -eq 7 ] && ok || bad "the FIFO reader did not get the run log"
+expect 0 "search --out -" -- $OS --out -
+[ "$(grep -c '^{"type":' "$T/out")" -eq 7 ] && [ "$(wc -l <"$T/out")" -eq 7 ] && ok || bad "--out - did not put the run log alone on stdout"
+grep -q '^strategy ' "$T/err" && ok || bad "--out -: the summary is not on stderr"
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/planted.jsonl.tmp"
+expect 0 "search --out beside a planted symlink" -- $OS --out "$T/planted.jsonl"
+[ "$(cat "$T/victim")" = precious ] && [ -L "$T/planted.jsonl.tmp" ] && [ -f "$T/planted.jsonl" ] && ok \
+    || bad "a symlink at the old temporary name was followed or touched"
+ls "$T" | grep -q '\.[0-9]*\.[0-9a-f]*\.tmp$' && bad "a temporary file was left in $T" || ok
+# compare into the directory of an earlier comparison: its outputs are all
+# replaced (no stale plot beside new CSVs), other files are kept
+CR="$NASW compare --table $FIX/mini.csv --strategies random --seeds 2 --budget 5 --quiet --out $T/rerun"
+mkdir "$T/rerun" && echo mine >"$T/rerun/notes.txt"
+expect 0 "compare, first run" -- $CR
+expect 0 "compare, rerun without plots" -- $CR --no-plot
+ls "$T/rerun" | grep -qE '^(trajectories|regret)\.(png|svg|dat|gp)$' && bad "compare rerun left plots of the earlier run" || ok
+[ -f "$T/rerun/notes.txt" ] && ok || bad "compare rerun removed a file it does not own"
+grep -q '"status": "done"' "$T/rerun/manifest.json" && ok || bad "compare manifest not finalised as done"
+# killed while gnuplot runs (a stand-in that waits): SIGTERM removes the
+# temporary files; after SIGKILL the rerun removes them
+mkdir -p "$T/slowbin"
+printf '#!/bin/sh\necho $$ >"%s/gp.pid"\nexec sleep 30\n' "$T" >"$T/slowbin/gnuplot"
+chmod +x "$T/slowbin/gnuplot"
+for sig in TERM KILL; do
+    rm -f "$T/gp.pid"
+    PATH="$T/slowbin:$PATH" $CR >/dev/null 2>&1 &
+    pid=$!
+    i=0; while [ ! -s "$T/gp.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -$sig $pid; wait $pid 2>/dev/null
+    kill "$(cat "$T/gp.pid")" 2>/dev/null
+    grep -q '"status": "running"' "$T/rerun/manifest.json" && ok || bad "killed compare: manifest not left as running"
+    n=$(ls "$T/rerun" | grep -c '\.tmp$')
+    if [ $sig = TERM ]; then [ "$n" -eq 0 ] && ok || bad "SIGTERM left $n temporary files"; fi
+    if [ $sig = KILL ]; then [ "$n" -eq 2 ] && ok || bad "SIGKILL left $n temporary files, wanted the 2 plot outputs"; fi
+done
+expect 0 "compare rerun after a killed one" -- $CR --no-plot
+[ "$(ls "$T/rerun" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "compare rerun left the temporary files of the killed run"
+
 # --- real data
 NB=$DATA/nasbench201/nb201_final.csv
 if [ -f "$NB" ]; then

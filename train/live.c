@@ -13,6 +13,7 @@
 
 #include "core/hashmap.h"
 #include "core/io.h"
+#include "core/outfile.h"
 #include "core/status.h"
 #include "train/idx.h"
 #include "train/trainer.h"
@@ -204,13 +205,12 @@ static int resume(struct live *l)
      * their row records (a training killed mid-way, or between its curve
      * rows and its row, loses only what its row does not cover) */
     if ((st = slurp(l->curve_path, &data, &len)) || !data) return st;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", l->curve_path);
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
+    struct outfile *of;
+    if ((st = outfile_open(&of, l->curve_path))) {
         free(data);
-        return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
+        return st;
     }
+    FILE *out = outfile_stream(of);
     line = 0;
     for (char *save = NULL, *ln = strtok_r(data, "\n", &save); ln && !st; ln = strtok_r(NULL, "\n", &save)) {
         if (line++ == 0) {
@@ -242,33 +242,28 @@ static int resume(struct live *l)
         fprintf(out, "%s\n", ln);
     }
     free(data);
-    int bad = ferror(out);
-    if (fclose(out) != 0 || bad || st || rename(tmp, l->curve_path) != 0) {
-        remove(tmp);
-        return st ? st : nasw_errorf(NASW_EIO, "cannot rewrite '%.200s'", l->curve_path);
+    if (st) {
+        outfile_abort(of);
+        return st;
     }
-    return NASW_OK;
+    return outfile_commit(of);
 }
 
 static int write_sidecar(const struct live *l)
 {
-    char path[4200], tmp[4210];
+    char path[4200];
     snprintf(path, sizeof path, "%s.meta.json", l->final_path);
     if (access(path, F_OK) == 0) return NASW_OK;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     const char *base = strrchr(l->curve_path, '/');
     base = base ? base + 1 : l->curve_path;
-    FILE *f = fopen(tmp, "w");
-    if (!f) return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
+    struct outfile *o;
+    int st = outfile_open(&o, path);
+    if (st) return st;
+    FILE *f = outfile_stream(o);
     fprintf(f, "{\n  \"search_metric\": \"val_acc\",\n  \"report_metric\": \"test_acc\",\n"
                "  \"cost_metric\": \"cost_s\",\n  \"higher_is_better\": true,\n  \"curves\": \"%s\"\n}\n",
             base);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot write '%.200s'", path);
-    }
-    return NASW_OK;
+    return outfile_commit(o);
 }
 
 struct collect {
@@ -348,20 +343,17 @@ int live_bench_train(struct bench *b, const struct arch *a, struct train_result 
 }
 
 /* Rewrite the final file from the records (a continued training replaced
- * its row): written to a temporary file and renamed, then reopened. */
+ * its row): through core/outfile.h (temporary file + rename), then reopened
+ * for appending. */
 static int rewrite_final(struct live *l)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", l->final_path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return nasw_errorf(NASW_EIO, "cannot write '%.200s': %s", tmp, strerror(errno));
+    struct outfile *o;
+    int st = outfile_open(&o, l->final_path);
+    if (st) return st;
+    FILE *f = outfile_stream(o);
     fprintf(f, "%s\n", FINAL_HEADER);
     for (long i = 0; i < l->n_rec; i++) fprintf(f, "%s\n", l->rec[i].line);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, l->final_path) != 0) {
-        remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot rewrite journal '%.200s'", l->final_path);
-    }
+    if ((st = outfile_commit(o))) return st;
     fclose(l->final);
     l->final = fopen(l->final_path, "a");
     if (!l->final) return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->final_path, strerror(errno));
