@@ -132,10 +132,10 @@ static int write_trials(const char *dir, const struct results *R)
  * (n_pr * n_sz * 4) */
 static int write_summary(const char *dir, const struct results *R, struct plot_series *series, double *pts, FILE *txt)
 {
-    char path[4200], tmp[4208];
+    struct outfile *o;
     double *col = malloc(sizeof *col * (size_t)R->trials);
     if (!col) return cli_error("out of memory");
-    FILE *f = open_out(dir, "summary.csv", path, tmp, sizeof path);
+    FILE *f = cli_out_open(&o, dir, "summary.csv");
     if (!f) {
         free(col);
         return CLI_ERROR;
@@ -161,7 +161,7 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
             ym[z] = m[0];
             lo[z] = m[0] - (isfinite(h) ? h : 0); /* one trial: no band */
             hi[z] = m[0] + (isfinite(h) ? h : 0);
-            ffprintf(txt, f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
+            fprintf(f, "%s,%ld,%zu,", R->pr[q].name, R->sizes[z], n_ok);
             double v[NACC + 1] = {m[0], ksd, m[1], m[2], m[3], m[4], m[5]};
             for (int k = 0; k <= NACC; k++) {
                 cli_csv_num(f, "%.6f", v[k]);
@@ -172,7 +172,7 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
                 if (isfinite(v[k])) fprintf(txt, k == 1 ? " %8.4f" : " %10.4f", v[k]);
                 else fprintf(txt, k == 1 ? " %8s" : " %10s", "-");
             }
-            putchar('\n');
+            fputc('\n', txt);
         }
         series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi};
     }
