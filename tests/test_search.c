@@ -177,6 +177,15 @@ static void test_specs(void **state)
     assert_true(list[1].values[2] == 1);
     free(list);
     assert_int_not_equal(search_spec_list_parse("random,nope", &list, &n), NASW_OK);
+    /* the full form a run log records is itself a valid spec (pnas's is 181
+     * characters; found by fuzz/fuzz_spec) */
+    struct search_spec back;
+    char full[1024];
+    assert_int_equal(search_spec_parse("pnas", &spec), NASW_OK);
+    assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+    assert_true(strlen(full) > 128);
+    assert_int_equal(search_spec_parse(full, &back), NASW_OK);
+    assert_ptr_equal(back.type, spec.type);
 }
 
 /* --- every strategy ------------------------------------------------------- */
