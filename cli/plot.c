@@ -240,6 +240,10 @@ int plot_compare_dir(const char *dir, int regret, int search)
     int rc = CLI_ERROR;
     snprintf(path, sizeof path, "%s/datasets.csv", dir);
     if (read_csv(&r, path, 0)) goto out;
+    if (r.n_ds == 0) { /* nothing to draw: no panel layout exists (found by fuzz_plot) */
+        cli_error("%.200s: no datasets", path);
+        goto out;
+    }
     snprintf(path, sizeof path, "%s/trajectories.csv", dir);
     if (read_csv(&r, path, 1)) goto out;
     int nd = r.n_ds, ns = r.n_strats;
