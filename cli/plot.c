@@ -80,6 +80,9 @@ static void field_cb(void *s, size_t len, void *arg)
         errno = 0;
         double v = strtod(buf, &end);
         if (!*buf || *end || errno) set_err(r, "%s:%ld: '%.64s' is not a number", buf);
+        /* seed and query become longs: a fraction or a value out of range
+         * would make the cast undefined (found by fuzz_plot) */
+        else if (c <= 3 && !(v == floor(v) && fabs(v) <= 1e15)) set_err(r, "%s:%ld: '%.64s' is not an integer", buf);
         r->num[c - 2] = v;
     }
 }
