@@ -2,6 +2,7 @@
 # fuzz/run.sh BUILD SECONDS [HARNESS...]: run each libFuzzer harness built in
 # BUILD/fuzz for SECONDS seconds (all of them when none is named); fail if
 # any of them crashes, leaks, times out or reports undefined behaviour.
+# SECONDS = 0 runs the corpus once, without mutation (a regression pass).
 #
 # Corpus: BUILD/corpus/NAME, seeded on every run from tests/fixtures (see
 # seed below) and grown by libFuzzer; the committed hand-made seeds in
@@ -39,7 +40,9 @@ for name in "$@"; do
     dict=
     [ -f "fuzz/$name.dict" ] && dict=-dict=fuzz/$name.dict
     printf '%-20s ' "$name"
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
+    limit=-max_total_time=$secs
+    [ "$secs" -gt 0 ] || limit=-runs=0
+    "$bin" $limit -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
         -artifact_prefix="$build/artifacts/$name-" $dict "$corpus" "fuzz/corpus/$name" >"$build/$name.log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/$name.log")
