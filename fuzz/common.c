@@ -179,3 +179,14 @@ void fuzz_check_table(struct table *t)
         bench_free(b);
     }
 }
+
+void fuzz_load_table(const char *name, const uint8_t *data, size_t size)
+{
+    const char *path = fuzz_file(name, data, size);
+    struct table_opts o;
+    table_default_opts(&o);
+    o.no_sidecar = 1;
+    struct table *t = NULL;
+    if (table_load(&t, path, &o) == NASW_OK) fuzz_check_table(t);
+    table_free(t);
+}

@@ -35,6 +35,10 @@ char *fuzz_cstr(const uint8_t *data, size_t size);
 /* 1 if the first non-blank byte is '[' or '{' (the table loader reads JSON). */
 int fuzz_is_json(const uint8_t *data, size_t size);
 
+/* Write data to NAME in the scratch directory, load it as a table (no
+ * sidecar) and, if it loads, check it (fuzz_check_table). */
+void fuzz_load_table(const char *name, const uint8_t *data, size_t size);
+
 /* Read everything a loaded table offers, checking the invariants of
  * tables/table.h: every row is found again by its key, architectures format
  * and parse back, curves and the per-dataset benches answer for every row. */

@@ -11,19 +11,12 @@
 #include <stdint.h>
 
 #include "fuzz/fuzz.h"
-#include "tables/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!fuzz_is_json(data, size)) return -1;
-    const char *path = fuzz_file("t.json", data, size);
-    struct table_opts o;
-    table_default_opts(&o);
-    o.no_sidecar = 1;
-    struct table *t = NULL;
-    if (table_load(&t, path, &o) == 0) fuzz_check_table(t);
-    table_free(t);
+    fuzz_load_table("t.json", data, size);
     return 0;
 }
