@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/status.h"
 #include "tables/table_impl.h"
@@ -46,6 +47,13 @@ int tables_read_file(const char *path, const char *what, char **data, size_t *le
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return nasw_errorf(NASW_EIO, "cannot open %s '%.200s': %s", what, path, strerror(errno));
+    /* a directory opens for reading and reports a size near 2^63, which
+     * read as "out of memory" (found by fuzz_table_sidecar: "curves": "/") */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return nasw_errorf(NASW_EIO, "cannot read %s '%.200s': %s", what, path, strerror(EISDIR));
+    }
     size_t cap = 0, n = 0;
     char *buf = NULL;
     long size = -1;
