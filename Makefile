@@ -11,6 +11,7 @@
 #   make install    install binary, man pages, completion, data (PREFIX, DESTDIR)
 #   make uninstall  remove them again
 #   make docs       regenerate the man pages (help2man) and docs/commands.md
+#   make fuzz       libFuzzer harnesses (clang), FUZZ_TIME seconds each (docs/fuzzing.md)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -182,5 +183,28 @@ install-test: $(BIN)
 
 clean:
 	rm -rf build build-asan nasw
+# libFuzzer harnesses (fuzz/): the only target that needs clang; gcc stays
+# the default compiler.  A separate build tree, the whole library and CLI
+# instrumented; fuzz/run.sh fails on any crash, leak or sanitizer report.
+.PHONY: fuzz fuzz-build
+FUZZ_TIME ?= 60
+FUZZ_CC   ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_LINK := $(BUILD)/fuzz/common.o $(filter-out $(BUILD)/nasw.o,$(CLI_OBJ)) $(BUILD)/libnasw.a
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+fuzz:
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+	  CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" LDFLAGS="$(FUZZ_SAN)" fuzz-build
+	@fuzz/run.sh build-fuzz $(FUZZ_TIME)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LINK)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LINK) $(LDLIBS)
+
+clean:
+	rm -rf build build-asan build-fuzz nasw
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/fuzz/common.d

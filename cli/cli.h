@@ -20,6 +20,10 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
 
 int cmd_compare(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
+/* Read the candidates `nasw confirm IN` would rank (IN: a comparison
+ * directory's best.csv, or a run log) and count them, without training;
+ * prints errors, returns a CLI exit code (used by fuzz/fuzz_runlog.c). */
+int confirm_read_input(const char *in, const char *dataset, int *n);
 int cmd_help(int argc, char **argv);
 int cmd_lcurve(int argc, char **argv);
 int cmd_plot(int argc, char **argv);

@@ -133,6 +133,24 @@ static int read_runlog(const char *path, struct cands *c)
     return rc;
 }
 
+/* IN is a comparison directory (*is_dir = 1) or a run log */
+static int read_input(const char *in, const char *dataset, struct cands *c, int *is_dir)
+{
+    struct stat sb;
+    if (stat(in, &sb) != 0) return cli_error("cannot open '%.200s': %s", in, strerror(errno));
+    *is_dir = S_ISDIR(sb.st_mode);
+    return *is_dir ? read_best(in, dataset, c) : read_runlog(in, c);
+}
+
+int confirm_read_input(const char *in, const char *dataset, int *n)
+{
+    struct cands c = {0};
+    int is_dir, rc = read_input(in, dataset, &c, &is_dir);
+    *n = c.n;
+    free(c.v);
+    return rc;
+}
+
 static int by_pval(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
@@ -427,10 +445,7 @@ int cmd_confirm(int argc, char **argv)
     int rc, is_dir = 0;
     const char *in = pmode ? NULL : argv[optind];
     if (!pmode) {
-        struct stat sb;
-        if (stat(in, &sb) != 0) return cli_error("cannot open '%.200s': %s", in, strerror(errno));
-        is_dir = S_ISDIR(sb.st_mode);
-        if ((rc = is_dir ? read_best(in, dataset, &cs) : read_runlog(in, &cs))) goto out;
+        if ((rc = read_input(in, dataset, &cs, &is_dir))) goto out;
     } else {
         char *dl[1] = {(char *)dataset};
         if ((rc = cli_benches_open(&tb, tpath, dl, dataset ? 1 : 0, NULL, NULL, 0))) goto out;

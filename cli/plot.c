@@ -81,6 +81,9 @@ static void field_cb(void *s, size_t len, void *arg)
         errno = 0;
         double v = strtod(buf, &end);
         if (!*buf || *end || errno) set_err(r, "%s:%ld: '%.64s' is not a number", buf);
+        /* seed and query become longs: a fraction or a value out of range
+         * would make the cast undefined (found by fuzz_plot) */
+        else if (c <= 3 && !(v == floor(v) && fabs(v) <= 1e15)) set_err(r, "%s:%ld: '%.64s' is not an integer", buf);
         r->num[c - 2] = v;
     }
 }
@@ -241,6 +244,10 @@ int plot_compare_dir(const char *dir, int regret, int search)
     int rc = CLI_ERROR;
     snprintf(path, sizeof path, "%s/datasets.csv", dir);
     if (read_csv(&r, path, 0)) goto out;
+    if (r.n_ds == 0) { /* nothing to draw: no panel layout exists (found by fuzz_plot) */
+        cli_error("%.200s: no datasets", path);
+        goto out;
+    }
     snprintf(path, sizeof path, "%s/trajectories.csv", dir);
     if (read_csv(&r, path, 1)) goto out;
     int nd = r.n_ds, ns = r.n_strats;

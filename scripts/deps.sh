@@ -6,15 +6,19 @@
 # them, and the benchmarks skip a peer that cannot be imported.
 # `scripts/deps.sh --man` does it for help2man, which only `make man` (and
 # `make docs`) needs: the generated pages are committed.
+# `scripts/deps.sh --fuzz` does it for the fuzzing toolchain (clang, its
+# libFuzzer/sanitizer runtimes, its OpenMP runtime); only `make fuzz` asks.
 set -u
 PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
 BENCH_PKGS="python3-sklearn python3-scipy python3-torch python3-numpy"
+FUZZ_PKGS="clang libclang-rt-dev libomp-dev"
 what=deps
 case "${1:-}" in
     "") ;;
     --bench) PKGS=$BENCH_PKGS; what="bench peers" ;;
     --man) PKGS=help2man; what="man pages" ;;
-    *) echo "usage: scripts/deps.sh [--bench|--man]" >&2; exit 2 ;;
+    --fuzz) PKGS=$FUZZ_PKGS; what="fuzzing toolchain" ;;
+    *) echo "usage: scripts/deps.sh [--bench|--man|--fuzz]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $PKGS; do

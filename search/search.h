@@ -83,7 +83,8 @@ const struct search_type *search_find(const char *name);
 struct search_spec {
     const struct search_type *type;
     double values[SEARCH_MAX_PARAMS];
-    char label[128];    /* the spec as the user wrote it, e.g. "evolution:sample=10" */
+    char label[512];    /* the spec as the user wrote it, e.g. "evolution:sample=10"; as long as
+                           the longest full form (pnas: 181 characters) */
 };
 
 /* Parse one spec.  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a

@@ -192,13 +192,22 @@ int search_spec_list_parse(const char *text, struct search_spec **out, int *n)
     return NASW_OK;
 }
 
+/* Numbers in the shortest %g form that reads back as the same double (6 to
+ * 17 digits): the full spec a run log records must reproduce the run, and
+ * "%g" alone writes a default of 1/3 as 0.333333. */
 static int format_value(const struct search_param *p, double v, char *buf, size_t n)
 {
     if (p->choices) {
         choice_name(p->choices, (int)v, buf, n);
         return 0;
     }
-    return snprintf(buf, n, p->is_int ? "%.0f" : "%g", v);
+    if (p->is_int) return snprintf(buf, n, "%.0f", v);
+    int w = 0;
+    for (int prec = 6; prec <= 17; prec++) {
+        w = snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return w;
 }
 
 int search_spec_format(const struct search_spec *spec, char *buf, size_t n)

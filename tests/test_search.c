@@ -187,6 +187,28 @@ static void test_specs(void **state)
         assert_int_not_equal(search_spec_list_parse(empties[i], &list, &n), NASW_OK);
         if (!strstr(nasw_errmsg(), "empty strategy in the list")) fail_msg("'%s': %s", empties[i], nasw_errmsg());
     }
+    /* the full form a run log records is itself a valid spec (pnas's is 181
+     * characters; found by fuzz/fuzz_spec) */
+    struct search_spec back;
+    char full[1024];
+    assert_int_equal(search_spec_parse("pnas", &spec), NASW_OK);
+    assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+    assert_true(strlen(full) > 128);
+    assert_int_equal(search_spec_parse(full, &back), NASW_OK);
+    assert_ptr_equal(back.type, spec.type);
+    /* ... with the same values, defaults included: bohb's random_fraction
+     * 1/3 was written as 0.333333 (found by fuzz/fuzz_spec) */
+    for (int i = 0; search_registry[i]; i++) {
+        const struct search_type *t = search_registry[i];
+        assert_int_equal(search_spec_parse(t->name, &spec), NASW_OK);
+        assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+        assert_int_equal(search_spec_parse(full, &back), NASW_OK);
+        for (int k = 0; t->params && t->params[k].name; k++) assert_true(back.values[k] == spec.values[k]);
+    }
+    assert_int_equal(search_spec_parse("bohb:top=0.1234567", &spec), NASW_OK);
+    search_spec_format(&spec, full, sizeof full);
+    assert_non_null(strstr(full, ":top=0.1234567:"));
+    assert_non_null(strstr(full, ":random_fraction=0.3333333333333333:"));
 }
 
 /* --- every strategy ------------------------------------------------------- */
