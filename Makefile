@@ -181,8 +181,6 @@ uninstall:
 install-test: $(BIN)
 	@MAKE="$(MAKE)" tests/install.sh
 
-clean:
-	rm -rf build build-asan nasw
 # libFuzzer harnesses (fuzz/): the only target that needs clang; gcc stays
 # the default compiler.  A separate build tree, the whole library and CLI
 # instrumented; fuzz/run.sh fails on any crash, leak or sanitizer report.
