@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/moo.h"
 #include "cli/plot.h"
 #include "core/rng.h"
 #include "plots/plot.h"
@@ -59,7 +60,10 @@ static void help(FILE *f)
           "  --jobs J           worker threads (default: number of cores)\n"
           "  --out DIR          output directory (created if missing)\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
-          "  --quiet            no table on stdout\n",
+          "  --quiet            no table on stdout\n"
+          CLI_MOO_HELP
+          "                   (then also DIR/hypervolume.csv, hv_pairs.csv, hv_regret.csv,\n"
+          "                   fronts.csv and the hv_regret and fronts plots)\n",
           f);
     cli_table_options_help(f);
     fputs("\nWith a budget in seconds or epochs the trajectories and plots use that cost on\n"
@@ -222,6 +226,11 @@ static int finite_only(const double *x, int n, double *out)
     for (int i = 0; i < n; i++)
         if (isfinite(x[i])) out[m++] = x[i];
     return m;
+}
+
+static const struct search_trace *trace_of(void *ctx, int d, int s, int k)
+{
+    return &job_of(ctx, d, s, k)->tr;
 }
 
 static int write_summary(struct ctx *c, FILE *tty)
@@ -541,17 +550,22 @@ int cmd_compare(int argc, char **argv)
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
         {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
+    struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
     long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
-    int noplot = 0, quiet = 0, c;
+    int noplot = 0, quiet = 0, c, mrc;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (cli_moo_option(c, optarg, &obj, "compare", &mrc)) {
+            if (mrc) return mrc;
+            continue;
+        }
         switch (c) {
         case 't': table_path_s = optarg; break;
         case 'B':
@@ -661,13 +675,21 @@ int cmd_compare(int argc, char **argv)
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;
-    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are */
+    if (cli_moo_apply(&cx.cb, &obj)) goto out;
+    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are,
+                            the multi-objective ones only with objectives */
         int curves = 1, k = 0;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
         for (int i = 0; i < cx.n_s; i++)
-            if (curves || !cx.specs[i].type->multi_fidelity) cx.specs[k++] = cx.specs[i];
+            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective))
+                cx.specs[k++] = cx.specs[i];
         cx.n_s = k;
     }
+    for (int i = 0; i < cx.n_s; i++)
+        if (cx.specs[i].type->multi_objective && obj.n < 2) {
+            rc = cli_usage_error("compare", "strategy '%s' needs --objectives", cx.specs[i].type->name);
+            goto out;
+        }
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
     cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);
@@ -734,6 +756,10 @@ int cmd_compare(int argc, char **argv)
         write_datasets(&cx) || write_best(&cx) || write_manifest(&cx, budget))
         goto out;
     if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
+    struct moo_compare mc = {.dir = dir, .n_d = cx.n_d, .n_s = cx.n_s, .n_seeds = cx.n_seeds, .n_ck = cx.n_ck,
+                             .kind = cx.seconds, .plot = !noplot, .dnames = cx.dnames, .benches = cx.benches,
+                             .t = cx.cb.t, .specs = cx.specs, .ck = cx.ck, .trace = trace_of, .ctx = &cx};
+    if (moo_compare_write(&mc, tty)) goto out;
     if (!noplot) {
         int prc = plot_compare_dir(dir, 0, 0);
         if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/moo.h"
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
@@ -35,6 +36,7 @@ static void help(FILE *f)
           "  --seed K       random seed (default 1)\n"
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
           "  --trace        print every counted query on stdout\n"
+          CLI_MOO_HELP
           "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
           "the other ranks train (asynchronously: a finished worker gets the next\n"
           "proposal at once): mpirun -np 3 nasw search --bench live:fmnist ...\n",
@@ -56,17 +58,22 @@ int cmd_search(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
         {"journal", required_argument, 0, 'J'}, {"train-seed", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_MOO_LONGOPTS,                       {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
+    struct objectives obj = {0};
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
     const char *out = NULL, *journal = NULL;
     long seed = 1, train_seed = 0;
-    int trace = 0, c;
+    int trace = 0, c, mrc;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (cli_moo_option(c, optarg, &obj, "search", &mrc)) {
+            if (mrc) return mrc;
+            continue;
+        }
         switch (c) {
         case 't': table_path = optarg; break;
         case 'B':
@@ -123,6 +130,11 @@ int cmd_search(int argc, char **argv)
         cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path, cb.n);
         goto done;
     }
+    if (spec.type->multi_objective && obj.n < 2) {
+        rc = cli_usage_error("search", "strategy '%s' needs --objectives", spec.type->name);
+        goto done;
+    }
+    if (cli_moo_apply(&cb, &obj)) goto done;
     if (kind == BUDGET_SECONDS && !b->has_cost) {
         cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                   table_path);
@@ -185,7 +197,9 @@ int cmd_search(int argc, char **argv)
     if (b->has_cost) printf(", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
     if (b->max_epochs > 0) printf(", %.0f epochs", tr.n ? tr.steps[tr.n - 1].total_epochs : 0.0);
     printf("\n");
-    if (best >= 0) {
+    if (obj.n >= 2) {
+        /* the front replaces the single best (printed below) */
+    } else if (best >= 0) {
         struct arch a;
         arch_from_key(s, tr.steps[best].key, &a);
         arch_format(s, &a, arch, sizeof arch);
@@ -195,10 +209,11 @@ int cmd_search(int argc, char **argv)
         printf(")\n");
         printf("%-10s %.6g\n", b->report_metric, tr.steps[best].test);
     } else {
-        printf("best       none (every query failed)\n");
+        printf("best       none (every query failed%s)\n", obj.n_con ? " or was infeasible" : "");
     }
+    if (obj.n >= 2) moo_print_front(b, &tr, cb.t, stdout);
     double cv, ct;
-    if (bench_oracle(b, &cv, &ct) == NASW_OK)
+    if (obj.n < 2 && bench_oracle(b, &cv, &ct) == NASW_OK)
         printf("ceiling    %s %.6g -> %s %.6g (validation-selection ceiling)\n", b->search_metric, cv,
                b->report_metric, ct);
     if (log) {
