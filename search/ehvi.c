@@ -1,0 +1,196 @@
+/*
+ * search/ehvi.c - Bayesian optimisation by expected hypervolume
+ * improvement with independent GPs (Emmerich, Giannakoglou, Naujoks 2006).
+ *
+ * Two objectives (the exact EHVI of stats/pareto.h).  After `init` random
+ * architectures, each round fits one GP per objective (surrogate/gp.h,
+ * one-hot encoding, targets in their own units: no rank warping, whose
+ * back-transform would distort the predictive distribution) to every
+ * answer that did not fail, and proposes the unevaluated candidate -
+ * mutations of the feasible front and random samples - of largest EHVI over
+ * that front.  The reference point is the worst value observed of each
+ * objective, less `margin` of its observed range (so the front's extreme
+ * points still count).  Infeasible answers train the GPs (their objectives
+ * are real) but are never on the front.  Hyperparameters are re-optimised
+ * every `refit` rounds, warm started.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hashmap.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "search/mobs.h"
+#include "search/search.h"
+#include "search/smbo.h"
+#include "stats/pareto.h"
+#include "surrogate/gp.h"
+
+struct ehvi_state {
+    const struct space *s;
+    struct rng *r;
+    int init, pool, refit, dim, rounds, proposed_init, n_queue, have_theta;
+    double margin;
+    struct mobs obs;
+    struct smbo_obs count;       /* only its n: smbo_next's "at least 2 observed" */
+    struct hashmap told;
+    struct arch queue[1];
+    double theta[2][512];
+    double *X, *y, *cx, *mu[2], *var[2], *front;
+    int *fidx;
+    struct arch *cand;
+};
+
+static const struct search_param params[] = {
+    {"init", 10, 2, 100000, 1, NULL, "random architectures before the first model"},
+    {"pool", 200, 1, 100000, 1, NULL, "candidates scored per round (half mutations of the front, half random)"},
+    {"refit", 10, 1, 100000, 1, NULL, "re-optimise the GP hyperparameters every this many rounds"},
+    {"margin", 0.1, 0, 10, 0, NULL, "reference point: the observed worst less this fraction of the range"},
+    {0},
+};
+
+static void ehvi_free(void *p)
+{
+    struct ehvi_state *st = p;
+    if (!st) return;
+    mobs_release(&st->obs);
+    hashmap_release(&st->told);
+    free(st->X);
+    free(st->y);
+    free(st->cx);
+    for (int k = 0; k < 2; k++) {
+        free(st->mu[k]);
+        free(st->var[k]);
+    }
+    free(st->front);
+    free(st->fidx);
+    free(st->cand);
+    free(st);
+}
+
+static void *ehvi_alloc(const double *v, const struct space *s, struct rng *r)
+{
+    struct ehvi_state *st = calloc(1, sizeof *st);
+    if (!st) goto nomem;
+    st->s = s;
+    st->r = r;
+    st->init = (int)v[0];
+    st->pool = (int)v[1];
+    st->refit = (int)v[2];
+    st->margin = v[3];
+    st->dim = space_onehot_dim(s);
+    if (st->dim <= 0 || gp_n_theta(st->dim, 0) > 512) {
+        ehvi_free(st);
+        nasw_errorf(NASW_EINVAL, "ehvi: encoding of %d inputs not supported", st->dim);
+        return NULL;
+    }
+    st->cand = malloc(sizeof *st->cand * (size_t)st->pool);
+    st->cx = malloc(sizeof *st->cx * (size_t)st->pool * (size_t)st->dim);
+    for (int k = 0; k < 2; k++) {
+        st->mu[k] = malloc(sizeof *st->mu[k] * (size_t)st->pool);
+        st->var[k] = malloc(sizeof *st->var[k] * (size_t)st->pool);
+        if (!st->mu[k] || !st->var[k]) goto nomem;
+    }
+    if (!st->cand || !st->cx) goto nomem;
+    return st;
+nomem:
+    ehvi_free(st);
+    nasw_errorf(NASW_ENOMEM, "out of memory");
+    return NULL;
+}
+
+static int ehvi_bind(void *p, const struct bench *b)
+{
+    struct ehvi_state *st = p;
+    if (b->obj.n != 2)
+        return nasw_errorf(NASW_EUNSUPPORTED, "strategy 'ehvi' needs exactly 2 objectives, got %d", b->obj.n);
+    return mobs_bind(&st->obs, b);
+}
+
+static int model_round(void *p)
+{
+    struct ehvi_state *st = p;
+    const struct mobs *o = &st->obs;
+    int n = o->n, d = st->dim, status = NASW_OK;
+    double *X = realloc(st->X, sizeof *X * (size_t)n * (size_t)d);
+    if (X) st->X = X;
+    double *y = X ? realloc(st->y, sizeof *y * (size_t)n) : NULL;
+    if (y) st->y = y;
+    double *fr = y ? realloc(st->front, sizeof *fr * 2 * (size_t)n) : NULL;
+    if (fr) st->front = fr;
+    int *fi = fr ? realloc(st->fidx, sizeof *fi * (size_t)n) : NULL;
+    if (!fi) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    st->fidx = fi;
+    for (int i = 0; i < n; i++) arch_encode_onehot(st->s, &o->arch[i], X + (size_t)i * d);
+    int nc = mobs_pool(st->s, st->r, o, &st->told, st->pool, st->cand);
+    if (nc < 0) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (int i = 0; i < nc; i++) arch_encode_onehot(st->s, &st->cand[i], st->cx + (size_t)i * d);
+    double ref[2];
+    for (int k = 0; k < 2 && !status; k++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < n; i++) {
+            y[i] = o->y[(size_t)i * 2 + k];
+            lo = fmin(lo, y[i]);
+            hi = fmax(hi, y[i]);
+        }
+        ref[k] = lo - st->margin * (hi - lo);
+        struct gp_params gp;
+        gp_default_params(&gp);
+        gp.warp = 0;
+        gp.restarts = 1;
+        gp.max_iter = 50;
+        gp.optimize = !st->have_theta || st->rounds % st->refit == 0;
+        gp.theta0 = st->have_theta ? st->theta[k] : NULL;
+        struct gp *g;
+        if ((status = gp_fit(&g, X, y, n, d, &gp, st->r))) break;
+        memcpy(st->theta[k], gp_theta(g), sizeof(double) * (size_t)gp_n_theta(d, 0));
+        if (nc > 0) status = gp_predict(g, st->cx, nc, st->mu[k], st->var[k]);
+        gp_free(g);
+    }
+    if (status) return status;
+    st->have_theta = 1;
+    st->rounds++;
+    int nf = mobs_front(o, fi);
+    if (nf < 0) return NASW_ENOMEM;
+    for (int i = 0; i < nf; i++) memcpy(fr + 2 * i, o->y + (size_t)fi[i] * 2, 2 * sizeof *fr);
+    int arg = -1;
+    double top = -INFINITY;
+    for (int i = 0; i < nc; i++) {
+        double mu[2] = {st->mu[0][i], st->mu[1][i]};
+        double sd[2] = {sqrt(fmax(st->var[0][i], 0)), sqrt(fmax(st->var[1][i], 0))};
+        double e = pareto_ehvi2(fr, nf, ref, mu, sd);
+        if (isnan(e)) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        if (arg < 0 || e > top) arg = i, top = e;
+    }
+    st->n_queue = arg >= 0;
+    if (arg >= 0) st->queue[0] = st->cand[arg];
+    return NASW_OK;
+}
+
+static int ehvi_propose(void *p, struct query *q)
+{
+    struct ehvi_state *st = p;
+    q->epochs = 0;
+    st->count.n = st->obs.n;
+    return smbo_next(st->s, st->r, &st->told, &st->count, st->init, &st->proposed_init, st->queue, &st->n_queue,
+                     model_round, st, &q->arch);
+}
+
+static int ehvi_observe(void *p, const struct query *q, const struct bench_result *r)
+{
+    struct ehvi_state *st = p;
+    return mobs_observe(&st->obs, &st->told, st->s, q, r) == -2 ? NASW_ENOMEM : NASW_OK;
+}
+
+const struct search_type search_type_ehvi = {
+    .name = "ehvi",
+    .help = "multi-objective: BO by exact 2-D expected hypervolume improvement, one GP per objective (Emmerich 2006)",
+    .params = params,
+    .alloc = ehvi_alloc,
+    .propose = ehvi_propose,
+    .observe = ehvi_observe,
+    .free = ehvi_free,
+    .bind = ehvi_bind,
+    .multi_objective = 1,
+};
