@@ -12,8 +12,10 @@ double bench_score(const struct bench *b, double val) { return b->higher_is_bett
 
 /* The objective and constraint columns of a (the answer at full training:
  * tables store them once per architecture). */
-static int objectives_of(struct bench *b, const struct arch *a, struct bench_result *r)
+int bench_objectives(struct bench *b, const struct arch *a, struct bench_result *r)
 {
+    r->infeasible = 0;
+    if (b->obj.n == 0 && b->obj.n_con == 0) return NASW_OK;
     double v[3 * OBJ_MAX + OBJ_MAX_CON];
     const struct objectives *o = &b->obj;
     int st = b->ops->objective_values(b, a, v);
@@ -55,7 +57,7 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->infeasible = 0;
     int st = b->ops->query(b, a, epochs, r);
     if (st) return st;
-    if ((b->obj.n > 0 || b->obj.n_con > 0) && (st = objectives_of(b, a, r))) return st;
+    if ((st = bench_objectives(b, a, r))) return st;
     bench_finish(b, r);
     return NASW_OK;
 }

@@ -89,6 +89,9 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
 /* Fill r->score (and mark NaN results failed) for a result obtained outside
  * bench_query (an asynchronous evaluator). */
 void bench_finish(const struct bench *b, struct bench_result *r);
+/* Fill r's objectives and feasibility (see above) for a result obtained
+ * outside bench_query (an asynchronous evaluator); no-op without them. */
+int bench_objectives(struct bench *b, const struct arch *a, struct bench_result *r);
 /* NASW_EUNSUPPORTED if the backend has no curves. */
 int bench_curve(struct bench *b, const struct arch *a, double *val, int max_epochs);
 /* NASW_EUNSUPPORTED if the backend cannot know. */

@@ -422,6 +422,7 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
         memset(&a, 0, sizeof a);
         memset(&res, 0, sizeof res);
         if ((status = ev->wait(ev->arg, &a, &res))) goto done;
+        if ((status = bench_objectives(rs->b, &a, &res))) goto done;
         bench_finish(rs->b, &res);
         moo_score(rs, &res);
         uint64_t key = arch_key(rs->s, &a);
