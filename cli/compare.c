@@ -681,15 +681,14 @@ int cmd_compare(int argc, char **argv)
         int curves = 1, k = 0;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
         for (int i = 0; i < cx.n_s; i++)
-            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective))
+            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
+                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives))
                 cx.specs[k++] = cx.specs[i];
         cx.n_s = k;
     }
     for (int i = 0; i < cx.n_s; i++)
-        if (cx.specs[i].type->multi_objective && obj.n < 2) {
-            rc = cli_usage_error("compare", "strategy '%s' needs --objectives", cx.specs[i].type->name);
-            goto out;
-        }
+        if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
+    rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
     cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);

@@ -41,6 +41,15 @@ int cli_moo_option(int opt, const char *arg, struct objectives *o, const char *c
     return 0;
 }
 
+int cli_moo_check_strategy(const struct search_type *t, const struct objectives *o, const char *cmd)
+{
+    if (t->multi_objective && o->n < 2) return cli_usage_error(cmd, "strategy '%s' needs --objectives", t->name);
+    if (t->max_objectives && o->n > t->max_objectives)
+        return cli_usage_error(cmd, "strategy '%s' handles at most %d objectives, got %d", t->name, t->max_objectives,
+                               o->n);
+    return CLI_OK;
+}
+
 int cli_moo_apply(struct cli_benches *cb, const struct objectives *o)
 {
     if (o->n == 0 && o->n_con == 0) return CLI_OK;

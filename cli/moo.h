@@ -24,6 +24,10 @@
 /* One getopt_long result: 1 if it was --objectives/--constraint (*rc is
  * CLI_OK, or CLI_USAGE after printing the error), 0 if not. */
 int cli_moo_option(int opt, const char *arg, struct objectives *o, const char *cmd, int *rc);
+/* A usage error (printed, CLI_USAGE) when a strategy cannot search these
+ * objectives: a multi-objective one without --objectives or with more than
+ * it handles.  CLI_OK otherwise. */
+int cli_moo_check_strategy(const struct search_type *t, const struct objectives *o, const char *cmd);
 /* Bind the objectives to every bench (no-op when there are none).  Prints
  * the error; returns a CLI exit code. */
 int cli_moo_apply(struct cli_benches *cb, const struct objectives *o);

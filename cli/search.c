@@ -112,6 +112,7 @@ int cmd_search(int argc, char **argv)
                                budget_s);
     struct search_spec spec;
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
+    if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
     int live = !strncmp(table_path, "live:", 5);
     if (nasw_mpi_rank() > 0) { /* an MPI worker: train what rank 0 sends */
@@ -128,10 +129,6 @@ int cmd_search(int argc, char **argv)
     struct search_trace tr = {0};
     if (cb.n > 1) {
         cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path, cb.n);
-        goto done;
-    }
-    if (spec.type->multi_objective && obj.n < 2) {
-        rc = cli_usage_error("search", "strategy '%s' needs --objectives", spec.type->name);
         goto done;
     }
     if (cli_moo_apply(&cb, &obj)) goto done;

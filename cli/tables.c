@@ -45,7 +45,10 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_table_option(c, optarg, o)) continue;
-        if (!want_dataset && cli_moo_option(c, optarg, obj, "tables", &mrc)) {
+        if (want_dataset && (c == 0x1101 || c == 0x1102))
+            return cli_usage_error("tables", "option '%s' is for 'tables info' only",
+                                   c == 0x1101 ? "--objectives" : "--constraint");
+        if (cli_moo_option(c, optarg, obj, "tables", &mrc)) {
             if (mrc) return mrc;
             continue;
         }

@@ -193,4 +193,5 @@ const struct search_type search_type_ehvi = {
     .free = ehvi_free,
     .bind = ehvi_bind,
     .multi_objective = 1,
+    .max_objectives = 2,
 };

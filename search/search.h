@@ -84,6 +84,7 @@ struct search_type {
     int multi_fidelity;                   /* 1: proposes partial trainings */
     int multi_objective;                  /* 1: reads r->oobj (see below); bind()
                                              refuses a bench without objectives */
+    int max_objectives;                   /* 0: up to OBJ_MAX; else at most this many */
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
