@@ -431,13 +431,14 @@ static int write_fronts(const struct moo_compare *c)
     int n_seeds = c->n_seeds, rc = CLI_ERROR;
     size_t ns = (size_t)c->n_s;
     double *x = malloc(sizeof *x * GRID * (size_t)c->n_d), *ys = malloc(sizeof *ys * GRID * 3 * ns * (size_t)c->n_d);
+    double *exact = malloc(sizeof *exact * GRID * (size_t)c->n_d);
     double *col = malloc(sizeof *col * (size_t)n_seeds);
     struct plot_panel *panels = calloc((size_t)c->n_d, sizeof *panels);
-    struct plot_series *series = calloc((size_t)c->n_d * ns, sizeof *series);
+    struct plot_series *series = calloc((size_t)c->n_d * (ns + 1), sizeof *series);
     double *pts = NULL;
     int *idx = NULL;
     long cap = 0;
-    if (!x || !ys || !col || !panels || !series) goto oom;
+    if (!x || !ys || !exact || !col || !panels || !series) goto oom;
     for (int d = 0; d < c->n_d; d++) {
         const struct bench *b = c->benches[d];
         const struct objectives *o = &b->obj;
@@ -508,9 +509,30 @@ static int write_fronts(const struct moo_compare *c)
                 hi[g] = col[up ? (n_seeds - 1) / 4 : n_seeds * 3 / 4];
             }
             free(att);
-            series[(size_t)d * ns + s] = (struct plot_series){c->specs[s].label, GRID, xg, med, lo, hi};
+            series[(size_t)d * (ns + 1) + s] = (struct plot_series){c->specs[s].label, GRID, xg, med, lo, hi};
         }
-        panels[d] = (struct plot_panel){c->dnames[d], o->name[0], NAN, NULL, c->n_s, series + (size_t)d * ns};
+        /* the exact front's attainment: the best first objective among the
+         * feasible rows at least as good as x in the second */
+        int nser = c->n_s;
+        if (c->t && n == 2) {
+            const struct table *t = c->t;
+            int td = table_dataset_index(t, c->dnames[d]), cols[2], ccol[OBJ_MAX_CON], ok = td >= 0;
+            for (int k = 0; k < 2; k++) ok &= (cols[k] = table_metric_index(t, o->name[k])) >= 0;
+            for (int q = 0; q < o->n_con; q++) ok &= (ccol[q] = table_metric_index(t, o->con_name[q])) >= 0;
+            double *ex = exact + (size_t)d * GRID;
+            for (int g = 0; g < GRID; g++) ex[g] = orient(o, 0, b->obj_worst[0]);
+            for (long r = 0; ok && r < table_n_rows(t); r++) {
+                if (table_row_dataset(t, r) != td) continue;
+                int feasible = 1;
+                for (int q = 0; q < o->n_con; q++) feasible &= objectives_satisfies(o, q, table_value(t, r, ccol[q]));
+                double a = orient(o, 0, table_value(t, r, cols[0])), v = orient(o, 1, table_value(t, r, cols[1]));
+                for (int g = 0; feasible && g < GRID; g++)
+                    if (v >= orient(o, 1, xg[g]) && a > ex[g]) ex[g] = a;
+            }
+            for (int g = 0; ok && g < GRID; g++) ex[g] = orient(o, 0, ex[g]);
+            if (ok) series[(size_t)d * (ns + 1) + nser++] = (struct plot_series){"exact front", GRID, xg, ex, NULL, NULL};
+        }
+        panels[d] = (struct plot_panel){c->dnames[d], o->name[0], NAN, NULL, nser, series + (size_t)d * (ns + 1)};
     }
     if ((rc = close_out(f, path, tmp)) != CLI_OK) goto out;
     if (c->plot && o0->n == 2) {
@@ -527,6 +549,7 @@ oom:
 out:
     free(x);
     free(ys);
+    free(exact);
     free(col);
     free(panels);
     free(series);
