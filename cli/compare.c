@@ -671,7 +671,9 @@ int cmd_compare(int argc, char **argv)
         rc = cli_usage_error("compare", "no datasets given");
         goto out;
     }
-    if (cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed)) goto out;
+    if (cli_moo_precheck(table_path_s, &obj) ||
+        cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed))
+        goto out;
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;

@@ -25,6 +25,7 @@
 #include "plots/plot.h"
 #include "stats/pareto.h"
 #include "stats/stats.h"
+#include "train/live.h"
 
 int cli_moo_option(int opt, const char *arg, struct objectives *o, const char *cmd, int *rc)
 {
@@ -48,6 +49,13 @@ int cli_moo_check_strategy(const struct search_type *t, const struct objectives 
         return cli_usage_error(cmd, "strategy '%s' handles at most %d objectives, got %d", t->name, t->max_objectives,
                                o->n);
     return CLI_OK;
+}
+
+int cli_moo_precheck(const char *bench_spec, const struct objectives *o)
+{
+    if (strncmp(bench_spec, "live:", 5) || (o->n == 0 && o->n_con == 0)) return CLI_OK;
+    int st = live_check_objectives(bench_spec, o);
+    return st ? cli_error_status(st) : CLI_OK;
 }
 
 int cli_moo_apply(struct cli_benches *cb, const struct objectives *o)

@@ -28,6 +28,9 @@ int cli_moo_option(int opt, const char *arg, struct objectives *o, const char *c
  * objectives: a multi-objective one without --objectives or with more than
  * it handles.  CLI_OK otherwise. */
 int cli_moo_check_strategy(const struct search_type *t, const struct objectives *o, const char *cmd);
+/* Before opening a bench: a live bench's columns are known without it,
+ * and opening it creates its journal.  Prints the error; a CLI exit code. */
+int cli_moo_precheck(const char *bench_spec, const struct objectives *o);
 /* Bind the objectives to every bench (no-op when there are none).  Prints
  * the error; returns a CLI exit code. */
 int cli_moo_apply(struct cli_benches *cb, const struct objectives *o);

@@ -122,7 +122,9 @@ int cmd_search(int argc, char **argv)
     }
     struct cli_benches cb;
     char *dl[1] = {(char *)dataset};
-    if (cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed)) return CLI_ERROR;
+    if (cli_moo_precheck(table_path, &obj) ||
+        cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed))
+        return CLI_ERROR;
     int rc = CLI_ERROR, st;
     struct bench *b = cb.b[0];
     struct runlog *log = NULL;
