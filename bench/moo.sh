@@ -9,7 +9,7 @@
 # reported test_acc, see docs/multi-objective.md) at 50/100/150 queries, the
 # 95% CI half-width at 150, the ratio to random search's regret at 150 and
 # the Wilcoxon signed-rank p-value against random at 150 (paired by seed).
-# Usage: bench/moo.sh [OUTDIR]   (env: NASW_DATA, SEEDS, JOBS, DEVICES, STRATEGIES)
+# Usage: bench/moo.sh [OUTDIR]   (env: NASW, NASW_DATA, SEEDS, JOBS, DEVICES, STRATEGIES)
 set -eu
 DATA=${NASW_DATA:-../shared/data}
 HW=$DATA/hw_nasbench201/hw_nb201_latency_wide.csv
@@ -26,7 +26,7 @@ mkdir -p "$OUT"
 for dev in $DEVICES; do
     # a finished directory is reused (rerun after deleting it)
     [ -f "$OUT/$dev/hv_pairs.csv" ] && continue
-    ./nasw compare --table "$HW" --strategies "$STRATEGIES" --seeds "$SEEDS" --budget 150 --checkpoints 50,100 \
+    "${NASW:-./nasw}" compare --table "$HW" --strategies "$STRATEGIES" --seeds "$SEEDS" --budget 150 --checkpoints 50,100 \
         --objectives "val_acc:max,${dev}_latency:min" --jobs "$JOBS" --quiet --out "$OUT/$dev" >/dev/null
 done
 echo "| strategy | device | HV regret @50 | @100 | @150 | CI95 @150 | / random @150 | p vs random @150 |"
