@@ -115,8 +115,7 @@ struct run_state {
     double total, total_epochs, best_score, best_val, test_at_best;
     int best_level;       /* fidelity level of the incumbent (INT_MAX: full) */
     long best_step;       /* its step, -1 if none */
-    int scalarize;        /* a single-objective strategy on several objectives */
-    double weight[OBJ_MAX]; /* its random scalarisation */
+    double weight[OBJ_MAX]; /* the scalarisation on several objectives */
 };
 
 /* The score a strategy is told under objectives or constraints: infeasible
@@ -472,7 +471,6 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         for (int k = 0; wr && k < b->obj.n; k++) sum += rs.weight[k] = -log(rng_uniform_pos(wr));
         for (int k = 0; wr && k < b->obj.n; k++) rs.weight[k] /= sum;
         rng_free(wr);
-        rs.scalarize = 1;
     }
     if (spec->type->multi_objective) /* its incumbent: the equal-weight scalarisation */
         for (int k = 0; k < b->obj.n; k++) rs.weight[k] = 1.0 / b->obj.n;
