@@ -31,14 +31,16 @@
 #    a copy of data/fmnist_proxy.csv.
 # 7. predict, gpspeed, search: predictors against scikit-learn, GP speed, the
 #    model-based strategies against evolution and local search.
+# 8. moo: multi-objective strategies on HW-NAS-Bench-201, accuracy against the
+#    latency of five devices (bench/moo.sh; docs/multi-objective.md).
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy.
+# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy moo.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -409,4 +411,10 @@ echo "== proxy reproducibility: 20 architectures of the sample of $PROXY_TABLE, 
 mkdir -p "$OUT/proxy"
 ./nasw tables build --space nb201 --sample 20 --preset proxy --seed 0 --train-seed 1 --out "$OUT/proxy/seed1.csv"
 python3 bench/proxy_corr.py "$PROXY_TABLE" "$OUT/proxy/seed1.csv"
+fi
+
+if want moo; then
+echo
+echo "== moo: hypervolume regret on HW-NAS-Bench-201 (val_acc max, latency min), 100 seeds x 150 queries"
+NASW_DATA=$DATA bench/moo.sh "$OUT/moo"
 fi

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/moo.h"
 #include "cli/plot.h"
 #include "core/outfile.h"
 #include "core/rng.h"
@@ -66,7 +67,10 @@ static void help(FILE *f)
           "                     first removes every output of the earlier comparison;\n"
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
-          "  --quiet            no table on stdout\n",
+          "  --quiet            no table on stdout\n"
+          CLI_MOO_HELP
+          "                   (then also DIR/hypervolume.csv, hv_pairs.csv, hv_regret.csv,\n"
+          "                   fronts.csv and the hv_regret and fronts plots)\n",
           f);
     cli_table_options_help(f);
     fputs("\nWith a budget in seconds or epochs the trajectories and plots use that cost on\n"
@@ -216,6 +220,11 @@ static int finite_only(const double *x, int n, double *out)
     for (int i = 0; i < n; i++)
         if (isfinite(x[i])) out[m++] = x[i];
     return m;
+}
+
+static const struct search_trace *trace_of(void *ctx, int d, int s, int k)
+{
+    return &job_of(ctx, d, s, k)->tr;
 }
 
 static int write_summary(struct ctx *c, FILE *tty)
@@ -539,7 +548,12 @@ static int write_manifest(struct ctx *c, double budget, const char *status)
 static const char *const OWNED[] = {"manifest.json",    "summary.csv",      "pairs.csv",       "trajectories.csv",
                                     "datasets.csv",     "best.csv",         "trajectories.dat", "trajectories.gp",
                                     "trajectories.png", "trajectories.svg", "regret.dat",      "regret.gp",
-                                    "regret.png",       "regret.svg",       NULL};
+                                    "regret.png",       "regret.svg",
+                                    /* --objectives (cli/moo.c) */
+                                    "hypervolume.csv",  "hv_pairs.csv",     "hv_regret.csv",   "hv_regret.dat",
+                                    "hv_regret.gp",     "hv_regret.png",    "hv_regret.svg",   "fronts.csv",
+                                    "fronts.dat",       "fronts.gp",        "fronts.png",      "fronts.svg",
+                                    NULL};
 
 /* 1 if DIR/manifest.json was written by nasw compare (a JSON object with
  * "strategies" and "datasets" arrays). */
@@ -604,13 +618,14 @@ int cmd_compare(int argc, char **argv)
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
         {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
+    struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
     long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
-    int noplot = 0, quiet = 0, c;
+    int noplot = 0, quiet = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
@@ -619,6 +634,10 @@ int cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (cli_option_once("compare", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (cli_moo_option(c, optarg, &obj, "compare", &mrc)) {
+            if (mrc) return mrc;
+            continue;
+        }
         switch (c) {
         case 't': table_path_s = optarg; break;
         case 'B':
@@ -727,18 +746,26 @@ int cmd_compare(int argc, char **argv)
         rc = cli_usage_error("compare", "no datasets given");
         goto out;
     }
-    if (check_out_dir(dir)) goto out;
-    if (cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed)) goto out;
+    if (check_out_dir(dir) || cli_moo_precheck(table_path_s, &obj) ||
+        cli_benches_open(&cx.cb, table_path_s, dl, n_dl, &topts, journal, train_seed))
+        goto out;
     cx.n_d = cx.cb.n;
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;
-    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are */
+    if (cli_moo_apply(&cx.cb, &obj)) goto out;
+    if (!strategies_s) { /* the default, every strategy: those that need curves only where there are,
+                            the multi-objective ones only with objectives */
         int curves = 1, k = 0;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
         for (int i = 0; i < cx.n_s; i++)
-            if (curves || !cx.specs[i].type->multi_fidelity) cx.specs[k++] = cx.specs[i];
+            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
+                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives))
+                cx.specs[k++] = cx.specs[i];
         cx.n_s = k;
     }
+    for (int i = 0; i < cx.n_s; i++)
+        if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
+    rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);
     cx.ceil_test = calloc((size_t)cx.n_d, sizeof *cx.ceil_test);
@@ -803,6 +830,10 @@ int cmd_compare(int argc, char **argv)
         write_datasets(&cx) || write_best(&cx))
         goto out;
     if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
+    struct moo_compare mc = {.dir = dir, .n_d = cx.n_d, .n_s = cx.n_s, .n_seeds = cx.n_seeds, .n_ck = cx.n_ck,
+                             .kind = cx.seconds, .plot = !noplot, .dnames = cx.dnames, .benches = cx.benches,
+                             .t = cx.cb.t, .specs = cx.specs, .ck = cx.ck, .trace = trace_of, .ctx = &cx};
+    if (moo_compare_write(&mc, tty)) goto out;
     if (!noplot) {
         int prc = plot_compare_dir(dir, 0, 0);
         if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0);

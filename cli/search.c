@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/moo.h"
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
@@ -37,6 +38,7 @@ static void help(FILE *f)
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
           "                 ('-': stdout, and the summary goes to stderr)\n"
           "  --trace        print every counted query on stdout\n"
+          CLI_MOO_HELP
           "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
           "the other ranks train (asynchronously: a finished worker gets the next\n"
           "proposal at once): mpirun -np 3 nasw search --bench live:fmnist ...\n",
@@ -58,13 +60,14 @@ int cmd_search(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
         {"journal", required_argument, 0, 'J'}, {"train-seed", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_MOO_LONGOPTS,                       {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
+    struct objectives obj = {0};
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
     const char *out = NULL, *journal = NULL;
     long seed = 1, train_seed = 0;
-    int trace = 0, c;
+    int trace = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
@@ -73,6 +76,10 @@ int cmd_search(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (cli_option_once("search", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (cli_moo_option(c, optarg, &obj, "search", &mrc)) {
+            if (mrc) return mrc;
+            continue;
+        }
         switch (c) {
         case 't': table_path = optarg; break;
         case 'B':
@@ -111,6 +118,7 @@ int cmd_search(int argc, char **argv)
                                budget_s);
     struct search_spec spec;
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
+    if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
     int live = !strncmp(table_path, "live:", 5);
     if (nasw_mpi_rank() > 0) { /* an MPI worker: train what rank 0 sends */
@@ -120,7 +128,9 @@ int cmd_search(int argc, char **argv)
     }
     struct cli_benches cb;
     char *dl[1] = {(char *)dataset};
-    if (cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed)) return CLI_ERROR;
+    if (cli_moo_precheck(table_path, &obj) ||
+        cli_benches_open(&cb, table_path, dl, dataset ? 1 : 0, &topts, journal, train_seed))
+        return CLI_ERROR;
     int rc = CLI_ERROR, st;
     struct bench *b = cb.b[0];
     struct runlog *log = NULL;
@@ -129,6 +139,7 @@ int cmd_search(int argc, char **argv)
         cli_error("table '%.200s' has %d datasets: choose one with --dataset", table_path, cb.n);
         goto done;
     }
+    if (cli_moo_apply(&cb, &obj)) goto done;
     if (kind == BUDGET_SECONDS && !b->has_cost) {
         cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                   table_path);
@@ -193,7 +204,9 @@ int cmd_search(int argc, char **argv)
     if (b->has_cost) fprintf(txt, ", %.6g simulated seconds", tr.n ? tr.steps[tr.n - 1].total_cost_s : 0.0);
     if (b->max_epochs > 0) fprintf(txt, ", %.0f epochs", tr.n ? tr.steps[tr.n - 1].total_epochs : 0.0);
     fprintf(txt, "\n");
-    if (best >= 0) {
+    if (obj.n >= 2) {
+        /* the front replaces the single best (printed below) */
+    } else if (best >= 0) {
         struct arch a;
         arch_from_key(s, tr.steps[best].key, &a);
         arch_format(s, &a, arch, sizeof arch);
@@ -203,10 +216,11 @@ int cmd_search(int argc, char **argv)
         fprintf(txt, ")\n");
         fprintf(txt, "%-10s %.6g\n", b->report_metric, tr.steps[best].test);
     } else {
-        fprintf(txt, "best       none (every query failed)\n");
+        fprintf(txt, "best       none (every query failed%s)\n", obj.n_con ? " or was infeasible" : "");
     }
+    if (obj.n >= 2) moo_print_front(b, &tr, cb.t, stdout);
     double cv, ct;
-    if (bench_oracle(b, &cv, &ct) == NASW_OK)
+    if (obj.n < 2 && bench_oracle(b, &cv, &ct) == NASW_OK)
         fprintf(txt, "ceiling    %s %.6g -> %s %.6g (validation-selection ceiling)\n", b->search_metric, cv,
                b->report_metric, ct);
     if (log) {

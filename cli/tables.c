@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/moo.h"
 #include "core/status.h"
 #include "stats/stats.h"
 
 static void help(FILE *f)
 {
-    fputs("usage: nasw tables info TABLE [table options]\n"
+    fputs("usage: nasw tables info TABLE [--objectives L [--constraint C]...] [table options]\n"
           "       nasw tables query TABLE ARCH|INDEX [--dataset D] [--epochs E] [table options]\n"
           "       nasw tables build --space nb201 --sample N|all --preset P --out T.csv\n"
           "       nasw tables import --format FMT IN --out T.csv\n"
@@ -22,7 +23,9 @@ static void help(FILE *f)
           "info   rows, datasets, metrics (direction; search/report/cost roles), the detected\n"
           "       search space, and per dataset best/median/worst of the search and report\n"
           "       metrics and the validation-selection ceiling (report metric of the\n"
-          "       best-by-search-metric architecture)\n"
+          "       best-by-search-metric architecture); with --objectives, the exact Pareto\n"
+          "       front's size and hypervolume (reference: the worst value of each objective),\n"
+          "       feasible rows only under --constraint, also for the reported columns\n"
           "query  every metric of one architecture (on every dataset, or --dataset D) and its\n"
           "       canonical form under isomorphism; INDEX: the row whose arch_index is INDEX\n"
           "       (the benchmarks' query_by_index); --epochs E: the learning-curve values\n"
@@ -34,14 +37,16 @@ static void help(FILE *f)
     cli_table_options_help(f);
 }
 
-static int parse(int argc, char **argv, struct table_opts *o, const char **dataset, long *epoch, int want_dataset)
+static int parse(int argc, char **argv, struct table_opts *o, const char **dataset, long *epoch, int want_dataset,
+                 struct objectives *obj)
 {
     static const struct option longopts[] = {{"dataset", required_argument, 0, 'd'},
                                              {"epochs", required_argument, 0, 'e'},
                                              {"help", no_argument, 0, 'h'},
                                              CLI_TABLE_LONGOPTS,
+                                             CLI_MOO_LONGOPTS,
                                              {0, 0, 0, 0}};
-    int c;
+    int c, mrc;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
@@ -49,6 +54,13 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (cli_option_once("tables", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, o)) continue;
+        if (want_dataset && (c == 0x1101 || c == 0x1102))
+            return cli_usage_error("tables", "option '%s' is for 'tables info' only",
+                                   c == 0x1101 ? "--objectives" : "--constraint");
+        if (cli_moo_option(c, optarg, obj, "tables", &mrc)) {
+            if (mrc) return mrc;
+            continue;
+        }
         if (c == 'd' && want_dataset) {
             *dataset = optarg;
             continue;
@@ -86,9 +98,36 @@ static void summary_line(const struct table *t, int d, int m, const char *role)
     free(v);
 }
 
-static int info(struct table *t)
+/* The exact fronts of dataset d (objectives already checked). */
+static void front_lines(const struct table *t, int d, const struct objectives *o)
+{
+    struct moo_truth m;
+    if (moo_truth_of(t, d, o, &m)) return;
+    char list[512];
+    objectives_format(o, list, sizeof list);
+    printf("    pareto  %s: front %ld architectures, hypervolume %.10g (reference", list, m.front, m.hv);
+    for (int k = 0; k < o->n; k++) printf(" %s %.6g", o->name[k], o->maximize[k] ? m.ref[k] : -m.ref[k]);
+    printf(")\n    pareto  reported:");
+    for (int k = 0; k < o->n; k++) {
+        int c = table_metric_index(t, o->name[k]);
+        printf(" %s", table_metric_name(t, c == table_search_metric(t) ? table_report_metric(t) : c));
+    }
+    printf(": front %ld architectures, hypervolume %.10g\n", m.front_report, m.hv_report);
+}
+
+static int info(struct table *t, const struct objectives *obj)
 {
     char buf[1024];
+    /* check the objectives on every dataset before printing anything */
+    for (int d = 0; (obj->n > 0 || obj->n_con > 0) && d < table_n_datasets(t); d++) {
+        struct bench *b;
+        int st = table_bench_new(&b, t, d);
+        if (!st) st = bench_set_objectives(b, obj);
+        bench_free(b);
+        if (st) return cli_error_status(st);
+    }
+    if (obj->n_con > 0 && obj->n < 2)
+        return cli_usage_error("tables", "--constraint needs --objectives here (the front to report)");
     const struct space *s = table_space(t);
     space_describe(s, buf, sizeof buf);
     printf("table     %s\n", table_path(t));
@@ -147,6 +186,7 @@ static int info(struct table *t)
             }
             bench_free(b);
         }
+        if (obj->n >= 2) front_lines(t, d, obj);
     }
     return CLI_OK;
 }
@@ -252,7 +292,8 @@ int cmd_tables(int argc, char **argv)
     table_default_opts(&o);
     const char *dataset = NULL;
     long epoch = -1;
-    int rc = parse(argc - 1, argv + 1, &o, &dataset, &epoch, is_query);
+    struct objectives obj = {0};
+    int rc = parse(argc - 1, argv + 1, &o, &dataset, &epoch, is_query, &obj);
     if (rc < 0) return CLI_OK; /* help printed */
     if (rc) return rc;
     int want = is_info ? 1 : 2;
@@ -260,7 +301,7 @@ int cmd_tables(int argc, char **argv)
         return cli_usage_error("tables", is_info ? "usage: nasw tables info TABLE" : "usage: nasw tables query TABLE ARCH");
     struct table *t = cli_load_table(argv[1 + optind], &o);
     if (!t) return CLI_ERROR;
-    rc = is_info ? info(t) : query(t, argv[2 + optind], dataset, epoch);
+    rc = is_info ? info(t, &obj) : query(t, argv[2 + optind], dataset, epoch);
     table_free(t);
     return rc;
 }

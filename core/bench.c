@@ -4,10 +4,48 @@
 #include "core/bench.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "core/status.h"
 
 double bench_score(const struct bench *b, double val) { return b->higher_is_better ? val : -val; }
+
+/* The objective and constraint columns of a (the answer at full training:
+ * tables store them once per architecture). */
+int bench_objectives(struct bench *b, const struct arch *a, struct bench_result *r)
+{
+    r->infeasible = 0;
+    if (b->obj.n == 0 && b->obj.n_con == 0) return NASW_OK;
+    double v[3 * OBJ_MAX + OBJ_MAX_CON];
+    const struct objectives *o = &b->obj;
+    int st = b->ops->objective_values(b, a, v);
+    if (st) return st;
+    for (int i = 0; i < o->n; i++) {
+        if (!strcmp(o->name[i], b->search_metric)) { /* at the epochs answered */
+            v[i] = r->val;
+            v[o->n + i] = r->test;
+        }
+        r->obj[i] = v[i];
+        r->oobj[i] = o->maximize[i] ? v[i] : -v[i];
+        r->obj_report[i] = v[o->n + i];
+    }
+    for (int c = 0; c < o->n_con; c++)
+        if (!objectives_satisfies(o, c, v[2 * o->n + c])) r->infeasible = 1;
+    return NASW_OK;
+}
+
+int bench_set_objectives(struct bench *b, const struct objectives *o)
+{
+    if (!b->ops->bind_objectives || !b->ops->objective_values) {
+        const char *what = o->n > 0 ? o->name[0] : o->con_name[0];
+        return nasw_errorf(NASW_EUNSUPPORTED, "bench '%.200s' reports no column '%.64s'", b->name, what);
+    }
+    b->obj = *o;
+    for (int i = 0; i < OBJ_MAX; i++) b->obj_worst[i] = b->obj_best[i] = NAN;
+    int st = b->ops->bind_objectives(b);
+    if (st) memset(&b->obj, 0, sizeof b->obj);
+    return st;
+}
 
 int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
@@ -16,8 +54,10 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->epochs = 0;
     r->from_epochs = -1;
     r->failed = 0;
+    r->infeasible = 0;
     int st = b->ops->query(b, a, epochs, r);
     if (st) return st;
+    if ((st = bench_objectives(b, a, r))) return st;
     bench_finish(b, r);
     return NASW_OK;
 }

@@ -12,11 +12,19 @@
  * be "higher is better" (accuracy) or "lower is better" (loss, perplexity):
  * bench_query() fills `score`, the search metric oriented so that higher is
  * always better, and strategies compare scores only.
+ *
+ * Objectives and constraints (multi-objective and constrained search): after
+ * bench_set_objectives(), every query also fills obj[] (each objective as
+ * stored), oobj[] (oriented: larger is better), obj_report[] (what is
+ * reported for it: the report metric for the search metric, as for single
+ * objectives; the column itself otherwise) and infeasible (some constraint
+ * fails).  Backends that know no such columns leave objective_values NULL.
  */
 #ifndef NASW_CORE_BENCH_H
 #define NASW_CORE_BENCH_H
 
 #include "core/arch.h"
+#include "core/objective.h"
 
 struct bench_result {
     double val;      /* search metric as stored (e.g. validation accuracy, %) */
@@ -28,6 +36,10 @@ struct bench_result {
                         scratch); -1 (set by bench_query): the backend looked
                         the answer up, so continuation is free (tables) */
     int failed;      /* 1 if the training diverged (val/test are then NaN) */
+    int infeasible;  /* 1 if a constraint fails (set by bench_query) */
+    double obj[OBJ_MAX];        /* objectives as stored (bench_set_objectives) */
+    double oobj[OBJ_MAX];       /* the same oriented: larger is better */
+    double obj_report[OBJ_MAX]; /* their reported counterparts */
 };
 
 struct bench;
@@ -43,6 +55,14 @@ struct bench_ops {
      * architecture (the validation-selection ceiling).  NULL if unknown. */
     int (*oracle)(struct bench *b, double *best_val, double *test_at_best);
     void (*free)(struct bench *b);  /* frees the backend state and b itself */
+    /* Resolve b->obj's objective and constraint names to columns (a message
+     * naming the bench and the column, NASW_ENOTFOUND, for an unknown one;
+     * NASW_EINVAL when no architecture satisfies the constraints) and set
+     * obj_worst/obj_best when known.  NULL: no columns but the metrics. */
+    int (*bind_objectives)(struct bench *b);
+    /* out[0..n): objectives, out[n..2n): their reported counterparts,
+     * out[2n..2n+n_con): the constraint columns, for architecture a. */
+    int (*objective_values)(struct bench *b, const struct arch *a, double *out);
 };
 
 struct bench {
@@ -59,6 +79,9 @@ struct bench {
     int max_epochs;                 /* longest curve, 0 if no curves; a query at
                                        max_epochs or more is the full training */
     char checksum[32];              /* data checksum for run logs ("" if none) */
+    struct objectives obj;          /* obj.n == 0: single objective (the search metric) */
+    double obj_worst[OBJ_MAX], obj_best[OBJ_MAX]; /* per objective over the space,
+                                       as stored (NaN: unknown) */
 };
 
 /* Query through the backend and fill r->score.  Returns the backend status. */
@@ -66,6 +89,9 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
 /* Fill r->score (and mark NaN results failed) for a result obtained outside
  * bench_query (an asynchronous evaluator). */
 void bench_finish(const struct bench *b, struct bench_result *r);
+/* Fill r's objectives and feasibility (see above) for a result obtained
+ * outside bench_query (an asynchronous evaluator); no-op without them. */
+int bench_objectives(struct bench *b, const struct arch *a, struct bench_result *r);
 /* NASW_EUNSUPPORTED if the backend has no curves. */
 int bench_curve(struct bench *b, const struct arch *a, double *val, int max_epochs);
 /* NASW_EUNSUPPORTED if the backend cannot know. */
@@ -74,5 +100,9 @@ const struct space *bench_space(const struct bench *b);
 /* Orient a search-metric value: higher is better. */
 double bench_score(const struct bench *b, double val);
 void bench_free(struct bench *b);   /* NULL is a no-op */
+/* Search several objectives and/or under constraints (o->n == 0: the
+ * search metric alone, constrained).  NASW_EUNSUPPORTED when the backend
+ * has no columns; the backend's message for unknown columns. */
+int bench_set_objectives(struct bench *b, const struct objectives *o);
 
 #endif

@@ -32,17 +32,28 @@ void search_trace_release(struct search_trace *t)
 {
     if (!t) return;
     free(t->steps);
+    free(t->obj);
     memset(t, 0, sizeof *t);
 }
 
-static int push_step(struct search_trace *t, const struct search_step *s)
+static int push_step(struct search_trace *t, const struct search_step *s, const struct bench_result *r)
 {
     if (t->n == t->cap) {
         long cap = t->cap ? 2 * t->cap : 256;
         struct search_step *p = realloc(t->steps, (size_t)cap * sizeof *p);
         if (!p) return nasw_errorf(NASW_ENOMEM, "out of memory");
         t->steps = p;
+        if (t->n_obj > 0) {
+            double *o = realloc(t->obj, (size_t)cap * 2 * (size_t)t->n_obj * sizeof *o);
+            if (!o) return nasw_errorf(NASW_ENOMEM, "out of memory");
+            t->obj = o;
+        }
         t->cap = cap;
+    }
+    if (t->n_obj > 0) {
+        double *o = t->obj + (size_t)t->n * 2 * (size_t)t->n_obj;
+        memcpy(o, r->obj, sizeof *o * (size_t)t->n_obj);
+        memcpy(o + t->n_obj, r->obj_report, sizeof *o * (size_t)t->n_obj);
     }
     t->steps[t->n++] = *s;
     return NASW_OK;
@@ -104,7 +115,32 @@ struct run_state {
     double total, total_epochs, best_score, best_val, test_at_best;
     int best_level;       /* fidelity level of the incumbent (INT_MAX: full) */
     long best_step;       /* its step, -1 if none */
+    double weight[OBJ_MAX]; /* the scalarisation on several objectives */
 };
+
+/* The score a strategy is told under objectives or constraints: infeasible
+ * answers score -INFINITY; a single-objective strategy on several
+ * objectives gets the run's random scalarisation (search/search.h). */
+static void moo_score(const struct run_state *rs, struct bench_result *r)
+{
+    const struct bench *b = rs->b;
+    if (r->failed) return;
+    if (r->infeasible) {
+        r->score = -INFINITY;
+        return;
+    }
+    if (b->obj.n < 2) return;
+    double mn = INFINITY, sum = 0;
+    for (int k = 0; k < b->obj.n; k++) {
+        double f = r->oobj[k];
+        double w = b->obj.maximize[k] ? b->obj_worst[k] : -b->obj_worst[k];
+        double be = b->obj.maximize[k] ? b->obj_best[k] : -b->obj_best[k];
+        if (isfinite(w) && isfinite(be) && be > w) f = (f - w) / (be - w);
+        mn = fmin(mn, rs->weight[k] * f);
+        sum += rs->weight[k] * f;
+    }
+    r->score = isnan(mn) ? -INFINITY : mn + 0.05 * sum;
+}
 
 /* Queries at max_epochs or more are full trainings: one cache entry. */
 static int normalise(const struct bench *b, int epochs)
@@ -168,7 +204,7 @@ static int record(struct run_state *rs, const struct query *q, uint64_t key, con
     rs->total += charged; /* 0 when the bench knows no cost */
     rs->total_epochs += ep_charged;
     int level = fidelity == 0 ? INT_MAX : answered;
-    if (!res->failed && (level > rs->best_level || (level == rs->best_level && res->score > rs->best_score))) {
+    if (!res->failed && !res->infeasible && (level > rs->best_level || (level == rs->best_level && res->score > rs->best_score))) {
         rs->best_level = level;
         rs->best_score = res->score;
         rs->best_val = res->val;
@@ -184,8 +220,8 @@ static int record(struct run_state *rs, const struct query *q, uint64_t key, con
                                .test_at_best = rs->test_at_best, .epochs = res->epochs,
                                .fidelity = fidelity, .epochs_charged = ep_charged,
                                .total_epochs = rs->total_epochs, .incumbent = rs->best_step,
-                               .failed = res->failed};
-    int st = push_step(rs->tr, &step);
+                               .failed = res->failed, .infeasible = res->infeasible};
+    int st = push_step(rs->tr, &step, res);
     if (st || (st = grow((void **)&rs->fid, &rs->cap_fid, rs->n_fid + 1, sizeof *rs->fid))) return st;
     rs->fid[rs->n_fid] = (struct fid_entry){fidelity, rs->tr->n - 1, as->head};
     as->head = rs->n_fid++;
@@ -223,7 +259,18 @@ static int cached(struct run_state *rs, uint64_t key, int epochs, struct bench_r
         res->epochs = p->epochs;
         res->from_epochs = -1;
         res->failed = p->failed;
+        res->infeasible = p->infeasible;
         res->score = p->failed ? -INFINITY : bench_score(rs->b, p->val);
+        if (rs->tr->n_obj > 0) {
+            const struct bench *b = rs->b;
+            const double *o = rs->tr->obj + (size_t)rs->fid[e].step * 2 * (size_t)rs->tr->n_obj;
+            for (int k = 0; k < b->obj.n; k++) {
+                res->obj[k] = o[k];
+                res->oobj[k] = b->obj.maximize[k] ? o[k] : -o[k];
+                res->obj_report[k] = o[b->obj.n + k];
+            }
+        }
+        moo_score(rs, res);
         return 1;
     }
     return 0;
@@ -289,8 +336,9 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
             }
         } else {
             repeats = 0;
-            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res)) || (status = record(rs, &q, key, &res)))
-                return status;
+            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res))) return status;
+            moo_score(rs, &res);
+            if ((status = record(rs, &q, key, &res))) return status;
         }
         if ((status = t->observe(st, &q, &res))) return status;
     }
@@ -373,7 +421,9 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
         memset(&a, 0, sizeof a);
         memset(&res, 0, sizeof res);
         if ((status = ev->wait(ev->arg, &a, &res))) goto done;
+        if ((status = bench_objectives(rs->b, &a, &res))) goto done;
         bench_finish(rs->b, &res);
+        moo_score(rs, &res);
         uint64_t key = arch_key(rs->s, &a);
         struct query q = {.arch = a};
         for (long i = 0; i < n_flight; i++)
@@ -412,6 +462,20 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     struct run_state rs = {.b = b, .s = bench_space(b), .o = o, .tr = tr, .best_score = -INFINITY,
                            .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN, .best_step = -1};
     int status = NASW_OK;
+    tr->n_obj = b->obj.n;
+    if (b->obj.n >= 2 && !spec->type->multi_objective) {
+        /* weights uniform on the simplex, from a stream of their own */
+        struct rng *wr = rng_new(o->seed ^ UINT64_C(0x9e3779b97f4a7c15));
+        if (!wr) status = nasw_errorf(NASW_ENOMEM, "out of memory");
+        double sum = 0;
+        for (int k = 0; wr && k < b->obj.n; k++) sum += rs.weight[k] = -log(rng_uniform_pos(wr));
+        for (int k = 0; wr && k < b->obj.n; k++) rs.weight[k] /= sum;
+        rng_free(wr);
+    }
+    if (spec->type->multi_objective) /* its incumbent: the equal-weight scalarisation */
+        for (int k = 0; k < b->obj.n; k++) rs.weight[k] = 1.0 / b->obj.n;
+    if (!status && spec->type->multi_objective && b->obj.n < 2)
+        status = nasw_errorf(NASW_EINVAL, "strategy '%s' needs at least 2 objectives (--objectives)", spec->type->name);
     if (o->kind == BUDGET_EPOCHS && b->max_epochs <= 0)
         status = nasw_errorf(NASW_EUNSUPPORTED, "a budget in epochs needs per-epoch curves; bench '%.200s' has none",
                              b->name);

@@ -24,6 +24,16 @@
  * (only under asynchronous evaluation; the synchronous loop tells every
  * result before asking again).
  *
+ * Objectives and constraints (bench_set_objectives): a multi-objective
+ * strategy reads the oriented objectives r->oobj[0..b->obj.n) and
+ * r->infeasible.  Every other strategy is told, as r->score, a random
+ * scalarisation drawn once per run (scalarize=random): weights uniform on
+ * the simplex (from their own rng stream, so the strategy's draws are those
+ * of a single-objective run), objectives normalised by the bench's
+ * obj_worst/obj_best, augmented Chebyshev (min_k w_k f_k + 0.05 sum_k w_k f_k).
+ * An infeasible answer is counted and charged like any other but scores
+ * -INFINITY and never becomes the incumbent (feasible-best reporting).
+ *
  * Strategy specs: "NAME[:key=value]...", e.g. "evolution:population=50:sample=10".
  * Every parameter is numeric (an enum parameter lists its choices as
  * "a|b|c" and stores the index); every parameter has a documented default.
@@ -72,6 +82,9 @@ struct search_type {
      * message) a bench without curves. */
     int (*bind)(void *st, const struct bench *b);
     int multi_fidelity;                   /* 1: proposes partial trainings */
+    int multi_objective;                  /* 1: reads r->oobj (see below); bind()
+                                             refuses a bench without objectives */
+    int max_objectives;                   /* 0: up to OBJ_MAX; else at most this many */
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
@@ -116,6 +129,7 @@ struct search_step {
     double total_epochs;  /* cumulative epochs charged, including it */
     long incumbent;       /* index of the incumbent's step (-1: none yet) */
     int failed;
+    int infeasible;       /* a constraint failed */
 };
 
 enum search_stop { SEARCH_STOP_BUDGET = 0, SEARCH_STOP_EXHAUSTED, SEARCH_STOP_STALLED };
@@ -124,6 +138,10 @@ struct search_trace {
     struct search_step *steps;  /* steps[i] = query i+1 */
     long n, cap;
     enum search_stop stop;
+    /* with objectives (n_obj > 0): obj[i * 2 * n_obj + k] is objective k of
+     * step i as stored, obj[i * 2 * n_obj + n_obj + k] its reported value */
+    int n_obj;
+    double *obj;
 };
 
 /* Asynchronous evaluation (e.g. MPI workers): search_run() keeps up to

@@ -53,11 +53,17 @@ int smbo_pool(const struct space *s, struct rng *r, const struct smbo_obs *o, co
         }
         if (pos < 10) top[pos] = i;
     }
+    return smbo_pool_around(s, r, o->arch, top, ntop, told, pool, cand);
+}
+
+int smbo_pool_around(const struct space *s, struct rng *r, const struct arch *arch, const int *parents, int np,
+                     const struct hashmap *told, int pool, struct arch *cand)
+{
     struct hashmap seen = {0};
     int nc = 0;
-    for (int tries = 0; ntop > 0 && nc < pool / 2 && tries < 20 * pool; tries++) {
+    for (int tries = 0; np > 0 && nc < pool / 2 && tries < 20 * pool; tries++) {
         struct arch m;
-        if (arch_mutate(s, r, &o->arch[top[tries % ntop]], &m)) continue;
+        if (arch_mutate(s, r, &arch[parents[tries % np]], &m)) continue;
         uint64_t key = arch_key(s, &m);
         if (hashmap_get(told, key, NULL) || hashmap_get(&seen, key, NULL)) continue;
         hashmap_put(&seen, key, 1);

@@ -31,6 +31,11 @@ void smbo_obs_release(struct smbo_obs *o);
 int smbo_pool(const struct space *s, struct rng *r, const struct smbo_obs *o, const struct hashmap *told, int pool,
               struct arch *cand);
 
+/* The same around given parents: pool/2 mutations of arch[parents[i]]
+ * (round robin over the np parents), then uniform samples. */
+int smbo_pool_around(const struct space *s, struct rng *r, const struct arch *arch, const int *parents, int np,
+                     const struct hashmap *told, int pool, struct arch *cand);
+
 /* Propose an unevaluated random architecture (recorded in `told`). */
 int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, struct arch *out);
 

@@ -12,12 +12,14 @@
 
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
     search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
-    search_type_et, search_type_ppo, search_type_qlearn;
+    search_type_et, search_type_ppo, search_type_qlearn, search_type_nsga2, search_type_pls, search_type_parego,
+    search_type_ehvi;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
     &search_type_pnas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
-    &search_type_ppo, &search_type_qlearn, NULL,
+    &search_type_ppo, &search_type_qlearn, &search_type_nsga2, &search_type_pls, &search_type_parego, &search_type_ehvi,
+    NULL,
 };
 
 int search_needs_curves(const struct bench *b, const char *strategy)

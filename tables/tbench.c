@@ -24,6 +24,8 @@ struct tbench {
     int d;
     struct space *space;
     double best_val, test_at_best;
+    /* objectives, their reported counterparts, constraints: metric indices */
+    int cols[2 * OBJ_MAX + OBJ_MAX_CON];
 };
 
 static long lookup(const struct tbench *tb, const struct arch *a)
@@ -108,8 +110,82 @@ static void tb_free(struct bench *b)
     free(tb);
 }
 
+/* "val_acc, test_acc, ..." (bounded) for messages. */
+static void metric_list(const struct table *t, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int m = 0; m < t->n_metrics && len < n; m++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", m ? ", " : "", t->metric_names[m]);
+}
+
+static int column(const struct tbench *tb, const char *what, const char *name, int *col)
+{
+    const struct table *t = tb->t;
+    *col = table_metric_index(t, name);
+    if (*col >= 0) return NASW_OK;
+    char list[200];
+    metric_list(t, list, sizeof list);
+    return nasw_errorf(NASW_ENOTFOUND, "%s '%.64s' not in table '%.200s' (metrics: %s)", what, name, t->path, list);
+}
+
+static int tb_bind_objectives(struct bench *b)
+{
+    struct tbench *tb = b->impl;
+    const struct table *t = tb->t;
+    const struct objectives *o = &b->obj;
+    int st;
+    for (int i = 0; i < o->n; i++) {
+        if ((st = column(tb, "objective", o->name[i], &tb->cols[i]))) return st;
+        tb->cols[o->n + i] = tb->cols[i] == t->search ? t->report : tb->cols[i];
+    }
+    for (int c = 0; c < o->n_con; c++)
+        if ((st = column(tb, "constraint column", o->con_name[c], &tb->cols[2 * o->n + c]))) return st;
+    /* the range of each objective, and whether any row is feasible (each
+     * constraint alone first, so the message can name the one at fault) */
+    int any[OBJ_MAX_CON] = {0}, feasible = 0;
+    for (int i = 0; i < o->n; i++) b->obj_worst[i] = b->obj_best[i] = NAN;
+    for (long r = 0; r < t->n_rows; r++) {
+        if (t->row_dataset[r] != tb->d) continue;
+        int ok = 1;
+        for (int c = 0; c < o->n_con; c++) {
+            int sat = objectives_satisfies(o, c, table_value(t, r, tb->cols[2 * o->n + c]));
+            any[c] |= sat;
+            ok &= sat;
+        }
+        feasible |= ok;
+        for (int i = 0; i < o->n; i++) {
+            double v = o->maximize[i] ? table_value(t, r, tb->cols[i]) : -table_value(t, r, tb->cols[i]);
+            double w = o->maximize[i] ? b->obj_worst[i] : -b->obj_worst[i];
+            double be = o->maximize[i] ? b->obj_best[i] : -b->obj_best[i];
+            if (isnan(w) || v < w) b->obj_worst[i] = table_value(t, r, tb->cols[i]);
+            if (isnan(be) || v > be) b->obj_best[i] = table_value(t, r, tb->cols[i]);
+        }
+    }
+    for (int c = 0; c < o->n_con; c++)
+        if (!any[c])
+            return nasw_errorf(NASW_EINVAL, "no architecture of table '%.200s' on '%.64s' satisfies constraint '%s%s%.6g'",
+                               t->path, t->datasets[tb->d], o->con_name[c], objectives_op_name(o->con_op[c]),
+                               o->con_bound[c]);
+    if (!feasible)
+        return nasw_errorf(NASW_EINVAL, "no architecture of table '%.200s' on '%.64s' satisfies all the constraints",
+                           t->path, t->datasets[tb->d]);
+    return NASW_OK;
+}
+
+static int tb_objective_values(struct bench *b, const struct arch *a, double *out)
+{
+    const struct tbench *tb = b->impl;
+    long row = lookup(tb, a);
+    if (row < 0) return not_found(tb, a);
+    int n = 2 * b->obj.n + b->obj.n_con;
+    for (int i = 0; i < n; i++) out[i] = table_value(tb->t, row, tb->cols[i]);
+    return NASW_OK;
+}
+
 static const struct bench_ops table_ops = {
     .name = "table", .query = tb_query, .curve = tb_curve, .oracle = tb_oracle, .free = tb_free,
+    .bind_objectives = tb_bind_objectives, .objective_values = tb_objective_values,
 };
 
 int table_bench_new(struct bench **out, struct table *t, int d)

@@ -452,6 +452,28 @@ for sig in TERM KILL; do
 done
 expect 0 "compare rerun after a killed one" -- $CR --no-plot
 [ "$(ls "$T/rerun" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "compare rerun left the temporary files of the killed run"
+# --- multi-objective and constrained search (docs/multi-objective.md); the
+# fixture's fronts by hand: (val_acc, lat) 00 01 10 20 22 12, hypervolume
+# 40+70+50+15+6+2 = 183 above (5, 9); reported (test_acc, lat) 32+77+40+12+12+2
+# = 175 above (6, 9); under lat<=6: 00 01 10 20, 32+77+40+12 = 161
+MO=tests/fixtures/moo/lat.csv
+expect 0 "tables info front" -- $NASW tables info $MO --objectives val_acc:max,lat:min
+grep -q "front 6 architectures, hypervolume 183 " "$T/out" && grep -q "front 6 architectures, hypervolume 175$" "$T/out" && ok || bad "tables info: front 6 / HV 183 and 175 not shown"
+for s in random nsga2 pls parego ehvi evolution; do
+    expect 0 "search $s exhausts the fixture" -- $NASW search --table $MO --strategy $s --budget 9 --objectives val_acc:max,lat:min --constraint 'lat<=6'
+    grep -q "^front      4 architectures (3 infeasible of 9 queries)" "$T/out" && grep -q "^hv_regret  0 (.*hypervolume 161)" "$T/out" && ok || bad "search $s: constrained front of 4 / HV 161 not found"
+done
+expect 0 "compare objectives" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 1 --out "$T/mo1"
+expect 0 "compare objectives jobs 2" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 2 --out "$T/mo2"
+for f in hypervolume.csv hv_pairs.csv hv_regret.csv fronts.csv; do cmp -s "$T/mo1/$f" "$T/mo2/$f" && ok || bad "compare objectives: $f differs between --jobs 1 and 2"; done
+awk -F, '$3==9 && $5!=0 {e=1} END {exit e}' "$T/mo1/hypervolume.csv" && [ "$(grep -c ',9,4,0,' "$T/mo1/hypervolume.csv")" -eq 2 ] && ok || bad "compare objectives: regret 0 at the exhausted budget"
+HW=$DATA/hw_nasbench201/hw_nb201_latency_wide.csv
+if [ -f "$HW" ]; then
+    expect 0 "tables info hw-nb201 front" -- $NASW tables info "$HW" --objectives val_acc:max,fpga_latency:min
+    grep -q "front 14 architectures" "$T/out" && ok || bad "hw-nb201: the fpga front of 14 not shown"
+else
+    echo "skip: $HW not found (set NASW_DATA); hw-nb201 test skipped"
+fi
 
 # --- real data
 NB=$DATA/nasbench201/nb201_final.csv

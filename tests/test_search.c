@@ -31,6 +31,7 @@
 #include "search/reinforce_policy.h"
 #include "search/search.h"
 #include "search/smbo.h"
+#include "stats/pareto.h"
 
 /* --- a synthetic bench --------------------------------------------------- */
 
@@ -104,7 +105,54 @@ static int synth_oracle(struct bench *b, double *v, double *t)
 
 static void synth_free(struct bench *b) { (void)b; }
 
-static const struct bench_ops synth_ops = {"synthetic", synth_query, NULL, synth_oracle, synth_free};
+/* Objectives: "val" (the search metric) and "size", the sum of the
+ * decisions (a synthetic latency: minimised, cheap where val is not). */
+static double synth_size(const struct arch *a)
+{
+    double v = 0;
+    for (int i = 0; i < a->n; i++) v += a->d[i];
+    return v;
+}
+
+static int synth_column(const char *name)
+{
+    return !strcmp(name, "val") ? 0 : !strcmp(name, "size") ? 1 : -1;
+}
+
+static int synth_bind_objectives(struct bench *b)
+{
+    for (int i = 0; i < b->obj.n; i++)
+        if (synth_column(b->obj.name[i]) < 0) return nasw_errorf(NASW_ENOTFOUND, "no column '%s'", b->obj.name[i]);
+    for (int c = 0; c < b->obj.n_con; c++)
+        if (synth_column(b->obj.con_name[c]) != 1) return nasw_errorf(NASW_ENOTFOUND, "no column '%s'", b->obj.con_name[c]);
+    return NASW_OK;
+}
+
+static int synth_objective_values(struct bench *b, const struct arch *a, double *out)
+{
+    const struct objectives *o = &b->obj;
+    /* "val" is replaced by the answer's own val/test in bench_query */
+    for (int i = 0; i < o->n; i++) out[i] = out[o->n + i] = synth_column(o->name[i]) ? synth_size(a) : NAN;
+    for (int c = 0; c < o->n_con; c++) out[2 * o->n + c] = synth_size(a);
+    return NASW_OK;
+}
+
+static const struct bench_ops synth_ops = {.name = "synthetic", .query = synth_query, .oracle = synth_oracle,
+                                           .free = synth_free, .bind_objectives = synth_bind_objectives,
+                                           .objective_values = synth_objective_values};
+
+/* Multi-objective strategies search val:max,size:min; the others the
+ * search metric alone (objectives off). */
+static void synth_objectives(struct synth *x, const struct search_type *t)
+{
+    struct objectives o = {0};
+    if (t->multi_objective) {
+        assert_int_equal(objectives_parse(&o, "val:max,size:min"), NASW_OK);
+        assert_int_equal(bench_set_objectives(&x->b, &o), NASW_OK);
+    } else {
+        memset(&x->b.obj, 0, sizeof x->b.obj);
+    }
+}
 
 static void synth_init(struct synth *x, int layers, int choices, uint64_t seed)
 {
@@ -135,6 +183,7 @@ static void run(struct synth *x, const char *spec_s, double budget, int kind, ui
 {
     struct search_spec spec;
     if (search_spec_parse(spec_s, &spec)) fail_msg("%s: %s", spec_s, nasw_errmsg());
+    synth_objectives(x, spec.type);
     struct search_run_opts o = {.budget = budget, .kind = (enum budget_kind)kind, .seed = seed};
     if (search_run(&x->b, &spec, &o, tr)) fail_msg("%s: %s", spec_s, nasw_errmsg());
 }
@@ -162,7 +211,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et, ppo, qlearn)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -243,10 +292,14 @@ static void check_protocol(const char *name, const struct search_trace *a)
             test = p->test;
             inc = k;
         }
+        if (a->n_obj > 0) continue; /* the incumbent is the scalarisation's best (test_objectives) */
         if (!(p->best_val == best || (isnan(best) && isnan(p->best_val)) || inc < 0))
             fail_msg("%s: step %ld: best_val %g, expected %g", name, k, p->best_val, best);
         assert_true(inc < 0 || p->test_at_best == test);
         assert_int_equal(p->incumbent, inc);
+    }
+    for (long k = 0; k < a->n; k++) {
+        const struct search_step *p = &a->steps[k];
         epochs += p->epochs_charged;
         cost += p->cost_s;
         assert_true(p->total_epochs == epochs);
@@ -312,11 +365,39 @@ static void test_registry_restricted(void **state)
     }
 }
 
-/* Strategies beat random search on an easy separable problem (mean over seeds). */
+/* Hypervolume of a run's feasible answers in (val max, size min), above the
+ * worst point of the space. */
+static double synth_hv(const struct synth *x, const struct search_trace *t)
+{
+    double ref[2] = {0, 0}, *p = malloc(sizeof *p * 2 * (size_t)t->n);
+    assert_non_null(p);
+    for (int i = 0; i < x->s->n_dims; i++) {
+        double lo = INFINITY;
+        for (int k = 0; k < x->s->n_choices[i]; k++) lo = fmin(lo, x->w[i][k]);
+        ref[0] += lo;
+        ref[1] -= x->s->n_choices[i] - 1;
+    }
+    int n = 0;
+    for (long i = 0; i < t->n; i++)
+        if (!t->steps[i].failed && !t->steps[i].infeasible) {
+            p[2 * n] = t->obj[4 * i];
+            p[2 * n + 1] = -t->obj[4 * i + 1];
+            n++;
+        }
+    ref[0] -= 1e-9;
+    ref[1] -= 1;
+    double hv = pareto_hv(p, n, 2, ref);
+    free(p);
+    return hv;
+}
+
+/* Strategies beat random search on an easy separable problem (mean over
+ * seeds): the best score, or for multi-objective strategies the
+ * hypervolume of (val, size) against random search's on the same. */
 static void test_registry_progress(void **state)
 {
     (void)state;
-    double mean[32] = {0};
+    double mean[32] = {0}, random_hv = 0;
     int nreg = 0;
     for (int i = 0; search_registry[i]; i++, nreg++)
         for (int seed = 1; seed <= 10; seed++) {
@@ -332,13 +413,28 @@ static void test_registry_progress(void **state)
                 run(&x, search_registry[i]->name, 150 * SYNTH_EPOCHS, 2, (uint64_t)seed, &t);
             else
                 run(&x, search_registry[i]->name, 150, 0, (uint64_t)seed, &t);
-            mean[i] += t.steps[t.n - 1].best_val / 10;
+            mean[i] += (search_registry[i]->multi_objective ? synth_hv(&x, &t) : t.steps[t.n - 1].best_val) / 10;
             search_trace_release(&t);
+            if (search_registry[i]->multi_objective && i > 0 && !search_registry[i - 1]->multi_objective) {
+                /* the baseline of the multi-objective ones: random search's
+                 * hypervolume on the same objectives */
+                struct objectives o = {0};
+                struct search_spec spec;
+                assert_int_equal(objectives_parse(&o, "val:max,size:min"), NASW_OK);
+                assert_int_equal(bench_set_objectives(&x.b, &o), NASW_OK);
+                assert_int_equal(search_spec_parse("random", &spec), NASW_OK);
+                struct search_run_opts ro = {.budget = 150, .seed = (uint64_t)seed};
+                assert_int_equal(search_run(&x.b, &spec, &ro, &t), NASW_OK);
+                random_hv += synth_hv(&x, &t) / 10;
+                search_trace_release(&t);
+            }
             space_free(x.s);
         }
     for (int i = 1; i < nreg; i++) {
-        print_message("%-10s mean best %.4f (random %.4f)\n", search_registry[i]->name, mean[i], mean[0]);
-        assert_true(mean[i] > mean[0]);
+        double base = search_registry[i]->multi_objective ? random_hv : mean[0];
+        print_message("%-10s mean %s %.4f (random %.4f)\n", search_registry[i]->name,
+                      search_registry[i]->multi_objective ? "hypervolume" : "best", mean[i], base);
+        assert_true(mean[i] > base);
     }
 }
 
@@ -377,6 +473,81 @@ static void test_budget_seconds_and_failures(void **state)
     assert_true(seen_fail);
     assert_true(t.steps[t.n - 1].best_val < synth_score(&x, &best));
     search_trace_release(&t);
+    space_free(x.s);
+}
+
+/* Objectives and constraints in the run loop: single-objective strategies
+ * on a random scalarisation (deterministic per seed, other weights for
+ * another seed), infeasible answers counted but never the incumbent, errors
+ * for unknown columns and for multi-objective strategies without
+ * objectives. */
+static void test_objectives(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 4, 21);
+    struct objectives o = {0};
+    struct search_spec spec;
+    struct search_trace a, b, c, plain;
+    struct search_run_opts ro = {.budget = 120, .seed = 3};
+    assert_int_equal(search_spec_parse("evolution", &spec), NASW_OK);
+    assert_int_equal(search_run(&x.b, &spec, &ro, &plain), NASW_OK);
+    assert_int_equal(plain.n_obj, 0);
+    assert_int_equal(objectives_parse(&o, "val:max,size:min"), NASW_OK);
+    assert_int_equal(bench_set_objectives(&x.b, &o), NASW_OK);
+    assert_int_equal(search_run(&x.b, &spec, &ro, &a), NASW_OK);
+    assert_int_equal(search_run(&x.b, &spec, &ro, &b), NASW_OK);
+    ro.seed = 4;
+    assert_int_equal(search_run(&x.b, &spec, &ro, &c), NASW_OK);
+    assert_int_equal(a.n_obj, 2);
+    assert_true(traces_equal(&a, &b));
+    assert_false(traces_equal(&a, &plain)); /* the scalarisation steers it */
+    assert_false(traces_equal(&a, &c));
+    for (long i = 0; i < a.n; i++) { /* the trace records both objectives */
+        struct arch ar;
+        arch_from_key(x.s, a.steps[i].key, &ar);
+        assert_true(a.obj[4 * i] == a.steps[i].val && a.obj[4 * i + 1] == synth_size(&ar));
+        assert_true(a.obj[4 * i + 2] == a.steps[i].test);
+    }
+    search_trace_release(&a);
+    search_trace_release(&b);
+    search_trace_release(&c);
+    search_trace_release(&plain);
+
+    /* a constraint: infeasible answers are counted and flagged, and the
+     * incumbent is always feasible (single- and multi-objective) */
+    const char *specs[] = {"random", "local", "nsga2", "pls"};
+    for (int k = 0; k < 4; k++) {
+        struct objectives oc = {0};
+        assert_int_equal(search_spec_parse(specs[k], &spec), NASW_OK);
+        if (spec.type->multi_objective) assert_int_equal(objectives_parse(&oc, "val:max,size:min"), NASW_OK);
+        assert_int_equal(objectives_add_constraint(&oc, "size>=9"), NASW_OK);
+        assert_int_equal(bench_set_objectives(&x.b, &oc), NASW_OK);
+        ro.seed = 5;
+        assert_int_equal(search_run(&x.b, &spec, &ro, &a), NASW_OK);
+        assert_int_equal(a.n, 120);
+        long infeasible = 0;
+        for (long i = 0; i < a.n; i++) {
+            struct arch ar;
+            arch_from_key(x.s, a.steps[i].key, &ar);
+            assert_int_equal(a.steps[i].infeasible, synth_size(&ar) < 9);
+            infeasible += a.steps[i].infeasible;
+            long inc = a.steps[i].incumbent;
+            assert_true(inc < 0 || !a.steps[inc].infeasible);
+        }
+        if (infeasible == 0) fail_msg("%s: no infeasible query in 120", specs[k]);
+        search_trace_release(&a);
+    }
+
+    /* errors */
+    struct objectives bad = {0};
+    assert_int_equal(objectives_parse(&bad, "val:max,latency:min"), NASW_OK);
+    assert_int_equal(bench_set_objectives(&x.b, &bad), NASW_ENOTFOUND);
+    assert_int_equal(x.b.obj.n, 0); /* a failed bind leaves no objectives */
+    assert_int_equal(search_spec_parse("ehvi", &spec), NASW_OK);
+    nasw_errclear();
+    assert_int_not_equal(search_run(&x.b, &spec, &ro, &a), NASW_OK);
+    assert_string_equal(nasw_errmsg(), "strategy 'ehvi' needs at least 2 objectives (--objectives)");
     space_free(x.s);
 }
 
@@ -424,6 +595,7 @@ static void test_async(void **state)
         synth_init(&x, 6, 4, 17);
         struct search_spec spec;
         assert_int_equal(search_spec_parse(name, &spec), NASW_OK);
+        synth_objectives(&x, spec.type);
         /* one slot, in order: the same trace as the synchronous loop */
         struct fake_eval f = {.x = &x, .lcg = 1};
         struct search_evaluator ev = {1, fake_submit, fake_wait, &f};
@@ -981,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_mf_small_space),
         cmocka_unit_test(test_budget_seconds_and_failures),
         cmocka_unit_test(test_async),
+        cmocka_unit_test(test_objectives),
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
         cmocka_unit_test(test_reinforce_gradient),

@@ -55,6 +55,7 @@ struct live {
     long n_rec, cap_rec;
     struct paused paused[LIVE_PAUSED];
     long clock;
+    int obj_field[2 * OBJ_MAX + OBJ_MAX_CON]; /* objective columns: fields of a journal row */
 };
 
 static void record_release(struct record *r)
@@ -518,7 +519,64 @@ static void live_free(struct bench *b)
     free(l);
 }
 
-static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free};
+/* The columns of a journal row (FINAL_HEADER) a multi-objective or
+ * constrained search may name: the metrics, the training seconds and the
+ * network's size (params) and forward FLOPs per image. */
+static const char *const obj_columns[] = {"val_acc", "test_acc", "cost_s", "params", "flops"};
+static const int obj_fields[] = {2, 3, 7, 8, 9};
+
+static int obj_field(const char *bench, const char *name, int *field)
+{
+    for (size_t i = 0; i < sizeof obj_fields / sizeof *obj_fields; i++)
+        if (!strcmp(name, obj_columns[i])) {
+            *field = obj_fields[i];
+            return NASW_OK;
+        }
+    return nasw_errorf(NASW_ENOTFOUND, "bench '%.200s' reports no column '%.64s' (columns: val_acc, test_acc, cost_s, params, flops)",
+                       bench, name);
+}
+
+int live_check_objectives(const char *spec, const struct objectives *o)
+{
+    int field, st = NASW_OK;
+    for (int i = 0; i < o->n && !st; i++) st = obj_field(spec, o->name[i], &field);
+    for (int c = 0; c < o->n_con && !st; c++) st = obj_field(spec, o->con_name[c], &field);
+    return st;
+}
+
+static int live_bind_objectives(struct bench *b)
+{
+    struct live *l = b->impl;
+    const struct objectives *o = &b->obj;
+    int st = NASW_OK;
+    for (int i = 0; i < o->n && !st; i++) {
+        st = obj_field(b->name, o->name[i], &l->obj_field[i]);
+        l->obj_field[o->n + i] = l->obj_field[i] == 2 ? 3 : l->obj_field[i]; /* reported: test_acc for val_acc */
+    }
+    for (int c = 0; c < o->n_con && !st; c++) st = obj_field(b->name, o->con_name[c], &l->obj_field[2 * o->n + c]);
+    return st; /* ranges and feasibility are unknown before training */
+}
+
+/* From the journal row of a (bench_query calls this after training it). */
+static int live_objective_values(struct bench *b, const struct arch *a, double *out)
+{
+    struct live *l = b->impl;
+    const struct record *rec = find(l, arch_key(l->space, a));
+    if (!rec || !rec->line) return nasw_errorf(NASW_ENOTFOUND, "architecture not trained yet");
+    for (int i = 0; i < 2 * b->obj.n + b->obj.n_con; i++) {
+        const char *p = rec->line; /* architecture strings hold no comma */
+        for (int f = 0; f < l->obj_field[i] && p; f++) {
+            p = strchr(p, ',');
+            if (p) p++;
+        }
+        out[i] = p ? strtod(p, NULL) : NAN;
+    }
+    return NASW_OK;
+}
+
+static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free,
+                                          .bind_objectives = live_bind_objectives,
+                                          .objective_values = live_objective_values};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
 

@@ -35,6 +35,12 @@ struct live_opts {
     int verbose;             /* 1: one line per finished epoch on stderr */
 };
 
+/* Objectives and constraints (core/objective.h) may name the journal's
+ * val_acc, test_acc, cost_s, params and flops: NASW_ENOTFOUND with a
+ * message naming the bench spec otherwise (checked before the bench and its
+ * journal are opened). */
+int live_check_objectives(const char *spec, const struct objectives *o);
+
 /* spec: "fmnist" or "fmnist:PRESET" (also with a leading "live:"). */
 int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o);
 
