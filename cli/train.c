@@ -168,8 +168,11 @@ int cmd_train(int argc, char **argv)
         case 'h': help(stdout); return CLI_OK;
         default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
         }
+        /* the flag's name from the option table: argv[optind - 1] is the
+         * value itself in `--epochs 0` and flag and value in `--epochs=0` */
         if (dst && (cli_parse_long(optarg, dst) || *dst < lo || *dst > 100000000))
-            return cli_usage_error("train", "bad value '%.64s' for %s", optarg, argv[optind - 1]);
+            return cli_usage_error("train", "bad value '%.64s' for --%s", optarg, longopts[li].name);
+        li = -1;
     }
     if (optind < argc) return cli_usage_error("train", "unexpected argument '%.64s'", argv[optind]);
     if (conv_algo() < 0)
