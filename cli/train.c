@@ -29,8 +29,9 @@ static void help(FILE *f)
             "                  [--channels C] [--cells N] [--batch-size B] [--train-size T]\n"
             "                  [--benchmark STEPS]\n"
             "\n"
-            "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s) and print\n"
-            "per-epoch train/validation/test loss and accuracy and seconds per epoch.\n"
+            "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s, or\n"
+            "$NASW_FMNIST) and print per-epoch train/validation/test loss and accuracy\n"
+            "and seconds per epoch.\n"
             "  --arch A          NB201 architecture string\n"
             "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
             "                    --train-size and --epochs override it\n"
@@ -205,7 +206,7 @@ int cmd_train(int argc, char **argv)
         return rc;
     }
     struct train_data *data;
-    if ((st = train_data_new(&data, &cfg, FMNIST_DIR))) {
+    if ((st = train_data_new(&data, &cfg, fmnist_dir()))) {
         space_free(s);
         return cli_error_status(st);
     }

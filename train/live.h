@@ -30,7 +30,7 @@
 
 struct live_opts {
     const char *journal;     /* path of the journal's final CSV (NULL: none, for MPI workers) */
-    const char *data_dir;    /* Fashion-MNIST directory (NULL: FMNIST_DIR) */
+    const char *data_dir;    /* Fashion-MNIST directory (NULL: fmnist_dir()) */
     uint64_t seed;           /* base training seed */
     int verbose;             /* 1: one line per finished epoch on stderr */
 };

@@ -386,8 +386,9 @@ int train_run_save(const struct train_run *t, const char *path, uint64_t setting
     return NASW_OK;
 }
 
-/* Read a checkpoint whole and check its magic, checksum and settings. */
-static int ckpt_read(const char *path, uint64_t settings, char **data, struct ckpt_head *hd)
+/* Read a checkpoint whole and check its magic, checksum and (unless
+ * any_settings) its settings. */
+static int ckpt_read(const char *path, uint64_t settings, int any_settings, char **data, struct ckpt_head *hd)
 {
     *data = NULL;
     FILE *f = fopen(path, "rb");
@@ -417,7 +418,7 @@ static int ckpt_read(const char *path, uint64_t settings, char **data, struct ck
         if (sane && want == (size_t)len) memcpy(&h, buf + len - sizeof h, sizeof h);
         if (!sane || want != (size_t)len || h != nasw_fnv1a(NASW_FNV_OFFSET, buf, (size_t)len - sizeof h))
             st = nasw_errorf(NASW_EPARSE, "checkpoint '%.200s' is truncated or corrupt (checksum differs)", path);
-        else if (hd->settings != settings)
+        else if (!any_settings && hd->settings != settings)
             st = nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' was made with other training settings", path);
     }
     if (st) free(buf);
@@ -425,12 +426,13 @@ static int ckpt_read(const char *path, uint64_t settings, char **data, struct ck
     return st;
 }
 
-int train_checkpoint_epoch(const char *path, uint64_t settings, int *epoch)
+int train_checkpoint_info(const char *path, uint64_t *settings, int *epoch)
 {
     char *data;
     struct ckpt_head hd;
-    int st = ckpt_read(path, settings, &data, &hd);
+    int st = ckpt_read(path, 0, 1, &data, &hd);
     free(data);
+    *settings = st ? 0 : hd.settings;
     *epoch = st ? 0 : (int)hd.epoch;
     return st;
 }
@@ -439,7 +441,7 @@ int train_run_load(struct train_run *t, const char *path, uint64_t settings)
 {
     char *data;
     struct ckpt_head hd;
-    int st = ckpt_read(path, settings, &data, &hd);
+    int st = ckpt_read(path, settings, 0, &data, &hd);
     if (st) return st;
     struct cnn *n = t->n;
     size_t np = cnn_num_params(n), ns = cnn_num_stats(n), rb;

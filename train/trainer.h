@@ -116,8 +116,8 @@ uint64_t train_settings_hash(const struct train_config *cfg, const char *arch, u
  * NASW_EINVAL for one made with other settings. */
 int train_run_save(const struct train_run *t, const char *path, uint64_t settings);
 int train_run_load(struct train_run *t, const char *path, uint64_t settings);
-/* The epoch a checkpoint was written after, checking its settings and
- * checksum (as train_run_load, without a run). */
-int train_checkpoint_epoch(const char *path, uint64_t settings, int *epoch);
+/* The settings hash and the epoch of a checkpoint, after checking its
+ * checksum (to find which training a checkpoint belongs to). */
+int train_checkpoint_info(const char *path, uint64_t *settings, int *epoch);
 
 #endif
