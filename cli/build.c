@@ -61,11 +61,12 @@ int cmd_tables_build(int argc, char **argv)
         case 'p': preset = optarg; break;
         case 'o': out = optarg; break;
         case 'k':
-            if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("tables build", "bad --seed '%.64s'", optarg);
+            if (cli_parse_long(optarg, &seed) || seed < 0)
+                return cli_usage_error("tables build", "bad value '%.64s' for --seed", optarg);
             break;
         case 't':
             if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
-                return cli_usage_error("tables build", "bad --train-seed '%.64s'", optarg);
+                return cli_usage_error("tables build", "bad value '%.64s' for --train-seed", optarg);
             break;
         case 'v': verbose = 1; break;
         case 'h': help(stdout); return CLI_OK;
@@ -79,6 +80,17 @@ int cmd_tables_build(int argc, char **argv)
     if (train_seed < 0) train_seed = seed;
     struct train_config cfg;
     if (train_preset(&cfg, preset)) return cli_usage_error("tables build", "%s", nasw_errmsg());
+    /* --sample checked against the space before the journal is opened
+     * (which creates its files) */
+    struct space *nb201;
+    int st = space_cell_new(&nb201, 4, arch_nb201_ops, 5);
+    if (st) return cli_error_status(st);
+    uint64_t size = nb201->size;
+    space_free(nb201);
+    if (!strcmp(sample, "all")) n = (long)size;
+    else if (cli_parse_long(sample, &n) || n < 1 || n > (long)size)
+        return cli_usage_error("tables build", "bad value '%.64s' for --sample (1..%llu or all)", sample,
+                               (unsigned long long)size);
     char spec[96];
     snprintf(spec, sizeof spec, "fmnist:%s", preset);
     if (nasw_mpi_rank() > 0) { /* an MPI worker */
@@ -87,15 +99,8 @@ int cmd_tables_build(int argc, char **argv)
     }
     struct live_opts lo = {.journal = out, .seed = (uint64_t)train_seed, .verbose = verbose};
     struct bench *b;
-    int st = live_bench_new(&b, spec, &lo);
-    if (st) return cli_error_status(st);
+    if ((st = live_bench_new(&b, spec, &lo))) return cli_error_status(st);
     const struct space *s = bench_space(b);
-    if (!strcmp(sample, "all")) n = (long)s->size;
-    else if (cli_parse_long(sample, &n) || n < 1 || n > (long)s->size) {
-        bench_free(b);
-        return cli_usage_error("tables build", "bad --sample '%.64s' (1..%llu or all)", sample,
-                               (unsigned long long)s->size);
-    }
     /* a fixed random order of the whole space; the first n are the sample */
     int *order = malloc(sizeof *order * (size_t)s->size);
     struct rng *r = rng_new((uint64_t)seed);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/rng.h"
@@ -51,6 +52,11 @@ struct run_ctx {
     const char *out;
     json_t *doc, *epochs;
     int failed_write;
+    /* with --out: a checkpoint OUT.ckpt after every epoch but the last */
+    struct train_run *run;
+    char ckpt[4200];
+    uint64_t settings;
+    int last_epoch;
 };
 
 static int write_doc(struct run_ctx *c)
@@ -77,7 +83,42 @@ static int on_epoch(void *arg, const struct train_epoch *e)
                           "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
                           e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
     if (o) json_array_append_new(c->epochs, o);
-    return write_doc(c);
+    if (write_doc(c)) return -1;
+    /* after the record, so the checkpoint never runs ahead of OUT's curve */
+    if (c->run && e->epoch < c->last_epoch) {
+        int st = train_run_save(c->run, c->ckpt, c->settings);
+        if (st) {
+            cli_error_status(st);
+            c->failed_write = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Continue from OUT.ckpt, left by a training that was stopped: its state,
+ * and OUT's curve up to its epoch.  CLI_OK if there is none. */
+static int resume(struct run_ctx *c)
+{
+    if (access(c->ckpt, F_OK) != 0) return CLI_OK;
+    int st = train_run_load(c->run, c->ckpt, c->settings);
+    if (st) return cli_error_status(st);
+    int done = train_run_epochs(c->run);
+    json_error_t err;
+    json_t *prev = json_load_file(c->out, 0, &err), *curve = prev ? json_object_get(prev, "curve") : NULL;
+    for (size_t i = 0; json_is_array(curve) && i < json_array_size(curve); i++) {
+        json_t *e = json_array_get(curve, i);
+        if (json_integer_value(json_object_get(e, "epoch")) != (json_int_t)json_array_size(c->epochs) + 1 ||
+            (int)json_array_size(c->epochs) >= done)
+            break;
+        json_array_append(c->epochs, e);
+    }
+    json_decref(prev);
+    if ((int)json_array_size(c->epochs) < done)
+        return cli_error("checkpoint '%.200s' is at epoch %d but '%.200s' holds no curve up to it (remove the "
+                         "checkpoint to train from scratch)", c->ckpt, done, c->out);
+    printf("resuming at epoch %d from checkpoint '%s'\n", done + 1, c->ckpt);
+    return CLI_OK;
 }
 
 static double now_s(void)
@@ -210,8 +251,14 @@ int cmd_train(int argc, char **argv)
         space_free(s);
         return cli_error_status(st);
     }
-    struct run_ctx ctx = {.out = out};
+    struct run_ctx ctx = {.out = out, .last_epoch = cfg.epochs};
     ctx.epochs = json_array();
+    char canon[ARCH_STR_MAX];
+    arch_format(s, &a, canon, sizeof canon);
+    if (out) {
+        snprintf(ctx.ckpt, sizeof ctx.ckpt, "%s.ckpt", out);
+        ctx.settings = train_settings_hash(&cfg, canon, (uint64_t)seed);
+    }
     ctx.doc = json_pack("{s:s, s:s, s:s, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}, s:o, s:s}", "nasw",
                         nasw_version(), "arch", arch_s, "preset", cfg.preset, "seed", (json_int_t)seed, "config",
                         "channels", cfg.C, "cells", cfg.N, "resolution", cfg.resolution, "epochs", cfg.epochs,
@@ -221,12 +268,18 @@ int cmd_train(int argc, char **argv)
     printf("training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
            arch_s, cfg.preset, cfg.C, cfg.N, cfg.resolution, cfg.resolution, cfg.epochs, cfg.batch, cfg.train_size,
            cfg.val_size, cfg.test_size);
-    write_doc(&ctx);
     struct train_result res;
-    st = train_arch(&cfg, data, s, &a, (uint64_t)seed, 0, on_epoch, &ctx, &res);
-    if (st) {
-        rc = cli_error_status(st);
+    struct train_run *run = NULL;
+    rc = (st = train_run_new(&run, &cfg, data, s, &a, (uint64_t)seed)) ? cli_error_status(st) : CLI_OK;
+    ctx.run = out ? run : NULL;
+    if (rc == CLI_OK && out) rc = resume(&ctx);
+    /* OUT written once before training: an unwritable --out fails at once */
+    if (rc == CLI_OK && write_doc(&ctx)) rc = CLI_ERROR;
+    if (rc == CLI_OK && (st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res))) rc = cli_error_status(st);
+    if (rc != CLI_OK || ctx.failed_write) {
+        rc = CLI_ERROR;
     } else {
+        if (out) remove(ctx.ckpt); /* the training is over (done or diverged) */
         json_object_set_new(ctx.doc, "status", json_string(res.failed ? "failed" : "done"));
         json_object_set_new(ctx.doc, "params", json_integer((json_int_t)res.params));
         json_object_set_new(ctx.doc, "flops", json_real(res.flops));
@@ -242,6 +295,7 @@ int cmd_train(int argc, char **argv)
                    res.test_acc, res.params, res.flops / 1e6, res.seconds);
         rc = ctx.failed_write ? CLI_ERROR : CLI_OK;
     }
+    train_run_free(run);
     json_decref(ctx.epochs);
     json_decref(ctx.doc);
     train_data_free(data);

@@ -370,7 +370,7 @@ static json_t *settings_json(const struct live *l)
 /* A setting's value as the error message shows it. */
 static void show_value(const json_t *v, char *buf, size_t n)
 {
-    if (json_is_string(v)) snprintf(buf, n, "'%.64s'", json_string_value(v));
+    if (json_is_string(v)) snprintf(buf, n, "'%.128s'", json_string_value(v));
     else if (json_is_integer(v)) snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     else if (json_is_real(v)) snprintf(buf, n, "%.15g", json_real_value(v));
     else if (json_is_boolean(v)) snprintf(buf, n, "%s", json_is_true(v) ? "true" : "false");
@@ -407,7 +407,7 @@ static int check_journal(const struct live *l)
         json_t *got = json_object_get(have, key);
         if (got && json_equal(got, want)) continue;
         const char *label = !strcmp(key, "seed") ? "training seed" : !strcmp(key, "format") ? "trainer format" : key;
-        char g[96], w[96];
+        char g[160], w[160];
         show_value(want, w, sizeof w);
         if (!got) st = nasw_errorf(NASW_EINVAL, "journal '%.200s' does not record its %s (made by an older nasw)",
                                    l->final_path, label);
