@@ -113,7 +113,10 @@ uint64_t train_settings_hash(const struct train_config *cfg, const char *arch, u
  * PATH, so PATH is always a whole checkpoint.  train_run_load restores a
  * run fresh from train_run_new with the same config, data and
  * architecture; NASW_EPARSE for a file that is not a whole checkpoint,
- * NASW_EINVAL for one made with other settings. */
+ * NASW_EINVAL for one made with other settings; after a failure the run is
+ * only fit for train_run_free.  Bit for bit continuation also needs the
+ * same thread count (OMP_NUM_THREADS), which the hash does not cover: other
+ * threads give another, equally valid, rounding. */
 int train_run_save(const struct train_run *t, const char *path, uint64_t settings);
 int train_run_load(struct train_run *t, const char *path, uint64_t settings);
 /* The settings hash and the epoch of a checkpoint, after checking its
