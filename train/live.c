@@ -267,8 +267,8 @@ static int resume(struct live *l)
     free(data);
     if (st) return st;
     /* the checkpoint of a training that was killed: which architecture it
-     * continues is found below, by the settings hash of each one whose
-     * curve rows go past its row (or that has no row) */
+     * continues is found below, by the settings hash (which covers the
+     * architecture) of each architecture in the curves */
     uint64_t ck_settings = 0, ck_key = 0;
     int ck_epoch = 0, have_ck = access(l->ckpt_path, F_OK) == 0, ck_found = 0;
     if (have_ck && (st = train_checkpoint_info(l->ckpt_path, &ck_settings, &ck_epoch))) return st;
