@@ -255,7 +255,9 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
     const struct train_data *d = t->d;
     size_t px = (size_t)d->res * d->res;
     if (to > cfg->epochs) to = cfg->epochs;
-    double t_start = now_s();
+    /* seconds are added up as each epoch ends, so that a checkpoint written
+     * by the callback holds the time of every epoch it covers */
+    double t_last = now_s();
     while (!t->res.failed && t->epoch < to) {
         int ep = t->epoch + 1;
         double t0 = now_s(), loss_sum = 0;
@@ -299,9 +301,12 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
         t->res.train_acc = e.train_acc;
         t->res.val_loss = e.val_loss;
         t->res.test_loss = e.test_loss;
+        double t_now = now_s();
+        t->res.seconds += t_now - t_last;
+        t_last = t_now;
         if (cb && cb(cb_arg, &e)) break;
     }
-    t->res.seconds += now_s() - t_start;
+    t->res.seconds += now_s() - t_last;
     *res = t->res;
     if (res->failed) res->val_acc = res->test_acc = NAN;
     return NASW_OK;
