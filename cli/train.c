@@ -193,6 +193,7 @@ int cmd_train(int argc, char **argv)
     struct cli_seen seen = {0};
     int li = -1;
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        const char *flag = li >= 0 ? longopts[li].name : ""; /* named in value errors */
         if (cli_option_once("train", longopts, &li, &seen)) return CLI_USAGE;
         long *dst = NULL;
         long lo = 1;
@@ -213,8 +214,7 @@ int cmd_train(int argc, char **argv)
         /* the flag's name from the option table: argv[optind - 1] is the
          * value itself in `--epochs 0` and flag and value in `--epochs=0` */
         if (dst && (cli_parse_long(optarg, dst) || *dst < lo || *dst > 100000000))
-            return cli_usage_error("train", "bad value '%.64s' for --%s", optarg, longopts[li].name);
-        li = -1;
+            return cli_usage_error("train", "bad value '%.64s' for --%s", optarg, flag);
     }
     if (optind < argc) return cli_usage_error("train", "unexpected argument '%.64s'", argv[optind]);
     if (conv_algo() < 0)
