@@ -62,11 +62,11 @@ int cmd_tables_build(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'k':
             if (cli_parse_long(optarg, &seed) || seed < 0)
-                return cli_usage_error("tables build", "bad value '%.64s' for --seed", optarg);
+                return cli_usage_error("tables build", "bad --seed '%.64s'", optarg);
             break;
         case 't':
             if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
-                return cli_usage_error("tables build", "bad value '%.64s' for --train-seed", optarg);
+                return cli_usage_error("tables build", "bad --train-seed '%.64s'", optarg);
             break;
         case 'v': verbose = 1; break;
         case 'h': help(stdout); return CLI_OK;

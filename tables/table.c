@@ -186,7 +186,7 @@ static int sidecar_from_json(struct sidecar *sc, json_t *m, const char *base, co
         } else {
             int st = nasw_errorf(NASW_EPARSE,
                                  "%s: unknown key '%.64s' (known: search_metric, report_metric, cost_metric, "
-                                 "higher_is_better, report_higher_is_better, dataset, curves, training)",
+                                 "higher_is_better, report_higher_is_better, dataset, curves)",
                                  loc, k);
             free(loc);
             return st;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/hashmap.h"
@@ -385,8 +386,10 @@ static int check_journal(const struct live *l)
     snprintf(side, sizeof side, "%s.meta.json", l->final_path);
     if (access(side, F_OK) != 0) {
         if (errno != ENOENT) return nasw_errorf(NASW_EIO, "cannot open '%.200s': %s", side, strerror(errno));
-        /* the sidecar is written before the journal is created */
-        if (access(l->final_path, F_OK) == 0)
+        /* the sidecar is written before the journal is created (a journal
+         * that is no regular file is reported by resume) */
+        struct stat sb;
+        if (stat(l->final_path, &sb) == 0 && S_ISREG(sb.st_mode))
             return nasw_errorf(NASW_EINVAL, "journal '%.200s' has no settings file '%.200s' (not made by the live trainer)",
                                l->final_path, side);
         return NASW_OK;
