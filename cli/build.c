@@ -61,7 +61,8 @@ int cmd_tables_build(int argc, char **argv)
         case 'p': preset = optarg; break;
         case 'o': out = optarg; break;
         case 'k':
-            if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("tables build", "bad --seed '%.64s'", optarg);
+            if (cli_parse_long(optarg, &seed) || seed < 0)
+                return cli_usage_error("tables build", "bad --seed '%.64s'", optarg);
             break;
         case 't':
             if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
@@ -81,16 +82,17 @@ int cmd_tables_build(int argc, char **argv)
     if (train_seed < 0) train_seed = seed;
     struct train_config cfg;
     if (train_preset(&cfg, preset)) return cli_usage_error("tables build", "%s", nasw_errmsg());
-    /* every flag is checked before the journal is created: a usage error
-     * leaves no file behind */
-    struct space *nb;
-    int st = space_cell_new(&nb, 4, arch_nb201_ops, 5);
+    /* --sample checked against the space before the journal is opened
+     * (which creates its files) */
+    struct space *nb201;
+    int st = space_cell_new(&nb201, 4, arch_nb201_ops, 5);
     if (st) return cli_error_status(st);
-    uint64_t size = nb->size;
-    space_free(nb);
+    uint64_t size = nb201->size;
+    space_free(nb201);
     if (!strcmp(sample, "all")) n = (long)size;
     else if (cli_parse_long(sample, &n) || n < 1 || n > (long)size)
-        return cli_usage_error("tables build", "bad --sample '%.64s' (1..%llu or all)", sample, (unsigned long long)size);
+        return cli_usage_error("tables build", "bad value '%.64s' for --sample (1..%llu or all)", sample,
+                               (unsigned long long)size);
     char spec[96];
     snprintf(spec, sizeof spec, "fmnist:%s", preset);
     if (nasw_mpi_rank() > 0) { /* an MPI worker */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/rng.h"
@@ -32,8 +33,9 @@ static void help(FILE *f)
             "                  [--channels C] [--cells N] [--batch-size B] [--train-size T]\n"
             "                  [--benchmark STEPS]\n"
             "\n"
-            "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s) and print\n"
-            "per-epoch train/validation/test loss and accuracy and seconds per epoch.\n"
+            "Train one NAS-Bench-201 cell network on Fashion-MNIST (%s, or\n"
+            "$NASW_FMNIST) and print per-epoch train/validation/test loss and accuracy\n"
+            "and seconds per epoch.\n"
             "  --arch A          NB201 architecture string\n"
             "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
             "                    --train-size and --epochs override it\n"
@@ -56,6 +58,12 @@ struct run_ctx {
     int failed_write;
     int every_epoch;    /* out can be replaced: rewritten after every epoch */
     FILE *txt;          /* the per-epoch text: stdout, or stderr for --out - */
+    /* with a replaceable --out: a checkpoint OUT.ckpt after every epoch but
+     * the last (a FIFO, device or stdout gets the final record only) */
+    struct train_run *run;
+    char ckpt[4200];
+    uint64_t settings;
+    int last_epoch;
 };
 
 /* final: the last version of the document (written whatever the target). */
@@ -87,7 +95,42 @@ static int on_epoch(void *arg, const struct train_epoch *e)
                           "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
                           e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
     if (o) json_array_append_new(c->epochs, o);
-    return write_doc(c, 0);
+    if (write_doc(c, 0)) return -1;
+    /* after the record, so the checkpoint never runs ahead of OUT's curve */
+    if (c->run && e->epoch < c->last_epoch) {
+        int st = train_run_save(c->run, c->ckpt, c->settings);
+        if (st) {
+            cli_error_status(st);
+            c->failed_write = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Continue from OUT.ckpt, left by a training that was stopped: its state,
+ * and OUT's curve up to its epoch.  CLI_OK if there is none. */
+static int resume(struct run_ctx *c)
+{
+    if (access(c->ckpt, F_OK) != 0) return CLI_OK;
+    int st = train_run_load(c->run, c->ckpt, c->settings);
+    if (st) return cli_error_status(st);
+    int done = train_run_epochs(c->run);
+    json_error_t err;
+    json_t *prev = json_load_file(c->out, 0, &err), *curve = prev ? json_object_get(prev, "curve") : NULL;
+    for (size_t i = 0; json_is_array(curve) && i < json_array_size(curve); i++) {
+        json_t *e = json_array_get(curve, i);
+        if (json_integer_value(json_object_get(e, "epoch")) != (json_int_t)json_array_size(c->epochs) + 1 ||
+            (int)json_array_size(c->epochs) >= done)
+            break;
+        json_array_append(c->epochs, e);
+    }
+    json_decref(prev);
+    if ((int)json_array_size(c->epochs) < done)
+        return cli_error("checkpoint '%.200s' is at epoch %d but '%.200s' holds no curve up to it (remove the "
+                         "checkpoint to train from scratch)", c->ckpt, done, c->out);
+    fprintf(c->txt, "resuming at epoch %d from checkpoint '%s'\n", done + 1, c->ckpt);
+    return CLI_OK;
 }
 
 static double now_s(void)
@@ -162,6 +205,7 @@ int cmd_train(int argc, char **argv)
     struct cli_seen seen = {0};
     int li = -1;
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        const char *flag = li >= 0 ? longopts[li].name : ""; /* named in value errors */
         if (cli_option_once("train", longopts, &li, &seen)) return CLI_USAGE;
         long *dst = NULL;
         long lo = 1;
@@ -179,8 +223,10 @@ int cmd_train(int argc, char **argv)
         case 'h': help(stdout); return CLI_OK;
         default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
         }
+        /* the flag's name from the option table: argv[optind - 1] is the
+         * value itself in `--epochs 0` and flag and value in `--epochs=0` */
         if (dst && (cli_parse_long(optarg, dst) || *dst < lo || *dst > 100000000))
-            return cli_usage_error("train", "bad value '%.64s' for %s", optarg, argv[optind - 1]);
+            return cli_usage_error("train", "bad value '%.64s' for --%s", optarg, flag);
     }
     if (optind < argc) return cli_usage_error("train", "unexpected argument '%.64s'", argv[optind]);
     if (conv_algo() < 0)
@@ -213,13 +259,19 @@ int cmd_train(int argc, char **argv)
         return rc;
     }
     struct train_data *data;
-    if ((st = train_data_new(&data, &cfg, FMNIST_DIR))) {
+    if ((st = train_data_new(&data, &cfg, fmnist_dir()))) {
         space_free(s);
         return cli_error_status(st);
     }
     struct run_ctx ctx = {.out = out, .every_epoch = out && outfile_replaceable(out),
-                          .txt = out && !strcmp(out, "-") ? stderr : stdout};
+                          .txt = out && !strcmp(out, "-") ? stderr : stdout, .last_epoch = cfg.epochs};
     ctx.epochs = json_array();
+    char canon[ARCH_STR_MAX];
+    arch_format(s, &a, canon, sizeof canon);
+    if (ctx.every_epoch) {
+        snprintf(ctx.ckpt, sizeof ctx.ckpt, "%s.ckpt", out);
+        ctx.settings = train_settings_hash(&cfg, canon, (uint64_t)seed);
+    }
     ctx.doc = json_pack("{s:s, s:s, s:s, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}, s:o, s:s}", "nasw",
                         nasw_version(), "arch", arch_s, "preset", cfg.preset, "seed", (json_int_t)seed, "config",
                         "channels", cfg.C, "cells", cfg.N, "resolution", cfg.resolution, "epochs", cfg.epochs,
@@ -229,12 +281,18 @@ int cmd_train(int argc, char **argv)
     fprintf(ctx.txt, "training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
            arch_s, cfg.preset, cfg.C, cfg.N, cfg.resolution, cfg.resolution, cfg.epochs, cfg.batch, cfg.train_size,
            cfg.val_size, cfg.test_size);
-    write_doc(&ctx, 0);
     struct train_result res;
-    st = train_arch(&cfg, data, s, &a, (uint64_t)seed, 0, on_epoch, &ctx, &res);
-    if (st) {
-        rc = cli_error_status(st);
+    struct train_run *run = NULL;
+    rc = (st = train_run_new(&run, &cfg, data, s, &a, (uint64_t)seed)) ? cli_error_status(st) : CLI_OK;
+    ctx.run = ctx.every_epoch ? run : NULL;
+    if (rc == CLI_OK && ctx.run) rc = resume(&ctx);
+    /* OUT written once before training: an unwritable --out fails at once */
+    if (rc == CLI_OK && write_doc(&ctx, 0)) rc = CLI_ERROR;
+    if (rc == CLI_OK && (st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res))) rc = cli_error_status(st);
+    if (rc != CLI_OK || ctx.failed_write) {
+        rc = CLI_ERROR;
     } else {
+        if (ctx.run) remove(ctx.ckpt); /* the training is over (done or diverged) */
         json_object_set_new(ctx.doc, "status", json_string(res.failed ? "failed" : "done"));
         json_object_set_new(ctx.doc, "params", json_integer((json_int_t)res.params));
         json_object_set_new(ctx.doc, "flops", json_real(res.flops));
@@ -250,6 +308,7 @@ int cmd_train(int argc, char **argv)
                    res.test_acc, res.params, res.flops / 1e6, res.seconds);
         rc = ctx.failed_write ? CLI_ERROR : CLI_OK;
     }
+    train_run_free(run);
     json_decref(ctx.epochs);
     json_decref(ctx.doc);
     train_data_free(data);

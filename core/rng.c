@@ -78,3 +78,9 @@ void rng_shuffle_int(struct rng *r, int *v, int n)
 }
 
 void *rng_gsl(struct rng *r) { return r->g; }
+
+void *rng_state(struct rng *r, size_t *size)
+{
+    *size = gsl_rng_size(r->g);
+    return gsl_rng_state(r->g);
+}

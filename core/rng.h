@@ -10,6 +10,7 @@
 #ifndef NASW_CORE_RNG_H
 #define NASW_CORE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rng;
@@ -26,5 +27,10 @@ void rng_shuffle_int(struct rng *r, int *v, int n);
 /* Access for modules that call GSL functions taking a gsl_rng * directly
  * (stats/, surrogate/); returns the wrapped `gsl_rng *` as void *. */
 void *rng_gsl(struct rng *r);
+/* The generator's whole state as raw bytes (*size of them): a checkpoint
+ * saves them and writes them back to continue the same stream exactly.
+ * The layout is the machine's (GSL's struct), so a saved state is only
+ * meant for the same build. */
+void *rng_state(struct rng *r, size_t *size);
 
 #endif

@@ -176,6 +176,13 @@ static int sidecar_from_json(struct sidecar *sc, json_t *m, const char *base, co
                 sc->report_hib = json_is_true(v);
                 free(loc);
             }
+        } else if (!strcmp(k, "training")) { /* how the live trainer made the table: read by it, not here */
+            if (!json_is_object(v)) {
+                int st = nasw_errorf(NASW_EPARSE, "%s: \"%s\" must be an object", loc, k);
+                free(loc);
+                return st;
+            }
+            free(loc);
         } else {
             int st = nasw_errorf(NASW_EPARSE,
                                  "%s: unknown key '%.64s' (known: search_metric, report_metric, cost_metric, "

@@ -298,14 +298,59 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     expect 1 "confirm: a table the live bench cannot train" -- $NASW confirm --predictor gp --table tests/fixtures/tables/chain.csv --bench $MICRO --journal "$PJ" --out "$T/pc"
     expect_err "cannot be trained by" "confirm: a table the live bench cannot train"
     [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm errors touched the journal"
-    # kill -9 in the middle of a build, then resume: nothing lost but the cell in training
+    # kill -9 in the middle of a build (as soon as a training has checkpointed
+    # an epoch), then resume: nothing lost but the epoch in training, and the
+    # result equals an uninterrupted build's bit for bit (but for the seconds)
     B="$T/build.csv"
-    OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" >/dev/null 2>&1 &
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" >/dev/null 2>&1 &
     pid=$!
-    sleep 2; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-    n1=$(($(grep -c '' "$B") - 1))
-    expect 0 "build resumes after kill -9" -- env OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B"
+    i=0; while [ ! -e "$B.ckpt" ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    n1=$(($(grep -c '' "$B") - 1)); ck=0; [ -e "$B.ckpt" ] && ck=1
+    [ $i -lt 6000 ] && ok || bad "build wrote no checkpoint after an epoch"
+    [ "$(grep -c '' "${B%.csv}_curves.csv")" -gt $((2 * n1 + 1)) ] && ok || bad "the killed training's epoch was not journaled"
+    expect 0 "build resumes after kill -9" -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$B" --verbose
     grep -q "$((5 - n1)) trained now, $n1 resumed" "$T/out" && ok || bad "resume retrained finished cells ($n1 done before the kill)"
+    # (unless the kill came after the training's end removed its checkpoint)
+    [ $ck -eq 0 ] || grep -q "(epochs 2\.\.2)" "$T/err" && ok || bad "resume did not continue the killed training from its checkpoint"
+    [ ! -e "$B.ckpt" ] && ok || bad "a checkpoint outlived its training"
+    expect 0 "uninterrupted build" -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$T/build_ref.csv"
+    cut -d, -f1-7,9- "$B" >"$T/b1"; cut -d, -f1-7,9- "$T/build_ref.csv" >"$T/b2"
+    cmp -s "$T/b1" "$T/b2" && ok || bad "a build killed and resumed differs from an uninterrupted one"
+    cut -d, -f1-9 "${B%.csv}_curves.csv" >"$T/b1"; cut -d, -f1-9 "$T/build_ref_curves.csv" >"$T/b2"
+    cmp -s "$T/b1" "$T/b2" && ok || bad "the curves of a build killed and resumed differ from an uninterrupted one"
+    # nasw train --out: the same, from OUT.ckpt
+    R="$T/tr.json"
+    DA0='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+    TR="$NASW train --arch $DA0 --preset micro --epochs 3 --train-size 3000 --seed 2"
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $TR --out "$R" >/dev/null 2>&1 &
+    pid=$!
+    i=0; while [ ! -e "$R.ckpt" ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i + 1)); done
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    cp "$R.ckpt" "$T/saved.ckpt" 2>/dev/null
+    expect 0 "train resumes after kill -9" -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $TR --out "$R"
+    [ ! -e "$T/saved.ckpt" ] || grep -q "resuming at epoch [23] from checkpoint" "$T/out" && ok || bad "train did not resume from its checkpoint"
+    [ ! -e "$R.ckpt" ] && ok || bad "train left its checkpoint"
+    expect 0 "uninterrupted train" -- env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $TR --out "$T/tr_ref.json"
+    grep -v '"seconds"' "$R" >"$T/b1"; grep -v '"seconds"' "$T/tr_ref.json" >"$T/b2"
+    [ "$(grep -c '"epoch"' "$T/b1")" -eq 3 ] && cmp -s "$T/b1" "$T/b2" && ok || bad "a training killed and resumed differs from an uninterrupted one"
+    # a checkpoint of other settings is refused, and touches nothing
+    if [ -e "$T/saved.ckpt" ]; then
+        mkdir "$T/ck"; cp "$T/saved.ckpt" "$T/ck/r.json.ckpt"
+        expect 1 "train: checkpoint of another seed" -- env OMP_NUM_THREADS=1 $NASW train --arch $DA0 --preset micro --epochs 3 --train-size 3000 --seed 5 --out "$T/ck/r.json"
+        expect_err "error: checkpoint '.*r.json.ckpt' was made with other training settings" "train: checkpoint of another seed"
+        [ ! -e "$T/ck/r.json" ] && ok || bad "train with a refused checkpoint wrote its --out"
+        # as a journal's checkpoint it continues none of the journal's trainings
+        cp "$T/saved.ckpt" "$T/build_ref.csv.ckpt"
+        expect 1 "build: checkpoint of no training in the journal" -- env OMP_NUM_THREADS=1 $NASW tables build --sample 5 --preset micro --seed 1 --out "$T/build_ref.csv"
+        expect_err "was made with other training settings (it continues no training of journal" "build: foreign checkpoint"
+        rm -f "$T/build_ref.csv.ckpt"
+    else
+        echo "skip: the training ended before it was killed: checkpoint refusal tests skipped"
+    fi
+    # a journal made with other settings is refused
+    expect 1 "build: other preset" -- $NASW tables build --sample 5 --preset proxy --seed 1 --out "$B"
+    expect_err "error: journal '.*build.csv' was made with preset 'micro', not 'proxy'" "build: other preset"
     expect 0 "resumed build loads as a table" -- $NASW tables info "$B"
     grep -q "fmnist (5)" "$T/out" && ok || bad "resumed build does not hold 5 cells"
     # scale-out with MPI: rank 0 searches and journals, ranks 1-2 train

@@ -432,6 +432,9 @@ size_t cnn_num_params(const struct cnn *n) { return n->nparams; }
 double cnn_flops(const struct cnn *n) { return n->flops; }
 float *cnn_params(struct cnn *n) { return n->params; }
 float *cnn_grads(struct cnn *n) { return n->grads; }
+float *cnn_moments(struct cnn *n) { return n->mom; }
+float *cnn_stats(struct cnn *n) { return n->stats; }
+size_t cnn_num_stats(const struct cnn *n) { return n->nstats; }
 
 void cnn_init(struct cnn *n, struct rng *r)
 {

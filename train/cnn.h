@@ -46,6 +46,11 @@ double cnn_flops(const struct cnn *n);
 /* The flat parameter and gradient blocks (cnn_num_params floats each). */
 float *cnn_params(struct cnn *n);
 float *cnn_grads(struct cnn *n);
+/* The momentum block (cnn_num_params floats) and the BN running statistics
+ * (cnn_num_stats floats): with params and grads, all a checkpoint needs. */
+float *cnn_moments(struct cnn *n);
+float *cnn_stats(struct cnn *n);
+size_t cnn_num_stats(const struct cnn *n);
 
 /* He-normal convolutions and classifier, BN gamma 1 beta 0, running stats reset. */
 void cnn_init(struct cnn *n, struct rng *r);

@@ -143,3 +143,9 @@ int fmnist_load(struct idx_set *train, struct idx_set *test, const char *dir)
     if ((st = idx_load(test, a, b))) idx_release(train);
     return st;
 }
+
+const char *fmnist_dir(void)
+{
+    const char *d = getenv("NASW_FMNIST");
+    return d && *d ? d : FMNIST_DIR;
+}

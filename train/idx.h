@@ -23,6 +23,10 @@ struct idx_set {
 int idx_load(struct idx_set *out, const char *images_path, const char *labels_path);
 void idx_release(struct idx_set *s);
 
+/* The Fashion-MNIST directory: $NASW_FMNIST if set and not empty, else
+ * FMNIST_DIR (the data can live elsewhere than Debian's package puts it). */
+const char *fmnist_dir(void);
+
 /* Fashion-MNIST from a directory holding the four standard files. */
 int fmnist_load(struct idx_set *train, struct idx_set *test, const char *dir);
 

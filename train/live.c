@@ -5,10 +5,12 @@
 #include "train/live.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/hashmap.h"
@@ -16,6 +18,7 @@
 #include "core/outfile.h"
 #include "core/status.h"
 #include "train/idx.h"
+#include "train/layers.h"
 #include "train/trainer.h"
 
 #define FINAL_HEADER "arch,dataset,val_acc,test_acc,train_acc,val_loss,test_loss,cost_s,params,flops,epochs,failed"
@@ -41,6 +44,13 @@ struct paused {
     long used;                /* last use, for LRU eviction */
 };
 
+/* The curve journaled so far of an architecture that has no row yet: the
+ * one in training, or one whose training a checkpoint continues. */
+struct pending {
+    uint64_t key;
+    struct record r;
+};
+
 struct live {
     struct bench b;
     struct space *space;
@@ -48,11 +58,13 @@ struct live {
     struct train_data *data;
     uint64_t seed;
     int verbose;
-    char *final_path, *curve_path;
+    char *final_path, *curve_path, *ckpt_path;
     FILE *final, *curves;
     struct hashmap done;      /* key -> index into rec */
     struct record *rec;
     long n_rec, cap_rec;
+    struct pending *pend;
+    int n_pend, cap_pend;
     struct paused paused[LIVE_PAUSED];
     long clock;
     int obj_field[2 * OBJ_MAX + OBJ_MAX_CON]; /* objective columns: fields of a journal row */
@@ -111,6 +123,61 @@ static int add_record(struct live *l, uint64_t key, const struct record *r)
     if (hashmap_put(&l->done, key, l->n_rec)) return nasw_errorf(NASW_ENOMEM, "out of memory");
     l->n_rec++;
     return NASW_OK;
+}
+
+static struct record *find(struct live *l, uint64_t key)
+{
+    int64_t idx;
+    return hashmap_get(&l->done, key, &idx) ? &l->rec[idx] : NULL;
+}
+
+static struct pending *pending_find(struct live *l, uint64_t key)
+{
+    for (int i = 0; i < l->n_pend; i++)
+        if (l->pend[i].key == key) return &l->pend[i];
+    return NULL;
+}
+
+/* The curve of a training without a row: its pending record, added
+ * (empty) if there is none; NULL if out of memory. */
+static struct record *pending_get(struct live *l, uint64_t key)
+{
+    struct pending *p = pending_find(l, key);
+    if (p) return &p->r;
+    if (l->n_pend == l->cap_pend) {
+        int cap = l->cap_pend ? 2 * l->cap_pend : 4;
+        struct pending *q = realloc(l->pend, sizeof *q * (size_t)cap);
+        if (!q) return NULL;
+        l->pend = q;
+        l->cap_pend = cap;
+    }
+    l->pend[l->n_pend] = (struct pending){.key = key};
+    return &l->pend[l->n_pend++].r;
+}
+
+/* Move a pending curve into *r (which is empty) when its row is written. */
+static void pending_take(struct live *l, uint64_t key, struct record *r)
+{
+    struct pending *p = pending_find(l, key);
+    if (!p) return;
+    *r = p->r;
+    *p = l->pend[--l->n_pend];
+}
+
+static uint64_t arch_seed(uint64_t base, uint64_t key)
+{
+    uint64_t z = base * 0x9e3779b97f4a7c15ULL + key + 1;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The checkpoint settings of training architecture a (key) in this bench. */
+static uint64_t arch_settings(const struct live *l, const struct arch *a, uint64_t key)
+{
+    char arch[ARCH_STR_MAX];
+    arch_format(l->space, a, arch, sizeof arch);
+    return train_settings_hash(&l->cfg, arch, arch_seed(l->seed, key));
 }
 
 /* Read a journal file into memory; cut a torn last line.  *data is NULL if
@@ -202,10 +269,20 @@ static int resume(struct live *l)
     }
     free(data);
     if (st) return st;
+    /* the checkpoint of a training that was killed: which architecture it
+     * continues is found below, by the settings hash (which covers the
+     * architecture) of each architecture in the curves */
+    uint64_t ck_settings = 0, ck_key = 0;
+    int ck_epoch = 0, have_ck = access(l->ckpt_path, F_OK) == 0, ck_found = 0;
+    if (have_ck && (st = train_checkpoint_info(l->ckpt_path, &ck_settings, &ck_epoch))) return st;
     /* curves: keep the epochs of journaled architectures up to the epochs
-     * their row records (a training killed mid-way, or between its curve
-     * rows and its row, loses only what its row does not cover) */
-    if ((st = slurp(l->curve_path, &data, &len)) || !data) return st;
+     * their row records, or up to the checkpoint's epoch for the training it
+     * continues (a training killed mid-way loses only the epoch in
+     * progress; without a checkpoint, what its row does not cover) */
+    if ((st = slurp(l->curve_path, &data, &len)) || !data) {
+        if (!st && have_ck) remove(l->ckpt_path); /* no curve rows: nothing it could continue */
+        return st;
+    }
     struct outfile *of;
     if ((st = outfile_open(&of, l->curve_path))) {
         free(data);
@@ -224,10 +301,25 @@ static int resume(struct live *l)
         memcpy(arch, ln, k);
         arch[k] = '\0';
         struct arch a;
-        int64_t idx;
-        if (arch_parse(l->space, arch, &a) != NASW_OK || !hashmap_get(&l->done, arch_key(l->space, &a), &idx))
-            continue;
-        struct record *r = &l->rec[idx];
+        if (arch_parse(l->space, arch, &a) != NASW_OK) continue;
+        uint64_t key = arch_key(l->space, &a);
+        struct record *r = find(l, key);
+        int limit = r ? r->epochs : 0;
+        if (have_ck && !ck_found) { /* hashed once per architecture, at its epoch 1 row */
+            const char *ep = strchr(ln + k + 1, ',');
+            if (ep && !strncmp(ep, ",1,", 3) && arch_settings(l, &a, key) == ck_settings) {
+                ck_found = 1;
+                ck_key = key;
+            }
+        }
+        if (ck_found && ck_key == key) {
+            if (ck_epoch > limit) limit = ck_epoch;
+            if (!r && !(r = pending_get(l, key))) {
+                st = nasw_errorf(NASW_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        if (!r) continue;
         /* arch,dataset,epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,cost_s */
         char buf[ARCH_STR_MAX + 512];
         if (strlen(ln) >= sizeof buf) continue;
@@ -236,41 +328,154 @@ static int resume(struct live *l)
         int nf = 0;
         for (char *s2 = NULL, *tok = strtok_r(buf, ",", &s2); tok && nf < 10; tok = strtok_r(NULL, ",", &s2))
             fld[nf++] = tok;
-        if (nf != 10 || atoi(fld[2]) != r->n_curve + 1 || r->n_curve >= r->epochs) continue;
+        if (nf != 10 || atoi(fld[2]) != r->n_curve + 1 || r->n_curve >= limit) continue;
         double v[7];
         for (int i = 3; i < 10; i++) v[i - 3] = strtod(fld[i], NULL);
         if ((st = curve_push(r, v[3], v[5], v[6]))) break; /* val_acc, test_acc, cost_s */
         fprintf(out, "%s\n", ln);
     }
     free(data);
+    if (!st && have_ck && !ck_found)
+        st = nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' was made with other training settings (it continues no "
+                         "training of journal '%.200s')", l->ckpt_path, l->final_path);
     if (st) {
         outfile_abort(of);
         return st;
     }
-    return outfile_commit(of);
+    if ((st = outfile_commit(of))) return st;
+    /* a checkpoint whose training was journaled whole (killed between its
+     * row and the removal) is of no use any more */
+    const struct record *done = have_ck ? find(l, ck_key) : NULL;
+    if (done && (done->failed || done->epochs >= l->cfg.epochs)) remove(l->ckpt_path);
+    return NASW_OK;
+}
+
+/* The settings that change a journal's numbers, as its sidecar records
+ * them ("training"): a journal is resumed only with the same ones, so that
+ * no table mixes, say, micro epochs 1-2 with proxy epochs 3-4. */
+static json_t *settings_json(const struct live *l)
+{
+    const struct train_config *c = &l->cfg;
+    char space[512];
+    size_t k = (size_t)snprintf(space, sizeof space, "nodes=%d:ops=", l->space->n_nodes);
+    for (int i = 0; i < l->space->n_ops && k < sizeof space; i++)
+        k += (size_t)snprintf(space + k, sizeof space - k, "%s%s", i ? "+" : "", l->space->ops[i]);
+    return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:b, s:i, s:i, s:i, s:I, s:I, s:s}",
+                     "format", TRAIN_FORMAT, "dataset", DATASET, "preset", c->preset, "space", space, "channels",
+                     c->C, "cells", c->N, "resolution", c->resolution, "epochs", c->epochs, "batch", c->batch, "lr",
+                     c->lr, "momentum", c->momentum, "weight_decay", c->weight_decay, "nesterov", c->nesterov,
+                     "train_size", c->train_size, "val_size", c->val_size, "test_size", c->test_size, "split_seed",
+                     (json_int_t)c->split_seed, "seed", (json_int_t)l->seed, "conv",
+                     conv_algo() == CONV_WINOGRAD ? "winograd" : "im2col");
+}
+
+/* A setting's value as the error message shows it. */
+static void show_value(const json_t *v, char *buf, size_t n)
+{
+    if (json_is_string(v)) snprintf(buf, n, "'%.128s'", json_string_value(v));
+    else if (json_is_integer(v)) snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (json_is_real(v)) snprintf(buf, n, "%.15g", json_real_value(v));
+    else if (json_is_boolean(v)) snprintf(buf, n, "%s", json_is_true(v) ? "true" : "false");
+    else snprintf(buf, n, "(not a number or string)");
+}
+
+/* Refuse to resume a journal made with other settings, before anything is
+ * read or repaired: the first setting that differs is named. */
+static int check_journal(const struct live *l)
+{
+    char side[4200];
+    snprintf(side, sizeof side, "%s.meta.json", l->final_path);
+    if (access(side, F_OK) != 0) {
+        if (errno != ENOENT) return nasw_errorf(NASW_EIO, "cannot open '%.200s': %s", side, strerror(errno));
+        /* the sidecar is written before the journal is created (a journal
+         * that is no regular file is reported by resume) */
+        struct stat sb;
+        if (stat(l->final_path, &sb) == 0 && S_ISREG(sb.st_mode))
+            return nasw_errorf(NASW_EINVAL, "journal '%.200s' has no settings file '%.200s' (not made by the live trainer)",
+                               l->final_path, side);
+        return NASW_OK;
+    }
+    json_error_t err;
+    json_t *m = json_load_file(side, JSON_REJECT_DUPLICATES, &err), *cur = settings_json(l);
+    json_t *have = m ? json_object_get(m, "training") : NULL;
+    int st = NASW_OK;
+    if (!cur) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    else if (!m) st = nasw_errorf(NASW_EPARSE, "%.200s:%d: %s", side, err.line, err.text);
+    else if (!json_is_object(have))
+        st = nasw_errorf(NASW_EINVAL, "journal '%.200s' does not record its training settings (made by an older nasw); "
+                         "train into a new journal", l->final_path);
+    const char *key;
+    json_t *want;
+    json_object_foreach(st ? NULL : cur, key, want)
+    {
+        json_t *got = json_object_get(have, key);
+        if (got && json_equal(got, want)) continue;
+        const char *label = !strcmp(key, "seed") ? "training seed" : !strcmp(key, "format") ? "trainer format" : key;
+        char g[160], w[160];
+        show_value(want, w, sizeof w);
+        if (!got) st = nasw_errorf(NASW_EINVAL, "journal '%.200s' does not record its %s (made by an older nasw)",
+                                   l->final_path, label);
+        else {
+            show_value(got, g, sizeof g);
+            st = nasw_errorf(NASW_EINVAL, "journal '%.200s' was made with %s %s, not %s", l->final_path, label, g, w);
+        }
+        break;
+    }
+    json_decref(m);
+    json_decref(cur);
+    return st;
 }
 
 static int write_sidecar(const struct live *l)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s.meta.json", l->final_path);
-    if (access(path, F_OK) == 0) return NASW_OK;
+    if (access(path, F_OK) == 0) return NASW_OK; /* checked by check_journal */
     const char *base = strrchr(l->curve_path, '/');
     base = base ? base + 1 : l->curve_path;
+    json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o}", "search_metric", "val_acc", "report_metric", "test_acc",
+                          "cost_metric", "cost_s", "higher_is_better", 1, "curves", base, "training", settings_json(l));
+    if (!m) return nasw_errorf(NASW_ENOMEM, "out of memory");
     struct outfile *o;
     int st = outfile_open(&o, path);
-    if (st) return st;
-    FILE *f = outfile_stream(o);
-    fprintf(f, "{\n  \"search_metric\": \"val_acc\",\n  \"report_metric\": \"test_acc\",\n"
-               "  \"cost_metric\": \"cost_s\",\n  \"higher_is_better\": true,\n  \"curves\": \"%s\"\n}\n",
-            base);
+    if (st) {
+        json_decref(m);
+        return st;
+    }
+    int bad = json_dumpf(m, outfile_stream(o), JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
+    json_decref(m);
+    if (bad) {
+        outfile_abort(o);
+        return nasw_errorf(NASW_EIO, "cannot write '%.200s'", path);
+    }
     return outfile_commit(o);
+}
+
+/* Append an epoch's curve row and flush it; rec (the architecture's
+ * journaled curve) gets the values as written. */
+static int curve_row(struct live *l, const char *arch, const struct train_epoch *e, struct record *rec)
+{
+    char v[3][32];
+    snprintf(v[0], sizeof v[0], "%.4f", e->val_acc);
+    snprintf(v[1], sizeof v[1], "%.4f", e->test_acc);
+    snprintf(v[2], sizeof v[2], "%.4f", e->seconds);
+    if (fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%s,%.6f,%s,%s\n", arch, DATASET, e->epoch, e->train_loss,
+                e->train_acc, e->val_loss, v[0], e->test_loss, v[1], v[2]) < 0 ||
+        fflush(l->curves) != 0)
+        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->curve_path, strerror(errno));
+    return curve_push(rec, strtod(v[0], NULL), strtod(v[1], NULL), strtod(v[2], NULL));
 }
 
 struct collect {
     struct live *l;
     struct train_epoch *eps;
     int max, n;
+    /* journaling as it goes (NULL curve: not journaled here) */
+    const char *arch;
+    struct record *curve;       /* the architecture's journaled curve */
+    struct train_run *run;      /* checkpointed after every epoch before `want` */
+    uint64_t settings;
+    int want, st;
 };
 
 static int on_epoch(void *arg, const struct train_epoch *e)
@@ -280,15 +485,12 @@ static int on_epoch(void *arg, const struct train_epoch *e)
     if (c->l->verbose)
         fprintf(stderr, "  epoch %d: train %.2f%% val %.2f%% test %.2f%% (%.1fs)\n", e->epoch, e->train_acc,
                 e->val_acc, e->test_acc, e->seconds);
+    /* the curve row first, then the checkpoint: a kill between the two
+     * leaves a row past the checkpoint, which resume drops and the rerun
+     * writes again, the same bit for bit */
+    if (c->curve && e->epoch == c->curve->n_curve + 1 && (c->st = curve_row(c->l, c->arch, e, c->curve))) return 1;
+    if (c->run && e->epoch < c->want && (c->st = train_run_save(c->run, c->l->ckpt_path, c->settings))) return 1;
     return 0;
-}
-
-static uint64_t arch_seed(uint64_t base, uint64_t key)
-{
-    uint64_t z = base * 0x9e3779b97f4a7c15ULL + key + 1;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
 }
 
 int live_bench_epochs(const struct bench *b) { return ((const struct live *)b->impl)->cfg.epochs; }
@@ -313,12 +515,6 @@ static void answer(const struct record *p, int want, struct bench_result *r)
     r->failed = p->failed;
 }
 
-static struct record *find(struct live *l, uint64_t key)
-{
-    int64_t idx;
-    return hashmap_get(&l->done, key, &idx) ? &l->rec[idx] : NULL;
-}
-
 int live_bench_lookup(struct bench *b, const struct arch *a, struct bench_result *r)
 {
     struct live *l = b->impl;
@@ -337,7 +533,7 @@ int live_bench_train(struct bench *b, const struct arch *a, struct train_result 
         arch_format(l->space, a, arch, sizeof arch);
         fprintf(stderr, "training %s\n", arch);
     }
-    struct collect c = {l, eps, max_ep, 0};
+    struct collect c = {.l = l, .eps = eps, .max = max_ep}; /* an MPI worker: journaled by rank 0 */
     int st = train_arch(&l->cfg, l->data, l->space, a, arch_seed(l->seed, arch_key(l->space, a)), 0, on_epoch, &c, tr);
     *n_ep = c.n;
     return st;
@@ -375,23 +571,17 @@ static int journal(struct live *l, const struct arch *a, const struct train_resu
         rec = *old;
         old->cval = NULL;
         old->line = NULL;
+    } else {
+        pending_take(l, key, &rec); /* journaled epoch by epoch so far */
     }
     char arch[ARCH_STR_MAX], row[ARCH_STR_MAX + 256];
     arch_format(l->space, a, arch, sizeof arch);
     int st = NASW_OK;
     for (int i = 0; i < n_ep && !st; i++) {
-        const struct train_epoch *e = &eps[i];
-        if (e->epoch <= rec.n_curve) continue; /* retrained from scratch: already journaled */
-        char v[3][32];
-        snprintf(v[0], sizeof v[0], "%.4f", e->val_acc);
-        snprintf(v[1], sizeof v[1], "%.4f", e->test_acc);
-        snprintf(v[2], sizeof v[2], "%.4f", e->seconds);
-        fprintf(l->curves, "%s,%s,%d,%.6f,%.4f,%.6f,%s,%.6f,%s,%s\n", arch, DATASET, e->epoch, e->train_loss,
-                e->train_acc, e->val_loss, v[0], e->test_loss, v[1], v[2]);
-        st = curve_push(&rec, strtod(v[0], NULL), strtod(v[1], NULL), strtod(v[2], NULL));
+        /* epochs journaled already: as they were trained (live_query), or
+         * by an earlier training of a continued or retrained architecture */
+        if (eps[i].epoch == rec.n_curve + 1) st = curve_row(l, arch, &eps[i], &rec);
     }
-    if (!st && fflush(l->curves) != 0)
-        st = nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->curve_path, strerror(errno));
     rec.val = tr->val_acc;
     rec.test = tr->test_acc;
     rec.epochs = tr->epochs_done;
@@ -467,6 +657,22 @@ static void paused_put(struct live *l, uint64_t key, struct train_run *run)
     l->paused[slot] = (struct paused){key, run, ++l->clock};
 }
 
+/* Continue a fresh run from the journal's checkpoint if it is this
+ * training's (its settings hash names the architecture) and the curve rows
+ * up to its epoch are journaled; another training's checkpoint is left to
+ * be overwritten. */
+static int checkpoint_resume(struct live *l, uint64_t key, struct train_run *run, uint64_t settings)
+{
+    if (access(l->ckpt_path, F_OK) != 0) return NASW_OK;
+    uint64_t have;
+    int ep, st = train_checkpoint_info(l->ckpt_path, &have, &ep);
+    if (st || have != settings) return st;
+    const struct record *r = find(l, key);
+    const struct pending *p = r ? NULL : pending_find(l, key);
+    int journaled = r ? r->n_curve : p ? p->r.n_curve : 0;
+    return journaled < ep ? NASW_OK : train_run_load(run, l->ckpt_path, settings);
+}
+
 static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
     struct live *l = b->impl;
@@ -477,23 +683,38 @@ static int live_query(struct bench *b, const struct arch *a, int epochs, struct 
         answer(rec, want, r);
         return NASW_OK;
     }
-    /* train: continue the paused training, or start (again) from scratch */
+    char arch[ARCH_STR_MAX];
+    arch_format(l->space, a, arch, sizeof arch);
+    uint64_t seed = arch_seed(l->seed, key), settings = train_settings_hash(&l->cfg, arch, seed);
+    /* train: continue the paused training, or the checkpointed one, or
+     * start (again) from scratch */
     struct train_run *run = paused_take(l, key);
-    int st = NASW_OK, from = run ? train_run_epochs(run) : 0;
-    if (!run && (st = train_run_new(&run, &l->cfg, l->data, l->space, a, arch_seed(l->seed, key)))) return st;
+    int st = NASW_OK;
+    if (!run) {
+        if ((st = train_run_new(&run, &l->cfg, l->data, l->space, a, seed))) return st;
+        if (l->final && (st = checkpoint_resume(l, key, run, settings))) {
+            train_run_free(run);
+            return st;
+        }
+    }
+    int from = train_run_epochs(run);
     struct train_epoch *eps = malloc(sizeof *eps * (size_t)full);
-    if (!eps) {
+    struct record *curve = !l->final ? NULL : find(l, key) ? find(l, key) : pending_get(l, key);
+    if (!eps || (l->final && !curve)) {
+        free(eps);
         train_run_free(run);
         return nasw_errorf(NASW_ENOMEM, "out of memory");
     }
-    if (l->verbose) {
-        char arch[ARCH_STR_MAX];
-        arch_format(l->space, a, arch, sizeof arch);
-        fprintf(stderr, "training %s (epochs %d..%d)\n", arch, from + 1, want);
-    }
-    struct collect c = {l, eps, full, 0};
+    if (l->verbose) fprintf(stderr, "training %s (epochs %d..%d)\n", arch, from + 1, want);
+    struct collect c = {l, eps, full, 0, arch, curve, l->final ? run : NULL, settings, want, NASW_OK};
     struct train_result tr;
-    if (!(st = train_run_to(run, want, on_epoch, &c, &tr))) st = journal(l, a, &tr, eps, c.n);
+    st = train_run_to(run, want, on_epoch, &c, &tr);
+    if (!st) st = c.st;
+    if (!st) st = journal(l, a, &tr, eps, c.n);
+    /* the training stopped (done, diverged, or paused in memory): its
+     * checkpoint is of no more use (a paused training lost with the
+     * process is retrained, its journaled epochs kept) */
+    if (!st && l->final) remove(l->ckpt_path);
     free(eps);
     if (!st && !tr.failed && train_run_epochs(run) < full) paused_put(l, key, run); /* stopped, kept to continue */
     else train_run_free(run);
@@ -512,8 +733,11 @@ static void live_free(struct bench *b)
     for (long i = 0; i < l->n_rec; i++) record_release(&l->rec[i]);
     free(l->rec);
     for (int i = 0; i < LIVE_PAUSED; i++) train_run_free(l->paused[i].run);
+    for (int i = 0; i < l->n_pend; i++) record_release(&l->pend[i].r);
+    free(l->pend);
     free(l->final_path);
     free(l->curve_path);
+    free(l->ckpt_path);
     train_data_free(l->data);
     space_free(l->space);
     free(l);
@@ -650,7 +874,9 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
     size_t n = strlen(journal);
     if (!st && !(l->final_path = malloc(n + 1))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st && !(l->curve_path = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!st && !(l->ckpt_path = malloc(n + 8))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st) {
+        snprintf(l->ckpt_path, n + 8, "%s.ckpt", journal);
         strcpy(l->final_path, journal);
         strcpy(l->curve_path, journal);
         if (n > 4 && !strcmp(l->curve_path + n - 4, ".csv")) l->curve_path[n - 4] = '\0';
@@ -658,13 +884,16 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
     }
     l->seed = o->seed;
     l->verbose = o->verbose;
+    /* settings checked and data loaded before a journal file is touched:
+     * a refused journal, or missing data, leaves the files as they were */
+    if (!st && o->journal) st = check_journal(l);
+    if (!st) st = train_data_new(&l->data, &l->cfg, o->data_dir ? o->data_dir : fmnist_dir());
     if (o->journal) {
         if (!st) st = resume(l);
         if (!st) st = write_sidecar(l);
         if (!st) st = open_append(&l->final, l->final_path, FINAL_HEADER);
         if (!st) st = open_append(&l->curves, l->curve_path, CURVE_HEADER);
     }
-    if (!st) st = train_data_new(&l->data, &l->cfg, o->data_dir ? o->data_dir : FMNIST_DIR);
     if (st) {
         struct bench tmp = {.impl = l};
         live_free(&tmp);

@@ -7,17 +7,29 @@
  *
  *   JOURNAL                 final rows: arch,dataset,val_acc,test_acc,train_acc,
  *                           val_loss,test_loss,cost_s,params,flops,epochs,failed
- *   JOURNAL_curves.csv      one row per epoch, appended when the training ends:
+ *   JOURNAL_curves.csv      one row per epoch, appended as the epoch ends:
  *                           arch,dataset,epoch,train_loss,train_acc,val_loss,
  *                           val_acc,test_loss,test_acc,cost_s (seconds of that epoch)
- *   JOURNAL.meta.json       sidecar naming the metrics and the curves file
+ *   JOURNAL.meta.json       sidecar naming the metrics and the curves file, and
+ *                           under "training" every setting that changes the
+ *                           numbers (preset, channels, cells, epochs, lr, batch,
+ *                           data split, space, seed, convolution, TRAIN_FORMAT)
+ *   JOURNAL.ckpt            the checkpoint of the training in progress (after
+ *                           its last finished epoch), removed when it stops
  *
  * Records are appended one per line and flushed.  Opening a journal again
- * resumes: finished architectures are answered from it, never retrained; a
- * torn last line (kill -9) is cut off, and epochs of an architecture that
- * never finished are dropped, so at most the architecture being trained is
- * lost.  Each architecture trains with a seed derived from the base seed and
- * its key, so its result does not depend on the order of the queries.
+ * resumes, if its settings are the ones it was made with (otherwise
+ * NASW_EINVAL naming the first that differs): finished architectures are
+ * answered from it, never retrained; a torn last line (kill -9) is cut off;
+ * the training that was killed continues from its checkpoint, its journaled
+ * epochs up to the checkpoint kept, so a kill loses at most the epoch in
+ * progress.  Other epochs past an architecture's row are dropped and
+ * retrained (they come out the same).  A training paused by a partial query
+ * (multi-fidelity) is kept in memory, not on disk.  MPI workers
+ * (live_bench_train) send whole trainings, journaled by rank 0 with
+ * live_bench_record.  Each architecture trains with a seed derived from the
+ * base seed and its key, so its result does not depend on the order of the
+ * queries.
  * A diverged training (NaN loss) is journaled with failed=1 and chance-level
  * accuracy (10%), the value NAS-Bench-201 stores for broken cells.
  */
@@ -30,7 +42,7 @@
 
 struct live_opts {
     const char *journal;     /* path of the journal's final CSV (NULL: none, for MPI workers) */
-    const char *data_dir;    /* Fashion-MNIST directory (NULL: FMNIST_DIR) */
+    const char *data_dir;    /* Fashion-MNIST directory (NULL: fmnist_dir()) */
     uint64_t seed;           /* base training seed */
     int verbose;             /* 1: one line per finished epoch on stderr */
 };

@@ -7,14 +7,19 @@
  */
 #include "train/trainer.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/hashmap.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "train/cnn.h"
+#include "train/layers.h"
 
 /* Fashion-MNIST training-set pixel statistics (of x/255). */
 #define FMNIST_MEAN 0.2860f
@@ -241,6 +246,7 @@ int train_run_new(struct train_run **out, const struct train_config *cfg, const 
 }
 
 int train_run_epochs(const struct train_run *t) { return t->epoch; }
+const struct train_result *train_run_result(const struct train_run *t) { return &t->res; }
 int train_run_failed(const struct train_run *t) { return t->res.failed; }
 
 int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, struct train_result *res)
@@ -249,7 +255,9 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
     const struct train_data *d = t->d;
     size_t px = (size_t)d->res * d->res;
     if (to > cfg->epochs) to = cfg->epochs;
-    double t_start = now_s();
+    /* seconds are added up as each epoch ends, so that a checkpoint written
+     * by the callback holds the time of every epoch it covers */
+    double t_last = now_s();
     while (!t->res.failed && t->epoch < to) {
         int ep = t->epoch + 1;
         double t0 = now_s(), loss_sum = 0;
@@ -293,9 +301,12 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
         t->res.train_acc = e.train_acc;
         t->res.val_loss = e.val_loss;
         t->res.test_loss = e.test_loss;
+        double t_now = now_s();
+        t->res.seconds += t_now - t_last;
+        t_last = t_now;
         if (cb && cb(cb_arg, &e)) break;
     }
-    t->res.seconds += now_s() - t_start;
+    t->res.seconds += now_s() - t_last;
     *res = t->res;
     if (res->failed) res->val_acc = res->test_acc = NAN;
     return NASW_OK;
@@ -313,4 +324,161 @@ int train_arch(const struct train_config *cfg, const struct train_data *d, const
     st = train_run_to(t, epochs, cb, cb_arg, res);
     train_run_free(t);
     return st;
+}
+
+uint64_t train_settings_hash(const struct train_config *c, const char *arch, uint64_t seed)
+{
+    /* %.17g: doubles round-trip, so any change of lr etc. changes the text */
+    char buf[ARCH_STR_MAX + 512];
+    int n = snprintf(buf, sizeof buf,
+                     "format=%d preset=%s C=%d N=%d res=%d epochs=%d batch=%d lr=%.17g momentum=%.17g "
+                     "wd=%.17g nesterov=%d train=%d val=%d test=%d split=%llu conv=%d seed=%llu arch=%s",
+                     TRAIN_FORMAT, c->preset, c->C, c->N, c->resolution, c->epochs, c->batch, c->lr, c->momentum,
+                     c->weight_decay, c->nesterov, c->train_size, c->val_size, c->test_size,
+                     (unsigned long long)c->split_seed, conv_algo(), (unsigned long long)seed, arch);
+    return nasw_fnv1a(NASW_FNV_OFFSET, buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : strlen(buf));
+}
+
+/* Every field 8 bytes wide, so the struct has no padding and is written as
+ * it is. */
+#define CKPT_MAGIC "NASWCKPT"
+#define CKPT_LAYOUT 1
+struct ckpt_head {
+    char magic[8];
+    uint64_t layout, settings, epoch, step, nparams, nstats, rng_bytes, n_order;
+    double seconds, val_acc, test_acc, train_acc, val_loss, test_loss;
+};
+
+/* Write n bytes and fold them into the checksum. */
+static int put(FILE *f, uint64_t *h, const void *p, size_t n)
+{
+    *h = nasw_fnv1a(*h, p, n);
+    return fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+
+int train_run_save(const struct train_run *t, const char *path, uint64_t settings)
+{
+    struct cnn *n = t->n;
+    size_t np = cnn_num_params(n), ns = cnn_num_stats(n), rb;
+    const void *rs = rng_state(t->r, &rb);
+    struct ckpt_head hd = {.layout = CKPT_LAYOUT, .settings = settings, .epoch = (uint64_t)t->epoch,
+                           .step = (uint64_t)t->step, .nparams = np, .nstats = ns, .rng_bytes = rb,
+                           .n_order = (uint64_t)t->d->n_train, .seconds = t->res.seconds,
+                           .val_acc = t->res.val_acc, .test_acc = t->res.test_acc, .train_acc = t->res.train_acc,
+                           .val_loss = t->res.val_loss, .test_loss = t->res.test_loss};
+    memcpy(hd.magic, CKPT_MAGIC, 8);
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return nasw_errorf(NASW_EINVAL, "checkpoint path too long");
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return nasw_errorf(NASW_EIO, "cannot write checkpoint '%.200s': %s", tmp, strerror(errno));
+    uint64_t h = NASW_FNV_OFFSET;
+    int bad = put(f, &h, &hd, sizeof hd) || put(f, &h, cnn_params(n), np * sizeof(float)) ||
+              put(f, &h, cnn_grads(n), np * sizeof(float)) || put(f, &h, cnn_moments(n), np * sizeof(float)) ||
+              put(f, &h, cnn_stats(n), ns * sizeof(float)) || put(f, &h, rs, rb) ||
+              put(f, &h, t->order, (size_t)t->d->n_train * sizeof(int));
+    bad = bad || fwrite(&h, sizeof h, 1, f) != 1 || fflush(f) != 0;
+    /* on disk before the rename, so a crash leaves the old checkpoint or
+     * the new one, never a torn one under PATH */
+    bad = bad || fsync(fileno(f)) != 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, err = errno;
+    if (bad || rename(tmp, path) != 0) {
+        if (!bad) err = errno;
+        remove(tmp);
+        return nasw_errorf(NASW_EIO, "cannot write checkpoint '%.200s': %s", path, strerror(err));
+    }
+    return NASW_OK;
+}
+
+/* Read a checkpoint whole and check its magic, checksum and (unless
+ * any_settings) its settings. */
+static int ckpt_read(const char *path, uint64_t settings, int any_settings, char **data, struct ckpt_head *hd)
+{
+    *data = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return nasw_errorf(NASW_EIO, "cannot open checkpoint '%.200s': %s", path, strerror(errno));
+    long len = -1;
+    if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
+    rewind(f);
+    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    int st = NASW_OK;
+    if (len < 0) st = nasw_errorf(NASW_EIO, "cannot read checkpoint '%.200s': %s", path, strerror(errno));
+    else if (!buf) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    else if (fread(buf, 1, (size_t)len, f) != (size_t)len)
+        st = nasw_errorf(NASW_EIO, "cannot read checkpoint '%.200s'", path);
+    fclose(f);
+    if (!st && ((size_t)len < sizeof *hd || memcmp(buf, CKPT_MAGIC, 8)))
+        st = nasw_errorf(NASW_EPARSE, "'%.200s' is not a nasw checkpoint", path);
+    if (!st) {
+        memcpy(hd, buf, sizeof *hd);
+        /* sizes bounded by the file's length before they are multiplied */
+        size_t want = 0;
+        int sane = hd->layout == CKPT_LAYOUT && hd->nparams <= (uint64_t)len && hd->nstats <= (uint64_t)len &&
+                   hd->rng_bytes <= (uint64_t)len && hd->n_order <= (uint64_t)len;
+        if (sane)
+            want = sizeof *hd + (3 * hd->nparams + hd->nstats) * sizeof(float) + hd->rng_bytes +
+                   hd->n_order * sizeof(int) + sizeof(uint64_t);
+        uint64_t h = 0;
+        if (sane && want == (size_t)len) memcpy(&h, buf + len - sizeof h, sizeof h);
+        if (!sane || want != (size_t)len || h != nasw_fnv1a(NASW_FNV_OFFSET, buf, (size_t)len - sizeof h))
+            st = nasw_errorf(NASW_EPARSE, "checkpoint '%.200s' is truncated or corrupt (checksum differs)", path);
+        else if (!any_settings && hd->settings != settings)
+            st = nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' was made with other training settings", path);
+    }
+    if (st) free(buf);
+    else *data = buf;
+    return st;
+}
+
+int train_checkpoint_info(const char *path, uint64_t *settings, int *epoch)
+{
+    char *data;
+    struct ckpt_head hd;
+    int st = ckpt_read(path, 0, 1, &data, &hd);
+    free(data);
+    *settings = st ? 0 : hd.settings;
+    *epoch = st ? 0 : (int)hd.epoch;
+    return st;
+}
+
+int train_run_load(struct train_run *t, const char *path, uint64_t settings)
+{
+    char *data;
+    struct ckpt_head hd;
+    int st = ckpt_read(path, settings, 0, &data, &hd);
+    if (st) return st;
+    struct cnn *n = t->n;
+    size_t np = cnn_num_params(n), ns = cnn_num_stats(n), rb;
+    void *rs = rng_state(t->r, &rb);
+    long steps_per_epoch = (t->d->n_train + t->cfg->batch - 1) / t->cfg->batch;
+    if (hd.nparams != np || hd.nstats != ns || hd.rng_bytes != rb || hd.n_order != (uint64_t)t->d->n_train ||
+        hd.epoch < 1 || hd.epoch > (uint64_t)t->cfg->epochs || hd.step != hd.epoch * (uint64_t)steps_per_epoch) {
+        free(data);
+        return nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' does not fit this network and data", path);
+    }
+    const char *p = data + sizeof hd;
+    memcpy(cnn_params(n), p, np * sizeof(float)), p += np * sizeof(float);
+    memcpy(cnn_grads(n), p, np * sizeof(float)), p += np * sizeof(float);
+    memcpy(cnn_moments(n), p, np * sizeof(float)), p += np * sizeof(float);
+    memcpy(cnn_stats(n), p, ns * sizeof(float)), p += ns * sizeof(float);
+    memcpy(rs, p, rb), p += rb;
+    memcpy(t->order, p, (size_t)t->d->n_train * sizeof(int));
+    free(data);
+    /* indices in range, or the batches would read past the data (the
+     * checksum guards against damage, not against a crafted file) */
+    for (int i = 0; i < t->d->n_train; i++)
+        if (t->order[i] < 0 || t->order[i] >= t->d->n_train)
+            return nasw_errorf(NASW_EPARSE, "checkpoint '%.200s' is corrupt (batch order)", path);
+    t->epoch = (int)hd.epoch;
+    t->step = (long)hd.step;
+    t->res.epochs_done = t->epoch;
+    t->res.failed = 0;
+    t->res.seconds = hd.seconds;
+    t->res.val_acc = hd.val_acc;
+    t->res.test_acc = hd.test_acc;
+    t->res.train_acc = hd.train_acc;
+    t->res.val_loss = hd.val_loss;
+    t->res.test_loss = hd.test_loss;
+    return NASW_OK;
 }

@@ -88,7 +88,39 @@ int train_run_new(struct train_run **out, const struct train_config *cfg, const 
  * over the calls). */
 int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, struct train_result *res);
 int train_run_epochs(const struct train_run *t);   /* epochs done */
+const struct train_result *train_run_result(const struct train_run *t);  /* so far */
 int train_run_failed(const struct train_run *t);
 void train_run_free(struct train_run *t);          /* NULL ok */
+
+/* The version of what the trainer computes: bumped by any change that
+ * changes a training's numbers, so that journals and checkpoints made by an
+ * older trainer are refused instead of mixed with new results. */
+#define TRAIN_FORMAT 1
+
+/* A hash (FNV-1a 64) of every setting that changes the numbers of training
+ * `arch` (its string) with `seed`: the config, the convolution algorithm
+ * (NASW_CONV) and TRAIN_FORMAT.  Checkpoints carry it. */
+uint64_t train_settings_hash(const struct train_config *cfg, const char *arch, uint64_t seed);
+
+/* Checkpoints: the state of a training between two epochs, so that a
+ * killed training resumes from its last epoch and continues bit for bit as
+ * if never stopped.  The file holds the flat parameter, gradient and
+ * momentum blocks, the BN running statistics, the rng state, the batch
+ * order, the epoch, the step, the result so far and `settings` (from
+ * train_settings_hash), closed by an FNV-1a checksum of all of it; in the
+ * machine's byte order (a checkpoint is for the same build, not an
+ * exchange format).  train_run_save writes PATH.tmp and renames it over
+ * PATH, so PATH is always a whole checkpoint.  train_run_load restores a
+ * run fresh from train_run_new with the same config, data and
+ * architecture; NASW_EPARSE for a file that is not a whole checkpoint,
+ * NASW_EINVAL for one made with other settings; after a failure the run is
+ * only fit for train_run_free.  Bit for bit continuation also needs the
+ * same thread count (OMP_NUM_THREADS), which the hash does not cover: other
+ * threads give another, equally valid, rounding. */
+int train_run_save(const struct train_run *t, const char *path, uint64_t settings);
+int train_run_load(struct train_run *t, const char *path, uint64_t settings);
+/* The settings hash and the epoch of a checkpoint, after checking its
+ * checksum (to find which training a checkpoint belongs to). */
+int train_checkpoint_info(const char *path, uint64_t *settings, int *epoch);
 
 #endif
