@@ -39,8 +39,8 @@
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -413,6 +413,11 @@ mkdir -p "$OUT/proxy"
 python3 bench/proxy_corr.py "$PROXY_TABLE" "$OUT/proxy/seed1.csv"
 fi
 
+if want rl; then
+echo
+echo "== rl: reinforce, ppo, qlearn and random, 100 seeds x 150 queries (NB201, NAS-Bench-Macro)"
+NASW_DATA=$DATA BENCH_OUT=$OUT bench/rl.sh
+fi
 if want moo; then
 echo
 echo "== moo: hypervolume regret on HW-NAS-Bench-201 (val_acc max, latency min), 100 seeds x 150 queries"
