@@ -128,52 +128,18 @@ static double logprob(struct ppo_state *st, const struct arch *a, int grad)
     return reinforce_logprob(st->s, st->theta, a, grad ? st->grad : NULL);
 }
 
-static void sample(struct ppo_state *st, struct arch *a)
+static void sample(void *p, struct arch *a)
 {
-    if (st->ctl) {
-        rf_lstm_sample(st->ctl, st->r, a);
-        return;
-    }
-    const struct space *s = st->s;
-    memset(a, 0, sizeof *a);
-    a->n = s->n_dims;
-    int off = 0;
-    for (int i = 0; i < s->n_dims; i++) {
-        int K = s->n_choices[i];
-        const double *t = st->theta + off;
-        double mx = t[0], z = 0;
-        for (int k = 1; k < K; k++) mx = t[k] > mx ? t[k] : mx;
-        for (int k = 0; k < K; k++) z += exp(t[k] - mx);
-        double u = rng_uniform(st->r) * z, c = 0;
-        int pick = K - 1;
-        for (int k = 0; k < K; k++) {
-            c += exp(t[k] - mx);
-            if (u < c) {
-                pick = k;
-                break;
-            }
-        }
-        a->d[i] = (uint16_t)pick;
-        off += K;
-    }
+    struct ppo_state *st = p;
+    if (st->ctl) rf_lstm_sample(st->ctl, st->r, a);
+    else reinforce_sample(st->s, st->theta, st->r, a);
 }
 
 static int ppo_propose(void *p, struct query *q)
 {
     struct ppo_state *st = p;
     q->epochs = 0;
-    int ok = 0;
-    for (int tries = 0; tries < 100 && !ok; tries++) {
-        sample(st, &q->arch);
-        ok = space_contains(st->s, &q->arch);
-    }
-    if (!ok) arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
-    if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
-        st->repeats = 0;
-    } else if (++st->repeats >= st->stall) {
-        st->repeats = 0;
-        arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
-    }
+    rl_propose(st->s, st->r, &st->told, &st->repeats, st->stall, sample, st, &q->arch);
     /* log pi_old of this proposal: the policy that sampled it */
     if (st->n_lps == st->cap_lps) {
         long cap = st->cap_lps ? 2 * st->cap_lps : 64;

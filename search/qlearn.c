@@ -34,6 +34,7 @@
 #include "core/hashmap.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "search/reinforce_policy.h"
 #include "search/search.h"
 
 struct ql_state {
@@ -141,8 +142,9 @@ static int greedy(struct ql_state *st, const double *q, int K)
     return best;
 }
 
-static void sample(struct ql_state *st, struct arch *a)
+static void sample(void *p, struct arch *a)
 {
+    struct ql_state *st = p;
     const struct space *s = st->s;
     double eps = epsilon(st);
     memset(a, 0, sizeof *a);
@@ -159,18 +161,7 @@ static int ql_propose(void *p, struct query *q)
 {
     struct ql_state *st = p;
     q->epochs = 0;
-    int ok = 0;
-    for (int tries = 0; tries < 100 && !ok; tries++) {
-        sample(st, &q->arch);
-        ok = space_contains(st->s, &q->arch);
-    }
-    if (!ok) arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
-    if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
-        st->repeats = 0;
-    } else if (++st->repeats >= st->stall) {
-        st->repeats = 0;
-        arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
-    }
+    rl_propose(st->s, st->r, &st->told, &st->repeats, st->stall, sample, st, &q->arch);
     return NASW_OK;
 }
 

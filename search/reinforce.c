@@ -104,20 +104,19 @@ static void *rf_alloc(const double *v, const struct space *s, struct rng *r)
     return st;
 }
 
-static void sample_policy(struct rf_state *st, struct arch *a)
+void reinforce_sample(const struct space *s, const double *theta, struct rng *r, struct arch *a)
 {
-    const struct space *s = st->s;
     memset(a, 0, sizeof *a);
     a->n = s->n_dims;
     int off = 0;
     for (int i = 0; i < s->n_dims; i++) {
         int K = s->n_choices[i];
-        const double *t = st->theta + off;
+        const double *t = theta + off;
         double mx = t[0], z = 0;
         for (int k = 1; k < K; k++)
             if (t[k] > mx) mx = t[k];
         for (int k = 0; k < K; k++) z += exp(t[k] - mx);
-        double u = rng_uniform(st->r) * z, c = 0;
+        double u = rng_uniform(r) * z, c = 0;
         int pick = K - 1;
         for (int k = 0; k < K; k++) {
             c += exp(t[k] - mx);
@@ -131,23 +130,35 @@ static void sample_policy(struct rf_state *st, struct arch *a)
     }
 }
 
+void rl_propose(const struct space *s, struct rng *r, const struct hashmap *told, int *repeats, int stall,
+                void (*sample)(void *ctx, struct arch *a), void *ctx, struct arch *out)
+{
+    int ok = 0;
+    for (int tries = 0; tries < 100 && !ok; tries++) {
+        sample(ctx, out);
+        ok = space_contains(s, out);
+    }
+    if (!ok) arch_sample(s, r, out); /* sparse table: fall back to a member */
+    if (!hashmap_get(told, arch_key(s, out), NULL)) {
+        *repeats = 0;
+    } else if (++*repeats >= stall) {
+        *repeats = 0;
+        arch_sample_avoiding(s, r, told, 1000, out);
+    }
+}
+
+static void rf_sample(void *p, struct arch *a)
+{
+    struct rf_state *st = p;
+    if (st->ctl) rf_lstm_sample(st->ctl, st->r, a);
+    else reinforce_sample(st->s, st->theta, st->r, a);
+}
+
 static int rf_propose(void *p, struct query *q)
 {
     struct rf_state *st = p;
     q->epochs = 0;
-    int ok = 0;
-    for (int tries = 0; tries < 100 && !ok; tries++) {
-        if (st->ctl) rf_lstm_sample(st->ctl, st->r, &q->arch);
-        else sample_policy(st, &q->arch);
-        ok = space_contains(st->s, &q->arch);
-    }
-    if (!ok) arch_sample(st->s, st->r, &q->arch); /* sparse table: fall back to a member */
-    if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
-        st->repeats = 0;
-    } else if (++st->repeats >= st->stall) {
-        st->repeats = 0;
-        arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
-    }
+    rl_propose(st->s, st->r, &st->told, &st->repeats, st->stall, rf_sample, st, &q->arch);
     return NASW_OK;
 }
 

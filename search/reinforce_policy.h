@@ -11,6 +11,7 @@
 #define NASW_SEARCH_REINFORCE_POLICY_H
 
 #include "core/arch.h"
+#include "core/hashmap.h"
 
 /* log pi(a) under theta; if grad != NULL, grad = d log pi(a) / d theta
  * (= onehot(a_i) - softmax(theta_i) for every decision i). */
@@ -18,6 +19,16 @@ double reinforce_logprob(const struct space *s, const double *theta, const struc
 
 struct rng;
 struct rf_lstm;
+
+/* Draw a from the factorized policy theta (one softmax per decision). */
+void reinforce_sample(const struct space *s, const double *theta, struct rng *r, struct arch *a);
+
+/* The proposal rule of the RL strategies (reinforce, ppo, qlearn): draw
+ * from the policy until a member of a restricted space (100 tries, then a
+ * uniform member); after `stall` consecutive architectures already told, an
+ * unseen random one.  *repeats counts them between calls. */
+void rl_propose(const struct space *s, struct rng *r, const struct hashmap *told, int *repeats, int stall,
+                void (*sample)(void *ctx, struct arch *a), void *ctx, struct arch *out);
 
 /* Weights uniform in [-0.1, 0.1] from r.  NULL on failure (message set). */
 struct rf_lstm *rf_lstm_new(const struct space *s, int embed, int hidden, struct rng *r);
