@@ -59,7 +59,8 @@ void cli_warn(const char *fmt, ...)
 /* Every flag may be given once: a repeated flag (`--budget 5 --budget 6`) is
  * a usage error rather than last-one-wins, which would hide a typo or an
  * edited-but-not-removed flag in a long command line; --maximize with
- * --minimize, and the caller's pairs in excl, exclude each other.  One
+ * --minimize, and the caller's pairs in excl, exclude each other (--constraint
+ * is repeatable by design).  One
  * record per getopt loop, zero-initialised; call cli_option_once() after
  * every getopt_long(..., &longindex) result: it reads and resets longindex
  * (-1 before the loop: short and unknown options leave it alone).  Prints

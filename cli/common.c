@@ -106,6 +106,9 @@ int cli_option_once(const char *cmd, const struct option *longopts, int *longind
     if (li < 0) return 0;
     const char *name = longopts[li].name;
     int val = longopts[li].val;
+    /* repeatable by design: one constraint per flag (their number is
+     * checked where they are parsed) */
+    if (!strcmp(name, "constraint")) return 0;
     for (int i = 0; i < s->n; i++) {
         /* aliases (--dataset, --datasets) share a value: one option */
         if (s->val[i] == val) {

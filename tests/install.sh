@@ -38,7 +38,7 @@ complete_is() {
 if [ -f "$C" ]; then
     complete_is "nasw co" "compare confirm"
     complete_is "nasw help lcurve " "eval fit"
-    complete_is "nasw tables " "build info query"
+    complete_is "nasw tables " "build import info query"
     complete_is "nasw tables build --sa" "--sample"
     complete_is "nasw search --table t.csv --str" "--strategy"
     complete_is "nasw compare --strategies random,b" "random,bo random,bohb"
