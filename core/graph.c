@@ -272,6 +272,18 @@ int graph_format(const struct arch *a, char *buf, size_t n)
     return NASW_OK;
 }
 
+/* Canonicalise the changed graph t and append it to out[0..k) unless it is
+ * invalid, a itself, or already there; returns the new count. */
+static int add_neighbour(const struct arch *a, const struct arch *t, struct arch *out, int k, int max)
+{
+    struct arch c;
+    if (graph_canonicalise(t, &c) != 0 || !memcmp(c.d, a->d, sizeof c.d)) return k;
+    for (int q = 0; q < k && q < max; q++)
+        if (!memcmp(c.d, out[q].d, sizeof c.d)) return k;
+    if (k < max) out[k] = c;
+    return k + 1;
+}
+
 int graph_neighbours(const struct arch *a, struct arch *out, int max)
 {
     int k = 0;
@@ -279,14 +291,9 @@ int graph_neighbours(const struct arch *a, struct arch *out, int max)
         int nv = i < GRAPH_EDGES ? 2 : GRAPH_LABELS;
         for (int v = 0; v < nv; v++) {
             if (v == a->d[i]) continue;
-            struct arch t = *a, c;
+            struct arch t = *a;
             t.d[i] = (uint16_t)v;
-            if (graph_canonicalise(&t, &c) != 0) continue;
-            int dup = !memcmp(c.d, a->d, sizeof c.d);
-            for (int q = 0; q < k && !dup; q++) dup = !memcmp(c.d, out[q].d, sizeof c.d);
-            if (dup) continue;
-            if (k < max) out[k] = c;
-            k++;
+            k = add_neighbour(a, &t, out, k, max);
         }
     }
     /* a new vertex: one flip cannot add one (a vertex with a single edge is
@@ -302,16 +309,11 @@ int graph_neighbours(const struct arch *a, struct arch *out, int max)
     if (w < GRAPH_VERTICES - 1)
         for (int u = 0; u <= m; u++)
             for (int l = 0; l < GRAPH_LABELS; l++) {
-                struct arch t = *a, c;
+                struct arch t = *a;
                 t.d[eidx(u, w)] = 1;
                 t.d[eidx(w, GRAPH_VERTICES - 1)] = 1;
                 t.d[GRAPH_EDGES + w - 1] = (uint16_t)l;
-                if (graph_canonicalise(&t, &c) != 0) continue;
-                int dup = !memcmp(c.d, a->d, sizeof c.d);
-                for (int q = 0; q < k && !dup; q++) dup = !memcmp(c.d, out[q].d, sizeof c.d);
-                if (dup) continue;
-                if (k < max) out[k] = c;
-                k++;
+                k = add_neighbour(a, &t, out, k, max);
             }
     return k < max ? k : max;
 }
