@@ -186,6 +186,8 @@ install-test: $(BIN)
 # instrumented; fuzz/run.sh fails on any crash, leak or sanitizer report.
 .PHONY: fuzz fuzz-build
 FUZZ_TIME ?= 60
+FUZZ_RUNS ?=
+FUZZ_SEED ?=
 FUZZ_CC   ?= clang
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BIN  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
@@ -195,7 +197,7 @@ fuzz:
 	@scripts/deps.sh --fuzz
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
 	  CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" LDFLAGS="$(FUZZ_SAN)" fuzz-build
-	@fuzz/run.sh build-fuzz $(FUZZ_TIME)
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SEED=$(FUZZ_SEED) fuzz/run.sh build-fuzz $(FUZZ_TIME)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -128,7 +128,7 @@ static void row_cb(int ch, void *arg)
         d->ceil_test = *r->fields[6] ? strtod(r->fields[6], NULL) : NAN;
         d->budget = strtod(r->fields[7], NULL);
         d->seconds = !strcmp(r->fields[8], "seconds") ? 1 : !strcmp(r->fields[8], "epochs") ? 2 : 0;
-        if (!(d->budget > 0)) set_err(r, "%s:%ld: bad budget '%.64s'", r->fields[7]);
+        if (!(d->budget > 0) || !isfinite(d->budget)) set_err(r, "%s:%ld: bad budget '%.64s'", r->fields[7]);
         return;
     }
     int d = find_ds(r, r->cur_ds);
@@ -225,8 +225,9 @@ static double run_at(const struct run *run, double x, int seconds, int search)
     const double *v = search ? run->val : run->test;
     if (run->n == 0) return NAN;
     if (!seconds) {
-        long q = (long)x;
-        return v[(q <= run->n ? q : run->n) - 1];
+        /* compare in double first: x may exceed the range of long */
+        long q = x >= (double)run->n ? run->n : (long)x;
+        return q >= 1 ? v[q - 1] : NAN;
     }
     long lo = 0, hi = run->n; /* first index with cost > x */
     while (lo < hi) {

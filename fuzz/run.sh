@@ -3,6 +3,12 @@
 # BUILD/fuzz for SECONDS seconds (all of them when none is named); fail if
 # any of them crashes, leaks, times out or reports undefined behaviour.
 # SECONDS = 0 runs the corpus once, without mutation (a regression pass).
+# FUZZ_RUNS=N (environment) also stops each harness after N inputs and
+# FUZZ_SEED=S fixes libFuzzer's random seed: with both, a run is a prefix of
+# one fixed sequence of inputs on every machine (what CI does, so that it
+# never fails on a defect nobody could reproduce: the same N inputs are run
+# locally without the time limit before a submission); random exploration
+# is for long local runs.
 #
 # Corpus: BUILD/corpus/NAME, seeded on every run from tests/fixtures (see
 # seed below) and grown by libFuzzer; the committed hand-made seeds in
@@ -42,7 +48,10 @@ for name in "$@"; do
     printf '%-20s ' "$name"
     limit=-max_total_time=$secs
     [ "$secs" -gt 0 ] || limit=-runs=0
-    "$bin" $limit -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
+    [ -z "${FUZZ_RUNS:-}" ] || [ "$secs" -eq 0 ] || limit="$limit -runs=$FUZZ_RUNS"
+    seedopt=
+    [ -z "${FUZZ_SEED:-}" ] || seedopt=-seed=$FUZZ_SEED
+    "$bin" $limit $seedopt -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
         -artifact_prefix="$build/artifacts/$name-" $dict "$corpus" "fuzz/corpus/$name" >"$build/$name.log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/$name.log")
@@ -56,4 +65,4 @@ for name in "$@"; do
     fi
 done
 [ $fail -eq 0 ] || { echo "fuzz: FAILED"; exit 1; }
-echo "fuzz: no crash, leak or sanitizer report in $secs s per harness"
+echo "fuzz: no crash, leak or sanitizer report in $secs s${FUZZ_RUNS:+ (at most $FUZZ_RUNS runs)} per harness${FUZZ_SEED:+, seed $FUZZ_SEED}"

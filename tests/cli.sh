@@ -210,6 +210,10 @@ expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv 
 # --- plots
 if command -v gnuplot >/dev/null 2>&1; then
     expect 0 "plot" -- $NASW plot "$T/cmp1"
+    # a budget beyond the range of long (found by fuzz_plot): runs carry forward
+    mkdir -p "$T/bigb" && cp "$T/cmp1/trajectories.csv" "$T/bigb/" &&
+        sed '2,$s/,[0-9.e+]*,queries$/,1.7597e+19,queries/' "$T/cmp1/datasets.csv" >"$T/bigb/datasets.csv"
+    expect 0 "plot with a budget of 1.76e19 queries" -- $NASW plot "$T/bigb"
     for f in trajectories.png trajectories.svg; do [ -s "$T/cmp1/$f" ] && ok || bad "plot wrote no $f"; done
     # stdout is a pipe here: running gnuplot must not duplicate buffered output
     $NASW compare --table $FIX/mini.csv --strategies random --seeds 3 --budget 10 --out "$T/cmpplot" | cat >"$T/piped"
