@@ -16,9 +16,11 @@
 #include "core/graph.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "core/rng.h"
 #include "core/status.h"
@@ -65,16 +67,136 @@ const char *space_kind_name(enum space_kind k)
     return "?";
 }
 
+/* --- the intern table of wide spaces ------------------------------------ */
+
+/* Every architecture of a wide space that has a key, in key order, and an
+ * open-addressing index over them (slot = key + 1, 0 = empty) probed by a
+ * hash of the decision vector and confirmed by comparing the vectors.
+ * Shared by the clones of a space (refs), guarded by one lock. */
+struct arch_intern {
+    mtx_t lock;
+    int refs;
+    struct arch *archs;
+    size_t n, cap;
+    uint64_t *slots;
+    size_t n_slots; /* power of two, load <= 1/2 */
+};
+
+static uint64_t arch_hash(const struct arch *a)
+{
+    uint64_t h = nasw_fnv1a(NASW_FNV_OFFSET, a->d, (size_t)a->n * sizeof a->d[0]);
+    h ^= h >> 31; /* FNV's low bits mix poorly; the index masks them */
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 29);
+}
+
+static struct arch_intern *intern_new(void)
+{
+    struct arch_intern *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (mtx_init(&t->lock, mtx_plain) != thrd_success) {
+        free(t);
+        return NULL;
+    }
+    t->refs = 1;
+    return t;
+}
+
+static void intern_unref(struct arch_intern *t)
+{
+    if (!t) return;
+    mtx_lock(&t->lock);
+    int left = --t->refs;
+    mtx_unlock(&t->lock);
+    if (left) return;
+    mtx_destroy(&t->lock);
+    free(t->archs);
+    free(t->slots);
+    free(t);
+}
+
+/* Slot of a, or of the empty slot where it would go (lock held). */
+static size_t intern_slot(const struct arch_intern *t, const struct arch *a)
+{
+    size_t mask = t->n_slots - 1, i = (size_t)arch_hash(a) & mask;
+    while (t->slots[i] && !arch_equal(&t->archs[t->slots[i] - 1], a)) i = (i + 1) & mask;
+    return i;
+}
+
+static int intern_grow(struct arch_intern *t)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        struct arch *p = realloc(t->archs, cap * sizeof *p);
+        if (!p) return NASW_ENOMEM;
+        t->archs = p;
+        t->cap = cap;
+    }
+    if (2 * (t->n + 1) > t->n_slots) {
+        size_t n_slots = t->n_slots ? 2 * t->n_slots : 128;
+        uint64_t *old = t->slots;
+        size_t old_n = t->n_slots;
+        if (!(t->slots = calloc(n_slots, sizeof *t->slots))) {
+            t->slots = old;
+            return NASW_ENOMEM;
+        }
+        t->n_slots = n_slots;
+        for (size_t i = 0; i < old_n; i++)
+            if (old[i]) t->slots[intern_slot(t, &t->archs[old[i] - 1])] = old[i];
+        free(old);
+    }
+    return NASW_OK;
+}
+
+/* Key of a; if absent, add it when `add`, else return UINT64_MAX. */
+static uint64_t intern_key(struct arch_intern *t, const struct arch *a, int add)
+{
+    uint64_t key = UINT64_MAX;
+    mtx_lock(&t->lock);
+    if (t->n_slots) {
+        size_t i = intern_slot(t, a);
+        if (t->slots[i]) key = t->slots[i] - 1;
+    }
+    if (key == UINT64_MAX && add) {
+        int st = intern_grow(t);
+        if (st == NASW_OK) {
+            key = t->n;
+            t->archs[t->n++] = *a;
+            t->slots[intern_slot(t, a)] = key + 1;
+        }
+    }
+    mtx_unlock(&t->lock);
+    NASW_ASSERT(key != UINT64_MAX || !add); /* out of memory interning a key */
+    return key;
+}
+
+uint64_t space_interned(const struct space *s)
+{
+    if (!s->wide) return 0;
+    mtx_lock(&s->intern->lock);
+    uint64_t n = s->intern->n;
+    mtx_unlock(&s->intern->lock);
+    return n;
+}
+
+/* The size of the space; a space of more than 2^63 architectures becomes
+ * wide (interned keys). */
 static int finish_size(struct space *s)
 {
     uint64_t size = 1;
+    double lg = 0.0;
+    int wide = 0;
     for (int i = 0; i < s->n_dims; i++) {
         uint64_t c = (uint64_t)s->n_choices[i];
-        if (c == 0 || size > (UINT64_C(1) << 63) / c)
-            return nasw_errorf(NASW_EINVAL, "search space too large (more than 2^63 architectures)");
-        size *= c;
+        if (c == 0) return nasw_errorf(NASW_EINVAL, "a decision with no choices");
+        lg += log10((double)c);
+        if (!wide && size > (UINT64_C(1) << 63) / c) wide = 1;
+        if (!wide) size *= c;
     }
-    s->size = size;
+    s->log10_size = lg;
+    s->size = wide ? UINT64_MAX : size;
+    s->wide = wide;
+    if (wide && !(s->intern = intern_new())) return nasw_errorf(NASW_ENOMEM, "out of memory");
     return NASW_OK;
 }
 
@@ -188,6 +310,7 @@ int space_set_new(struct space **out, const char *const *names, int n)
     s->n_dims = 1;
     s->n_choices[0] = n;
     s->size = (uint64_t)n;
+    s->log10_size = log10((double)n);
     s->op_zero = s->op_identity = -1;
     s->ops = calloc((size_t)n, sizeof *s->ops);
     if (!s->ops || hashmap_init(&s->name_index, (size_t)n)) goto nomem;
@@ -222,6 +345,7 @@ void space_free(struct space *s)
     hashmap_release(&s->name_index);
     free(s->members);
     hashmap_release(&s->member_set);
+    intern_unref(s->intern);
     free(s);
 }
 
@@ -239,6 +363,13 @@ int space_clone(struct space **out, const struct space *s)
     default: return nasw_errorf(NASW_EINVAL, "unknown space kind");
     }
     if (st) return st;
+    if (s->wide) { /* one key per architecture across clones: share the table */
+        intern_unref((*out)->intern);
+        mtx_lock(&s->intern->lock);
+        s->intern->refs++;
+        mtx_unlock(&s->intern->lock);
+        (*out)->intern = s->intern;
+    }
     if (s->n_members > 0 && (st = space_restrict(*out, s->members, (size_t)s->n_members))) {
         space_free(*out);
         *out = NULL;
@@ -265,8 +396,9 @@ int space_restrict(struct space *s, const uint64_t *keys, size_t n)
     memcpy(m, keys, n * sizeof *m);
     qsort(m, n, sizeof *m, cmp_u64);
     size_t k = 0;
+    uint64_t limit = s->wide ? space_interned(s) : s->size;
     for (size_t i = 0; i < n; i++) {
-        if (m[i] >= s->size) {
+        if (m[i] >= limit) {
             unsigned long long bad = (unsigned long long)m[i];
             free(m);
             return nasw_errorf(NASW_EINVAL, "architecture key %llu outside the space", bad);
@@ -301,8 +433,19 @@ static int is_member_key(const struct space *s, uint64_t key)
         arch_from_key(s, key, &a);
         return graph_is_canonical(&a);
     }
-    if (s->n_members == 0) return key < s->size;
+    if (s->n_members == 0) return key < (s->wide ? space_interned(s) : s->size);
     return hashmap_get(&s->member_set, key, NULL);
+}
+
+/* Membership of a valid decision vector; in a wide space without giving it
+ * a key (a restricted space's members all have one already, and every
+ * vector of an unrestricted one is a member). */
+static int is_member_arch(const struct space *s, const struct arch *a)
+{
+    if (!s->wide) return is_member_key(s, arch_key(s, a));
+    if (s->n_members == 0) return 1;
+    uint64_t key = intern_key(s->intern, a, 0);
+    return key != UINT64_MAX && hashmap_get(&s->member_set, key, NULL);
 }
 
 int space_contains(const struct space *s, const struct arch *a)
@@ -310,7 +453,7 @@ int space_contains(const struct space *s, const struct arch *a)
     if (a->n != s->n_dims) return 0;
     for (int i = 0; i < a->n; i++)
         if (a->d[i] >= s->n_choices[i]) return 0;
-    return is_member_key(s, arch_key(s, a));
+    return is_member_arch(s, a);
 }
 
 void space_describe(const struct space *s, char *buf, size_t n)
@@ -342,7 +485,9 @@ void space_describe(const struct space *s, char *buf, size_t n)
             GRAPH_VERTICES, GRAPH_MAX_EDGES, graph_label_names[0], graph_label_names[1], graph_label_names[2]);
         break;
     }
-    if (s->kind != SPACE_GRAPH) ADD(", %llu architectures", (unsigned long long)s->size);
+    if (s->wide && s->log10_size < 300) ADD(", about %.3g architectures", pow(10.0, s->log10_size));
+    else if (s->wide) ADD(", about 10^%.0f architectures", s->log10_size);
+    else if (s->kind != SPACE_GRAPH) ADD(", %llu architectures", (unsigned long long)s->size);
     if (s->n_members > 0 && (uint64_t)s->n_members != s->size)
         ADD(" (%lld in the table)", (long long)s->n_members);
 #undef ADD
@@ -651,6 +796,7 @@ int space_infer(struct space **out, const char *const *strs, size_t n, size_t *b
 
 uint64_t arch_key(const struct space *s, const struct arch *a)
 {
+    if (s->wide) return intern_key(s->intern, a, 1);
     uint64_t key = 0;
     for (int i = s->n_dims - 1; i >= 0; i--) key = key * (uint64_t)s->n_choices[i] + a->d[i];
     return key;
@@ -658,6 +804,14 @@ uint64_t arch_key(const struct space *s, const struct arch *a)
 
 void arch_from_key(const struct space *s, uint64_t key, struct arch *a)
 {
+    if (s->wide) {
+        mtx_lock(&s->intern->lock);
+        int ok = key < s->intern->n;
+        if (ok) *a = s->intern->archs[key];
+        mtx_unlock(&s->intern->lock);
+        NASW_ASSERT(ok); /* a key this space never gave */
+        return;
+    }
     memset(a, 0, sizeof *a);
     a->n = s->n_dims;
     for (int i = 0; i < s->n_dims; i++) {
@@ -779,6 +933,22 @@ static long visit_neighbours(const struct space *s, const struct arch *a, long w
                              struct arch *list, int max)
 {
     long count = 0;
+    if (s->wide) { /* no key arithmetic: build each neighbour */
+        for (int i = 0; i < s->n_dims; i++)
+            for (int v = 0; v < s->n_choices[i]; v++) {
+                if (v == a->d[i]) continue;
+                struct arch b = *a;
+                b.d[i] = (uint16_t)v;
+                if (!is_member_arch(s, &b)) continue;
+                if (count == want && hit) {
+                    *hit = b;
+                    return count + 1;
+                }
+                if (list && count < max) list[count] = b;
+                count++;
+            }
+        return count;
+    }
     uint64_t key = arch_key(s, a), mult = 1;
     for (int i = 0; i < s->n_dims; i++) {
         uint64_t base = key - (uint64_t)a->d[i] * mult;
@@ -842,7 +1012,7 @@ int arch_neighbours(const struct space *s, const struct arch *a, struct arch *ou
         struct arch all[GRAPH_MAX_NEIGHBOURS];
         int n = graph_neighbours(a, all, GRAPH_MAX_NEIGHBOURS), k = 0;
         for (int i = 0; i < n && k < max; i++)
-            if (is_member_key(s, arch_key(s, &all[i]))) out[k++] = all[i];
+            if (is_member_arch(s, &all[i])) out[k++] = all[i];
         return k;
     }
     long n = visit_neighbours(s, a, -1, NULL, out, max);

@@ -23,9 +23,20 @@
  *    are one architecture; a mutation flips one edge, changes one label or
  *    adds a vertex.
  *
- * Keys: an architecture maps to a 64-bit mixed-radix key (decision 0 is the
- * least significant digit); this is what tables index and what the search loop
- * uses to detect repeats.  Spaces whose size exceeds 2^63 are refused.
+ * Keys: an architecture maps to a 64-bit key; this is what tables index and
+ * what the search loop uses to detect repeats.  In a space of at most 2^63
+ * architectures the key is the mixed-radix number of the decisions (decision
+ * 0 is the least significant digit), computed without any table.  A larger
+ * space (a 30-layer chain with 9 choices, 9^30 ~ 4e28, or the DARTS cells,
+ * ~7e21 decision vectors) is "wide": its key is the architecture's index in
+ * the space's intern table, which holds every architecture given a key so
+ * far, exactly (a 64-bit hash of the decision vector finds the candidates, a
+ * full comparison of the vectors decides; the hash is never the key).  Keys
+ * of a wide space are dense (0, 1, 2, ... in order of first use), shared by
+ * every clone of the space, and stable for the life of the process; they are
+ * not comparable between processes, so anything written to a file names the
+ * architecture by its string.  Interning takes a lock, so threads may share a
+ * wide space.
  *
  * Restriction: a table that covers only part of a space restricts the space
  * to its rows (space_restrict).  Sampling, mutation and neighbourhoods then
@@ -47,6 +58,7 @@
 #include "core/hashmap.h"
 
 struct rng;
+struct arch_intern; /* wide spaces: architecture <-> key, core/arch.c */
 
 #define ARCH_MAX_DIMS 64
 #define ARCH_MAX_NODES 12     /* cells: 66 edges would exceed ARCH_MAX_DIMS anyway */
@@ -63,7 +75,10 @@ struct space {
     enum space_kind kind;
     int n_dims;                        /* cell: edges; chain: layers; set: 1 */
     int n_choices[ARCH_MAX_DIMS];      /* values per decision */
-    uint64_t size;                     /* product of n_choices: the full space */
+    uint64_t size;                     /* product of n_choices, UINT64_MAX if wide */
+    int wide;                          /* the product exceeds 2^63: keys are interned */
+    double log10_size;                 /* log10 of the product (any size) */
+    struct arch_intern *intern;        /* wide: the shared intern table */
 
     /* SPACE_CELL */
     int n_nodes;                       /* including input node 0 and the output */
@@ -124,8 +139,14 @@ void space_describe(const struct space *s, char *buf, size_t n);
 
 /* --- architectures ------------------------------------------------------ */
 
+/* The key of a (see the top).  In a wide space an architecture without a
+ * key yet gets the next one; running out of memory there is fatal (an
+ * assertion), as no caller could do anything sensible with a missing key. */
 uint64_t arch_key(const struct space *s, const struct arch *a);
+/* The architecture of a key; in a wide space the key must have been given. */
 void arch_from_key(const struct space *s, uint64_t key, struct arch *a);
+/* Number of keys a wide space has given so far (0 for the others). */
+uint64_t space_interned(const struct space *s);
 int arch_equal(const struct arch *a, const struct arch *b);
 
 /* Parse a string of the space's format.  NASW_EPARSE with a message naming
