@@ -3,6 +3,8 @@
  * forms, sampling/mutation/neighbourhoods, encodings, hashmap, rng, run log.
  * Needs no data files: the NB201 space is built from its op list.
  */
+#include <float.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,6 +163,83 @@ static void test_chain_and_set(void **state)
     const char *mixed[] = {BEST, "|nor_conv_3x3~0|", BEST};
     assert_int_equal(space_infer(&s, mixed, 3, &bad), NASW_EPARSE);
     assert_int_equal((int)bad, 1);
+}
+
+/* A space beyond 2^63 (core/arch.h, "wide"): keys are interned exactly,
+ * dense in order of first use, shared by clones; membership tests give no
+ * key; restriction, sampling, mutation and neighbours stay among members. */
+static void test_wide_space(void **state)
+{
+    (void)state;
+    int c[30];
+    for (int i = 0; i < 30; i++) c[i] = 9;
+    struct space *s, *t;
+    assert_int_equal(space_chain_new(&s, 30, c), NASW_OK);
+    assert_true(s->wide);
+    assert_true(fabs(s->log10_size - 30 * log10(9.0)) <= 64 * DBL_EPSILON * s->log10_size);
+    char buf[ARCH_STR_MAX];
+    space_describe(s, buf, sizeof buf);
+    assert_non_null(strstr(buf, "about 4.24e+28 architectures"));
+    struct arch a, b, m;
+    assert_int_equal(arch_parse(s, "012345678012345678012345678012", &a), NASW_OK);
+    assert_int_equal(arch_parse(s, "812345678012345678012345678012", &b), NASW_OK);
+    assert_int_equal(space_interned(s), 0);
+    assert_true(space_contains(s, &a));
+    assert_int_equal(space_interned(s), 0); /* a membership test gives no key */
+    assert_int_equal(arch_key(s, &a), 0);
+    assert_int_equal(arch_key(s, &b), 1);
+    assert_int_equal(arch_key(s, &a), 0);
+    arch_from_key(s, 1, &m);
+    assert_true(arch_equal(&m, &b));
+    arch_format(s, &m, buf, sizeof buf);
+    assert_string_equal(buf, "812345678012345678012345678012");
+    /* many keys: every one distinct and round-tripping (the index grows) */
+    struct rng *r = rng_new(5);
+    for (int i = 0; i < 5000; i++) {
+        arch_sample(s, r, &m);
+        uint64_t k = arch_key(s, &m);
+        struct arch back;
+        arch_from_key(s, k, &back);
+        assert_true(arch_equal(&back, &m));
+    }
+    uint64_t n_keys = space_interned(s);
+    assert_true(n_keys > 4990 && n_keys <= 5002);
+    /* a clone shares the keys */
+    assert_int_equal(space_clone(&t, s), NASW_OK);
+    assert_int_equal(arch_key(t, &b), 1);
+    arch_from_key(t, n_keys - 1, &m);
+    assert_int_equal(arch_key(s, &m), n_keys - 1);
+    /* restricted to a and b, which differ in decision 0 only */
+    uint64_t keys[2] = {1, 0};
+    assert_int_equal(space_restrict(t, keys, 2), NASW_OK);
+    assert_int_equal(space_count(t), 2);
+    struct arch nb[300];
+    assert_int_equal(arch_neighbours(t, &a, nb, 300), 1);
+    assert_true(arch_equal(&nb[0], &b));
+    assert_int_equal(arch_mutate(t, r, &a, &m), NASW_OK);
+    assert_true(arch_equal(&m, &b));
+    for (int i = 0; i < 50; i++) {
+        arch_sample(t, r, &m);
+        assert_true(arch_equal(&m, &a) || arch_equal(&m, &b));
+    }
+    struct arch out = a;
+    out.d[29] = 8;
+    assert_false(space_contains(t, &out));
+    uint64_t too_far = space_interned(s) + 3;
+    assert_int_equal(space_restrict(t, &too_far, 1), NASW_EINVAL);
+    space_free(s); /* the clone keeps the shared table alive */
+    arch_from_key(t, 1, &m);
+    assert_true(arch_equal(&m, &b));
+    space_free(t);
+    /* unrestricted: all 30 * 8 neighbours are members */
+    assert_int_equal(space_chain_new(&s, 30, c), NASW_OK);
+    assert_int_equal(arch_neighbours(s, &a, nb, 300), 240);
+    assert_int_equal(arch_mutate(s, r, &a, &m), NASW_OK);
+    int diff = 0;
+    for (int i = 0; i < 30; i++) diff += m.d[i] != a.d[i];
+    assert_int_equal(diff, 1);
+    rng_free(r);
+    space_free(s);
 }
 
 static void test_infer_vocab(void **state)
@@ -352,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_cell_parse_errors),
         cmocka_unit_test(test_canonical_classes),
         cmocka_unit_test(test_chain_and_set),
+        cmocka_unit_test(test_wide_space),
         cmocka_unit_test(test_infer_vocab),
         cmocka_unit_test(test_mutate_neighbours_restrict),
         cmocka_unit_test(test_sample_uniform),

@@ -22,6 +22,7 @@
 #include "core/hashmap.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "search/search.h"
 #include "tables/table.h"
 
 #define FIX "tests/fixtures/tables/"
@@ -280,6 +281,55 @@ static void test_chain(void **state)
     table_free(t);
     assert_int_equal(table_load(&t, FIX "chain.csv", &o), NASW_OK);
     assert_string_equal(table_dataset_name(t, 0), "mine");
+    table_free(t);
+}
+
+/* A chain of 30 layers with 9 choices (9^30 ~ 4e28, beyond a 64-bit
+ * mixed-radix key) loads from a small table; its bench samples, mutates and
+ * caches among the 49 rows, and a search runs on it. */
+static void test_wide_chain(void **state)
+{
+    (void)state;
+    struct table *t = load(FIX "chain30.csv");
+    const struct space *ts = table_space(t);
+    assert_int_equal(ts->kind, SPACE_CHAIN);
+    assert_int_equal(ts->n_dims, 30);
+    assert_true(ts->wide);
+    struct arch a = parse(t, "888888888888888888888888888888");
+    long row = table_find(t, 0, arch_key(ts, &a));
+    assert_true(row >= 0);
+    struct bench *b;
+    assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    const struct space *s = bench_space(b);
+    assert_int_equal(space_count(s), 49);
+    assert_int_equal(arch_key(s, &a), arch_key(ts, &a)); /* the bench's space shares the keys */
+    struct rng *r = rng_new(8);
+    struct hashmap seen = {0};
+    for (int i = 0; i < 500; i++) {
+        struct arch m, n;
+        arch_sample(s, r, &m);
+        assert_true(table_find(t, 0, arch_key(s, &m)) >= 0);
+        assert_int_equal(hashmap_put(&seen, arch_key(s, &m), 1), NASW_OK);
+        if (arch_mutate(s, r, &m, &n) == NASW_OK) assert_true(table_find(t, 0, arch_key(s, &n)) >= 0);
+    }
+    assert_int_equal(seen.n, 49); /* 500 draws among 49 rows cover them all */
+    /* the first row has 15 one-decision neighbours in the table */
+    struct arch nb[300], first = *table_row_arch(t, 0);
+    assert_int_equal(arch_neighbours(s, &first, nb, 300), 15);
+    for (const char *const *name = (const char *const[]){"random", "evolution", "local", "bo", NULL}; *name; name++) {
+        struct search_spec spec;
+        struct search_trace tr;
+        assert_int_equal(search_spec_parse(*name, &spec), NASW_OK);
+        struct search_run_opts o = {.budget = 49, .seed = 2};
+        assert_int_equal(search_run(b, &spec, &o, &tr), NASW_OK);
+        hashmap_clear(&seen);
+        for (long i = 0; i < tr.n; i++) assert_int_equal(hashmap_put(&seen, tr.steps[i].key, 1), NASW_OK);
+        if (tr.n != 49 || seen.n != 49) fail_msg("%s: %ld queries, %zu distinct", *name, tr.n, seen.n);
+        search_trace_release(&tr);
+    }
+    hashmap_release(&seen);
+    rng_free(r);
+    bench_free(b);
     table_free(t);
 }
 
@@ -751,6 +801,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partial_cells_restrict), cmocka_unit_test(test_curves),
         cmocka_unit_test(test_attached_curves),        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_wide_chain),
         cmocka_unit_test(test_json_sidecar_direction), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nb201),                  cmocka_unit_test(test_other_real_tables),
         cmocka_unit_test(test_message_prefix),         cmocka_unit_test(test_not_regular),
