@@ -16,8 +16,11 @@
  *               NAS-Bench-101 specs (49 matrix entries + 7 labels) become
  *               canonical graph strings (core/graph.h), and of several
  *               isomorphic specs the first record is kept (a warning counts
- *               the others); other keys (NB301 genotypes) are kept as opaque
- *               architecture ids.
+ *               the others); NAS-Bench-301 compact genotypes
+ *               "[[(0, 3), (1, 5), ...], [...]]" become canonical DARTS
+ *               genotype strings (core/darts.h), merged the same way when
+ *               they differ only in the order of a node's two edges; other
+ *               keys are kept as opaque architecture ids.
  *   nats-csv    the NATS-Bench / NAS-Bench-201 per-architecture CSV: an
  *               `ArchitectureString` column and wide columns
  *               <DATASET><Test|Valid|Train>Accuracy<N>Epochs, one row per
@@ -365,11 +368,12 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
     for (int i = 0; i < c.n; i++)
         put_field(f, !strcmp(c.name[i], "val_accuracy") ? "val_acc" : !strcmp(c.name[i], "idx") ? "naslib_id" : c.name[i], 0);
     fputc('\n', f);
-    struct space *graphs = NULL;
+    struct space *graphs = NULL, *darts = NULL;
     struct hashmap seen;
     long dropped = 0, records = 0;
-    if (space_graph_new(&graphs) != NASW_OK || hashmap_init(&seen, 1024) != NASW_OK) {
+    if (space_graph_new(&graphs) != NASW_OK || space_darts_new(&darts) != NASW_OK || hashmap_init(&seen, 1024) != NASW_OK) {
         space_free(graphs);
+        space_free(darts);
         cols_free(&c);
         return cli_error("out of memory");
     }
@@ -382,9 +386,11 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
             char arch[ARCH_STR_MAX], num[64];
             records++;
             if (naslib_nb201(k2, arch, sizeof arch) == 0) {
-            } else if (k2[0] == '(' && count_char(k2, ',') == 55) { /* a NAS-Bench-101 spec: 49 + 7 numbers */
+            } else if ((k2[0] == '(' && count_char(k2, ',') == 55) /* a NAS-Bench-101 spec: 49 + 7 numbers */
+                       || (k2[0] == '[' && k2[1] == '[')) {          /* a NAS-Bench-301 compact genotype */
+                struct space *sp = k2[0] == '(' ? graphs : darts;
                 struct arch g;
-                if (arch_parse(graphs, k2, &g) != NASW_OK || arch_format(graphs, &g, arch, sizeof arch) != NASW_OK) {
+                if (arch_parse(sp, k2, &g) != NASW_OK || arch_format(sp, &g, arch, sizeof arch) != NASW_OK) {
                     rc = cli_error("%.200s: %.64s: %s", path, k1, nasw_errmsg());
                     goto done;
                 }
@@ -424,11 +430,13 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
         }
     }
     if (dropped)
-        cli_warn("%ld of %ld records are NAS-Bench-101 specs isomorphic to earlier ones (the first of each is kept)",
+        cli_warn("%ld of %ld records are NAS-Bench-101 specs isomorphic to earlier ones, or NAS-Bench-301 genotypes "
+                 "equal up to edge order (the first of each is kept)",
                  dropped, records);
 done:
     hashmap_release(&seen);
     space_free(graphs);
+    space_free(darts);
     cols_free(&c);
     return rc;
 }

@@ -13,6 +13,7 @@
  * class count (6,466 for NB201) is defined by it.
  */
 #include "core/arch.h"
+#include "core/darts.h"
 #include "core/graph.h"
 
 #include <ctype.h>
@@ -63,6 +64,7 @@ const char *space_kind_name(enum space_kind k)
     case SPACE_CHAIN: return "chain";
     case SPACE_SET: return "set";
     case SPACE_GRAPH: return "graph";
+    case SPACE_DARTS: return "darts";
     }
     return "?";
 }
@@ -296,6 +298,29 @@ int space_graph_new(struct space **out)
     return NASW_OK;
 }
 
+int space_darts_new(struct space **out)
+{
+    *out = NULL;
+    struct space *s = calloc(1, sizeof *s);
+    if (!s) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    s->kind = SPACE_DARTS;
+    s->n_dims = DARTS_DIMS;
+    s->op_zero = s->op_identity = -1;
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < DARTS_NODES; k++)
+            for (int e = 0; e < 2; e++) {
+                s->n_choices[16 * c + 4 * k + 2 * e] = k + 2;
+                s->n_choices[16 * c + 4 * k + 2 * e + 1] = DARTS_OPS;
+            }
+    int st = finish_size(s);
+    if (st) {
+        space_free(s);
+        return st;
+    }
+    *out = s;
+    return NASW_OK;
+}
+
 static uint64_t name_hash(const char *name) { return nasw_fnv1a(NASW_FNV_OFFSET, name, strlen(name)); }
 
 int space_set_new(struct space **out, const char *const *names, int n)
@@ -360,6 +385,7 @@ int space_clone(struct space **out, const struct space *s)
     case SPACE_CHAIN: st = space_chain_new(out, s->n_dims, s->n_choices); break;
     case SPACE_SET: st = space_set_new(out, (const char *const *)s->ops, s->n_ops); break;
     case SPACE_GRAPH: st = space_graph_new(out); break;
+    case SPACE_DARTS: st = space_darts_new(out); break;
     default: return nasw_errorf(NASW_EINVAL, "unknown space kind");
     }
     if (st) return st;
@@ -433,6 +459,12 @@ static int is_member_key(const struct space *s, uint64_t key)
         arch_from_key(s, key, &a);
         return graph_is_canonical(&a);
     }
+    if (s->n_members == 0 && s->kind == SPACE_DARTS) {
+        struct arch a;
+        if (key >= space_interned(s)) return 0;
+        arch_from_key(s, key, &a);
+        return darts_is_canonical(&a);
+    }
     if (s->n_members == 0) return key < (s->wide ? space_interned(s) : s->size);
     return hashmap_get(&s->member_set, key, NULL);
 }
@@ -443,7 +475,7 @@ static int is_member_key(const struct space *s, uint64_t key)
 static int is_member_arch(const struct space *s, const struct arch *a)
 {
     if (!s->wide) return is_member_key(s, arch_key(s, a));
-    if (s->n_members == 0) return 1;
+    if (s->n_members == 0) return s->kind != SPACE_DARTS || darts_is_canonical(a);
     uint64_t key = intern_key(s->intern, a, 0);
     return key != UINT64_MAX && hashmap_get(&s->member_set, key, NULL);
 }
@@ -484,8 +516,14 @@ void space_describe(const struct space *s, char *buf, size_t n)
             "distinct networks",
             GRAPH_VERTICES, GRAPH_MAX_EDGES, graph_label_names[0], graph_label_names[1], graph_label_names[2]);
         break;
+    case SPACE_DARTS:
+        ADD("darts: DARTS / NAS-Bench-301 normal + reduction cells, 4 nodes of 2 edges, %d ops; about 1.08e18 "
+            "genotypes",
+            DARTS_OPS);
+        break;
     }
-    if (s->wide && s->log10_size < 300) ADD(", about %.3g architectures", pow(10.0, s->log10_size));
+    if (s->kind == SPACE_DARTS) {
+    } else if (s->wide && s->log10_size < 300) ADD(", about %.3g architectures", pow(10.0, s->log10_size));
     else if (s->wide) ADD(", about 10^%.0f architectures", s->log10_size);
     else if (s->kind != SPACE_GRAPH) ADD(", %llu architectures", (unsigned long long)s->size);
     if (s->n_members > 0 && (uint64_t)s->n_members != s->size)
@@ -600,6 +638,7 @@ int arch_parse(const struct space *s, const char *str, struct arch *out)
         return nasw_errorf(NASW_EPARSE, "unknown architecture '%.64s'", str);
     }
     case SPACE_GRAPH: return graph_parse(str, out);
+    case SPACE_DARTS: return darts_parse(str, out);
     }
     return nasw_errorf(NASW_EINVAL, "unknown space kind");
 }
@@ -629,6 +668,7 @@ int arch_format(const struct space *s, const struct arch *a, char *buf, size_t n
         strcpy(buf, s->ops[a->d[0]]);
         return NASW_OK;
     case SPACE_GRAPH: return graph_format(a, buf, n);
+    case SPACE_DARTS: return darts_format(a, buf, n);
     }
     return NASW_EINVAL;
 }
@@ -727,6 +767,15 @@ int space_infer(struct space **out, const char *const *strs, size_t n, size_t *b
         }
         vocab_free(&v);
         return st;
+    }
+    if (darts_looks_like(strs[0])) {
+        struct arch a;
+        for (size_t i = 0; i < n; i++)
+            if (darts_parse(strs[i], &a) != NASW_OK) {
+                *bad = i;
+                return NASW_EPARSE;
+            }
+        return space_darts_new(out);
     }
     if (graph_looks_like(strs[0])) {
         struct arch a;
@@ -901,9 +950,11 @@ void arch_sample(const struct space *s, struct rng *r, struct arch *out)
         for (int i = 0; i < s->n_dims; i++) out->d[i] = (uint16_t)rng_int(r, (uint64_t)s->n_choices[i]);
         /* graphs: NAS-Bench-101's random_spec, uniform matrices and labels
          * until a valid one, then its canonical form */
-        if (s->kind != SPACE_GRAPH) return;
+        /* DARTS: two different inputs per node, uniform over the unordered
+         * pairs once sorted */
+        if (s->kind != SPACE_GRAPH && s->kind != SPACE_DARTS) return;
         struct arch c;
-        if (graph_canonicalise(out, &c) == 0) {
+        if ((s->kind == SPACE_GRAPH ? graph_canonicalise(out, &c) : darts_canonicalise(out, &c)) == 0) {
             *out = c;
             return;
         }
@@ -922,6 +973,7 @@ void arch_sample_avoiding(const struct space *s, struct rng *r, const struct has
 int space_max_neighbours(const struct space *s)
 {
     if (s->kind == SPACE_GRAPH) return GRAPH_MAX_NEIGHBOURS;
+    if (s->kind == SPACE_DARTS) return DARTS_MAX_NEIGHBOURS;
     int n = 0;
     for (int i = 0; i < s->n_dims; i++) n += s->n_choices[i] - 1;
     return n;
@@ -972,6 +1024,9 @@ static long visit_neighbours(const struct space *s, const struct arch *a, long w
     return count;
 }
 
+/* Room for the moves of the spaces that list them (graphs, DARTS). */
+#define MOVES_MAX (GRAPH_MAX_NEIGHBOURS > DARTS_MAX_NEIGHBOURS ? GRAPH_MAX_NEIGHBOURS : DARTS_MAX_NEIGHBOURS)
+
 int arch_mutate(const struct space *s, struct rng *r, const struct arch *in, struct arch *out)
 {
     if (s->kind == SPACE_SET) {
@@ -989,9 +1044,9 @@ int arch_mutate(const struct space *s, struct rng *r, const struct arch *in, str
         }
         return NASW_OK;
     }
-    if (s->kind == SPACE_GRAPH) {
-        struct arch list[GRAPH_MAX_NEIGHBOURS];
-        int n = arch_neighbours(s, in, list, GRAPH_MAX_NEIGHBOURS);
+    if (s->kind == SPACE_GRAPH || s->kind == SPACE_DARTS) {
+        struct arch list[MOVES_MAX];
+        int n = arch_neighbours(s, in, list, MOVES_MAX);
         if (n == 0) return NASW_ENOTFOUND;
         *out = list[rng_int(r, (uint64_t)n)];
         return NASW_OK;
@@ -1007,10 +1062,11 @@ int arch_mutate(const struct space *s, struct rng *r, const struct arch *in, str
 
 int arch_neighbours(const struct space *s, const struct arch *a, struct arch *out, int max)
 {
-    if (s->kind == SPACE_GRAPH) {
-        /* distinct canonical graphs one edge or one label away, members only */
-        struct arch all[GRAPH_MAX_NEIGHBOURS];
-        int n = graph_neighbours(a, all, GRAPH_MAX_NEIGHBOURS), k = 0;
+    if (s->kind == SPACE_GRAPH || s->kind == SPACE_DARTS) {
+        /* distinct canonical graphs one edge or one label away, or genotypes
+         * one op or input away; members only */
+        struct arch all[MOVES_MAX];
+        int n = s->kind == SPACE_GRAPH ? graph_neighbours(a, all, MOVES_MAX) : darts_neighbours(a, all, MOVES_MAX), k = 0;
         for (int i = 0; i < n && k < max; i++)
             if (is_member_arch(s, &all[i])) out[k++] = all[i];
         return k;
@@ -1046,6 +1102,7 @@ static int path_symbols(const struct space *s) { return s->n_ops - (s->op_zero >
 int space_path_dim(const struct space *s)
 {
     if (s->kind == SPACE_GRAPH) return graph_path_dim();
+    if (s->kind == SPACE_DARTS) return darts_adjacency_dim();
     if (s->kind != SPACE_CELL) return space_onehot_dim(s);
     long k = path_symbols(s), dim = 0, p = 1;
     for (int len = 1; len < s->n_nodes; len++) {
@@ -1081,6 +1138,10 @@ static void walk_paths(struct path_ctx *c, int node, int len, long code, long mu
 
 void arch_encode_path(const struct space *s, const struct arch *a, double *x)
 {
+    if (s->kind == SPACE_DARTS) {
+        darts_encode_adjacency(a, x);
+        return;
+    }
     if (s->kind == SPACE_GRAPH) {
         graph_encode_path(a, x);
         return;

@@ -22,6 +22,10 @@
  *    canonical form (pruned, exact canonical labelling), so isomorphic graphs
  *    are one architecture; a mutation flips one edge, changes one label or
  *    adds a vertex.
+ *  - SPACE_DARTS: DARTS / NASNet cells as in NAS-Bench-301 (core/darts.h):
+ *    a normal and a reduction cell, 4 nodes each taking two different
+ *    earlier nodes with one op each; 32 decisions, canonical (the edges of
+ *    a node in input order); a mutation changes one op or one input.
  *
  * Keys: an architecture maps to a 64-bit key; this is what tables index and
  * what the search loop uses to detect repeats.  In a space of at most 2^63
@@ -64,7 +68,7 @@ struct arch_intern; /* wide spaces: architecture <-> key, core/arch.c */
 #define ARCH_MAX_NODES 12     /* cells: 66 edges would exceed ARCH_MAX_DIMS anyway */
 #define ARCH_STR_MAX 1024     /* longest formatted architecture string */
 
-enum space_kind { SPACE_CELL = 1, SPACE_CHAIN = 2, SPACE_SET = 3, SPACE_GRAPH = 4 };
+enum space_kind { SPACE_CELL = 1, SPACE_CHAIN = 2, SPACE_SET = 3, SPACE_GRAPH = 4, SPACE_DARTS = 5 };
 
 struct arch {
     int n;                             /* number of decisions = space->n_dims */
@@ -109,12 +113,15 @@ int space_cell_new(struct space **out, int n_nodes, const char *const *ops, int 
 int space_chain_new(struct space **out, int n_layers, const int *n_choices);
 /* The NAS-Bench-101 graph space (all valid graphs). */
 int space_graph_new(struct space **out);
+/* The DARTS / NAS-Bench-301 cell space (all canonical genotypes). */
+int space_darts_new(struct space **out);
 /* A set space of n distinct names (copied, kept in the given order). */
 int space_set_new(struct space **out, const char *const *names, int n);
 
 /* Infer the space of a list of architecture strings (a table's arch column):
  * cell if the strings are in the NB201 format (all with the same number of
- * nodes), graph if they are NAS-Bench-101 graphs (core/graph.h), chain if
+ * nodes), graph if they are NAS-Bench-101 graphs (core/graph.h), darts if
+ * they are DARTS genotypes (core/darts.h), chain if
  * they are digit strings of one length, set otherwise.  On a
  * string that breaks the pattern the others set (a cell string with a
  * different node count, a malformed cell string, ...) returns NASW_EPARSE
@@ -183,7 +190,11 @@ int space_onehot_dim(const struct space *s);
 void arch_encode_onehot(const struct space *s, const struct arch *a, double *x);
 /* Path encoding (White et al., BANANAS): for cells, one count per possible
  * input-to-output op sequence (paths through the zero op do not exist and
- * the zero op is not a path symbol); for chains and sets it equals one-hot. */
+ * the zero op is not a path symbol); for chains and sets it equals one-hot.
+ * DARTS cells: the edge-op adjacency encoding instead (one indicator per
+ * (cell, node, input, op), 196 entries; it does not depend on the order of
+ * a node's two edges), as their path count is exponential (BANANAS
+ * truncates it). */
 int space_path_dim(const struct space *s);
 void arch_encode_path(const struct space *s, const struct arch *a, double *x);
 

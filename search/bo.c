@@ -80,7 +80,7 @@ static void *bo_alloc(const double *v, const struct space *s, struct rng *r)
     st->acq = (int)v[3];
     st->kappa = v[4];
     st->refit = (int)v[5];
-    st->path = (int)v[6] && (s->kind == SPACE_CELL || s->kind == SPACE_GRAPH);
+    st->path = (int)v[6] && (s->kind == SPACE_CELL || s->kind == SPACE_GRAPH || s->kind == SPACE_DARTS);
     st->dim = st->path ? space_path_dim(s) : space_onehot_dim(s);
     if (st->dim <= 0 || st->dim > 4000) {
         bo_free(st);

@@ -32,6 +32,7 @@ int lstm_vocab(const struct space *s)
 {
     if (s->kind == SPACE_CELL) return (s->n_nodes - 1) * s->n_ops;
     if (s->kind == SPACE_GRAPH) return 2 + s->n_choices[s->n_dims - 1]; /* edge bits, then labels */
+    if (s->kind == SPACE_DARTS) return 5 + s->n_choices[1];             /* inputs 0..4, then ops */
     int v = 0;
     for (int i = 0; i < s->n_dims; i++)
         if (s->n_choices[i] > v) v = s->n_choices[i];
@@ -43,6 +44,7 @@ void lstm_tokens(const struct space *s, const struct arch *a, int *tok)
     for (int e = 0; e < s->n_dims; e++)
         tok[e] = s->kind == SPACE_CELL                            ? s->edge_from[e] * s->n_ops + a->d[e]
                  : s->kind == SPACE_GRAPH && s->n_choices[e] != 2 ? 2 + a->d[e] /* a label, not an edge bit */
+                 : s->kind == SPACE_DARTS && e % 2 ? 5 + a->d[e]                /* an op, not an input */
                                                                   : a->d[e];
 }
 
