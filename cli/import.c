@@ -370,7 +370,7 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
     fputc('\n', f);
     struct space *graphs = NULL, *darts = NULL;
     struct hashmap seen;
-    long dropped = 0, records = 0;
+    long dropped = 0, dropped301 = 0, records = 0;
     if (space_graph_new(&graphs) != NASW_OK || space_darts_new(&darts) != NASW_OK || hashmap_init(&seen, 1024) != NASW_OK) {
         space_free(graphs);
         space_free(darts);
@@ -396,7 +396,7 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
                 }
                 uint64_t h = nasw_fnv1a(nasw_fnv1a(NASW_FNV_OFFSET, k1, strlen(k1) + 1), arch, strlen(arch));
                 if (hashmap_get(&seen, h, NULL)) {
-                    dropped++;
+                    *(sp == graphs ? &dropped : &dropped301) += 1;
                     continue;
                 }
                 if (hashmap_put(&seen, h, 1)) {
@@ -430,9 +430,12 @@ static int import_naslib(json_t *top, const char *path, FILE *f)
         }
     }
     if (dropped)
-        cli_warn("%ld of %ld records are NAS-Bench-101 specs isomorphic to earlier ones, or NAS-Bench-301 genotypes "
-                 "equal up to edge order (the first of each is kept)",
+        cli_warn("%ld of %ld records are NAS-Bench-101 specs isomorphic to earlier ones (the first of each is kept)",
                  dropped, records);
+    if (dropped301)
+        cli_warn("%ld of %ld records are NAS-Bench-301 genotypes equal to earlier ones up to the order of a node's "
+                 "two edges (the first of each is kept)",
+                 dropped301, records);
 done:
     hashmap_release(&seen);
     space_free(graphs);

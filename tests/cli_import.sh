@@ -31,6 +31,12 @@ grep -qx "warning: 1 of 3 records are NAS-Bench-101 specs isomorphic to earlier 
 has "$T/nb101.csv" '"0110.0001.0001.0000:input,conv1x1-bn-relu,conv3x3-bn-relu,output",cifar10,50.25,1.5,91'
 $NASW tables info "$T/nb101.csv" 2>&1 | grep -q "^space     graph: NAS-Bench-101 cells" && ok || bad "NB101 table is not a graph space"
 $NASW search --table "$T/nb101.csv" --strategy evolution --budget 5 --seed 1 >/dev/null 2>&1 && ok || bad "search on a graph table"
+# NASLib's NAS-Bench-301 compact genotypes: canonical DARTS genotypes, those
+# equal up to a node's edge order merged (the last record repeats the first)
+$NASW tables import --format naslib-zc $F/naslib_nb301.json --out "$T/nb301.csv" 2>"$T/err" && ok || bad "import NB301 genotypes"
+grep -qx "warning: 1 of 31 records are NAS-Bench-301 genotypes equal to earlier ones up to the order of a node's two edges (the first of each is kept)" "$T/err" && ok || bad "NB301 edge-order warning"
+cmp -s "$T/nb301.csv" tests/fixtures/tables/darts.csv && ok || bad "NB301 import differs from tests/fixtures/tables/darts.csv"
+$NASW search --table "$T/nb301.csv" --strategy evolution --budget 5 --seed 1 >/dev/null 2>&1 && ok || bad "search on a DARTS table"
 # NATS-Bench CSV: one row per (architecture, dataset); arch_index = row
 $NASW tables import --format nats-csv $F/nats.csv --out "$T/nats.csv" && ok || bad "import nats-csv"
 has "$T/nats.csv" "arch,dataset,arch_index,test_acc,unique_str"
