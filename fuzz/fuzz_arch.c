@@ -7,8 +7,12 @@
  * every string must parse in the inferred space and format back to an equal
  * architecture, and the keys, neighbours, restriction and encodings of the
  * space are exercised.  Every string is also parsed in fixed spaces of each
- * kind (NB201's 4-node cell, a 2-node cell, an 8-layer chain, a set) and,
- * when it parses, formatted back.
+ * kind (NB201's 4-node cell, a 2-node cell, an 8-layer chain, a set, the
+ * NAS-Bench-101 graphs, the DARTS / NAS-Bench-301 cells and a 30-layer
+ * chain of 9^30 architectures) and, when it parses, formatted back.  The
+ * last two are wide (interned keys, core/arch.h): they are made afresh for
+ * each input, so that their intern tables do not grow over the whole run
+ * and every input starts from the same state.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_LINES 64
 
-static struct space *fixed[4];
+#define N_FIXED 5
+#define N_FRESH 2
+static struct space *fixed[N_FIXED];
 
 static void init_spaces(void)
 {
@@ -31,8 +37,16 @@ static void init_spaces(void)
     static const int chain[8] = {3, 3, 3, 3, 10, 1, 2, 5};
     static const char *const items[] = {"a", "b", "recipe-17", "|not-a-cell"};
     if (space_cell_new(&fixed[0], 4, arch_nb201_ops, 5) || space_cell_new(&fixed[1], 2, ops2, 2) ||
-        space_chain_new(&fixed[2], 8, chain) || space_set_new(&fixed[3], items, 4))
+        space_chain_new(&fixed[2], 8, chain) || space_set_new(&fixed[3], items, 4) || space_graph_new(&fixed[4]))
         fuzz_fail("fixed spaces", __FILE__, __LINE__);
+}
+
+static void fresh_spaces(struct space **fresh)
+{
+    int chain30[30];
+    for (int i = 0; i < 30; i++) chain30[i] = 9;
+    if (space_darts_new(&fresh[0]) || space_chain_new(&fresh[1], 30, chain30))
+        fuzz_fail("fresh spaces", __FILE__, __LINE__);
 }
 
 /* a parsed architecture of s: format, parse back, keys, neighbours, encodings */
@@ -82,9 +96,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = nl + 1;
     }
     struct arch a;
-    for (size_t i = 0; i < n; i++)
-        for (int f = 0; f < 4; f++)
+    struct space *fresh[N_FRESH];
+    fresh_spaces(fresh);
+    for (size_t i = 0; i < n; i++) {
+        for (int f = 0; f < N_FIXED; f++)
             if (arch_parse(fixed[f], lines[i], &a) == NASW_OK) check_arch(fixed[f], &a);
+        for (int f = 0; f < N_FRESH; f++)
+            if (arch_parse(fresh[f], lines[i], &a) == NASW_OK) {
+                FUZZ_CHECK(space_contains(fresh[f], &a)); /* parsed: canonical */
+                check_arch(fresh[f], &a);
+            }
+    }
+    for (int f = 0; f < N_FRESH; f++) space_free(fresh[f]);
     struct space *s = NULL;
     size_t bad;
     if (space_infer(&s, lines, n, &bad) == NASW_OK) {
