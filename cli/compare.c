@@ -763,8 +763,14 @@ int cmd_compare(int argc, char **argv)
                 cx.specs[k++] = cx.specs[i];
         cx.n_s = k;
     }
-    for (int i = 0; i < cx.n_s; i++)
+    for (int i = 0; i < cx.n_s; i++) {
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
+        for (int d = 0; d < cx.n_d; d++) /* before any run: e.g. an encoding too wide for the model */
+            if (search_check(&cx.specs[i], bench_space(cx.benches[d]))) {
+                rc = cli_usage_error("compare", "%s (dataset '%.64s')", nasw_errmsg(), cx.dnames[d]);
+                goto out;
+            }
+    }
     rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);

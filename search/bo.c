@@ -84,7 +84,8 @@ static void *bo_alloc(const double *v, const struct space *s, struct rng *r)
     st->dim = st->path ? space_path_dim(s) : space_onehot_dim(s);
     if (st->dim <= 0 || st->dim > 4000) {
         bo_free(st);
-        nasw_errorf(NASW_EINVAL, "bo: encoding of %d inputs not supported", st->dim);
+        nasw_errorf(NASW_EINVAL, "bo: the %s encoding of this space is %d inputs wide, more than the GP takes (1..4000)",
+                    st->path ? "path" : "onehot", st->dim);
         return NULL;
     }
     st->queue = malloc(sizeof *st->queue * (size_t)st->k);

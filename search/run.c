@@ -448,6 +448,18 @@ done:
     return status;
 }
 
+int search_check(const struct search_spec *spec, const struct space *s)
+{
+    struct rng *r = rng_new(1);
+    if (!r) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    nasw_errclear();
+    void *st = spec->type->alloc(spec->values, s, r);
+    int status = st ? NASW_OK : *nasw_errmsg() ? NASW_EINVAL : nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (st) spec->type->free(st);
+    rng_free(r);
+    return status;
+}
+
 int search_run(struct bench *b, const struct search_spec *spec, const struct search_run_opts *o,
                struct search_trace *tr)
 {

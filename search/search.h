@@ -190,6 +190,11 @@ struct search_run_opts {
  * architecture, as before.  Exhaustion: every member trained fully. */
 int search_run(struct bench *b, const struct search_spec *spec,
                const struct search_run_opts *opts, struct search_trace *trace);
+/* Whether the strategy can run on the space at all (an encoding too wide
+ * for its model, ...): sets it up once and tears it down, so that a
+ * command can refuse before any run starts.  NASW_OK or the strategy's
+ * status with its message. */
+int search_check(const struct search_spec *spec, const struct space *s);
 void search_trace_release(struct search_trace *t);
 const char *search_stop_name(enum search_stop s);  /* "budget", "exhausted", "stalled" */
 
