@@ -116,7 +116,37 @@ struct run_state {
     int best_level;       /* fidelity level of the incumbent (INT_MAX: full) */
     long best_step;       /* its step, -1 if none */
     double weight[OBJ_MAX]; /* the scalarisation on several objectives */
+    int iso;              /* dedupe=iso: repeats by isomorphism class */
+    struct hashmap iso_rep; /* hash of the canonical string -> key of the class's first member */
 };
+
+/* The key the cache files a query under: its own, or with dedupe=iso the
+ * key of the first architecture of its isomorphism class (arch_canonical).
+ * The hash of the canonical string only finds the candidate; the
+ * candidate's own canonical string must be equal, and on a collision of two
+ * classes the next probe of the hash is tried. */
+static int class_key(struct run_state *rs, const struct arch *a, uint64_t *key)
+{
+    char canon[ARCH_STR_MAX], other[ARCH_STR_MAX];
+    *key = arch_key(rs->s, a);
+    if (!rs->iso) return NASW_OK;
+    int st = arch_canonical(rs->s, a, canon, sizeof canon);
+    if (st) return st;
+    uint64_t h = nasw_fnv1a(NASW_FNV_OFFSET, canon, strlen(canon));
+    for (;;) {
+        int64_t rep;
+        if (!hashmap_get(&rs->iso_rep, h, &rep))
+            return hashmap_put(&rs->iso_rep, h, (int64_t)*key) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+        struct arch b;
+        arch_from_key(rs->s, (uint64_t)rep, &b);
+        if ((st = arch_canonical(rs->s, &b, other, sizeof other))) return st;
+        if (!strcmp(canon, other)) {
+            *key = (uint64_t)rep;
+            return NASW_OK;
+        }
+        h = h * 0x9e3779b97f4a7c15ULL + 1;
+    }
+}
 
 /* The score a strategy is told under objectives or constraints: infeasible
  * answers score -INFINITY; a single-objective strategy on several
@@ -326,7 +356,8 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
         struct query q;
         if ((status = next_proposal(rs, t, st, 0, &q, &stop))) return status;
         if (stop) break;
-        uint64_t key = arch_key(rs->s, &q.arch);
+        uint64_t key;
+        if ((status = class_key(rs, &q.arch, &key))) return status;
         struct bench_result res;
         if (cached(rs, key, q.epochs, &res)) {
             /* a repeat: free, not counted, not logged, but told */
@@ -368,7 +399,8 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
     for (;;) {
         /* held-back proposals whose architecture has landed go first */
         for (long i = 0; i < n_wait && n_flight < ev->slots;) {
-            uint64_t key = arch_key(rs->s, &waiting[i].arch);
+            uint64_t key;
+            if ((status = class_key(rs, &waiting[i].arch, &key))) goto done;
             int busy = 0;
             for (long k = 0; k < n_flight; k++) busy |= flight[k].key == key;
             struct bench_result res;
@@ -393,7 +425,8 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
                 proposing = 0;
                 break;
             }
-            uint64_t key = arch_key(rs->s, &q.arch);
+            uint64_t key;
+            if ((status = class_key(rs, &q.arch, &key))) goto done;
             struct bench_result res;
             int in_flight = 0;
             for (long i = 0; i < n_flight; i++) in_flight |= flight[i].key == key;
@@ -424,7 +457,8 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
         if ((status = bench_objectives(rs->b, &a, &res))) goto done;
         bench_finish(rs->b, &res);
         moo_score(rs, &res);
-        uint64_t key = arch_key(rs->s, &a);
+        uint64_t key;
+        if ((status = class_key(rs, &a, &key))) goto done;
         struct query q = {.arch = a};
         for (long i = 0; i < n_flight; i++)
             if (flight[i].key == key) {
@@ -434,13 +468,16 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
             }
         int fidelity = normalise(rs->b, q.epochs);
         if ((status = record(rs, &q, key, &res)) || (status = t->observe(st, &q, &res))) goto done;
-        for (long i = 0; i < n_wait;)
-            if (arch_key(rs->s, &waiting[i].arch) == key && normalise(rs->b, waiting[i].epochs) == fidelity) {
+        for (long i = 0; i < n_wait;) {
+            uint64_t wkey;
+            if ((status = class_key(rs, &waiting[i].arch, &wkey))) goto done;
+            if (wkey == key && normalise(rs->b, waiting[i].epochs) == fidelity) {
                 if ((status = t->observe(st, &waiting[i], &res))) goto done;
                 waiting[i] = waiting[--n_wait];
             } else {
                 i++;
             }
+        }
     }
 done:
     free(flight);
@@ -472,7 +509,8 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         return NASW_ENOMEM; /* message set by alloc */
     }
     struct run_state rs = {.b = b, .s = bench_space(b), .o = o, .tr = tr, .best_score = -INFINITY,
-                           .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN, .best_step = -1};
+                           .best_val = NAN, .test_at_best = NAN, .best_level = INT_MIN, .best_step = -1,
+                           .iso = spec->dedupe_iso};
     int status = NASW_OK;
     tr->n_obj = b->obj.n;
     if (b->obj.n >= 2 && !spec->type->multi_objective) {
@@ -497,6 +535,7 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     if (!status) status = o->eval && o->eval->slots > 0 ? run_async(&rs, spec->type, st) : run_sync(&rs, spec->type, st);
     if (!status && o->log) status = runlog_end(o->log, tr->n, rs.total, search_stop_name(tr->stop));
     hashmap_release(&rs.archs);
+    hashmap_release(&rs.iso_rep);
     free(rs.as);
     free(rs.fid);
     spec->type->free(st);

@@ -96,6 +96,9 @@ const struct search_type *search_find(const char *name);
 struct search_spec {
     const struct search_type *type;
     double values[SEARCH_MAX_PARAMS];
+    int dedupe_iso;     /* the key every strategy takes, dedupe=iso|none: a query
+                           of an architecture isomorphic to an evaluated one
+                           (the same arch_canonical string) is a free repeat */
     char label[512];    /* the spec as the user wrote it, e.g. "evolution:sample=10"; as long as
                            the longest full form (pnas: 181 characters) */
 };

@@ -113,7 +113,7 @@ int search_spec_parse(const char *text, struct search_spec *out)
     out->type = t;
     int np = n_params(t);
     NASW_ASSERT(np <= SEARCH_MAX_PARAMS);
-    int seen[SEARCH_MAX_PARAMS] = {0};
+    int seen[SEARCH_MAX_PARAMS] = {0}, seen_dedupe = 0;
     for (int i = 0; i < np; i++) out->values[i] = t->params[i].def;
     for (char *kv = strtok_r(NULL, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
         char *eq = strchr(kv, '=');
@@ -121,6 +121,14 @@ int search_spec_parse(const char *text, struct search_spec *out)
             return nasw_errorf(NASW_EINVAL, "strategy '%s': expected key=value, got '%.64s'", t->name, kv);
         *eq = '\0';
         const char *key = kv, *val = eq + 1;
+        if (!strcmp(key, "dedupe")) { /* every strategy's key, kept out of params */
+            if (seen_dedupe++) return nasw_errorf(NASW_EINVAL, "parameter 'dedupe' of '%s' given twice", t->name);
+            if (strcmp(val, "iso") && strcmp(val, "none"))
+                return nasw_errorf(NASW_EINVAL, "parameter 'dedupe' of '%s': '%.64s' is not one of iso|none", t->name,
+                                   val);
+            out->dedupe_iso = !strcmp(val, "iso");
+            continue;
+        }
         int k = -1;
         for (int i = 0; i < np; i++)
             if (!strcmp(t->params[i].name, key)) k = i;
@@ -222,11 +230,16 @@ int search_spec_format(const struct search_spec *spec, char *buf, size_t n)
         len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ":%s=%s",
                                 t->params[i].name, v);
     }
+    if (spec->dedupe_iso) len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ":dedupe=iso");
     return len < n ? NASW_OK : NASW_EINVAL;
 }
 
 void search_registry_help(FILE *f)
 {
+    fputs("every strategy also takes dedupe=iso: a query of an architecture isomorphic to\n"
+          "one already evaluated (NB201 cells: the same NATS-Bench unique string; NB101\n"
+          "graphs are canonical anyway) is a repeat, free and not counted\n",
+          f);
     fputs("strategies (spec NAME[:key=value]..., defaults shown):\n", f);
     for (int i = 0; search_registry[i]; i++) {
         const struct search_type *t = search_registry[i];

@@ -408,6 +408,57 @@ static void test_registry_wide(void **state)
     }
 }
 
+/* dedupe=iso on NB201's cell space (a synthetic bench over it): random
+ * search without replacement then evaluates exactly one cell of each of the
+ * 6,466 classes of NATS-Bench's unique string and stops exhausted; every
+ * strategy evaluates only distinct classes; without the key the run counts
+ * isomorphic cells as new queries. */
+static void test_dedupe_iso(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 5, 21);
+    space_free(x.s);
+    assert_int_equal(space_cell_new(&x.s, 4, arch_nb201_ops, 5), NASW_OK);
+    x.b.space = x.s;
+    struct search_trace t;
+    run(&x, "random:dedupe=iso", 20000, 0, 1, &t);
+    assert_int_equal(t.n, 6466);
+    assert_int_equal(t.stop, SEARCH_STOP_EXHAUSTED);
+    search_trace_release(&t);
+    run(&x, "random", 7000, 0, 1, &t);
+    assert_int_equal(t.n, 7000);
+    search_trace_release(&t);
+    struct search_spec spec;
+    char full[512];
+    assert_int_equal(search_spec_parse("local:dedupe=iso", &spec), NASW_OK);
+    assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+    assert_non_null(strstr(full, ":dedupe=iso"));
+    expect_spec_error("local:dedupe=yes", "parameter 'dedupe' of 'local': 'yes' is not one of iso|none");
+    expect_spec_error("local:dedupe=iso:dedupe=none", "parameter 'dedupe' of 'local' given twice");
+    for (int i = 0; search_registry[i]; i++) {
+        char spec_s[128];
+        snprintf(spec_s, sizeof spec_s, "%s:dedupe=iso", search_registry[i]->name);
+        run(&x, spec_s, 150, 0, 2, &t);
+        struct hashmap seen = {0};
+        long full_steps = 0;
+        for (long k = 0; k < t.n; k++) {
+            if (t.steps[k].fidelity != 0) continue; /* multi-fidelity: one class may be trained longer */
+            struct arch a;
+            char canon[ARCH_STR_MAX];
+            arch_from_key(x.s, t.steps[k].key, &a);
+            assert_int_equal(arch_canonical(x.s, &a, canon, sizeof canon), NASW_OK);
+            assert_int_equal(hashmap_put(&seen, nasw_fnv1a(NASW_FNV_OFFSET, canon, strlen(canon)), 1), NASW_OK);
+            full_steps++;
+        }
+        if ((long)seen.n != full_steps)
+            fail_msg("%s: %ld full trainings of %zu classes", spec_s, full_steps, seen.n);
+        hashmap_release(&seen);
+        search_trace_release(&t);
+    }
+    space_free(x.s);
+}
+
 /* Hypervolume of a run's feasible answers in (val max, size min), above the
  * worst point of the space. */
 static double synth_hv(const struct synth *x, const struct search_trace *t)
@@ -1203,6 +1254,7 @@ int main(void)
         cmocka_unit_test(test_reinforce_lstm),
         cmocka_unit_test(test_pnas_progressive),
         cmocka_unit_test(test_registry_wide),
+        cmocka_unit_test(test_dedupe_iso),
         cmocka_unit_test(test_pnas_rank_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
