@@ -300,6 +300,11 @@ static int predict_pool(const struct cli_predictor *p, const struct table *t, in
         rc = cli_error_status(st);
         goto out;
     }
+    if (full->wide) { /* its keys are interned: the table's keys and the pool's would not compare */
+        rc = cli_error("the cell space of '%.200s' has more than 2^63 architectures: confirm needs a smaller one",
+                       table_path(t));
+        goto out;
+    }
     long unseen = (long)full->size - n;
     if (!pool_set) pool = unseen < 200 ? unseen : 200;
     if (pool > unseen || pool < 1) {
