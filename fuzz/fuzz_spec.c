@@ -24,7 +24,7 @@ static void check_roundtrip(const struct search_spec *spec)
     if (strlen(full) >= sizeof spec->label) return; /* longer than a spec may be */
     struct search_spec back;
     FUZZ_CHECK(search_spec_parse(full, &back) == NASW_OK);
-    FUZZ_CHECK(back.type == spec->type);
+    FUZZ_CHECK(back.type == spec->type && back.dedupe_iso == spec->dedupe_iso);
     for (int i = 0; spec->type->params && spec->type->params[i].name; i++)
         FUZZ_CHECK(back.values[i] == spec->values[i]);
 }

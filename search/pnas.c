@@ -28,7 +28,10 @@
  *
  * progressive=1: PNAS's beam search.  The decisions are grown in groups -
  * a cell node by node (the group of node b is its incoming edges), a chain
- * layer by layer.  At each level every beam member is extended by every
+ * layer by layer, DARTS cells block by block as PNAS grows its cells (the
+ * group of block b is node b's two edges in both the normal and the
+ * reduction cell, so 1 block, then 2, ... 4; a child whose block takes one
+ * input twice or out of order is dropped, as it is no canonical genotype).  At each level every beam member is extended by every
  * assignment of the next group (at most `expand` per member, sampled when
  * there are more); a partial architecture is scored by the surrogate only,
  * as the mean score over `completions` random completions of its remaining
@@ -37,7 +40,9 @@
  * that are unevaluated members are the candidates.  PNAS trains its
  * predictor on cells of b blocks and uses it on b+1 blocks; nasw's tables
  * only hold complete architectures, so partial cells are never queried and
- * are scored through completions instead.  A set space has one decision and
+ * are scored through completions instead.  When no complete cell of the
+ * beam is an unevaluated member (a sparse table), the round takes its
+ * candidates from the pool.  A set space has one decision and
  * no structure to grow, and a partial NAS-Bench-101 graph is mostly invalid:
  * progressive=1 falls back to the pool there.
  */
@@ -86,7 +91,7 @@ static const struct search_param params[] = {
     {"embed", 32, 1, 4096, 1, NULL, "token embedding size"},
     {"lr", 0.005, 1e-9, 10, 0, NULL, "Adam learning rate"},
     {"kappa", 0, 0, 100, 0, NULL, "score = mean + kappa * ensemble sd"},
-    {"progressive", 0, 0, 1, 1, NULL, "1: PNAS beam search, cells node by node, chains layer by layer"},
+    {"progressive", 0, 0, 1, 1, NULL, "1: PNAS beam search, cells node by node, chains layer by layer, DARTS block by block"},
     {"beam", 64, 1, 100000, 1, NULL, "progressive: partial architectures kept per level (PNAS's K)"},
     {"completions", 8, 1, 1000, 1, NULL, "progressive: random completions that score a partial architecture"},
     {"expand", 512, 1, 100000, 1, NULL, "progressive: most extensions of one beam member per level"},
@@ -138,7 +143,7 @@ static void *pnas_alloc(const double *v, const struct space *s, struct rng *r)
     st->lp.embed = (int)v[7];
     st->lp.lr = v[8];
     st->kappa = v[9];
-    st->progressive = (int)v[10] && (s->kind == SPACE_CELL || s->kind == SPACE_CHAIN);
+    st->progressive = (int)v[10] && (s->kind == SPACE_CELL || s->kind == SPACE_CHAIN || s->kind == SPACE_DARTS);
     st->beam = (int)v[11];
     st->completions = (int)v[12];
     st->expand = (int)v[13];
@@ -253,30 +258,50 @@ static int score_seqs(struct pnas_state *st, int m, int partial)
 }
 
 /* Decision groups grown one per level: a cell's edges into node b (edges
- * are in string order, grouped by target node), a chain's layers. */
-static int groups(const struct space *s, int *end)
+ * are in string order, grouped by target node), a chain's layers, DARTS
+ * block b in both cells (decisions 4b..4b+3 and 16+4b..16+4b+3,
+ * core/darts.h).  Group g is idx[start[g] .. start[g+1]). */
+static int groups(const struct space *s, int *idx, int *start)
 {
-    int G = 0;
-    if (s->kind == SPACE_CELL) {
-        for (int e = 0; e < s->n_dims; e++)
-            if (e + 1 == s->n_dims || s->edge_to[e + 1] != s->edge_to[e]) end[G++] = e + 1;
-    } else {
-        for (int e = 0; e < s->n_dims; e++) end[G++] = e + 1;
+    int G = 0, n = 0;
+    start[0] = 0;
+    if (s->kind == SPACE_DARTS) {
+        for (int b = 0; b < 4; b++) {
+            for (int c = 0; c < 2; c++)
+                for (int j = 0; j < 4; j++) idx[n++] = 16 * c + 4 * b + j;
+            start[++G] = n;
+        }
+        return G;
+    }
+    for (int e = 0; e < s->n_dims; e++) {
+        idx[n++] = e;
+        if (s->kind != SPACE_CELL || e + 1 == s->n_dims || s->edge_to[e + 1] != s->edge_to[e]) start[++G] = n;
     }
     return G;
 }
 
+/* A DARTS child is kept only if the block just assigned is canonical in
+ * both cells (two different inputs, the smaller first). */
+static int block_ok(const struct space *s, const struct arch *a, const int *idx, int i0, int i1)
+{
+    if (s->kind != SPACE_DARTS) return 1;
+    for (int i = i0; i < i1; i += 4)
+        if (a->d[idx[i]] >= a->d[idx[i + 2]]) return 0;
+    return 1;
+}
+
 /* The levels of the beam search, given the round's completions. */
-static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *end, int G, int *nc)
+static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *idx, const int *start, int G,
+                     int *nc)
 {
     const struct space *s = st->s;
     int C = st->completions, T = st->T, nb = 1, status;
     if ((status = reserve(st, 1, 1))) return status;
     st->cand[0] = comp[0]; /* the empty prefix: its decisions are all replaced */
     for (int g = 0; g < G; g++) {
-        int e0 = g ? end[g - 1] : 0, e1 = end[g], last = g == G - 1;
+        int i0 = start[g], i1 = start[g + 1], last = g == G - 1;
         double prod = 1;
-        for (int e = e0; e < e1; e++) prod *= s->n_choices[e];
+        for (int i = i0; i < i1; i++) prod *= s->n_choices[idx[i]];
         int per = prod <= st->expand ? (int)prod : st->expand, enumerate = prod <= st->expand;
         size_t nchild = (size_t)nb * (size_t)per;
         if ((status = reserve(st, nchild + (size_t)nb, last ? 1 : (size_t)C))) return status;
@@ -286,11 +311,12 @@ static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *
             for (int j = 0; j < per; j++) {
                 struct arch a = st->cand[b];
                 int code = j;
-                for (int e = e0; e < e1; e++) {
-                    int K = s->n_choices[e];
-                    a.d[e] = (uint16_t)(enumerate ? code % K : (int)rng_int(st->r, (uint64_t)K));
+                for (int i = i0; i < i1; i++) {
+                    int K = s->n_choices[idx[i]];
+                    a.d[idx[i]] = (uint16_t)(enumerate ? code % K : (int)rng_int(st->r, (uint64_t)K));
                     code /= K;
                 }
+                if (!block_ok(s, &a, idx, i0, i1)) continue;
                 if (last && (!space_contains(s, &a) || hashmap_get(&st->told, arch_key(s, &a), NULL))) continue;
                 st->next[m++] = a;
             }
@@ -298,8 +324,8 @@ static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *
         for (int i = 0; i < m; i++)
             for (int c = 0; c < (last ? 1 : C); c++) {
                 struct arch full = st->next[i];
-                if (!last)
-                    for (int e = e1; e < T; e++) full.d[e] = comp[c].d[e];
+                if (!last) /* the groups not grown yet, from the completion */
+                    for (int i = i1; i < start[G]; i++) full.d[idx[i]] = comp[c].d[idx[i]];
                 lstm_tokens(s, &full, st->ctok + (size_t)nseq++ * T);
             }
         if (m > 0 && (status = score_seqs(st, nseq, !last))) return status;
@@ -326,11 +352,11 @@ static int grow_beam(struct pnas_state *st, const struct arch *comp, const int *
  * and their scores in score[]. */
 static int beam_search(struct pnas_state *st, int *nc)
 {
-    int end[ARCH_MAX_DIMS], G = groups(st->s, end), C = st->completions;
+    int idx[ARCH_MAX_DIMS], start[ARCH_MAX_DIMS + 1], G = groups(st->s, idx, start), C = st->completions;
     struct arch *comp = malloc(sizeof *comp * (size_t)C);
     if (!comp) return nasw_errorf(NASW_ENOMEM, "out of memory");
     for (int c = 0; c < C; c++) arch_sample(st->s, st->r, &comp[c]);
-    int status = grow_beam(st, comp, end, G, nc);
+    int status = grow_beam(st, comp, idx, start, G, nc);
     free(comp);
     return status;
 }
@@ -340,10 +366,12 @@ static int model_round(void *p)
     struct pnas_state *st = p;
     int status = fit(st), nc = 0;
     if (status) return status;
-    if (st->progressive) {
-        if ((status = beam_search(st, &nc))) return status;
-        /* beam_search left the final scores of cand[] in score[] */
-    } else {
+    if (st->progressive && (status = beam_search(st, &nc))) return status;
+    /* beam_search left the final scores of cand[] in score[]; when none of
+     * its complete cells is an unevaluated member (a sparse table, such as
+     * NAS-Bench-301's few hundred cells of 1e18) the pool gives the
+     * candidates instead, still ranked by the surrogate */
+    if (!st->progressive || nc == 0) {
         if ((status = reserve(st, (size_t)st->pool, 1))) return status;
         nc = smbo_pool(st->s, st->r, &st->obs, &st->told, st->pool, st->cand);
         for (int i = 0; i < nc; i++) lstm_tokens(st->s, &st->cand[i], st->ctok + (size_t)i * st->T);

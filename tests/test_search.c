@@ -1159,15 +1159,24 @@ static void test_reinforce_lstm(void **state)
 static void test_pnas_progressive(void **state)
 {
     (void)state;
-    for (int cell = 0; cell < 2; cell++) {
+    for (int cell = 0; cell < 3; cell++) {
         double mine = 0, rnd = 0;
         for (int seed = 1; seed <= 4; seed++) {
             struct synth x;
             synth_init(&x, cell ? 10 : 8, 5, 31);
-            if (cell) { /* 5 nodes, 10 edges, 5 ops: 9.8M cells, grown in 4 levels */
+            if (cell == 1) { /* 5 nodes, 10 edges, 5 ops: 9.8M cells, grown in 4 levels */
                 space_free(x.s);
                 assert_int_equal(space_cell_new(&x.s, 5, arch_nb201_ops, 5), NASW_OK);
                 x.b.space = x.s;
+            }
+            if (cell == 2) { /* DARTS cells (wide, 1.08e18), grown block by block in both cells */
+                space_free(x.s);
+                assert_int_equal(space_darts_new(&x.s), NASW_OK);
+                x.b.space = x.s;
+                struct rng *r = rng_new(31);
+                for (int i = 0; i < 32; i++)
+                    for (int k = 0; k < 10; k++) x.w[i][k] = rng_uniform(r);
+                rng_free(r);
             }
             x.strict = 1;
             struct search_trace a, b;
@@ -1185,7 +1194,8 @@ static void test_pnas_progressive(void **state)
             search_trace_release(&b);
             space_free(x.s);
         }
-        print_message("pnas progressive (%s): mean best %.4f, random %.4f\n", cell ? "cell" : "chain", mine, rnd);
+        print_message("pnas progressive (%s): mean best %.4f, random %.4f\n", cell == 2 ? "darts" : cell ? "cell" : "chain",
+                      mine, rnd);
         assert_true(mine > rnd);
     }
 }
@@ -1235,6 +1245,8 @@ static void test_pnas_rank_targets(void **state)
 
 int main(void)
 {
+    const char *only = getenv("NASW_TEST_FILTER"); /* e.g. "test_pnas*" while iterating */
+    if (only) cmocka_set_test_filter(only);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_registry_protocol),
