@@ -68,6 +68,10 @@ static void help(FILE *f)
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
           "  --quiet            no table on stdout\n"
+          "  --noise seed   answer each query with one training seed drawn at random\n"
+          "                 (tables with NAME_run1, NAME_run2, ... of the search metric\n"
+          "                 NAME or NAME_mean, as NAS-Bench-Macro); the report metric\n"
+          "                 stays the table's (their mean)\n"
           CLI_MOO_HELP
           "                   (then also DIR/hypervolume.csv, hv_pairs.csv, hv_regret.csv,\n"
           "                   fronts.csv and the hv_regret and fronts plots)\n",
@@ -618,14 +622,14 @@ int cmd_compare(int argc, char **argv)
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
         {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
-        CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
+        {"noise", required_argument, 0, 0x1201}, CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
     long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
-    int noplot = 0, quiet = 0, c, mrc;
+    int noplot = 0, quiet = 0, noise = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
@@ -634,6 +638,12 @@ int cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (cli_option_once("compare", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (c == 0x1201) {
+            if (strcmp(optarg, "seed") && strcmp(optarg, "none"))
+                return cli_usage_error("compare", "bad --noise '%.64s' (seed or none)", optarg);
+            noise = !strcmp(optarg, "seed");
+            continue;
+        }
         if (cli_moo_option(c, optarg, &obj, "compare", &mrc)) {
             if (mrc) return mrc;
             continue;
@@ -753,6 +763,11 @@ int cmd_compare(int argc, char **argv)
     cx.dnames = cx.cb.names;
     cx.benches = cx.cb.b;
     if (cli_moo_apply(&cx.cb, &obj)) goto out;
+    for (int d = 0; noise && d < cx.n_d; d++)
+        if (bench_set_noise(cx.benches[d])) {
+            cli_error_status(NASW_EUNSUPPORTED);
+            goto out;
+        }
     if (!strategies_s) { /* the default, every strategy: those that need curves only where there are,
                             the multi-objective ones only with objectives */
         int curves = 1, k = 0;

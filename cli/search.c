@@ -38,6 +38,10 @@ static void help(FILE *f)
           "  --out FILE     run log, JSON lines: header, one record per query, end\n"
           "                 ('-': stdout, and the summary goes to stderr)\n"
           "  --trace        print every counted query on stdout\n"
+          "  --noise seed   answer each query with one training seed drawn at random\n"
+          "                 (tables with NAME_run1, NAME_run2, ... of the search metric\n"
+          "                 NAME or NAME_mean, as NAS-Bench-Macro); the report metric\n"
+          "                 stays the table's (their mean)\n"
           CLI_MOO_HELP
           "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
           "the other ranks train (asynchronously: a finished worker gets the next\n"
@@ -60,14 +64,14 @@ int cmd_search(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
         {"journal", required_argument, 0, 'J'}, {"train-seed", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
-        CLI_MOO_LONGOPTS,                       {0, 0, 0, 0}};
+        {"noise", required_argument, 0, 0x1201}, CLI_MOO_LONGOPTS,                       {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     struct objectives obj = {0};
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
     const char *out = NULL, *journal = NULL;
     long seed = 1, train_seed = 0;
-    int trace = 0, c, mrc;
+    int trace = 0, noise = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
@@ -76,6 +80,12 @@ int cmd_search(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         if (cli_option_once("search", longopts, &li, &seen)) return CLI_USAGE;
         if (cli_table_option(c, optarg, &topts)) continue;
+        if (c == 0x1201) {
+            if (strcmp(optarg, "seed") && strcmp(optarg, "none"))
+                return cli_usage_error("search", "bad --noise '%.64s' (seed or none)", optarg);
+            noise = !strcmp(optarg, "seed");
+            continue;
+        }
         if (cli_moo_option(c, optarg, &obj, "search", &mrc)) {
             if (mrc) return mrc;
             continue;
@@ -140,6 +150,10 @@ int cmd_search(int argc, char **argv)
         goto done;
     }
     if (cli_moo_apply(&cb, &obj)) goto done;
+    if (noise && (st = bench_set_noise(b))) {
+        cli_error_status(st);
+        goto done;
+    }
     if (search_check(&spec, bench_space(b))) { /* e.g. an encoding too wide for the model */
         rc = cli_usage_error("search", "%s", nasw_errmsg());
         goto done;

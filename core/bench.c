@@ -47,7 +47,19 @@ int bench_set_objectives(struct bench *b, const struct objectives *o)
     return st;
 }
 
+int bench_set_noise(struct bench *b)
+{
+    if (!b->ops->set_noise || !b->ops->seed_value)
+        return nasw_errorf(NASW_EUNSUPPORTED, "bench '%.200s' holds no per-seed results", b->name);
+    return b->ops->set_noise(b);
+}
+
 int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+{
+    return bench_query_seed(b, a, epochs, -1, r);
+}
+
+int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed, struct bench_result *r)
 {
     r->val = r->test = NAN;
     r->cost_s = 0.0;
@@ -57,6 +69,8 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->infeasible = 0;
     int st = b->ops->query(b, a, epochs, r);
     if (st) return st;
+    NASW_ASSERT(seed < b->noise_seeds);
+    if (seed >= 0 && !r->failed && (st = b->ops->seed_value(b, a, seed, &r->val))) return st;
     if ((st = bench_objectives(b, a, r))) return st;
     bench_finish(b, r);
     return NASW_OK;

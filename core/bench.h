@@ -19,6 +19,12 @@
  * reported for it: the report metric for the search metric, as for single
  * objectives; the column itself otherwise) and infeasible (some constraint
  * fails).  Backends that know no such columns leave objective_values NULL.
+ *
+ * Noisy queries (bench_set_noise): where a backend holds several training
+ * seeds per architecture (NAS-Bench-Macro's test_acc_run1..3), a query may
+ * be answered with one seed's search metric (bench_query_seed, the seed
+ * drawn by the caller: NAS-Bench-201's is_random=True); the report metric
+ * stays the backend's (their mean, on NAS-Bench-Macro).
  */
 #ifndef NASW_CORE_BENCH_H
 #define NASW_CORE_BENCH_H
@@ -63,6 +69,12 @@ struct bench_ops {
     /* out[0..n): objectives, out[n..2n): their reported counterparts,
      * out[2n..2n+n_con): the constraint columns, for architecture a. */
     int (*objective_values)(struct bench *b, const struct arch *a, double *out);
+    /* Find the per-seed values of the search metric and set b->noise_seeds
+     * (a message naming the bench and the columns it looked for if there
+     * are fewer than two).  NULL: the backend has no seeds. */
+    int (*set_noise)(struct bench *b);
+    /* The search metric of a's training seed k (0..noise_seeds-1). */
+    int (*seed_value)(struct bench *b, const struct arch *a, int k, double *val);
 };
 
 struct bench {
@@ -82,10 +94,17 @@ struct bench {
     struct objectives obj;          /* obj.n == 0: single objective (the search metric) */
     double obj_worst[OBJ_MAX], obj_best[OBJ_MAX]; /* per objective over the space,
                                        as stored (NaN: unknown) */
+    int noise_seeds;                /* > 0: queries may be answered per seed (bench_set_noise) */
 };
 
 /* Query through the backend and fill r->score.  Returns the backend status. */
 int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+/* The same, the search metric from training seed `seed` (0..noise_seeds-1;
+ * < 0: the backend's own value, as bench_query). */
+int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed, struct bench_result *r);
+/* Answer queries per training seed from now on (see above);
+ * NASW_EUNSUPPORTED with a message when the backend has no seeds. */
+int bench_set_noise(struct bench *b);
 /* Fill r->score (and mark NaN results failed) for a result obtained outside
  * bench_query (an asynchronous evaluator). */
 void bench_finish(const struct bench *b, struct bench_result *r);

@@ -117,6 +117,7 @@ struct run_state {
     long best_step;       /* its step, -1 if none */
     double weight[OBJ_MAX]; /* the scalarisation on several objectives */
     int iso;              /* dedupe=iso: repeats by isomorphism class */
+    struct rng *noise;    /* the bench answers per seed: the seed draws (a stream of their own) */
     struct hashmap iso_rep; /* hash of the canonical string -> key of the class's first member */
 };
 
@@ -367,7 +368,8 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
             }
         } else {
             repeats = 0;
-            if ((status = bench_query(rs->b, &q.arch, q.epochs, &res))) return status;
+            int seed = rs->noise ? (int)rng_int(rs->noise, (uint64_t)rs->b->noise_seeds) : -1;
+            if ((status = bench_query_seed(rs->b, &q.arch, q.epochs, seed, &res))) return status;
             moo_score(rs, &res);
             if ((status = record(rs, &q, key, &res))) return status;
         }
@@ -522,6 +524,12 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         for (int k = 0; wr && k < b->obj.n; k++) rs.weight[k] /= sum;
         rng_free(wr);
     }
+    /* a repeat is answered from the cache, so each architecture draws its
+     * seed once, at its first evaluation */
+    if (!status && b->noise_seeds > 0 && !(rs.noise = rng_new(o->seed ^ UINT64_C(0x5eed5eed5eed5eed))))
+        status = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!status && b->noise_seeds > 0 && o->eval && o->eval->slots > 0)
+        status = nasw_errorf(NASW_EUNSUPPORTED, "noisy queries are answered by tables, not by asynchronous evaluators");
     if (spec->type->multi_objective) /* its incumbent: the equal-weight scalarisation */
         for (int k = 0; k < b->obj.n; k++) rs.weight[k] = 1.0 / b->obj.n;
     if (!status && spec->type->multi_objective && b->obj.n < 2)
@@ -536,6 +544,7 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     if (!status && o->log) status = runlog_end(o->log, tr->n, rs.total, search_stop_name(tr->stop));
     hashmap_release(&rs.archs);
     hashmap_release(&rs.iso_rep);
+    rng_free(rs.noise);
     free(rs.as);
     free(rs.fid);
     spec->type->free(st);

@@ -18,6 +18,8 @@
 #include "core/status.h"
 #include "tables/table_impl.h"
 
+#define TB_MAX_SEEDS 64
+
 struct tbench {
     struct bench b;
     const struct table *t;
@@ -26,6 +28,7 @@ struct tbench {
     double best_val, test_at_best;
     /* objectives, their reported counterparts, constraints: metric indices */
     int cols[2 * OBJ_MAX + OBJ_MAX_CON];
+    int seed_cols[TB_MAX_SEEDS]; /* --noise seed: the search metric per training seed */
 };
 
 static long lookup(const struct tbench *tb, const struct arch *a)
@@ -183,9 +186,51 @@ static int tb_objective_values(struct bench *b, const struct arch *a, double *ou
     return NASW_OK;
 }
 
+/* The per-seed columns of the search metric M: with the "_mean" suffix
+ * removed, BASE_run1, BASE_run2, ... (NAS-Bench-Macro) or BASE_seed1, ...,
+ * consecutive from 1; at least two.  Curves are per architecture, not per
+ * seed, so a table with curves is refused. */
+static int tb_set_noise(struct bench *b)
+{
+    struct tbench *tb = b->impl;
+    const struct table *t = tb->t;
+    char base[64], col[96];
+    snprintf(base, sizeof base, "%s", b->search_metric);
+    size_t len = strlen(base);
+    if (len > 5 && !strcmp(base + len - 5, "_mean")) base[len - 5] = '\0';
+    if (t->has_curves)
+        return nasw_errorf(NASW_EUNSUPPORTED, "table '%.200s' has learning curves: noisy queries need final values per seed",
+                           t->path);
+    int k = 0;
+    for (int form = 0; form < 2 && k == 0; form++)
+        for (; k < TB_MAX_SEEDS; k++) {
+            snprintf(col, sizeof col, "%s_%s%d", base, form ? "seed" : "run", k + 1);
+            int m = table_metric_index(t, col);
+            if (m < 0) break;
+            tb->seed_cols[k] = m;
+        }
+    if (k < 2)
+        return nasw_errorf(NASW_EUNSUPPORTED,
+                           "table '%.200s' holds no per-seed results of '%.64s' (columns %.64s_run1, %.64s_run2, ... "
+                           "or %.64s_seed1, ...)",
+                           t->path, b->search_metric, base, base, base);
+    b->noise_seeds = k;
+    return NASW_OK;
+}
+
+static int tb_seed_value(struct bench *b, const struct arch *a, int k, double *val)
+{
+    const struct tbench *tb = b->impl;
+    long row = lookup(tb, a);
+    if (row < 0) return not_found(tb, a);
+    *val = table_value(tb->t, row, tb->seed_cols[k]);
+    return NASW_OK;
+}
+
 static const struct bench_ops table_ops = {
     .name = "table", .query = tb_query, .curve = tb_curve, .oracle = tb_oracle, .free = tb_free,
     .bind_objectives = tb_bind_objectives, .objective_values = tb_objective_values,
+    .set_noise = tb_set_noise, .seed_value = tb_seed_value,
 };
 
 int table_bench_new(struct bench **out, struct table *t, int d)

@@ -333,6 +333,66 @@ static void test_wide_chain(void **state)
     table_free(t);
 }
 
+/* --noise seed: a table with test_acc_run1..3 (NAS-Bench-Macro's layout)
+ * answers a query with the drawn seed's value, the report stays the mean;
+ * runs are reproducible per seed and draw several seeds; a table without
+ * per-seed columns is refused with the columns it looked for. */
+static void test_noise_seed(void **state)
+{
+    (void)state;
+    struct table *t = load(FIX "seeds.csv");
+    struct bench *b;
+    assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    assert_string_equal(b->search_metric, "test_acc_mean");
+    assert_int_equal(bench_set_noise(b), NASW_OK);
+    assert_int_equal(b->noise_seeds, 3);
+    int run[3] = {table_metric_index(t, "test_acc_run1"), table_metric_index(t, "test_acc_run2"),
+                  table_metric_index(t, "test_acc_run3")};
+    int mean = table_metric_index(t, "test_acc_mean");
+    struct arch a = parse(t, "021");
+    long row = table_find(t, 0, arch_key(table_space(t), &a));
+    struct bench_result r;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(bench_query_seed(b, &a, 0, k, &r), NASW_OK);
+        assert_true(r.val == table_value(t, row, run[k]));
+        assert_true(r.test == table_value(t, row, mean));
+    }
+    assert_int_equal(bench_query_seed(b, &a, 0, -1, &r), NASW_OK);
+    assert_true(r.val == table_value(t, row, mean));
+    struct search_spec spec;
+    assert_int_equal(search_spec_parse("random", &spec), NASW_OK);
+    struct search_trace x, y;
+    struct search_run_opts o = {.budget = 27, .seed = 5};
+    assert_int_equal(search_run(b, &spec, &o, &x), NASW_OK);
+    assert_int_equal(search_run(b, &spec, &o, &y), NASW_OK);
+    int used[3] = {0};
+    for (long i = 0; i < x.n; i++) {
+        assert_true(x.steps[i].key == y.steps[i].key && x.steps[i].val == y.steps[i].val);
+        struct arch m;
+        arch_from_key(bench_space(b), x.steps[i].key, &m);
+        long rr = table_find(t, 0, arch_key(table_space(t), &m));
+        int hit = 0;
+        for (int k = 0; k < 3; k++)
+            if (x.steps[i].val == table_value(t, rr, run[k])) hit = 1, used[k]++;
+        assert_true(hit);
+        assert_true(x.steps[i].test == table_value(t, rr, mean));
+    }
+    for (int k = 0; k < 3; k++) assert_true(used[k] >= 3); /* 27 draws: each seed about 9 times */
+    search_trace_release(&x);
+    search_trace_release(&y);
+    bench_free(b);
+    table_free(t);
+    t = load(FIX "chain.csv");
+    assert_int_equal(table_bench_new(&b, t, 0), NASW_OK);
+    nasw_errclear();
+    assert_int_equal(bench_set_noise(b), NASW_EUNSUPPORTED);
+    assert_string_equal(nasw_errmsg(), "table '" FIX "chain.csv' holds no per-seed results of 'test_acc_mean' (columns "
+                                       "test_acc_run1, test_acc_run2, ... or test_acc_seed1, ...)");
+    assert_int_equal(b->noise_seeds, 0);
+    bench_free(b);
+    table_free(t);
+}
+
 static void test_json_sidecar_direction(void **state)
 {
     (void)state;
@@ -802,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_partial_cells_restrict), cmocka_unit_test(test_curves),
         cmocka_unit_test(test_attached_curves),        cmocka_unit_test(test_chain),
         cmocka_unit_test(test_wide_chain),
+        cmocka_unit_test(test_noise_seed),
         cmocka_unit_test(test_json_sidecar_direction), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nb201),                  cmocka_unit_test(test_other_real_tables),
         cmocka_unit_test(test_message_prefix),         cmocka_unit_test(test_not_regular),
