@@ -574,8 +574,19 @@ static void test_message_prefix(void **state)
     nasw_errprefix(NASW_EPARSE, "%s", big);
     assert_int_equal(strlen(nasw_errmsg()), 1023);
 
-    const char *p = WRITE("big.csv", "arch,val_acc\n99999999999999999999,1\n00000000000000000000,2\n");
-    expect_message(p, NULL, NASW_EINVAL, "%s/big.csv:2: search space too large (more than 2^63 architectures)");
+    /* a 20-layer chain of 10^20 codes is a space like any other (interned
+     * keys); a genotype breaking the DARTS rules names its line */
+    struct table *wide = load(WRITE("big.csv", "arch,val_acc\n99999999999999999999,1\n00000000000000000000,2\n"));
+    assert_true(table_space(wide)->wide);
+    table_free(wide);
+    const char *p = WRITE("darts.csv", "arch,val_acc\n"
+                                       "\"[[(0, 3), (1, 3), (1, 3), (0, 3), (1, 3), (0, 2), (0, 2), (2, 5)], "
+                                       "[(0, 0), (1, 0), (2, 2), (1, 0), (0, 0), (2, 2), (2, 2), (1, 0)]]\",1\n"
+                                       "\"[[(0, 3), (0, 3), (1, 3), (0, 3), (1, 3), (0, 2), (0, 2), (2, 5)], "
+                                       "[(0, 0), (1, 0), (2, 2), (1, 0), (0, 0), (2, 2), (2, 2), (1, 0)]]\",2\n");
+    expect_message(p, NULL, NASW_EPARSE,
+                   "%s/darts.csv:3: DARTS genotype '[[(0, 3), (0, 3), (1, 3), (0, 3), (1, 3), (0, 2), (0, 2), (2, 5)': "
+                   "normal cell node 0 takes input 0 twice");
     /* a curve whose architecture does not parse in the table's space */
     const char *fin = WRITE("fin.csv", "arch,dataset,val_acc\n|a~0|+|a~0|b~1|,d,1\n|b~0|+|a~0|b~1|,d,2\n");
     WRITE("cur.csv", "arch,dataset,epoch,val_acc\n|a~0|+|a~0|b~1|,d,1,1\n|a~0|+|a~0|c~1|,d,1,1\n");
