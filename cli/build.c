@@ -70,7 +70,7 @@ int cmd_tables_build(int argc, char **argv)
             break;
         case 'v': verbose = 1; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("tables build", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("tables build", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("tables build", "unexpected argument '%.64s'", argv[optind]);

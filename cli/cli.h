@@ -16,6 +16,8 @@
 
 #include "tables/table.h"
 
+struct option;
+
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
 
 int cmd_compare(int argc, char **argv);
@@ -65,7 +67,6 @@ void cli_warn(const char *fmt, ...)
  * every getopt_long(..., &longindex) result: it reads and resets longindex
  * (-1 before the loop: short and unknown options leave it alone).  Prints
  * the usage error; returns 0 or CLI_USAGE. */
-struct option;
 struct cli_seen {
     const char *const *excl;  /* NULL or {"a", "b", ..., NULL}: pairs a/b, ... exclusive */
     int n;
@@ -73,6 +74,36 @@ struct cli_seen {
     const char *name[64];
 };
 int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s);
+
+/* --out always names one file ('-': stdout); a command that writes a
+ * directory of outputs takes --dir DIR instead and answers --out with a
+ * usage error and a hint (one meaning per flag across commands).  The
+ * directory commands put CLI_DIR_LONGOPTS in their option table; --dir
+ * comes back as 'o'. */
+#define CLI_OUT_NOT_DIR 0x1200
+#define CLI_DIR_LONGOPTS                                     \
+    {"dir", required_argument, 0, 'o'},                      \
+    {"out", required_argument, 0, CLI_OUT_NOT_DIR}
+/* The usage error for a getopt_long result no case handled: c is the
+ * result, arg the argument it came from (argv[optind - 1]).  "unknown or
+ * incomplete option", then a hint line naming the nearest long option
+ * when the name is misspelt (Levenshtein distance <= 2), or the --dir hint
+ * for --out on a directory command.  Returns CLI_USAGE. */
+int cli_bad_option(const char *cmd, const struct option *longopts, int c, const char *arg);
+/* A usage error with a "hint: ..." line (none if hint is NULL or empty)
+ * between the error and the pointer to the help.  Returns CLI_USAGE. */
+int cli_usage_hint(const char *cmd, const char *hint, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The candidate nearest to word by edit distance, if within 2 edits and
+ * unique at that distance (and not word itself); NULL otherwise. */
+const char *cli_nearest(const char *word, const char *const *cands, int n);
+/* The usage error for a strategy spec list search_spec_parse() or
+ * search_spec_list_parse() refused (its message in nasw_errmsg()), with a
+ * "did you mean" hint for a misspelt strategy name in specs. */
+int cli_spec_error(const char *cmd, const char *specs);
 
 /* A number in a CSV output: printed with fmt if finite, an empty field
  * otherwise (an undefined statistic is never "nan" text; see

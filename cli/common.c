@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "core/outfile.h"
 #include "core/status.h"
+#include "search/search.h"
 
 const char *cli_command_line = "";
 
@@ -49,6 +50,127 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "see 'nasw %s -h'\n", cmd);
     return CLI_USAGE;
+}
+
+int cli_usage_hint(const char *cmd, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report("error: ", fmt, ap);
+    va_end(ap);
+    if (hint && *hint) fprintf(stderr, "hint: %s\n", hint);
+    fprintf(stderr, "see 'nasw %s -h'\n", cmd);
+    return CLI_USAGE;
+}
+
+/* Levenshtein distance of a and b (two rows of the DP table), capped at
+ * cap + 1: only "within 2 edits" matters, and option and strategy names
+ * are short, so longer words are cut at 63 characters. */
+static int edit_distance(const char *a, const char *b, int cap)
+{
+    int na = (int)strnlen(a, 63), nb = (int)strnlen(b, 63);
+    if (abs(na - nb) > cap) return cap + 1;
+    int row[2][64];
+    for (int j = 0; j <= nb; j++) row[0][j] = j;
+    for (int i = 1; i <= na; i++) {
+        int *prev = row[(i - 1) & 1], *cur = row[i & 1];
+        cur[0] = i;
+        for (int j = 1; j <= nb; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    }
+    int d = row[na & 1][nb];
+    return d > cap ? cap + 1 : d;
+}
+
+const char *cli_nearest(const char *word, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int bd = 3, ties = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cands[i] || !strcmp(cands[i], word)) continue;
+        int d = edit_distance(word, cands[i], 2);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+            ties = 0;
+        } else if (d == bd && best && strcmp(best, cands[i]))
+            ties = 1;
+    }
+    return bd <= 2 && !ties ? best : NULL;
+}
+
+int cli_bad_option(const char *cmd, const struct option *longopts, int c, const char *arg)
+{
+    char name[64] = "";
+    if (!strncmp(arg, "--", 2)) snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+    int out_on_dir = c == CLI_OUT_NOT_DIR;
+    const char *cands[128];
+    int n = 0;
+    for (int i = 0; longopts[i].name && n < 128; i++) {
+        if (longopts[i].val == CLI_OUT_NOT_DIR) {
+            if (!strcmp(name, longopts[i].name)) out_on_dir = 1; /* "--out" with no value */
+            continue;                                             /* never suggested */
+        }
+        cands[n++] = longopts[i].name;
+    }
+    char hint[200];
+    if (out_on_dir) {
+        snprintf(hint, sizeof hint, "%s writes a directory; use --dir DIR", cmd);
+        return cli_usage_hint(cmd, hint, "option '--out' names a file; %s writes a directory", cmd);
+    }
+    const char *near = *name ? cli_nearest(name, cands, n) : NULL;
+    hint[0] = '\0';
+    if (near) snprintf(hint, sizeof hint, "did you mean '--%s'?", near);
+    return cli_usage_hint(cmd, hint, "unknown or incomplete option '%.64s'", arg);
+}
+
+int cli_spec_error(const char *cmd, const char *specs)
+{
+    char msg[1024], hint[200] = "";
+    snprintf(msg, sizeof msg, "%s", nasw_errmsg());
+    const char *names[128];
+    int n = 0;
+    while (search_registry[n] && n < 128) {
+        names[n] = search_registry[n]->name;
+        n++;
+    }
+    /* the item the parser refused (the first that does not parse): a near
+     * miss of a strategy name or of one of its parameter keys */
+    const char *p = specs;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char item[512];
+        struct search_spec tmp;
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        int last = !p[len];
+        p += len + !last;
+        if (search_spec_parse(item, &tmp) == NASW_OK) {
+            if (last) break;
+            continue;
+        }
+        char *save = NULL, *nm = strtok_r(item, ":", &save);
+        const struct search_type *t = nm ? search_find(nm) : NULL;
+        if (!t) {
+            const char *near = nm ? cli_nearest(nm, names, n) : NULL;
+            if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+            break;
+        }
+        const char *keys[SEARCH_MAX_PARAMS];
+        int nk = 0;
+        for (int i = 0; t->params && t->params[i].name && nk < SEARCH_MAX_PARAMS; i++) keys[nk++] = t->params[i].name;
+        for (char *kv = strtok_r(NULL, ":", &save); kv && !*hint; kv = strtok_r(NULL, ":", &save)) {
+            kv[strcspn(kv, "=")] = '\0';
+            int known = 0;
+            for (int i = 0; i < nk; i++) known |= !strcmp(keys[i], kv);
+            const char *near = known ? NULL : cli_nearest(kv, keys, nk);
+            if (near) snprintf(hint, sizeof hint, "did you mean '%s:%s=...'?", t->name, near);
+        }
+        break;
+    }
+    return cli_usage_hint(cmd, hint, "%s", msg);
 }
 
 void cli_warn(const char *fmt, ...)

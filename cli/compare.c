@@ -47,7 +47,7 @@
 
 static void help(FILE *f)
 {
-    fputs("usage: nasw compare --table T --out DIR [--datasets D1,D2] [--strategies S1,S2]\n"
+    fputs("usage: nasw compare --table T --dir DIR [--datasets D1,D2] [--strategies S1,S2]\n"
           "                    [--seeds N] [--budget Q[s]] [--checkpoints 10,50,...]\n"
           "                    [--jobs J] [--no-plot] [--quiet]\n"
           "\n"
@@ -63,7 +63,7 @@ static void help(FILE *f)
           "                     epochs (needs curves; multi-fidelity strategies)\n"
           "  --checkpoints L    extra budgets for summary.csv and pairs.csv rows\n"
           "  --jobs J           worker threads (default: number of cores)\n"
-          "  --out DIR          output directory (created if missing); a rerun into it\n"
+          "  --dir DIR          output directory (created if missing); a rerun into it\n"
           "                     first removes every output of the earlier comparison;\n"
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
@@ -614,7 +614,7 @@ int cmd_compare(int argc, char **argv)
         {"datasets", required_argument, 0, 'd'},   {"dataset", required_argument, 0, 'd'},
         {"strategies", required_argument, 0, 's'}, {"seeds", required_argument, 0, 'n'},
         {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
-        {"jobs", required_argument, 0, 'j'},       {"out", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},       CLI_DIR_LONGOPTS,
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
         {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
@@ -667,12 +667,12 @@ int cmd_compare(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': help(stdout); return CLI_OK;
         default:
-            return cli_usage_error("compare", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+            return cli_bad_option("compare", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("compare", "unexpected argument '%.64s'", argv[optind]);
     if (!table_path_s) return cli_usage_error("compare", "--table or --bench is required");
-    if (!dir) return cli_usage_error("compare", "--out DIR is required");
+    if (!dir) return cli_usage_error("compare", "--dir DIR is required");
     if (jobs < 1) jobs = 1;
 
     struct ctx cx = {.dir = dir, .spec = table_path_s, .n_seeds = (int)seeds};

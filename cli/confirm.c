@@ -160,9 +160,9 @@ static int by_pval(const void *a, const void *b)
 static void help(FILE *f)
 {
     fputs("usage: nasw confirm DIR|RUN.jsonl [--top K] [--dataset D] [--bench live:fmnist[:PRESET]]\n"
-          "                    [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
+          "                    [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
           "   or: nasw confirm --predictor P --table T [--dataset D] [--top K] [--pool N] [--seed S]\n"
-          "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
+          "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
           "\n"
           "Retrain the top-K architectures of a comparison (DIR/best.csv: the best of every run)\n"
           "or of a search run log with the live trainer, and compare the predicted (table)\n"
@@ -171,7 +171,7 @@ static void help(FILE *f)
           "  --top K       architectures to retrain, best predicted first (default 5)\n"
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
-          "  --out OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
+          "  --dir OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
           "Predictor mode: fit P (gp[:options] or lstm[:key=value], as in nasw predict) on every\n"
           "row of table T, predict a seeded random pool of architectures of T's space that are\n"
           "not in T, and retrain the top K by predicted search metric.\n"
@@ -386,7 +386,7 @@ int cmd_confirm(int argc, char **argv)
     static const struct option longopts[] = {
         {"top", required_argument, 0, 'k'},     {"dataset", required_argument, 0, 'd'},
         {"bench", required_argument, 0, 'B'},   {"journal", required_argument, 0, 'J'},
-        {"train-seed", required_argument, 0, 'K'}, {"out", required_argument, 0, 'o'},
+        {"train-seed", required_argument, 0, 'K'}, CLI_DIR_LONGOPTS,
         {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
         {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
@@ -422,7 +422,7 @@ int cmd_confirm(int argc, char **argv)
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("confirm", "bad --seed '%.64s'", optarg);
             break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("confirm", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("confirm", longopts, c, argv[optind - 1]);
         }
     }
     int pmode = pred_s || tpath;

@@ -712,7 +712,7 @@ int cmd_tables_import(int argc, char **argv)
             return CLI_OK;
         }
         const char *p = c > 0 ? strchr(flags, c) : NULL;
-        if (!p) return cli_usage_error("tables import", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        if (!p) return cli_bad_option("tables import", longopts, c, argv[optind - 1]);
         int k = (int)(p - flags);
         if (seen[k]++) return cli_usage_error("tables import", "option '--%s' given twice", longopts[k].name);
         *slot[k] = optarg;

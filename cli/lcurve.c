@@ -460,7 +460,7 @@ out:
 static void eval_help(FILE *f)
 {
     fputs("usage: nasw lcurve eval --curves T [--fractions 0.05,0.1,0.2] [--methods M1,M2,...]\n"
-          "                        [--folds 10] [--examples 4] [--seed K] --out DIR\n"
+          "                        [--folds 10] [--examples 4] [--seed K] --dir DIR\n"
           "\n"
           "For every complete curve of the table, observe the first round(fraction * E) epochs\n"
           "and predict the value at the last epoch E.  DIR/summary.csv has\n"
@@ -492,7 +492,7 @@ static int cmd_eval(int argc, char **argv)
     static const struct option longopts[] = {
         {"fractions", required_argument, 0, 'f'}, {"methods", required_argument, 0, 'm'},
         {"folds", required_argument, 0, 'k'},     {"examples", required_argument, 0, 'x'},
-        {"out", required_argument, 0, 'o'},       COMMON_LONGOPTS,
+        CLI_DIR_LONGOPTS,       COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
@@ -520,11 +520,11 @@ static int cmd_eval(int argc, char **argv)
                 return cli_usage_error("lcurve eval", "bad --examples '%.64s' (0..16)", optarg);
             break;
         case 'h': eval_help(stdout); return CLI_OK;
-        default: return cli_usage_error("lcurve eval", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("lcurve eval", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("lcurve eval", "unexpected argument '%.64s'", argv[optind]);
-    if (!dir) return cli_usage_error("lcurve eval", "--out is required");
+    if (!dir) return cli_usage_error("lcurve eval", "--dir is required");
     int ms[M_N], nm = 0;
     if (parse_methods("lcurve eval", me_s, ms, &nm)) return CLI_USAGE;
     char **fr_items = NULL;
@@ -770,7 +770,7 @@ static int cmd_fit(int argc, char **argv)
             if (cli_parse_long(optarg, &target) || target < 3) return cli_usage_error("lcurve fit", "bad --target '%.64s'", optarg);
             break;
         case 'h': fit_help(stdout); return CLI_OK;
-        default: return cli_usage_error("lcurve fit", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("lcurve fit", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("lcurve fit", "unexpected argument '%.64s'", argv[optind]);
@@ -954,7 +954,7 @@ int cmd_lcurve(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fputs("usage: nasw lcurve eval --curves T [options] --out DIR\n"
+        fputs("usage: nasw lcurve eval --curves T [options] --dir DIR\n"
               "       nasw lcurve fit --curves T --arch A --epochs K [options]\n"
               "\n"
               "Learning-curve extrapolation: the eleven parametric families of Domhan et al.\n"

@@ -380,7 +380,7 @@ int cmd_plot(int argc, char **argv)
                   "  --metric search  plot the search metric (best_val) instead\n",
                   stdout);
             return CLI_OK;
-        default: return cli_usage_error("plot", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("plot", longopts, c, argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return cli_usage_error("plot", "expected one directory");

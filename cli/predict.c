@@ -39,7 +39,7 @@
 static void help(FILE *f)
 {
     fputs("usage: nasw predict --table T [--dataset D] --predictors P1,P2 [--train-sizes 10,20,50,...]\n"
-          "                    [--test-size 200] [--trials 30] [--seed K] [--splits-out FILE] --out DIR\n"
+          "                    [--test-size 200] [--trials 30] [--seed K] [--splits-out FILE] --dir DIR\n"
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
@@ -186,7 +186,7 @@ int cmd_predict(int argc, char **argv)
         {"table", required_argument, 0, 't'},       {"dataset", required_argument, 0, 'd'},
         {"predictors", required_argument, 0, 'p'},  {"train-sizes", required_argument, 0, 'n'},
         {"test-size", required_argument, 0, 'T'},   {"trials", required_argument, 0, 'r'},
-        {"seed", required_argument, 0, 'k'},        {"out", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 'k'},        CLI_DIR_LONGOPTS,
         {"splits-out", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
         CLI_TABLE_LONGOPTS,
         {0, 0, 0, 0}};
@@ -220,11 +220,11 @@ int cmd_predict(int argc, char **argv)
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("predict", "bad --seed '%.64s'", optarg);
             break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("predict", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("predict", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("predict", "unexpected argument '%.64s'", argv[optind]);
-    if (!tpath || !dir) return cli_usage_error("predict", "--table and --out are required");
+    if (!tpath || !dir) return cli_usage_error("predict", "--table and --dir are required");
     char **sz_s = NULL, **pr_s = NULL;
     int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
     struct cli_benches cb = {0};

@@ -281,7 +281,7 @@ int cmd_score(int argc, char **argv)
         case 's': num = &seed, flag = "seed", lo = 0, hi = LONG_MAX; break;
         case 'T': num = &threads, flag = "threads", hi = 1024; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("score", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("score", longopts, opt, argv[optind - 1]);
         }
         if (num && (cli_parse_long(optarg, num) || *num < lo || *num > hi))
             return cli_usage_error("score", "bad --%s '%.64s' (%ld..%ld)", flag, optarg, lo, hi);

@@ -103,7 +103,7 @@ int cmd_search(int argc, char **argv)
         case 'T': trace = 1; break;
         case 'h': help(stdout); return CLI_OK;
         default:
-            return cli_usage_error("search", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+            return cli_bad_option("search", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("search", "unexpected argument '%.64s'", argv[optind]);

@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
             help(stdout);
             return -1;
         }
-        return cli_usage_error("tables", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        return cli_bad_option("tables", longopts, c, argv[optind - 1]);
     }
     return 0;
 }

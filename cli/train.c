@@ -221,7 +221,7 @@ int cmd_train(int argc, char **argv)
         case 'B': dst = &bench_steps; break;
         case 'T': dst = &train_size; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("train", longopts, c, argv[optind - 1]);
         }
         /* the flag's name from the option table: argv[optind - 1] is the
          * value itself in `--epochs 0` and flag and value in `--epochs=0` */
