@@ -31,7 +31,7 @@ static void help(FILE *f)
             "  --sample N      N architectures drawn uniformly without replacement by --seed\n"
             "                  (the same seed always gives the same order); 'all' = every cell\n"
             "  --preset P      training preset: %s (default proxy)\n"
-            "  --seed K        sampling and training seed (default 0)\n"
+            "  --seed K        sampling and training seed (default 1)\n"
             "  --train-seed K  training seed instead of --seed (the same sample trained\n"
             "                  again with other initialisations and batch orders)\n"
             "  --verbose       one line per epoch on stderr\n",
@@ -47,7 +47,7 @@ int cmd_tables_build(int argc, char **argv)
         {"train-seed", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *space = "nb201", *sample = NULL, *preset = "proxy", *out = NULL;
-    long seed = 0, train_seed = -1, n = 0;
+    long seed = CLI_DEFAULT_SEED, train_seed = -1, n = 0;
     int verbose = 0, c;
     optind = 1;
     opterr = 0;

@@ -105,6 +105,11 @@ const char *cli_nearest(const char *word, const char *const *cands, int n);
  * "did you mean" hint for a misspelt strategy name in specs. */
 int cli_spec_error(const char *cmd, const char *specs);
 
+/* The default of every seed flag (--seed, --train-seed) of every command:
+ * one number to remember, and a default run of one command is the seed-1
+ * run of another (compare's runs use seeds 1..N, as `search --seed K`). */
+#define CLI_DEFAULT_SEED 1
+
 /* A number in a CSV output: printed with fmt if finite, an empty field
  * otherwise (an undefined statistic is never "nan" text; see
  * docs/outputs-columns.md). */
@@ -169,7 +174,7 @@ void cli_benches_close(struct cli_benches *c);
     "                 journaled to --journal FILE (default: the spec as a .csv name);\n"         \
     "                 rerunning resumes and retrains nothing that is done\n"                     \
     "  --journal FILE the live bench's journal (a table in nasw's schema)\n"                     \
-    "  --train-seed K base seed of the live trainings (default 0)\n"
+    "  --train-seed K base seed of the live trainings (default 1)\n"
 
 /* Progress bar on stderr when it is a terminal (no-op otherwise). */
 struct cli_progress;

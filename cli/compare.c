@@ -624,7 +624,7 @@ int cmd_compare(int argc, char **argv)
     struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
-    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
+    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = CLI_DEFAULT_SEED;
     int noplot = 0, quiet = 0, c, mrc;
     optind = 1;
     opterr = 0;

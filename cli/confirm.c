@@ -390,7 +390,7 @@ int cmd_confirm(int argc, char **argv)
         {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
         {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    long top = 5, train_seed = 0, pool = 0, seed = 1;
+    long top = 5, train_seed = CLI_DEFAULT_SEED, pool = 0, seed = CLI_DEFAULT_SEED;
     int pool_set = 0;
     const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL, *pred_s = NULL,
                *tpath = NULL;

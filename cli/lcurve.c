@@ -151,7 +151,7 @@ static void common_defaults(struct common *o)
 {
     memset(o, 0, sizeof *o);
     table_default_opts(&o->topts);
-    o->seed = 1;
+    o->seed = CLI_DEFAULT_SEED;
     o->starts = 4;
     o->encoding = "onehot";
     o->arch_weight = 0.5;

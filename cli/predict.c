@@ -59,7 +59,8 @@ static void help(FILE *f)
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline;\n"
           "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
-          "              the PNAS LSTM surrogate on the architecture's token sequence\n",
+          "              the PNAS LSTM surrogate on the architecture's token sequence\n"
+          "  --seed K      seed of the splits and of the predictors (default 1)\n",
           f);
     cli_table_options_help(f);
 }
@@ -194,7 +195,7 @@ int cmd_predict(int argc, char **argv)
     table_default_opts(&topts);
     const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL,
                *splits_path = NULL;
-    long test_size = 200, trials = 30, seed = 1;
+    long test_size = 200, trials = 30, seed = CLI_DEFAULT_SEED;
     int c;
     optind = 1;
     opterr = 0;

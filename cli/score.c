@@ -64,7 +64,7 @@ static void help(FILE *f)
             "  --data D        fmnist: the first B training images of the preset's split;\n"
             "                  random: Gaussian images and uniform labels drawn by --seed\n"
             "  --batch B       minibatch size (default 64)\n"
-            "  --seed K        initialisation (and sample, random data) seed (default 0)\n"
+            "  --seed K        initialisation (and sample, random data) seed (default 1)\n"
             "  --threads T     architectures scored at once (default: OpenMP's thread count)\n",
             proxy_names(), train_preset_names());
 }
@@ -256,7 +256,7 @@ int cmd_score(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *arch_s = NULL, *table_path = NULL, *dataset = NULL, *proxies = "all", *out = NULL,
                *preset = "proxy", *input = NULL, *data = NULL;
-    long sample = 0, channels = 0, cells = -1, classes = 10, batch = 64, seed = 0, threads = 0;
+    long sample = 0, channels = 0, cells = -1, classes = 10, batch = 64, seed = CLI_DEFAULT_SEED, threads = 0;
     int opt;
     optind = 1;
     opterr = 0;
@@ -290,6 +290,9 @@ int cmd_score(int argc, char **argv)
     if (optind < argc) return cli_usage_error("score", "unexpected argument '%.64s'", argv[optind]);
     if (!arch_s == !table_path) return cli_usage_error("score", "give exactly one of --arch A and --table T");
     if (!out) return cli_usage_error("score", "--out F.csv is required");
+    /* the output is a journal (resumed from, with a settings sidecar):
+     * "-" would be a file of that name, not stdout */
+    if (!strcmp(out, "-")) return cli_usage_error("score", "--out must name a file (the table is a journal, resumed from)");
     if (arch_s && (sample || dataset)) return cli_usage_error("score", "--sample and --dataset need --table");
     struct score_ctx c;
     memset(&c, 0, sizeof c);

@@ -66,7 +66,7 @@ int cmd_search(int argc, char **argv)
     struct objectives obj = {0};
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
     const char *out = NULL, *journal = NULL;
-    long seed = 1, train_seed = 0;
+    long seed = CLI_DEFAULT_SEED, train_seed = CLI_DEFAULT_SEED;
     int trace = 0, c, mrc;
     optind = 1;
     opterr = 0;

@@ -40,7 +40,7 @@ static void help(FILE *f)
             "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
             "                    --train-size and --epochs override it\n"
             "  --train-size T    train on T images of the 60k after the validation split\n"
-            "  --seed K          initialisation and batch-order seed (default 0)\n"
+            "  --seed K          initialisation and batch-order seed (default 1)\n"
             "  --out FILE        JSON run record, rewritten after every epoch ('-': stdout,\n"
             "                    the final record only, and the text goes to stderr)\n"
             "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
@@ -198,7 +198,7 @@ int cmd_train(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *arch_s = NULL, *preset = "proxy", *out = NULL;
-    long epochs = 0, seed = 0, C = 0, N = -1, batch = 0, bench_steps = 0, train_size = 0;
+    long epochs = 0, seed = CLI_DEFAULT_SEED, C = 0, N = -1, batch = 0, bench_steps = 0, train_size = 0;
     int c;
     optind = 1;
     opterr = 0;

@@ -592,5 +592,19 @@ expect_err "^hint: did you mean '--budget'?$" "misspelt option hint"
 expect 2 "option far from any" -- $NASW search --table $FIX/mini.csv --strategy random --frobnicate 5
 grep -q "^hint:" "$T/err" && bad "a hint for an option near no other" || ok
 
+# one seed default (1) on every command: the help texts say so, and a
+# default run is the --seed 1 run
+for c in $($NASW help | awk '/^  [a-z]/ {print $1}') "tables build" "lcurve eval" "lcurve fit"; do
+    $NASW $c -h 2>/dev/null | grep -E -- '^ +--(train-)?seed [A-Z]' | grep -Ev 'default 1\)|instead of --seed' | grep -q . \
+        && bad "$c -h: a seed default other than 1" || ok
+done
+SA='|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|'
+for s in "" "--seed 1" "--seed 0"; do
+    $NASW score --arch "$SA" --input 1x8x8 --channels 2 --data random --batch 8 --proxies snip,nwot $s \
+        --out "$T/seed$s.csv" >/dev/null 2>&1 || bad "score $s failed"
+done
+cmp -s "$T/seed.csv" "$T/seed--seed 1.csv" && ok || bad "score: the default seed is not 1"
+cmp -s "$T/seed.csv" "$T/seed--seed 0.csv" && bad "score: seeds 0 and 1 give the same scores" || ok
+
 echo "cli tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
