@@ -685,7 +685,7 @@ int cmd_compare(int argc, char **argv)
     if (strategies_s) {
         int n;
         if (search_spec_list_parse(strategies_s, &cx.specs, &n))
-            return cli_usage_error("compare", "%s", nasw_errmsg());
+            return cli_spec_error("compare", strategies_s);
         cx.n_s = n;
     } else {
         int n = 0;

@@ -117,7 +117,7 @@ int cmd_search(int argc, char **argv)
                                "bad --budget '%.64s' (a positive integer, seconds as '3600s' or epochs as '2000e')",
                                budget_s);
     struct search_spec spec;
-    if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
+    if (search_spec_parse(strategy, &spec)) return cli_spec_error("search", strategy);
     if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
     int live = !strncmp(table_path, "live:", 5);

@@ -592,6 +592,14 @@ expect_err "^hint: did you mean '--budget'?$" "misspelt option hint"
 expect 2 "option far from any" -- $NASW search --table $FIX/mini.csv --strategy random --frobnicate 5
 grep -q "^hint:" "$T/err" && bad "a hint for an option near no other" || ok
 
+expect 2 "misspelt strategy" -- $NASW search --table $FIX/mini.csv --strategy evolutoin --budget 3
+expect_err "^hint: did you mean 'evolution'?$" "misspelt strategy hint"
+expect 2 "misspelt strategy in a list" -- $NASW compare --table $FIX/mini.csv --strategies random,lcoal --dir "$T/o"
+expect_err "^hint: did you mean 'local'?$" "misspelt strategy hint (compare)"
+expect 2 "misspelt strategy key" -- $NASW compare --table $FIX/mini.csv --strategies random,evolution:populaton=5 --dir "$T/o"
+expect_err "^hint: did you mean 'evolution:population=...'?$" "misspelt strategy key hint"
+expect 2 "strategy near no other" -- $NASW search --table $FIX/mini.csv --strategy frobnicate --budget 3
+grep -q "^hint:" "$T/err" && bad "a hint for a strategy near no other" || ok
 # one seed default (1) on every command: the help texts say so, and a
 # default run is the --seed 1 run
 for c in $($NASW help | awk '/^  [a-z]/ {print $1}') "tables build" "lcurve eval" "lcurve fit"; do
