@@ -105,6 +105,31 @@ const char *cli_nearest(const char *word, const char *const *cands, int n);
  * "did you mean" hint for a misspelt strategy name in specs. */
 int cli_spec_error(const char *cmd, const char *specs);
 
+/* -q/--quiet and -v/--verbose, on every command (getopt short options "qv"):
+ * quiet: standard output carries only data the command was asked for (a
+ * result table, `--out -`), no commentary, no progress bar; warnings and
+ * errors still go to stderr.  verbose: progress is reported as lines on
+ * stderr (every 10%, terminal or not, never a bar), plus a command's extra
+ * detail (tables build: a line per epoch).  The two exclude each other. */
+enum { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
+extern int cli_verbosity;
+#define CLI_VERBOSITY_LONGOPTS                               \
+    {"quiet", no_argument, 0, 'q'},                          \
+    {"verbose", no_argument, 0, 'v'}
+#define CLI_VERBOSITY_HELP                                                                        \
+    "  -q, --quiet    no commentary or progress on stdout/stderr (data and errors only)\n"      \
+    "  -v, --verbose  progress as lines on stderr (each tenth of the work), no bar\n"
+/* Handles one getopt_long result: 1 if it was -q or -v (consumed), 0 if
+ * not, -1 after printing the usage error (given twice, or both). */
+int cli_verbosity_option(const char *cmd, int c);
+/* Under -q, after the flags are parsed: standard output is sent to
+ * /dev/null unless it carries the command's data (data_on_stdout: e.g.
+ * `--out -`).  Returns 0, or prints the error and returns CLI_ERROR. */
+int cli_quiet_stdout(int data_on_stdout);
+/* The stream for a command's commentary: f, or under -q a stream to
+ * /dev/null (f if that cannot be opened). */
+FILE *cli_text(FILE *f);
+
 /* The default of every seed flag (--seed, --train-seed) of every command:
  * one number to remember, and a default run of one command is the seed-1
  * run of another (compare's runs use seeds 1..N, as `search --seed K`). */
@@ -176,11 +201,24 @@ void cli_benches_close(struct cli_benches *c);
     "  --journal FILE the live bench's journal (a table in nasw's schema)\n"                     \
     "  --train-seed K base seed of the live trainings (default 1)\n"
 
-/* Progress bar on stderr when it is a terminal (no-op otherwise). */
+/* Progress on stderr (docs/cli.md): a bar with rate and ETA when stderr is
+ * a terminal (or NASW_FORCE_TTY=1), lines every 10% under -v (instead of
+ * the bar), nothing under -q.  total and done are in the caller's units (the rate's);
+ * cli_progress_set_frac() draws a work-weighted fraction instead of
+ * done/total (the ETA follows the fraction).  A command printing a line on
+ * stdout or stderr while a bar may be drawn calls cli_progress_line()
+ * first: the bar is cleared and redrawn by the next set, so no result line
+ * is ever printed through a bar. */
 struct cli_progress;
 struct cli_progress *cli_progress_new(const char *label, double total);
 void cli_progress_set(struct cli_progress *p, double done);
-void cli_progress_done(struct cli_progress *p);   /* frees; NULL ok */
+void cli_progress_set_frac(struct cli_progress *p, double done, double frac);
+void cli_progress_line(struct cli_progress *p);
+void cli_progress_done(struct cli_progress *p);   /* clears the bar, frees; NULL ok */
+/* Per-epoch progress of a live bench (its epoch hook): ctx points to a
+ * struct cli_progress * (NULL: none); the bar is set to base + epoch. */
+void cli_progress_base(struct cli_progress *p, double base);
+void cli_progress_epoch(void *ctx, int epoch, int epochs);
 
 /* Write to stdout and check for errors at exit (nasw.c checks fflush/ferror). */
 

@@ -19,6 +19,40 @@
 #include "search/search.h"
 
 const char *cli_command_line = "";
+int cli_verbosity = CLI_NORMAL;
+
+int cli_verbosity_option(const char *cmd, int c)
+{
+    if (c != 'q' && c != 'v') return 0;
+    int want = c == 'q' ? CLI_QUIET : CLI_VERBOSE;
+    /* the short forms bypass cli_option_once (it sees long options only) */
+    if (cli_verbosity == want) {
+        cli_usage_error(cmd, "option '--%s' given more than once", c == 'q' ? "quiet" : "verbose");
+        return -1;
+    }
+    if (cli_verbosity != CLI_NORMAL) {
+        cli_usage_error(cmd, "options '--quiet' and '--verbose' cannot be used together");
+        return -1;
+    }
+    cli_verbosity = want;
+    return 1;
+}
+
+FILE *cli_text(FILE *f)
+{
+    static FILE *null; /* one per process, closed at exit */
+    if (cli_verbosity != CLI_QUIET) return f;
+    if (!null) null = fopen("/dev/null", "w");
+    return null ? null : f;
+}
+
+int cli_quiet_stdout(int data_on_stdout)
+{
+    if (cli_verbosity != CLI_QUIET || data_on_stdout) return 0;
+    fflush(stdout);
+    if (!freopen("/dev/null", "w", stdout)) return cli_error("cannot silence standard output: %s", strerror(errno));
+    return 0;
+}
 
 static void report(const char *prefix, const char *fmt, va_list ap)
 {
@@ -222,7 +256,7 @@ int cli_parse_long(const char *s, long *out)
 
 int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s)
 {
-    static const char *const always[] = {"maximize", "minimize", NULL};
+    static const char *const always[] = {"maximize", "minimize", "quiet", "verbose", NULL};
     int li = *longindex;
     *longindex = -1;
     if (li < 0) return 0;
@@ -309,12 +343,22 @@ int cli_out_commit(struct outfile *o)
     return st ? cli_error_status(st) : CLI_OK;
 }
 
+/* Progress (docs/cli.md): a bar on a terminal, lines under -v, nothing
+ * under -q or when stderr is not a terminal.  NASW_FORCE_TTY=1 draws the
+ * bar into a file or pipe too (tests, `script` logs). */
 struct cli_progress {
     char label[64];
-    double total, last_frac;
+    double total, last_frac, base;
     struct timespec t0;
-    int tty;
+    int mode;  /* 0 off, 1 bar, 2 lines */
+    int drawn; /* the bar is on screen: a line printed now must clear it first */
 };
+
+static int force_tty(void)
+{
+    const char *e = getenv("NASW_FORCE_TTY");
+    return e && *e && strcmp(e, "0");
+}
 
 struct cli_progress *cli_progress_new(const char *label, double total)
 {
@@ -323,35 +367,73 @@ struct cli_progress *cli_progress_new(const char *label, double total)
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->last_frac = -1;
-    p->tty = isatty(STDERR_FILENO);
+    /* -v prints lines of its own (tables build: per epoch): progress as
+     * lines too, never a bar they would be printed through */
+    p->mode = cli_verbosity == CLI_QUIET ? 0 : cli_verbosity == CLI_VERBOSE ? 2
+            : isatty(STDERR_FILENO) || force_tty() ? 1 : 0;
     clock_gettime(CLOCK_MONOTONIC, &p->t0);
     return p;
 }
 
-void cli_progress_set(struct cli_progress *p, double done)
+void cli_progress_set_frac(struct cli_progress *p, double done, double frac)
 {
-    if (!p || !p->tty) return;
-    double frac = done / p->total;
+    if (!p || !p->mode) return;
+    if (!(frac >= 0)) frac = 0;
     if (frac > 1) frac = 1;
-    if (frac - p->last_frac < 0.005 && frac < 1) return;
+    /* the bar is redrawn by 0.5% steps (and after a line cleared it), a
+     * line is printed at each 10% crossed */
+    if (p->mode == 1 && p->drawn && frac - p->last_frac < 0.005 && !(frac == 1 && p->last_frac < 1)) return;
+    if (p->mode == 2 && floor(frac * 10) <= floor((p->last_frac < 0 ? 0 : p->last_frac) * 10)) return;
     p->last_frac = frac;
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     double el = (double)(t.tv_sec - p->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - p->t0.tv_nsec);
+    char eta[64] = "";
+    /* rate in the caller's units; ETA from the work-weighted fraction */
+    if (done > 0 && el > 0 && frac > 0)
+        snprintf(eta, sizeof eta, " %.3g/s ETA %.0fs", done / el, (1 - frac) * el / frac);
+    if (p->mode == 2) {
+        fprintf(stderr, "%s: %3.0f%% (%.0f/%.0f) %.1fs%s\n", p->label, 100 * frac, done, p->total, el, eta);
+        return;
+    }
     int w = 30, fill = (int)(frac * w + 0.5);
     char bar[64];
     for (int i = 0; i < w; i++) bar[i] = i < fill ? '#' : '.';
     bar[w] = '\0';
-    fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs", p->label, bar, 100 * frac, el);
-    if (done > 0 && el > 0) /* rate and ETA, from the mean rate so far */
-        fprintf(stderr, " %.3g/s ETA %.0fs ", done / el, (p->total - done) * el / done);
+    fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs%s \033[K", p->label, bar, 100 * frac, el, eta);
     fflush(stderr);
+    p->drawn = 1;
+}
+
+void cli_progress_set(struct cli_progress *p, double done)
+{
+    if (p) cli_progress_set_frac(p, done, done / p->total);
+}
+
+void cli_progress_line(struct cli_progress *p)
+{
+    if (!p || p->mode != 1 || !p->drawn) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    p->drawn = 0;
+}
+
+void cli_progress_base(struct cli_progress *p, double base)
+{
+    if (p) p->base = base;
+}
+
+void cli_progress_epoch(void *ctx, int epoch, int epochs)
+{
+    struct cli_progress *p = *(struct cli_progress **)ctx;
+    (void)epochs;
+    if (p) cli_progress_set(p, p->base + epoch);
 }
 
 void cli_progress_done(struct cli_progress *p)
 {
     if (!p) return;
-    if (p->tty && p->last_frac >= 0) fputs("\r\033[K", stderr);
+    cli_progress_line(p);
     free(p);
 }
 

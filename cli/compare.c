@@ -49,7 +49,7 @@ static void help(FILE *f)
 {
     fputs("usage: nasw compare --table T --dir DIR [--datasets D1,D2] [--strategies S1,S2]\n"
           "                    [--seeds N] [--budget Q[s]] [--checkpoints 10,50,...]\n"
-          "                    [--jobs J] [--no-plot] [--quiet]\n"
+          "                    [--jobs J] [--no-plot] [-q|-v]\n"
           "\n"
           "Run every strategy on every dataset with seeds 1..N and compare them.\n"
           "  --table T          table file (also --bench table:T)\n"
@@ -67,7 +67,7 @@ static void help(FILE *f)
           "                     first removes every output of the earlier comparison;\n"
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
-          "  --quiet            no table on stdout\n"
+          CLI_VERBOSITY_HELP
           CLI_MOO_HELP
           "                   (then also DIR/hypervolume.csv, hv_pairs.csv, hv_regret.csv,\n"
           "                   fronts.csv and the hv_regret and fronts plots)\n",
@@ -616,23 +616,26 @@ int cmd_compare(int argc, char **argv)
         {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
         {"jobs", required_argument, 0, 'j'},       CLI_DIR_LONGOPTS,
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
-        {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
+        {"no-plot", no_argument, 0, 'P'},          
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
-        CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
+        CLI_MOO_LONGOPTS,                          CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
     long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = CLI_DEFAULT_SEED;
-    int noplot = 0, quiet = 0, c, mrc;
+    int noplot = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
     struct cli_seen seen = {.excl = excl};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("compare", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("compare", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, &topts)) continue;
         if (cli_moo_option(c, optarg, &obj, "compare", &mrc)) {
             if (mrc) return mrc;
@@ -664,13 +667,13 @@ int cmd_compare(int argc, char **argv)
             break;
         case 'o': dir = optarg; break;
         case 'P': noplot = 1; break;
-        case 'q': quiet = 1; break;
         case 'h': help(stdout); return CLI_OK;
         default:
             return cli_bad_option("compare", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("compare", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!table_path_s) return cli_usage_error("compare", "--table or --bench is required");
     if (!dir) return cli_usage_error("compare", "--dir DIR is required");
     if (jobs < 1) jobs = 1;
@@ -821,7 +824,7 @@ int cmd_compare(int argc, char **argv)
             break;
         }
 
-    FILE *tty = quiet ? NULL : stdout;
+    FILE *tty = cli_verbosity == CLI_QUIET ? NULL : stdout;
     if (tty)
         fprintf(tty, "nasw compare: %d strategies x %d datasets x %d seeds, budget %s %s, table %s\n",
                 cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds == BUDGET_SECONDS ? "(seconds)" : cx.seconds == BUDGET_EPOCHS ? "(epochs)" : "queries",

@@ -176,7 +176,8 @@ static void help(FILE *f)
           "row of table T, predict a seeded random pool of architectures of T's space that are\n"
           "not in T, and retrain the top K by predicted search metric.\n"
           "  --pool N      unseen architectures drawn (default 200, at most all unseen ones)\n"
-          "  --seed S      seed of the pool and of the predictor (default 1)\n",
+          "  --seed S      seed of the pool and of the predictor (default 1)\n"
+          CLI_VERBOSITY_HELP,
           f);
 }
 
@@ -389,7 +390,7 @@ int cmd_confirm(int argc, char **argv)
         {"train-seed", required_argument, 0, 'K'}, CLI_DIR_LONGOPTS,
         {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
         {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     long top = 5, train_seed = CLI_DEFAULT_SEED, pool = 0, seed = CLI_DEFAULT_SEED;
     int pool_set = 0;
     const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL, *pred_s = NULL,
@@ -399,8 +400,11 @@ int cmd_confirm(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("confirm", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("confirm", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (c) {
         case 'k':
             if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);
@@ -433,6 +437,7 @@ int cmd_confirm(int argc, char **argv)
         if (pool_set) return cli_usage_error("confirm", "--pool needs --predictor and --table");
         if (optind != argc - 1) return cli_usage_error("confirm", "expected one comparison directory or run log");
     }
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
     struct cli_predictor pr;
     if (pmode) {

@@ -169,7 +169,8 @@ static void common_help(FILE *f)
           "  --starts N       least-squares starts per family (default 4)\n"
           "  --seed K         seed of the fits, the MCMC and the folds (default 1); each method\n"
           "                   and fraction has its own stream, so results do not depend on\n"
-          "                   which other methods run\n",
+          "                   which other methods run\n"
+          CLI_VERBOSITY_HELP,
           f);
     fputs("  --metric NAME, --maximize|--minimize, --table-dataset NAME, --no-sidecar:\n"
           "                   as for every table (the metric whose curve is extrapolated)\n",
@@ -493,7 +494,7 @@ static int cmd_eval(int argc, char **argv)
         {"fractions", required_argument, 0, 'f'}, {"methods", required_argument, 0, 'm'},
         {"folds", required_argument, 0, 'k'},     {"examples", required_argument, 0, 'x'},
         CLI_DIR_LONGOPTS,       COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
     const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model,mcmc-cal", *dir = NULL;
@@ -503,8 +504,11 @@ static int cmd_eval(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("lcurve eval", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("lcurve eval", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         int u = common_option("lcurve eval", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -524,6 +528,7 @@ static int cmd_eval(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("lcurve eval", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!dir) return cli_usage_error("lcurve eval", "--dir is required");
     int ms[M_N], nm = 0;
     if (parse_methods("lcurve eval", me_s, ms, &nm)) return CLI_USAGE;
@@ -671,6 +676,7 @@ static int cmd_eval(int argc, char **argv)
                 cli_csv_num(fs, j == 4 ? "%.4f" : "%.6f", row[j]);
             }
             fputc('\n', fs);
+            cli_progress_line(prog); /* a result row: never through the bar */
             printf("  %-10s %8g %6d", method_name(m), fr[fi], k);
             for (int j = 0; j < 5; j++) {
                 static const char *const wide[] = {" %9.4f", " %9.4f", " %9.4f", " %10.3f", " %9.3f"};
@@ -745,7 +751,7 @@ static int cmd_fit(int argc, char **argv)
     static const struct option longopts[] = {
         {"arch", required_argument, 0, 'a'},   {"epochs", required_argument, 0, 'e'},
         {"method", required_argument, 0, 'm'}, {"target", required_argument, 0, 'T'},
-        COMMON_LONGOPTS,                       {0, 0, 0, 0}};
+        COMMON_LONGOPTS,                       CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
     const char *arch_s = NULL, *me_s = "all";
@@ -755,8 +761,11 @@ static int cmd_fit(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("lcurve fit", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("lcurve fit", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         int u = common_option("lcurve fit", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;

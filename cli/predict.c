@@ -60,7 +60,8 @@ static void help(FILE *f)
           "              training-free baseline;\n"
           "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
           "              the PNAS LSTM surrogate on the architecture's token sequence\n"
-          "  --seed K      seed of the splits and of the predictors (default 1)\n",
+          "  --seed K      seed of the splits and of the predictors (default 1)\n"
+          CLI_VERBOSITY_HELP,
           f);
     cli_table_options_help(f);
 }
@@ -190,7 +191,7 @@ int cmd_predict(int argc, char **argv)
         {"seed", required_argument, 0, 'k'},        CLI_DIR_LONGOPTS,
         {"splits-out", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
         CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL,
@@ -201,8 +202,11 @@ int cmd_predict(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("predict", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("predict", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': tpath = optarg; break;
@@ -225,6 +229,7 @@ int cmd_predict(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("predict", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(splits_path && !strcmp(splits_path, "-"))) return CLI_ERROR;
     if (!tpath || !dir) return cli_usage_error("predict", "--table and --dir are required");
     char **sz_s = NULL, **pr_s = NULL;
     int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
@@ -239,7 +244,7 @@ int cmd_predict(int argc, char **argv)
     FILE *splits = NULL;
     struct outfile *splits_out = NULL;
     /* with the splits on stdout (--splits -) the text goes to stderr */
-    FILE *txt = splits_path && !strcmp(splits_path, "-") ? stderr : stdout;
+    FILE *txt = cli_text(splits_path && !strcmp(splits_path, "-") ? stderr : stdout);
     if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
         rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
         goto out;
@@ -349,6 +354,7 @@ int cmd_predict(int argc, char **argv)
                          * of equal targets) is a result of this cell, not of
                          * the run: reported here, left empty in trials.csv
                          * and out of the summary's means */
+                        cli_progress_line(prog);
                         cli_warn("predictor '%s' failed on trial %ld, train size %ld: %s", p->name, tr + 1, n,
                                  nasw_errmsg());
                         nasw_errclear();

@@ -65,7 +65,8 @@ static void help(FILE *f)
             "                  random: Gaussian images and uniform labels drawn by --seed\n"
             "  --batch B       minibatch size (default 64)\n"
             "  --seed K        initialisation (and sample, random data) seed (default 1)\n"
-            "  --threads T     architectures scored at once (default: OpenMP's thread count)\n",
+            "  --threads T     architectures scored at once (default: OpenMP's thread count)\n"
+            CLI_VERBOSITY_HELP,
             proxy_names(), train_preset_names());
 }
 
@@ -253,17 +254,20 @@ int cmd_score(int argc, char **argv)
         {"classes", required_argument, 0, 'k'},  {"data", required_argument, 0, 'D'},
         {"batch", required_argument, 0, 'b'},    {"seed", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'T'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     const char *arch_s = NULL, *table_path = NULL, *dataset = NULL, *proxies = "all", *out = NULL,
                *preset = "proxy", *input = NULL, *data = NULL;
     long sample = 0, channels = 0, cells = -1, classes = 10, batch = 64, seed = CLI_DEFAULT_SEED, threads = 0;
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
         long *num = NULL;
         const char *flag = NULL;
         long lo = 1, hi = 1L << 30;
+        int vq = cli_verbosity_option("score", opt);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (opt) {
         case 'a': arch_s = optarg; break;
         case 't': table_path = optarg; break;
@@ -288,6 +292,7 @@ int cmd_score(int argc, char **argv)
     }
     if (nasw_mpi_size() > 1) return cli_usage_error("score", "score runs in one process (use --threads), not under mpirun");
     if (optind < argc) return cli_usage_error("score", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!arch_s == !table_path) return cli_usage_error("score", "give exactly one of --arch A and --table T");
     if (!out) return cli_usage_error("score", "--out F.csv is required");
     /* the output is a journal (resumed from, with a settings sidecar):

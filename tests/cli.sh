@@ -614,5 +614,39 @@ done
 cmp -s "$T/seed.csv" "$T/seed--seed 1.csv" && ok || bad "score: the default seed is not 1"
 cmp -s "$T/seed.csv" "$T/seed--seed 0.csv" && bad "score: seeds 0 and 1 give the same scores" || ok
 
+# -q/-v on every command; -q keeps the data asked for on stdout
+for c in $($NASW help | awk '/^  [a-z]/ && $1 != "help" && $1 != "version" && $1 != "lcurve" {print $1}') "tables build" "tables import" "lcurve eval" "lcurve fit"; do
+    $NASW $c -h 2>/dev/null | grep -q -- "-q, --quiet" && $NASW $c -h | grep -q -- "-v, --verbose" && ok || bad "$c -h: no -q/-v"
+done
+expect 0 "search -q" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q
+[ -s "$T/out" ] || [ -s "$T/err" ] && bad "search -q printed something" || ok
+expect 0 "search -q --out -" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q --out -
+[ "$(grep -c '^{"type":' "$T/out")" -eq 7 ] && [ ! -s "$T/err" ] && ok || bad "search -q --out -: not the run log alone"
+expect 0 "search -q --trace" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q --trace
+[ "$(wc -l <"$T/out")" -eq 5 ] && ok || bad "search -q --trace: not the 5 trace rows alone"
+
+# progress: a bar on a terminal (or NASW_FORCE_TTY=1), none otherwise or
+# under -q, lines under -v; never a result row through the bar
+LE="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods last,pow3 --examples 0"
+$NASW $LE --dir "$T/pg1" >"$T/out" 2>"$T/err"
+grep -q "ETA" "$T/err" && bad "a progress bar when stderr is not a terminal" || ok
+NASW_FORCE_TTY=1 $NASW $LE --dir "$T/pg2" >/dev/null 2>"$T/err"
+grep -q "lcurve \[#*\.*\] *[0-9]*% .*ETA" "$T/err" && ok || bad "NASW_FORCE_TTY=1 drew no bar"
+NASW_FORCE_TTY=1 $NASW $LE --dir "$T/pg3" -q >"$T/out" 2>"$T/err"
+[ -s "$T/err" ] || [ -s "$T/out" ] && bad "-q printed: $(head -c 200 "$T/err" "$T/out")" || ok
+[ "$(cut -d, -f1-7 "$T/pg1/summary.csv")" = "$(cut -d, -f1-7 "$T/pg3/summary.csv")" ] && ok || bad "-q changed the results"
+$NASW $LE --dir "$T/pg4" -v >/dev/null 2>"$T/err"
+[ "$(grep -c '^lcurve: *[0-9]*% ([0-9]*/[0-9]*) .*ETA' "$T/err")" -eq 10 ] && ok || bad "-v: not 10 progress lines: $(head -3 "$T/err")"
+if command -v script >/dev/null 2>&1; then
+    script -qec "$NASW $LE --dir '$T/pg5'" /dev/null >"$T/pty" 2>&1
+    grep -q "ETA" "$T/pty" && ok || bad "no bar on a pty"
+    # what the terminal shows: each line from its last carriage return on
+    sed 's/\r$//; s/.*\r//; s/\x1b\[K//g' "$T/pty" >"$T/screen"
+    [ "$(grep -c '^  \(last\|pow3\) ' "$T/screen")" -eq 4 ] && ! grep -q "ETA" "$T/screen" && ok \
+        || bad "lcurve eval printed result rows through its bar: $(grep -m1 ETA "$T/screen")"
+else
+    echo "skip: no script(1) for the pty test (bsdutils)"
+fi
+
 echo "cli tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
