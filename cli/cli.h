@@ -219,6 +219,9 @@ void cli_progress_done(struct cli_progress *p);   /* clears the bar, frees; NULL
  * struct cli_progress * (NULL: none); the bar is set to base + epoch. */
 void cli_progress_base(struct cli_progress *p, double base);
 void cli_progress_epoch(void *ctx, int epoch, int epochs);
+/* The progress the live benches of cli_benches_open() report their epochs
+ * to (NULL: none): set by a command around its trainings. */
+extern struct cli_progress *cli_live_progress;
 
 /* Write to stdout and check for errors at exit (nasw.c checks fflush/ferror). */
 

@@ -20,6 +20,7 @@
 
 const char *cli_command_line = "";
 int cli_verbosity = CLI_NORMAL;
+struct cli_progress *cli_live_progress;
 
 int cli_verbosity_option(const char *cmd, int c)
 {

@@ -205,11 +205,18 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
     double *pt = pv + k, *mv = pt + k, *mt = mv + k;
     printf("confirm: top %d of %d candidate architectures, retrained with %s (journal %s)\n", k, cs->n, b->name, journal);
     printf("  %-4s %10s %10s %10s %10s  %s\n", "rank", "pred_val", "pred_test", "meas_val", "meas_test", "arch");
+    fflush(stdout);
+    /* per-epoch progress: the live bench reports its epochs (cli/bench.c);
+     * a journaled architecture counts its epochs at once */
+    int E = b->max_epochs > 0 ? b->max_epochs : 1;
+    struct cli_progress *prog = cli_live_progress = cli_progress_new("confirm", (double)k * E);
     for (int i = 0; i < k && rc == CLI_OK; i++) {
         struct arch a;
         struct bench_result r;
         int st = arch_parse(bench_space(b), cs->v[i].arch, &a);
+        cli_progress_base(prog, (double)i * E);
         if (!st) st = bench_query(b, &a, 0, &r);
+        cli_progress_line(prog);
         if (st) {
             rc = cli_error_status(st);
             break;
@@ -220,7 +227,10 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
         mt[i] = r.test;
         printf("  %-4d %10.4f %10.4f %10.4f %10.4f  %s\n", i + 1, pv[i], pt[i], mv[i], mt[i], cs->v[i].arch);
         fflush(stdout);
+        cli_progress_set(prog, (double)(i + 1) * E);
     }
+    cli_live_progress = NULL;
+    cli_progress_done(prog);
     if (rc == CLI_OK) {
         double tau = stats_kendall(pt, mt, (size_t)k), rho = stats_spearman(pt, mt, (size_t)k);
         double tau_v = stats_kendall(pv, mv, (size_t)k), mae = 0;

@@ -65,6 +65,7 @@ struct run_ctx {
     char ckpt[4200];
     uint64_t settings;
     int last_epoch;
+    struct cli_progress *prog; /* over the epochs; cleared before each epoch's line */
 };
 
 /* final: the last version of the document (written whatever the target). */
@@ -89,9 +90,11 @@ static int write_doc(struct run_ctx *c, int final)
 static int on_epoch(void *arg, const struct train_epoch *e)
 {
     struct run_ctx *c = arg;
+    cli_progress_line(c->prog);
     if (c->txt) fprintf(c->txt, "epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
             e->epoch, e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
     if (c->txt) fflush(c->txt);
+    cli_progress_set(c->prog, e->epoch);
     json_t *o = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "epoch", e->epoch, "train_loss", e->train_loss,
                           "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
                           e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
@@ -292,7 +295,13 @@ int cmd_train(int argc, char **argv)
     if (rc == CLI_OK && ctx.run) rc = resume(&ctx);
     /* OUT written once before training: an unwritable --out fails at once */
     if (rc == CLI_OK && write_doc(&ctx, 0)) rc = CLI_ERROR;
-    if (rc == CLI_OK && (st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res))) rc = cli_error_status(st);
+    if (rc == CLI_OK) {
+        ctx.prog = cli_progress_new("train", cfg.epochs);
+        cli_progress_set(ctx.prog, train_run_epochs(run));
+        st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res);
+        cli_progress_done(ctx.prog); /* before any error line */
+        if (st) rc = cli_error_status(st);
+    }
     if (rc != CLI_OK || ctx.failed_write) {
         rc = CLI_ERROR;
     } else {

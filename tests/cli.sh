@@ -648,5 +648,26 @@ else
     echo "skip: no script(1) for the pty test (bsdutils)"
 fi
 
+# per-epoch progress of train and confirm (Fashion-MNIST needed)
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    PA='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+    PT="train --arch $PA --preset micro --epochs 3 --train-size 640"
+    NASW_FORCE_TTY=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW $PT >/dev/null 2>"$T/err"
+    grep -q "train \[#*\.*\]  33% .*ETA" "$T/err" && ok || bad "train: no per-epoch bar"
+    if command -v script >/dev/null 2>&1; then
+        script -qec "env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW $(printf '%s' "$PT" | sed "s/--arch \([^ ]*\)/--arch '\1'/")" /dev/null >"$T/pty" 2>&1
+        sed 's/\r$//; s/.*\r//; s/\x1b\[K//g' "$T/pty" >"$T/screen"
+        [ "$(grep -c '^epoch   [123]  train loss' "$T/screen")" -eq 3 ] && grep -q ETA "$T/pty" && ! grep -q ETA "$T/screen" \
+            && ok || bad "train: epoch lines through the bar: $(grep -m1 ETA "$T/screen")"
+    fi
+    PM="live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW search --bench $PM --journal "$T/pj.csv" --strategy random --budget 3 \
+        --out "$T/prun.jsonl" >/dev/null 2>&1 || bad "live search for confirm failed"
+    NASW_FORCE_TTY=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/prun.jsonl" --top 2 --bench $PM \
+        --journal "$T/pj2.csv" --dir "$T/pconf" >/dev/null 2>"$T/err"
+    # 2 architectures x 2 epochs: a quarter after the first epoch
+    grep -q "confirm \[#*\.*\]  25% " "$T/err" && ok || bad "confirm: no per-epoch progress"
+fi
+
 echo "cli tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
