@@ -90,6 +90,8 @@ struct job {
     struct search_trace tr;
     int status;
     char err[256];
+    double secs;     /* wall seconds of the run, for the progress weights */
+    atomic_int fin;  /* set (after secs) when the run is over */
 };
 
 struct pool {
@@ -99,6 +101,8 @@ struct pool {
     struct search_spec *specs;
     double budget;
     int kind;            /* enum budget_kind */
+    const long *order;   /* the order runs are started in (job indices) */
+    int n_s;
     atomic_long next, done;
 };
 
@@ -107,14 +111,47 @@ static int run_next(struct pool *p)
 {
     long i = atomic_fetch_add(&p->next, 1);
     if (i >= p->n_jobs) return 0;
-    struct job *j = &p->jobs[i];
+    struct job *j = &p->jobs[p->order[i]];
     struct search_run_opts o = {.budget = p->budget,
                                 .kind = (enum budget_kind)p->kind,
                                 .seed = (uint64_t)j->seed};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     j->status = search_run(p->benches[j->d], &p->specs[j->s], &o, &j->tr);
     if (j->status) snprintf(j->err, sizeof j->err, "%s", nasw_errmsg());
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    j->secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    atomic_store(&j->fin, 1);
     atomic_fetch_add(&p->done, 1);
     return 1;
+}
+
+/* The share of the comparison's work that is done, weighting each run by
+ * its expected cost: every run has the same budget, so its cost is the
+ * strategy's cost per query (a GP refit against a random draw) times the
+ * budget, measured as the mean wall time of the strategy's finished runs
+ * (of all finished runs while a strategy has none).  Runs start in an
+ * order that interleaves the strategies, so every weight is measured
+ * early.  Reads only finished runs (fin): safe while workers run. */
+static double work_frac(const struct pool *p, double *sum, long *cnt)
+{
+    double all = 0, done = 0, left = 0;
+    long n_all = 0;
+    for (int s = 0; s < p->n_s; s++) sum[s] = 0, cnt[s] = 0;
+    for (long i = 0; i < p->n_jobs; i++)
+        if (atomic_load(&p->jobs[i].fin)) {
+            sum[p->jobs[i].s] += p->jobs[i].secs;
+            cnt[p->jobs[i].s]++;
+            all += p->jobs[i].secs;
+            n_all++;
+        }
+    if (!n_all) return 0;
+    for (long i = 0; i < p->n_jobs; i++) {
+        int s = p->jobs[i].s;
+        if (atomic_load(&p->jobs[i].fin)) done += p->jobs[i].secs;
+        else left += cnt[s] ? sum[s] / (double)cnt[s] : all / (double)n_all;
+    }
+    return done + left > 0 ? done / (done + left) : (double)n_all / (double)p->n_jobs;
 }
 
 static void *worker(void *arg)
@@ -726,6 +763,8 @@ int cmd_compare(int argc, char **argv)
     int n_dl = 0;
     long n_jobs = 0;
     pthread_t *threads = NULL;
+    long *order = NULL, *wcnt = NULL;
+    double *wsum = NULL;
     int started_writing = 0;
     if (!cx.ck) goto out;
     for (int i = 0; i < n_ck - 1; i++) {
@@ -796,8 +835,18 @@ int cmd_compare(int argc, char **argv)
                 j->s = s;
                 j->seed = k + 1;
             }
+    /* seeds outermost, strategies innermost: the strategies' costs are
+     * all measured after the first few runs (the results do not depend on
+     * the order: every run has its own seed and trace) */
+    if (!(order = malloc(sizeof *order * (size_t)n_jobs)) || !(wsum = calloc((size_t)cx.n_s, sizeof *wsum)) ||
+        !(wcnt = calloc((size_t)cx.n_s, sizeof *wcnt)))
+        goto oom;
+    long o_i = 0;
+    for (int k = 0; k < cx.n_seeds; k++)
+        for (int d = 0; d < cx.n_d; d++)
+            for (int s = 0; s < cx.n_s; s++) order[o_i++] = job_of(&cx, d, s, k) - cx.jobs;
     struct pool pool = {.jobs = cx.jobs, .n_jobs = n_jobs, .benches = cx.benches, .specs = cx.specs,
-                        .budget = budget, .kind = cx.seconds};
+                        .budget = budget, .kind = cx.seconds, .order = order, .n_s = cx.n_s};
     atomic_init(&pool.next, 0);
     atomic_init(&pool.done, 0);
     if (jobs > n_jobs) jobs = n_jobs;
@@ -806,8 +855,9 @@ int cmd_compare(int argc, char **argv)
     for (; started < jobs - 1; started++)
         if (pthread_create(&threads[started], NULL, worker, &pool) != 0) break;
     struct cli_progress *prog = cli_progress_new("compare", (double)n_jobs);
-    /* the main thread works too, and updates the progress bar between runs */
-    while (run_next(&pool)) cli_progress_set(prog, (double)atomic_load(&pool.done));
+    /* the main thread works too, and updates the progress bar between runs
+     * (runs/s; the bar and ETA by expected work) */
+    while (run_next(&pool)) cli_progress_set_frac(prog, (double)atomic_load(&pool.done), work_frac(&pool, wsum, wcnt));
     for (long i = 0; i < started; i++) pthread_join(threads[i], NULL);
     cli_progress_done(prog);
     for (long i = 0; i < n_jobs; i++)
@@ -854,6 +904,9 @@ out:
         for (long i = 0; i < n_jobs; i++) search_trace_release(&cx.jobs[i].tr);
     free(cx.jobs);
     free(threads);
+    free(order);
+    free(wsum);
+    free(wcnt);
     cli_benches_close(&cx.cb);
     free(cx.ceil_val);
     free(cx.ceil_test);
