@@ -625,6 +625,17 @@ expect 0 "search -q --out -" -- $NASW search --table $FIX/mini.csv --dataset alp
 expect 0 "search -q --trace" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q --trace
 [ "$(wc -l <"$T/out")" -eq 5 ] && ok || bad "search -q --trace: not the 5 trace rows alone"
 
+# --jobs on score (OpenMP threads; --threads is the same flag): same scores for any J
+printf 'arch,dataset,val_acc,test_acc\n%s,a,1,2\n%s,a,2,3\n%s,a,3,4\n' \
+    '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' \
+    '|nor_conv_1x1~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|' \
+    '|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|' >"$T/sj.csv"
+SJ="score --table $T/sj.csv --input 1x8x8 --channels 2 --data random --batch 8 --proxies snip,synflow,nwot"
+expect 0 "score --jobs 1" -- $NASW $SJ --jobs 1 --out "$T/sj1.csv"
+expect 0 "score --jobs 3" -- $NASW $SJ --jobs 3 --out "$T/sj3.csv"
+[ "$(sort "$T/sj1.csv")" = "$(sort "$T/sj3.csv")" ] && ok || bad "score: --jobs 1 and 3 differ"
+expect 2 "score --jobs with --threads" -- $NASW $SJ --jobs 1 --threads 2 --out "$T/sj4.csv"
+
 # progress: a bar on a terminal (or NASW_FORCE_TTY=1), none otherwise or
 # under -q, lines under -v; never a result row through the bar
 LE="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods last,pow3 --examples 0"
