@@ -659,6 +659,38 @@ else
     echo "skip: no script(1) for the pty test (bsdutils)"
 fi
 
+# compare --resume after kill -9: finished runs are not redone and the
+# outputs are the bytes of an uninterrupted run; --config replays a manifest
+CC="compare --table $FIX/mini.csv --strategies random,bo,evolution --budget 40 --no-plot --jobs 1"
+expect 0 "compare, uninterrupted" -- $NASW $CC --seeds 40 -q --dir "$T/ra"
+[ -e "$T/ra/runs.jsonl" ] && bad "a finished comparison kept its run journal" || ok
+$NASW $CC --seeds 40 --dir "$T/rb" >/dev/null 2>&1 &
+RP=$!
+w=0
+while [ "$(cat "$T/rb/runs.jsonl" 2>/dev/null | wc -l)" -lt 20 ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
+kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
+nrun=$(wc -l <"$T/rb/runs.jsonl")
+[ "$nrun" -ge 20 ] && [ "$nrun" -lt 240 ] && ok || bad "compare was not killed mid-way ($nrun runs journaled)"
+printf '{"dataset":"alpha","strategy":"bo","se' >>"$T/rb/runs.jsonl"   # a torn last line
+expect 0 "compare --resume" -- $NASW $CC --seeds 40 --dir "$T/rb" --resume -v
+expect_err "compare: resuming '$T/rb': $nrun of 240 runs done" "resume counts the journaled runs"
+grep -q "^compare: *[0-9]*% ([0-9]*/240)" "$T/err" && ok || bad "resume: no progress"
+for f in summary.csv pairs.csv trajectories.csv best.csv datasets.csv; do
+    cmp -s "$T/ra/$f" "$T/rb/$f" && ok || bad "resumed $f differs from the uninterrupted one"
+done
+expect 1 "resume a finished comparison" -- $NASW $CC --seeds 40 --dir "$T/rb" --resume
+expect_err "nothing to resume" "resume of a done comparison"
+$NASW $CC --dir "$T/rc" --seeds 2 >/dev/null 2>&1
+sed -i 's/"status": "done"/"status": "failed"/' "$T/rc/manifest.json"
+expect 1 "resume with other settings" -- $NASW $CC --dir "$T/rc" --seeds 3 --resume
+expect_err "it was started with other settings" "resume with other settings"
+expect 0 "compare --config" -- $NASW compare --config "$T/ra/manifest.json" --dir "$T/rd" --jobs 2
+for f in summary.csv pairs.csv trajectories.csv best.csv datasets.csv; do
+    cmp -s "$T/ra/$f" "$T/rd/$f" && ok || bad "--config replay: $f differs"
+done
+expect 0 "compare --config, a flag changed" -- $NASW compare --config "$T/ra/manifest.json" --dir "$T/re" --seeds 2
+[ "$(grep -c . "$T/re/best.csv")" -eq 13 ] && ok || bad "--config --seeds 2: not 2 seeds x 3 strategies x 2 datasets"
+
 # per-epoch progress of train and confirm (Fashion-MNIST needed)
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     PA='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
