@@ -636,6 +636,19 @@ expect 0 "score --jobs 3" -- $NASW $SJ --jobs 3 --out "$T/sj3.csv"
 [ "$(sort "$T/sj1.csv")" = "$(sort "$T/sj3.csv")" ] && ok || bad "score: --jobs 1 and 3 differ"
 expect 2 "score --jobs with --threads" -- $NASW $SJ --jobs 1 --threads 2 --out "$T/sj4.csv"
 
+# --jobs on predict and lcurve eval: the same results for any J
+PJ="predict --table $FIX/mini.csv --dataset alpha --predictors gp,cost_s,lstm:epochs=20:hidden=8:embed=8 --train-sizes 10,30 --test-size 30 --trials 4"
+expect 0 "predict --jobs 1" -- $NASW $PJ --jobs 1 --dir "$T/pj1"
+expect 0 "predict --jobs 3" -- $NASW $PJ --jobs 3 --dir "$T/pj3"
+# all but the timing columns (fit_s, fit_cpu_s)
+[ "$(cut -d, -f1-6,8 "$T/pj1/trials.csv")" = "$(cut -d, -f1-6,8 "$T/pj3/trials.csv")" ] && ok || bad "predict: --jobs 1 and 3 differ"
+LJ="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods all --folds 4 --examples 0"
+expect 0 "lcurve eval --jobs 1" -- $NASW $LJ --jobs 1 --dir "$T/lj1"
+expect 0 "lcurve eval --jobs 3" -- $NASW $LJ --jobs 3 --dir "$T/lj3"
+cmp -s "$T/lj1/predictions.csv" "$T/lj3/predictions.csv" && [ "$(cut -d, -f1-7 "$T/lj1/summary.csv")" = "$(cut -d, -f1-7 "$T/lj3/summary.csv")" ] \
+    && ok || bad "lcurve eval: --jobs 1 and 3 differ"
+expect 2 "predict: bad --jobs" -- $NASW $PJ --jobs 0 --dir "$T/pj0"
+
 # progress: a bar on a terminal (or NASW_FORCE_TTY=1), none otherwise or
 # under -q, lines under -v; never a result row through the bar
 LE="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods last,pow3 --examples 0"
