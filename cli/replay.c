@@ -175,20 +175,13 @@ int replay_journal_write(FILE *f, const char *dataset, const char *label, long s
     for (long i = 0; i < tr->n; i++) {
         const struct search_step *p = &tr->steps[i];
         json_t *s = json_array();
+        /* the fields in the order parse_run() reads them; the integers are
+         * exact as doubles (epochs, indices far below 2^53) */
+        double f[NF] = {0, p->val, p->test, p->cost_s, p->total_cost_s, p->best_val, p->test_at_best,
+                        p->epochs, p->fidelity, p->epochs_charged, p->total_epochs, (double)p->incumbent,
+                        p->failed, p->infeasible};
         json_array_append_new(s, json_integer((json_int_t)p->key));
-        json_array_append_new(s, num(p->val));
-        json_array_append_new(s, num(p->test));
-        json_array_append_new(s, num(p->cost_s));
-        json_array_append_new(s, num(p->total_cost_s));
-        json_array_append_new(s, num(p->best_val));
-        json_array_append_new(s, num(p->test_at_best));
-        json_array_append_new(s, json_integer(p->epochs));
-        json_array_append_new(s, json_integer(p->fidelity));
-        json_array_append_new(s, json_integer(p->epochs_charged));
-        json_array_append_new(s, num(p->total_epochs));
-        json_array_append_new(s, json_integer(p->incumbent));
-        json_array_append_new(s, json_integer(p->failed));
-        json_array_append_new(s, json_integer(p->infeasible));
+        for (int k = 1; k < NF; k++) json_array_append_new(s, num(f[k]));
         json_array_append_new(steps, s);
     }
     for (long i = 0; tr->n_obj > 0 && i < tr->n * 2 * tr->n_obj; i++) json_array_append_new(obj, num(tr->obj[i]));
