@@ -75,6 +75,8 @@ KERNEL_OPT ?= -O3
 $(BUILD)/train/layers.o: CFLAGS += $(KERNEL_OPT) -fopenmp
 # `nasw score` scores architectures in parallel (OpenMP threads).
 $(BUILD)/cli/score.o: CFLAGS += -fopenmp
+# `nasw predict` and `nasw lcurve eval` fit in parallel (--jobs, OpenMP threads).
+$(BUILD)/cli/predict.o $(BUILD)/cli/lcurve.o: CFLAGS += -fopenmp
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
 	@mkdir -p $(dir $@)

@@ -27,7 +27,7 @@ for dev in $DEVICES; do
     # a finished directory is reused (rerun after deleting it)
     [ -f "$OUT/$dev/hv_pairs.csv" ] && continue
     "${NASW:-./nasw}" compare --table "$HW" --strategies "$STRATEGIES" --seeds "$SEEDS" --budget 150 --checkpoints 50,100 \
-        --objectives "val_acc:max,${dev}_latency:min" --jobs "$JOBS" --quiet --out "$OUT/$dev" >/dev/null
+        --objectives "val_acc:max,${dev}_latency:min" --jobs "$JOBS" --quiet --dir "$OUT/$dev" >/dev/null
 done
 echo "| strategy | device | HV regret @50 | @100 | @150 | CI95 @150 | / random @150 | p vs random @150 |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -66,9 +66,9 @@ lcurve_bench() {
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
     FAMS=vapor,ilog2,weibull,pow3,pow4,loglog,mmf,janoschek,hill3,logpower,exp4
     echo "== lcurve: NB201 cifar10-valid, 200 curves, predict epoch 200 from 10% and 20% of the epochs"
-    OPENBLAS_NUM_THREADS=1 ./nasw lcurve eval --curves "$LC" --fractions 0.1,0.2 --methods all --out "$OUT/lcurve"
+    OPENBLAS_NUM_THREADS=1 ./nasw lcurve eval --curves "$LC" --fractions 0.1,0.2 --methods all --dir "$OUT/lcurve"
     OPENBLAS_NUM_THREADS=1 ./nasw lcurve eval --curves "$LC" --fractions 0.1,0.2 --methods $FAMS --starts 1 \
-        --examples 0 --out "$OUT/lcurve_1start" >/dev/null
+        --examples 0 --dir "$OUT/lcurve_1start" >/dev/null
     if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
         echo "SciPy peer skipped: Debian's python3-scipy is not installed"
         return 0
@@ -119,14 +119,14 @@ mf() {
         echo "== multi-fidelity: NB201 200 curves x 200 epochs, 100 seeds, budget 10000 epochs"
         t0=$(now)
         ./nasw compare --table "$LC" --strategies $S --seeds 100 --budget 10000e \
-            --checkpoints 1000e,2000e,4000e --out "$OUT/mf_nb201" | tail -n +2
+            --checkpoints 1000e,2000e,4000e --dir "$OUT/mf_nb201" | tail -n +2
         echo "wall: $(echo "$(now) - $t0" | bc -l | xargs printf '%.1f') s"
         # the calibrated rule stops nothing before 19 trainings have run to the
         # end (3800 epochs): the full 10000 epochs show what it does after
         echo "== early termination: NB201, 100 seeds, budget 10000 epochs"
         t0=$(now)
         ./nasw compare --table "$LC" --strategies $E --seeds 100 --budget 10000e \
-            --checkpoints 1000e,2000e,4000e --out "$OUT/mf_nb201_et" | tail -n +2
+            --checkpoints 1000e,2000e,4000e --dir "$OUT/mf_nb201_et" | tail -n +2
         echo "wall: $(echo "$(now) - $t0" | bc -l | xargs printf '%.1f') s"
     else
         echo "mf: $LC not found; NB201 part skipped"
@@ -146,14 +146,14 @@ mf() {
         echo
         echo "== multi-fidelity: fmnist_proxy ($n architectures x 4 epochs), 100 seeds, budget 200 epochs"
         ./nasw compare --table "$FP" --strategies $S,et:base=evolution --seeds 100 --budget 200e \
-            --checkpoints 40e,100e --out "$OUT/mf_fp" | tail -n +2
+            --checkpoints 40e,100e --dir "$OUT/mf_fp" | tail -n +2
     fi
 }
 
 if want agree && need "$NB" "set NASW_DATA"; then
 echo "== agreement: NB201, 100 seeds, 150 queries (test accuracy of the best-by-validation arch)"
 ./nasw compare --table "$NB" --strategies random,evolution:population=50:sample=10,local,reinforce \
-    --seeds 100 --budget 150 --no-plot --quiet --out "$OUT/agree"
+    --seeds 100 --budget 150 --no-plot --quiet --dir "$OUT/agree"
 python3 bench/ref_protocol.py "$NB" 100 150 >"$OUT/agree/ref.csv"
 awk -F, '
     FNR == 1 { next }
@@ -177,7 +177,7 @@ if want speed && need "$NB" "set NASW_DATA"; then
 echo
 echo "== speed: 4 strategies x 3 datasets x 100 seeds x 300 queries, table load included"
 tn=$(median_time 5 ./nasw compare --table "$NB" --strategies random,evolution,local,reinforce \
-    --seeds 100 --budget 300 --no-plot --quiet --out "$OUT/speed")
+    --seeds 100 --budget 300 --no-plot --quiet --dir "$OUT/speed")
 tp=$(median_time 1 python3 bench/ref_protocol.py "$NB" 100 300)
 echo "nasw compare (4 strategies, $(nproc) cores):        ${tn} s  (median of 5)"
 echo "python reference (random+evolution only, 1 core): ${tp} s"
@@ -255,7 +255,7 @@ P=gp,gp:path,gp:nowarp
 has_lstm && P=$P,lstm
 mkdir -p "$OUT/predict"
 ./nasw predict --table "$NB" --dataset cifar10 --predictors $P --train-sizes 100,1000 --test-size 200 \
-    --trials 30 --seed 1 --out "$OUT/predict" --splits-out "$OUT/predict/splits.csv" >/dev/null
+    --trials 30 --seed 1 --dir "$OUT/predict" --splits-out "$OUT/predict/splits.csv" >/dev/null
 rm -f "$OUT/predict/peers.csv"
 if sklearn_ok; then
     $PY bench/predict_peers.py "$OUT/predict/splits.csv" "$OUT/predict/peers.csv" 2>/dev/null
@@ -278,7 +278,7 @@ if [ -f "$ZC" ]; then
     P=params_m,gp,gp:path
     has_lstm && P=$P,lstm
     ./nasw predict --table "$ZC" --dataset cifar10 --predictors $P --train-sizes 10,20,50,100,200,300,400,500 \
-        --test-size 200 --trials 30 --seed 1 --out "$OUT/predict_zc" >/dev/null
+        --test-size 200 --trials 30 --seed 1 --dir "$OUT/predict_zc" >/dev/null
     echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
     pred_table "$OUT/predict_zc/summary.csv"
     awk -F, 'FNR == 1 { next } $1 == "params_m" { k0 = $4; s0 = $6; next }
@@ -303,7 +303,7 @@ rm -f "$G/runs.csv" "$G"/peers*.csv
 for i in $(seq "$RUNS"); do
     /usr/bin/time -f %U+%S -o "$G/time" env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ./nasw predict --table "$NB" \
         --dataset cifar10 --predictors gp:nowarp --train-sizes 1000 --test-size 200 --trials 3 --seed 2 \
-        --out "$G/nasw$i" --splits-out "$G/splits.csv" >/dev/null
+        --dir "$G/nasw$i" --splits-out "$G/splits.csv" >/dev/null
     # run,side,in-process CPU s (3 fits),in-process wall s,whole-process CPU s,lpd,evaluations per fit
     awk -F, -v i="$i" -v p="$(tail -1 "$G/time" | bc -l)" 'NR == 2 { printf "%s,nasw,%.4f,%.4f,%.4f,%s,\n", i, 3 * $10, 3 * $8, p, $9 }' \
         "$G/nasw$i/summary.csv" >>"$G/runs.csv"
@@ -341,7 +341,7 @@ mkdir -p "$OUT"
 S=evolution:population=50:sample=10,local,bo,bo:encoding=path
 has_pnas && S=$S,pnas
 ./nasw compare --table "$NB" --strategies $S --seeds 100 --budget 150 --checkpoints 100 --no-plot --quiet \
-    --out "$OUT/search"
+    --dir "$OUT/search"
 awk -F, 'FNR == 1 { next } { s = $2; sub(/^evolution:.*/, "evolution", s)
     printf "  %-15s %-16s %4s %8.2f +-%5.2f  queries_to_best %6s  found_best %3s/%s\n", $1, s, $3, $5, $7,
         $9 == "" ? "-" : sprintf("%.1f", $9), $10, $4 }' "$OUT/search/summary.csv"
@@ -352,7 +352,7 @@ awk -F, 'FNR == 1 { next } $3 ~ /^(bo|pnas)/ || $4 ~ /^(bo|pnas)/ { a = $3; b = 
     "$OUT/search/pairs.csv"
 echo "  moonshot: mean queries to cifar100's best-by-validation cell (bo:encoding=path, 100 seeds, budget 300)"
 ./nasw compare --table "$NB" --datasets cifar100 --strategies bo:encoding=path --seeds 100 --budget 300 \
-    --checkpoints 150 --no-plot --quiet --out "$OUT/moon"
+    --checkpoints 150 --no-plot --quiet --dir "$OUT/moon"
 awk -F, 'NR > 1 && $3 == 300 { printf "  queries_to_best %s, found by %s of %s runs\n",
     ($9 == "" ? "- (not every run found it)" : $9), $10, $4 }' "$OUT/moon/summary.csv"
 fi

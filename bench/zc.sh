@@ -27,7 +27,7 @@ step() { case $STEPS in *$1*) return 0 ;; *) return 1 ;; esac; }
 
 if step 1; then
 echo "== 1. proxies of data/fmnist_proxy.csv vs its real runs"
-$NASW score --table data/fmnist_proxy.csv --out data/fmnist_proxy_zc.csv
+$NASW score --table data/fmnist_proxy.csv --seed 0 --out data/fmnist_proxy_zc.csv
 $PY bench/zc_validate.py fmnist data/fmnist_proxy.csv data/fmnist_proxy_zc.csv | tee "$OUT/fmnist.md"
 fi
 
@@ -35,7 +35,7 @@ SUB=$DATA/nasbench201/nb201_zc_subset.csv
 if ! step 2; then :
 elif [ -f "$SUB" ]; then
     echo "== 2. nasw vs NASLib on $NL_SAMPLE cells of $SUB"
-    $NASW score --table "$SUB" --dataset cifar10 --sample "$NL_SAMPLE" --input 3x32x32 --channels 16 --cells 5 \
+    $NASW score --table "$SUB" --dataset cifar10 --seed 0 --sample "$NL_SAMPLE" --input 3x32x32 --channels 16 --cells 5 \
         --data random --batch 32 --out "$OUT/naslib.csv"
     $PY bench/zc_validate.py naslib "$SUB" "$OUT/naslib.csv" | tee "$OUT/naslib.md"
 else

@@ -51,7 +51,8 @@ int cli_benches_open(struct cli_benches *c, const char *spec, char *const *datas
                 if (*p == ':' || *p == '=' || *p == '+' || *p == '/') *p = '_';
             journal = def;
         }
-        struct live_opts lo = {.journal = journal, .seed = (uint64_t)train_seed};
+        struct live_opts lo = {.journal = journal, .seed = (uint64_t)train_seed, .on_epoch = cli_progress_epoch,
+                               .on_epoch_ctx = &cli_live_progress};
         c->b = calloc(1, sizeof *c->b);
         c->names = calloc(1, sizeof *c->names);
         if (!c->b || !c->names || !(c->names[0] = xstrdup("fmnist"))) {

@@ -20,7 +20,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: nasw tables build --space nb201 --sample N|all --preset P --out T.csv\n"
-            "                         [--seed K] [--train-seed K] [--verbose]\n"
+            "                         [--seed K] [--train-seed K] [-q|-v]\n"
             "\n"
             "Train architectures with the live trainer (NAS-Bench-201 cells on Fashion-MNIST)\n"
             "and write them as a table in nasw's schema: T.csv (final metrics, cost in\n"
@@ -31,10 +31,11 @@ static void help(FILE *f)
             "  --sample N      N architectures drawn uniformly without replacement by --seed\n"
             "                  (the same seed always gives the same order); 'all' = every cell\n"
             "  --preset P      training preset: %s (default proxy)\n"
-            "  --seed K        sampling and training seed (default 0)\n"
+            "  --seed K        sampling and training seed (default 1)\n"
             "  --train-seed K  training seed instead of --seed (the same sample trained\n"
             "                  again with other initialisations and batch orders)\n"
-            "  --verbose       one line per epoch on stderr\n",
+            CLI_VERBOSITY_HELP
+          "                 (and one line per epoch)\n",
             train_preset_names());
 }
 
@@ -43,18 +44,21 @@ int cmd_tables_build(int argc, char **argv)
     static const struct option longopts[] = {
         {"space", required_argument, 0, 's'}, {"sample", required_argument, 0, 'n'},
         {"preset", required_argument, 0, 'p'}, {"out", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 'k'},   {"verbose", no_argument, 0, 'v'},
+        {"seed", required_argument, 0, 'k'},   
         {"train-seed", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     const char *space = "nb201", *sample = NULL, *preset = "proxy", *out = NULL;
-    long seed = 0, train_seed = -1, n = 0;
-    int verbose = 0, c;
+    long seed = CLI_DEFAULT_SEED, train_seed = -1, n = 0;
+    int c;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("tables build", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("tables build", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (c) {
         case 's': space = optarg; break;
         case 'n': sample = optarg; break;
@@ -68,12 +72,12 @@ int cmd_tables_build(int argc, char **argv)
             if (cli_parse_long(optarg, &train_seed) || train_seed < 0)
                 return cli_usage_error("tables build", "bad --train-seed '%.64s'", optarg);
             break;
-        case 'v': verbose = 1; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("tables build", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("tables build", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("tables build", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (strcmp(space, "nb201")) return cli_usage_error("tables build", "unknown space '%.64s' (known: nb201)", space);
     if (!out) return cli_usage_error("tables build", "--out T.csv is required");
     if (!sample) return cli_usage_error("tables build", "--sample N|all is required");
@@ -99,7 +103,7 @@ int cmd_tables_build(int argc, char **argv)
         int wst = mpi_worker(spec, (uint64_t)train_seed);
         return wst ? cli_error_status(wst) : CLI_OK;
     }
-    struct live_opts lo = {.journal = out, .seed = (uint64_t)train_seed, .verbose = verbose};
+    struct live_opts lo = {.journal = out, .seed = (uint64_t)train_seed, .verbose = cli_verbosity == CLI_VERBOSE};
     struct bench *b;
     if ((st = live_bench_new(&b, spec, &lo))) return cli_error_status(st);
     const struct space *s = bench_space(b);

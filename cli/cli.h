@@ -16,6 +16,8 @@
 
 #include "tables/table.h"
 
+struct option;
+
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
 
 int cmd_compare(int argc, char **argv);
@@ -65,7 +67,6 @@ void cli_warn(const char *fmt, ...)
  * every getopt_long(..., &longindex) result: it reads and resets longindex
  * (-1 before the loop: short and unknown options leave it alone).  Prints
  * the usage error; returns 0 or CLI_USAGE. */
-struct option;
 struct cli_seen {
     const char *const *excl;  /* NULL or {"a", "b", ..., NULL}: pairs a/b, ... exclusive */
     int n;
@@ -73,6 +74,66 @@ struct cli_seen {
     const char *name[64];
 };
 int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s);
+
+/* --out always names one file ('-': stdout); a command that writes a
+ * directory of outputs takes --dir DIR instead and answers --out with a
+ * usage error and a hint (one meaning per flag across commands).  The
+ * directory commands put CLI_DIR_LONGOPTS in their option table; --dir
+ * comes back as 'o'. */
+#define CLI_OUT_NOT_DIR 0x1200
+#define CLI_DIR_LONGOPTS                                     \
+    {"dir", required_argument, 0, 'o'},                      \
+    {"out", required_argument, 0, CLI_OUT_NOT_DIR}
+/* The usage error for a getopt_long result no case handled: c is the
+ * result, arg the argument it came from (argv[optind - 1]).  "unknown or
+ * incomplete option", then a hint line naming the nearest long option
+ * when the name is misspelt (Levenshtein distance <= 2), or the --dir hint
+ * for --out on a directory command.  Returns CLI_USAGE. */
+int cli_bad_option(const char *cmd, const struct option *longopts, int c, const char *arg);
+/* A usage error with a "hint: ..." line (none if hint is NULL or empty)
+ * between the error and the pointer to the help.  Returns CLI_USAGE. */
+int cli_usage_hint(const char *cmd, const char *hint, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The candidate nearest to word by edit distance, if within 2 edits and
+ * unique at that distance (and not word itself); NULL otherwise. */
+const char *cli_nearest(const char *word, const char *const *cands, int n);
+/* The usage error for a strategy spec list search_spec_parse() or
+ * search_spec_list_parse() refused (its message in nasw_errmsg()), with a
+ * "did you mean" hint for a misspelt strategy name in specs. */
+int cli_spec_error(const char *cmd, const char *specs);
+
+/* -q/--quiet and -v/--verbose, on every command (getopt short options "qv"):
+ * quiet: standard output carries only data the command was asked for (a
+ * result table, `--out -`), no commentary, no progress bar; warnings and
+ * errors still go to stderr.  verbose: progress is reported as lines on
+ * stderr (every 10%, terminal or not, never a bar), plus a command's extra
+ * detail (tables build: a line per epoch).  The two exclude each other. */
+enum { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 };
+extern int cli_verbosity;
+#define CLI_VERBOSITY_LONGOPTS                               \
+    {"quiet", no_argument, 0, 'q'},                          \
+    {"verbose", no_argument, 0, 'v'}
+#define CLI_VERBOSITY_HELP                                                                        \
+    "  -q, --quiet    no commentary or progress on stdout/stderr (data and errors only)\n"      \
+    "  -v, --verbose  progress as lines on stderr (each tenth of the work), no bar\n"
+/* Handles one getopt_long result: 1 if it was -q or -v (consumed), 0 if
+ * not, -1 after printing the usage error (given twice, or both). */
+int cli_verbosity_option(const char *cmd, int c);
+/* Under -q, after the flags are parsed: standard output is sent to
+ * /dev/null unless it carries the command's data (data_on_stdout: e.g.
+ * `--out -`).  Returns 0, or prints the error and returns CLI_ERROR. */
+int cli_quiet_stdout(int data_on_stdout);
+/* The stream for a command's commentary: f, or under -q a stream to
+ * /dev/null (f if that cannot be opened). */
+FILE *cli_text(FILE *f);
+
+/* The default of every seed flag (--seed, --train-seed) of every command:
+ * one number to remember, and a default run of one command is the seed-1
+ * run of another (compare's runs use seeds 1..N, as `search --seed K`). */
+#define CLI_DEFAULT_SEED 1
 
 /* A number in a CSV output: printed with fmt if finite, an empty field
  * otherwise (an undefined statistic is never "nan" text; see
@@ -138,13 +199,29 @@ void cli_benches_close(struct cli_benches *c);
     "                 journaled to --journal FILE (default: the spec as a .csv name);\n"         \
     "                 rerunning resumes and retrains nothing that is done\n"                     \
     "  --journal FILE the live bench's journal (a table in nasw's schema)\n"                     \
-    "  --train-seed K base seed of the live trainings (default 0)\n"
+    "  --train-seed K base seed of the live trainings (default 1)\n"
 
-/* Progress bar on stderr when it is a terminal (no-op otherwise). */
+/* Progress on stderr (docs/cli.md): a bar with rate and ETA when stderr is
+ * a terminal (or NASW_FORCE_TTY=1), lines every 10% under -v (instead of
+ * the bar), nothing under -q.  total and done are in the caller's units (the rate's);
+ * cli_progress_set_frac() draws a work-weighted fraction instead of
+ * done/total (the ETA follows the fraction).  A command printing a line on
+ * stdout or stderr while a bar may be drawn calls cli_progress_line()
+ * first: the bar is cleared and redrawn by the next set, so no result line
+ * is ever printed through a bar. */
 struct cli_progress;
 struct cli_progress *cli_progress_new(const char *label, double total);
 void cli_progress_set(struct cli_progress *p, double done);
-void cli_progress_done(struct cli_progress *p);   /* frees; NULL ok */
+void cli_progress_set_frac(struct cli_progress *p, double done, double frac);
+void cli_progress_line(struct cli_progress *p);
+void cli_progress_done(struct cli_progress *p);   /* clears the bar, frees; NULL ok */
+/* Per-epoch progress of a live bench (its epoch hook): ctx points to a
+ * struct cli_progress * (NULL: none); the bar is set to base + epoch. */
+void cli_progress_base(struct cli_progress *p, double base);
+void cli_progress_epoch(void *ctx, int epoch, int epochs);
+/* The progress the live benches of cli_benches_open() report their epochs
+ * to (NULL: none): set by a command around its trainings. */
+extern struct cli_progress *cli_live_progress;
 
 /* Write to stdout and check for errors at exit (nasw.c checks fflush/ferror). */
 

@@ -16,8 +16,44 @@
 #include "cli/cli.h"
 #include "core/outfile.h"
 #include "core/status.h"
+#include "search/search.h"
 
 const char *cli_command_line = "";
+int cli_verbosity = CLI_NORMAL;
+struct cli_progress *cli_live_progress;
+
+int cli_verbosity_option(const char *cmd, int c)
+{
+    if (c != 'q' && c != 'v') return 0;
+    int want = c == 'q' ? CLI_QUIET : CLI_VERBOSE;
+    /* the short forms bypass cli_option_once (it sees long options only) */
+    if (cli_verbosity == want) {
+        cli_usage_error(cmd, "option '--%s' given more than once", c == 'q' ? "quiet" : "verbose");
+        return -1;
+    }
+    if (cli_verbosity != CLI_NORMAL) {
+        cli_usage_error(cmd, "options '--quiet' and '--verbose' cannot be used together");
+        return -1;
+    }
+    cli_verbosity = want;
+    return 1;
+}
+
+FILE *cli_text(FILE *f)
+{
+    static FILE *null; /* one per process, closed at exit */
+    if (cli_verbosity != CLI_QUIET) return f;
+    if (!null) null = fopen("/dev/null", "w");
+    return null ? null : f;
+}
+
+int cli_quiet_stdout(int data_on_stdout)
+{
+    if (cli_verbosity != CLI_QUIET || data_on_stdout) return 0;
+    fflush(stdout);
+    if (!freopen("/dev/null", "w", stdout)) return cli_error("cannot silence standard output: %s", strerror(errno));
+    return 0;
+}
 
 static void report(const char *prefix, const char *fmt, va_list ap)
 {
@@ -49,6 +85,127 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "see 'nasw %s -h'\n", cmd);
     return CLI_USAGE;
+}
+
+int cli_usage_hint(const char *cmd, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report("error: ", fmt, ap);
+    va_end(ap);
+    if (hint && *hint) fprintf(stderr, "hint: %s\n", hint);
+    fprintf(stderr, "see 'nasw %s -h'\n", cmd);
+    return CLI_USAGE;
+}
+
+/* Levenshtein distance of a and b (two rows of the DP table), capped at
+ * cap + 1: only "within 2 edits" matters, and option and strategy names
+ * are short, so longer words are cut at 63 characters. */
+static int edit_distance(const char *a, const char *b, int cap)
+{
+    int na = (int)strnlen(a, 63), nb = (int)strnlen(b, 63);
+    if (abs(na - nb) > cap) return cap + 1;
+    int row[2][64];
+    for (int j = 0; j <= nb; j++) row[0][j] = j;
+    for (int i = 1; i <= na; i++) {
+        int *prev = row[(i - 1) & 1], *cur = row[i & 1];
+        cur[0] = i;
+        for (int j = 1; j <= nb; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    }
+    int d = row[na & 1][nb];
+    return d > cap ? cap + 1 : d;
+}
+
+const char *cli_nearest(const char *word, const char *const *cands, int n)
+{
+    const char *best = NULL;
+    int bd = 3, ties = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cands[i] || !strcmp(cands[i], word)) continue;
+        int d = edit_distance(word, cands[i], 2);
+        if (d < bd) {
+            bd = d;
+            best = cands[i];
+            ties = 0;
+        } else if (d == bd && best && strcmp(best, cands[i]))
+            ties = 1;
+    }
+    return bd <= 2 && !ties ? best : NULL;
+}
+
+int cli_bad_option(const char *cmd, const struct option *longopts, int c, const char *arg)
+{
+    char name[64] = "";
+    if (!strncmp(arg, "--", 2)) snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+    int out_on_dir = c == CLI_OUT_NOT_DIR;
+    const char *cands[128];
+    int n = 0;
+    for (int i = 0; longopts[i].name && n < 128; i++) {
+        if (longopts[i].val == CLI_OUT_NOT_DIR) {
+            if (!strcmp(name, longopts[i].name)) out_on_dir = 1; /* "--out" with no value */
+            continue;                                             /* never suggested */
+        }
+        cands[n++] = longopts[i].name;
+    }
+    char hint[200];
+    if (out_on_dir) {
+        snprintf(hint, sizeof hint, "%s writes a directory; use --dir DIR", cmd);
+        return cli_usage_hint(cmd, hint, "option '--out' names a file; %s writes a directory", cmd);
+    }
+    const char *near = *name ? cli_nearest(name, cands, n) : NULL;
+    hint[0] = '\0';
+    if (near) snprintf(hint, sizeof hint, "did you mean '--%s'?", near);
+    return cli_usage_hint(cmd, hint, "unknown or incomplete option '%.64s'", arg);
+}
+
+int cli_spec_error(const char *cmd, const char *specs)
+{
+    char msg[1024], hint[200] = "";
+    snprintf(msg, sizeof msg, "%s", nasw_errmsg());
+    const char *names[128];
+    int n = 0;
+    while (search_registry[n] && n < 128) {
+        names[n] = search_registry[n]->name;
+        n++;
+    }
+    /* the item the parser refused (the first that does not parse): a near
+     * miss of a strategy name or of one of its parameter keys */
+    const char *p = specs;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char item[512];
+        struct search_spec tmp;
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        int last = !p[len];
+        p += len + !last;
+        if (search_spec_parse(item, &tmp) == NASW_OK) {
+            if (last) break;
+            continue;
+        }
+        char *save = NULL, *nm = strtok_r(item, ":", &save);
+        const struct search_type *t = nm ? search_find(nm) : NULL;
+        if (!t) {
+            const char *near = nm ? cli_nearest(nm, names, n) : NULL;
+            if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+            break;
+        }
+        const char *keys[SEARCH_MAX_PARAMS];
+        int nk = 0;
+        for (int i = 0; t->params && t->params[i].name && nk < SEARCH_MAX_PARAMS; i++) keys[nk++] = t->params[i].name;
+        for (char *kv = strtok_r(NULL, ":", &save); kv && !*hint; kv = strtok_r(NULL, ":", &save)) {
+            kv[strcspn(kv, "=")] = '\0';
+            int known = 0;
+            for (int i = 0; i < nk; i++) known |= !strcmp(keys[i], kv);
+            const char *near = known ? NULL : cli_nearest(kv, keys, nk);
+            if (near) snprintf(hint, sizeof hint, "did you mean '%s:%s=...'?", t->name, near);
+        }
+        break;
+    }
+    return cli_usage_hint(cmd, hint, "%s", msg);
 }
 
 void cli_warn(const char *fmt, ...)
@@ -100,7 +257,7 @@ int cli_parse_long(const char *s, long *out)
 
 int cli_option_once(const char *cmd, const struct option *longopts, int *longindex, struct cli_seen *s)
 {
-    static const char *const always[] = {"maximize", "minimize", NULL};
+    static const char *const always[] = {"maximize", "minimize", "quiet", "verbose", NULL};
     int li = *longindex;
     *longindex = -1;
     if (li < 0) return 0;
@@ -187,12 +344,22 @@ int cli_out_commit(struct outfile *o)
     return st ? cli_error_status(st) : CLI_OK;
 }
 
+/* Progress (docs/cli.md): a bar on a terminal, lines under -v, nothing
+ * under -q or when stderr is not a terminal.  NASW_FORCE_TTY=1 draws the
+ * bar into a file or pipe too (tests, `script` logs). */
 struct cli_progress {
     char label[64];
-    double total, last_frac;
+    double total, last_frac, base;
     struct timespec t0;
-    int tty;
+    int mode;  /* 0 off, 1 bar, 2 lines */
+    int drawn; /* the bar is on screen: a line printed now must clear it first */
 };
+
+static int force_tty(void)
+{
+    const char *e = getenv("NASW_FORCE_TTY");
+    return e && *e && strcmp(e, "0");
+}
 
 struct cli_progress *cli_progress_new(const char *label, double total)
 {
@@ -201,35 +368,73 @@ struct cli_progress *cli_progress_new(const char *label, double total)
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->last_frac = -1;
-    p->tty = isatty(STDERR_FILENO);
+    /* -v prints lines of its own (tables build: per epoch): progress as
+     * lines too, never a bar they would be printed through */
+    p->mode = cli_verbosity == CLI_QUIET ? 0 : cli_verbosity == CLI_VERBOSE ? 2
+            : isatty(STDERR_FILENO) || force_tty() ? 1 : 0;
     clock_gettime(CLOCK_MONOTONIC, &p->t0);
     return p;
 }
 
-void cli_progress_set(struct cli_progress *p, double done)
+void cli_progress_set_frac(struct cli_progress *p, double done, double frac)
 {
-    if (!p || !p->tty) return;
-    double frac = done / p->total;
+    if (!p || !p->mode) return;
+    if (!(frac >= 0)) frac = 0;
     if (frac > 1) frac = 1;
-    if (frac - p->last_frac < 0.005 && frac < 1) return;
+    /* the bar is redrawn by 0.5% steps (and after a line cleared it), a
+     * line is printed at each 10% crossed */
+    if (p->mode == 1 && p->drawn && frac - p->last_frac < 0.005 && !(frac == 1 && p->last_frac < 1)) return;
+    if (p->mode == 2 && floor(frac * 10) <= floor((p->last_frac < 0 ? 0 : p->last_frac) * 10)) return;
     p->last_frac = frac;
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     double el = (double)(t.tv_sec - p->t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - p->t0.tv_nsec);
+    char eta[64] = "";
+    /* rate in the caller's units; ETA from the work-weighted fraction */
+    if (done > 0 && el > 0 && frac > 0)
+        snprintf(eta, sizeof eta, " %.3g/s ETA %.0fs", done / el, (1 - frac) * el / frac);
+    if (p->mode == 2) {
+        fprintf(stderr, "%s: %3.0f%% (%.0f/%.0f) %.1fs%s\n", p->label, 100 * frac, done, p->total, el, eta);
+        return;
+    }
     int w = 30, fill = (int)(frac * w + 0.5);
     char bar[64];
     for (int i = 0; i < w; i++) bar[i] = i < fill ? '#' : '.';
     bar[w] = '\0';
-    fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs", p->label, bar, 100 * frac, el);
-    if (done > 0 && el > 0) /* rate and ETA, from the mean rate so far */
-        fprintf(stderr, " %.3g/s ETA %.0fs ", done / el, (p->total - done) * el / done);
+    fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs%s \033[K", p->label, bar, 100 * frac, el, eta);
     fflush(stderr);
+    p->drawn = 1;
+}
+
+void cli_progress_set(struct cli_progress *p, double done)
+{
+    if (p) cli_progress_set_frac(p, done, done / p->total);
+}
+
+void cli_progress_line(struct cli_progress *p)
+{
+    if (!p || p->mode != 1 || !p->drawn) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    p->drawn = 0;
+}
+
+void cli_progress_base(struct cli_progress *p, double base)
+{
+    if (p) p->base = base;
+}
+
+void cli_progress_epoch(void *ctx, int epoch, int epochs)
+{
+    struct cli_progress *p = *(struct cli_progress **)ctx;
+    (void)epochs;
+    if (p) cli_progress_set(p, p->base + epoch);
 }
 
 void cli_progress_done(struct cli_progress *p)
 {
     if (!p) return;
-    if (p->tty && p->last_frac >= 0) fputs("\r\033[K", stderr);
+    cli_progress_line(p);
     free(p);
 }
 

@@ -37,6 +37,7 @@
 #include "cli/cli.h"
 #include "cli/moo.h"
 #include "cli/plot.h"
+#include "cli/replay.h"
 #include "core/outfile.h"
 #include "core/rng.h"
 #include "plots/plot.h"
@@ -47,9 +48,10 @@
 
 static void help(FILE *f)
 {
-    fputs("usage: nasw compare --table T --out DIR [--datasets D1,D2] [--strategies S1,S2]\n"
+    fputs("usage: nasw compare --table T --dir DIR [--datasets D1,D2] [--strategies S1,S2]\n"
           "                    [--seeds N] [--budget Q[s]] [--checkpoints 10,50,...]\n"
-          "                    [--jobs J] [--no-plot] [--quiet]\n"
+          "                    [--jobs J] [--no-plot] [-q|-v] [--resume]\n"
+          "   or: nasw compare --config DIR/manifest.json [--dir DIR2] [flags to change]\n"
           "\n"
           "Run every strategy on every dataset with seeds 1..N and compare them.\n"
           "  --table T          table file (also --bench table:T)\n"
@@ -63,15 +65,21 @@ static void help(FILE *f)
           "                     epochs (needs curves; multi-fidelity strategies)\n"
           "  --checkpoints L    extra budgets for summary.csv and pairs.csv rows\n"
           "  --jobs J           worker threads (default: number of cores)\n"
-          "  --out DIR          output directory (created if missing); a rerun into it\n"
+          "  --dir DIR          output directory (created if missing); a rerun into it\n"
           "                     first removes every output of the earlier comparison;\n"
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
-          "  --quiet            no table on stdout\n"
-          "  --noise seed   answer each query with one training seed drawn at random\n"
-          "                 (tables with NAME_run1, NAME_run2, ... of the search metric\n"
-          "                 NAME or NAME_mean, as NAS-Bench-Macro); the report metric\n"
-          "                 stays the table's (their mean)\n"
+          "  --noise seed       answer each query with one training seed drawn at random\n"
+          "                     (tables with NAME_run1, NAME_run2, ... of the search\n"
+          "                     metric NAME or NAME_mean, as NAS-Bench-Macro); the report\n"
+          "                     metric stays the table's (their mean)\n"
+          "  --resume           continue the interrupted comparison in DIR: the runs its\n"
+          "                     DIR/runs.jsonl journal holds are not redone (same flags but\n"
+          "                     --dir, --jobs, --no-plot, --checkpoints, -q/-v); the outputs\n"
+          "                     are those of an uninterrupted run\n"
+          "  --config FILE      rerun the comparison a manifest.json records (its arguments;\n"
+          "                     flags given here replace the manifest's)\n"
+          CLI_VERBOSITY_HELP
           CLI_MOO_HELP
           "                   (then also DIR/hypervolume.csv, hv_pairs.csv, hv_regret.csv,\n"
           "                   fronts.csv and the hv_regret and fronts plots)\n",
@@ -94,6 +102,8 @@ struct job {
     struct search_trace tr;
     int status;
     char err[256];
+    double secs;     /* wall seconds of the run, for the progress weights */
+    atomic_int fin;  /* set (after secs) when the run is over */
 };
 
 struct pool {
@@ -103,22 +113,71 @@ struct pool {
     struct search_spec *specs;
     double budget;
     int kind;            /* enum budget_kind */
+    const long *order;   /* the order runs are started in (job indices) */
+    int n_s;
+    char **dnames;
+    FILE *journal;       /* DIR/runs.jsonl: every finished run (cli/replay.h) */
+    pthread_mutex_t journal_mu;
     atomic_long next, done;
 };
 
 /* Run the next job; 0 when none is left. */
 static int run_next(struct pool *p)
 {
-    long i = atomic_fetch_add(&p->next, 1);
+    long i;
+    do /* runs loaded from the journal by --resume are done */
+        i = atomic_fetch_add(&p->next, 1);
+    while (i < p->n_jobs && atomic_load(&p->jobs[p->order[i]].fin));
     if (i >= p->n_jobs) return 0;
-    struct job *j = &p->jobs[i];
+    struct job *j = &p->jobs[p->order[i]];
     struct search_run_opts o = {.budget = p->budget,
                                 .kind = (enum budget_kind)p->kind,
                                 .seed = (uint64_t)j->seed};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     j->status = search_run(p->benches[j->d], &p->specs[j->s], &o, &j->tr);
     if (j->status) snprintf(j->err, sizeof j->err, "%s", nasw_errmsg());
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    j->secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (!j->status && p->journal) {
+        pthread_mutex_lock(&p->journal_mu);
+        if (replay_journal_write(p->journal, p->dnames[j->d], p->specs[j->s].label, j->seed, j->secs, &j->tr)) {
+            j->status = NASW_EIO;
+            snprintf(j->err, sizeof j->err, "cannot write the run journal runs.jsonl: %s", strerror(errno ? errno : EIO));
+        }
+        pthread_mutex_unlock(&p->journal_mu);
+    }
+    atomic_store(&j->fin, 1);
     atomic_fetch_add(&p->done, 1);
     return 1;
+}
+
+/* The share of the comparison's work that is done, weighting each run by
+ * its expected cost: every run has the same budget, so its cost is the
+ * strategy's cost per query (a GP refit against a random draw) times the
+ * budget, measured as the mean wall time of the strategy's finished runs
+ * (of all finished runs while a strategy has none).  Runs start in an
+ * order that interleaves the strategies, so every weight is measured
+ * early.  Reads only finished runs (fin): safe while workers run. */
+static double work_frac(const struct pool *p, double *sum, long *cnt)
+{
+    double all = 0, done = 0, left = 0;
+    long n_all = 0;
+    for (int s = 0; s < p->n_s; s++) sum[s] = 0, cnt[s] = 0;
+    for (long i = 0; i < p->n_jobs; i++)
+        if (atomic_load(&p->jobs[i].fin)) {
+            sum[p->jobs[i].s] += p->jobs[i].secs;
+            cnt[p->jobs[i].s]++;
+            all += p->jobs[i].secs;
+            n_all++;
+        }
+    if (!n_all) return 0;
+    for (long i = 0; i < p->n_jobs; i++) {
+        int s = p->jobs[i].s;
+        if (atomic_load(&p->jobs[i].fin)) done += p->jobs[i].secs;
+        else left += cnt[s] ? sum[s] / (double)cnt[s] : all / (double)n_all;
+    }
+    return done + left > 0 ? done / (done + left) : (double)n_all / (double)p->n_jobs;
 }
 
 static void *worker(void *arg)
@@ -197,6 +256,9 @@ struct ctx {
     int seconds;         /* the budget's enum budget_kind (not only seconds) */
     double *ceil_val, *ceil_test;
     int *has_ceiling;
+    int argc;            /* the effective arguments (after --config), for the manifest */
+    char **argv;
+    char *runs_key;      /* replay_runs_key() of them */
 };
 
 static struct job *job_of(const struct ctx *c, int d, int s, int k)
@@ -531,6 +593,13 @@ static int write_manifest(struct ctx *c, double budget, const char *status)
     }
     json_object_set_new(o, "datasets", ds);
     json_object_set_new(o, "strategies", st);
+    /* the arguments themselves: `nasw compare --config manifest.json` reruns
+     * this comparison; runs_key: what `--resume` must find unchanged */
+    json_t *av = json_array();
+    for (int i = 1; av && i < c->argc; i++)
+        if (strcmp(c->argv[i], "--resume")) json_array_append_new(av, json_string(c->argv[i]));
+    json_object_set_new(o, "argv", av);
+    json_object_set_new(o, "runs_key", json_string(c->runs_key ? c->runs_key : ""));
     struct outfile *out;
     FILE *f = cli_out_open(&out, c->dir, "manifest.json");
     if (!f) {
@@ -557,7 +626,8 @@ static const char *const OWNED[] = {"manifest.json",    "summary.csv",      "pai
                                     "hypervolume.csv",  "hv_pairs.csv",     "hv_regret.csv",   "hv_regret.dat",
                                     "hv_regret.gp",     "hv_regret.png",    "hv_regret.svg",   "fronts.csv",
                                     "fronts.dat",       "fronts.gp",        "fronts.png",      "fronts.svg",
-                                    NULL};
+                                    /* the journal of finished runs (cli/replay.h) */
+                                    "runs.jsonl",       NULL};
 
 /* 1 if DIR/manifest.json was written by nasw compare (a JSON object with
  * "strategies" and "datasets" arrays). */
@@ -592,11 +662,58 @@ static int check_out_dir(const char *dir)
 
 /* Create DIR and remove the outputs of an earlier comparison and the
  * temporary files of a killed one. */
-static int clean_out_dir(const char *dir)
+/* --resume: DIR holds an unfinished comparison with the same runs_key */
+static int check_resume(const char *dir, const char *key)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    json_t *m = json_load_file(path, 0, NULL);
+    const char *st = json_string_value(json_object_get(m, "status"));
+    const char *k = json_string_value(json_object_get(m, "runs_key"));
+    int rc = CLI_OK;
+    if (!m || !compare_manifest(dir)) rc = cli_error("nothing to resume: '%.200s' holds no manifest.json of nasw compare", dir);
+    else if (st && !strcmp(st, "done")) rc = cli_error("nothing to resume: the comparison in '%.200s' is done", dir);
+    else if (!k) rc = cli_error("cannot resume '%.200s': its manifest.json records no runs_key (an older nasw)", dir);
+    else if (strcmp(k, key))
+        rc = cli_error("cannot resume '%.200s': it was started with other settings (%.200s)", dir, k);
+    json_decref(m);
+    return rc;
+}
+
+struct loader {
+    struct ctx *cx;
+    long n;
+};
+
+/* a run of the journal: its job is done */
+static int load_run(void *arg, const char *dataset, const char *label, long seed, double secs, struct search_trace *tr)
+{
+    struct loader *ld = arg;
+    struct ctx *c = ld->cx;
+    int d = -1, s = -1;
+    for (int i = 0; i < c->n_d; i++)
+        if (!strcmp(c->dnames[i], dataset)) d = i;
+    for (int i = 0; i < c->n_s; i++)
+        if (!strcmp(c->specs[i].label, label)) s = i;
+    if (d < 0 || s < 0 || seed < 1 || seed > c->n_seeds)
+        return cli_error("'%.200s/runs.jsonl' holds a run (%.64s, %.64s, seed %ld) that is not of this comparison",
+                         c->dir, label, dataset, seed);
+    struct job *j = job_of(c, d, s, (int)seed - 1);
+    if (atomic_load(&j->fin)) search_trace_release(&j->tr); /* twice: the later record */
+    else ld->n++;
+    j->tr = *tr;
+    j->secs = secs;
+    j->status = 0;
+    atomic_store(&j->fin, 1);
+    return 0;
+}
+
+static int clean_out_dir(const char *dir, int resume)
 {
     if (mkdir_p(dir) != 0) return cli_error("cannot create directory '%.200s': %s", dir, strerror(errno));
     char path[4200];
     for (int i = 0; OWNED[i]; i++) {
+        if (resume && !strcmp(OWNED[i], "runs.jsonl")) continue; /* what --resume continues */
         snprintf(path, sizeof path, "%s/%s", dir, OWNED[i]);
         outfile_remove_stale(path);
         if (unlink(path) != 0 && errno != ENOENT)
@@ -611,32 +728,54 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int cmd_compare(int argc, char **argv)
-{
-    static const struct option longopts[] = {
+static const struct option longopts[] = {
         {"table", required_argument, 0, 't'},      {"bench", required_argument, 0, 'B'},
         {"datasets", required_argument, 0, 'd'},   {"dataset", required_argument, 0, 'd'},
         {"strategies", required_argument, 0, 's'}, {"seeds", required_argument, 0, 'n'},
         {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
-        {"jobs", required_argument, 0, 'j'},       {"out", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},       CLI_DIR_LONGOPTS,
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
-        {"no-plot", no_argument, 0, 'P'},          {"quiet", no_argument, 0, 'q'},
+        {"no-plot", no_argument, 0, 'P'},          
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
-        {"noise", required_argument, 0, 0x1201}, CLI_MOO_LONGOPTS,                          {0, 0, 0, 0}};
+        {"noise", required_argument, 0, 0x1201},
+        {"resume", no_argument, 0, 'R'},           {"config", required_argument, 0, 'C'},
+        CLI_MOO_LONGOPTS,                          CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
+
+static int compare_main(int argc, char **argv);
+
+/* --config FILE: the manifest's arguments, overridden by the others given */
+int cmd_compare(int argc, char **argv)
+{
+    int n = 0;
+    char **v = NULL;
+    void *keep = NULL;
+    int rc = replay_config("compare", longopts, argc, argv, &n, &v, &keep);
+    if (rc) return rc;
+    if (!v) return compare_main(argc, argv);
+    rc = compare_main(n, v);
+    replay_config_free(v, keep);
+    return rc;
+}
+
+static int compare_main(int argc, char **argv)
+{
     struct table_opts topts;
     table_default_opts(&topts);
     struct objectives obj = {0};
     const char *table_path_s = NULL, *datasets_s = NULL, *strategies_s = NULL, *budget_s = "300";
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
-    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = 0;
-    int noplot = 0, quiet = 0, noise = 0, c, mrc;
+    long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = CLI_DEFAULT_SEED;
+    int noplot = 0, resume = 0, noise = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
     struct cli_seen seen = {.excl = excl};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("compare", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("compare", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, &topts)) continue;
         if (c == 0x1201) {
             if (strcmp(optarg, "seed") && strcmp(optarg, "none"))
@@ -674,18 +813,20 @@ int cmd_compare(int argc, char **argv)
             break;
         case 'o': dir = optarg; break;
         case 'P': noplot = 1; break;
-        case 'q': quiet = 1; break;
+        case 'R': resume = 1; break;
+        case 'C': break; /* --config: read by cmd_compare() */
         case 'h': help(stdout); return CLI_OK;
         default:
-            return cli_usage_error("compare", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+            return cli_bad_option("compare", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("compare", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!table_path_s) return cli_usage_error("compare", "--table or --bench is required");
-    if (!dir) return cli_usage_error("compare", "--out DIR is required");
+    if (!dir) return cli_usage_error("compare", "--dir DIR is required");
     if (jobs < 1) jobs = 1;
 
-    struct ctx cx = {.dir = dir, .spec = table_path_s, .n_seeds = (int)seeds};
+    struct ctx cx = {.dir = dir, .spec = table_path_s, .n_seeds = (int)seeds, .argc = argc, .argv = argv};
     double budget;
     if (cli_parse_budget(budget_s, &budget, &cx.seconds))
         return cli_usage_error("compare",
@@ -695,7 +836,7 @@ int cmd_compare(int argc, char **argv)
     if (strategies_s) {
         int n;
         if (search_spec_list_parse(strategies_s, &cx.specs, &n))
-            return cli_usage_error("compare", "%s", nasw_errmsg());
+            return cli_spec_error("compare", strategies_s);
         cx.n_s = n;
     } else {
         int n = 0;
@@ -733,6 +874,9 @@ int cmd_compare(int argc, char **argv)
     int n_dl = 0;
     long n_jobs = 0;
     pthread_t *threads = NULL;
+    long *order = NULL, *wcnt = NULL;
+    FILE *jf = NULL;
+    double *wsum = NULL;
     int started_writing = 0;
     if (!cx.ck) goto out;
     for (int i = 0; i < n_ck - 1; i++) {
@@ -800,7 +944,9 @@ int cmd_compare(int argc, char **argv)
         }
         cx.has_ceiling[d] = bench_oracle(cx.benches[d], &cx.ceil_val[d], &cx.ceil_test[d]) == NASW_OK;
     }
-    if (clean_out_dir(dir) || write_manifest(&cx, budget, "running")) goto out;
+    if (!(cx.runs_key = replay_runs_key(longopts, argc, argv))) goto oom;
+    if (resume && check_resume(dir, cx.runs_key)) goto out;
+    if (clean_out_dir(dir, resume) || write_manifest(&cx, budget, "running")) goto out;
     started_writing = 1;
 
     /* run */
@@ -814,19 +960,54 @@ int cmd_compare(int argc, char **argv)
                 j->s = s;
                 j->seed = k + 1;
             }
+    /* seeds outermost, strategies innermost: the strategies' costs are
+     * all measured after the first few runs (the results do not depend on
+     * the order: every run has its own seed and trace) */
+    if (!(order = malloc(sizeof *order * (size_t)n_jobs)) || !(wsum = calloc((size_t)cx.n_s, sizeof *wsum)) ||
+        !(wcnt = calloc((size_t)cx.n_s, sizeof *wcnt)))
+        goto oom;
+    long o_i = 0;
+    for (int k = 0; k < cx.n_seeds; k++)
+        for (int d = 0; d < cx.n_d; d++)
+            for (int s = 0; s < cx.n_s; s++) order[o_i++] = job_of(&cx, d, s, k) - cx.jobs;
+    /* the journal: runs finished by an interrupted comparison are loaded
+     * (--resume), then every run is appended as it finishes */
+    char jpath[4200];
+    snprintf(jpath, sizeof jpath, "%s/runs.jsonl", dir);
+    long loaded = 0, good_end = 0;
+    if (resume) {
+        struct loader ld = {&cx, 0};
+        if (replay_journal_read(jpath, load_run, &ld, &good_end)) goto out;
+        loaded = ld.n;
+        /* a torn last line is dropped before appending after it */
+        if (truncate(jpath, good_end) != 0 && errno != ENOENT) {
+            cli_error("cannot truncate '%.200s': %s", jpath, strerror(errno));
+            goto out;
+        }
+        if (cli_verbosity != CLI_QUIET)
+            fprintf(stderr, "compare: resuming '%s': %ld of %ld runs done\n", dir, loaded, n_jobs);
+    }
+    if (!(jf = fopen(jpath, "a"))) {
+        cli_error("cannot write '%.200s': %s", jpath, strerror(errno));
+        goto out;
+    }
     struct pool pool = {.jobs = cx.jobs, .n_jobs = n_jobs, .benches = cx.benches, .specs = cx.specs,
-                        .budget = budget, .kind = cx.seconds};
+                        .budget = budget, .kind = cx.seconds, .order = order, .n_s = cx.n_s,
+                        .dnames = cx.dnames, .journal = jf};
+    pthread_mutex_init(&pool.journal_mu, NULL);
     atomic_init(&pool.next, 0);
-    atomic_init(&pool.done, 0);
+    atomic_init(&pool.done, loaded);
     if (jobs > n_jobs) jobs = n_jobs;
     if (!(threads = calloc((size_t)jobs, sizeof *threads))) goto oom;
     long started = 0;
     for (; started < jobs - 1; started++)
         if (pthread_create(&threads[started], NULL, worker, &pool) != 0) break;
     struct cli_progress *prog = cli_progress_new("compare", (double)n_jobs);
-    /* the main thread works too, and updates the progress bar between runs */
-    while (run_next(&pool)) cli_progress_set(prog, (double)atomic_load(&pool.done));
+    /* the main thread works too, and updates the progress bar between runs
+     * (runs/s; the bar and ETA by expected work) */
+    while (run_next(&pool)) cli_progress_set_frac(prog, (double)atomic_load(&pool.done), work_frac(&pool, wsum, wcnt));
     for (long i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&pool.journal_mu);
     cli_progress_done(prog);
     for (long i = 0; i < n_jobs; i++)
         if (cx.jobs[i].status) {
@@ -842,7 +1023,7 @@ int cmd_compare(int argc, char **argv)
             break;
         }
 
-    FILE *tty = quiet ? NULL : stdout;
+    FILE *tty = cli_verbosity == CLI_QUIET ? NULL : stdout;
     if (tty)
         fprintf(tty, "nasw compare: %d strategies x %d datasets x %d seeds, budget %s %s, table %s\n",
                 cx.n_s, cx.n_d, cx.n_seeds, budget_s, cx.seconds == BUDGET_SECONDS ? "(seconds)" : cx.seconds == BUDGET_EPOCHS ? "(epochs)" : "queries",
@@ -863,6 +1044,11 @@ int cmd_compare(int argc, char **argv)
             fprintf(tty, "plots: %s/trajectories.png (.svg), %s/regret.png (.svg)\n", dir, dir);
     }
     rc = write_manifest(&cx, budget, "done"); /* last: a "done" manifest means every output is there */
+    if (rc == CLI_OK) { /* every run is in the outputs: nothing left to resume */
+        fclose(jf);
+        jf = NULL;
+        unlink(jpath);
+    }
     goto out;
 oom:
     rc = cli_error("out of memory");
@@ -872,6 +1058,11 @@ out:
         for (long i = 0; i < n_jobs; i++) search_trace_release(&cx.jobs[i].tr);
     free(cx.jobs);
     free(threads);
+    free(order);
+    free(wsum);
+    free(wcnt);
+    if (jf) fclose(jf);
+    free(cx.runs_key);
     cli_benches_close(&cx.cb);
     free(cx.ceil_val);
     free(cx.ceil_test);

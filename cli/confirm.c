@@ -160,9 +160,9 @@ static int by_pval(const void *a, const void *b)
 static void help(FILE *f)
 {
     fputs("usage: nasw confirm DIR|RUN.jsonl [--top K] [--dataset D] [--bench live:fmnist[:PRESET]]\n"
-          "                    [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
+          "                    [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
           "   or: nasw confirm --predictor P --table T [--dataset D] [--top K] [--pool N] [--seed S]\n"
-          "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--out OUTDIR]\n"
+          "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
           "\n"
           "Retrain the top-K architectures of a comparison (DIR/best.csv: the best of every run)\n"
           "or of a search run log with the live trainer, and compare the predicted (table)\n"
@@ -171,12 +171,13 @@ static void help(FILE *f)
           "  --top K       architectures to retrain, best predicted first (default 5)\n"
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
-          "  --out OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
+          "  --dir OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
           "Predictor mode: fit P (gp[:options] or lstm[:key=value], as in nasw predict) on every\n"
           "row of table T, predict a seeded random pool of architectures of T's space that are\n"
           "not in T, and retrain the top K by predicted search metric.\n"
           "  --pool N      unseen architectures drawn (default 200, at most all unseen ones)\n"
-          "  --seed S      seed of the pool and of the predictor (default 1)\n",
+          "  --seed S      seed of the pool and of the predictor (default 1)\n"
+          CLI_VERBOSITY_HELP,
           f);
 }
 
@@ -204,11 +205,18 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
     double *pt = pv + k, *mv = pt + k, *mt = mv + k;
     printf("confirm: top %d of %d candidate architectures, retrained with %s (journal %s)\n", k, cs->n, b->name, journal);
     printf("  %-4s %10s %10s %10s %10s  %s\n", "rank", "pred_val", "pred_test", "meas_val", "meas_test", "arch");
+    fflush(stdout);
+    /* per-epoch progress: the live bench reports its epochs (cli/bench.c);
+     * a journaled architecture counts its epochs at once */
+    int E = b->max_epochs > 0 ? b->max_epochs : 1;
+    struct cli_progress *prog = cli_live_progress = cli_progress_new("confirm", (double)k * E);
     for (int i = 0; i < k && rc == CLI_OK; i++) {
         struct arch a;
         struct bench_result r;
         int st = arch_parse(bench_space(b), cs->v[i].arch, &a);
+        cli_progress_base(prog, (double)i * E);
         if (!st) st = bench_query(b, &a, 0, &r);
+        cli_progress_line(prog);
         if (st) {
             rc = cli_error_status(st);
             break;
@@ -219,7 +227,10 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
         mt[i] = r.test;
         printf("  %-4d %10.4f %10.4f %10.4f %10.4f  %s\n", i + 1, pv[i], pt[i], mv[i], mt[i], cs->v[i].arch);
         fflush(stdout);
+        cli_progress_set(prog, (double)(i + 1) * E);
     }
+    cli_live_progress = NULL;
+    cli_progress_done(prog);
     if (rc == CLI_OK) {
         double tau = stats_kendall(pt, mt, (size_t)k), rho = stats_spearman(pt, mt, (size_t)k);
         double tau_v = stats_kendall(pv, mv, (size_t)k), mae = 0;
@@ -391,11 +402,11 @@ int cmd_confirm(int argc, char **argv)
     static const struct option longopts[] = {
         {"top", required_argument, 0, 'k'},     {"dataset", required_argument, 0, 'd'},
         {"bench", required_argument, 0, 'B'},   {"journal", required_argument, 0, 'J'},
-        {"train-seed", required_argument, 0, 'K'}, {"out", required_argument, 0, 'o'},
+        {"train-seed", required_argument, 0, 'K'}, CLI_DIR_LONGOPTS,
         {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
         {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    long top = 5, train_seed = 0, pool = 0, seed = 1;
+        {"help", no_argument, 0, 'h'},          CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
+    long top = 5, train_seed = CLI_DEFAULT_SEED, pool = 0, seed = CLI_DEFAULT_SEED;
     int pool_set = 0;
     const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL, *pred_s = NULL,
                *tpath = NULL;
@@ -404,8 +415,11 @@ int cmd_confirm(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("confirm", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("confirm", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (c) {
         case 'k':
             if (cli_parse_long(optarg, &top) || top < 2 || top > 100000) return cli_usage_error("confirm", "bad --top '%.64s' (>= 2)", optarg);
@@ -427,7 +441,7 @@ int cmd_confirm(int argc, char **argv)
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("confirm", "bad --seed '%.64s'", optarg);
             break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("confirm", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("confirm", longopts, c, argv[optind - 1]);
         }
     }
     int pmode = pred_s || tpath;
@@ -438,6 +452,7 @@ int cmd_confirm(int argc, char **argv)
         if (pool_set) return cli_usage_error("confirm", "--pool needs --predictor and --table");
         if (optind != argc - 1) return cli_usage_error("confirm", "expected one comparison directory or run log");
     }
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
     struct cli_predictor pr;
     if (pmode) {

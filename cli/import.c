@@ -76,7 +76,8 @@ static void help(FILE *f)
           "            tuples become official cell strings, other keys opaque ids\n"
           "nats-csv    NATS-Bench/NB201 CSV (ArchitectureString, <DATASET>TestAccuracy200Epochs)\n"
           "macro-json  NAS-Bench-Macro JSON (test_acc runs, mean_acc, std, params, flops)\n"
-          "csv         any CSV with other arch/dataset column names (TransNAS-Bench: --dataset-column task)\n",
+          "csv         any CSV with other arch/dataset column names (TransNAS-Bench: --dataset-column task)\n"
+          CLI_VERBOSITY_HELP,
           f);
 }
 
@@ -708,7 +709,7 @@ int cmd_tables_import(int argc, char **argv)
                                              {"dataset-column", required_argument, 0, 'c'},
                                              {"arch-format", required_argument, 0, 'A'},
                                              {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
+                                             CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     const char *format = NULL, *out = NULL, *dataset = NULL, *arch_col = "arch", *ds_col = "dataset",
                *arch_fmt = NULL;
     const char **slot[6] = {&format, &out, &dataset, &arch_col, &ds_col, &arch_fmt};
@@ -717,13 +718,16 @@ int cmd_tables_import(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
         if (c == 'h') {
             help(stdout);
             return CLI_OK;
         }
+        int vq = cli_verbosity_option("tables import", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         const char *p = c > 0 ? strchr(flags, c) : NULL;
-        if (!p) return cli_usage_error("tables import", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        if (!p) return cli_bad_option("tables import", longopts, c, argv[optind - 1]);
         int k = (int)(p - flags);
         if (seen[k]++) return cli_usage_error("tables import", "option '--%s' given twice", longopts[k].name);
         *slot[k] = optarg;
@@ -738,6 +742,7 @@ int cmd_tables_import(int argc, char **argv)
     if (arch_fmt && !strcmp(arch_fmt, "none")) arch_fmt = NULL;
     if (!out) return cli_usage_error("tables import", "--out is required");
     if (argc - optind != 1) return cli_usage_error("tables import", "expected one input file");
+    if (cli_quiet_stdout(!strcmp(out, "-"))) return CLI_ERROR;
     const char *in = argv[optind];
 
     /* read and check everything before the output exists */

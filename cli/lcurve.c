@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,7 @@ static void common_defaults(struct common *o)
 {
     memset(o, 0, sizeof *o);
     table_default_opts(&o->topts);
-    o->seed = 1;
+    o->seed = CLI_DEFAULT_SEED;
     o->starts = 4;
     o->encoding = "onehot";
     o->arch_weight = 0.5;
@@ -169,7 +170,8 @@ static void common_help(FILE *f)
           "  --starts N       least-squares starts per family (default 4)\n"
           "  --seed K         seed of the fits, the MCMC and the folds (default 1); each method\n"
           "                   and fraction has its own stream, so results do not depend on\n"
-          "                   which other methods run\n",
+          "                   which other methods run\n"
+          CLI_VERBOSITY_HELP,
           f);
     fputs("  --metric NAME, --maximize|--minimize, --table-dataset NAME, --no-sidecar:\n"
           "                   as for every table (the metric whose curve is extrapolated)\n",
@@ -258,7 +260,7 @@ static int curves_open(const char *cmd, const struct common *o, struct curves *c
 static double cpu_s(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* per thread: methods run on --jobs threads */
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -310,7 +312,7 @@ static void calibrate(const struct curves *c, double lo, double med, double hi, 
  * of a fold whose model fails numerically are NAN (warned, counted in
  * *failed). */
 static int model_cv(const struct curves *c, int k, int folds, const struct lcurve_model_params *mp, struct rng *r,
-                    double *mean, double *q05, double *q95, int *failed)
+                    double *mean, double *q05, double *q95, int *failed, char *warn, size_t wn)
 {
     int n = c->n, st = NASW_OK;
     int *perm = malloc(sizeof *perm * (size_t)n);
@@ -340,8 +342,11 @@ static int model_cv(const struct curves *c, int k, int folds, const struct lcurv
         if (st == NASW_ENUMERIC) {
             /* a fold whose model cannot be fitted (e.g. every training curve
              * gains the same from epoch k to E) fails its own curves only */
-            cli_warn("method 'model' failed on fold %d of %d (%d curves, %d epochs seen): %s", f + 1, folds, nte, k,
-                     nasw_errmsg());
+            /* warned about by the caller, in order (folds run on threads) */
+            size_t wl = strlen(warn);
+            if (wl < wn)
+                snprintf(warn + wl, wn - wl, "method 'model' failed on fold %d of %d (%d curves, %d epochs seen): %s\n",
+                         f + 1, folds, nte, k, nasw_errmsg());
             nasw_errclear();
             st = NASW_OK;
             for (int j = f; j < n; j += folds) mean[perm[j]] = q05[perm[j]] = q95[perm[j]] = NAN;
@@ -460,7 +465,7 @@ out:
 static void eval_help(FILE *f)
 {
     fputs("usage: nasw lcurve eval --curves T [--fractions 0.05,0.1,0.2] [--methods M1,M2,...]\n"
-          "                        [--folds 10] [--examples 4] [--seed K] --out DIR\n"
+          "                        [--folds 10] [--examples 4] [--seed K] [--jobs J] --dir DIR\n"
           "\n"
           "For every complete curve of the table, observe the first round(fraction * E) epochs\n"
           "and predict the value at the last epoch E.  DIR/summary.csv has\n"
@@ -482,7 +487,9 @@ static void eval_help(FILE *f)
           "           other curves' residuals: leave one curve out), all\n"
           "           (default: last,pow3,ensemble,mcmc,model,mcmc-cal)\n"
           "  --folds K        cross-validation folds of the model (default 10)\n"
-          "  --examples N     curves in the example plots (default 4; 0: none)\n",
+          "  --examples N     curves in the example plots (default 4; 0: none)\n"
+          "  --jobs J         (fraction, method) evaluations at once, OpenMP threads (default:\n"
+          "                   OpenMP's thread count); the results are the same for any J\n",
           f);
     common_help(f);
 }
@@ -492,19 +499,23 @@ static int cmd_eval(int argc, char **argv)
     static const struct option longopts[] = {
         {"fractions", required_argument, 0, 'f'}, {"methods", required_argument, 0, 'm'},
         {"folds", required_argument, 0, 'k'},     {"examples", required_argument, 0, 'x'},
-        {"out", required_argument, 0, 'o'},       COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+        {"jobs", required_argument, 0, 'j'},
+        CLI_DIR_LONGOPTS,       COMMON_LONGOPTS,
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
     const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model,mcmc-cal", *dir = NULL;
-    long folds = 10, n_ex = 4;
+    long folds = 10, n_ex = 4, jobs = omp_get_max_threads();
     int c;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("lcurve eval", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("lcurve eval", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         int u = common_option("lcurve eval", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -515,16 +526,21 @@ static int cmd_eval(int argc, char **argv)
         case 'k':
             if (cli_parse_long(optarg, &folds) || folds < 2) return cli_usage_error("lcurve eval", "bad --folds '%.64s'", optarg);
             break;
+        case 'j':
+            if (cli_parse_long(optarg, &jobs) || jobs < 1 || jobs > 1024)
+                return cli_usage_error("lcurve eval", "bad --jobs '%.64s' (1..1024)", optarg);
+            break;
         case 'x':
             if (cli_parse_long(optarg, &n_ex) || n_ex < 0 || n_ex > 16)
                 return cli_usage_error("lcurve eval", "bad --examples '%.64s' (0..16)", optarg);
             break;
         case 'h': eval_help(stdout); return CLI_OK;
-        default: return cli_usage_error("lcurve eval", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("lcurve eval", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("lcurve eval", "unexpected argument '%.64s'", argv[optind]);
-    if (!dir) return cli_usage_error("lcurve eval", "--out is required");
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
+    if (!dir) return cli_usage_error("lcurve eval", "--dir is required");
     int ms[M_N], nm = 0;
     if (parse_methods("lcurve eval", me_s, ms, &nm)) return CLI_USAGE;
     char **fr_items = NULL;
@@ -542,8 +558,9 @@ static int cmd_eval(int argc, char **argv)
     if (!fr) return cli_error("out of memory");
     struct curves cv;
     int rc = curves_open("lcurve eval", &co, &cv);
-    double *buf = NULL, *truth = NULL;
-    int *ks = NULL;
+    double *buf = NULL, *truth = NULL, *task_ms = NULL;
+    int *ks = NULL, *task_fb = NULL, *task_st = NULL;
+    char (*task_err)[300] = NULL, (*task_warn)[1024] = NULL; /* per (fraction, method) */
     struct rng *r = NULL;
     FILE *fs = NULL, *fp = NULL;
     struct outfile *os = NULL, *op = NULL;
@@ -589,61 +606,94 @@ static int cmd_eval(int argc, char **argv)
     lcurve_model_default_params(&mp);
     mp.arch_weight = co.arch_weight;
     struct cli_progress *prog = cli_progress_new("lcurve", (double)nf * nm * n);
-    long done = 0;
+    long done = 0, n_tasks = (long)nf * nm;
+    /* (fraction, method) tasks on --jobs threads: each has its own stream,
+     * seeded by the task alone, and its own slice of buf, so the results
+     * are the same for any number of threads; the rows are written after,
+     * in order */
+    if (!(task_fb = calloc((size_t)n_tasks, sizeof *task_fb)) || !(task_ms = calloc((size_t)n_tasks, sizeof *task_ms)) ||
+        !(task_st = calloc((size_t)n_tasks, sizeof *task_st)) || !(task_err = calloc((size_t)n_tasks, sizeof *task_err)) ||
+        !(task_warn = calloc((size_t)n_tasks, sizeof *task_warn)))
+        goto oom;
+#pragma omp parallel num_threads((int)jobs)
+    {
+        struct rng *tr = rng_new(0);
+#pragma omp for schedule(dynamic, 1)
+        for (long task = 0; task < n_tasks; task++) {
+            int fi = (int)(task / nm), q = (int)(task % nm), k = ks[fi];
+            double *mean = buf + ((size_t)task * 3) * n, *q05 = mean + n, *q95 = q05 + n;
+            int m = ms[q], fallbacks = 0, st = NASW_OK;
+            if (!tr) {
+                task_st[task] = NASW_ENOMEM;
+                continue;
+            }
+            /* mcmc-cal calibrates the very chains of mcmc: same stream */
+            rng_seed(tr, (uint64_t)co.seed * 1000003u + (uint64_t)(m == M_MCMC_CAL ? M_MCMC : m) * 1009u + (uint64_t)fi);
+            double t0 = cpu_s();
+            if (m == M_MODEL) {
+                int failed = 0;
+                st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, tr, mean, q05, q95, &failed, task_warn[task],
+                              sizeof task_warn[task]);
+                fallbacks = failed; /* folds, not curves: printed as such below */
+                if (st) snprintf(task_err[task], sizeof task_err[task], "%s", *nasw_errmsg() ? nasw_errmsg() : nasw_strstatus(st));
+#pragma omp critical(lcurve_progress)
+                cli_progress_set(prog, (double)(done += n));
+            } else {
+                for (int i = 0; i < n && !st; i++) {
+                    const double *y = curve_of(&cv, i);
+                    double sd;
+                    int s1 = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, &cv, &lo, tr, &mean[i], &sd, &q05[i], &q95[i]);
+                    if (s1 == NASW_EDONE) {
+                        fallbacks++;
+                        mean[i] = y[k - 1];
+                        q05[i] = q95[i] = NAN;
+                    } else if (s1) {
+                        st = s1;
+                        snprintf(task_err[task], sizeof task_err[task], "%.200s:%ld: %s", table_path(cv.t),
+                                 table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
+                    }
+#pragma omp critical(lcurve_progress)
+                    cli_progress_set(prog, (double)++done);
+                }
+                if (!st && m == M_MCMC_CAL) { /* each curve's band from the other curves' residuals */
+                    double *res = malloc(sizeof *res * (size_t)n * 4), *clo = res + n, *cmed = clo + n, *chi = cmed + n;
+                    if (!res) {
+                        st = NASW_ENOMEM;
+                    } else {
+                        for (int i = 0; i < n; i++) res[i] = truth[i] - mean[i];
+                        st = lcurve_conformal_loo(res, n, 0.1, clo, cmed, chi);
+                        for (int i = 0; i < n && !st; i++) calibrate(&cv, clo[i], cmed[i], chi[i], &mean[i], &q05[i], &q95[i]);
+                        if (st) snprintf(task_err[task], sizeof task_err[task], "%s", *nasw_errmsg() ? nasw_errmsg() : nasw_strstatus(st));
+                        free(res);
+                    }
+                }
+            }
+            task_st[task] = st;
+            task_fb[task] = fallbacks;
+            task_ms[task] = 1e3 * (cpu_s() - t0) / n;
+        }
+        rng_free(tr);
+    }
+    cli_progress_done(prog);
+    for (long task = 0; task < n_tasks; task++) /* the failed folds' warnings, one per line */
+        for (char *w = task_warn[task], *e; *w; w = e + 1) {
+            if (!(e = strchr(w, '\n'))) break;
+            cli_warn("%.*s", (int)(e - w), w);
+        }
+    for (long task = 0; task < n_tasks; task++)
+        if (task_st[task] == NASW_ENOMEM && !task_err[task][0]) goto oom;
+        else if (task_st[task]) {
+            rc = cli_error("%s", task_err[task]);
+            goto out;
+        }
     for (int fi = 0; fi < nf; fi++) {
         int k = ks[fi];
         double *mean[M_N], *q05[M_N], *q95[M_N];
         for (int q = 0; q < nm; q++) {
-            mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
-            int m = ms[q], fallbacks = 0;
-            /* mcmc-cal calibrates the very chains of mcmc: same stream */
-            rng_seed(r, (uint64_t)co.seed * 1000003u + (uint64_t)(m == M_MCMC_CAL ? M_MCMC : m) * 1009u + (uint64_t)fi);
-            double t0 = cpu_s();
-            if (m == M_MODEL) {
-                int failed = 0;
-                int st = model_cv(&cv, k, (int)(folds < n ? folds : n), &mp, r, mean[q], q05[q], q95[q], &failed);
-                fallbacks = failed; /* folds, not curves: printed as such below */
-                if (st) {
-                    cli_progress_done(prog);
-                            rc = cli_error_status(st);
-                    goto out;
-                }
-                done += n;
-            } else {
-                for (int i = 0; i < n; i++) {
-                    const double *y = curve_of(&cv, i);
-                    double sd;
-                    int st = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, &cv, &lo, r, &mean[q][i], &sd, &q05[q][i],
-                                         &q95[q][i]);
-                    if (st == NASW_EDONE) {
-                        fallbacks++;
-                        mean[q][i] = y[k - 1];
-                        q05[q][i] = q95[q][i] = NAN;
-                    } else if (st) {
-                        cli_progress_done(prog);
-                                    rc = cli_error("%.200s:%ld: %s", table_path(cv.t), table_row_line(cv.t, cv.rows[i]), nasw_errmsg());
-                        goto out;
-                    }
-                    cli_progress_set(prog, (double)++done);
-                }
-                if (m == M_MCMC_CAL) {   /* each curve's band from the other curves' residuals */
-                    double *res = malloc(sizeof *res * (size_t)n * 4), *clo = res + n, *cmed = clo + n, *chi = cmed + n;
-                    if (!res) {
-                        cli_progress_done(prog);
-                        goto oom;
-                    }
-                    for (int i = 0; i < n; i++) res[i] = truth[i] - mean[q][i];
-                    int st = lcurve_conformal_loo(res, n, 0.1, clo, cmed, chi);
-                    for (int i = 0; i < n && !st; i++) calibrate(&cv, clo[i], cmed[i], chi[i], &mean[q][i], &q05[q][i], &q95[q][i]);
-                    free(res);
-                    if (st) {
-                        cli_progress_done(prog);
-                        rc = cli_error_status(st);
-                        goto out;
-                    }
-                }
-            }
-            double ms_per = 1e3 * (cpu_s() - t0) / n, mae = 0;
+            long task = (long)fi * nm + q;
+            mean[q] = buf + ((size_t)task * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
+            int m = ms[q], fallbacks = task_fb[task];
+            double ms_per = task_ms[task], mae = 0;
             int cov = 0, has_int = 0, missing = 0;
             for (int i = 0; i < n; i++) {
                 missing += !isfinite(mean[q][i]);
@@ -692,7 +742,6 @@ static int cmd_eval(int argc, char **argv)
             }
         }
     }
-    cli_progress_done(prog);
     rc = cli_out_commit(os);
     os = NULL;
     if (cli_out_commit(op)) rc = CLI_ERROR;
@@ -720,6 +769,11 @@ out:
     free(ks);
     free(buf);
     free(truth);
+    free(task_ms);
+    free(task_fb);
+    free(task_st);
+    free(task_err);
+    free(task_warn);
     rng_free(r);
     curves_release(&cv);
     return rc;
@@ -745,7 +799,7 @@ static int cmd_fit(int argc, char **argv)
     static const struct option longopts[] = {
         {"arch", required_argument, 0, 'a'},   {"epochs", required_argument, 0, 'e'},
         {"method", required_argument, 0, 'm'}, {"target", required_argument, 0, 'T'},
-        COMMON_LONGOPTS,                       {0, 0, 0, 0}};
+        COMMON_LONGOPTS,                       CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
     const char *arch_s = NULL, *me_s = "all";
@@ -755,8 +809,11 @@ static int cmd_fit(int argc, char **argv)
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("lcurve fit", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("lcurve fit", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         int u = common_option("lcurve fit", c, optarg, &co);
         if (u < 0) return CLI_USAGE;
         if (u) continue;
@@ -770,7 +827,7 @@ static int cmd_fit(int argc, char **argv)
             if (cli_parse_long(optarg, &target) || target < 3) return cli_usage_error("lcurve fit", "bad --target '%.64s'", optarg);
             break;
         case 'h': fit_help(stdout); return CLI_OK;
-        default: return cli_usage_error("lcurve fit", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("lcurve fit", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("lcurve fit", "unexpected argument '%.64s'", argv[optind]);
@@ -954,7 +1011,7 @@ int cmd_lcurve(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fputs("usage: nasw lcurve eval --curves T [options] --out DIR\n"
+        fputs("usage: nasw lcurve eval --curves T [options] --dir DIR\n"
               "       nasw lcurve fit --curves T --arch A --epochs K [options]\n"
               "\n"
               "Learning-curve extrapolation: the eleven parametric families of Domhan et al.\n"

@@ -354,14 +354,17 @@ int cmd_plot(int argc, char **argv)
     static const struct option longopts[] = {{"regret", no_argument, 0, 'r'},
                                              {"metric", required_argument, 0, 'm'},
                                              {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
+                                             CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     int regret = 0, search = 0, c;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("plot", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("plot", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (c) {
         case 'r': regret = 1; break;
         case 'm':
@@ -377,12 +380,14 @@ int cmd_plot(int argc, char **argv)
                   "its 95% t band, one panel per dataset, the validation-selection ceiling dashed.\n"
                   "Writes DIR/trajectories.{png,svg,dat,gp}.\n"
                   "  --regret         plot ceiling - mean on a log axis instead (DIR/regret.*)\n"
-                  "  --metric search  plot the search metric (best_val) instead\n",
+                  "  --metric search  plot the search metric (best_val) instead\n"
+                  CLI_VERBOSITY_HELP,
                   stdout);
             return CLI_OK;
-        default: return cli_usage_error("plot", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("plot", longopts, c, argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return cli_usage_error("plot", "expected one directory");
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     return plot_compare_dir(argv[optind], regret, search);
 }

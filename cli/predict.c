@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@
 static void help(FILE *f)
 {
     fputs("usage: nasw predict --table T [--dataset D] --predictors P1,P2 [--train-sizes 10,20,50,...]\n"
-          "                    [--test-size 200] [--trials 30] [--seed K] [--splits-out FILE] --out DIR\n"
+          "                    [--test-size 200] [--trials 30] [--seed K] [--jobs J] [--splits-out FILE]\n"
+          "                    --dir DIR\n"
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
@@ -59,7 +61,11 @@ static void help(FILE *f)
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline;\n"
           "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
-          "              the PNAS LSTM surrogate on the architecture's token sequence\n",
+          "              the PNAS LSTM surrogate on the architecture's token sequence\n"
+          "  --seed K      seed of the splits and of the predictors (default 1)\n"
+          "  --jobs J      (trial, predictor) fits at once, OpenMP threads (default: OpenMP's\n"
+          "              thread count); the results are the same for any J\n"
+          CLI_VERBOSITY_HELP,
           f);
     cli_table_options_help(f);
 }
@@ -186,22 +192,26 @@ int cmd_predict(int argc, char **argv)
         {"table", required_argument, 0, 't'},       {"dataset", required_argument, 0, 'd'},
         {"predictors", required_argument, 0, 'p'},  {"train-sizes", required_argument, 0, 'n'},
         {"test-size", required_argument, 0, 'T'},   {"trials", required_argument, 0, 'r'},
-        {"seed", required_argument, 0, 'k'},        {"out", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 'k'},        CLI_DIR_LONGOPTS,
         {"splits-out", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
+        {"jobs", required_argument, 0, 'j'},
         CLI_TABLE_LONGOPTS,
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     const char *tpath = NULL, *dataset = NULL, *preds_s = "gp", *sizes_s = "10,20,50,100,200,500,1000", *dir = NULL,
                *splits_path = NULL;
-    long test_size = 200, trials = 30, seed = 1;
+    long test_size = 200, trials = 30, seed = CLI_DEFAULT_SEED, jobs = omp_get_max_threads();
     int c;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("predict", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("predict", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, &topts)) continue;
         switch (c) {
         case 't': tpath = optarg; break;
@@ -219,26 +229,33 @@ int cmd_predict(int argc, char **argv)
         case 'k':
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("predict", "bad --seed '%.64s'", optarg);
             break;
+        case 'j':
+            if (cli_parse_long(optarg, &jobs) || jobs < 1 || jobs > 1024)
+                return cli_usage_error("predict", "bad --jobs '%.64s' (1..1024)", optarg);
+            break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("predict", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("predict", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("predict", "unexpected argument '%.64s'", argv[optind]);
-    if (!tpath || !dir) return cli_usage_error("predict", "--table and --out are required");
+    if (cli_quiet_stdout(splits_path && !strcmp(splits_path, "-"))) return CLI_ERROR;
+    if (!tpath || !dir) return cli_usage_error("predict", "--table and --dir are required");
     char **sz_s = NULL, **pr_s = NULL;
     int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
     struct cli_benches cb = {0};
     struct cli_predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
-    double *X = NULL, *y = NULL, *acc = NULL, *pred = NULL, *xt = NULL, *scatter = NULL, *pts = NULL;
+    double *acc = NULL, *scatter = NULL, *pts = NULL;
     unsigned char *ok = NULL;
     struct plot_series *series = NULL;
-    int *tk = NULL, *tkt = NULL;
-    struct rng *r = NULL, *rf = NULL; /* splits; predictors' own randomness */
+    long *perm = NULL;       /* every trial's permutation of the rows */
+    char (*fails)[256] = NULL; /* per cell: why its fit failed ("" if not) */
+    int *task_st = NULL, *task_z = NULL;
+    struct rng *r = NULL;    /* the splits */
     FILE *splits = NULL;
     struct outfile *splits_out = NULL;
     /* with the splits on stdout (--splits -) the text goes to stderr */
-    FILE *txt = splits_path && !strcmp(splits_path, "-") ? stderr : stdout;
+    FILE *txt = cli_text(splits_path && !strcmp(splits_path, "-") ? stderr : stdout);
     if (cli_split_list(sizes_s, &sz_s, &n_sz) || cli_split_list(preds_s, &pr_s, &n_pr) || !n_sz || !n_pr) {
         rc = cli_usage_error("predict", "empty --train-sizes or --predictors");
         goto out;
@@ -269,18 +286,11 @@ int cmd_predict(int argc, char **argv)
     int dim = space_path_dim(s) > space_onehot_dim(s) ? space_path_dim(s) : space_onehot_dim(s);
     long maxn = 0;
     for (int i = 0; i < n_sz; i++) maxn = sizes[i] > maxn ? sizes[i] : maxn;
-    X = malloc(sizeof *X * (size_t)maxn * (size_t)dim);
-    xt = malloc(sizeof *xt * (size_t)test_size * (size_t)dim);
-    y = malloc(sizeof *y * (size_t)(maxn > test_size ? maxn : test_size) * 2);
-    pred = malloc(sizeof *pred * (size_t)test_size * 2);
     /* acc[(p, size, trial)][kendall, spearman, mae, fit_s, lpd, fit_cpu_s] */
     acc = malloc(sizeof *acc * (size_t)n_pr * (size_t)n_sz * (size_t)trials * NACC);
     int T = lstm_seq_len(s);
-    tk = malloc(sizeof *tk * (size_t)maxn * (size_t)T);
-    tkt = malloc(sizeof *tkt * (size_t)test_size * (size_t)T);
     r = rng_new((uint64_t)seed);
-    rf = rng_new(0);
-    if (!tk || !tkt || !rows || !X || !xt || !y || !pred || !acc || !r || !rf) goto oom;
+    if (!rows || !acc || !r) goto oom;
     for (long i = 0, k = 0; i < table_n_rows(t); i++)
         if (table_row_dataset(t, i) == d) rows[k++] = i;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -298,9 +308,13 @@ int cmd_predict(int argc, char **argv)
     series = calloc((size_t)n_pr, sizeof *series);
     pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4);
     if (!scatter || !ok || !series || !pts) goto oom;
-    struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
-    double *ytest = y + (maxn > test_size ? maxn : test_size), *ptest = pred + test_size;
-    long done = 0, n_failed = 0;
+    /* every trial's split first, in order, from the one stream r: the
+     * splits depend on the seed only, never on --jobs or the predictors */
+    perm = malloc(sizeof *perm * (size_t)trials * (size_t)nrow);
+    fails = calloc((size_t)n_pr * (size_t)n_sz * (size_t)trials, sizeof *fails);
+    task_st = calloc((size_t)trials * (size_t)n_pr, sizeof *task_st);
+    task_z = calloc((size_t)trials * (size_t)n_pr, sizeof *task_z);
+    if (!perm || !fails || !task_st || !task_z) goto oom;
     for (long tr = 0; tr < trials; tr++) {
         /* a random permutation: the first test_size rows are the test set */
         for (long i = nrow - 1; i > 0; i--) {
@@ -308,26 +322,48 @@ int cmd_predict(int argc, char **argv)
             rows[i] = rows[j];
             rows[j] = tmp;
         }
-        for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
+        memcpy(perm + (size_t)tr * (size_t)nrow, rows, sizeof *rows * (size_t)nrow);
         if (splits && write_splits(splits, t, s, sm, rows, tr + 1, sizes, n_sz, test_size)) {
-            cli_progress_done(prog);
             cli_error("cannot write '%.200s'", splits_path);
             goto out;
         }
-        for (int q = 0; q < n_pr; q++) {
+    }
+    struct cli_progress *prog = cli_progress_new("predict", (double)trials * n_sz * n_pr);
+    long done = 0, n_failed = 0, n_tasks = trials * n_pr;
+    /* (trial, predictor) tasks on --jobs threads, each with its own buffers
+     * and its own stream (seeded by the task alone): every cell's result is
+     * the same for any number of threads */
+#pragma omp parallel num_threads((int)jobs)
+    {
+        long ysz = maxn > test_size ? maxn : test_size;
+        double *X = malloc(sizeof *X * (size_t)maxn * (size_t)dim), *y = malloc(sizeof *y * (size_t)ysz);
+        double *xt = malloc(sizeof *xt * (size_t)test_size * (size_t)dim);
+        double *ytest = malloc(sizeof *ytest * (size_t)test_size), *ptest = malloc(sizeof *ptest * (size_t)test_size);
+        int *tk = malloc(sizeof *tk * (size_t)maxn * (size_t)T), *tkt = malloc(sizeof *tkt * (size_t)test_size * (size_t)T);
+        struct rng *rf = rng_new(0);
+        int have = X && y && xt && ytest && ptest && tk && tkt && rf;
+#pragma omp for schedule(dynamic, 1)
+        for (long task = 0; task < n_tasks; task++) {
+            long tr = task / n_pr;
+            int q = (int)(task % n_pr);
+            const long *rows = perm + (size_t)tr * (size_t)nrow;
+            if (!have) {
+                task_st[task] = NASW_ENOMEM;
+                continue;
+            }
+            for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
             const struct cli_predictor *p = &pr[q];
-            /* the splits depend on the seed only, and each predictor's
-             * randomness on (seed, trial, its name): adding a predictor to the
-             * list changes nothing for the others */
+            /* each predictor's randomness on (seed, trial, its name): adding
+             * a predictor to the list changes nothing for the others */
             uint64_t h = 1469598103934665603ULL;
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
             for (long i = 0; i < test_size; i++) cli_predictor_encode(p, s, table_row_arch(t, rows[i]), i, xt, tkt);
-            for (int z = 0; z < n_sz; z++) {
+            for (int z = 0; z < n_sz && !task_st[task]; z++) {
                 long n = sizes[z];
                 size_t at = ((size_t)q * n_sz + z) * trials + tr;
                 double *cell = acc + at * NACC;
-                double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+                double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
                 if (p->column >= 0) {
                     /* a missing score (a proxy undefined for the cell) ranks last */
                     for (long i = 0; i < test_size; i++) {
@@ -346,19 +382,20 @@ int cmd_predict(int argc, char **argv)
                     if (st == NASW_ENUMERIC) {
                         /* one model that cannot be fitted (e.g. a training set
                          * of equal targets) is a result of this cell, not of
-                         * the run: reported here, left empty in trials.csv
-                         * and out of the summary's means */
-                        cli_warn("predictor '%s' failed on trial %ld, train size %ld: %s", p->name, tr + 1, n,
-                                 nasw_errmsg());
+                         * the run: warned about below, in order, left empty
+                         * in trials.csv and out of the summary's means */
+                        snprintf(fails[at], sizeof fails[at], "%s", nasw_errmsg());
+                        if (!fails[at][0]) snprintf(fails[at], sizeof fails[at], "numerical failure");
                         nasw_errclear();
-                        n_failed++;
+#pragma omp critical(predict_progress)
                         cli_progress_set(prog, (double)++done);
                         continue;
                     }
-                    if (st) {
-                        cli_progress_done(prog);
-                        cli_error("predictor '%s', trial %ld, train size %ld: %s", p->name, tr + 1, n, nasw_errmsg());
-                        goto out;
+                    if (st) { /* fatal: the message kept for the report below */
+                        snprintf(fails[at], sizeof fails[at], "%s", nasw_errmsg());
+                        task_st[task] = st;
+                        task_z[task] = z;
+                        break;
                     }
                     double mae = 0;
                     for (long i = 0; i < test_size; i++) mae += fabs(ptest[i] - ytest[i]) / test_size;
@@ -366,20 +403,49 @@ int cmd_predict(int argc, char **argv)
                 }
                 if (p->column >= 0) {
                     cell[3] = clock_s(CLOCK_MONOTONIC) - t0;
-                    cell[5] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                    cell[5] = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
                 }
                 cell[0] = stats_kendall(ptest, ytest, (size_t)test_size);
                 cell[1] = stats_spearman(ptest, ytest, (size_t)test_size);
                 ok[at] = 1;
-                cli_progress_set(prog, (double)++done);
                 if (tr == trials - 1 && z == n_sz - 1) {
                     memcpy(scatter + (size_t)q * test_size, ptest, sizeof *ptest * (size_t)test_size);
-                    memcpy(scatter + (size_t)n_pr * test_size, ytest, sizeof *ytest * (size_t)test_size);
+                    if (q == 0) memcpy(scatter + (size_t)n_pr * test_size, ytest, sizeof *ytest * (size_t)test_size);
                 }
+#pragma omp critical(predict_progress)
+                cli_progress_set(prog, (double)++done);
             }
         }
+        free(X);
+        free(y);
+        free(xt);
+        free(ytest);
+        free(ptest);
+        free(tk);
+        free(tkt);
+        rng_free(rf);
     }
     cli_progress_done(prog);
+    /* the fatal error of the first task that had one, then the warnings of
+     * failed fits, in (trial, predictor, size) order whatever --jobs */
+    for (long task = 0; task < n_tasks; task++)
+        if (task_st[task]) {
+            long tr = task / n_pr;
+            int q = (int)(task % n_pr), z = task_z[task];
+            if (task_st[task] == NASW_ENOMEM) goto oom; /* a thread's buffers */
+            cli_error("predictor '%s', trial %ld, train size %ld: %s", pr[q].name, tr + 1, sizes[z],
+                      fails[((size_t)q * n_sz + z) * trials + tr]);
+            goto out;
+        }
+    for (long tr = 0; tr < trials; tr++)
+        for (int q = 0; q < n_pr; q++)
+            for (int z = 0; z < n_sz; z++) {
+                size_t at = ((size_t)q * n_sz + z) * trials + tr;
+                if (ok[at] || !fails[at][0]) continue;
+                cli_warn("predictor '%s' failed on trial %ld, train size %ld: %s", pr[q].name, tr + 1, sizes[z],
+                         fails[at]);
+                n_failed++;
+            }
     if (splits) {
         splits = NULL;
         int sst = cli_out_commit(splits_out);
@@ -418,18 +484,15 @@ out:
     free(pr);
     free(sizes);
     free(rows);
-    free(X);
-    free(xt);
-    free(tk);
-    free(tkt);
-    free(y);
-    free(pred);
+    free(perm);
+    free(fails);
+    free(task_st);
+    free(task_z);
     free(acc);
     free(scatter);
     free(ok);
     free(series);
     free(pts);
     rng_free(r);
-    rng_free(rf);
     return rc;
 }

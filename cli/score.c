@@ -43,7 +43,7 @@ static void help(FILE *f)
             "usage: nasw score (--arch A | --table T [--dataset D] [--sample N]) --out F.csv\n"
             "                  [--proxies LIST|all] [--preset P] [--channels C] [--cells N]\n"
             "                  [--input CxHxW] [--classes K] [--data fmnist|random] [--batch B]\n"
-            "                  [--seed K] [--threads T]\n"
+            "                  [--seed K] [--jobs J]\n"
             "\n"
             "Zero-cost proxies of NAS-Bench-201 cells on the trainer's network at initialisation,\n"
             "written as a table (arch,dataset,[the table's search/report metrics,]one column per\n"
@@ -64,8 +64,10 @@ static void help(FILE *f)
             "  --data D        fmnist: the first B training images of the preset's split;\n"
             "                  random: Gaussian images and uniform labels drawn by --seed\n"
             "  --batch B       minibatch size (default 64)\n"
-            "  --seed K        initialisation (and sample, random data) seed (default 0)\n"
-            "  --threads T     architectures scored at once (default: OpenMP's thread count)\n",
+            "  --seed K        initialisation (and sample, random data) seed (default 1)\n"
+            "  --jobs J        architectures scored at once, OpenMP threads (default: OpenMP's\n"
+            "                  thread count; --threads J is the same flag); same scores for any J\n"
+            CLI_VERBOSITY_HELP,
             proxy_names(), train_preset_names());
 }
 
@@ -252,18 +254,26 @@ int cmd_score(int argc, char **argv)
         {"cells", required_argument, 0, 'N'},    {"input", required_argument, 0, 'i'},
         {"classes", required_argument, 0, 'k'},  {"data", required_argument, 0, 'D'},
         {"batch", required_argument, 0, 'b'},    {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'T'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"jobs", required_argument, 0, 'T'},     {"threads", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     const char *arch_s = NULL, *table_path = NULL, *dataset = NULL, *proxies = "all", *out = NULL,
                *preset = "proxy", *input = NULL, *data = NULL;
-    long sample = 0, channels = 0, cells = -1, classes = 10, batch = 64, seed = 0, threads = 0;
+    long sample = 0, channels = 0, cells = -1, classes = 10, batch = 64, seed = CLI_DEFAULT_SEED, threads = 0;
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct cli_seen seen = {0};
+    int li = -1, named; /* named: li before cli_option_once() resets it */
+    while ((opt = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
+        named = li;
+        if (cli_option_once("score", longopts, &li, &seen)) return CLI_USAGE;
         long *num = NULL;
         const char *flag = NULL;
         long lo = 1, hi = 1L << 30;
+        int vq = cli_verbosity_option("score", opt);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         switch (opt) {
         case 'a': arch_s = optarg; break;
         case 't': table_path = optarg; break;
@@ -279,17 +289,21 @@ int cmd_score(int argc, char **argv)
         case 'k': num = &classes, flag = "classes", lo = 2, hi = 100000; break;
         case 'b': num = &batch, flag = "batch", lo = 2, hi = 4096; break;
         case 's': num = &seed, flag = "seed", lo = 0, hi = LONG_MAX; break;
-        case 'T': num = &threads, flag = "threads", hi = 1024; break;
+        case 'T': num = &threads, flag = named >= 0 ? longopts[named].name : "jobs", hi = 1024; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("score", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("score", longopts, opt, argv[optind - 1]);
         }
         if (num && (cli_parse_long(optarg, num) || *num < lo || *num > hi))
             return cli_usage_error("score", "bad --%s '%.64s' (%ld..%ld)", flag, optarg, lo, hi);
     }
-    if (nasw_mpi_size() > 1) return cli_usage_error("score", "score runs in one process (use --threads), not under mpirun");
+    if (nasw_mpi_size() > 1) return cli_usage_error("score", "score runs in one process (use --jobs), not under mpirun");
     if (optind < argc) return cli_usage_error("score", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!arch_s == !table_path) return cli_usage_error("score", "give exactly one of --arch A and --table T");
     if (!out) return cli_usage_error("score", "--out F.csv is required");
+    /* the output is a journal (resumed from, with a settings sidecar):
+     * "-" would be a file of that name, not stdout */
+    if (!strcmp(out, "-")) return cli_usage_error("score", "--out must name a file (the table is a journal, resumed from)");
     if (arch_s && (sample || dataset)) return cli_usage_error("score", "--sample and --dataset need --table");
     struct score_ctx c;
     memset(&c, 0, sizeof c);

@@ -45,7 +45,8 @@ static void help(FILE *f)
           CLI_MOO_HELP
           "Under mpirun with a live bench, rank 0 runs the strategy and the journal and\n"
           "the other ranks train (asynchronously: a finished worker gets the next\n"
-          "proposal at once): mpirun -np 3 nasw search --bench live:fmnist ...\n",
+          "proposal at once): mpirun -np 3 nasw search --bench live:fmnist ...\n"
+          CLI_VERBOSITY_HELP,
           f);
     cli_table_options_help(f);
     fputs("\nProtocol: the strategy sees only the search metric; after each query the\n"
@@ -64,21 +65,25 @@ int cmd_search(int argc, char **argv)
         {"out", required_argument, 0, 'o'},     {"trace", no_argument, 0, 'T'},
         {"journal", required_argument, 0, 'J'}, {"train-seed", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},          CLI_TABLE_LONGOPTS,
-        {"noise", required_argument, 0, 0x1201}, CLI_MOO_LONGOPTS,                       {0, 0, 0, 0}};
+        {"noise", required_argument, 0, 0x1201},
+        CLI_MOO_LONGOPTS,                       CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct table_opts topts;
     table_default_opts(&topts);
     struct objectives obj = {0};
     const char *table_path = NULL, *dataset = NULL, *strategy = NULL, *budget_s = NULL;
     const char *out = NULL, *journal = NULL;
-    long seed = 1, train_seed = 0;
+    long seed = CLI_DEFAULT_SEED, train_seed = CLI_DEFAULT_SEED;
     int trace = 0, noise = 0, c, mrc;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
     struct cli_seen seen = {.excl = excl};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("search", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("search", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, &topts)) continue;
         if (c == 0x1201) {
             if (strcmp(optarg, "seed") && strcmp(optarg, "none"))
@@ -113,10 +118,11 @@ int cmd_search(int argc, char **argv)
         case 'T': trace = 1; break;
         case 'h': help(stdout); return CLI_OK;
         default:
-            return cli_usage_error("search", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+            return cli_bad_option("search", longopts, c, argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("search", "unexpected argument '%.64s'", argv[optind]);
+    if (cli_quiet_stdout(trace || (out && !strcmp(out, "-")))) return CLI_ERROR;
     if (!table_path) return cli_usage_error("search", "--table or --bench is required");
     if (!strategy) return cli_usage_error("search", "--strategy is required");
     if (!budget_s) return cli_usage_error("search", "--budget is required");
@@ -127,7 +133,7 @@ int cmd_search(int argc, char **argv)
                                "bad --budget '%.64s' (a positive integer, seconds as '3600s' or epochs as '2000e')",
                                budget_s);
     struct search_spec spec;
-    if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
+    if (search_spec_parse(strategy, &spec)) return cli_spec_error("search", strategy);
     if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
     int live = !strncmp(table_path, "live:", 5);
@@ -198,7 +204,7 @@ int cmd_search(int argc, char **argv)
     }
     const struct space *s = bench_space(b);
     /* with the run log on stdout (--out -) the text goes to stderr */
-    FILE *txt = out && !strcmp(out, "-") ? stderr : stdout;
+    FILE *rows = out && !strcmp(out, "-") ? stderr : stdout, *txt = cli_text(rows); /* --trace rows are data */
     char arch[ARCH_STR_MAX];
     long best = tr.n ? tr.steps[tr.n - 1].incumbent : -1;
     int mf = spec.type->multi_fidelity || kind == BUDGET_EPOCHS;
@@ -209,10 +215,10 @@ int cmd_search(int argc, char **argv)
         arch_format(s, &a, arch, sizeof arch);
         /* multi-fidelity runs add the epochs answered and charged so far */
         if (mf)
-            fprintf(txt, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%d\t%.0f\t%s\n", i + 1, p->val, p->test, p->best_val,
+            fprintf(rows, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%d\t%.0f\t%s\n", i + 1, p->val, p->test, p->best_val,
                    p->test_at_best, p->epochs, p->total_epochs, arch);
         else
-            fprintf(txt, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val, p->test_at_best,
+            fprintf(rows, "%ld\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", i + 1, p->val, p->test, p->best_val, p->test_at_best,
                    arch);
     }
     fprintf(txt, "strategy   %s\n", full);

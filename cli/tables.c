@@ -32,7 +32,8 @@ static void help(FILE *f)
           "       after epoch E (numbered as in the curve file)\n"
           "build  train architectures with the live trainer into a table (see 'nasw tables build -h')\n"
           "import convert NASLib JSON, NATS-Bench CSV, NAS-Bench-Macro JSON or another CSV to a\n"
-          "       table (see 'nasw tables import -h')\n",
+          "       table (see 'nasw tables import -h')\n"
+          CLI_VERBOSITY_HELP,
           f);
     cli_table_options_help(f);
 }
@@ -45,14 +46,17 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
                                              {"help", no_argument, 0, 'h'},
                                              CLI_TABLE_LONGOPTS,
                                              CLI_MOO_LONGOPTS,
-                                             {0, 0, 0, 0}};
+                                             CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     int c, mrc;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         if (cli_option_once("tables", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("tables", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         if (cli_table_option(c, optarg, o)) continue;
         if (want_dataset && (c == 0x1101 || c == 0x1102))
             return cli_usage_error("tables", "option '%s' is for 'tables info' only",
@@ -74,7 +78,7 @@ static int parse(int argc, char **argv, struct table_opts *o, const char **datas
             help(stdout);
             return -1;
         }
-        return cli_usage_error("tables", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        return cli_bad_option("tables", longopts, c, argv[optind - 1]);
     }
     return 0;
 }

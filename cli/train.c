@@ -40,7 +40,7 @@ static void help(FILE *f)
             "  --preset P        %s (default proxy); --channels, --cells, --batch-size\n"
             "                    --train-size and --epochs override it\n"
             "  --train-size T    train on T images of the 60k after the validation split\n"
-            "  --seed K          initialisation and batch-order seed (default 0)\n"
+            "  --seed K          initialisation and batch-order seed (default 1)\n"
             "  --out FILE        JSON run record, rewritten after every epoch ('-': stdout,\n"
             "                    the final record only, and the text goes to stderr)\n"
             "  --benchmark S     time S training steps (forward + backward + SGD) on a fixed\n"
@@ -48,7 +48,8 @@ static void help(FILE *f)
             "                    GFLOP/s, no training to completion\n"
             "Environment: NASW_CONV=winograd|im2col, the algorithm of the 3x3 same\n"
             "convolutions (default winograd: Winograd F(2x2,3x3), F(4x4,3x3) on 7x7 planes\n"
-            "with >= 32 channels, for the forward, input and weight gradients)\n",
+            "with >= 32 channels, for the forward, input and weight gradients)\n"
+            CLI_VERBOSITY_HELP,
             FMNIST_DIR, train_preset_names());
 }
 
@@ -64,6 +65,7 @@ struct run_ctx {
     char ckpt[4200];
     uint64_t settings;
     int last_epoch;
+    struct cli_progress *prog; /* over the epochs; cleared before each epoch's line */
 };
 
 /* final: the last version of the document (written whatever the target). */
@@ -88,9 +90,11 @@ static int write_doc(struct run_ctx *c, int final)
 static int on_epoch(void *arg, const struct train_epoch *e)
 {
     struct run_ctx *c = arg;
-    fprintf(c->txt, "epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
+    cli_progress_line(c->prog);
+    if (c->txt) fprintf(c->txt, "epoch %3d  train loss %.4f acc %6.2f  val loss %.4f acc %6.2f  test loss %.4f acc %6.2f  %6.1fs\n",
             e->epoch, e->train_loss, e->train_acc, e->val_loss, e->val_acc, e->test_loss, e->test_acc, e->seconds);
-    fflush(c->txt);
+    if (c->txt) fflush(c->txt);
+    cli_progress_set(c->prog, e->epoch);
     json_t *o = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "epoch", e->epoch, "train_loss", e->train_loss,
                           "train_acc", e->train_acc, "val_loss", e->val_loss, "val_acc", e->val_acc, "test_loss",
                           e->test_loss, "test_acc", e->test_acc, "seconds", e->seconds);
@@ -129,7 +133,7 @@ static int resume(struct run_ctx *c)
     if ((int)json_array_size(c->epochs) < done)
         return cli_error("checkpoint '%.200s' is at epoch %d but '%.200s' holds no curve up to it (remove the "
                          "checkpoint to train from scratch)", c->ckpt, done, c->out);
-    fprintf(c->txt, "resuming at epoch %d from checkpoint '%s'\n", done + 1, c->ckpt);
+    if (c->txt) fprintf(c->txt, "resuming at epoch %d from checkpoint '%s'\n", done + 1, c->ckpt);
     return CLI_OK;
 }
 
@@ -196,17 +200,20 @@ int cmd_train(int argc, char **argv)
         {"cells", required_argument, 0, 'N'},    {"batch-size", required_argument, 0, 'b'},
         {"benchmark", required_argument, 0, 'B'}, {"train-size", required_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     const char *arch_s = NULL, *preset = "proxy", *out = NULL;
-    long epochs = 0, seed = 0, C = 0, N = -1, batch = 0, bench_steps = 0, train_size = 0;
+    long epochs = 0, seed = CLI_DEFAULT_SEED, C = 0, N = -1, batch = 0, bench_steps = 0, train_size = 0;
     int c;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
     int li = -1;
-    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqv", longopts, &li)) != -1) {
         const char *flag = li >= 0 ? longopts[li].name : ""; /* named in value errors */
         if (cli_option_once("train", longopts, &li, &seen)) return CLI_USAGE;
+        int vq = cli_verbosity_option("train", c);
+        if (vq < 0) return CLI_USAGE;
+        if (vq) continue;
         long *dst = NULL;
         long lo = 1;
         switch (c) {
@@ -221,7 +228,7 @@ int cmd_train(int argc, char **argv)
         case 'B': dst = &bench_steps; break;
         case 'T': dst = &train_size; break;
         case 'h': help(stdout); return CLI_OK;
-        default: return cli_usage_error("train", "unknown or incomplete option '%.64s'", argv[optind - 1]);
+        default: return cli_bad_option("train", longopts, c, argv[optind - 1]);
         }
         /* the flag's name from the option table: argv[optind - 1] is the
          * value itself in `--epochs 0` and flag and value in `--epochs=0` */
@@ -264,7 +271,7 @@ int cmd_train(int argc, char **argv)
         return cli_error_status(st);
     }
     struct run_ctx ctx = {.out = out, .every_epoch = out && outfile_replaceable(out),
-                          .txt = out && !strcmp(out, "-") ? stderr : stdout, .last_epoch = cfg.epochs};
+                          .txt = cli_verbosity == CLI_QUIET ? NULL : out && !strcmp(out, "-") ? stderr : stdout, .last_epoch = cfg.epochs};
     ctx.epochs = json_array();
     char canon[ARCH_STR_MAX];
     arch_format(s, &a, canon, sizeof canon);
@@ -278,7 +285,7 @@ int cmd_train(int argc, char **argv)
                         "batch", cfg.batch, "lr", cfg.lr, "train_size", cfg.train_size, "val_size", cfg.val_size,
                         "curve", ctx.epochs, "status", "running");
     json_incref(ctx.epochs);
-    fprintf(ctx.txt, "training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
+    if (ctx.txt) fprintf(ctx.txt, "training %s\npreset %s: C=%d N=%d %dx%d, %d epochs, batch %d, %d train / %d val / %d test images\n",
            arch_s, cfg.preset, cfg.C, cfg.N, cfg.resolution, cfg.resolution, cfg.epochs, cfg.batch, cfg.train_size,
            cfg.val_size, cfg.test_size);
     struct train_result res;
@@ -288,7 +295,13 @@ int cmd_train(int argc, char **argv)
     if (rc == CLI_OK && ctx.run) rc = resume(&ctx);
     /* OUT written once before training: an unwritable --out fails at once */
     if (rc == CLI_OK && write_doc(&ctx, 0)) rc = CLI_ERROR;
-    if (rc == CLI_OK && (st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res))) rc = cli_error_status(st);
+    if (rc == CLI_OK) {
+        ctx.prog = cli_progress_new("train", cfg.epochs);
+        cli_progress_set(ctx.prog, train_run_epochs(run));
+        st = train_run_to(run, cfg.epochs, on_epoch, &ctx, &res);
+        cli_progress_done(ctx.prog); /* before any error line */
+        if (st) rc = cli_error_status(st);
+    }
     if (rc != CLI_OK || ctx.failed_write) {
         rc = CLI_ERROR;
     } else {
@@ -302,10 +315,13 @@ int cmd_train(int argc, char **argv)
             json_object_set_new(ctx.doc, "test_acc", json_real(res.test_acc));
         }
         write_doc(&ctx, 1);
-        if (res.failed) fprintf(ctx.txt, "failed: the loss diverged (NaN) after %d epochs\n", res.epochs_done);
+        if (!ctx.txt)
+            ; /* -q */
+        else if (res.failed)
+            fprintf(ctx.txt, "failed: the loss diverged (NaN) after %d epochs\n", res.epochs_done);
         else
             fprintf(ctx.txt, "final      val_acc %.2f  test_acc %.2f  params %zu  %.2f MFLOPs  %.1f s\n", res.val_acc,
-                   res.test_acc, res.params, res.flops / 1e6, res.seconds);
+                    res.test_acc, res.params, res.flops / 1e6, res.seconds);
         rc = ctx.failed_write ? CLI_ERROR : CLI_OK;
     }
     train_run_free(run);

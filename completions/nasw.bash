@@ -86,6 +86,7 @@ _nasw_complete() { # uses _nasw's locals: w cword nasw cur prev
         --bench) COMPREPLY=($(compgen -W "live:fmnist live:fmnist:nb201 live:fmnist:proxy live:fmnist:micro table:" -- "$cur")); return ;;
         --encoding) COMPREPLY=($(compgen -W "onehot path none" -- "$cur")); return ;;
         --space) COMPREPLY=($(compgen -W "nb201" -- "$cur")); return ;;
+        --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
     if [ "${cur#-}" != "$cur" ]; then
         COMPREPLY=($(compgen -W "$(_nasw_flags "$nasw" "$cmd" $sub)" -- "$cur"))

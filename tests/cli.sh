@@ -99,14 +99,14 @@ grep -q "simulated seconds" "$T/out" && ok || bad "seconds budget not reported"
 
 # --- compare
 C="--table $FIX/mini.csv --strategies random,evolution:population=10:sample=3,local,reinforce --seeds 6 --budget 30 --no-plot"
-expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --out "$T/cmp1" --jobs 1
+expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --dir "$T/cmp1" --jobs 1
 head -1 "$T/cmp1/summary.csv" | grep -q '^dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best' \
     && ok || bad "summary.csv header"
 [ "$(wc -l <"$T/cmp1/summary.csv")" -eq $((1 + 2 * 4 * 3)) ] && ok || bad "summary.csv rows"
 [ "$(wc -l <"$T/cmp1/trajectories.csv")" -eq $((1 + 2 * 4 * 6 * 30)) ] && ok || bad "trajectories.csv rows"
 [ "$(wc -l <"$T/cmp1/pairs.csv")" -eq $((1 + 2 * 3 * 6)) ] && ok || bad "pairs.csv rows"
 for f in datasets.csv manifest.json; do [ -s "$T/cmp1/$f" ] && ok || bad "compare wrote no $f"; done
-expect 0 "compare, 2 jobs" -- $NASW compare $C --checkpoints 5,10 --out "$T/cmp2" --jobs 2
+expect 0 "compare, 2 jobs" -- $NASW compare $C --checkpoints 5,10 --dir "$T/cmp2" --jobs 2
 for f in summary.csv pairs.csv trajectories.csv datasets.csv; do
     cmp -s "$T/cmp1/$f" "$T/cmp2/$f" && ok || bad "$f differs between --jobs 1 and --jobs 2"
 done
@@ -116,10 +116,10 @@ $NASW search --table $FIX/mini.csv --dataset beta --strategy evolution:populatio
 awk -F, '$1=="beta" && $2=="evolution:population=10:sample=3" && $3==4 {printf "%.6g,%.6g\n", $5, $6}' \
     "$T/cmp1/trajectories.csv" >"$T/fromcmp"
 [ -s "$T/replay" ] && cmp -s "$T/replay" "$T/fromcmp" && ok || bad "nasw search --seed 4 does not replay the compare run"
-expect 2 "compare without --out" -- $NASW compare --table $FIX/mini.csv
-expect 2 "compare bad checkpoint" -- $NASW compare $C --checkpoints 50 --out "$T/cmp3"
-expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --out "$T/cmp3"
-expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --out "$T/cmps"
+expect 2 "compare without --dir" -- $NASW compare --table $FIX/mini.csv
+expect 2 "compare bad checkpoint" -- $NASW compare $C --checkpoints 50 --dir "$T/cmp3"
+expect 1 "compare unknown dataset" -- $NASW compare $C --datasets alpha,gamma --dir "$T/cmp3"
+expect 0 "compare in seconds" -- $NASW compare --table $FIX/mini.csv --strategies random,local --seeds 4 --budget 300s --no-plot --dir "$T/cmps"
 grep -q ',seconds$' "$T/cmps/datasets.csv" && ok || bad "datasets.csv budget_unit seconds"
 
 # --- multi-fidelity: epoch budgets, sh/hyperband/bohb, refusal without curves
@@ -172,12 +172,12 @@ expect 1 "epoch budget without curves" -- $NASW search $M --strategy random --bu
 expect_err "a budget in epochs needs per-epoch curves" "epoch budget refusal message"
 expect 2 "bad epoch budget" -- $NASW search $M --strategy random --budget 1.5e
 CM="$MF --strategies random,sh,hyperband,bohb,evolution:population=5:sample=2 --seeds 5 --budget 150e --checkpoints 50e --no-plot"
-expect 0 "compare in epochs" -- $NASW compare $CM --out "$T/cmpe1" --jobs 1
+expect 0 "compare in epochs" -- $NASW compare $CM --dir "$T/cmpe1" --jobs 1
 grep -q ',epochs$' "$T/cmpe1/datasets.csv" && ok || bad "datasets.csv budget_unit epochs"
 head -1 "$T/cmpe1/trajectories.csv" | grep -q ',cost_s,epochs$' && ok || bad "trajectories.csv lacks the epochs column"
 awk -F, 'NR > 1 && $8 > m[$2","$3] {m[$2","$3] = $8} END {for (k in m) if (m[k] < 150 || m[k] >= 150 + 9) exit 1}' "$T/cmpe1/trajectories.csv" \
     && ok || bad "compare: a run ended outside [150, 159) epochs"
-expect 0 "compare in epochs, 2 jobs" -- $NASW compare $CM --out "$T/cmpe2" --jobs 2
+expect 0 "compare in epochs, 2 jobs" -- $NASW compare $CM --dir "$T/cmpe2" --jobs 2
 for f in summary.csv pairs.csv trajectories.csv best.csv; do
     cmp -s "$T/cmpe1/$f" "$T/cmpe2/$f" && ok || bad "epochs: $f differs between --jobs 1 and --jobs 2"
 done
@@ -187,25 +187,25 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 
 # --- predict
-expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --out "$T/pred"
+expect 0 "predict" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp,gp:rbf:nowarp,cost_s --train-sizes 10,30 --test-size 30 --trials 3 --dir "$T/pred"
 [ "$(wc -l <"$T/pred/summary.csv")" -eq $((1 + 3 * 2)) ] && ok || bad "predict summary rows"
 awk -F, '$1=="gp" && $2==30 && $4 > 0.5 {f=1} END {exit !f}' "$T/pred/summary.csv" && ok || bad "gp does not rank the separable mini table (Kendall <= 0.5 at n=30)"
 # --splits-out: nested training sets disjoint from the trial's test set; the same splits whatever the predictors
-expect 0 "predict --splits-out" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp:nowarp --train-sizes 10,30 --test-size 30 --trials 2 --out "$T/preds" --splits-out "$T/preds/splits.csv"
+expect 0 "predict --splits-out" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors gp:nowarp --train-sizes 10,30 --test-size 30 --trials 2 --dir "$T/preds" --splits-out "$T/preds/splits.csv"
 [ "$(head -1 "$T/preds/splits.csv")" = "trial,train_size,role,arch,y" ] && ok || bad "splits header"
 [ "$(grep -c ',train,' "$T/preds/splits.csv")" -eq $((2 * (10 + 30))) ] && [ "$(grep -c ',test,' "$T/preds/splits.csv")" -eq $((2 * 2 * 30)) ] && ok || bad "splits row counts"
 awk -F, 'NR > 1 { k = $1 "," $2 "," $4; if (k in seen) dup = 1; seen[k] = 1; if ($3 == "train" && $2 == 10) small[$1 "," $4] = 1; if ($3 == "train" && $2 == 30) big[$1 "," $4] = 1 }
     END { for (k in small) if (!(k in big)) nest = 1; exit dup || nest }' "$T/preds/splits.csv" && ok || bad "splits: an arch twice in one split, or training sets not nested"
-expect 0 "predict --splits-out, other predictors" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors cost_s,gp --train-sizes 10,30 --test-size 30 --trials 2 --out "$T/preds2" --splits-out "$T/preds2/splits.csv"
+expect 0 "predict --splits-out, other predictors" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors cost_s,gp --train-sizes 10,30 --test-size 30 --trials 2 --dir "$T/preds2" --splits-out "$T/preds2/splits.csv"
 cmp -s "$T/preds/splits.csv" "$T/preds2/splits.csv" && ok || bad "splits depend on the predictors"
 awk -F, 'NR == 1 { ok = $9 == "lpd_mean" } NR > 1 && $1 == "gp:nowarp" && $9 !~ /^-?[0-9.]+$/ { ok = 0 } END { exit !ok }' "$T/preds/summary.csv" && ok || bad "predict: no lpd_mean for gp:nowarp"
 awk -F, 'NR > 1 && $1 != "gp:nowarp" && $9 != "" { b = 1 } END { exit b }' "$T/preds2/summary.csv" && ok || bad "predict: lpd_mean for a warped GP or a column"
-expect 0 "predict lstm" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:epochs=30:hidden=16:embed=8:ensemble=2:lr=0.01 --train-sizes 30 --test-size 30 --trials 2 --out "$T/predl"
+expect 0 "predict lstm" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:epochs=30:hidden=16:embed=8:ensemble=2:lr=0.01 --train-sizes 30 --test-size 30 --trials 2 --dir "$T/predl"
 awk -F, '$1 ~ /^lstm/ && $2==30 && $4 > 0.3 {f=1} END {exit !f}' "$T/predl/summary.csv" && ok || bad "lstm does not rank the separable mini table (Kendall <= 0.3 at n=30)"
-expect 2 "predict: bad lstm option" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:depth=2 --out "$T/pred2"
-expect 2 "predict: bad lstm value" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:ensemble=1.5 --out "$T/pred2"
-expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --out "$T/pred2"
-expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --out "$T/pred2"
+expect 2 "predict: bad lstm option" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:depth=2 --dir "$T/pred2"
+expect 2 "predict: bad lstm value" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:ensemble=1.5 --dir "$T/pred2"
+expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --dir "$T/pred2"
+expect 2 "predict: train size too large" -- $NASW predict --table $FIX/mini.csv --dataset alpha --train-sizes 80 --test-size 30 --dir "$T/pred2"
 
 # --- plots
 if command -v gnuplot >/dev/null 2>&1; then
@@ -216,7 +216,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     expect 0 "plot with a budget of 1.76e19 queries" -- $NASW plot "$T/bigb"
     for f in trajectories.png trajectories.svg; do [ -s "$T/cmp1/$f" ] && ok || bad "plot wrote no $f"; done
     # stdout is a pipe here: running gnuplot must not duplicate buffered output
-    $NASW compare --table $FIX/mini.csv --strategies random --seeds 3 --budget 10 --out "$T/cmpplot" | cat >"$T/piped"
+    $NASW compare --table $FIX/mini.csv --strategies random --seeds 3 --budget 10 --dir "$T/cmpplot" | cat >"$T/piped"
     [ "$(grep -c '^wrote' "$T/piped")" -eq 1 ] && ok || bad "compare output duplicated when plotting"
     [ -s "$T/cmpplot/regret.png" ] && ok || bad "compare wrote no regret.png"
 else
@@ -267,7 +267,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     cmp -s "$T/l" "$T/l2" && ok || bad "resumed live hyperband differs"
     [ "$(cat "$J2" "${J2%.csv}_curves.csv" | wc -l)" -eq "$n1" ] && ok || bad "resumed live hyperband retrained something"
     # confirm against the same (journaled) trainer: prediction = measurement
-    expect 0 "compare on the live journal" -- $NASW compare --table "$J" --seeds 4 --budget 4 --no-plot --quiet --out "$T/cj"
+    expect 0 "compare on the live journal" -- $NASW compare --table "$J" --seeds 4 --budget 4 --no-plot --quiet --dir "$T/cj"
     expect 0 "confirm" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cj" --top 3 --bench $MICRO --journal "$J"
     grep -q "MAE 0.000" "$T/out" && ok || bad "confirm against its own journal: MAE is not 0"
     grep -q "winner holds" "$T/out" && ok || bad "confirm: winner does not hold against its own journal"
@@ -279,7 +279,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     P="$T/part.csv"
     head -5 "$J" >"$P"
     PJ="$T/pj.csv"
-    expect 0 "confirm --predictor" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 0 "confirm --predictor" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --dir "$T/pc"
     [ "$(grep -c '^[0-9]' "$T/pc/confirm.csv")" -eq 2 ] && ok || bad "confirm --predictor: confirm.csv does not hold 2 rows"
     tail -n +2 "$P" | cut -d, -f1 | sort >"$T/pseen"
     grep '^[0-9]' "$T/pc/confirm.csv" | cut -d, -f2 | sort | comm -12 - "$T/pseen" | grep -q . \
@@ -291,15 +291,15 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     done <"$T/pmeas"
     [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm --predictor did not journal 2 trainings"
     cp "$T/pc/confirm.csv" "$T/pc1.csv"
-    expect 0 "confirm --predictor resumes" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 0 "confirm --predictor resumes" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$P" --top 2 --pool 4 --seed 3 --bench $MICRO --journal "$PJ" --dir "$T/pc"
     [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm --predictor rerun retrained"
     cmp -s "$T/pc/confirm.csv" "$T/pc1.csv" && ok || bad "confirm --predictor rerun differs"
-    expect 2 "confirm: unknown predictor" -- $NASW confirm --predictor foo --table "$P" --bench $MICRO --journal "$PJ" --out "$T/pc"
-    expect 2 "confirm: --predictor without --table" -- $NASW confirm --predictor gp --bench $MICRO --journal "$PJ" --out "$T/pc"
-    expect 2 "confirm: bad --pool" -- $NASW confirm --predictor gp --table "$P" --pool x --bench $MICRO --journal "$PJ" --out "$T/pc"
-    expect 1 "confirm: pool beyond the unseen" -- $NASW confirm --predictor gp --table "$P" --pool 5 --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 2 "confirm: unknown predictor" -- $NASW confirm --predictor foo --table "$P" --bench $MICRO --journal "$PJ" --dir "$T/pc"
+    expect 2 "confirm: --predictor without --table" -- $NASW confirm --predictor gp --bench $MICRO --journal "$PJ" --dir "$T/pc"
+    expect 2 "confirm: bad --pool" -- $NASW confirm --predictor gp --table "$P" --pool x --bench $MICRO --journal "$PJ" --dir "$T/pc"
+    expect 1 "confirm: pool beyond the unseen" -- $NASW confirm --predictor gp --table "$P" --pool 5 --bench $MICRO --journal "$PJ" --dir "$T/pc"
     expect_err "4 architectures that are not in the table" "confirm: pool beyond the unseen"
-    expect 1 "confirm: a table the live bench cannot train" -- $NASW confirm --predictor gp --table tests/fixtures/tables/chain.csv --bench $MICRO --journal "$PJ" --out "$T/pc"
+    expect 1 "confirm: a table the live bench cannot train" -- $NASW confirm --predictor gp --table tests/fixtures/tables/chain.csv --bench $MICRO --journal "$PJ" --dir "$T/pc"
     expect_err "cannot be trained by" "confirm: a table the live bench cannot train"
     [ "$(grep -c '' "$PJ")" -eq 3 ] && ok || bad "confirm errors touched the journal"
     # kill -9 in the middle of a build (as soon as a training has checkpointed
@@ -401,22 +401,22 @@ expect 0 "lcurve eval -h" -- $NASW lcurve eval -h
 expect 0 "lcurve fit -h" -- $NASW lcurve fit -h
 expect 2 "lcurve without subcommand" -- $NASW lcurve
 expect 2 "lcurve unknown subcommand" -- $NASW lcurve frob
-expect 2 "lcurve eval bad flag" -- $NASW lcurve eval --curves $LA --bogus --out "$T/lc"
+expect 2 "lcurve eval bad flag" -- $NASW lcurve eval --curves $LA --bogus --dir "$T/lc"
 expect_err "bogus" "lcurve bad flag message"
-expect 2 "lcurve eval unknown method" -- $NASW lcurve eval --curves $LA --methods pow3,pow9 --out "$T/lc"
+expect 2 "lcurve eval unknown method" -- $NASW lcurve eval --curves $LA --methods pow3,pow9 --dir "$T/lc"
 expect_err "unknown method 'pow9'" "lcurve unknown method message"
-expect 2 "lcurve eval bad fraction" -- $NASW lcurve eval --curves $LA --fractions 0.1,1.5 --out "$T/lc"
+expect 2 "lcurve eval bad fraction" -- $NASW lcurve eval --curves $LA --fractions 0.1,1.5 --dir "$T/lc"
 expect_err "1.5" "lcurve bad fraction names it"
-expect 2 "lcurve eval fraction too small" -- $NASW lcurve eval --curves $LA --fractions 0.05 --out "$T/lc"
-expect 2 "lcurve eval without --out" -- $NASW lcurve eval --curves $LA
-expect 2 "lcurve eval bad --lo" -- $NASW lcurve eval --curves $LA --lo x --out "$T/lc"
-expect 1 "lcurve missing file" -- $NASW lcurve eval --curves "$T/nope.csv" --out "$T/lc"
+expect 2 "lcurve eval fraction too small" -- $NASW lcurve eval --curves $LA --fractions 0.05 --dir "$T/lc"
+expect 2 "lcurve eval without --dir" -- $NASW lcurve eval --curves $LA
+expect 2 "lcurve eval bad --lo" -- $NASW lcurve eval --curves $LA --lo x --dir "$T/lc"
+expect 1 "lcurve missing file" -- $NASW lcurve eval --curves "$T/nope.csv" --dir "$T/lc"
 expect_err "nope.csv" "lcurve missing file names it"
-expect 1 "lcurve table without curves" -- $NASW lcurve eval --curves $FIX/mini.csv --dataset alpha --out "$T/lc"
+expect 1 "lcurve table without curves" -- $NASW lcurve eval --curves $FIX/mini.csv --dataset alpha --dir "$T/lc"
 expect_err "no per-epoch curves" "lcurve refuses a table without curves"
-expect 1 "lcurve values outside the range" -- $NASW lcurve eval --curves $LA --hi 50 --out "$T/lc"
+expect 1 "lcurve values outside the range" -- $NASW lcurve eval --curves $LA --hi 50 --dir "$T/lc"
 expect_err "lc_acc.csv:[0-9]*: val_acc" "lcurve range error names file:line"
-expect 0 "lcurve eval accuracies" -- $NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 2 --out "$T/lc1"
+expect 0 "lcurve eval accuracies" -- $NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 2 --dir "$T/lc1"
 [ "$(head -1 "$T/lc1/summary.csv")" = "method,fraction,curves,spearman,kendall,mae,coverage90,fit_ms" ] && ok || bad "lcurve summary header"
 [ "$(wc -l <"$T/lc1/summary.csv")" -eq $((1 + 2 * 16)) ] && ok || bad "lcurve summary rows"
 [ "$(wc -l <"$T/lc1/predictions.csv")" -eq $((1 + 2 * 16 * 32)) ] && ok || bad "lcurve predictions rows"
@@ -424,16 +424,16 @@ awk -F, '$1=="last" && $7 != "" {b=1} $1=="mcmc" && $7 == "" {b=1} END {exit b}'
 [ -s "$T/lc1/examples_f0.25.gp" ] && [ ! -e "$T/lc1/summary.csv.tmp" ] && ok || bad "lcurve plots or temporary files"
 # the model beats the last seen value on MAE (the fixture's curves still rise)
 awk -F, '$2==0.5 {mae[$1]=$6} END {exit !(mae["model"] < mae["last"] / 2)}' "$T/lc1/summary.csv" && ok || bad "lcurve model MAE not below half of last's"
-$NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 0 --out "$T/lc2" >/dev/null 2>&1
+$NASW lcurve eval --curves $LA --fractions 0.25,0.5 --methods all --folds 4 --examples 0 --dir "$T/lc2" >/dev/null 2>&1
 cmp -s "$T/lc1/predictions.csv" "$T/lc2/predictions.csv" && ok || bad "lcurve eval: same seed, different predictions"
-$NASW lcurve eval --curves $LA --fractions 0.5 --methods mcmc,model --folds 4 --examples 0 --seed 2 --out "$T/lc3" >/dev/null 2>&1
+$NASW lcurve eval --curves $LA --fractions 0.5 --methods mcmc,model --folds 4 --examples 0 --seed 2 --dir "$T/lc3" >/dev/null 2>&1
 grep '^mcmc,0.5' "$T/lc1/predictions.csv" >"$T/p1"; grep '^mcmc,0.5' "$T/lc3/predictions.csv" >"$T/p3"
 cmp -s "$T/p1" "$T/p3" && bad "lcurve eval: seeds 1 and 2 give identical MCMC predictions" || ok
 # mcmc-cal: mcmc's chains moved by leave-one-curve-out conformal offsets; with
 # 31 other curves the band spans their extreme residuals: 30 of 32 covered
 awk -F, '$1=="mcmc-cal" {n++; if (!($7 >= 0.9 && $7 <= 0.95)) b=1} END {exit b || n != 2}' "$T/lc1/summary.csv" && ok || bad "mcmc-cal coverage90 not 0.9..0.95"
 awk -F, '$1=="mcmc" {s[$2]=$4} $1=="mcmc-cal" {c[$2]=$4} END {for (f in s) if (c[f] < s[f] - 0.1) exit 1}' "$T/lc1/summary.csv" && ok || bad "mcmc-cal ranks unlike mcmc's chains"
-expect 0 "lcurve eval losses" -- $NASW lcurve eval --curves $LL --fractions 0.5 --methods last,pow3,ensemble,mcmc,model --folds 4 --examples 1 --out "$T/lc4"
+expect 0 "lcurve eval losses" -- $NASW lcurve eval --curves $LL --fractions 0.5 --methods last,pow3,ensemble,mcmc,model --folds 4 --examples 1 --dir "$T/lc4"
 grep -q "lower is better" "$T/out" && ok || bad "loss curves not lower-is-better"
 awk -F, '$1=="pow3" {exit !($6 < 0.05)} ' "$T/lc4/summary.csv" && ok || bad "pow3 MAE on power-law losses"
 expect 0 "lcurve fit" -- $NASW lcurve fit --curves $LA --arch 0012 --epochs 4
@@ -444,7 +444,7 @@ expect 1 "lcurve fit unknown arch" -- $NASW lcurve fit --curves $LA --arch 2222 
 expect 2 "lcurve fit without --epochs" -- $NASW lcurve fit --curves $LA --arch 0012
 expect 2 "lcurve fit target before epochs" -- $NASW lcurve fit --curves $LA --arch 0012 --epochs 6 --target 5
 expect 1 "lcurve fit to /dev/full" -- sh -c "$NASW lcurve fit --curves $LA --arch 0012 --epochs 4 --method last > /dev/full"
-expect 0 "lcurve eval fmnist table" -- $NASW lcurve eval --curves data/fmnist_proxy_curves.csv --fractions 0.5,0.75 --methods last,ensemble,model --folds 5 --examples 0 --out "$T/lc5"
+expect 0 "lcurve eval fmnist table" -- $NASW lcurve eval --curves data/fmnist_proxy_curves.csv --fractions 0.5,0.75 --methods last,ensemble,model --folds 5 --examples 0 --dir "$T/lc5"
 
 # --- output files (docs/outputs.md): special files in place, '-' = stdout,
 # no symlink followed, compare reruns, killed runs leave no temporary file
@@ -475,7 +475,7 @@ expect 0 "search --out beside a planted symlink" -- $OS --out "$T/planted.jsonl"
 ls "$T" | grep -q '\.[0-9]*\.[0-9a-f]*\.tmp$' && bad "a temporary file was left in $T" || ok
 # compare into the directory of an earlier comparison: its outputs are all
 # replaced (no stale plot beside new CSVs), other files are kept
-CR="$NASW compare --table $FIX/mini.csv --strategies random --seeds 2 --budget 5 --quiet --out $T/rerun"
+CR="$NASW compare --table $FIX/mini.csv --strategies random --seeds 2 --budget 5 --quiet --dir $T/rerun"
 mkdir "$T/rerun" && echo mine >"$T/rerun/notes.txt"
 expect 0 "compare, first run" -- $CR
 expect 0 "compare, rerun without plots" -- $CR --no-plot
@@ -512,8 +512,8 @@ for s in random nsga2 pls parego ehvi evolution; do
     expect 0 "search $s exhausts the fixture" -- $NASW search --table $MO --strategy $s --budget 9 --objectives val_acc:max,lat:min --constraint 'lat<=6'
     grep -q "^front      4 architectures (3 infeasible of 9 queries)" "$T/out" && grep -q "^hv_regret  0 (.*hypervolume 161)" "$T/out" && ok || bad "search $s: constrained front of 4 / HV 161 not found"
 done
-expect 0 "compare objectives" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 1 --out "$T/mo1"
-expect 0 "compare objectives jobs 2" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 2 --out "$T/mo2"
+expect 0 "compare objectives" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 1 --dir "$T/mo1"
+expect 0 "compare objectives jobs 2" -- $NASW compare --table $MO --strategies random,pls --seeds 4 --budget 9 --checkpoints 3 --objectives val_acc:max,lat:min --no-plot --quiet --jobs 2 --dir "$T/mo2"
 for f in hypervolume.csv hv_pairs.csv hv_regret.csv fronts.csv; do cmp -s "$T/mo1/$f" "$T/mo2/$f" && ok || bad "compare objectives: $f differs between --jobs 1 and 2"; done
 awk -F, '$3==9 && $5!=0 {e=1} END {exit e}' "$T/mo1/hypervolume.csv" && [ "$(grep -c ',9,4,0,' "$T/mo1/hypervolume.csv")" -eq 2 ] && ok || bad "compare objectives: regret 0 at the exhausted budget"
 HW=$DATA/hw_nasbench201/hw_nb201_latency_wide.csv
@@ -532,11 +532,11 @@ if [ -f "$NB" ]; then
     expect 0 "tables query nb201" -- $NASW tables query "$NB" '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|' --dataset cifar10
     grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
     expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
-    expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
+    expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --dir "$T/nb"
     [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 8)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
-    expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --out "$T/lcnb"
+    expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --dir "$T/lcnb"
     # the goal of the model-based extrapolator at 10% of the epochs: Spearman >= 0.85, MAE < 3
     awk -F, '$1=="model" {exit !($4 >= 0.85 && $6 < 3)}' "$T/lcnb/summary.csv" && ok || bad "lcurve model on nb201 misses Spearman 0.85 / MAE 3"
     expect 0 "search macro" -- $NASW search --table "$MAC" --strategy evolution --budget 100
@@ -571,7 +571,7 @@ expect 0 "score output is a table" -- $NASW tables info "$S/a.csv"
 grep -q "val_acc" "$T/out" && ok || bad "score output: val_acc not carried"
 # the shipped proxies (22 cells without jacov): a missing score ranks last, the rest as scored
 expect 0 "predict on the shipped proxies" -- $NASW predict --table data/fmnist_proxy_zc.csv --predictors jacov \
-    --train-sizes 10 --test-size 990 --trials 1 --out "$S/pr"
+    --train-sizes 10 --test-size 990 --trials 1 --dir "$S/pr"
 awk -F, '$1 == "jacov" {exit !($6 >= 0.7)}' "$S/pr/summary.csv" && ok || bad "predict: jacov on fmnist_proxy_zc.csv below 0.7"
 if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
     # parameters of the NB201 network as NASLib counts them (CIFAR shape, C=16, N=5)
@@ -581,6 +581,148 @@ if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
              FNR > 1 { n++; if (sprintf("%.6f", $4 / 1e6) != sprintf("%.6f", p[$1])) bad++ }
              END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nb.csv" \
         && ok || bad "score params differ from NASLib's params_m"
+fi
+
+# --- one CLI (docs/cli.md): --out names a file, --dir a directory; hints
+expect 2 "compare --out" -- $NASW compare --table $FIX/mini.csv --out "$T/o"
+expect_err "^hint: compare writes a directory; use --dir DIR$" "compare --out hint"
+[ -e "$T/o" ] && bad "compare --out created '$T/o'" || ok
+expect 2 "misspelt option" -- $NASW search --table $FIX/mini.csv --strategy random --budgte 5
+expect_err "^hint: did you mean '--budget'?$" "misspelt option hint"
+expect 2 "option far from any" -- $NASW search --table $FIX/mini.csv --strategy random --frobnicate 5
+grep -q "^hint:" "$T/err" && bad "a hint for an option near no other" || ok
+
+expect 2 "misspelt strategy" -- $NASW search --table $FIX/mini.csv --strategy evolutoin --budget 3
+expect_err "^hint: did you mean 'evolution'?$" "misspelt strategy hint"
+expect 2 "misspelt strategy in a list" -- $NASW compare --table $FIX/mini.csv --strategies random,lcoal --dir "$T/o"
+expect_err "^hint: did you mean 'local'?$" "misspelt strategy hint (compare)"
+expect 2 "misspelt strategy key" -- $NASW compare --table $FIX/mini.csv --strategies random,evolution:populaton=5 --dir "$T/o"
+expect_err "^hint: did you mean 'evolution:population=...'?$" "misspelt strategy key hint"
+expect 2 "strategy near no other" -- $NASW search --table $FIX/mini.csv --strategy frobnicate --budget 3
+grep -q "^hint:" "$T/err" && bad "a hint for a strategy near no other" || ok
+# one seed default (1) on every command: the help texts say so, and a
+# default run is the --seed 1 run
+for c in $($NASW help | awk '/^  [a-z]/ {print $1}') "tables build" "lcurve eval" "lcurve fit"; do
+    $NASW $c -h 2>/dev/null | grep -E -- '^ +--(train-)?seed [A-Z]' | grep -Ev 'default 1\)|instead of --seed' | grep -q . \
+        && bad "$c -h: a seed default other than 1" || ok
+done
+SA='|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|'
+for s in "" "--seed 1" "--seed 0"; do
+    $NASW score --arch "$SA" --input 1x8x8 --channels 2 --data random --batch 8 --proxies snip,nwot $s \
+        --out "$T/seed$s.csv" >/dev/null 2>&1 || bad "score $s failed"
+done
+cmp -s "$T/seed.csv" "$T/seed--seed 1.csv" && ok || bad "score: the default seed is not 1"
+cmp -s "$T/seed.csv" "$T/seed--seed 0.csv" && bad "score: seeds 0 and 1 give the same scores" || ok
+
+# -q/-v on every command; -q keeps the data asked for on stdout
+for c in $($NASW help | awk '/^  [a-z]/ && $1 != "help" && $1 != "version" && $1 != "lcurve" {print $1}') "tables build" "tables import" "lcurve eval" "lcurve fit"; do
+    $NASW $c -h 2>/dev/null | grep -q -- "-q, --quiet" && $NASW $c -h | grep -q -- "-v, --verbose" && ok || bad "$c -h: no -q/-v"
+done
+expect 0 "search -q" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q
+[ -s "$T/out" ] || [ -s "$T/err" ] && bad "search -q printed something" || ok
+expect 0 "search -q --out -" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q --out -
+[ "$(grep -c '^{"type":' "$T/out")" -eq 7 ] && [ ! -s "$T/err" ] && ok || bad "search -q --out -: not the run log alone"
+expect 0 "search -q --trace" -- $NASW search --table $FIX/mini.csv --dataset alpha --strategy random --budget 5 -q --trace
+[ "$(wc -l <"$T/out")" -eq 5 ] && ok || bad "search -q --trace: not the 5 trace rows alone"
+
+# --jobs on score (OpenMP threads; --threads is the same flag): same scores for any J
+printf 'arch,dataset,val_acc,test_acc\n%s,a,1,2\n%s,a,2,3\n%s,a,3,4\n' \
+    '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|' \
+    '|nor_conv_1x1~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|' \
+    '|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|' >"$T/sj.csv"
+SJ="score --table $T/sj.csv --input 1x8x8 --channels 2 --data random --batch 8 --proxies snip,synflow,nwot"
+expect 0 "score --jobs 1" -- $NASW $SJ --jobs 1 --out "$T/sj1.csv"
+expect 0 "score --jobs 3" -- $NASW $SJ --jobs 3 --out "$T/sj3.csv"
+[ "$(sort "$T/sj1.csv")" = "$(sort "$T/sj3.csv")" ] && ok || bad "score: --jobs 1 and 3 differ"
+expect 2 "score --jobs with --threads" -- $NASW $SJ --jobs 1 --threads 2 --out "$T/sj4.csv"
+
+# --jobs on predict and lcurve eval: the same results for any J
+PJ="predict --table $FIX/mini.csv --dataset alpha --predictors gp,cost_s,lstm:epochs=20:hidden=8:embed=8 --train-sizes 10,30 --test-size 30 --trials 4"
+expect 0 "predict --jobs 1" -- $NASW $PJ --jobs 1 --dir "$T/pj1"
+expect 0 "predict --jobs 3" -- $NASW $PJ --jobs 3 --dir "$T/pj3"
+# all but the timing columns (fit_s, fit_cpu_s)
+[ "$(cut -d, -f1-6,8 "$T/pj1/trials.csv")" = "$(cut -d, -f1-6,8 "$T/pj3/trials.csv")" ] && ok || bad "predict: --jobs 1 and 3 differ"
+LJ="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods all --folds 4 --examples 0"
+expect 0 "lcurve eval --jobs 1" -- $NASW $LJ --jobs 1 --dir "$T/lj1"
+expect 0 "lcurve eval --jobs 3" -- $NASW $LJ --jobs 3 --dir "$T/lj3"
+cmp -s "$T/lj1/predictions.csv" "$T/lj3/predictions.csv" && [ "$(cut -d, -f1-7 "$T/lj1/summary.csv")" = "$(cut -d, -f1-7 "$T/lj3/summary.csv")" ] \
+    && ok || bad "lcurve eval: --jobs 1 and 3 differ"
+expect 2 "predict: bad --jobs" -- $NASW $PJ --jobs 0 --dir "$T/pj0"
+
+# progress: a bar on a terminal (or NASW_FORCE_TTY=1), none otherwise or
+# under -q, lines under -v; never a result row through the bar
+LE="lcurve eval --curves $FIX/lc_acc.csv --fractions 0.25,0.5 --methods last,pow3 --examples 0"
+$NASW $LE --dir "$T/pg1" >"$T/out" 2>"$T/err"
+grep -q "ETA" "$T/err" && bad "a progress bar when stderr is not a terminal" || ok
+NASW_FORCE_TTY=1 $NASW $LE --dir "$T/pg2" >/dev/null 2>"$T/err"
+grep -q "lcurve \[#*\.*\] *[0-9]*% .*ETA" "$T/err" && ok || bad "NASW_FORCE_TTY=1 drew no bar"
+NASW_FORCE_TTY=1 $NASW $LE --dir "$T/pg3" -q >"$T/out" 2>"$T/err"
+[ -s "$T/err" ] || [ -s "$T/out" ] && bad "-q printed: $(head -c 200 "$T/err" "$T/out")" || ok
+[ "$(cut -d, -f1-7 "$T/pg1/summary.csv")" = "$(cut -d, -f1-7 "$T/pg3/summary.csv")" ] && ok || bad "-q changed the results"
+$NASW $LE --dir "$T/pg4" -v >/dev/null 2>"$T/err"
+[ "$(grep -c '^lcurve: *[0-9]*% ([0-9]*/[0-9]*) .*ETA' "$T/err")" -eq 10 ] && ok || bad "-v: not 10 progress lines: $(head -3 "$T/err")"
+if command -v script >/dev/null 2>&1; then
+    script -qec "$NASW $LE --dir '$T/pg5'" /dev/null >"$T/pty" 2>&1
+    grep -q "ETA" "$T/pty" && ok || bad "no bar on a pty"
+    # what the terminal shows: each line from its last carriage return on
+    sed 's/\r$//; s/.*\r//; s/\x1b\[K//g' "$T/pty" >"$T/screen"
+    [ "$(grep -c '^  \(last\|pow3\) ' "$T/screen")" -eq 4 ] && ! grep -q "ETA" "$T/screen" && ok \
+        || bad "lcurve eval printed result rows through its bar: $(grep -m1 ETA "$T/screen")"
+else
+    echo "skip: no script(1) for the pty test (bsdutils)"
+fi
+
+# compare --resume after kill -9: finished runs are not redone and the
+# outputs are the bytes of an uninterrupted run; --config replays a manifest
+CC="compare --table $FIX/mini.csv --strategies random,bo,evolution --budget 40 --no-plot --jobs 1"
+expect 0 "compare, uninterrupted" -- $NASW $CC --seeds 40 -q --dir "$T/ra"
+[ -e "$T/ra/runs.jsonl" ] && bad "a finished comparison kept its run journal" || ok
+$NASW $CC --seeds 40 --dir "$T/rb" >/dev/null 2>&1 &
+RP=$!
+w=0
+while [ "$(cat "$T/rb/runs.jsonl" 2>/dev/null | wc -l)" -lt 20 ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
+kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
+nrun=$(wc -l <"$T/rb/runs.jsonl")
+[ "$nrun" -ge 20 ] && [ "$nrun" -lt 240 ] && ok || bad "compare was not killed mid-way ($nrun runs journaled)"
+printf '{"dataset":"alpha","strategy":"bo","se' >>"$T/rb/runs.jsonl"   # a torn last line
+expect 0 "compare --resume" -- $NASW $CC --seeds 40 --dir "$T/rb" --resume -v
+expect_err "compare: resuming '$T/rb': $nrun of 240 runs done" "resume counts the journaled runs"
+grep -q "^compare: *[0-9]*% ([0-9]*/240)" "$T/err" && ok || bad "resume: no progress"
+for f in summary.csv pairs.csv trajectories.csv best.csv datasets.csv; do
+    cmp -s "$T/ra/$f" "$T/rb/$f" && ok || bad "resumed $f differs from the uninterrupted one"
+done
+expect 1 "resume a finished comparison" -- $NASW $CC --seeds 40 --dir "$T/rb" --resume
+expect_err "nothing to resume" "resume of a done comparison"
+$NASW $CC --dir "$T/rc" --seeds 2 >/dev/null 2>&1
+sed -i 's/"status": "done"/"status": "failed"/' "$T/rc/manifest.json"
+expect 1 "resume with other settings" -- $NASW $CC --dir "$T/rc" --seeds 3 --resume
+expect_err "it was started with other settings" "resume with other settings"
+expect 0 "compare --config" -- $NASW compare --config "$T/ra/manifest.json" --dir "$T/rd" --jobs 2
+for f in summary.csv pairs.csv trajectories.csv best.csv datasets.csv; do
+    cmp -s "$T/ra/$f" "$T/rd/$f" && ok || bad "--config replay: $f differs"
+done
+expect 0 "compare --config, a flag changed" -- $NASW compare --config "$T/ra/manifest.json" --dir "$T/re" --seeds 2
+[ "$(grep -c . "$T/re/best.csv")" -eq 13 ] && ok || bad "--config --seeds 2: not 2 seeds x 3 strategies x 2 datasets"
+
+# per-epoch progress of train and confirm (Fashion-MNIST needed)
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    PA='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|'
+    PT="train --arch $PA --preset micro --epochs 3 --train-size 640"
+    NASW_FORCE_TTY=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW $PT >/dev/null 2>"$T/err"
+    grep -q "train \[#*\.*\]  33% .*ETA" "$T/err" && ok || bad "train: no per-epoch bar"
+    if command -v script >/dev/null 2>&1; then
+        script -qec "env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW $(printf '%s' "$PT" | sed "s/--arch \([^ ]*\)/--arch '\1'/")" /dev/null >"$T/pty" 2>&1
+        sed 's/\r$//; s/.*\r//; s/\x1b\[K//g' "$T/pty" >"$T/screen"
+        [ "$(grep -c '^epoch   [123]  train loss' "$T/screen")" -eq 3 ] && grep -q ETA "$T/pty" && ! grep -q ETA "$T/screen" \
+            && ok || bad "train: epoch lines through the bar: $(grep -m1 ETA "$T/screen")"
+    fi
+    PM="live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW search --bench $PM --journal "$T/pj.csv" --strategy random --budget 3 \
+        --out "$T/prun.jsonl" >/dev/null 2>&1 || bad "live search for confirm failed"
+    NASW_FORCE_TTY=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/prun.jsonl" --top 2 --bench $PM \
+        --journal "$T/pj2.csv" --dir "$T/pconf" >/dev/null 2>"$T/err"
+    # 2 architectures x 2 epochs: a quarter after the first epoch
+    grep -q "confirm \[#*\.*\]  25% " "$T/err" && ok || bad "confirm: no per-epoch progress"
 fi
 
 echo "cli tests: $pass passed, $fail failed"

@@ -28,7 +28,7 @@ awk 'BEGIN { print "arch,dataset,val_acc,test_acc,cost_s,flat"; n = 0
 
 # --- predict: failed GP cells
 P="--table $T/eq.csv --predictors gp,cost_s,flat --train-sizes 2,10 --test-size 10 --trials 8 --seed 1"
-$NASW predict $P --out "$T/p1" >"$T/out" 2>"$T/err"; rc=$?
+$NASW predict $P --dir "$T/p1" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && ok || { bad "predict with failing fits: exit $rc"; sed 's/^/    /' "$T/err" | head -5; }
 nw=$(grep -c "^warning: predictor 'gp' failed on trial [0-9]*, train size [0-9]*: GP hyperparameter optimisation failed: all [0-9]* training targets are equal$" "$T/err")
 [ "$nw" -ge 1 ] && [ "$nw" -eq "$(grep -c '^warning: predictor' "$T/err")" ] && ! grep -q '^error' "$T/err" \
@@ -48,10 +48,10 @@ awk -F, '$1 == "flat" && !($4 == "" && $5 == "" && $6 == "" && $8 != "") { b = 1
     && ok || bad "predict: undefined statistics of a constant predictor are not empty fields"
 [ -s "$T/p1/summary.csv" ] && ! grep -qi 'nan' "$T/p1/summary.csv" "$T/p1/trials.csv" && ok || bad "predict: nan text in a CSV output"
 # the same without any failing fit: a constant predictor alone
-$NASW predict --table $T/eq.csv --predictors flat --train-sizes 2 --test-size 10 --trials 2 --out "$T/p0" >/dev/null 2>&1
+$NASW predict --table $T/eq.csv --predictors flat --train-sizes 2 --test-size 10 --trials 2 --dir "$T/p0" >/dev/null 2>&1
 [ "$(sed -n 2p "$T/p0/summary.csv" | cut -d, -f1-7)" = "flat,2,2,,,," ] && ok || bad "predict: undefined statistics: '$(sed -n 2p "$T/p0/summary.csv")'"
 # the same seed gives the same numbers (timings aside)
-$NASW predict $P --out "$T/p2" >/dev/null 2>&1
+$NASW predict $P --dir "$T/p2" >/dev/null 2>&1
 cut -d, -f1-6 "$T/p1/trials.csv" >"$T/a"; cut -d, -f1-6 "$T/p2/trials.csv" >"$T/b"
 cmp -s "$T/a" "$T/b" && ok || bad "predict with failing fits is not deterministic"
 
@@ -59,7 +59,7 @@ cmp -s "$T/a" "$T/b" && ok || bad "predict with failing fits is not deterministi
 mkdir "$T/bin"
 printf '#!/bin/sh\necho "fake gnuplot: failing" >&2\nexit 1\n' >"$T/bin/gnuplot"
 chmod +x "$T/bin/gnuplot"
-PATH="$T/bin:$PATH" $NASW predict $P --out "$T/p3" >"$T/out" 2>"$T/err"; rc=$?
+PATH="$T/bin:$PATH" $NASW predict $P --dir "$T/p3" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && ok || bad "predict: a failing gnuplot exits $rc, wanted 1"
 [ "$(tail -1 "$T/err")" = "error: 4 plot(s) failed; the results are written" ] && ok || bad "predict: last line '$(tail -1 "$T/err")'"
 grep -q "^warning: no plot '$T/p3/kendall': gnuplot failed on" "$T/err" && ok || bad "predict: no warning naming the failed kendall plot"
@@ -75,7 +75,7 @@ awk 'BEGIN { print "arch,dataset,epoch,val_acc"; split("0 10 16 20 23 25 26 27 2
     for (i = 0; i < 12; i++) for (e = 1; e <= 10; e++)
         printf "%d%d%d%d,alpha,%d,%g\n", int(i / 27) % 3, int(i / 9) % 3, int(i / 3) % 3, i % 3, e, 40 + 2 * i + g[e] - (e < 5 ? (i % 3) * e : 0) }' >"$T/curves.csv"
 L="--curves $T/curves.csv --methods last,pow3,model --fractions 0.3,0.5 --folds 3 --examples 2"
-$NASW lcurve eval $L --out "$T/l1" >"$T/out" 2>"$T/err"; rc=$?
+$NASW lcurve eval $L --dir "$T/l1" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 0 ] && ok || { bad "lcurve eval with failing folds: exit $rc"; sed 's/^/    /' "$T/err" | head -5; }
 [ "$(grep -c "^warning: method 'model' failed on fold [123] of 3 (4 curves, 5 epochs seen): GP hyperparameter optimisation failed: all 8 training targets are equal$" "$T/err")" -eq 3 ] \
     && [ "$(grep -c . "$T/err")" -eq 3 ] && ok || bad "lcurve eval: fold warnings: $(head -3 "$T/err")"
@@ -84,7 +84,7 @@ awk -F, '$1 == "model" && $2 == 0.5 { f = ($4 $5 $6 $7 == "" && $8 != "") } $1 =
     && ok || bad "lcurve eval: the failed method's row is not empty, or another row is"
 [ "$(grep -c '^model,0.5,5,.*,,,$' "$T/l1/predictions.csv")" -eq 12 ] && ok || bad "lcurve eval: failed predictions are not empty fields"
 [ -s "$T/l1/summary.csv" ] && ! grep -qi 'nan' "$T/l1/summary.csv" "$T/l1/predictions.csv" && ok || bad "lcurve eval: nan text in a CSV output"
-PATH="$T/bin:$PATH" $NASW lcurve eval $L --out "$T/l2" >"$T/out" 2>"$T/err"; rc=$?
+PATH="$T/bin:$PATH" $NASW lcurve eval $L --dir "$T/l2" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ "$(tail -1 "$T/err")" = "error: 2 plot(s) failed; the results are written" ] && ok || bad "lcurve eval: failing gnuplot: exit $rc, '$(tail -1 "$T/err")'"
 cmp -s "$T/l1/predictions.csv" "$T/l2/predictions.csv" && cut -d, -f1-7 "$T/l1/summary.csv" >"$T/a" && cut -d, -f1-7 "$T/l2/summary.csv" >"$T/b" \
     && cmp -s "$T/a" "$T/b" && ok || bad "lcurve eval: results lost or changed when gnuplot fails"
@@ -94,7 +94,7 @@ $NASW lcurve fit --curves "$T/curves.csv" --arch 0011 --epochs 5 >"$T/out" 2>"$T
     && grep -q '^  mcmc-cal ' "$T/out" && grep -q '^per-family fits' "$T/out" && ok || bad "lcurve fit: a failed model stops the others (exit $rc)"
 
 # --- compare with one seed: no spread, no paired test -> empty, not 0 / 1
-$NASW compare --table tests/fixtures/cli/mini.csv --strategies random,local --seeds 1 --budget 10 --no-plot --quiet --out "$T/c1" >/dev/null 2>&1
+$NASW compare --table tests/fixtures/cli/mini.csv --strategies random,local --seeds 1 --budget 10 --no-plot --quiet --dir "$T/c1" >/dev/null 2>&1
 awk -F, 'NR > 1 && !($6 == "" && $7 == "" && $5 != "") { b = 1 } END { exit b || NR < 2 }' "$T/c1/summary.csv" \
     && ok || bad "compare --seeds 1: test_std / test_ci95 not empty: $(sed -n 2p "$T/c1/summary.csv")"
 awk -F, 'NR > 1 && !($12 == "" && $8 != "") { b = 1 } END { exit b || NR < 2 }' "$T/c1/pairs.csv" \

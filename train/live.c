@@ -58,6 +58,8 @@ struct live {
     struct train_data *data;
     uint64_t seed;
     int verbose;
+    void (*on_epoch)(void *ctx, int epoch, int epochs);
+    void *on_epoch_ctx;
     char *final_path, *curve_path, *ckpt_path;
     FILE *final, *curves;
     struct hashmap done;      /* key -> index into rec */
@@ -485,6 +487,7 @@ static int on_epoch(void *arg, const struct train_epoch *e)
     if (c->l->verbose)
         fprintf(stderr, "  epoch %d: train %.2f%% val %.2f%% test %.2f%% (%.1fs)\n", e->epoch, e->train_acc,
                 e->val_acc, e->test_acc, e->seconds);
+    if (c->l->on_epoch) c->l->on_epoch(c->l->on_epoch_ctx, e->epoch, c->want ? c->want : c->l->cfg.epochs);
     /* the curve row first, then the checkpoint: a kill between the two
      * leaves a row past the checkpoint, which resume drops and the rerun
      * writes again, the same bit for bit */
@@ -884,6 +887,8 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
     }
     l->seed = o->seed;
     l->verbose = o->verbose;
+    l->on_epoch = o->on_epoch;
+    l->on_epoch_ctx = o->on_epoch_ctx;
     /* settings checked and data loaded before a journal file is touched:
      * a refused journal, or missing data, leaves the files as they were */
     if (!st && o->journal) st = check_journal(l);

@@ -45,6 +45,10 @@ struct live_opts {
     const char *data_dir;    /* Fashion-MNIST directory (NULL: fmnist_dir()) */
     uint64_t seed;           /* base training seed */
     int verbose;             /* 1: one line per finished epoch on stderr */
+    /* NULL, or called after every trained epoch (not for journaled
+     * results): a caller's progress display */
+    void (*on_epoch)(void *ctx, int epoch, int epochs);
+    void *on_epoch_ctx;
 };
 
 /* Objectives and constraints (core/objective.h) may name the journal's
