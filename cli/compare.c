@@ -765,6 +765,12 @@ int cmd_compare(int argc, char **argv)
     }
     for (int i = 0; i < cx.n_s; i++)
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
+    for (int d = 0; d < cx.n_d; d++) /* init=zc: the column, the pool (usage errors) */
+        for (int i = 0; i < cx.n_s; i++)
+            if (search_warm_check(&cx.specs[i], cx.benches[d])) {
+                rc = cli_usage_error("compare", "%s", nasw_errmsg());
+                goto out;
+            }
     rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);

@@ -88,11 +88,15 @@ int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, stru
 }
 
 int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const struct smbo_obs *o, int init,
-              int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
-              struct arch *out)
+              struct search_warm *warm, int *proposed_init, const struct arch *queue, int *n_queue,
+              int (*round)(void *st), void *st, struct arch *out)
 {
     if (*n_queue == 0) {
         if (*proposed_init < init || o->n < 2) {
+            if (*proposed_init < init && search_warm_next(warm, s, told, out)) {
+                ++*proposed_init;
+                return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+            }
             ++*proposed_init;
             return smbo_random(s, r, told, out);
         }

@@ -137,9 +137,20 @@ static int synth_objective_values(struct bench *b, const struct arch *a, double 
     return NASW_OK;
 }
 
+/* Column "proxy" (a warm start's training-free score): the final score
+ * itself, a perfect proxy, so the ranking a warm start must follow is known;
+ * key 0 has no value (NaN: ranks last). */
+static int synth_column_value(struct bench *b, const char *name, const struct arch *a, double *out)
+{
+    struct synth *x = b->impl;
+    if (strcmp(name, "proxy")) return nasw_errorf(NASW_ENOTFOUND, "column '%s' not in bench", name);
+    if (a) *out = arch_key(x->s, a) == 0 ? NAN : synth_score(x, a);
+    return NASW_OK;
+}
+
 static const struct bench_ops synth_ops = {.name = "synthetic", .query = synth_query, .oracle = synth_oracle,
                                            .free = synth_free, .bind_objectives = synth_bind_objectives,
-                                           .objective_values = synth_objective_values};
+                                           .objective_values = synth_objective_values, .column = synth_column_value};
 
 /* Multi-objective strategies search val:max,size:min; the others the
  * search metric alone (objectives off). */
@@ -821,6 +832,80 @@ static void test_evolution_aging(void **state)
     check_survivors(0, best);
 }
 
+static int cmp_desc(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a < b) - (a > b);
+}
+
+/* Warm starts (init=zc:COLUMN:pool=N), every strategy that takes one: with
+ * a pool covering the space, the first `count` queries are exactly the
+ * best `count` architectures by the column, best first; with a smaller
+ * pool, distinct and in non-increasing order; same seed, same trace; the
+ * spec's full form carries the warm start; bad warm starts are refused. */
+static void test_warm_start(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 4, 17);
+    long size = (long)space_count(x.s);
+    double *all = malloc(sizeof *all * (size_t)size);
+    assert_non_null(all);
+    for (long k = 0; k < size; k++) {
+        struct arch a;
+        arch_from_key(x.s, (uint64_t)k, &a);
+        all[k] = synth_score(&x, &a);
+    }
+    qsort(all, (size_t)size, sizeof *all, cmp_desc);
+    int n_warm = 0;
+    for (int i = 0; search_registry[i]; i++) {
+        const struct search_type *t = search_registry[i];
+        if (!t->warm) continue;
+        n_warm++;
+        char spec_s[128], full[512];
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=5000", t->name, t->warm_param);
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_OK);
+        assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+        if (!strstr(full, ":init=zc:proxy:pool=5000")) fail_msg("%s: full form '%s'", t->name, full);
+        struct search_trace a, b, c;
+        x.b.max_epochs = 0;
+        run(&x, spec_s, 40, 0, 3, &a);
+        run(&x, spec_s, 40, 0, 3, &b);
+        assert_true(traces_equal(&a, &b));
+        for (int k = 0; k < 12; k++)
+            if (a.steps[k].val != all[k]) fail_msg("%s: warm query %d scores %g, rank %d is %g", t->name, k + 1,
+                                                   a.steps[k].val, k + 1, all[k]);
+        /* a 100-architecture pool: its best 12, best first */
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=100", t->name, t->warm_param);
+        run(&x, spec_s, 40, 0, 3, &c);
+        for (int k = 1; k < 12; k++) {
+            assert_true(c.steps[k].val <= c.steps[k - 1].val);
+            assert_true(c.steps[k].key != c.steps[k - 1].key);
+        }
+        search_trace_release(&a);
+        search_trace_release(&b);
+        search_trace_release(&c);
+        /* refused: a pool smaller than the initial count, a column the bench lacks */
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=11", t->name, t->warm_param);
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_EINVAL);
+        snprintf(spec_s, sizeof spec_s, "%s:init=zc:nope", t->name);
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_ENOTFOUND);
+        x.b.max_epochs = SYNTH_EPOCHS;
+    }
+    assert_true(n_warm >= 4);
+    expect_spec_error("random:init=zc:proxy", "takes no warm start");
+    expect_spec_error("evolution:init=zc", "needs a column");
+    expect_spec_error("evolution:init=zc:proxy:pool=0", "pool '0'");
+    expect_spec_error("evolution:init=zc:a:init=zc:b", "given twice");
+    expect_spec_error("evolution:init=greedy", "unknown initialisation");
+    free(all);
+    space_free(x.s);
+}
+
 static void test_local_finds_optimum(void **state)
 {
     (void)state;
@@ -1156,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_objectives),
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
+        cmocka_unit_test(test_warm_start),
         cmocka_unit_test(test_reinforce_gradient),
         cmocka_unit_test(test_reinforce_lstm),
         cmocka_unit_test(test_pnas_progressive),
