@@ -765,9 +765,9 @@ int cmd_compare(int argc, char **argv)
     }
     for (int i = 0; i < cx.n_s; i++)
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
-    for (int d = 0; d < cx.n_d; d++) /* init=zc: the column, the pool (usage errors) */
+    for (int d = 0; d < cx.n_d; d++) /* the space; init=zc: the column, the pool (usage errors) */
         for (int i = 0; i < cx.n_s; i++)
-            if (search_warm_check(&cx.specs[i], cx.benches[d])) {
+            if (search_spec_check(&cx.specs[i], cx.benches[d])) {
                 rc = cli_usage_error("compare", "%s", nasw_errmsg());
                 goto out;
             }

@@ -140,7 +140,7 @@ int cmd_search(int argc, char **argv)
         goto done;
     }
     if (cli_moo_apply(&cb, &obj)) goto done;
-    if (search_warm_check(&spec, b)) { /* init=zc: the column, the pool */
+    if (search_spec_check(&spec, b)) { /* the space; init=zc: the column, the pool */
         rc = cli_usage_error("search", "%s", nasw_errmsg());
         goto done;
     }

@@ -104,6 +104,9 @@ struct search_type {
      * alloc with the ranked pool, which outlives the strategy's use of it. */
     const char *warm_param;
     void (*warm)(void *st, struct search_warm *w);
+    /* Optional (NULL: every space): NASW_OK, or NASW_EUNSUPPORTED with a
+     * message when the strategy cannot search the space. */
+    int (*space_ok)(const struct space *s);
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
@@ -128,6 +131,9 @@ struct search_spec {
  * column.  NASW_OK when the spec has none.  NASW_EINVAL / NASW_ENOTFOUND /
  * NASW_EUNSUPPORTED with a message (a usage error for the CLI). */
 int search_warm_check(const struct search_spec *spec, struct bench *b);
+/* Everything about a parsed spec that depends on the bench, checked before
+ * a run (a usage error for the CLI): the space (space_ok) and the warm start. */
+int search_spec_check(const struct search_spec *spec, struct bench *b);
 
 /* Parse one spec ("NAME[:key=value]...[:init=zc:COLUMN[:pool=N]]").  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a
  * message): unknown strategy, unknown key, repeated key, value not a number,

@@ -13,11 +13,11 @@
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
     search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
     search_type_et, search_type_ppo, search_type_qlearn, search_type_nsga2, search_type_pls, search_type_parego,
-    search_type_ehvi;
+    search_type_ehvi, search_type_nao;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
-    &search_type_pnas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
+    &search_type_pnas, &search_type_nao, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
     &search_type_ppo, &search_type_qlearn, &search_type_nsga2, &search_type_pls, &search_type_parego, &search_type_ehvi,
     NULL,
 };
@@ -32,6 +32,13 @@ int search_needs_curves(const struct bench *b, const char *strategy)
     }
     return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; bench '%.200s' has none", strategy,
                        b->name);
+}
+
+int search_spec_check(const struct search_spec *spec, struct bench *b)
+{
+    int st;
+    if (spec->type->space_ok && (st = spec->type->space_ok(bench_space(b)))) return st;
+    return search_warm_check(spec, b);
 }
 
 const struct search_type *search_find(const char *name)
