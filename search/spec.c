@@ -13,11 +13,11 @@
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
     search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
     search_type_et, search_type_ppo, search_type_qlearn, search_type_nsga2, search_type_pls, search_type_parego,
-    search_type_ehvi, search_type_nao;
+    search_type_ehvi, search_type_nao, search_type_bananas;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
-    &search_type_pnas, &search_type_nao, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
+    &search_type_pnas, &search_type_nao, &search_type_bananas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
     &search_type_ppo, &search_type_qlearn, &search_type_nsga2, &search_type_pls, &search_type_parego, &search_type_ehvi,
     NULL,
 };
