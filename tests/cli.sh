@@ -370,6 +370,14 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         expect 0 "mpirun tables build" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 3 $NASW tables build --sample 4 --preset micro --seed 3 --out "$T/mpib.csv"
         grep -q "built 4 architectures" "$T/out" && ok || bad "mpirun tables build"
         expect 1 "mpirun with a bad bench does not hang" -- timeout 120 mpirun --oversubscribe $root -np 3 $NASW search --bench live:fmnist:bogus --strategy random --budget 3
+        # score over MPI ranks: rank 0 journals, rank 1 scores; the same rows as one process
+        printf 'arch,dataset,val_acc\n|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|,toy,1\n|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|,toy,2\n|skip_connect~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|,toy,3\n' >"$T/mpis.csv"
+        MS="score --table $T/mpis.csv --input 1x8x8 --channels 2 --data random --batch 8 --seed 5"
+        expect 0 "score, one process" -- $NASW $MS --out "$T/mpis1.csv"
+        expect 0 "mpirun score" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 2 $NASW $MS --out "$T/mpis2.csv"
+        grep -q "1 MPI scoring workers" "$T/err" && ok || bad "mpirun score did not use 1 worker"
+        [ "$(sort "$T/mpis1.csv")" = "$(sort "$T/mpis2.csv")" ] && ok || bad "mpirun score: 2 ranks differ from 1"
+        expect 1 "mpirun score with a missing table does not hang" -- timeout 120 mpirun --oversubscribe $root -np 2 $NASW score --table "$T/nope.csv" --out "$T/mpis3.csv"
     else
         echo "skip: mpirun not available (or sanitizer build): MPI tests skipped"
     fi
@@ -581,6 +589,16 @@ if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
              FNR > 1 { n++; if (sprintf("%.6f", $4 / 1e6) != sprintf("%.6f", p[$1])) bad++ }
              END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nb.csv" \
         && ok || bad "score params differ from NASLib's params_m"
+    # FLOPs: NASLib's flops_m = nasw's flops + 3 per output element of every
+    # convolution op of the cells (430,080 at 32x32, C=16, N=5) + 136,246
+    # (docs/nao-warmstart.md), exactly, on every cifar10 row checked
+    expect 0 "score nb201 flops" -- $NASW score --table "$DATA/nasbench201/nb201_zc_subset.csv" --dataset cifar10 \
+        --sample 8 --seed 3 --input 3x32x32 --channels 16 --cells 5 --proxies flops --batch 2 --out "$S/nbf.csv"
+    awk -F, 'NR == FNR { if ($3 == "cifar10") f[$2] = $5; next }
+             FNR > 1 { n++; a = $1; c = gsub(/nor_conv/, "", a)
+                       if (sprintf("%.6f", ($4 + 430080 * c + 136246) / 1e6) != sprintf("%.6f", f[$1])) bad++ }
+             END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nbf.csv" \
+        && ok || bad "score flops differ from NASLib's flops_m by other than the documented terms"
 fi
 
 echo "cli tests: $pass passed, $fail failed"
