@@ -5,7 +5,9 @@
  * 2018.  After `init` random architectures (or a warm start, init=zc),
  * every round fits the NAO model (surrogate/nao.h: LSTM encoder, MLP
  * predictor on the embedding, LSTM decoder, trained jointly) on every told
- * architecture and its score, then moves the `seeds` best told ones along
+ * architecture and its score (the first fit `epochs` epochs from scratch,
+ * later ones `warm_epochs` more from the previous weights, as NAO's
+ * iterations keep their model; pnas does the same), then moves the `seeds` best told ones along
  * the predictor's gradient in embedding space: step sizes step, 2 step,
  * ... up to `tries` times, until the decoded architecture is a member not
  * yet told or proposed (NAO raises the step until a new architecture comes
@@ -30,7 +32,7 @@
 struct nao_state {
     const struct space *s;
     struct rng *r;
-    int init, k, seeds, tries;
+    int init, k, seeds, tries, epochs, warm_epochs, fits;
     double step;
     struct nao_params np;
     struct nao *model;
@@ -49,7 +51,8 @@ static const struct search_param params[] = {
     {"seeds", 20, 1, 100000, 1, NULL, "best told architectures moved in embedding space per round"},
     {"step", 1, 1e-6, 1e6, 0, NULL, "first step size along the predictor's gradient (then 2x, 3x...)"},
     {"tries", 10, 1, 1000, 1, NULL, "step sizes tried per seed until a new architecture decodes"},
-    {"epochs", 100, 1, 100000, 1, NULL, "epochs of each fit"},
+    {"epochs", 100, 1, 100000, 1, NULL, "epochs of the first fit (of every fit when warm_epochs=0)"},
+    {"warm_epochs", 10, 0, 100000, 1, NULL, "epochs per later round, warm-started; 0: refit from scratch"},
     {"hidden", 32, 1, 4096, 1, NULL, "LSTM hidden size (= the embedding's)"},
     {"embed", 32, 1, 4096, 1, NULL, "token embedding size"},
     {"mlp", 64, 1, 4096, 1, NULL, "predictor hidden units"},
@@ -93,13 +96,14 @@ static void *nao_alloc(const double *v, const struct space *s, struct rng *r)
     st->step = v[3];
     st->tries = (int)v[4];
     nao_default_params(&st->np);
-    st->np.epochs = (int)v[5];
-    st->np.hidden = (int)v[6];
-    st->np.embed = (int)v[7];
-    st->np.mlp = (int)v[8];
-    st->np.lambda = v[9];
-    st->np.lr = v[10];
-    st->np.batch = (int)v[11];
+    st->epochs = st->np.epochs = (int)v[5];
+    st->warm_epochs = (int)v[6];
+    st->np.hidden = (int)v[7];
+    st->np.embed = (int)v[8];
+    st->np.mlp = (int)v[9];
+    st->np.lambda = v[10];
+    st->np.lr = v[11];
+    st->np.batch = (int)v[12];
     st->queue = malloc(sizeof *st->queue * (size_t)st->k);
     st->cand = malloc(sizeof *st->cand * (size_t)st->seeds);
     st->pred = malloc(sizeof *st->pred * (size_t)st->seeds);
@@ -134,7 +138,9 @@ static int rank_told(struct nao_state *st)
 static int model_round(void *p)
 {
     struct nao_state *st = p;
-    int status = nao_fit(st->model, st->obs.arch, st->obs.score, st->obs.n, st->r);
+    int warm = st->fits++ > 0 && st->warm_epochs > 0;
+    int status = nao_fit(st->model, st->obs.arch, st->obs.score, st->obs.n, warm ? st->warm_epochs : st->epochs, !warm,
+                         st->r);
     if (status || (status = rank_told(st))) return status;
     struct hashmap mine = {0}; /* candidates found this round */
     int n_cand = 0, seeds = st->seeds < st->obs.n ? st->seeds : st->obs.n;

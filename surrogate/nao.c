@@ -301,7 +301,7 @@ static void init_weights(struct nao *m, struct rng *r)
     m->adam_t = 0;
 }
 
-int nao_fit(struct nao *m, const struct arch *a, const double *y, int n, struct rng *r)
+int nao_fit(struct nao *m, const struct arch *a, const double *y, int n, int epochs, int reinit, struct rng *r)
 {
     if (n < 1) return nasw_errorf(NASW_EINVAL, "nao: nothing to fit");
     double lo = y[0], hi = y[0];
@@ -322,10 +322,10 @@ int nao_fit(struct nao *m, const struct arch *a, const double *y, int n, struct 
         return nasw_errorf(NASW_ENOMEM, "out of memory");
     }
     m->idx = idx;
-    init_weights(m, r);
+    if (reinit || m->adam_t == 0) init_weights(m, r);
     for (int i = 0; i < n; i++) idx[i] = i;
     float *w = m->block, *g = w + m->n, *mm = g + m->n, *vv = mm + m->n;
-    for (int ep = 0; ep < m->p.epochs; ep++) {
+    for (int ep = 0; ep < epochs; ep++) {
         for (int i = n - 1; i > 0; i--) { /* Fisher-Yates with the caller's rng */
             int j = (int)rng_int(r, (uint64_t)i + 1), t = idx[i];
             idx[i] = idx[j];

@@ -38,7 +38,7 @@ struct nao_params {
     int hidden;     /* LSTM hidden H = embedding size, default 32 */
     int mlp;        /* predictor hidden P, default 64 */
     int batch;      /* minibatch, default 32 */
-    int epochs;     /* default 100 */
+    int epochs;     /* unused by nao_fit (which takes its epochs); default 100 */
     double lr;      /* Adam, default 1e-3 */
     double lambda;  /* predictor weight in the loss, default 0.8 */
 };
@@ -51,8 +51,11 @@ struct nao;
 
 int nao_new(struct nao **out, const struct space *s, const struct nao_params *p);
 void nao_free(struct nao *m);  /* NULL is a no-op */
-/* Initialise (from r) and train on n architectures with targets y. */
-int nao_fit(struct nao *m, const struct arch *a, const double *y, int n, struct rng *r);
+/* Train for `epochs` epochs on n architectures with targets y (rescaled to
+ * them), from a fresh initialisation drawn from r when reinit is set or the
+ * model was never fitted, else continuing from the current weights and
+ * Adam state (a warm start, as the rounds of search/nao.c). */
+int nao_fit(struct nao *m, const struct arch *a, const double *y, int n, int epochs, int reinit, struct rng *r);
 /* Predicted targets (target units) of n architectures. */
 int nao_predict(struct nao *m, const struct arch *a, int n, double *y);
 /* Move a along the predictor's gradient in embedding space by `step` and

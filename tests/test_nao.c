@@ -148,8 +148,8 @@ static void test_fit_reconstruct_move(void **state)
     }
     hashmap_release(&seen);
     struct rng *r1 = rng_new(9), *r2 = rng_new(9);
-    assert_int_equal(nao_fit(m, a, y, n, r1), NASW_OK);
-    assert_int_equal(nao_fit(m2, a, y, n, r2), NASW_OK);
+    assert_int_equal(nao_fit(m, a, y, n, p.epochs, 1, r1), NASW_OK);
+    assert_int_equal(nao_fit(m2, a, y, n, p.epochs, 1, r2), NASW_OK);
     size_t nw;
     const float *w1 = nao_block(m, 0, &nw), *w2 = nao_block(m2, 0, NULL);
     for (size_t i = 0; i < nw; i++)
