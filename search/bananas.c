@@ -124,24 +124,6 @@ static int reserve_rows(struct bananas_state *st, int n)
     return NASW_OK;
 }
 
-/* The told architectures' indices, best first (stable). */
-static int rank_told(struct bananas_state *st)
-{
-    int n = st->obs.n, *o = realloc(st->order, sizeof *o * (size_t)n);
-    if (!o) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    st->order = o;
-    for (int i = 0; i < n; i++) o[i] = i;
-    for (int i = 1; i < n; i++) {
-        int x = o[i], j = i;
-        while (j > 0 && st->obs.score[o[j - 1]] < st->obs.score[x]) {
-            o[j] = o[j - 1];
-            j--;
-        }
-        o[j] = x;
-    }
-    return NASW_OK;
-}
-
 /* The mutation pool: distinct, unseen; a parent whose mutations are all
  * seen gives up after a bounded number of draws. */
 static int mutation_pool(struct bananas_state *st, int *out)
@@ -174,7 +156,7 @@ static int model_round(void *p)
 {
     struct bananas_state *st = p;
     int n = st->obs.n, status;
-    if ((status = reserve_rows(st, n > st->candidates ? n : st->candidates)) || (status = rank_told(st))) return status;
+    if ((status = reserve_rows(st, n > st->candidates ? n : st->candidates)) || (status = smbo_order(&st->obs, &st->order))) return status;
     for (int i = 0; i < n; i++) encode(st, &st->obs.arch[i], st->X + (size_t)i * st->dim);
     struct mlp *model = NULL;
     if ((status = mlp_fit(&model, st->X, n, st->dim, st->obs.score, &st->mp, st->r))) return status;
@@ -200,9 +182,7 @@ static int model_round(void *p)
         }
         st->draw[i] = st->mean[i] + sqrt(ss / (M - 1)) * rng_gaussian(st->r, 1.0);
     }
-    int idx[1000], m = smbo_top(st->draw, nc, st->k, idx);
-    st->n_queue = m;
-    for (int j = 0; j < m; j++) st->queue[m - 1 - j] = st->cand[idx[j]];
+    st->n_queue = smbo_queue_best(st->draw, st->cand, nc, st->k, st->queue);
     return NASW_OK;
 }
 

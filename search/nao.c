@@ -115,33 +115,13 @@ static void *nao_alloc(const double *v, const struct space *s, struct rng *r)
     return st;
 }
 
-/* Indices of the told architectures, best score first (ties: told first). */
-static int rank_told(struct nao_state *st)
-{
-    int n = st->obs.n;
-    int *o = realloc(st->order, sizeof *o * (size_t)n);
-    if (!o) return nasw_errorf(NASW_ENOMEM, "out of memory");
-    st->order = o;
-    for (int i = 0; i < n; i++) o[i] = i;
-    /* insertion sort: stable, n is the number of queries */
-    for (int i = 1; i < n; i++) {
-        int x = o[i], j = i;
-        while (j > 0 && st->obs.score[o[j - 1]] < st->obs.score[x]) {
-            o[j] = o[j - 1];
-            j--;
-        }
-        o[j] = x;
-    }
-    return NASW_OK;
-}
-
 static int model_round(void *p)
 {
     struct nao_state *st = p;
     int warm = st->fits++ > 0 && st->warm_epochs > 0;
     int status = nao_fit(st->model, st->obs.arch, st->obs.score, st->obs.n, warm ? st->warm_epochs : st->epochs, !warm,
                          st->r);
-    if (status || (status = rank_told(st))) return status;
+    if (status || (status = smbo_order(&st->obs, &st->order))) return status;
     struct hashmap mine = {0}; /* candidates found this round */
     int n_cand = 0, seeds = st->seeds < st->obs.n ? st->seeds : st->obs.n;
     for (int i = 0; i < seeds && !status; i++) {
@@ -162,9 +142,7 @@ static int model_round(void *p)
     hashmap_release(&mine);
     if (status) return status;
     /* the k best by prediction, queued so that the best is proposed first */
-    int idx[1000], m = smbo_top(st->pred, n_cand, st->k, idx);
-    st->n_queue = m;
-    for (int j = 0; j < m; j++) st->queue[m - 1 - j] = st->cand[idx[j]];
+    st->n_queue = smbo_queue_best(st->pred, st->cand, n_cand, st->k, st->queue);
     return NASW_OK;
 }
 

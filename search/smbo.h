@@ -52,6 +52,14 @@ int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const 
               struct search_warm *warm, int *proposed_init, const struct arch *queue, int *n_queue,
               int (*round)(void *st), void *st, struct arch *out);
 
+/* Queue the k (<= 1000) candidates with the largest v for smbo_next, the
+ * best last (proposed first); returns how many.  v is modified (smbo_top). */
+int smbo_queue_best(double *v, const struct arch *cand, int n, int k, struct arch *queue);
+
+/* The indices of o's architectures, best score first (ties: told first),
+ * into *order (realloc'd; free with free()). */
+int smbo_order(const struct smbo_obs *o, int **order);
+
 /* Expected improvement over `best` of a normal N(mu, sd^2) (maximisation);
  * sd <= 0: max(mu - best, 0). */
 double smbo_ei(double mu, double sd, double best);
