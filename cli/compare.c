@@ -56,7 +56,8 @@ static void help(FILE *f)
           CLI_BENCH_HELP
           "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
           "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all;\n"
-          "                     those needing curves only on tables with curves)\n"
+          "                     those needing curves only on tables with curves,\n"
+          "                     those for some spaces only on those)\n"
           "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
           "  --budget Q         distinct queries per run (default 300); 'Qs' = simulated\n"
           "                     training seconds (needs a cost column); 'Qe' = training\n"
@@ -757,10 +758,14 @@ int cmd_compare(int argc, char **argv)
                             the multi-objective ones only with objectives */
         int curves = 1, k = 0;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
-        for (int i = 0; i < cx.n_s; i++)
+        for (int i = 0; i < cx.n_s; i++) {
+            int space_ok = 1; /* and those that search the table's space (nao: cells and chains) */
+            for (int d = 0; d < cx.n_d && cx.specs[i].type->space_ok; d++)
+                space_ok &= cx.specs[i].type->space_ok(bench_space(cx.benches[d])) == NASW_OK;
             if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
-                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives))
+                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives) && space_ok)
                 cx.specs[k++] = cx.specs[i];
+        }
         cx.n_s = k;
     }
     for (int i = 0; i < cx.n_s; i++)
