@@ -97,6 +97,10 @@ head -1 "$T/run.jsonl" | grep -q '"checksum":"[0-9a-f]' && ok || bad "run log he
 expect 0 "budget in seconds" -- $NASW search $M --strategy random --budget 200s --trace
 grep -q "simulated seconds" "$T/out" && ok || bad "seconds budget not reported"
 
+# warm start from a zero-cost column (AREA): the full spec names it
+expect 0 "search with init=zc" -- $NASW search --table data/fmnist_proxy_zc.csv --strategy evolution:population=5:init=zc:nwot:pool=100 --budget 8 --seed 2
+grep -q "^strategy   evolution:population=5:sample=10:aging=1:stall=100:init=zc:nwot:pool=100$" "$T/out" && ok || bad "search: the full spec lacks the warm start"
+
 # --- compare
 C="--table $FIX/mini.csv --strategies random,evolution:population=10:sample=3,local,reinforce --seeds 6 --budget 30 --no-plot"
 expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --out "$T/cmp1" --jobs 1
