@@ -4,8 +4,9 @@
 # initial architectures chosen as the best of a random pool of 1000 by a
 # zero-cost column, paired over the same seeds.  Tables: the shipped
 # Fashion-MNIST proxy table with nasw's own proxies (data/fmnist_proxy_zc.csv,
-# column nwot) and NAS-Bench-201 with NAS-Bench-Suite-Zero's zen_score
-# (CIFAR-10, CIFAR-100, ImageNet16-120).  Prints the mean report metric at
+# column nwot), NAS-Bench-201 with NAS-Bench-Suite-Zero's zen_score
+# (CIFAR-10, CIFAR-100, ImageNet16-120) and NB201's zero-cost subset with
+# NASLib's nwot (AREA's setting).  Prints the mean report metric at
 # 10/25/50/100 queries and the paired Wilcoxon tests (warm vs cold).
 # Output: $BENCH_OUT/warm-*.  SEEDS (default 50) seeds per comparison.
 set -eu
@@ -37,3 +38,6 @@ run() { # NAME TABLE COLUMN [compare flags]
 }
 run warm-fmnist data/fmnist_proxy_zc.csv nwot
 run warm-nb201 "$DATA/nasbench201/nb201_final.csv" zen_score
+# AREA's own setting: NASWOT on NB201 (the zero-cost subset, 724 cells per
+# dataset with NASLib's scores; its only metric is val_acc, so it is reported)
+run warm-nb201zc "$DATA/nasbench201/nb201_zc_subset.csv" nwot
