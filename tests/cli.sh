@@ -253,6 +253,14 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
     done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # a warm start on the live bench computes the proxy (as nasw score does): the first
+    # population is the space's best 3 cells by nwot, best first (all journaled: no training)
+    expect 0 "live warm start" -- env OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J" --strategy evolution:population=3:init=zc:nwot:pool=8 --budget 3 --seed 2 --trace
+    grep '^[0-9]' "$T/out" | cut -f6 >"$T/warm3"
+    expect 0 "score the micro space" -- $NASW score --table "$J" --preset micro --proxies nwot --out "$T/micro_nwot.csv"
+    tail -n +2 "$T/micro_nwot.csv" | sort -t, -k5,5 -g -r | head -3 | cut -d, -f1 >"$T/top3"
+    [ -s "$T/warm3" ] && cmp -s "$T/warm3" "$T/top3" && ok || bad "live warm start: first population is not the top 3 by nwot"
+    [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "the live warm start trained something"
     # partial trainings: hyperband (eta 2 over micro's 2 epochs: 2@1 1@2, then 2@2) trains
     # cells for 1 epoch and continues the promoted one; the journal answers the same
     # partial queries as a table, and its numbers equal the uninterrupted trainings in $J
