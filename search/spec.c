@@ -279,7 +279,11 @@ int search_spec_format(const struct search_spec *spec, char *buf, size_t n)
 
 void search_registry_help(FILE *f)
 {
-    fputs("strategies (spec NAME[:key=value]..., defaults shown):\n", f);
+    fputs("strategies (spec NAME[:key=value]..., defaults shown; init=zc:COLUMN[:pool=N] is a warm start\n"
+          "from a zero-cost column, for", f);
+    for (int i = 0, k = 0; search_registry[i]; i++)
+        if (search_registry[i]->warm) fprintf(f, "%s %s", k++ ? "," : "", search_registry[i]->name);
+    fputs("):\n", f);
     for (int i = 0; search_registry[i]; i++) {
         const struct search_type *t = search_registry[i];
         fprintf(f, "  %-10s %s\n", t->name, t->help);
