@@ -557,7 +557,7 @@ if [ -f "$NB" ]; then
     grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
     expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
     expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --out "$T/nb"
-    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 8)) ] && ok || bad "nb201 summary rows"
+    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 10)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
     expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --out "$T/lcnb"
