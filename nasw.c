@@ -140,13 +140,15 @@ int main(int argc, char **argv)
      * batch): BLAS threads on top would only oversubscribe the cores */
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
     /* under mpirun: rank 0 runs the command; the other ranks only serve as
-     * training workers of `search` and `tables build` on a live bench */
+     * training workers of `search` and `tables build` on a live bench, and
+     * as the scoring workers of `score` */
     int mpi = nasw_mpi_launched();
     if (mpi && nasw_mpi_init(&argc, &argv) != 0) {
         fprintf(stderr, "error: cannot initialise MPI\n");
         return CLI_ERROR;
     }
-    int serves = !strcmp(cmd->name, "search") || (!strcmp(cmd->name, "tables") && argc > 2 && !strcmp(argv[2], "build"));
+    int serves = !strcmp(cmd->name, "search") || !strcmp(cmd->name, "score") ||
+                 (!strcmp(cmd->name, "tables") && argc > 2 && !strcmp(argv[2], "build"));
     if (mpi && nasw_mpi_rank() > 0 && !serves) {
         nasw_mpi_finalize();
         return CLI_OK;

@@ -39,8 +39,8 @@
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -417,6 +417,16 @@ if want rl; then
 echo
 echo "== rl: reinforce, ppo, qlearn and random, 100 seeds x 150 queries (NB201, NAS-Bench-Macro)"
 NASW_DATA=$DATA BENCH_OUT=$OUT bench/rl.sh
+fi
+if want warmstart; then
+echo
+echo "== warmstart: evolution, local, bo cold vs init=zc (nwot on the proxy table, zen_score on NB201)"
+NASW_DATA=$DATA BENCH_OUT=$OUT bench/warmstart.sh
+fi
+if want nao; then
+echo
+echo "== nao: nao, bananas, bo:encoding=path, random (NB201 cifar10, the proxy table)"
+NASW_DATA=$DATA BENCH_OUT=$OUT bench/nao.sh
 fi
 if want moo; then
 echo

@@ -58,7 +58,8 @@ static void help(FILE *f)
           CLI_BENCH_HELP
           "  --datasets LIST    comma-separated (default: all datasets of the table)\n"
           "  --strategies LIST  comma-separated specs NAME[:key=value]... (default: all;\n"
-          "                     those needing curves only on tables with curves)\n"
+          "                     those needing curves only on tables with curves,\n"
+          "                     those for some spaces only on those)\n"
           "  --seeds N          number of seeds, runs use seeds 1..N (default 100)\n"
           "  --budget Q         distinct queries per run (default 300); 'Qs' = simulated\n"
           "                     training seconds (needs a cost column); 'Qe' = training\n"
@@ -916,19 +917,29 @@ static int compare_main(int argc, char **argv)
                             the multi-objective ones only with objectives */
         int curves = 1, k = 0;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
-        for (int i = 0; i < cx.n_s; i++)
+        for (int i = 0; i < cx.n_s; i++) {
+            int space_ok = 1; /* and those that search the table's space (nao: cells and chains) */
+            for (int d = 0; d < cx.n_d && cx.specs[i].type->space_ok; d++)
+                space_ok &= cx.specs[i].type->space_ok(bench_space(cx.benches[d])) == NASW_OK;
             if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
-                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives))
+                (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives) && space_ok)
                 cx.specs[k++] = cx.specs[i];
+        }
         cx.n_s = k;
     }
     for (int i = 0; i < cx.n_s; i++) {
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
-        for (int d = 0; d < cx.n_d; d++) /* before any run: e.g. an encoding too wide for the model */
+        for (int d = 0; d < cx.n_d; d++) { /* before any run: the space; init=zc: the column,
+                                              the pool; an encoding too wide for the model */
+            if (search_spec_check(&cx.specs[i], cx.benches[d])) {
+                rc = cli_usage_error("compare", "%s", nasw_errmsg());
+                goto out;
+            }
             if (search_check(&cx.specs[i], bench_space(cx.benches[d]))) {
                 rc = cli_usage_error("compare", "%s (dataset '%.64s')", nasw_errmsg(), cx.dnames[d]);
                 goto out;
             }
+        }
     }
     rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */

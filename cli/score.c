@@ -10,8 +10,10 @@
  * threads (each its own network; the kernels inside run single-threaded,
  * as nested parallel regions), so the scores do not depend on the order or
  * on --threads: every architecture uses the same initialisation seed and
- * batch.  Not (yet) over MPI ranks: under mpirun the command refuses to run
- * rather than have every rank write the same journal.
+ * batch.  Under mpirun (as `tables build`), rank 0 keeps the journal and
+ * hands the architectures still to score to ranks 1..N-1, which set up the
+ * same network, batch and seed and answer each with its proxies
+ * (train/mpi.h): the same scores as in one process, rows in completion order.
  */
 #define _GNU_SOURCE
 #include <cblas.h>
@@ -66,7 +68,8 @@ static void help(FILE *f)
             "  --batch B       minibatch size (default 64)\n"
             "  --seed K        initialisation (and sample, random data) seed (default 1)\n"
             "  --jobs J        architectures scored at once, OpenMP threads (default: OpenMP's\n"
-            "                  thread count; --threads J is the same flag); same scores for any J\n"
+            "                  thread count; --threads J is the same flag); same scores for any J;\n"
+            "                  under mpirun, ranks 1..N-1 score one architecture at a time each\n"
             CLI_VERBOSITY_HELP,
             proxy_names(), train_preset_names());
 }
@@ -244,6 +247,53 @@ static int run_jobs(struct score_ctx *c, const struct job *jobs, long n, int thr
     return st;
 }
 
+/* An MPI worker's job: the proxies of the architecture with this key. */
+static int score_key(void *arg, uint64_t key, double *out)
+{
+    struct score_ctx *c = arg;
+    struct arch a;
+    arch_from_key(c->s, key, &a);
+    return proxies_compute(c->s, &a, &c->cfg, &c->batch, c->seed, c->want, out);
+}
+
+/* Rank 0 under mpirun: journal each answer as it comes back. */
+struct mpi_rows {
+    struct score_ctx *c;
+    const struct job *jobs;
+    struct hashmap index;  /* key -> job */
+    struct cli_progress *p;
+    long finished;
+};
+
+static int mpi_row(void *arg, uint64_t key, const double *v)
+{
+    struct mpi_rows *m = arg;
+    int64_t i;
+    if (!hashmap_get(&m->index, key, &i)) return nasw_errorf(NASW_EIO, "MPI worker answered a job it was not given");
+    if (write_row(m->c, &m->jobs[i], v)) {
+        m->c->write_failed = 1;
+        return NASW_EIO;
+    }
+    cli_progress_set(m->p, (double)++m->finished);
+    return NASW_OK;
+}
+
+/* The todo jobs over the MPI workers (ranks 1..N-1; this rank journals). */
+static int run_jobs_mpi(struct score_ctx *c, const struct job *jobs, long n, struct cli_progress *p)
+{
+    struct mpi_rows m = {.c = c, .jobs = jobs, .p = p};
+    uint64_t *keys = malloc(sizeof *keys * (size_t)(n ? n : 1));
+    int st = keys ? NASW_OK : nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (long i = 0; !st && i < n; i++) {
+        keys[i] = arch_key(c->s, &jobs[i].a);
+        if (hashmap_put(&m.index, keys[i], i)) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    if (!st) st = mpi_jobs_run(keys, n, PROXY_COUNT, mpi_row, &m);
+    hashmap_release(&m.index);
+    free(keys);
+    return st;
+}
+
 int cmd_score(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -296,7 +346,6 @@ int cmd_score(int argc, char **argv)
         if (num && (cli_parse_long(optarg, num) || *num < lo || *num > hi))
             return cli_usage_error("score", "bad --%s '%.64s' (%ld..%ld)", flag, optarg, lo, hi);
     }
-    if (nasw_mpi_size() > 1) return cli_usage_error("score", "score runs in one process (use --jobs), not under mpirun");
     if (optind < argc) return cli_usage_error("score", "unexpected argument '%.64s'", argv[optind]);
     if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (!arch_s == !table_path) return cli_usage_error("score", "give exactly one of --arch A and --table T");
@@ -357,7 +406,7 @@ int cmd_score(int argc, char **argv)
     struct hashmap done = {0};
     struct cli_progress *p = NULL;
     char *header = NULL;
-    int d = 0, sm = -1, rm = -1;
+    int d = 0, sm = -1, rm = -1, served = 0;
     if (!r) return cli_error("out of memory");
     if (arch_s) {
         if ((st = space_cell_new(&own, 4, arch_nb201_ops, 5))) goto status;
@@ -447,6 +496,17 @@ int cmd_score(int argc, char **argv)
         c.batch.x = xr, c.batch.y = yr;
     }
 
+    if (nasw_mpi_rank() > 0) { /* an MPI worker: score what rank 0 sends, one thread per architecture */
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+#endif
+        openblas_set_num_threads(1);
+        served = 1;
+        st = mpi_serve(score_key, &c, PROXY_COUNT);
+        rc = st ? cli_error_status(st) : CLI_OK;
+        goto done;
+    }
+
     /* the journal */
     size_t hl = 64 + 2 * 64 + (size_t)PROXY_COUNT * 16;
     if (!(header = malloc(hl))) goto nomem;
@@ -493,7 +553,9 @@ int cmd_score(int argc, char **argv)
     fprintf(stderr, "score: %ld architectures (%ld already in '%s'), C=%d N=%d input %dx%dx%d, batch %ld of %s, %ld threads\n",
             n_jobs, before, out, c.cfg.C, c.cfg.N, c.cfg.in_ch, c.cfg.H, c.cfg.W, batch, data, threads);
     p = cli_progress_new("score", (double)todo);
-    st = run_jobs(&c, jobs, todo, (int)threads, p);
+    if (nasw_mpi_size() > 1)
+        fprintf(stderr, "score: %d MPI scoring workers\n", nasw_mpi_size() - 1);
+    st = nasw_mpi_size() > 1 ? run_jobs_mpi(&c, jobs, todo, p) : run_jobs(&c, jobs, todo, (int)threads, p);
     cli_progress_done(p);
     if (c.write_failed) {
         rc = cli_error("cannot write '%.200s': %s", out, strerror(errno));
@@ -518,6 +580,8 @@ nomem:
 status:
     rc = cli_error_status(st);
 done:
+    /* a worker whose setup failed still answers rank 0, which then fails */
+    if (nasw_mpi_rank() > 0 && !served) mpi_serve(NULL, NULL, PROXY_COUNT);
     if (c.out && fclose(c.out) && rc == CLI_OK) rc = cli_error("cannot write '%.200s': %s", out, strerror(errno));
     free(header);
     hashmap_release(&done);

@@ -103,6 +103,13 @@ int bench_oracle(struct bench *b, double *best_val, double *test_at_best)
     return b->ops->oracle(b, best_val, test_at_best);
 }
 
+int bench_column(struct bench *b, const char *name, const struct arch *a, double *out)
+{
+    if (!b->ops->column)
+        return nasw_errorf(NASW_EUNSUPPORTED, "bench '%.200s' has no column '%.64s' (it reads no table)", b->name, name);
+    return b->ops->column(b, name, a, out);
+}
+
 const struct space *bench_space(const struct bench *b) { return b->space; }
 
 void bench_free(struct bench *b)

@@ -75,6 +75,11 @@ struct bench_ops {
     int (*set_noise)(struct bench *b);
     /* The search metric of a's training seed k (0..noise_seeds-1). */
     int (*seed_value)(struct bench *b, const struct arch *a, int k, double *val);
+    /* The value of the column `name` for architecture a (a training-free
+     * score read for a warm start, search/warm.c); a == NULL only checks
+     * that the column exists (NASW_ENOTFOUND naming it).  A missing value is
+     * NaN.  NULL: the backend has no columns but its metrics. */
+    int (*column)(struct bench *b, const char *name, const struct arch *a, double *out);
 };
 
 struct bench {
@@ -119,6 +124,9 @@ const struct space *bench_space(const struct bench *b);
 /* Orient a search-metric value: higher is better. */
 double bench_score(const struct bench *b, double val);
 void bench_free(struct bench *b);   /* NULL is a no-op */
+/* The backend's column `name` for a (see bench_ops.column); a == NULL
+ * checks the name.  NASW_EUNSUPPORTED when the backend has no columns. */
+int bench_column(struct bench *b, const char *name, const struct arch *a, double *out);
 /* Search several objectives and/or under constraints (o->n == 0: the
  * search metric alone, constrained).  NASW_EUNSUPPORTED when the backend
  * has no columns; the backend's message for unknown columns. */

@@ -27,6 +27,7 @@ static void check_roundtrip(const struct search_spec *spec)
     FUZZ_CHECK(back.type == spec->type && back.dedupe_iso == spec->dedupe_iso);
     for (int i = 0; spec->type->params && spec->type->params[i].name; i++)
         FUZZ_CHECK(back.values[i] == spec->values[i]);
+    FUZZ_CHECK(!strcmp(back.warm_column, spec->warm_column) && back.warm_pool == spec->warm_pool);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -35,6 +35,7 @@ struct bo_state {
     struct smbo_obs obs;        /* told architectures with a finite score */
     struct hashmap told;        /* every key told or proposed */
     struct arch *queue;
+    struct search_warm *warm;   /* init=zc: the initial architectures, or NULL */
     int n_queue, proposed_init, rounds;
     double theta[8192];
     int have_theta;
@@ -163,11 +164,13 @@ static int model_round(void *p)
     return NASW_OK;
 }
 
+static void bo_warm(void *p, struct search_warm *w) { ((struct bo_state *)p)->warm = w; }
+
 static int bo_propose(void *p, struct query *q)
 {
     struct bo_state *st = p;
     q->epochs = 0;
-    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, &st->proposed_init, st->queue, &st->n_queue,
+    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, st->warm, &st->proposed_init, st->queue, &st->n_queue,
                      model_round, st, &q->arch);
 }
 
@@ -185,4 +188,6 @@ const struct search_type search_type_bo = {
     .propose = bo_propose,
     .observe = bo_observe,
     .free = bo_free,
+    .warm_param = "init",
+    .warm = bo_warm,
 };

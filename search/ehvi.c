@@ -208,7 +208,7 @@ static int ehvi_propose(void *p, struct query *q)
     struct ehvi_state *st = p;
     q->epochs = 0;
     st->count.n = st->obs.n;
-    return smbo_next(st->s, st->r, &st->told, &st->count, st->init, &st->proposed_init, st->queue, &st->n_queue,
+    return smbo_next(st->s, st->r, &st->told, &st->count, st->init, NULL, &st->proposed_init, st->queue, &st->n_queue,
                      model_round, st, &q->arch);
 }
 

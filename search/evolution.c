@@ -40,6 +40,7 @@ struct evo_state {
     struct hashmap init_keys;
     struct hashmap told;    /* keys evaluated so far */
     int stall, repeats;     /* consecutive children already evaluated */
+    struct search_warm *warm; /* init=zc: the initial population (AREA), or NULL */
 };
 
 static const struct search_param params[] = {
@@ -79,7 +80,8 @@ static int evo_propose(void *p, struct query *q)
     if (st->proposed_init < st->P || st->n == 0) {
         /* initial population: distinct random architectures (as far as the
          * space allows) */
-        arch_sample_avoiding(st->s, st->r, &st->init_keys, 1000, &q->arch);
+        if (!search_warm_next(st->warm, st->s, &st->init_keys, &q->arch))
+            arch_sample_avoiding(st->s, st->r, &st->init_keys, 1000, &q->arch);
         if (hashmap_put(&st->init_keys, arch_key(st->s, &q->arch), 1)) return nasw_errorf(NASW_ENOMEM, "out of memory");
         st->proposed_init++;
         return NASW_OK;
@@ -124,6 +126,8 @@ static int evo_observe(void *p, const struct query *q, const struct bench_result
     return NASW_OK;
 }
 
+static void evo_warm(void *p, struct search_warm *w) { ((struct evo_state *)p)->warm = w; }
+
 static void evo_free(void *p)
 {
     struct evo_state *st = p;
@@ -142,4 +146,6 @@ const struct search_type search_type_evolution = {
     .propose = evo_propose,
     .observe = evo_observe,
     .free = evo_free,
+    .warm_param = "population",
+    .warm = evo_warm,
 };

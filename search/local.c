@@ -6,7 +6,9 @@
  * random architectures; evaluate the full one-decision neighbourhood of
  * the current architecture (in random order); move to the best neighbour if
  * it beats the current one, otherwise (a local optimum) restart from the
- * best of `restart` new random architectures.  first=1 moves as soon as a
+ * best of `restart` new random architectures (with init=zc:COLUMN, the
+ * first `init` are the best of a random pool by a training-free score,
+ * search/warm.c).  first=1 moves as soon as a
  * better neighbour is told (first improvement).  Neighbours already
  * evaluated are free repeats (the run loop's cache).
  */
@@ -33,6 +35,8 @@ struct local_state {
     struct arch *nb;             /* neighbourhood in random order */
     int n_nb, next_nb, told_nb;
     struct hashmap seen;         /* keys told so far */
+    struct search_warm *warm;    /* init=zc: the first `init` architectures, or NULL */
+    int warm_left;
 };
 
 static const struct search_param params[] = {
@@ -98,6 +102,10 @@ static int local_propose(void *p, struct query *q)
     }
     /* random phase, or a filler while neighbour results are outstanding */
     if (st->phase == PH_RANDOM) st->proposed++;
+    if (st->phase == PH_RANDOM && st->warm_left > 0 && search_warm_next(st->warm, st->s, &st->seen, &q->arch)) {
+        st->warm_left--;
+        return NASW_OK;
+    }
     arch_sample_avoiding(st->s, st->r, &st->seen, 100, &q->arch); /* prefer unevaluated */
     return NASW_OK;
 }
@@ -138,6 +146,13 @@ static int local_observe(void *p, const struct query *q, const struct bench_resu
     return NASW_OK;
 }
 
+static void local_warm(void *p, struct search_warm *w)
+{
+    struct local_state *st = p;
+    st->warm = w;
+    st->warm_left = st->init;
+}
+
 static void local_free(void *p)
 {
     struct local_state *st = p;
@@ -155,4 +170,6 @@ const struct search_type search_type_local = {
     .propose = local_propose,
     .observe = local_observe,
     .free = local_free,
+    .warm_param = "init",
+    .warm = local_warm,
 };

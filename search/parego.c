@@ -184,7 +184,7 @@ static int parego_propose(void *p, struct query *q)
     q->epochs = 0;
     /* smbo_next's rule "random while fewer than 2 observations" reads sc.n */
     st->sc.n = st->obs.n;
-    return smbo_next(st->s, st->r, &st->told, &st->sc, st->init, &st->proposed_init, st->queue, &st->n_queue,
+    return smbo_next(st->s, st->r, &st->told, &st->sc, st->init, NULL, &st->proposed_init, st->queue, &st->n_queue,
                      model_round, st, &q->arch);
 }
 

@@ -70,6 +70,7 @@ struct pnas_state {
     struct smbo_obs obs;
     struct hashmap told;
     struct arch *queue;
+    struct search_warm *warm;   /* init=zc: the initial architectures, or NULL */
     int n_queue, proposed_init;
     struct lstm *model;
     int *tok;               /* tokens of the told architectures */
@@ -382,11 +383,13 @@ static int model_round(void *p)
     return NASW_OK;
 }
 
+static void pnas_warm(void *p, struct search_warm *w) { ((struct pnas_state *)p)->warm = w; }
+
 static int pnas_propose(void *p, struct query *q)
 {
     struct pnas_state *st = p;
     q->epochs = 0;
-    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, &st->proposed_init, st->queue, &st->n_queue,
+    return smbo_next(st->s, st->r, &st->told, &st->obs, st->init, st->warm, &st->proposed_init, st->queue, &st->n_queue,
                      model_round, st, &q->arch);
 }
 
@@ -404,4 +407,6 @@ const struct search_type search_type_pnas = {
     .propose = pnas_propose,
     .observe = pnas_observe,
     .free = pnas_free,
+    .warm_param = "init",
+    .warm = pnas_warm,
 };

@@ -17,6 +17,7 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
+#include "search/warm.h"
 
 const char *search_stop_name(enum search_stop s)
 {
@@ -538,6 +539,9 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
         status = nasw_errorf(NASW_EUNSUPPORTED, "a budget in epochs needs per-epoch curves; bench '%.200s' has none",
                              b->name);
     if (!status && spec->type->bind) status = spec->type->bind(st, b);
+    struct search_warm warm = {0};
+    if (!status && spec->warm_column[0] && !(status = search_warm_build(spec, b, o->seed, &warm)))
+        spec->type->warm(st, &warm);
     if (!status && o->log) status = log_header(b, spec, o);
     tr->stop = SEARCH_STOP_BUDGET;
     if (!status) status = o->eval && o->eval->slots > 0 ? run_async(&rs, spec->type, st) : run_sync(&rs, spec->type, st);
@@ -548,6 +552,7 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     free(rs.as);
     free(rs.fid);
     spec->type->free(st);
+    search_warm_release(&warm);
     rng_free(r);
     if (status) search_trace_release(tr);
     return status;

@@ -50,6 +50,7 @@
 
 struct rng;
 struct runlog;
+struct hashmap;
 
 #define SEARCH_MAX_PARAMS 24
 
@@ -66,6 +67,19 @@ struct query {
     struct arch arch;
     int epochs;          /* <= 0: full training */
 };
+
+/* A warm start (spec key init=zc:COLUMN[:pool=N], search/warm.c): the
+ * architectures of a random pool ranked by a training-free score, best
+ * first.  A strategy that supports it takes its initial architectures from
+ * here (search_warm_next) instead of sampling them. */
+struct search_warm {
+    struct arch *arch;   /* the pool, best score first (NaN scores last) */
+    long n, next;        /* next: the first not yet taken */
+};
+
+/* The next ranked architecture not in `avoid` (NULL: none avoided) into
+ * *out: 1, or 0 when w is NULL or used up (the caller then samples). */
+int search_warm_next(struct search_warm *w, const struct space *s, const struct hashmap *avoid, struct arch *out);
 
 struct search_type {
     const char *name;
@@ -85,6 +99,14 @@ struct search_type {
     int multi_objective;                  /* 1: reads r->oobj (see below); bind()
                                              refuses a bench without objectives */
     int max_objectives;                   /* 0: up to OBJ_MAX; else at most this many */
+    /* Warm starts (NULL: not supported): the parameter counting the initial
+     * architectures (e.g. "population"), and the hook called once after
+     * alloc with the ranked pool, which outlives the strategy's use of it. */
+    const char *warm_param;
+    void (*warm)(void *st, struct search_warm *w);
+    /* Optional (NULL: every space): NASW_OK, or NASW_EUNSUPPORTED with a
+     * message when the strategy cannot search the space. */
+    int (*space_ok)(const struct space *s);
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
@@ -101,9 +123,22 @@ struct search_spec {
                            (the same arch_canonical string) is a free repeat */
     char label[512];    /* the spec as the user wrote it, e.g. "evolution:sample=10"; as long as
                            the longest full form (pnas: 181 characters) */
+    /* init=zc:COLUMN[:pool=N]: warm start from the bench's column COLUMN
+     * (warm_column[0] == '\0': the strategy's own random start) */
+    char warm_column[64];
+    long warm_pool;
 };
 
-/* Parse one spec.  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a
+/* Check a warm start against the strategy and the bench: the strategy takes
+ * warm starts, the pool is at least its initial count, the bench has the
+ * column.  NASW_OK when the spec has none.  NASW_EINVAL / NASW_ENOTFOUND /
+ * NASW_EUNSUPPORTED with a message (a usage error for the CLI). */
+int search_warm_check(const struct search_spec *spec, struct bench *b);
+/* Everything about a parsed spec that depends on the bench, checked before
+ * a run (a usage error for the CLI): the space (space_ok) and the warm start. */
+int search_spec_check(const struct search_spec *spec, struct bench *b);
+
+/* Parse one spec ("NAME[:key=value]...[:init=zc:COLUMN[:pool=N]]").  Errors (NASW_ENOTFOUND / NASW_EINVAL / NASW_EPARSE, with a
  * message): unknown strategy, unknown key, repeated key, value not a number,
  * not an integer, out of bounds, not one of the choices, an empty key=value
  * ("evolution:", "a::b"). */

@@ -88,11 +88,15 @@ int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, stru
 }
 
 int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const struct smbo_obs *o, int init,
-              int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
-              struct arch *out)
+              struct search_warm *warm, int *proposed_init, const struct arch *queue, int *n_queue,
+              int (*round)(void *st), void *st, struct arch *out)
 {
     if (*n_queue == 0) {
         if (*proposed_init < init || o->n < 2) {
+            if (*proposed_init < init && search_warm_next(warm, s, told, out)) {
+                ++*proposed_init;
+                return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+            }
             ++*proposed_init;
             return smbo_random(s, r, told, out);
         }
@@ -102,6 +106,33 @@ int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const 
     }
     *out = queue[--*n_queue];
     return hashmap_put(told, arch_key(s, out), 1) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+}
+
+int smbo_queue_best(double *v, const struct arch *cand, int n, int k, struct arch *queue)
+{
+    int idx[1000];
+    NASW_ASSERT(k <= 1000);
+    int m = smbo_top(v, n, k, idx);
+    for (int j = 0; j < m; j++) queue[m - 1 - j] = cand[idx[j]];
+    return m;
+}
+
+int smbo_order(const struct smbo_obs *o, int **order)
+{
+    int n = o->n, *x = realloc(*order, sizeof *x * (size_t)(n ? n : 1));
+    if (!x) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    *order = x;
+    for (int i = 0; i < n; i++) x[i] = i;
+    /* insertion sort: stable, and n is at most the number of queries */
+    for (int i = 1; i < n; i++) {
+        int v = x[i], j = i;
+        while (j > 0 && o->score[x[j - 1]] < o->score[v]) {
+            x[j] = x[j - 1];
+            j--;
+        }
+        x[j] = v;
+    }
+    return NASW_OK;
 }
 
 double smbo_ei(double mu, double sd, double best)

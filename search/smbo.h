@@ -9,6 +9,8 @@
 #include "core/arch.h"
 #include "core/hashmap.h"
 
+struct search_warm;
+
 struct rng;
 struct query;
 struct bench_result;
@@ -43,10 +45,20 @@ int smbo_random(const struct space *s, struct rng *r, struct hashmap *told, stru
  * architectures first (and while fewer than 2 are observed), then the
  * architectures a model round queues (queue[n-1] is proposed first); when a
  * round queues none (nothing unseen among its candidates), a random one.
+ * With a warm start (warm != NULL, init=zc) the `init` architectures are
+ * taken from its ranking instead.
  * The proposal is recorded in `told`. */
 int smbo_next(const struct space *s, struct rng *r, struct hashmap *told, const struct smbo_obs *o, int init,
-              int *proposed_init, const struct arch *queue, int *n_queue, int (*round)(void *st), void *st,
-              struct arch *out);
+              struct search_warm *warm, int *proposed_init, const struct arch *queue, int *n_queue,
+              int (*round)(void *st), void *st, struct arch *out);
+
+/* Queue the k (<= 1000) candidates with the largest v for smbo_next, the
+ * best last (proposed first); returns how many.  v is modified (smbo_top). */
+int smbo_queue_best(double *v, const struct arch *cand, int n, int k, struct arch *queue);
+
+/* The indices of o's architectures, best score first (ties: told first),
+ * into *order (realloc'd; free with free()). */
+int smbo_order(const struct smbo_obs *o, int **order);
 
 /* Expected improvement over `best` of a normal N(mu, sd^2) (maximisation);
  * sd <= 0: max(mu - best, 0). */

@@ -13,11 +13,11 @@
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
     search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
     search_type_et, search_type_ppo, search_type_qlearn, search_type_nsga2, search_type_pls, search_type_parego,
-    search_type_ehvi;
+    search_type_ehvi, search_type_nao, search_type_bananas;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
-    &search_type_pnas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
+    &search_type_pnas, &search_type_nao, &search_type_bananas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
     &search_type_ppo, &search_type_qlearn, &search_type_nsga2, &search_type_pls, &search_type_parego, &search_type_ehvi,
     NULL,
 };
@@ -32,6 +32,13 @@ int search_needs_curves(const struct bench *b, const char *strategy)
     }
     return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs per-epoch curves; bench '%.200s' has none", strategy,
                        b->name);
+}
+
+int search_spec_check(const struct search_spec *spec, struct bench *b)
+{
+    int st;
+    if (spec->type->space_ok && (st = spec->type->space_ok(bench_space(b)))) return st;
+    return search_warm_check(spec, b);
 }
 
 const struct search_type *search_find(const char *name)
@@ -115,7 +122,49 @@ int search_spec_parse(const char *text, struct search_spec *out)
     NASW_ASSERT(np <= SEARCH_MAX_PARAMS);
     int seen[SEARCH_MAX_PARAMS] = {0}, seen_dedupe = 0;
     for (int i = 0; i < np; i++) out->values[i] = t->params[i].def;
-    for (char *kv = strtok_r(NULL, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
+    char *pending = NULL; /* a token read ahead after init=zc:COLUMN */
+    for (char *kv = strtok_r(NULL, ":", &save); kv; kv = pending ? pending : strtok_r(NULL, ":", &save)) {
+        pending = NULL;
+        if (!strcmp(kv, "init=zc")) {
+            /* the warm start: its column, then its own pool=N if next */
+            if (!t->warm) {
+                char list[256];
+                size_t len = 0;
+                list[0] = '\0';
+                for (int i = 0; search_registry[i]; i++)
+                    if (search_registry[i]->warm && len < sizeof list)
+                        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
+                                                search_registry[i]->name);
+                return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' takes no warm start (init=zc: %s)", t->name, list);
+            }
+            if (out->warm_column[0])
+                return nasw_errorf(NASW_EINVAL, "parameter 'init' of '%s' given twice", t->name);
+            char *col = strtok_r(NULL, ":", &save);
+            if (!col || strchr(col, '='))
+                return nasw_errorf(NASW_EINVAL, "strategy '%s': init=zc needs a column, as in init=zc:nwot:pool=1000",
+                                   t->name);
+            if (strlen(col) >= sizeof out->warm_column)
+                return nasw_errorf(NASW_EINVAL, "strategy '%s': column name too long: '%.64s...'", t->name, col);
+            strcpy(out->warm_column, col);
+            out->warm_pool = 1000;
+            char *next = strtok_r(NULL, ":", &save);
+            if (next && !strncmp(next, "pool=", 5)) {
+                char *end;
+                errno = 0;
+                double v = strtod(next + 5, &end);
+                if (end == next + 5 || *end || errno == ERANGE || v != floor(v) || v < 1 || v > 1e7)
+                    return nasw_errorf(NASW_EINVAL, "strategy '%s': init=zc pool '%.64s' is not an integer in [1, 1e+07]",
+                                       t->name, next + 5);
+                out->warm_pool = (long)v;
+            } else {
+                pending = next;
+            }
+            continue;
+        }
+        if (!strncmp(kv, "init=", 5) && !strchr("0123456789+-.", kv[5]) && strcmp(kv + 5, "random"))
+            return nasw_errorf(NASW_EINVAL, "strategy '%s': unknown initialisation '%.64s' (init=random or init=zc:COLUMN[:pool=N])",
+                               t->name, kv + 5);
+        if (!strcmp(kv, "init=random")) continue; /* the default start */
         char *eq = strchr(kv, '=');
         if (!eq || eq == kv || !eq[1])
             return nasw_errorf(NASW_EINVAL, "strategy '%s': expected key=value, got '%.64s'", t->name, kv);
@@ -231,6 +280,9 @@ int search_spec_format(const struct search_spec *spec, char *buf, size_t n)
                                 t->params[i].name, v);
     }
     if (spec->dedupe_iso) len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ":dedupe=iso");
+    if (spec->warm_column[0])
+        len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ":init=zc:%s:pool=%ld",
+                                spec->warm_column, spec->warm_pool);
     return len < n ? NASW_OK : NASW_EINVAL;
 }
 
@@ -240,7 +292,11 @@ void search_registry_help(FILE *f)
           "one already evaluated (NB201 cells: the same NATS-Bench unique string; NB101\n"
           "graphs are canonical anyway) is a repeat, free and not counted\n",
           f);
-    fputs("strategies (spec NAME[:key=value]..., defaults shown):\n", f);
+    fputs("strategies (spec NAME[:key=value]..., defaults shown; init=zc:COLUMN[:pool=N] is a warm start\n"
+          "from a zero-cost column, for", f);
+    for (int i = 0, k = 0; search_registry[i]; i++)
+        if (search_registry[i]->warm) fprintf(f, "%s %s", k++ ? "," : "", search_registry[i]->name);
+    fputs("):\n", f);
     for (int i = 0; search_registry[i]; i++) {
         const struct search_type *t = search_registry[i];
         fprintf(f, "  %-10s %s\n", t->name, t->help);

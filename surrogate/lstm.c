@@ -117,6 +117,12 @@ static void cell_forward(float *z, const float *cp, float *c, float *tc, float *
 
 void lstm_net_forward(const struct lstm_net *L, const float *w, const int *tok, int B, int T, float *cache)
 {
+    lstm_net_forward_cond(L, w, tok, B, T, NULL, cache);
+}
+
+void lstm_net_forward_cond(const struct lstm_net *L, const float *w, const int *tok, int B, int T, const float *u,
+                           float *cache)
+{
     int H = L->H, E = L->E, H4 = 4 * H;
     size_t bh = (size_t)B * H;
     float *act = cache, *h = act + (size_t)T * 4 * bh, *c = h + (size_t)(T + 1) * bh, *tc = c + (size_t)(T + 1) * bh,
@@ -140,6 +146,13 @@ void lstm_net_forward(const struct lstm_net *L, const float *w, const int *tok, 
             }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T * B, H4, E, 1.0f, xin, E, wih, E, 1.0f, act, H4);
     }
+    if (u) /* the sequence's conditioning, the same at every step */
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                float *z = act + ((size_t)t * B + b) * H4;
+                const float *ub = u + (size_t)b * H4;
+                for (int k = 0; k < H4; k++) z[k] += ub[k];
+            }
     memset(h, 0, sizeof(float) * bh);
     memset(c, 0, sizeof(float) * bh);
     for (int t = 0; t < T; t++) {
@@ -154,6 +167,12 @@ void lstm_net_forward(const struct lstm_net *L, const float *w, const int *tok, 
 
 void lstm_net_backward(const struct lstm_net *L, const float *w, float *g, const int *tok, int B, int T,
                        float *cache, float *dh)
+{
+    lstm_net_backward_cond(L, w, g, tok, B, T, cache, dh, NULL);
+}
+
+void lstm_net_backward_cond(const struct lstm_net *L, const float *w, float *g, const int *tok, int B, int T,
+                            float *cache, float *dh, float *du)
 {
     int H = L->H, E = L->E, H4 = 4 * H;
     size_t bh = (size_t)B * H, xs = xin_size(L, B, T);
@@ -189,6 +208,13 @@ void lstm_net_backward(const struct lstm_net *L, const float *w, float *g, const
     float *gb = g + L->b;
     for (size_t r = 0; r < (size_t)T * B; r++)
         for (int k = 0; k < H4; k++) gb[k] += act[r * H4 + k];
+    if (du) /* u enters every step as the bias does, per sequence */
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                const float *z = act + ((size_t)t * B + b) * H4;
+                float *d = du + (size_t)b * H4;
+                for (int k = 0; k < H4; k++) d[k] += z[k];
+            }
     if (use_table(L, B, T)) {
         /* dP (V,4H) = scatter of dz; dw_ih += dP^T emb; demb += dP w_ih */
         memset(dx, 0, sizeof(float) * xs);

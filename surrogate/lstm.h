@@ -75,6 +75,14 @@ float *lstm_net_hidden(const struct lstm_net *L, float *cache, int B, int T, int
  * be zero); adds dLoss/dparameters into g.  Overwrites dh. */
 void lstm_net_backward(const struct lstm_net *L, const float *w, float *g, const int *tok, int B, int T,
                        float *cache, float *dh);
+/* The same with a conditioning input u (B,4H) added to every step's
+ * pre-activations z of sequence b (u = NULL: none), e.g. a projection of an
+ * embedding the sequence is decoded from (NAO's decoder, surrogate/nao.c);
+ * backward then also adds dLoss/du into du (B,4H) when du != NULL. */
+void lstm_net_forward_cond(const struct lstm_net *L, const float *w, const int *tok, int B, int T, const float *u,
+                           float *cache);
+void lstm_net_backward_cond(const struct lstm_net *L, const float *w, float *g, const int *tok, int B, int T,
+                            float *cache, float *dh, float *du);
 /* One step for incremental use (sampling): tok (B), h, c (B,H) updated in
  * place; work holds B*(5H+E) floats. */
 void lstm_net_step(const struct lstm_net *L, const float *w, const int *tok, int B, float *h, float *c,

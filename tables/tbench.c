@@ -227,10 +227,22 @@ static int tb_seed_value(struct bench *b, const struct arch *a, int k, double *v
     return NASW_OK;
 }
 
+static int tb_column(struct bench *b, const char *name, const struct arch *a, double *out)
+{
+    const struct tbench *tb = b->impl;
+    int col, st;
+    if ((st = column(tb, "column", name, &col)) || !a) return st;
+    long row = lookup(tb, a);
+    if (row < 0) return not_found(tb, a);
+    *out = table_value(tb->t, row, col);
+    return NASW_OK;
+}
+
 static const struct bench_ops table_ops = {
     .name = "table", .query = tb_query, .curve = tb_curve, .oracle = tb_oracle, .free = tb_free,
     .bind_objectives = tb_bind_objectives, .objective_values = tb_objective_values,
     .set_noise = tb_set_noise, .seed_value = tb_seed_value,
+    .column = tb_column,
 };
 
 int table_bench_new(struct bench **out, struct table *t, int d)

@@ -97,7 +97,15 @@ head -1 "$T/run.jsonl" | grep -q '"checksum":"[0-9a-f]' && ok || bad "run log he
 expect 0 "budget in seconds" -- $NASW search $M --strategy random --budget 200s --trace
 grep -q "simulated seconds" "$T/out" && ok || bad "seconds budget not reported"
 
+# warm start from a zero-cost column (AREA): the full spec names it
+expect 0 "search with init=zc" -- $NASW search --table data/fmnist_proxy_zc.csv --strategy evolution:population=5:init=zc:nwot:pool=100 --budget 8 --seed 2
+grep -q "^strategy   evolution:population=5:sample=10:aging=1:stall=100:init=zc:nwot:pool=100$" "$T/out" && ok || bad "search: the full spec lacks the warm start"
+
 # --- compare
+# the default strategy set leaves out those that cannot search the space (nao on a set space)
+printf 'arch,dataset,val_acc,test_acc\nr1-a,a,1,2\nr2-b,a,2,3\nr3-c,a,3,1\n' >"$T/set.csv"
+expect 0 "compare, default strategies on a set space" -- $NASW compare --table "$T/set.csv" --budget 2 --seeds 1 --no-plot --quiet --out "$T/cmpset"
+grep -q '"nao' "$T/cmpset/manifest.json" && bad "compare ran nao on a set space" || ok
 C="--table $FIX/mini.csv --strategies random,evolution:population=10:sample=3,local,reinforce --seeds 6 --budget 30 --no-plot"
 expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --dir "$T/cmp1" --jobs 1
 head -1 "$T/cmp1/summary.csv" | grep -q '^dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best' \
@@ -245,6 +253,14 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         [ -s "$T/l" ] && cmp -s "$T/l" "$T/t" && ok || bad "live and table backends differ for $s"
     done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "a resumed live search retrained something"
+    # a warm start on the live bench computes the proxy (as nasw score does): the first
+    # population is the space's best 3 cells by nwot, best first (all journaled: no training)
+    expect 0 "live warm start" -- env OPENBLAS_NUM_THREADS=1 $NASW search --bench $MICRO --journal "$J" --strategy evolution:population=3:init=zc:nwot:pool=8 --budget 3 --seed 2 --trace
+    grep '^[0-9]' "$T/out" | cut -f6 >"$T/warm3"
+    expect 0 "score the micro space" -- $NASW score --table "$J" --preset micro --proxies nwot --out "$T/micro_nwot.csv"
+    tail -n +2 "$T/micro_nwot.csv" | sort -t, -k5,5 -g -r | head -3 | cut -d, -f1 >"$T/top3"
+    [ -s "$T/warm3" ] && cmp -s "$T/warm3" "$T/top3" && ok || bad "live warm start: first population is not the top 3 by nwot"
+    [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "the live warm start trained something"
     # partial trainings: hyperband (eta 2 over micro's 2 epochs: 2@1 1@2, then 2@2) trains
     # cells for 1 epoch and continues the promoted one; the journal answers the same
     # partial queries as a table, and its numbers equal the uninterrupted trainings in $J
@@ -370,6 +386,14 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
         expect 0 "mpirun tables build" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 3 $NASW tables build --sample 4 --preset micro --seed 3 --out "$T/mpib.csv"
         grep -q "built 4 architectures" "$T/out" && ok || bad "mpirun tables build"
         expect 1 "mpirun with a bad bench does not hang" -- timeout 120 mpirun --oversubscribe $root -np 3 $NASW search --bench live:fmnist:bogus --strategy random --budget 3
+        # score over MPI ranks: rank 0 journals, rank 1 scores; the same rows as one process
+        printf 'arch,dataset,val_acc\n|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|,toy,1\n|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|,toy,2\n|skip_connect~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|,toy,3\n' >"$T/mpis.csv"
+        MS="score --table $T/mpis.csv --input 1x8x8 --channels 2 --data random --batch 8 --seed 5"
+        expect 0 "score, one process" -- $NASW $MS --out "$T/mpis1.csv"
+        expect 0 "mpirun score" -- timeout 300 env OPENBLAS_NUM_THREADS=1 mpirun --oversubscribe $root -np 2 $NASW $MS --out "$T/mpis2.csv"
+        grep -q "1 MPI scoring workers" "$T/err" && ok || bad "mpirun score did not use 1 worker"
+        [ "$(sort "$T/mpis1.csv")" = "$(sort "$T/mpis2.csv")" ] && ok || bad "mpirun score: 2 ranks differ from 1"
+        expect 1 "mpirun score with a missing table does not hang" -- timeout 120 mpirun --oversubscribe $root -np 2 $NASW score --table "$T/nope.csv" --out "$T/mpis3.csv"
     else
         echo "skip: mpirun not available (or sanitizer build): MPI tests skipped"
     fi
@@ -533,7 +557,7 @@ if [ -f "$NB" ]; then
     grep -q "94.37" "$T/out" && ok || bad "tables query: best cifar10 test_acc 94.37 not shown"
     expect 1 "tables query bad arch" -- $NASW tables query "$NB" '|conv~0|'
     expect 0 "compare nb201" -- $NASW compare --table "$NB" --seeds 5 --budget 50 --no-plot --dir "$T/nb"
-    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 8)) ] && ok || bad "nb201 summary rows"
+    [ "$(wc -l <"$T/nb/summary.csv")" -eq $((1 + 3 * 10)) ] && ok || bad "nb201 summary rows"
     MAC=$DATA/nasbench_macro/nasbench_macro_cifar10.csv
     LC=$DATA/nasbench201/nb201_lc_cifar10-valid_200archs.csv
     expect 0 "lcurve eval nb201" -- $NASW lcurve eval --curves "$LC" --fractions 0.1 --methods last,model --examples 0 --dir "$T/lcnb"
@@ -581,6 +605,16 @@ if [ -f "$DATA/nasbench201/nb201_zc_subset.csv" ]; then
              FNR > 1 { n++; if (sprintf("%.6f", $4 / 1e6) != sprintf("%.6f", p[$1])) bad++ }
              END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nb.csv" \
         && ok || bad "score params differ from NASLib's params_m"
+    # FLOPs: NASLib's flops_m = nasw's flops + 3 per output element of every
+    # convolution op of the cells (430,080 at 32x32, C=16, N=5) + 136,246
+    # (docs/nao-warmstart.md), exactly, on every cifar10 row checked
+    expect 0 "score nb201 flops" -- $NASW score --table "$DATA/nasbench201/nb201_zc_subset.csv" --dataset cifar10 \
+        --sample 8 --seed 3 --input 3x32x32 --channels 16 --cells 5 --proxies flops --batch 2 --out "$S/nbf.csv"
+    awk -F, 'NR == FNR { if ($3 == "cifar10") f[$2] = $5; next }
+             FNR > 1 { n++; a = $1; c = gsub(/nor_conv/, "", a)
+                       if (sprintf("%.6f", ($4 + 430080 * c + 136246) / 1e6) != sprintf("%.6f", f[$1])) bad++ }
+             END { exit !(n == 8 && bad == 0) }' "$DATA/nasbench201/nb201_zc_subset.csv" "$S/nbf.csv" \
+        && ok || bad "score flops differ from NASLib's flops_m by other than the documented terms"
 fi
 
 # --- one CLI (docs/cli.md): --out names a file, --dir a directory; hints

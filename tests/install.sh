@@ -41,7 +41,7 @@ if [ -f "$C" ]; then
     complete_is "nasw tables " "build import info query"
     complete_is "nasw tables build --sa" "--sample"
     complete_is "nasw search --table t.csv --str" "--strategy"
-    complete_is "nasw compare --strategies random,b" "random,bo random,bohb"
+    complete_is "nasw compare --strategies random,b" "random,bo random,bananas random,bohb"
     complete_is "nasw search --strategy bo:enc" "encoding="
     complete_is "nasw search --strategy evolution:population=5:s" "sample= stall="
 else

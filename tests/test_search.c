@@ -137,9 +137,20 @@ static int synth_objective_values(struct bench *b, const struct arch *a, double 
     return NASW_OK;
 }
 
+/* Column "proxy" (a warm start's training-free score): the final score
+ * itself, a perfect proxy, so the ranking a warm start must follow is known;
+ * key 0 has no value (NaN: ranks last). */
+static int synth_column_value(struct bench *b, const char *name, const struct arch *a, double *out)
+{
+    struct synth *x = b->impl;
+    if (strcmp(name, "proxy")) return nasw_errorf(NASW_ENOTFOUND, "column '%s' not in bench", name);
+    if (a) *out = arch_key(x->s, a) == 0 ? NAN : synth_score(x, a);
+    return NASW_OK;
+}
+
 static const struct bench_ops synth_ops = {.name = "synthetic", .query = synth_query, .oracle = synth_oracle,
                                            .free = synth_free, .bind_objectives = synth_bind_objectives,
-                                           .objective_values = synth_objective_values};
+                                           .objective_values = synth_objective_values, .column = synth_column_value};
 
 /* Multi-objective strategies search val:max,size:min; the others the
  * search metric alone (objectives off). */
@@ -188,6 +199,16 @@ static void run(struct synth *x, const char *spec_s, double budget, int kind, ui
     if (search_run(&x->b, &spec, &o, tr)) fail_msg("%s: %s", spec_s, nasw_errmsg());
 }
 
+/* The registry loops run each strategy by name with its defaults, except
+ * the neural-predictor ones, whose default fits dominate the suite's time:
+ * they run with shorter fits (the protocol does not depend on them). */
+static const char *test_spec(const char *name)
+{
+    if (!strcmp(name, "bananas")) return "bananas:epochs=20:ensemble=3";
+    if (!strcmp(name, "nao")) return "nao:epochs=30:warm_epochs=5";
+    return name;
+}
+
 /* --- specs ---------------------------------------------------------------- */
 
 static void expect_spec_error(const char *s, const char *needle)
@@ -211,7 +232,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, nao, bananas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -317,9 +338,9 @@ static void test_registry_protocol(void **state)
         struct synth x;
         synth_init(&x, 6, 4, 11);
         struct search_trace a, b, c;
-        run(&x, name, 200, 0, 5, &a);
-        run(&x, name, 200, 0, 5, &b);
-        run(&x, name, 200, 0, 6, &c);
+        run(&x, test_spec(name), 200, 0, 5, &a);
+        run(&x, test_spec(name), 200, 0, 5, &b);
+        run(&x, test_spec(name), 200, 0, 6, &c);
         if (!traces_equal(&a, &b)) fail_msg("%s: same seed, different traces", name);
         if (traces_equal(&a, &c)) fail_msg("%s: seeds 5 and 6 give identical traces", name);
         assert_int_equal(a.n, 200);
@@ -351,7 +372,7 @@ static void test_registry_restricted(void **state)
         assert_int_equal(space_restrict(x.s, keys, n), NASW_OK);
         x.strict = 1;
         struct search_trace t;
-        run(&x, search_registry[i]->name, 100, 0, 1, &t);
+        run(&x, test_spec(search_registry[i]->name), 100, 0, 1, &t);
         if (t.n != 100) fail_msg("%s: %ld queries (stop: %s)", search_registry[i]->name, t.n, search_stop_name(t.stop));
         search_trace_release(&t);
         /* more budget than members: the run ends exhausted with every member once */
@@ -506,7 +527,7 @@ static void test_registry_progress(void **state)
             else if (search_registry[i]->multi_fidelity)
                 run(&x, search_registry[i]->name, 150 * SYNTH_EPOCHS, 2, (uint64_t)seed, &t);
             else
-                run(&x, search_registry[i]->name, 150, 0, (uint64_t)seed, &t);
+                run(&x, test_spec(search_registry[i]->name), 150, 0, (uint64_t)seed, &t);
             mean[i] += (search_registry[i]->multi_objective ? synth_hv(&x, &t) : t.steps[t.n - 1].best_val) / 10;
             search_trace_release(&t);
             if (search_registry[i]->multi_objective && i > 0 && !search_registry[i - 1]->multi_objective) {
@@ -684,7 +705,7 @@ static void test_async(void **state)
 {
     (void)state;
     for (int i = 0; search_registry[i]; i++) {
-        const char *name = search_registry[i]->name;
+        const char *name = test_spec(search_registry[i]->name);
         struct synth x;
         synth_init(&x, 6, 4, 17);
         struct search_spec spec;
@@ -913,6 +934,80 @@ static void test_evolution_aging(void **state)
     int last[5] = {7, 8, 9, 10, 11}, best[5] = {0, 1, 2, 3, 4};
     check_survivors(1, last);
     check_survivors(0, best);
+}
+
+static int cmp_desc(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a < b) - (a > b);
+}
+
+/* Warm starts (init=zc:COLUMN:pool=N), every strategy that takes one: with
+ * a pool covering the space, the first `count` queries are exactly the
+ * best `count` architectures by the column, best first; with a smaller
+ * pool, distinct and in non-increasing order; same seed, same trace; the
+ * spec's full form carries the warm start; bad warm starts are refused. */
+static void test_warm_start(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 4, 17);
+    long size = (long)space_count(x.s);
+    double *all = malloc(sizeof *all * (size_t)size);
+    assert_non_null(all);
+    for (long k = 0; k < size; k++) {
+        struct arch a;
+        arch_from_key(x.s, (uint64_t)k, &a);
+        all[k] = synth_score(&x, &a);
+    }
+    qsort(all, (size_t)size, sizeof *all, cmp_desc);
+    int n_warm = 0;
+    for (int i = 0; search_registry[i]; i++) {
+        const struct search_type *t = search_registry[i];
+        if (!t->warm) continue;
+        n_warm++;
+        char spec_s[128], full[512];
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=5000", t->name, t->warm_param);
+        struct search_spec spec;
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_OK);
+        assert_int_equal(search_spec_format(&spec, full, sizeof full), NASW_OK);
+        if (!strstr(full, ":init=zc:proxy:pool=5000")) fail_msg("%s: full form '%s'", t->name, full);
+        struct search_trace a, b, c;
+        x.b.max_epochs = 0;
+        run(&x, spec_s, 40, 0, 3, &a);
+        run(&x, spec_s, 40, 0, 3, &b);
+        assert_true(traces_equal(&a, &b));
+        for (int k = 0; k < 12; k++)
+            if (a.steps[k].val != all[k]) fail_msg("%s: warm query %d scores %g, rank %d is %g", t->name, k + 1,
+                                                   a.steps[k].val, k + 1, all[k]);
+        /* a 100-architecture pool: its best 12, best first */
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=100", t->name, t->warm_param);
+        run(&x, spec_s, 40, 0, 3, &c);
+        for (int k = 1; k < 12; k++) {
+            assert_true(c.steps[k].val <= c.steps[k - 1].val);
+            assert_true(c.steps[k].key != c.steps[k - 1].key);
+        }
+        search_trace_release(&a);
+        search_trace_release(&b);
+        search_trace_release(&c);
+        /* refused: a pool smaller than the initial count, a column the bench lacks */
+        snprintf(spec_s, sizeof spec_s, "%s:%s=12:init=zc:proxy:pool=11", t->name, t->warm_param);
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_EINVAL);
+        snprintf(spec_s, sizeof spec_s, "%s:init=zc:nope", t->name);
+        assert_int_equal(search_spec_parse(spec_s, &spec), NASW_OK);
+        assert_int_equal(search_warm_check(&spec, &x.b), NASW_ENOTFOUND);
+        x.b.max_epochs = SYNTH_EPOCHS;
+    }
+    assert_true(n_warm >= 4);
+    expect_spec_error("random:init=zc:proxy", "takes no warm start");
+    expect_spec_error("evolution:init=zc", "needs a column");
+    expect_spec_error("evolution:init=zc:proxy:pool=0", "pool '0'");
+    expect_spec_error("evolution:init=zc:a:init=zc:b", "given twice");
+    expect_spec_error("evolution:init=greedy", "unknown initialisation");
+    free(all);
+    space_free(x.s);
 }
 
 static void test_local_finds_optimum(void **state)
@@ -1262,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_objectives),
         cmocka_unit_test(test_evolution_aging),
         cmocka_unit_test(test_local_finds_optimum),
+        cmocka_unit_test(test_warm_start),
         cmocka_unit_test(test_reinforce_gradient),
         cmocka_unit_test(test_reinforce_lstm),
         cmocka_unit_test(test_pnas_progressive),

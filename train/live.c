@@ -19,6 +19,8 @@
 #include "core/status.h"
 #include "train/idx.h"
 #include "train/layers.h"
+#include "train/cnn.h"
+#include "train/proxies.h"
 #include "train/trainer.h"
 
 #define FINAL_HEADER "arch,dataset,val_acc,test_acc,train_acc,val_loss,test_loss,cost_s,params,flops,epochs,failed"
@@ -801,9 +803,34 @@ static int live_objective_values(struct bench *b, const struct arch *a, double *
     return NASW_OK;
 }
 
+/* A zero-cost proxy as a column (warm starts, search/warm.c): computed on
+ * the preset's network at initialisation, with the first 64 training
+ * images and seed 0, so the value is `nasw score --preset P --proxies NAME`'s. */
+static int live_column(struct bench *b, const char *name, const struct arch *a, double *out)
+{
+    struct live *l = b->impl;
+    int id = proxy_lookup(name);
+    if (id < 0)
+        return nasw_errorf(NASW_ENOTFOUND, "bench '%.200s' has no column '%.64s' (zero-cost proxies: %s)", b->name,
+                           name, proxy_names());
+    if (!a) return NASW_OK;
+    const float *x;
+    const int *y;
+    int n = train_data_train_set(l->data, &x, &y);
+    struct proxy_batch batch = {x, y, n < 64 ? n : 64};
+    struct cnn_config cfg = {.C = l->cfg.C, .N = l->cfg.N, .in_ch = 1, .H = l->cfg.resolution,
+                             .W = l->cfg.resolution, .classes = 10};
+    int want[PROXY_COUNT] = {0};
+    double v[PROXY_COUNT];
+    want[id] = 1;
+    int st = proxies_compute(l->space, a, &cfg, &batch, 0, want, v);
+    if (!st) *out = v[id];
+    return st;
+}
+
 static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free,
                                           .bind_objectives = live_bind_objectives,
-                                          .objective_values = live_objective_values};
+                                          .objective_values = live_objective_values, .column = live_column};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
 

@@ -176,6 +176,62 @@ int mpi_pool_wait(void *pool, struct arch *a, struct bench_result *r)
     return live_bench_record(p->live, a, &tr, p->eps, n, r);
 }
 
+int mpi_serve(int (*fn)(void *arg, uint64_t key, double *out), void *arg, int n_out)
+{
+    double *msg = malloc(sizeof *msg * (size_t)(n_out + 2));
+    int st = msg ? NASW_OK : nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (;;) {
+        uint64_t task[2];
+        MPI_Recv(task, 2, MPI_UINT64_T, 0, TAG_TASK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (task[0] == UINT64_MAX) break;
+        double fail[2] = {(double)task[0], -1};
+        if (st || !fn || fn(arg, task[0], msg + 2)) {
+            MPI_Send(fail, 2, MPI_DOUBLE, 0, TAG_RESULT, MPI_COMM_WORLD);
+            continue;
+        }
+        msg[0] = (double)task[0];
+        msg[1] = 0;
+        MPI_Send(msg, n_out + 2, MPI_DOUBLE, 0, TAG_RESULT, MPI_COMM_WORLD);
+    }
+    free(msg);
+    return st;
+}
+
+int mpi_jobs_run(const uint64_t *keys, long n, int n_out, int (*done)(void *arg, uint64_t key, const double *out),
+                 void *arg)
+{
+    int workers = nasw_mpi_size() - 1;
+    if (workers < 1) return nasw_errorf(NASW_EINVAL, "MPI jobs without workers (run with mpirun -np 2 or more)");
+    double *msg = malloc(sizeof *msg * (size_t)(n_out + 2));
+    if (!msg) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    long next = 0, finished = 0;
+    int st = NASW_OK;
+    for (int w = 1; w <= workers && next < n; w++) {
+        uint64_t task[2] = {keys[next++], 0};
+        MPI_Send(task, 2, MPI_UINT64_T, w, TAG_TASK, MPI_COMM_WORLD);
+    }
+    while (finished < next) {
+        MPI_Status ms;
+        int count;
+        MPI_Recv(msg, n_out + 2, MPI_DOUBLE, MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ms);
+        MPI_Get_count(&ms, MPI_DOUBLE, &count);
+        finished++;
+        if (st) continue; /* an earlier failure: collect what is outstanding */
+        if (msg[1] < 0)
+            st = nasw_errorf(NASW_EIO, "MPI worker %d failed on a job (see its error output)", ms.MPI_SOURCE);
+        else if (count != n_out + 2)
+            st = nasw_errorf(NASW_EIO, "MPI worker %d sent a malformed result", ms.MPI_SOURCE);
+        else
+            st = done(arg, (uint64_t)msg[0], msg + 2);
+        if (!st && next < n) {
+            uint64_t task[2] = {keys[next++], 0};
+            MPI_Send(task, 2, MPI_UINT64_T, ms.MPI_SOURCE, TAG_TASK, MPI_COMM_WORLD);
+        }
+    }
+    free(msg);
+    return st;
+}
+
 void nasw_mpi_release_workers(void)
 {
     if (!inited || released || nasw_mpi_rank() != 0) return;

@@ -37,6 +37,17 @@ int mpi_pool_submit(void *pool, const struct arch *a, int epochs);
 int mpi_pool_wait(void *pool, struct arch *a, struct bench_result *r);
 /* Tells every worker to stop and frees the pool.  NULL is a no-op. */
 void mpi_pool_free(struct mpi_pool *p);
+/* Jobs on architecture keys that answer n_out doubles (nasw score's
+ * proxies): ranks > 0 serve them with fn until told to stop (fn == NULL: a
+ * worker that could not set up answers every job with a failure, so rank 0
+ * is not left waiting); rank 0 hands the n keys out, one job per idle
+ * worker, and calls done() with each answer as it comes back (completion
+ * order).  Messages: the TASK/stop of the training workers; the answer is
+ * {key, status (0 ok, -1 failed), out[0..n_out)} as doubles. */
+int mpi_serve(int (*fn)(void *arg, uint64_t key, double *out), void *arg, int n_out);
+int mpi_jobs_run(const uint64_t *keys, long n, int n_out, int (*done)(void *arg, uint64_t key, const double *out),
+                 void *arg);
+
 /* Rank 0 at exit: tell the workers to stop if no pool did (an early error),
  * so that no worker waits for ever. */
 void nasw_mpi_release_workers(void);
