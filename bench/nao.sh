@@ -19,7 +19,7 @@ run() { # NAME TABLE [compare flags]
     shift 2
     [ -f "$table" ] || { echo "bench nao: $table not found; skipped"; return 0; }
     nice -n 5 $NASW compare --table "$table" "$@" --strategies $S --seeds "$SEEDS" --budget 150 --checkpoints 50,100 \
-        --jobs "$JOBS" --no-plot --quiet --out "$OUT/$name"
+        --jobs "$JOBS" --no-plot --quiet --dir "$OUT/$name"
     echo "== $name: mean report metric (95% CI) at 50 / 100 / 150 queries"
     awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
              {printf "%-16s %-20s %4s  %.3f +- %.3f\n", $c["dataset"], $c["strategy"], $c["budget"], $c["test_mean"], $c["test_ci95"]}' \

@@ -23,7 +23,7 @@ run() { # NAME TABLE COLUMN [compare flags]
     S="evolution:population=20,evolution:population=20:init=zc:$col:pool=1000"
     S="$S,local,local:init=zc:$col:pool=1000,bo,bo:init=zc:$col:pool=1000"
     nice -n 5 $NASW compare --table "$table" "$@" --strategies "$S" --seeds "$SEEDS" --budget 100 \
-        --checkpoints 10,25,50 --jobs "$JOBS" --no-plot --quiet --out "$OUT/$name"
+        --checkpoints 10,25,50 --jobs "$JOBS" --no-plot --quiet --dir "$OUT/$name"
     echo "== $name: mean report metric (95% CI) at 10 / 25 / 50 / 100 queries"
     awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
              {printf "%-16s %-42s %4s  %.3f +- %.3f\n", $c["dataset"], $c["strategy"], $c["budget"], $c["test_mean"], $c["test_ci95"]}' \

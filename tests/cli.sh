@@ -104,7 +104,7 @@ grep -q "^strategy   evolution:population=5:sample=10:aging=1:stall=100:init=zc:
 # --- compare
 # the default strategy set leaves out those that cannot search the space (nao on a set space)
 printf 'arch,dataset,val_acc,test_acc\nr1-a,a,1,2\nr2-b,a,2,3\nr3-c,a,3,1\n' >"$T/set.csv"
-expect 0 "compare, default strategies on a set space" -- $NASW compare --table "$T/set.csv" --budget 2 --seeds 1 --no-plot --quiet --out "$T/cmpset"
+expect 0 "compare, default strategies on a set space" -- $NASW compare --table "$T/set.csv" --budget 2 --seeds 1 --no-plot --quiet --dir "$T/cmpset"
 grep -q '"nao' "$T/cmpset/manifest.json" && bad "compare ran nao on a set space" || ok
 C="--table $FIX/mini.csv --strategies random,evolution:population=10:sample=3,local,reinforce --seeds 6 --budget 30 --no-plot"
 expect 0 "compare" -- $NASW compare $C --checkpoints 5,10 --dir "$T/cmp1" --jobs 1
