@@ -755,16 +755,23 @@ int cmd_compare(int argc, char **argv)
     if (cli_moo_apply(&cx.cb, &obj)) goto out;
     if (!strategies_s) { /* the default, every strategy: those that need curves only where there are,
                             the multi-objective ones only with objectives */
-        int curves = 1, k = 0;
+        int curves = 1, k = 0, supernet = 1;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
+        for (int d = 0; d < cx.n_d; d++) supernet &= cx.benches[d]->ops->oneshot != NULL;
         for (int i = 0; i < cx.n_s; i++)
-            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
+            if ((curves || !cx.specs[i].type->multi_fidelity) && (supernet || !cx.specs[i].type->oneshot) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
                 (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives))
                 cx.specs[k++] = cx.specs[i];
         cx.n_s = k;
     }
     for (int i = 0; i < cx.n_s; i++)
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
+    for (int i = 0; i < cx.n_s; i++) /* a one-shot strategy on a bench without a supernet */
+        for (int d = 0; d < cx.n_d; d++)
+            if (search_check_bench(cx.specs[i].type, cx.benches[d])) {
+                rc = cli_usage_error("compare", "%s", nasw_errmsg());
+                goto out;
+            }
     rc = CLI_ERROR;
     if (cx.cb.live && jobs > 1) jobs = 1; /* one trainer: runs share its journal */
     cx.ceil_val = calloc((size_t)cx.n_d, sizeof *cx.ceil_val);

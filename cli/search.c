@@ -140,6 +140,10 @@ int cmd_search(int argc, char **argv)
         goto done;
     }
     if (cli_moo_apply(&cb, &obj)) goto done;
+    if (search_check_bench(spec.type, b)) { /* a one-shot strategy on a bench without a supernet */
+        rc = cli_usage_error("search", "%s", nasw_errmsg());
+        goto done;
+    }
     if (kind == BUDGET_SECONDS && !b->has_cost) {
         cli_error("table '%.200s' has no cost column: a budget in seconds needs one (--cost NAME)",
                   table_path);

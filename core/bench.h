@@ -25,6 +25,7 @@
 
 #include "core/arch.h"
 #include "core/objective.h"
+#include "core/oneshot.h"
 
 struct bench_result {
     double val;      /* search metric as stored (e.g. validation accuracy, %) */
@@ -63,6 +64,9 @@ struct bench_ops {
     /* out[0..n): objectives, out[n..2n): their reported counterparts,
      * out[2n..2n+n_con): the constraint columns, for architecture a. */
     int (*objective_values)(struct bench *b, const struct arch *a, double *out);
+    /* A weight-sharing supernet of the space on the bench's training data
+     * (core/oneshot.h).  NULL: the backend has no data to train on. */
+    int (*oneshot)(const struct bench *b, const struct oneshot_opts *o, struct oneshot **out);
 };
 
 struct bench {
@@ -100,6 +104,11 @@ const struct space *bench_space(const struct bench *b);
 /* Orient a search-metric value: higher is better. */
 double bench_score(const struct bench *b, double val);
 void bench_free(struct bench *b);   /* NULL is a no-op */
+/* The backend's supernet for strategy `strategy`; NASW_EUNSUPPORTED with
+ * "strategy 'S' needs a supernet; table 'PATH' has no training data" (or
+ * "bench 'NAME' cannot train one") when the backend has none. */
+int bench_oneshot(const struct bench *b, const char *strategy, const struct oneshot_opts *o, struct oneshot **out);
+void oneshot_free(struct oneshot *o);  /* NULL is a no-op */
 /* Search several objectives and/or under constraints (o->n == 0: the
  * search metric alone, constrained).  NASW_EUNSUPPORTED when the backend
  * has no columns; the backend's message for unknown columns. */

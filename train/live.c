@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "train/idx.h"
 #include "train/layers.h"
+#include "train/supernet.h"
 #include "train/trainer.h"
 
 #define FINAL_HEADER "arch,dataset,val_acc,test_acc,train_acc,val_loss,test_loss,cost_s,params,flops,epochs,failed"
@@ -798,9 +799,16 @@ static int live_objective_values(struct bench *b, const struct arch *a, double *
     return NASW_OK;
 }
 
+/* The supernet of the one-shot strategies, on this bench's data (train/supernet.h). */
+static int live_oneshot(const struct bench *b, const struct oneshot_opts *o, struct oneshot **out)
+{
+    const struct live *l = b->impl;
+    return supernet_oneshot_new(l->space, &l->cfg, l->data, l->final_path, o, out);
+}
+
 static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free,
                                           .bind_objectives = live_bind_objectives,
-                                          .objective_values = live_objective_values};
+                                          .objective_values = live_objective_values, .oneshot = live_oneshot};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
 

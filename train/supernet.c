@@ -26,6 +26,7 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "train/layers.h"
+#include "train/trainer.h"
 
 enum kind { K_CONV, K_BN, K_RELU, K_POOL3, K_POOL2, K_MIX, K_GAP, K_LINEAR };
 
@@ -373,13 +374,13 @@ static void softmax(double *p, const double *z, int k)
 
 void supernet_set_mixed(struct supernet *n)
 {
-    n->mode = SUPERNET_MIXED;
+    n->mode = ONESHOT_MIXED;
     for (int e = 0; e < n->s->n_dims; e++) softmax(n->w + e * n->n_ops, n->alpha + e * n->n_ops, n->n_ops);
 }
 
 void supernet_set_gumbel(struct supernet *n, double tau)
 {
-    n->mode = SUPERNET_GUMBEL;
+    n->mode = ONESHOT_GUMBEL;
     n->tau = tau;
     int K = n->n_ops;
     double z[ARCH_MAX_DIMS];
@@ -395,7 +396,7 @@ void supernet_set_gumbel(struct supernet *n, double tau)
 
 void supernet_set_path(struct supernet *n, const struct arch *a)
 {
-    n->mode = SUPERNET_PATH;
+    n->mode = ONESHOT_PATH;
     int K = n->n_ops;
     for (int e = 0; e < n->s->n_dims; e++) {
         int pick = a ? a->d[e] : (int)rng_int(n->r, (uint64_t)K);
@@ -545,13 +546,13 @@ void supernet_backward(struct supernet *n, double *grad)
      * of the mixture's softmax (MIXED) or of the Gumbel softmax h over tau
      * (GUMBEL, straight-through: dL/dh = dL/dw) */
     int K = n->n_ops;
-    const double *p = n->mode == SUPERNET_GUMBEL ? n->h : n->w;
-    double scale = n->mode == SUPERNET_GUMBEL ? 1.0 / n->tau : 1.0;
+    const double *p = n->mode == ONESHOT_GUMBEL ? n->h : n->w;
+    double scale = n->mode == ONESHOT_GUMBEL ? 1.0 / n->tau : 1.0;
     for (int e = 0; e < n->s->n_dims; e++) {
         double dot = 0;
         for (int k = 0; k < K; k++) dot += p[e * K + k] * dws[e * K + k];
         for (int k = 0; k < K; k++) {
-            double g = n->mode == SUPERNET_PATH ? 0.0 : scale * p[e * K + k] * (dws[e * K + k] - dot);
+            double g = n->mode == ONESHOT_PATH ? 0.0 : scale * p[e * K + k] * (dws[e * K + k] - dot);
             grad[e * K + k] = g;
         }
     }
@@ -624,7 +625,7 @@ static int orders(struct supernet *n, const struct supernet_data *d)
     return NASW_OK;
 }
 
-int supernet_epoch(struct supernet *n, const struct supernet_data *d, const struct supernet_epoch *e,
+int supernet_epoch(struct supernet *n, const struct supernet_data *d, const struct oneshot_epoch *e,
                    double *train_acc)
 {
     const struct supernet_config *c = &n->cfg;
@@ -641,14 +642,14 @@ int supernet_epoch(struct supernet *n, const struct supernet_data *d, const stru
         /* cosine annealing per step over the configured epochs (the trainer's) */
         double lr = 0.5 * c->lr * (1 + cos(3.14159265358979323846 * (double)n->step / (double)n->total_steps));
         gather(n, n->xb, n->yb, d->x_train, d->y_train, n->order + i, b);
-        if (e->order > 0 && e->mode != SUPERNET_PATH) {
+        if (e->arch_step > 0 && e->mode != ONESHOT_PATH) {
             /* the next validation batch, in a shuffled order reshuffled at each pass */
             int bv = d->n_val < c->batch ? d->n_val : c->batch;
             if (n->val_pos + bv > d->n_val) n->val_pos = 0;
             if (n->val_pos == 0) rng_shuffle_int(n->r, n->vorder, d->n_val);
             gather(n, n->xv, n->yv, d->x_val, d->y_val, n->vorder + n->val_pos, bv);
             n->val_pos += bv;
-            if (e->mode == SUPERNET_GUMBEL) {
+            if (e->mode == ONESHOT_GUMBEL) {
                 supernet_set_gumbel(n, e->tau);
                 supernet_forward(n, n->xv, n->yv, bv, 1, NULL);
                 supernet_backward(n, grad);
@@ -658,8 +659,8 @@ int supernet_epoch(struct supernet *n, const struct supernet_data *d, const stru
             }
             supernet_adam_step(n, grad);
         }
-        if (e->mode == SUPERNET_MIXED) supernet_set_mixed(n);
-        else if (e->mode == SUPERNET_GUMBEL) supernet_set_gumbel(n, e->tau);
+        if (e->mode == ONESHOT_MIXED) supernet_set_mixed(n);
+        else if (e->mode == ONESHOT_GUMBEL) supernet_set_gumbel(n, e->tau);
         else if (e->sample) {
             struct arch a = {.n = n->s->n_dims};
             e->sample(e->sample_arg, &a);
@@ -854,4 +855,93 @@ int supernet_load(struct supernet *n, const char *path, uint64_t settings)
     free(vorder);
     free(buf);
     return st;
+}
+
+/* --- the bench's supernet (core/oneshot.h), for train/live.c ------------ */
+
+struct live_oneshot {
+    struct oneshot base;
+    struct supernet *n;
+    struct supernet_data d;
+    struct oneshot_opts o;
+    char *ckpt;           /* NULL: no journal, no checkpoints */
+    uint64_t settings;
+};
+
+static int lo_epoch(struct oneshot *base, const struct oneshot_epoch *e)
+{
+    struct live_oneshot *lo = (struct live_oneshot *)base;
+    double before = supernet_seconds(lo->n);
+    int st = supernet_epoch(lo->n, &lo->d, e, NULL);
+    if (st) return st;
+    base->epochs_done = supernet_epochs_done(lo->n);
+    base->seconds += supernet_seconds(lo->n) - before;
+    return lo->ckpt ? supernet_save(lo->n, lo->ckpt, lo->settings) : NASW_OK;
+}
+
+static int lo_score(struct oneshot *base, const struct arch *a, double *val_acc)
+{
+    struct live_oneshot *lo = (struct live_oneshot *)base;
+    double t0 = now_s();
+    *val_acc = supernet_score(lo->n, &lo->d, a, lo->o.bn_batches, lo->o.eval_images);
+    base->seconds += now_s() - t0;
+    return NASW_OK;
+}
+
+static void lo_derive(struct oneshot *base, struct arch *a) { supernet_derive(((struct live_oneshot *)base)->n, a); }
+
+static void lo_free(struct oneshot *base)
+{
+    struct live_oneshot *lo = (struct live_oneshot *)base;
+    supernet_free(lo->n);
+    free(lo->ckpt);
+    free(lo);
+}
+
+static const struct oneshot_ops live_oneshot_ops = {lo_epoch, lo_score, lo_derive, lo_free};
+
+int supernet_oneshot_new(const struct space *s, const struct train_config *cfg, const struct train_data *data,
+                         const char *journal, const struct oneshot_opts *o, struct oneshot **out)
+{
+    *out = NULL;
+    if (o->epochs < 1) return nasw_errorf(NASW_EINVAL, "a supernet needs at least 1 epoch");
+    struct live_oneshot *lo = calloc(1, sizeof *lo);
+    if (!lo) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    lo->base.ops = &live_oneshot_ops;
+    lo->o = *o;
+    int res;
+    lo->d.n_train = train_data_train_set(data, &lo->d.x_train, &lo->d.y_train);
+    lo->d.n_val = train_data_val_set(data, &lo->d.x_val, &lo->d.y_val, &res);
+    struct supernet_config c;
+    supernet_config_default(&c);
+    c.C = cfg->C, c.N = cfg->N, c.H = c.W = res, c.batch = cfg->batch, c.epochs = o->epochs;
+    int st = supernet_new(&lo->n, s, &c, o->seed);
+    if (st) {
+        free(lo);
+        return st;
+    }
+    /* the checkpoint of this search next to the journal: its name hashes
+     * the search's tag, its settings every number the training depends on */
+    char text[ARCH_STR_MAX];
+    snprintf(text, sizeof text, "supernet format=%d epochs=%d seed=%llu bn=%d eval=%d tag=%s", SN_LAYOUT, o->epochs,
+             (unsigned long long)o->seed, o->bn_batches, o->eval_images, o->tag ? o->tag : "");
+    lo->settings = train_settings_hash(cfg, text, o->seed);
+    if (journal && *journal) {
+        size_t len = strlen(journal) + 48;
+        if (!(lo->ckpt = malloc(len))) {
+            lo_free(&lo->base);
+            return nasw_errorf(NASW_ENOMEM, "out of memory");
+        }
+        snprintf(lo->ckpt, len, "%s.supernet-%016llx.ckpt", journal, (unsigned long long)lo->settings);
+        if (access(lo->ckpt, F_OK) == 0) {
+            if ((st = supernet_load(lo->n, lo->ckpt, lo->settings))) {
+                lo_free(&lo->base);
+                return st;
+            }
+            lo->base.epochs_done = supernet_epochs_done(lo->n);
+            lo->base.seconds = supernet_seconds(lo->n);
+        }
+    }
+    *out = &lo->base;
+    return NASW_OK;
 }

@@ -10,12 +10,12 @@
  * weights w come from the architecture logits alpha (one vector per edge,
  * n_dims x n_ops, the space's op order):
  *
- *   SUPERNET_MIXED   w[e] = softmax(alpha[e])              (DARTS)
- *   SUPERNET_GUMBEL  w[e] = one-hot of argmax softmax((alpha[e] + g) / tau),
+ *   ONESHOT_MIXED   w[e] = softmax(alpha[e])              (DARTS)
+ *   ONESHOT_GUMBEL  w[e] = one-hot of argmax softmax((alpha[e] + g) / tau),
  *                    g Gumbel noise; the backward is straight-through
  *                    (dL/dh = dL/dw), so alpha's gradient is
  *                    J_softmax^T dL/dw / tau                (GDAS)
- *   SUPERNET_PATH    w[e] = one-hot of a given cell         (SPOS, RSWS, ENAS,
+ *   ONESHOT_PATH    w[e] = one-hot of a given cell         (SPOS, RSWS, ENAS,
  *                    and evaluating a cell with inherited weights)
  *
  * Ops whose weight is exactly 0 are neither run nor differentiated, so a
@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "core/arch.h"
+#include "core/oneshot.h"
 
 struct supernet;
 struct rng;
@@ -70,8 +71,6 @@ float *supernet_grads(struct supernet *n);
 /* The logits, n_dims * n_ops of them (edge-major). */
 double *supernet_alpha(struct supernet *n);
 int supernet_num_alpha(const struct supernet *n);
-
-enum supernet_mode { SUPERNET_MIXED, SUPERNET_GUMBEL, SUPERNET_PATH };
 
 /* --- the building blocks (tests, and the epoch below) ------------------- */
 
@@ -106,22 +105,11 @@ struct supernet_data {
     int n_train, n_val;
 };
 
-/* Chooses the path of each step under SUPERNET_PATH with sampler (ENAS:
- * the controller's cells); a NULL sampler: uniform paths. */
-typedef void (*supernet_sampler)(void *arg, struct arch *a);
-
-struct supernet_epoch {
-    int mode;              /* enum supernet_mode */
-    int order;             /* MIXED and GUMBEL: 0 no architecture step, 1 (first order) */
-    double tau;            /* GUMBEL */
-    supernet_sampler sample;
-    void *sample_arg;
-};
-
-/* One epoch: per training batch (shuffled), an architecture step on the
- * next validation batch (if order > 0) and a weight step.  NASW_ENUMERIC
+/* One epoch (core/oneshot.h's modes): per training batch (shuffled), an
+ * architecture step on the next validation batch (if e->arch_step) and a
+ * weight step.  NASW_ENUMERIC
  * if the loss diverged.  *train_acc (may be NULL): the epoch's accuracy. */
-int supernet_epoch(struct supernet *n, const struct supernet_data *d, const struct supernet_epoch *e,
+int supernet_epoch(struct supernet *n, const struct supernet_data *d, const struct oneshot_epoch *e,
                    double *train_acc);
 int supernet_epochs_done(const struct supernet *n);
 double supernet_seconds(const struct supernet *n);   /* wall time of the epochs done */
@@ -142,5 +130,15 @@ void supernet_derive(const struct supernet *n, struct arch *a);
  * damaged file, NASW_EINVAL for other settings or another network. */
 int supernet_save(const struct supernet *n, const char *path, uint64_t settings);
 int supernet_load(struct supernet *n, const char *path, uint64_t settings);
+
+/* The supernet a live bench offers (core/oneshot.h): the preset's shape,
+ * batch and data (weights on the training images, logits on the
+ * validation ones), DARTS' optimiser settings; with a journal, a
+ * checkpoint JOURNAL.supernet-HASH.ckpt after every epoch, restored when
+ * the same search (settings and tag) runs again. */
+struct train_config;
+struct train_data;
+int supernet_oneshot_new(const struct space *s, const struct train_config *cfg, const struct train_data *data,
+                         const char *journal, const struct oneshot_opts *o, struct oneshot **out);
 
 #endif
