@@ -95,6 +95,7 @@ static int best_of(struct oneshot_state *st, int fresh, void (*draw)(struct ones
     for (int i = 0; i < st->samples; i++) {
         struct scored c = {.a = {.n = st->s->n_dims}};
         draw(st, &c.a);
+        if (!space_contains(st->s, &c.a)) uniform(st, &c.a); /* a restricted space: members only */
         int rc = score(st, &c.a, &c.acc);
         if (rc) return rc;
         if (c.acc > st->best.acc) st->best = c;
