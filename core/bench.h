@@ -108,7 +108,6 @@ void bench_free(struct bench *b);   /* NULL is a no-op */
  * "strategy 'S' needs a supernet; table 'PATH' has no training data" (or
  * "bench 'NAME' cannot train one") when the backend has none. */
 int bench_oneshot(const struct bench *b, const char *strategy, const struct oneshot_opts *o, struct oneshot **out);
-void oneshot_free(struct oneshot *o);  /* NULL is a no-op */
 /* Search several objectives and/or under constraints (o->n == 0: the
  * search metric alone, constrained).  NASW_EUNSUPPORTED when the backend
  * has no columns; the backend's message for unknown columns. */

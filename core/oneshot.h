@@ -64,4 +64,6 @@ struct oneshot {
     double seconds;
 };
 
+void oneshot_free(struct oneshot *o);  /* NULL is a no-op (core/bench.c) */
+
 #endif

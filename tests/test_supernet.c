@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,7 +21,9 @@
 #include "core/arch.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "train/idx.h"
 #include "train/supernet.h"
+#include "train/trainer.h"
 
 enum { BATCH = 4, RES = 8 };
 
@@ -206,7 +209,7 @@ static void test_gumbel(void **state)
  * DARTS epoch; a second seed does not. */
 static void run_epochs(struct supernet *n, const struct supernet_data *d, int from, int to, int mode, int order)
 {
-    struct supernet_epoch e = {.mode = mode, .order = order, .tau = 1.0};
+    struct oneshot_epoch e = {.mode = mode, .arch_step = order, .tau = 1.0};
     for (int ep = from; ep < to; ep++) assert_int_equal(supernet_epoch(n, d, &e, NULL), 0);
 }
 
@@ -227,7 +230,7 @@ static void test_determinism_and_resume(void **state)
     synthetic(f->r, xt, yt, NT);
     synthetic(f->r, xv, yv, NV);
     struct supernet_data d = {.x_train = xt, .y_train = yt, .n_train = NT, .x_val = xv, .y_val = yv, .n_val = NV};
-    int modes[][2] = {{SUPERNET_MIXED, 1}, {SUPERNET_GUMBEL, 1}, {SUPERNET_PATH, 0}};
+    int modes[][2] = {{ONESHOT_MIXED, 1}, {ONESHOT_GUMBEL, 1}, {ONESHOT_PATH, 0}};
     char path[] = "/tmp/nasw-supernet-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -250,7 +253,7 @@ static void test_determinism_and_resume(void **state)
         assert_memory_equal(supernet_params(a), supernet_params(b), np * sizeof(float));
         assert_memory_equal(supernet_alpha(a), supernet_alpha(b), na * sizeof(double));
         assert_memory_not_equal(supernet_params(a), supernet_params(c), np * sizeof(float));
-        if (modes[m][0] != SUPERNET_PATH) /* the logits moved */
+        if (modes[m][0] != ONESHOT_PATH) /* the logits moved */
             for (int i = 0; i < na; i++) assert_true(supernet_alpha(a)[i] != 0);
         supernet_free(a);
         supernet_free(b);
@@ -292,6 +295,92 @@ static void test_score(void **state)
     free(p0);
 }
 
+/* The live bench's supernet (supernet_oneshot_new) on a small Fashion-MNIST
+ * subset: a search killed after 1 of 2 epochs resumes from its checkpoint
+ * and ends where an uninterrupted one does (same derived cell, same
+ * scores to the bit); another tag does not pick the checkpoint up; a
+ * damaged checkpoint is refused. */
+static void run_oneshot(struct oneshot *o, int epochs)
+{
+    struct oneshot_epoch e = {.mode = ONESHOT_MIXED, .arch_step = 1};
+    for (int i = 0; i < epochs; i++) assert_int_equal(o->ops->epoch(o, &e), NASW_OK);
+}
+
+static void test_oneshot_resume(void **state)
+{
+    struct fixture *f = *state;
+    const char *fm = fmnist_dir();
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/train-images-idx3-ubyte.gz", fm);
+    if (access(probe, R_OK) != 0) {
+        printf("skip: Fashion-MNIST not found in '%s' (install dataset-fashion-mnist)\n", fm);
+        skip();
+    }
+    struct train_config cfg;
+    assert_int_equal(train_preset(&cfg, "micro"), NASW_OK);
+    cfg.train_size = 128, cfg.val_size = 64, cfg.test_size = 64;
+    struct train_data *data;
+    assert_int_equal(train_data_new(&data, &cfg, fm), NASW_OK);
+    char dir[] = "/tmp/nasw-test-supernet.XXXXXX", journal[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(journal, sizeof journal, "%s/j.csv", dir);
+    struct oneshot_opts opts = {.epochs = 2, .seed = 9, .tag = "darts test", .bn_batches = 1, .eval_images = 50};
+    struct oneshot *a, *b;
+    const char *cells[] = {"|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|",
+                           "|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|none~0|avg_pool_3x3~1|nor_conv_1x1~2|"};
+    assert_int_equal(supernet_oneshot_new(f->s, &cfg, data, NULL, &opts, &a), NASW_OK);
+    run_oneshot(a, 2);
+    assert_int_equal(supernet_oneshot_new(f->s, &cfg, data, journal, &opts, &b), NASW_OK);
+    run_oneshot(b, 1);
+    oneshot_free(b); /* killed */
+    assert_int_equal(supernet_oneshot_new(f->s, &cfg, data, journal, &opts, &b), NASW_OK);
+    assert_int_equal(b->epochs_done, 1);
+    assert_true(b->seconds > 0);
+    run_oneshot(b, 1);
+    struct arch da, db;
+    a->ops->derive(a, &da);
+    b->ops->derive(b, &db);
+    assert_true(arch_equal(&da, &db));
+    for (int i = 0; i < 2; i++) {
+        struct arch c;
+        double sa, sb;
+        assert_int_equal(arch_parse(f->s, cells[i], &c), NASW_OK);
+        assert_int_equal(a->ops->score(a, &c, &sa), NASW_OK);
+        assert_int_equal(b->ops->score(b, &c, &sb), NASW_OK);
+        assert_true(sa == sb);
+    }
+    oneshot_free(b);
+    /* another search (tag): from scratch */
+    struct oneshot_opts other = opts;
+    other.tag = "gdas test";
+    assert_int_equal(supernet_oneshot_new(f->s, &cfg, data, journal, &other, &b), NASW_OK);
+    assert_int_equal(b->epochs_done, 0);
+    oneshot_free(b);
+    /* the checkpoint damaged: refused */
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    char path[4400];
+    int found = 0;
+    while ((de = readdir(d)))
+        if (strstr(de->d_name, ".ckpt")) {
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            FILE *fp = fopen(path, "r+b");
+            assert_non_null(fp);
+            fseek(fp, 200, SEEK_SET);
+            fputc(0x5a, fp);
+            fclose(fp);
+            found = 1;
+        }
+    closedir(d);
+    assert_int_equal(found, 1);
+    assert_int_equal(supernet_oneshot_new(f->s, &cfg, data, journal, &opts, &b), NASW_EPARSE);
+    remove(path);
+    rmdir(dir);
+    oneshot_free(a);
+    train_data_free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_gumbel),
         cmocka_unit_test(test_determinism_and_resume),
         cmocka_unit_test(test_score),
+        cmocka_unit_test(test_oneshot_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
