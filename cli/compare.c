@@ -915,13 +915,15 @@ static int compare_main(int argc, char **argv)
         }
     if (!strategies_s) { /* the default, every strategy: those that need curves only where there are,
                             the multi-objective ones only with objectives */
-        int curves = 1, k = 0;
+        int curves = 1, k = 0, supernet = 1;
         for (int d = 0; d < cx.n_d; d++) curves &= cx.benches[d]->max_epochs > 0;
+        for (int d = 0; d < cx.n_d; d++) supernet &= cx.benches[d]->ops->oneshot != NULL;
         for (int i = 0; i < cx.n_s; i++) {
             int space_ok = 1; /* and those that search the table's space (nao: cells and chains) */
             for (int d = 0; d < cx.n_d && cx.specs[i].type->space_ok; d++)
                 space_ok &= cx.specs[i].type->space_ok(bench_space(cx.benches[d])) == NASW_OK;
-            if ((curves || !cx.specs[i].type->multi_fidelity) && (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
+            if ((curves || !cx.specs[i].type->multi_fidelity) && (supernet || !cx.specs[i].type->oneshot) &&
+                (obj.n >= 2 || !cx.specs[i].type->multi_objective) &&
                 (!cx.specs[i].type->max_objectives || obj.n <= cx.specs[i].type->max_objectives) && space_ok)
                 cx.specs[k++] = cx.specs[i];
         }
@@ -929,8 +931,13 @@ static int compare_main(int argc, char **argv)
     }
     for (int i = 0; i < cx.n_s; i++) {
         if ((rc = cli_moo_check_strategy(cx.specs[i].type, &obj, "compare"))) goto out;
-        for (int d = 0; d < cx.n_d; d++) { /* before any run: the space; init=zc: the column,
-                                              the pool; an encoding too wide for the model */
+        for (int d = 0; d < cx.n_d; d++) { /* before any run: a one-shot strategy without a
+                                              supernet; the space; init=zc: the column, the
+                                              pool; an encoding too wide for the model */
+            if (search_check_bench(cx.specs[i].type, cx.benches[d])) {
+                rc = cli_usage_error("compare", "%s", nasw_errmsg());
+                goto out;
+            }
             if (search_spec_check(&cx.specs[i], cx.benches[d])) {
                 rc = cli_usage_error("compare", "%s", nasw_errmsg());
                 goto out;

@@ -160,7 +160,8 @@ int cmd_search(int argc, char **argv)
         cli_error_status(st);
         goto done;
     }
-    if (search_spec_check(&spec, b) || /* the space; init=zc: the column, the pool */
+    if (search_check_bench(spec.type, b) || /* a one-shot strategy on a bench without a supernet */
+        search_spec_check(&spec, b) ||      /* the space; init=zc: the column, the pool */
         search_check(&spec, bench_space(b))) { /* e.g. an encoding too wide for the model */
         rc = cli_usage_error("search", "%s", nasw_errmsg());
         goto done;

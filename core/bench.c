@@ -116,3 +116,22 @@ void bench_free(struct bench *b)
 {
     if (b && b->ops && b->ops->free) b->ops->free(b);
 }
+
+int bench_oneshot(const struct bench *b, const char *strategy, const struct oneshot_opts *o, struct oneshot **out)
+{
+    *out = NULL;
+    if (b->ops->oneshot) return b->ops->oneshot(b, o, out);
+    if (!strncmp(b->name, "table:", 6)) { /* "table:PATH#dataset": name the file */
+        int len = (int)strcspn(b->name + 6, "#");
+        return nasw_errorf(NASW_EUNSUPPORTED,
+                           "strategy '%s' needs a supernet; table '%.*s' has no training data (use --bench live:fmnist[:PRESET])",
+                           strategy, len > 200 ? 200 : len, b->name + 6);
+    }
+    return nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' needs a supernet; bench '%.200s' cannot train one", strategy,
+                       b->name);
+}
+
+void oneshot_free(struct oneshot *o)
+{
+    if (o) o->ops->free(o);
+}

@@ -31,6 +31,7 @@
 
 #include "core/arch.h"
 #include "core/objective.h"
+#include "core/oneshot.h"
 
 struct bench_result {
     double val;      /* search metric as stored (e.g. validation accuracy, %) */
@@ -80,6 +81,9 @@ struct bench_ops {
      * that the column exists (NASW_ENOTFOUND naming it).  A missing value is
      * NaN.  NULL: the backend has no columns but its metrics. */
     int (*column)(struct bench *b, const char *name, const struct arch *a, double *out);
+    /* A weight-sharing supernet of the space on the bench's training data
+     * (core/oneshot.h).  NULL: the backend has no data to train on. */
+    int (*oneshot)(const struct bench *b, const struct oneshot_opts *o, struct oneshot **out);
 };
 
 struct bench {
@@ -127,6 +131,10 @@ void bench_free(struct bench *b);   /* NULL is a no-op */
 /* The backend's column `name` for a (see bench_ops.column); a == NULL
  * checks the name.  NASW_EUNSUPPORTED when the backend has no columns. */
 int bench_column(struct bench *b, const char *name, const struct arch *a, double *out);
+/* The backend's supernet for strategy `strategy`; NASW_EUNSUPPORTED with
+ * "strategy 'S' needs a supernet; table 'PATH' has no training data" (or
+ * "bench 'NAME' cannot train one") when the backend has none. */
+int bench_oneshot(const struct bench *b, const char *strategy, const struct oneshot_opts *o, struct oneshot **out);
 /* Search several objectives and/or under constraints (o->n == 0: the
  * search metric alone, constrained).  NASW_EUNSUPPORTED when the backend
  * has no columns; the backend's message for unknown columns. */

@@ -346,6 +346,9 @@ static int next_proposal(struct run_state *rs, const struct search_type *t, void
         return nasw_errorf(NASW_EINVAL, "strategy '%s' waits for results but none is outstanding", t->name);
     if (ps) return ps;
     NASW_ASSERT(space_contains(rs->s, &q->arch));
+    /* the strategy's own cost (a supernet) is on the clock before its query */
+    rs->total += q->overhead_s;
+    rs->total_epochs += q->overhead_epochs;
     *stop = 0;
     return NASW_OK;
 }

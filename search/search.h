@@ -66,6 +66,11 @@ struct search_param {
 struct query {
     struct arch arch;
     int epochs;          /* <= 0: full training */
+    /* Search cost spent by the strategy itself since its last proposal (a
+     * supernet's training, search/oneshot.c): charged to the clock (and the
+     * epochs) before this query, even if the query is a repeat. */
+    double overhead_s;
+    int overhead_epochs;
 };
 
 /* A warm start (spec key init=zc:COLUMN[:pool=N], search/warm.c): the
@@ -107,6 +112,8 @@ struct search_type {
     /* Optional (NULL: every space): NASW_OK, or NASW_EUNSUPPORTED with a
      * message when the strategy cannot search the space. */
     int (*space_ok)(const struct space *s);
+    int oneshot;                          /* 1: trains the bench's supernet (bind() refuses
+                                             a bench without one: search_check_bench) */
 };
 
 extern const struct search_type *const search_registry[];  /* NULL-terminated */
@@ -114,6 +121,10 @@ extern const struct search_type *const search_registry[];  /* NULL-terminated */
  * table 'PATH' has none" when the bench has no curves, else NASW_OK. */
 int search_needs_curves(const struct bench *b, const char *strategy);
 const struct search_type *search_find(const char *name);
+/* Whether strategy t can run on bench b, before any output is opened: a
+ * one-shot strategy needs a bench with a supernet (bench_oneshot's
+ * message, NASW_EUNSUPPORTED; the CLI makes it a usage error). */
+int search_check_bench(const struct search_type *t, const struct bench *b);
 
 struct search_spec {
     const struct search_type *type;

@@ -13,13 +13,14 @@
 extern const struct search_type search_type_random, search_type_evolution, search_type_local,
     search_type_reinforce, search_type_bo, search_type_pnas, search_type_sh, search_type_hyperband, search_type_bohb,
     search_type_et, search_type_ppo, search_type_qlearn, search_type_nsga2, search_type_pls, search_type_parego,
-    search_type_ehvi, search_type_nao, search_type_bananas;
+    search_type_ehvi, search_type_nao, search_type_bananas, search_type_darts, search_type_gdas, search_type_enas,
+    search_type_rsws, search_type_spos;
 
 const struct search_type *const search_registry[] = {
     &search_type_random, &search_type_evolution, &search_type_local, &search_type_reinforce, &search_type_bo,
     &search_type_pnas, &search_type_nao, &search_type_bananas, &search_type_sh, &search_type_hyperband, &search_type_bohb, &search_type_et,
     &search_type_ppo, &search_type_qlearn, &search_type_nsga2, &search_type_pls, &search_type_parego, &search_type_ehvi,
-    NULL,
+    &search_type_darts, &search_type_gdas, &search_type_enas, &search_type_rsws, &search_type_spos, NULL,
 };
 
 int search_needs_curves(const struct bench *b, const char *strategy)
@@ -39,6 +40,13 @@ int search_spec_check(const struct search_spec *spec, struct bench *b)
     int st;
     if (spec->type->space_ok && (st = spec->type->space_ok(bench_space(b)))) return st;
     return search_warm_check(spec, b);
+}
+
+int search_check_bench(const struct search_type *t, const struct bench *b)
+{
+    if (!t->oneshot || b->ops->oneshot) return NASW_OK;
+    struct oneshot *o;
+    return bench_oneshot(b, t->name, NULL, &o); /* the message of a bench without one */
 }
 
 const struct search_type *search_find(const char *name)

@@ -148,9 +148,70 @@ static int synth_column_value(struct bench *b, const char *name, const struct ar
     return NASW_OK;
 }
 
+/* A synthetic supernet (core/oneshot.h) for the one-shot strategies: an
+ * epoch costs 2 seconds and moves the logits toward the bench's weights
+ * (with noise), a cell scores its synthetic value (x100, as accuracies)
+ * plus noise and costs 0.01 seconds. */
+struct synth_oneshot {
+    struct oneshot base;
+    const struct synth *x;
+    double alpha[ARCH_MAX_DIMS][10];
+    struct rng *r;
+};
+
+static int so_epoch(struct oneshot *o, const struct oneshot_epoch *e)
+{
+    struct synth_oneshot *so = (struct synth_oneshot *)o;
+    (void)e;
+    for (int i = 0; i < so->x->s->n_dims; i++)
+        for (int k = 0; k < so->x->s->n_choices[i]; k++) so->alpha[i][k] += so->x->w[i][k] + rng_gaussian(so->r, 0.3);
+    o->epochs_done++;
+    o->seconds += 2.0;
+    return NASW_OK;
+}
+
+static int so_score(struct oneshot *o, const struct arch *a, double *acc)
+{
+    struct synth_oneshot *so = (struct synth_oneshot *)o;
+    *acc = 100 * synth_score(so->x, a) + rng_gaussian(so->r, 5.0);
+    o->seconds += 0.01;
+    return NASW_OK;
+}
+
+static void so_derive(struct oneshot *o, struct arch *a)
+{
+    struct synth_oneshot *so = (struct synth_oneshot *)o;
+    a->n = so->x->s->n_dims;
+    for (int i = 0; i < a->n; i++) {
+        a->d[i] = 0;
+        for (int k = 1; k < so->x->s->n_choices[i]; k++)
+            if (so->alpha[i][k] > so->alpha[i][a->d[i]]) a->d[i] = (uint16_t)k;
+    }
+}
+
+static void so_free(struct oneshot *o)
+{
+    rng_free(((struct synth_oneshot *)o)->r);
+    free(o);
+}
+
+static const struct oneshot_ops synth_oneshot_ops = {so_epoch, so_score, so_derive, so_free};
+
+static int synth_oneshot(const struct bench *b, const struct oneshot_opts *opts, struct oneshot **out)
+{
+    struct synth_oneshot *so = calloc(1, sizeof *so);
+    assert_non_null(so);
+    so->base.ops = &synth_oneshot_ops;
+    so->x = b->impl;
+    so->r = rng_new(opts->seed);
+    *out = &so->base;
+    return NASW_OK;
+}
+
 static const struct bench_ops synth_ops = {.name = "synthetic", .query = synth_query, .oracle = synth_oracle,
                                            .free = synth_free, .bind_objectives = synth_bind_objectives,
-                                           .objective_values = synth_objective_values, .column = synth_column_value};
+                                           .objective_values = synth_objective_values, .column = synth_column_value,
+                                           .oneshot = synth_oneshot};
 
 /* Multi-objective strategies search val:max,size:min; the others the
  * search metric alone (objectives off). */
@@ -232,7 +293,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
-    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, nao, bananas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi)");
+    expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, nao, bananas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi, darts, gdas, enas, rsws, spos)");
     expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
@@ -335,6 +396,7 @@ static void test_registry_protocol(void **state)
     (void)state;
     for (int i = 0; search_registry[i]; i++) {
         const char *name = search_registry[i]->name;
+        if (search_registry[i]->oneshot) continue; /* one cell per epoch: test_oneshot */
         struct synth x;
         synth_init(&x, 6, 4, 11);
         struct search_trace a, b, c;
@@ -373,7 +435,9 @@ static void test_registry_restricted(void **state)
         x.strict = 1;
         struct search_trace t;
         run(&x, test_spec(search_registry[i]->name), 100, 0, 1, &t);
-        if (t.n != 100) fail_msg("%s: %ld queries (stop: %s)", search_registry[i]->name, t.n, search_stop_name(t.stop));
+        /* (the one-shot strategies propose one cell per epoch, members only) */
+        if (t.n != 100 && !search_registry[i]->oneshot)
+            fail_msg("%s: %ld queries (stop: %s)", search_registry[i]->name, t.n, search_stop_name(t.stop));
         search_trace_release(&t);
         /* more budget than members: the run ends exhausted with every member once */
         if (!strcmp(search_registry[i]->name, "random") || !strcmp(search_registry[i]->name, "local")) {
@@ -701,11 +765,79 @@ static int fake_wait(void *arg, struct arch *a, struct bench_result *r)
     return synth_query(&f->x->b, a, epochs, r);
 }
 
+/* The one-shot strategies on the synthetic supernet: the supernet's
+ * seconds and epochs are on the clock (overhead of the queries), darts
+ * proposes the argmax of each epoch and stops after its epochs, the
+ * others end with their scoring rounds or generations; a bench without a
+ * supernet is refused with the message the CLI prints. */
+static void test_oneshot(void **state)
+{
+    (void)state;
+    struct synth x;
+    synth_init(&x, 6, 4, 11);
+    struct search_trace t;
+    run(&x, "darts:epochs=4", 1000, 0, 1, &t);
+    assert_true(t.n >= 1 && t.n <= 4);
+    assert_int_equal(t.stop, SEARCH_STOP_EXHAUSTED);
+    double queries_s = 0, queries_ep = 0;
+    for (long k = 0; k < t.n; k++) queries_s += t.steps[k].cost_s, queries_ep += t.steps[k].epochs_charged;
+    /* every supernet epoch charged so far (2 s each) is in the clock (a
+     * repeated cell after the last step charges its epochs unlogged) */
+    double sn_epochs = t.steps[t.n - 1].total_epochs - queries_ep;
+    assert_true(sn_epochs >= 1 && sn_epochs <= 4);
+    assert_true(fabs(t.steps[t.n - 1].total_cost_s - (queries_s + 2.0 * sn_epochs)) <= 1e-12 * t.steps[t.n - 1].total_cost_s);
+    /* the logits follow the bench's weights (4 w + noise of sd 0.6): the
+     * argmax cell is in the top quarter of the score range (an argmin or
+     * a cell that ignores the logits would not be) */
+    struct arch a;
+    arch_from_key(x.s, t.steps[t.n - 1].key, &a);
+    double lo = 0, hi = 0;
+    for (int i = 0; i < 6; i++) {
+        double mn = INFINITY, mx = -INFINITY;
+        for (int k = 0; k < 4; k++) mn = fmin(mn, x.w[i][k]), mx = fmax(mx, x.w[i][k]);
+        lo += mn, hi += mx;
+    }
+    assert_true(synth_score(&x, &a) > hi - 0.25 * (hi - lo));
+    search_trace_release(&t);
+    /* a budget in seconds smaller than one epoch: one epoch, one cell */
+    run(&x, "gdas:epochs=4", 1.0, 1, 1, &t);
+    assert_int_equal(t.n, 1);
+    assert_true(t.steps[0].total_cost_s >= 2.0);
+    search_trace_release(&t);
+    /* rsws: the epochs, then its rounds; scoring is charged too */
+    run(&x, "rsws:epochs=2:rounds=3:samples=10", 1000, 0, 1, &t);
+    assert_true(t.n >= 1 && t.n <= 5);
+    assert_true(t.steps[t.n - 1].total_epochs >= 2);
+    search_trace_release(&t);
+    /* no supernet */
+    struct bench_ops plain = *x.b.ops;
+    plain.oneshot = NULL;
+    x.b.ops = &plain;
+    for (int i = 0; search_registry[i]; i++) {
+        if (!search_registry[i]->oneshot) {
+            assert_int_equal(search_check_bench(search_registry[i], &x.b), NASW_OK);
+            continue;
+        }
+        nasw_errclear();
+        assert_int_equal(search_check_bench(search_registry[i], &x.b), NASW_EUNSUPPORTED);
+        char want[160];
+        snprintf(want, sizeof want, "strategy '%s' needs a supernet; bench 'synthetic' cannot train one",
+                 search_registry[i]->name);
+        assert_string_equal(nasw_errmsg(), want);
+        struct search_spec spec;
+        struct search_run_opts o = {.budget = 10, .seed = 1};
+        assert_int_equal(search_spec_parse(search_registry[i]->name, &spec), NASW_OK);
+        assert_int_equal(search_run(&x.b, &spec, &o, &t), NASW_EUNSUPPORTED);
+    }
+    space_free(x.s);
+}
+
 static void test_async(void **state)
 {
     (void)state;
     for (int i = 0; search_registry[i]; i++) {
         const char *name = test_spec(search_registry[i]->name);
+        if (search_registry[i]->oneshot) continue; /* one cell per epoch: test_oneshot */
         struct synth x;
         synth_init(&x, 6, 4, 17);
         struct search_spec spec;
@@ -1347,6 +1479,7 @@ int main(void)
         cmocka_unit_test(test_registry_protocol),
         cmocka_unit_test(test_registry_restricted),
         cmocka_unit_test(test_registry_progress),
+        cmocka_unit_test(test_oneshot),
         cmocka_unit_test(test_hyperband_brackets),
         cmocka_unit_test(test_sh_accounting),
         cmocka_unit_test(test_ppo_qlearn),

@@ -21,6 +21,7 @@
 #include "train/layers.h"
 #include "train/cnn.h"
 #include "train/proxies.h"
+#include "train/supernet.h"
 #include "train/trainer.h"
 
 #define FINAL_HEADER "arch,dataset,val_acc,test_acc,train_acc,val_loss,test_loss,cost_s,params,flops,epochs,failed"
@@ -828,9 +829,17 @@ static int live_column(struct bench *b, const char *name, const struct arch *a, 
     return st;
 }
 
+/* The supernet of the one-shot strategies, on this bench's data (train/supernet.h). */
+static int live_oneshot(const struct bench *b, const struct oneshot_opts *o, struct oneshot **out)
+{
+    const struct live *l = b->impl;
+    return supernet_oneshot_new(l->space, &l->cfg, l->data, l->final_path, o, out);
+}
+
 static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free,
                                           .bind_objectives = live_bind_objectives,
-                                          .objective_values = live_objective_values, .column = live_column};
+                                          .objective_values = live_objective_values, .column = live_column,
+                                          .oneshot = live_oneshot};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
 

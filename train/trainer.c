@@ -164,6 +164,14 @@ int train_data_train_set(const struct train_data *d, const float **x, const int 
     return d->n_train;
 }
 
+int train_data_val_set(const struct train_data *d, const float **x, const int **y, int *res)
+{
+    *x = d->x_val;
+    *y = d->y_val;
+    *res = d->res;
+    return d->n_val;
+}
+
 static double now_s(void)
 {
     struct timespec t;

@@ -69,6 +69,9 @@ void train_data_free(struct train_data *d);
 /* The training images (n, 1, res, res), normalised, and their labels, in the
  * order of the split's permutation (a uniform sample); returns n. */
 int train_data_train_set(const struct train_data *d, const float **x, const int **y);
+/* The validation images and labels (n, 1, res, res); returns n.  *res:
+ * the resolution. */
+int train_data_val_set(const struct train_data *d, const float **x, const int **y, int *res);
 
 /* Train architecture a (cell space s) for up to cfg->epochs (or max_epochs
  * if > 0 and smaller) with seed `seed` (initialisation and batch order). */

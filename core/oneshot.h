@@ -1,0 +1,69 @@
+/*
+ * core/oneshot.h - a weight-sharing supernet as a bench offers it.
+ *
+ * The one-shot strategies (search/oneshot.c: darts, gdas, rsws, spos,
+ * enas) train a supernet of the bench's space on the bench's own data and
+ * then ask the bench for the cell they derive.  Strategies see only this
+ * interface (search/ includes no train/ header); a backend that can train
+ * (train/live.c) implements it behind bench_ops.oneshot, a table cannot
+ * (bench_oneshot() then fails with the message the CLI prints).
+ *
+ * Cost: `seconds` is the wall time of everything the supernet did (its
+ * epochs and the scoring of cells), `epochs_done` its epochs; the
+ * strategies charge both to the search's clock (search/search.h, overhead
+ * of a query).  A backend with a journal checkpoints the supernet after
+ * every epoch and restores it when the same search (same `tag`) runs
+ * again: epochs_done and seconds then start where the killed run stopped.
+ */
+#ifndef NASW_CORE_ONESHOT_H
+#define NASW_CORE_ONESHOT_H
+
+#include <stdint.h>
+
+#include "core/arch.h"
+
+/* How the edges mix their ops in a training step. */
+enum oneshot_mode {
+    ONESHOT_MIXED,   /* softmax of the logits (DARTS) */
+    ONESHOT_GUMBEL,  /* a hard Gumbel-softmax sample, straight-through (GDAS) */
+    ONESHOT_PATH     /* one cell per step: uniform, or from a sampler (SPOS, RSWS, ENAS) */
+};
+
+typedef void (*oneshot_sampler)(void *arg, struct arch *a);
+
+struct oneshot_epoch {
+    int mode;               /* enum oneshot_mode */
+    int arch_step;          /* MIXED, GUMBEL: 1 = an architecture step per weight step */
+    double tau;             /* GUMBEL temperature */
+    oneshot_sampler sample; /* PATH: NULL = uniform cells */
+    void *sample_arg;
+};
+
+struct oneshot_opts {
+    int epochs;             /* of the cosine schedule (the most epoch() may run) */
+    uint64_t seed;
+    const char *tag;        /* names the search (its full spec and seed) for the checkpoint */
+    int bn_batches;         /* score(): training batches that recompute the BN statistics */
+    int eval_images;        /* score(): validation images (0: all) */
+};
+
+struct oneshot;
+struct oneshot_ops {
+    /* One epoch of training; NASW_ENUMERIC if the loss diverged. */
+    int (*epoch)(struct oneshot *o, const struct oneshot_epoch *e);
+    /* Validation accuracy (%) of cell a with the supernet's weights. */
+    int (*score)(struct oneshot *o, const struct arch *a, double *val_acc);
+    /* The cell of the largest logit per edge. */
+    void (*derive)(struct oneshot *o, struct arch *a);
+    void (*free)(struct oneshot *o);
+};
+
+struct oneshot {
+    const struct oneshot_ops *ops;
+    int epochs_done;
+    double seconds;
+};
+
+void oneshot_free(struct oneshot *o);  /* NULL is a no-op (core/bench.c) */
+
+#endif
