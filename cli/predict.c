@@ -266,7 +266,9 @@ int cmd_predict(int argc, char **argv)
         if ((rc = cli_predictor_parse("predict", pr_s[i], t, &pr[i]))) goto out;
     rc = CLI_ERROR;
     rows = malloc(sizeof *rows * (size_t)nrow);
-    int dim = space_path_dim(s) > space_onehot_dim(s) ? space_path_dim(s) : space_onehot_dim(s);
+    int dim = 1;
+    for (int i = 0; i < n_pr; i++)
+        if (cli_predictor_width(&pr[i], s) > dim) dim = cli_predictor_width(&pr[i], s);
     long maxn = 0;
     for (int i = 0; i < n_sz; i++) maxn = sizes[i] > maxn ? sizes[i] : maxn;
     X = malloc(sizeof *X * (size_t)maxn * (size_t)dim);
@@ -322,7 +324,7 @@ int cmd_predict(int argc, char **argv)
             uint64_t h = 1469598103934665603ULL;
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
-            for (long i = 0; i < test_size; i++) cli_predictor_encode(p, s, table_row_arch(t, rows[i]), i, xt, tkt);
+            for (long i = 0; i < test_size; i++) cli_predictor_encode_row(p, t, rows[i], i, xt, tkt);
             for (int z = 0; z < n_sz; z++) {
                 long n = sizes[z];
                 size_t at = ((size_t)q * n_sz + z) * trials + tr;
@@ -337,7 +339,7 @@ int cmd_predict(int argc, char **argv)
                     cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {
-                        cli_predictor_encode(p, s, table_row_arch(t, rows[test_size + i]), i, X, tk);
+                        cli_predictor_encode_row(p, t, rows[test_size + i], i, X, tk);
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
                     /* timed: fit + predict only (the peers encode outside their timer too) */
@@ -415,6 +417,7 @@ out:
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);
+    for (int i = 0; pr && i < n_pr; i++) cli_predictor_release(&pr[i]);
     free(pr);
     free(sizes);
     free(rows);
