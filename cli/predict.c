@@ -8,7 +8,9 @@
  *
  * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (the PNAS LSTM ensemble of surrogate/lstm.h on the
- * token sequences; its uncertainty is not used here), and any numeric column of the table used as is (params, flops, zero-cost
+ * token sequences; its uncertainty is not used here), the predictor zoo
+ * (xgb, rf, mlp, gcn, ensemble: cli/predictor.h, docs/predictor-zoo.md),
+ * and any numeric column of the table used as is (params, flops, zero-cost
  * scores: training-free baselines; their MAE is not meaningful and left empty).
  * Unwarped GPs also get the held-out log predictive density (lpd_mean).
  * --splits-out writes every trial's training and test sets, so that peers
@@ -59,7 +61,19 @@ static void help(FILE *f)
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline;\n"
           "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
-          "              the PNAS LSTM surrogate on the architecture's token sequence\n",
+          "              the PNAS LSTM surrogate on the architecture's token sequence;\n"
+          "              xgb[:rounds=500][:depth=6][:eta=0.05][:subsample=0.8][:colsample=0.8][:min_child=1]\n"
+          "              gradient-boosted trees (XGBoost); rf[:trees=300][:depth=12][:subsample=0.8]\n"
+          "              [:colsample=0.5][:min_child=1] XGBoost's random forest;\n"
+          "              mlp[:layers=3][:hidden=32][:ensemble=5][:epochs=200][:batch=32][:lr=0.01][:loss=mae|mse]\n"
+          "              the BANANAS MLP ensemble; xgb, rf and mlp also take encoding=onehot|path|none\n"
+          "              (default: one-hot for the trees, path for mlp) and features=zc|COLUMN (the\n"
+          "              table's zero-cost columns, or one column, appended to the encoding);\n"
+          "              gcn[:layers=3][:hidden=32][:ensemble=3][:epochs=100][:batch=32][:lr=0.005] a graph\n"
+          "              convolutional network on the cell DAG (cell spaces);\n"
+          "              ensemble:members=A+B+...[:combine=stack|rank] any of these and table columns\n"
+          "              combined: a ridge on the members' out-of-fold ranks (stack) or their mean rank;\n"
+          "              a member's own options use '/' for ':' (ensemble:members=xgb/features=zc+jacov)\n",
           f);
     cli_table_options_help(f);
 }
