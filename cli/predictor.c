@@ -88,6 +88,13 @@ static int parse_keys(const char *cmd, const char *model, char *buf, const struc
     return CLI_OK;
 }
 
+/* the given integer options vals[from..from+n) into *dst[0..n) */
+static void set_ints(const double *vals, const int *given, int from, int *const *dst, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (given[from + k]) *dst[k] = (int)vals[from + k];
+}
+
 /* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
 static int parse_lstm(const char *cmd, char *buf, struct cli_predictor *p)
 {
@@ -101,9 +108,8 @@ static int parse_lstm(const char *cmd, char *buf, struct cli_predictor *p)
     p->lstm = 1;
     int rc = parse_keys(cmd, "lstm", buf, keys, 6, v, NULL, given);
     if (rc) return rc;
-    int *ints[5] = {&p->lp.ensemble, &p->lp.epochs, &p->lp.hidden, &p->lp.embed, &p->lp.batch};
-    for (int k = 0; k < 5; k++)
-        if (given[k]) *ints[k] = (int)v[k];
+    int *const ints[5] = {&p->lp.ensemble, &p->lp.epochs, &p->lp.hidden, &p->lp.embed, &p->lp.batch};
+    set_ints(v, given, 0, ints, 5);
     if (given[5]) p->lp.lr = v[5];
     return CLI_OK;
 }
@@ -176,9 +182,8 @@ static int parse_tabular(const char *cmd, char *buf, const struct table *t, stru
     if (p->path == 2 && !p->n_feat) return cli_usage_error(cmd, "%s encoding=none needs features=", model);
     if (p->model == PRED_MLP) {
         mlp_default_params(&p->mp);
-        int *ints[5] = {&p->mp.layers, &p->mp.hidden, &p->mp.ensemble, &p->mp.epochs, &p->mp.batch};
-        for (int k = 0; k < 5; k++)
-            if (given[k + 2]) *ints[k] = (int)v[k + 2];
+        int *const ints[5] = {&p->mp.layers, &p->mp.hidden, &p->mp.ensemble, &p->mp.epochs, &p->mp.batch};
+        set_ints(v, given, 2, ints, 5);
         if (given[7]) p->mp.lr = v[7];
         if (given[8]) p->mp.loss = (enum mlp_loss)v[8];
         return CLI_OK;
@@ -204,9 +209,8 @@ static int parse_gcn(const char *cmd, char *buf, const struct table *t, struct c
     gcn_default_params(&p->cp);
     int rc = parse_keys(cmd, "gcn", buf, keys, 6, v, NULL, given);
     if (rc) return rc;
-    int *ints[5] = {&p->cp.layers, &p->cp.hidden, &p->cp.ensemble, &p->cp.epochs, &p->cp.batch};
-    for (int k = 0; k < 5; k++)
-        if (given[k]) *ints[k] = (int)v[k];
+    int *const ints[5] = {&p->cp.layers, &p->cp.hidden, &p->cp.ensemble, &p->cp.epochs, &p->cp.batch};
+    set_ints(v, given, 0, ints, 5);
     if (given[5]) p->cp.lr = v[5];
     if (t && !gcn_row_len(table_space(t)))
         return cli_usage_error(cmd, "gcn needs a cell space (the table's is a %s space)",
