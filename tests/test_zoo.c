@@ -35,6 +35,47 @@ static void toy_data(struct rng *r, double *X, double *y, int n, int d)
     }
 }
 
+/* every parameter's analytic gradient g (n) against central finite
+ * differences of loss(ctx) in w; most gradients must be nonzero.  Rounding
+ * of the loss (eps |f| / h) and the O(h^2) truncation term are both far
+ * below the relative bound. */
+static void fd_check(const char *what, double *w, const double *g, size_t n, double (*loss)(void *), void *ctx)
+{
+    int nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        double save = w[i], h = 1e-6 * fmax(1, fabs(save));
+        w[i] = save + h;
+        double fp = loss(ctx);
+        w[i] = save - h;
+        double fm = loss(ctx);
+        w[i] = save;
+        double fd = (fp - fm) / (2 * h), tol = 1e-6 * (fabs(fd) + fabs(g[i])) + 1e-8 * fmax(1, fabs(fp));
+        if (fabs(fd - g[i]) > tol)
+            fail_msg("%s parameter %zu of %zu: analytic %.10g, finite difference %.10g", what, i, n, g[i], fd);
+        nonzero += g[i] != 0;
+    }
+    assert_true(nonzero > (int)n / 2);
+}
+
+struct loss_ctx {
+    struct mlp *mlp;
+    struct gcn *gcn;
+    int k, B;
+    const double *X, *ys;
+};
+
+static double mlp_loss(void *c)
+{
+    struct loss_ctx *l = c;
+    return mlp_batch_loss(l->mlp, l->k, l->X, l->ys, l->B, 0);
+}
+
+static double gcn_loss(void *c)
+{
+    struct loss_ctx *l = c;
+    return gcn_batch_loss(l->gcn, l->k, l->X, l->ys, l->B, 0);
+}
+
 static void mlp_gradient_check(enum mlp_loss loss)
 {
     struct rng *r = rng_new(5);
@@ -60,24 +101,8 @@ static void mlp_gradient_check(enum mlp_loss loss)
         for (int b = 0; b < B; b++) ys[b] = rng_gaussian(r, 1.0);
         memset(g, 0, sizeof *g * n);
         mlp_batch_loss(m, k, X, ys, B, 1);
-        int nonzero = 0;
-        for (size_t i = 0; i < n; i++) {
-            double save = w[i], h = 1e-6 * fmax(1, fabs(save));
-            w[i] = save + h;
-            double fp = mlp_batch_loss(m, k, X, ys, B, 0);
-            w[i] = save - h;
-            double fm = mlp_batch_loss(m, k, X, ys, B, 0);
-            w[i] = save;
-            double fd = (fp - fm) / (2 * h);
-            /* rounding of the loss (eps |f| / h) plus the O(h^2) truncation
-             * term, both far below this relative bound */
-            double tol = 1e-6 * (fabs(fd) + fabs(g[i])) + 1e-8 * fmax(1, fabs(fp));
-            if (fabs(fd - g[i]) > tol)
-                fail_msg("loss %d member %d parameter %zu of %zu: analytic %.10g, finite difference %.10g", (int)loss,
-                         k, i, n, g[i], fd);
-            nonzero += g[i] != 0;
-        }
-        assert_true(nonzero > (int)n / 2);
+        struct loss_ctx c = {.mlp = m, .k = k, .B = B, .X = X, .ys = ys};
+        fd_check(loss == MLP_MAE ? "mlp (mae)" : "mlp (mse)", w, g, n, mlp_loss, &c);
     }
     mlp_free(m);
     rng_free(r);
@@ -227,20 +252,8 @@ static void test_gcn_gradient(void **state)
     for (int b = 0; b < B; b++) ys[b] = rng_gaussian(r, 1.0);
     memset(g, 0, sizeof *g * n);
     gcn_batch_loss(m, 0, X, ys, B, 1);
-    int nonzero = 0;
-    for (size_t i = 0; i < n; i++) {
-        double save = w[i], h = 1e-6 * fmax(1, fabs(save));
-        w[i] = save + h;
-        double fp = gcn_batch_loss(m, 0, X, ys, B, 0);
-        w[i] = save - h;
-        double fm = gcn_batch_loss(m, 0, X, ys, B, 0);
-        w[i] = save;
-        double fd = (fp - fm) / (2 * h), tol = 1e-6 * (fabs(fd) + fabs(g[i])) + 1e-8 * fmax(1, fabs(fp));
-        if (fabs(fd - g[i]) > tol)
-            fail_msg("gcn parameter %zu of %zu: analytic %.10g, finite difference %.10g", i, n, g[i], fd);
-        nonzero += g[i] != 0;
-    }
-    assert_true(nonzero > (int)n / 2);
+    struct loss_ctx c = {.gcn = m, .k = 0, .B = B, .X = X, .ys = ys};
+    fd_check("gcn", w, g, n, gcn_loss, &c);
     gcn_free(m);
     free(X);
     space_free(s);
