@@ -411,7 +411,7 @@ int cmd_predict(int argc, char **argv)
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
-        char stem[128];
+        char stem[160];
         snprintf(stem, sizeof stem, "scatter_%s", pr[q].name);
         for (char *ch = stem; *ch; ch++)
             if (*ch == ':' || *ch == '/') *ch = '_';
