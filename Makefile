@@ -28,7 +28,7 @@ VERSION := $(SEMVER)$(if $(GIT_REV), (git $(GIT_REV)))
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -DNASW_VERSION='"$(VERSION)"' $(MPI_CFLAGS)
-LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lz $(MPI_LIBS) -fopenmp -lpthread -lm
+LDLIBS  := -lgsl -llapacke -lopenblas -lcsv -ljansson -lxgboost -lz $(MPI_LIBS) -fopenmp -lpthread -lm
 NASW_DATA ?= ../shared/data
 
 MODULES := core tables search surrogate stats plots train api

@@ -33,14 +33,17 @@
 #    model-based strategies against evolution and local search.
 # 8. moo: multi-objective strategies on HW-NAS-Bench-201, accuracy against the
 #    latency of five devices (bench/moo.sh; docs/multi-objective.md).
+# 9. zoo: the predictor zoo (xgb, rf, mlp, gcn, ensembles) on the predict
+#    protocol, and zero-cost combinations on data/fmnist_proxy_zc.csv
+#    (docs/predictor-zoo.md).
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy moo.
+# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy moo zoo.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -286,6 +289,36 @@ if [ -f "$ZC" ]; then
         END { for (p in seen) printf "  %s beats params_m (Kendall %.3f, Spearman %.3f) from n = %s on\n", p, k0, s0,
               (p in first) ? first[p] : "never (up to 500)" }' "$OUT/predict_zc/summary.csv"
 fi
+fi
+
+# --- the predictor zoo (docs/predictor-zoo.md) --------------------------------
+# The predict protocol (seed 1: the same splits as the predict section) for
+# the zoo, ZOO_TRIALS trials (default 5: the figures of docs/predictor-zoo.md
+# were measured so on a loaded machine; 30 is the protocol's count); gcn (3)
+# and the stacked ensemble (2) cost far more per fit and take the first
+# trials of the same splits.
+if want zoo && need "$NB" "set NASW_DATA"; then
+echo
+ZT=${ZOO_TRIALS:-5}
+echo "== predictor zoo: NB201 cifar10 val_acc, 200-arch test set ($ZT trials; gcn 3, stacked ensemble 2)"
+Z=$OUT/zoo
+mkdir -p "$Z"
+E=gp/path+xgb/features=zc+mlp/features=zc
+./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials $ZT \
+    --predictors xgb,rf,xgb:features=zc,rf:features=zc,mlp,mlp:features=zc,ensemble:members=$E:combine=rank \
+    --out "$Z/nb" >/dev/null
+./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 3 \
+    --predictors gcn --out "$Z/gcn3" >/dev/null
+./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 2 \
+    --predictors ensemble:members=$E --out "$Z/stack2" >/dev/null
+echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
+pred_table "$Z/nb/summary.csv" "$Z/gcn3/summary.csv" "$Z/stack2/summary.csv"
+echo
+echo "== zero-cost combinations: data/fmnist_proxy_zc.csv val_acc, 800 training cells, 200 test, $ZT trials"
+./nasw predict --table data/fmnist_proxy_zc.csv --train-sizes 800 --test-size 200 --seed 1 --trials $ZT \
+    --predictors xgb:encoding=none:features=zc,rf:encoding=none:features=zc,mlp:encoding=none:features=zc,ensemble:members=rf/encoding=none/features=zc+mlp/encoding=none/features=zc+jacov:combine=rank,jacov \
+    --out "$Z/fm" >/dev/null
+pred_table "$Z/fm/summary.csv"
 fi
 
 if want gpspeed && need "$NB" "set NASW_DATA"; then

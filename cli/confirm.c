@@ -454,10 +454,13 @@ int cmd_confirm(int argc, char **argv)
     }
     if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
-    struct cli_predictor pr;
+    struct cli_predictor pr = {0};
     if (pmode) {
         int prc = cli_predictor_parse("confirm", pred_s, NULL, &pr);
-        if (prc) return prc;
+        if (prc) {
+            cli_predictor_release(&pr);
+            return prc;
+        }
     }
     struct cands cs = {0};
     struct cli_benches tb = {0}, cb = {0};
@@ -497,12 +500,13 @@ int cmd_confirm(int argc, char **argv)
         if ((rc = check_space(table_space(tb.t), bench_space(cb.b[0]), tpath, cb.b[0]->name))) goto out;
         if ((rc = predict_pool(&pr, tb.t, d, pool, pool_set, seed, &cs))) goto out;
     }
-    char label[128];
+    char label[160];
     snprintf(label, sizeof label, "predicted (%s)", pmode ? pr.name : "table");
     rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label);
 out:
     cli_benches_close(&cb);
     cli_benches_close(&tb);
+    cli_predictor_release(&pr);
     free(cs.v);
     return rc;
 }

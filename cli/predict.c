@@ -8,7 +8,9 @@
  *
  * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (the PNAS LSTM ensemble of surrogate/lstm.h on the
- * token sequences; its uncertainty is not used here), and any numeric column of the table used as is (params, flops, zero-cost
+ * token sequences; its uncertainty is not used here), the predictor zoo
+ * (xgb, rf, mlp, gcn, ensemble: cli/predictor.h, docs/predictor-zoo.md),
+ * and any numeric column of the table used as is (params, flops, zero-cost
  * scores: training-free baselines; their MAE is not meaningful and left empty).
  * Unwarped GPs also get the held-out log predictive density (lpd_mean).
  * --splits-out writes every trial's training and test sets, so that peers
@@ -61,7 +63,19 @@ static void help(FILE *f)
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline;\n"
           "              lstm[:ensemble=1][:epochs=100][:hidden=100][:embed=100][:batch=32][:lr=0.001]\n"
-          "              the PNAS LSTM surrogate on the architecture's token sequence\n"
+          "              the PNAS LSTM surrogate on the architecture's token sequence;\n"
+          "              xgb[:rounds=500][:depth=6][:eta=0.05][:subsample=0.8][:colsample=0.8][:min_child=1]\n"
+          "              gradient-boosted trees (XGBoost); rf[:trees=300][:depth=12][:subsample=0.8]\n"
+          "              [:colsample=0.5][:min_child=1] XGBoost's random forest;\n"
+          "              mlp[:layers=3][:hidden=32][:ensemble=5][:epochs=200][:batch=32][:lr=0.01][:loss=mae|mse]\n"
+          "              the BANANAS MLP ensemble; xgb, rf and mlp also take encoding=onehot|path|none\n"
+          "              (default: one-hot for the trees, path for mlp) and features=zc|COLUMN (the\n"
+          "              table's zero-cost columns, or one column, appended to the encoding);\n"
+          "              gcn[:layers=3][:hidden=32][:ensemble=3][:epochs=100][:batch=32][:lr=0.005] a graph\n"
+          "              convolutional network on the cell DAG (cell spaces);\n"
+          "              ensemble:members=A+B+...[:combine=stack|rank] any of these and table columns\n"
+          "              combined: a ridge on the members' out-of-fold ranks (stack) or their mean rank;\n"
+          "              a member's own options use '/' for ':' (ensemble:members=xgb/features=zc+jacov)\n"
           "  --seed K      seed of the splits and of the predictors (default 1)\n"
           "  --jobs J      (trial, predictor) fits at once, OpenMP threads (default: OpenMP's\n"
           "              thread count); the results are the same for any J\n"
@@ -283,7 +297,9 @@ int cmd_predict(int argc, char **argv)
         if ((rc = cli_predictor_parse("predict", pr_s[i], t, &pr[i]))) goto out;
     rc = CLI_ERROR;
     rows = malloc(sizeof *rows * (size_t)nrow);
-    int dim = space_path_dim(s) > space_onehot_dim(s) ? space_path_dim(s) : space_onehot_dim(s);
+    int dim = 1;
+    for (int i = 0; i < n_pr; i++)
+        if (cli_predictor_width(&pr[i], s) > dim) dim = cli_predictor_width(&pr[i], s);
     long maxn = 0;
     for (int i = 0; i < n_sz; i++) maxn = sizes[i] > maxn ? sizes[i] : maxn;
     /* acc[(p, size, trial)][kendall, spearman, mae, fit_s, lpd, fit_cpu_s] */
@@ -358,7 +374,7 @@ int cmd_predict(int argc, char **argv)
             uint64_t h = 1469598103934665603ULL;
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
-            for (long i = 0; i < test_size; i++) cli_predictor_encode(p, s, table_row_arch(t, rows[i]), i, xt, tkt);
+            for (long i = 0; i < test_size; i++) cli_predictor_encode_row(p, t, rows[i], i, xt, tkt);
             for (int z = 0; z < n_sz && !task_st[task]; z++) {
                 long n = sizes[z];
                 size_t at = ((size_t)q * n_sz + z) * trials + tr;
@@ -373,7 +389,7 @@ int cmd_predict(int argc, char **argv)
                     cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {
-                        cli_predictor_encode(p, s, table_row_arch(t, rows[test_size + i]), i, X, tk);
+                        cli_predictor_encode_row(p, t, rows[test_size + i], i, X, tk);
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
                     /* timed: fit + predict only (the peers encode outside their timer too) */
@@ -461,7 +477,7 @@ int cmd_predict(int argc, char **argv)
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
-        char stem[128];
+        char stem[160];
         snprintf(stem, sizeof stem, "scatter_%s", pr[q].name);
         for (char *ch = stem; *ch; ch++)
             if (*ch == ':' || *ch == '/') *ch = '_';
@@ -481,6 +497,7 @@ out:
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);
+    for (int i = 0; pr && i < n_pr; i++) cli_predictor_release(&pr[i]);
     free(pr);
     free(sizes);
     free(rows);

@@ -2,29 +2,53 @@
  * cli/predictor.c - predictor specs shared by `nasw predict` and `nasw
  * confirm --predictor`: parsing (strict, unknown options are usage errors),
  * encoding architectures for the model, and one fit + predict.  Not a
- * surrogate itself: it dispatches to surrogate/gp.h and surrogate/lstm.h.
+ * surrogate itself: it dispatches to surrogate/ (gp, lstm, xgb, mlp, gcn)
+ * and combines an ensemble's members.
+ *
+ * Ensembles (docs/predictor-zoo.md): every member predicts, its predictions
+ * become normalised ranks in [0, 1] within their set, and
+ *  - combine=stack (default): a ridge regression (lambda 1, intercept
+ *    unpenalised) of the training targets' normalised ranks on the members'
+ *    out-of-fold ranks (5 folds: a member never predicts a row it was fitted
+ *    on) gives the weights; test rows get the members' full-fit ranks;
+ *  - combine=rank: the plain mean of the members' ranks (no fitting).
+ * The combined rank is mapped back to target units through the training
+ * targets' empirical quantiles, so MAE stays meaningful.  A column member
+ * (a zero-cost score) is used as is; a missing score ranks last.
  */
 #define _GNU_SOURCE
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "cli/predictor.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "train/proxies.h"
 
-/* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
-static int parse_lstm(const char *cmd, const char *s, struct cli_predictor *p)
+/* --- options ------------------------------------------------------------- */
+
+enum { K_NUM, K_INT, K_CHOICE, K_STR };
+
+struct key {
+    const char *key;
+    int type;
+    double min, max;      /* K_NUM, K_INT */
+    const char *choices;  /* K_CHOICE: "a|b|c", the value is the index */
+};
+
+/* key=value options after the model name: vals[k] (numbers and choice
+ * indices), strs[k] (K_STR, pointing into buf), given[k]. */
+static int parse_keys(const char *cmd, const char *model, char *buf, const struct key *keys, int nk, double *vals,
+                      const char **strs, int *given)
 {
-    static const struct {
-        const char *key;
-        double min, max;
-    } keys[] = {{"ensemble", 1, 100}, {"epochs", 0, 100000}, {"hidden", 1, 4096},
-                {"embed", 1, 4096},   {"batch", 1, 65536},   {"lr", 1e-9, 10}};
-    lstm_default_params(&p->lp);
-    p->lstm = 1;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
+    char list[256] = "";
+    for (int k = 0; k < nk; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s=", k ? ", " : "", keys[k].key);
     char *save = NULL;
     strtok_r(buf, ":", &save);
     for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
@@ -32,43 +56,237 @@ static int parse_lstm(const char *cmd, const char *s, struct cli_predictor *p)
         int k = -1;
         if (eq) {
             *eq = '\0';
-            for (int i = 0; i < (int)(sizeof keys / sizeof keys[0]); i++)
+            for (int i = 0; i < nk; i++)
                 if (!strcmp(o, keys[i].key)) k = i;
         }
-        if (k < 0)
-            return cli_usage_error(cmd, "unknown lstm option '%.64s' (ensemble=, epochs=, hidden=, embed=, batch=, lr=)", o);
-        double v;
-        if (cli_parse_double(eq + 1, &v) || v < keys[k].min || v > keys[k].max || (k < 5 && v != floor(v)))
-            return cli_usage_error(cmd, "bad lstm %s '%.64s' (%g..%g%s)", o, eq + 1, keys[k].min, keys[k].max,
-                                   k < 5 ? ", an integer" : "");
-        switch (k) {
-        case 0: p->lp.ensemble = (int)v; break;
-        case 1: p->lp.epochs = (int)v; break;
-        case 2: p->lp.hidden = (int)v; break;
-        case 3: p->lp.embed = (int)v; break;
-        case 4: p->lp.batch = (int)v; break;
-        default: p->lp.lr = v; break;
+        if (k < 0) return cli_usage_error(cmd, "unknown %s option '%.64s' (%s)", model, o, list);
+        if (given[k]) return cli_usage_error(cmd, "%s option '%s' given twice", model, o);
+        given[k] = 1;
+        const char *v = eq + 1;
+        if (keys[k].type == K_STR) {
+            if (!*v) return cli_usage_error(cmd, "empty %s %s", model, o);
+            strs[k] = v;
+            continue;
         }
+        if (keys[k].type == K_CHOICE) {
+            int idx = 0, found = -1;
+            for (const char *c = keys[k].choices; *c; idx++) {
+                size_t len = strcspn(c, "|");
+                if (strlen(v) == len && !strncmp(c, v, len)) found = idx;
+                c += len + (c[len] == '|');
+            }
+            if (found < 0) return cli_usage_error(cmd, "bad %s %s '%.64s' (%s)", model, o, v, keys[k].choices);
+            vals[k] = found;
+            continue;
+        }
+        double x;
+        if (cli_parse_double(v, &x) || x < keys[k].min || x > keys[k].max || (keys[k].type == K_INT && x != floor(x)))
+            return cli_usage_error(cmd, "bad %s %s '%.64s' (%g..%g%s)", model, o, v, keys[k].min, keys[k].max,
+                                   keys[k].type == K_INT ? ", an integer" : "");
+        vals[k] = x;
     }
     return CLI_OK;
 }
 
-int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p)
+/* the given integer options vals[from..from+n) into *dst[0..n) */
+static void set_ints(const double *vals, const int *given, int from, int *const *dst, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (given[from + k]) *dst[k] = (int)vals[from + k];
+}
+
+/* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
+static int parse_lstm(const char *cmd, char *buf, struct cli_predictor *p)
+{
+    static const struct key keys[] = {{"ensemble", K_INT, 1, 100, 0}, {"epochs", K_INT, 0, 100000, 0},
+                                      {"hidden", K_INT, 1, 4096, 0},  {"embed", K_INT, 1, 4096, 0},
+                                      {"batch", K_INT, 1, 65536, 0},  {"lr", K_NUM, 1e-9, 10, 0}};
+    double v[6];
+    int given[6] = {0};
+    lstm_default_params(&p->lp);
+    p->model = PRED_LSTM;
+    p->lstm = 1;
+    int rc = parse_keys(cmd, "lstm", buf, keys, 6, v, NULL, given);
+    if (rc) return rc;
+    int *const ints[5] = {&p->lp.ensemble, &p->lp.epochs, &p->lp.hidden, &p->lp.embed, &p->lp.batch};
+    set_ints(v, given, 0, ints, 5);
+    if (given[5]) p->lp.lr = v[5];
+    return CLI_OK;
+}
+
+/* a table column that names a zero-cost proxy (train/proxies.h), also with
+ * the suffixes of published tables (zen_score, params_m, flops_m) */
+static int is_zc_column(const char *name)
+{
+    char b[64];
+    snprintf(b, sizeof b, "%s", name);
+    size_t n = strlen(b);
+    if (proxy_lookup(b) >= 0) return 1;
+    if (n > 6 && !strcmp(b + n - 6, "_score")) b[n - 6] = '\0';
+    else if (n > 2 && !strcmp(b + n - 2, "_m")) b[n - 2] = '\0';
+    return proxy_lookup(b) >= 0;
+}
+
+/* features=zc (every zero-cost column of the table) or features=COLUMN */
+static int parse_features(const char *cmd, const char *model, const char *f, const struct table *t,
+                          struct cli_predictor *p)
+{
+    if (!t) return cli_usage_error(cmd, "%s features=%.64s needs a table with the feature columns", model, f);
+    int sm = table_search_metric(t);
+    if (!strcmp(f, "zc")) {
+        for (int c = 0; c < table_n_metrics(t) && p->n_feat < CLI_PRED_MAX_FEATURES; c++)
+            if (c != sm && !table_metric_is_id(t, c) && is_zc_column(table_metric_name(t, c))) p->feat[p->n_feat++] = c;
+        if (!p->n_feat)
+            return cli_usage_error(cmd, "features=zc: table '%.200s' has no zero-cost column (%s)", table_path(t),
+                                   proxy_names());
+        return CLI_OK;
+    }
+    int c = table_metric_index(t, f);
+    if (c < 0 || table_metric_is_id(t, c))
+        return cli_usage_error(cmd, "bad %s features '%.64s' (zc or a numeric column of the table)", model, f);
+    if (c == sm) return cli_usage_error(cmd, "%s features '%.64s' is the predicted column", model, f);
+    p->feat[p->n_feat++] = c;
+    return CLI_OK;
+}
+
+/* xgb, rf, mlp: encoding=onehot|path|none, features=, then model keys */
+static int parse_tabular(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+{
+    static const struct key xgb_keys[] = {
+        {"encoding", K_CHOICE, 0, 0, "onehot|path|none"}, {"features", K_STR, 0, 0, 0},
+        {"rounds", K_INT, 1, 100000, 0}, {"depth", K_INT, 1, 30, 0}, {"eta", K_NUM, 1e-6, 1, 0},
+        {"subsample", K_NUM, 0.01, 1, 0}, {"colsample", K_NUM, 0.01, 1, 0}, {"min_child", K_NUM, 0, 1e6, 0}};
+    static const struct key rf_keys[] = {
+        {"encoding", K_CHOICE, 0, 0, "onehot|path|none"}, {"features", K_STR, 0, 0, 0},
+        {"trees", K_INT, 1, 100000, 0}, {"depth", K_INT, 1, 30, 0}, {"subsample", K_NUM, 0.01, 1, 0},
+        {"colsample", K_NUM, 0.01, 1, 0}, {"min_child", K_NUM, 0, 1e6, 0}};
+    static const struct key mlp_keys[] = {
+        {"encoding", K_CHOICE, 0, 0, "onehot|path|none"}, {"features", K_STR, 0, 0, 0},
+        {"layers", K_INT, 1, 100, 0}, {"hidden", K_INT, 1, 4096, 0}, {"ensemble", K_INT, 1, 100, 0},
+        {"epochs", K_INT, 0, 100000, 0}, {"batch", K_INT, 1, 65536, 0}, {"lr", K_NUM, 1e-9, 10, 0},
+        {"loss", K_CHOICE, 0, 0, "mae|mse"}};
+    const char *model = p->model == PRED_XGB ? "xgb" : p->model == PRED_RF ? "rf" : "mlp";
+    const struct key *keys = p->model == PRED_XGB ? xgb_keys : p->model == PRED_RF ? rf_keys : mlp_keys;
+    int nk = p->model == PRED_XGB  ? (int)(sizeof xgb_keys / sizeof *xgb_keys)
+             : p->model == PRED_RF ? (int)(sizeof rf_keys / sizeof *rf_keys)
+                                   : (int)(sizeof mlp_keys / sizeof *mlp_keys);
+    double v[16];
+    const char *strs[16] = {0};
+    int given[16] = {0};
+    int rc = parse_keys(cmd, model, buf, keys, nk, v, strs, given);
+    if (rc) return rc;
+    /* defaults: the path encoding for the MLP (BANANAS); one-hot for the
+     * trees, which rank NB201 far better on it (docs/predictor-zoo.md) */
+    p->path = given[0] ? (int)v[0] : p->model == PRED_MLP;
+    if (given[1] && (rc = parse_features(cmd, model, strs[1], t, p))) return rc;
+    if (p->path == 2 && !p->n_feat) return cli_usage_error(cmd, "%s encoding=none needs features=", model);
+    if (p->model == PRED_MLP) {
+        mlp_default_params(&p->mp);
+        int *const ints[5] = {&p->mp.layers, &p->mp.hidden, &p->mp.ensemble, &p->mp.epochs, &p->mp.batch};
+        set_ints(v, given, 2, ints, 5);
+        if (given[7]) p->mp.lr = v[7];
+        if (given[8]) p->mp.loss = (enum mlp_loss)v[8];
+        return CLI_OK;
+    }
+    xgb_default_params(&p->xp, p->model == PRED_RF ? XGB_FOREST : XGB_BOOST);
+    int o = p->model == PRED_RF ? 1 : 0; /* rf has no eta */
+    if (given[2]) p->xp.rounds = (int)v[2];
+    if (given[3]) p->xp.depth = (int)v[3];
+    if (!o && given[4]) p->xp.eta = v[4];
+    if (given[5 - o]) p->xp.subsample = v[5 - o];
+    if (given[6 - o]) p->xp.colsample = v[6 - o];
+    if (given[7 - o]) p->xp.min_child = v[7 - o];
+    return CLI_OK;
+}
+
+static int parse_gcn(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+{
+    static const struct key keys[] = {{"layers", K_INT, 1, 20, 0},       {"hidden", K_INT, 1, 4096, 0},
+                                      {"ensemble", K_INT, 1, 100, 0},    {"epochs", K_INT, 0, 100000, 0},
+                                      {"batch", K_INT, 1, 65536, 0},     {"lr", K_NUM, 1e-9, 10, 0}};
+    double v[6];
+    int given[6] = {0};
+    gcn_default_params(&p->cp);
+    int rc = parse_keys(cmd, "gcn", buf, keys, 6, v, NULL, given);
+    if (rc) return rc;
+    int *const ints[5] = {&p->cp.layers, &p->cp.hidden, &p->cp.ensemble, &p->cp.epochs, &p->cp.batch};
+    set_ints(v, given, 0, ints, 5);
+    if (given[5]) p->cp.lr = v[5];
+    if (t && !gcn_row_len(table_space(t)))
+        return cli_usage_error(cmd, "gcn needs a cell space (the table's is a %s space)",
+                               space_kind_name(table_space(t)->kind));
+    return CLI_OK;
+}
+
+static int parse_one(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p, int member);
+
+static const char known[] = "gp, lstm, xgb, rf, mlp, gcn, ensemble:members=A+B";
+
+/* ensemble:members=A+B+...[:combine=stack|rank]; a member's own options
+ * use '/' for ':' (xgb/features=zc) */
+static int parse_ensemble(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+{
+    static const struct key keys[] = {{"members", K_STR, 0, 0, 0}, {"combine", K_CHOICE, 0, 0, "stack|rank"}};
+    double v[2];
+    const char *strs[2] = {0};
+    int given[2] = {0};
+    int rc = parse_keys(cmd, "ensemble", buf, keys, 2, v, strs, given);
+    if (rc) return rc;
+    if (!given[0]) return cli_usage_error(cmd, "ensemble needs members=A+B+... (%s or table columns)", known);
+    p->rank = given[1] && v[1] == 1;
+    p->members = calloc(CLI_PRED_MAX_MEMBERS, sizeof *p->members);
+    if (!p->members) return cli_error("out of memory");
+    char list[256];
+    snprintf(list, sizeof list, "%s", strs[0]);
+    char *save = NULL;
+    for (char *m = strtok_r(list, "+", &save); m; m = strtok_r(NULL, "+", &save)) {
+        if (p->n_members == CLI_PRED_MAX_MEMBERS)
+            return cli_usage_error(cmd, "ensemble of more than %d members", CLI_PRED_MAX_MEMBERS);
+        for (char *c = m; *c; c++)
+            if (*c == '/') *c = ':';
+        if ((rc = parse_one(cmd, m, t, &p->members[p->n_members++], 1))) return rc;
+    }
+    if (p->n_members < 2) return cli_usage_error(cmd, "ensemble needs at least 2 members, got '%.64s'", strs[0]);
+    return CLI_OK;
+}
+
+static int parse_one(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p, int member)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", s);
     p->column = -1;
-    if (!strncmp(s, "lstm", 4) && (!s[4] || s[4] == ':')) return parse_lstm(cmd, s, p);
-    if (strncmp(s, "gp", 2) || (s[2] && s[2] != ':')) {
+    static const struct {
+        const char *name;
+        enum cli_model model;
+    } models[] = {{"gp", PRED_GP},   {"lstm", PRED_LSTM}, {"xgb", PRED_XGB},          {"rf", PRED_RF},
+                  {"mlp", PRED_MLP}, {"gcn", PRED_GCN},   {"ensemble", PRED_ENSEMBLE}};
+    int found = -1;
+    for (int i = 0; i < (int)(sizeof models / sizeof *models); i++) {
+        size_t n = strlen(models[i].name);
+        if (!strncmp(s, models[i].name, n) && (!s[n] || s[n] == ':')) found = i;
+    }
+    if (found < 0) {
         p->column = t ? table_metric_index(t, s) : -1;
         if (p->column < 0)
-            return cli_usage_error(cmd, "unknown predictor '%.64s' (gp[:options], lstm[:key=value]%s)", s,
+            return cli_usage_error(cmd, "unknown predictor '%.64s' (%s%s)", s, known,
                                    t ? " or a numeric column of the table" : "");
+        p->model = PRED_COLUMN;
         return CLI_OK;
     }
-    gp_default_params(&p->gp);
-    char buf[64];
+    p->model = models[found].model;
+    if (member && p->model == PRED_ENSEMBLE) return cli_usage_error(cmd, "an ensemble cannot be a member of one");
+    char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
+    switch (p->model) {
+    case PRED_LSTM: return parse_lstm(cmd, buf, p);
+    case PRED_XGB:
+    case PRED_RF:
+    case PRED_MLP: return parse_tabular(cmd, buf, t, p);
+    case PRED_GCN: return parse_gcn(cmd, buf, t, p);
+    case PRED_ENSEMBLE: return parse_ensemble(cmd, buf, t, p);
+    default: break;
+    }
+    gp_default_params(&p->gp);
     char *save = NULL;
     strtok_r(buf, ":", &save);
     for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
@@ -83,28 +301,318 @@ int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, s
     return CLI_OK;
 }
 
+int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p)
+{
+    return parse_one(cmd, s, t, p, 0);
+}
+
+void cli_predictor_release(struct cli_predictor *p)
+{
+    if (!p) return;
+    free(p->members);
+    p->members = NULL;
+    p->n_members = 0;
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static int enc_width(const struct cli_predictor *p, const struct space *s)
+{
+    return p->path == 2 ? 0 : p->path ? space_path_dim(s) : space_onehot_dim(s);
+}
+
 int cli_predictor_width(const struct cli_predictor *p, const struct space *s)
 {
-    if (p->column >= 0) return 0;
-    if (p->lstm) return lstm_seq_len(s);
-    return p->path ? space_path_dim(s) : space_onehot_dim(s);
+    switch (p->model) {
+    case PRED_COLUMN: return 0;
+    case PRED_LSTM: return lstm_seq_len(s);
+    case PRED_GCN: return gcn_row_len(s);
+    case PRED_ENSEMBLE: {
+        int w = 0;
+        for (int k = 0; k < p->n_members; k++) {
+            int mw = cli_predictor_width(&p->members[k], s);
+            w += mw ? mw : 1; /* a column member: its value */
+        }
+        return w;
+    }
+    default: return enc_width(p, s) + p->n_feat;
+    }
+}
+
+/* one predictor's row at x (doubles; an lstm member's tokens as doubles
+ * when tok is NULL); t may be NULL when nothing needs a table value */
+static void encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, const struct table *t,
+                   long row, double *x, int *tok)
+{
+    switch (p->model) {
+    case PRED_COLUMN: {
+        double v = t ? table_value(t, row, p->column) : NAN;
+        x[0] = isnan(v) ? -INFINITY : v; /* a missing score ranks last */
+        return;
+    }
+    case PRED_LSTM: {
+        int tk[ARCH_MAX_DIMS];
+        lstm_tokens(s, a, tok ? tok : tk);
+        if (!tok)
+            for (int i = 0; i < lstm_seq_len(s); i++) x[i] = tk[i];
+        return;
+    }
+    case PRED_GCN: gcn_encode(s, a, x); return;
+    case PRED_ENSEMBLE:
+        for (int k = 0; k < p->n_members; k++) {
+            encode(&p->members[k], s, a, t, row, x, NULL);
+            int mw = cli_predictor_width(&p->members[k], s);
+            x += mw ? mw : 1;
+        }
+        return;
+    default: break;
+    }
+    if (p->path == 1) arch_encode_path(s, a, x);
+    else if (p->path == 0) arch_encode_onehot(s, a, x);
+    x += enc_width(p, s);
+    for (int f = 0; f < p->n_feat; f++) {
+        double v = t ? table_value(t, row, p->feat[f]) : NAN;
+        x[f] = isfinite(v) ? v : 0;
+    }
 }
 
 void cli_predictor_encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, long i,
                           double *x, int *tok)
 {
     long w = cli_predictor_width(p, s);
-    if (p->column >= 0) return;
-    if (p->lstm) lstm_tokens(s, a, tok + i * w);
-    else if (p->path) arch_encode_path(s, a, x + i * w);
-    else arch_encode_onehot(s, a, x + i * w);
+    if (p->model == PRED_COLUMN) return;
+    encode(p, s, a, NULL, -1, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
 }
+
+void cli_predictor_encode_row(const struct cli_predictor *p, const struct table *t, long row, long i, double *x,
+                              int *tok)
+{
+    const struct space *s = table_space(t);
+    long w = cli_predictor_width(p, s);
+    if (p->model == PRED_COLUMN) return;
+    encode(p, s, table_row_arch(t, row), t, row, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
+}
+
+/* --- fitting ------------------------------------------------------------- */
 
 static double clock_s(clockid_t c)
 {
     struct timespec t;
     clock_gettime(c, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* one model (not an ensemble, not a column): fit on x/tok, predict xt/tokt */
+static int fit_model(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
+                     const double *y, int n, const double *xt, const int *tokt, int m, double *mean, struct rng *r)
+{
+    int st, d = cli_predictor_width(p, s);
+    switch (p->model) {
+    case PRED_LSTM: {
+        struct lstm *model;
+        if ((st = lstm_fit(&model, tok, lstm_seq_len(s), lstm_vocab(s), y, n, &p->lp, r))) return st;
+        st = lstm_predict(model, tokt, m, mean, NULL);
+        lstm_free(model);
+        return st;
+    }
+    case PRED_XGB:
+    case PRED_RF: {
+        struct xgb *model;
+        if ((st = xgb_fit(&model, x, n, d, y, &p->xp, r))) return st;
+        st = xgb_predict(model, xt, m, mean);
+        xgb_free(model);
+        return st;
+    }
+    case PRED_MLP: {
+        struct mlp *model;
+        if ((st = mlp_fit(&model, x, n, d, y, &p->mp, r))) return st;
+        st = mlp_predict(model, xt, m, mean, NULL);
+        mlp_free(model);
+        return st;
+    }
+    case PRED_GCN: {
+        struct gcn *model;
+        if ((st = gcn_fit(&model, x, n, gcn_nodes(s), gcn_features(s), y, &p->cp, r))) return st;
+        st = gcn_predict(model, xt, m, mean, NULL);
+        gcn_free(model);
+        return st;
+    }
+    default: break;
+    }
+    struct gp *g;
+    if ((st = gp_fit(&g, x, y, n, d, &p->gp, r))) return st;
+    st = gp_predict(g, xt, m, mean, NULL);
+    gp_free(g);
+    return st;
+}
+
+static const double *sort_key;
+static int by_key(const void *a, const void *b)
+{
+    double x = sort_key[*(const int *)a], y = sort_key[*(const int *)b];
+    return (x > y) - (x < y);
+}
+
+/* normalised average ranks of v (n) into out, in [0, 1] (0.5 for n = 1);
+ * idx: n ints of scratch */
+static void ranks01(const double *v, int n, double *out, int *idx)
+{
+    for (int i = 0; i < n; i++) idx[i] = i;
+    sort_key = v;
+    qsort(idx, (size_t)n, sizeof *idx, by_key);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]]) j++;
+        double rk = n > 1 ? 0.5 * (i + j) / (n - 1) : 0.5;
+        for (int k = i; k <= j; k++) out[idx[k]] = rk;
+        i = j + 1;
+    }
+}
+
+/* rows of a member's segment: x (rows, w) at column c of width mw */
+static void segment(const double *x, int rows, int w, int c, int mw, double *out, int *tok)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < mw; j++) {
+            out[(size_t)i * mw + j] = x[(size_t)i * w + c + j];
+            if (tok) tok[(size_t)i * mw + j] = (int)x[(size_t)i * w + c + j];
+        }
+}
+
+/* member q's predictions: of the test rows (pt, m) when fit_rows is NULL,
+ * else of the rows not in the training mask (out-of-fold) */
+static int member_predict(const struct cli_predictor *q, const struct space *s, const double *xs, const int *tks,
+                          int mw, const double *y, const unsigned char *train, int n, const double *xq,
+                          const int *tq, int m, double *pred, double *bx, int *btk, double *by, struct rng *r)
+{
+    if (q->model == PRED_COLUMN) {
+        memcpy(pred, xq, sizeof *pred * (size_t)m);
+        return NASW_OK;
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (train && !train[i]) continue;
+        memcpy(bx + (size_t)k * mw, xs + (size_t)i * mw, sizeof *bx * (size_t)mw);
+        memcpy(btk + (size_t)k * mw, tks + (size_t)i * mw, sizeof *btk * (size_t)mw);
+        by[k++] = y[i];
+    }
+    return fit_model(q, s, bx, btk, by, k, xq, tq, m, pred, r);
+}
+
+/* ridge of t (n) on the columns of F (n, P) plus an intercept: weights w (P+1) */
+static int ridge(const double *F, const double *t, int n, int P, double lambda, double *w)
+{
+    int q = P + 1;
+    double A[(CLI_PRED_MAX_MEMBERS + 1) * (CLI_PRED_MAX_MEMBERS + 1)] = {0};
+    for (int j = 0; j < q; j++) w[j] = 0;
+    for (int i = 0; i < n; i++)
+        for (int a = 0; a < q; a++) {
+            double fa = a < P ? F[(size_t)i * P + a] : 1;
+            w[a] += fa * t[i];
+            for (int b = 0; b < q; b++) A[a * q + b] += fa * (b < P ? F[(size_t)i * P + b] : 1);
+        }
+    for (int a = 0; a < P; a++) A[a * q + a] += lambda;
+    lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', q, 1, A, q, w, 1);
+    if (info) return nasw_errorf(NASW_ENUMERIC, "ensemble: the stacking regression is singular");
+    return NASW_OK;
+}
+
+static int fit_ensemble(const struct cli_predictor *p, const struct space *s, const double *x, const double *y, int n,
+                        const double *xt, int m, double *mean, struct rng *r)
+{
+    enum { FOLDS = 5 };
+    int P = p->n_members, w = cli_predictor_width(p, s), mx = n > m ? n : m, st = NASW_OK;
+    size_t cells = (size_t)mx * (size_t)w;
+    double *xs = malloc(sizeof *xs * cells), *xq = malloc(sizeof *xq * cells), *bx = malloc(sizeof *bx * cells);
+    int *tks = malloc(sizeof *tks * cells), *tq = malloc(sizeof *tq * cells), *btk = malloc(sizeof *btk * cells);
+    double *by = malloc(sizeof *by * (size_t)mx), *pred = malloc(sizeof *pred * (size_t)mx);
+    double *Ftr = malloc(sizeof *Ftr * (size_t)n * P), *Fte = malloc(sizeof *Fte * (size_t)m * P);
+    double *rk = malloc(sizeof *rk * (size_t)mx), *ty = malloc(sizeof *ty * (size_t)n), *sy = malloc(sizeof *sy * (size_t)n);
+    int *idx = malloc(sizeof *idx * (size_t)mx), *fold = malloc(sizeof *fold * (size_t)n);
+    unsigned char *train = malloc((size_t)n);
+    if (!xs || !xq || !bx || !tks || !tq || !btk || !by || !pred || !Ftr || !Fte || !rk || !ty || !sy || !idx ||
+        !fold || !train) {
+        st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* folds: a random balanced assignment from the predictor's rng */
+    for (int i = 0; i < n; i++) fold[i] = i % FOLDS;
+    rng_shuffle_int(r, fold, n);
+    int folds = n >= 2 * FOLDS ? FOLDS : 0; /* too few rows: rank average */
+    int stack = !p->rank && folds;
+    for (int c = 0, q = 0; q < P; q++) {
+        const struct cli_predictor *mq = &p->members[q];
+        int mw = cli_predictor_width(mq, s);
+        mw = mw ? mw : 1;
+        segment(x, n, w, c, mw, xs, tks);
+        segment(xt, m, w, c, mw, xq, tq);
+        c += mw;
+        if ((st = member_predict(mq, s, xs, tks, mw, y, NULL, n, xq, tq, m, pred, bx, btk, by, r))) goto out;
+        ranks01(pred, m, rk, idx);
+        for (int i = 0; i < m; i++) Fte[(size_t)i * P + q] = rk[i];
+        if (!stack) continue;
+        if (mq->model == PRED_COLUMN) {
+            memcpy(pred, xs, sizeof *pred * (size_t)n);
+        } else {
+            for (int f = 0; f < folds; f++) {
+                int k = 0;
+                for (int i = 0; i < n; i++) train[i] = fold[i] != f;
+                for (int i = 0; i < n; i++)
+                    if (fold[i] == f) {
+                        memcpy(xq + (size_t)k * mw, xs + (size_t)i * mw, sizeof *xq * (size_t)mw);
+                        memcpy(tq + (size_t)k * mw, tks + (size_t)i * mw, sizeof *tq * (size_t)mw);
+                        k++;
+                    }
+                if ((st = member_predict(mq, s, xs, tks, mw, y, train, n, xq, tq, k, rk, bx, btk, by, r))) goto out;
+                for (int i = 0, j = 0; i < n; i++)
+                    if (fold[i] == f) pred[i] = rk[j++];
+            }
+        }
+        ranks01(pred, n, rk, idx);
+        for (int i = 0; i < n; i++) Ftr[(size_t)i * P + q] = rk[i];
+    }
+    double wts[CLI_PRED_MAX_MEMBERS + 1];
+    if (stack) {
+        ranks01(y, n, ty, idx);
+        if ((st = ridge(Ftr, ty, n, P, 1.0, wts))) goto out;
+    } else {
+        for (int q = 0; q < P; q++) wts[q] = 1.0 / P;
+        wts[P] = 0;
+    }
+    /* combined rank -> the training targets' empirical quantile */
+    memcpy(sy, y, sizeof *sy * (size_t)n);
+    sort_key = sy;
+    for (int i = 0; i < n; i++) idx[i] = i;
+    qsort(idx, (size_t)n, sizeof *idx, by_key);
+    for (int i = 0; i < n; i++) ty[i] = y[idx[i]];
+    for (int i = 0; i < m; i++) {
+        double z = wts[P];
+        for (int q = 0; q < P; q++) z += wts[q] * Fte[(size_t)i * P + q];
+        double u = (z < 0 ? 0 : z > 1 ? 1 : z) * (n - 1);
+        int lo = (int)floor(u);
+        int hi = lo + 1 < n ? lo + 1 : lo;
+        /* the clamped rank keeps the order; z itself breaks the ties of
+         * clamped rows, so the ranking of the combination is kept whole */
+        mean[i] = ty[lo] + (u - lo) * (ty[hi] - ty[lo]) + 1e-9 * (z - (z < 0 ? 0 : z > 1 ? 1 : z));
+    }
+out:
+    free(xs);
+    free(xq);
+    free(bx);
+    free(tks);
+    free(tq);
+    free(btk);
+    free(by);
+    free(pred);
+    free(Ftr);
+    free(Fte);
+    free(rk);
+    free(ty);
+    free(sy);
+    free(idx);
+    free(fold);
+    free(train);
+    return st;
 }
 
 int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
@@ -114,26 +622,20 @@ int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space 
     double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     int st;
     if (lpd) *lpd = NAN;
-    if (p->lstm) {
-        struct lstm *model;
-        st = lstm_fit(&model, tok, lstm_seq_len(s), lstm_vocab(s), y, n, &p->lp, r);
-        if (!st) {
-            st = lstm_predict(model, tokt, m, mean, NULL);
-            if (fit_cpu_s) *fit_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
-            if (fit_s) *fit_s = clock_s(CLOCK_MONOTONIC) - t0;
-            lstm_free(model);
-        }
-        return st;
-    }
-    struct gp *g;
-    st = gp_fit(&g, x, y, n, cli_predictor_width(p, s), &p->gp, r);
-    if (!st) {
+    if (p->model == PRED_GP) {
+        struct gp *g;
+        if ((st = gp_fit(&g, x, y, n, cli_predictor_width(p, s), &p->gp, r))) return st;
         st = gp_predict(g, xt, m, mean, NULL);
         /* timed like a peer's fit + predict; the density is extra */
         if (fit_cpu_s) *fit_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
         if (fit_s) *fit_s = clock_s(CLOCK_MONOTONIC) - t0;
         if (!st && !p->gp.warp && ytest && lpd) st = gp_log_predictive(g, xt, ytest, m, lpd);
         gp_free(g);
+        return st;
     }
+    st = p->model == PRED_ENSEMBLE ? fit_ensemble(p, s, x, y, n, xt, m, mean, r)
+                                   : fit_model(p, s, x, tok, y, n, xt, tokt, m, mean, r);
+    if (fit_cpu_s) *fit_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+    if (fit_s) *fit_s = clock_s(CLOCK_MONOTONIC) - t0;
     return st;
 }

@@ -3,39 +3,71 @@
  * --predictor`, parsed and fitted in one place (cli/predictor.c).
  *
  * A spec is gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
- * lstm[:key=value]... (surrogate/lstm.h, its uncertainty unused) or, where
- * the caller passes a table, a numeric column of that table used as is.
+ * lstm[:key=value]... (surrogate/lstm.h, its uncertainty unused), xgb / rf
+ * (surrogate/xgb.h), mlp (surrogate/mlp.h), gcn (surrogate/gcn.h), each
+ * with :key=value options, ensemble:members=A+B+...[:combine=stack|rank]
+ * (members are specs of the above with '/' in place of ':'), or, where the
+ * caller passes a table, a numeric column of that table used as is.
  * Architectures are encoded per predictor: one row of cli_predictor_width()
- * doubles (GP) or ints (LSTM tokens).
+ * doubles, or ints (LSTM tokens) for lstm.  xgb, rf and mlp may append
+ * table columns to the row (features=zc|COLUMN), which needs the table row
+ * (cli_predictor_encode_row); an ensemble's row is its members' rows side
+ * by side (an lstm member's tokens stored as doubles).
  */
 #ifndef NASW_CLI_PREDICTOR_H
 #define NASW_CLI_PREDICTOR_H
 
 #include "core/arch.h"
+#include "surrogate/gcn.h"
 #include "surrogate/gp.h"
 #include "surrogate/lstm.h"
+#include "surrogate/mlp.h"
+#include "surrogate/xgb.h"
 #include "tables/table.h"
 
+enum cli_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE };
+
+#define CLI_PRED_MAX_FEATURES 32
+#define CLI_PRED_MAX_MEMBERS 8
+
 struct cli_predictor {
-    char name[64];
+    char name[128];
+    enum cli_model model;
     int column;        /* >= 0: a table column used as the prediction */
-    int path;          /* encoding: 0 one-hot, 1 path */
+    int path;          /* encoding: 0 one-hot, 1 path, 2 none (features only) */
     int lstm;          /* 1: the LSTM surrogate on token sequences */
+    int n_feat;        /* extra table columns appended to the encoding */
+    int feat[CLI_PRED_MAX_FEATURES];
+    int rank;          /* ensemble: 1 rank average, 0 stacked (ridge) */
+    int n_members;
+    struct cli_predictor *members; /* ensemble: n_members (owned) */
     struct gp_params gp;
     struct lstm_params lp;
+    struct xgb_params xp;
+    struct mlp_params mp;
+    struct gcn_params cp;
 };
 
 /* Parse spec s for command cmd (named in usage errors).  t: the table whose
- * numeric columns are also predictors, NULL to allow only gp and lstm.
- * Prints a usage error; returns a CLI exit code. */
+ * numeric columns are also predictors and features, NULL to allow only
+ * models.  Prints a usage error; returns a CLI exit code.  Release the
+ * result with cli_predictor_release (also after a failed parse). */
 int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p);
+void cli_predictor_release(struct cli_predictor *p);
 
-/* Row width of the encoding: doubles (GP) or tokens (LSTM); 0 for a column. */
+/* Row width of the encoding: doubles (models) or tokens (lstm); 0 for a
+ * column. */
 int cli_predictor_width(const struct cli_predictor *p, const struct space *s);
 
-/* Encode a into row i of x (GP) or tok (LSTM), rows of cli_predictor_width(). */
+/* Encode a into row i of x (doubles) or tok (lstm), rows of
+ * cli_predictor_width().  Without features only: a predictor with features
+ * needs cli_predictor_encode_row. */
 void cli_predictor_encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, long i,
                           double *x, int *tok);
+/* The same for row `row` of table t, with its feature columns (a missing
+ * value becomes 0). */
+void cli_predictor_encode_row(const struct cli_predictor *p, const struct table *t, long row, long i, double *x,
+                              int *tok);
 
 /* Fit on n encoded rows (x or tok) with targets y and predict m encoded
  * rows (xt or tokt) into mean.  If ytest and lpd are given and the predictor

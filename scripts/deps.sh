@@ -9,7 +9,7 @@
 # `scripts/deps.sh --fuzz` does it for the fuzzing toolchain (clang, its
 # libFuzzer/sanitizer runtimes, its OpenMP runtime); only `make fuzz` asks.
 set -u
-PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
+PKGS="build-essential pkg-config libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libcmocka-dev libxgboost-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin"
 BENCH_PKGS="python3-sklearn python3-scipy python3-torch python3-numpy"
 FUZZ_PKGS="clang libclang-rt-dev libomp-dev"
 what=deps

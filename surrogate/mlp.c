@@ -159,7 +159,7 @@ static void init_member(const struct mlp *m, int k, struct rng *r)
     memset(view(m, k, 1), 0, sizeof(double) * m->np * 3); /* gradients and both Adam moments */
 }
 
-static void adam(double *w, const double *g, double *mo, double *v, size_t n, long t, double lr)
+void mlp_adam(double *w, const double *g, double *mo, double *v, size_t n, long t, double lr)
 {
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
     double c1 = 1 - pow(b1, (double)t), c2 = 1 - pow(b2, (double)t);
@@ -187,7 +187,7 @@ static void train_member(struct mlp *m, int k, const double *XS, const double *Y
             }
             memset(g, 0, sizeof *g * m->np);
             loss_std(m, k, m->xs, m->ys, B, 1);
-            adam(view(m, k, 0), g, view(m, k, 2), view(m, k, 3), m->np, ++t, lr);
+            mlp_adam(view(m, k, 0), g, view(m, k, 2), view(m, k, 3), m->np, ++t, lr);
         }
     }
 }

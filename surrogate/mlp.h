@@ -61,6 +61,10 @@ int mlp_n_members(const struct mlp *model);
 int mlp_dim(const struct mlp *model);   /* d */
 void mlp_free(struct mlp *model);       /* NULL is a no-op */
 
+/* One Adam step (betas 0.9, 0.999, eps 1e-8) on n parameters, views w, g,
+ * m, v, bias-corrected for step t >= 1; shared with surrogate/gcn.c. */
+void mlp_adam(double *w, const double *g, double *m, double *v, size_t n, long t, double lr);
+
 /* For the gradient test: member k's parameter block (view 0 weights,
  * 1 gradients), its length, and the loss of a minibatch of B raw rows X
  * against standardised targets ys (gradient added to view 1 when grad). */

@@ -210,6 +210,14 @@ awk -F, 'NR == 1 { ok = $9 == "lpd_mean" } NR > 1 && $1 == "gp:nowarp" && $9 !~ 
 awk -F, 'NR > 1 && $1 != "gp:nowarp" && $9 != "" { b = 1 } END { exit b }' "$T/preds2/summary.csv" && ok || bad "predict: lpd_mean for a warped GP or a column"
 expect 0 "predict lstm" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:epochs=30:hidden=16:embed=8:ensemble=2:lr=0.01 --train-sizes 30 --test-size 30 --trials 2 --dir "$T/predl"
 awk -F, '$1 ~ /^lstm/ && $2==30 && $4 > 0.3 {f=1} END {exit !f}' "$T/predl/summary.csv" && ok || bad "lstm does not rank the separable mini table (Kendall <= 0.3 at n=30)"
+# the predictor zoo (docs/predictor-zoo.md): each ranks the mini table, same seed same numbers
+Z='xgb,rf:trees=50,mlp:epochs=60,ensemble:members=xgb+mlp/epochs=60+cost_s,ensemble:members=rf/trees=50+cost_s:combine=rank'
+expect 0 "predict zoo" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors "$Z" --train-sizes 30 --test-size 30 --trials 2 --dir "$T/predz"
+[ "$(awk -F, 'NR > 1 && $2 == 30 && $4 > 0.3' "$T/predz/summary.csv" | wc -l)" -eq 5 ] && ok || bad "a zoo predictor does not rank the mini table (Kendall <= 0.3 at n=30)"
+expect 0 "predict zoo again" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors "$Z" --train-sizes 30 --test-size 30 --trials 2 --dir "$T/predz2"
+[ "$(cut -d, -f1-6 "$T/predz/trials.csv")" = "$(cut -d, -f1-6 "$T/predz2/trials.csv")" ] && ok || bad "zoo predictors: same seed, other predictions"
+expect 0 "predict gcn on a cell table" -- $NASW predict --table tests/fixtures/tables/partial.csv --dataset a --predictors gcn:epochs=40:hidden=16,xgb --train-sizes 30 --test-size 30 --trials 1 --dir "$T/predg"
+[ "$(awk -F, 'NR > 1 && $2 == 30 && $4 > 0.2' "$T/predg/summary.csv" | wc -l)" -eq 2 ] && ok || bad "gcn/xgb do not rank the partial cell table (Kendall <= 0.2 at n=30)"
 expect 2 "predict: bad lstm option" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:depth=2 --dir "$T/pred2"
 expect 2 "predict: bad lstm value" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors lstm:ensemble=1.5 --dir "$T/pred2"
 expect 2 "predict: unknown predictor" -- $NASW predict --table $FIX/mini.csv --dataset alpha --predictors nope --dir "$T/pred2"
