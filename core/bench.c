@@ -47,7 +47,7 @@ int bench_set_objectives(struct bench *b, const struct objectives *o)
     return st;
 }
 
-int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+static void result_reset(struct bench_result *r)
 {
     r->val = r->test = NAN;
     r->cost_s = 0.0;
@@ -55,11 +55,31 @@ int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_
     r->from_epochs = -1;
     r->failed = 0;
     r->infeasible = 0;
-    int st = b->ops->query(b, a, epochs, r);
+}
+
+/* A backend's answer completed: objectives, feasibility, score. */
+static int answered(struct bench *b, const struct arch *a, struct bench_result *r, int st)
+{
     if (st) return st;
     if ((st = bench_objectives(b, a, r))) return st;
     bench_finish(b, r);
     return NASW_OK;
+}
+
+int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+{
+    result_reset(r);
+    return answered(b, a, r, b->ops->query(b, a, epochs, r));
+}
+
+int bench_query_inherit(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                        struct bench_result *r)
+{
+    if (!b->ops->query_inherit)
+        return nasw_errorf(NASW_EUNSUPPORTED, "bench '%.200s' cannot train a child from its parent's weights",
+                           b->name);
+    result_reset(r);
+    return answered(b, a, r, b->ops->query_inherit(b, a, parent, epochs, r));
 }
 
 void bench_finish(const struct bench *b, struct bench_result *r)

@@ -63,6 +63,12 @@ struct bench_ops {
     /* out[0..n): objectives, out[n..2n): their reported counterparts,
      * out[2n..2n+n_con): the constraint columns, for architecture a. */
     int (*objective_values)(struct bench *b, const struct arch *a, double *out);
+    /* Weight inheritance (NULL: the backend cannot): train a for `epochs`
+     * epochs starting from the trained weights of `parent` (r->epochs and
+     * r->cost_s: what was trained, r->from_epochs 0).  A backend that no
+     * longer has the parent's weights trains a from scratch instead. */
+    int (*query_inherit)(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                         struct bench_result *r);
 };
 
 struct bench {
@@ -82,10 +88,17 @@ struct bench {
     struct objectives obj;          /* obj.n == 0: single objective (the search metric) */
     double obj_worst[OBJ_MAX], obj_best[OBJ_MAX]; /* per objective over the space,
                                        as stored (NaN: unknown) */
+    int keep_weights;               /* set by search_run for weight inheritance: a
+                                       backend that trains keeps the weights of
+                                       every full training (query_inherit's parents) */
 };
 
 /* Query through the backend and fill r->score.  Returns the backend status. */
 int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+/* bench_query for a child starting from its parent's weights (see
+ * query_inherit); NASW_EUNSUPPORTED if the backend cannot. */
+int bench_query_inherit(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                        struct bench_result *r);
 /* Fill r->score (and mark NaN results failed) for a result obtained outside
  * bench_query (an asynchronous evaluator). */
 void bench_finish(const struct bench *b, struct bench_result *r);
