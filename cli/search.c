@@ -19,7 +19,6 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
-#include "train/live.h"
 #include "train/mpi.h"
 
 static void help(FILE *f)
@@ -121,10 +120,9 @@ int cmd_search(int argc, char **argv)
     if (search_spec_parse(strategy, &spec)) return cli_usage_error("search", "%s", nasw_errmsg());
     if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
-    int live = !strncmp(table_path, "live:", 5), full_epochs = 0;
-    if (live && live_spec_epochs(table_path, &full_epochs)) full_epochs = 0; /* a bad spec: reported when opened */
-    if (search_spec_check_inherit(&spec, table_path, live, full_epochs, obj.n > 0 || obj.n_con > 0))
-        return cli_usage_error("search", "%s", nasw_errmsg());
+    if ((mrc = cli_check_inherit("search", &spec, table_path, &obj))) return mrc;
+
+    int live = !strncmp(table_path, "live:", 5);
     if (nasw_mpi_rank() > 0) { /* an MPI worker: train what rank 0 sends */
         if (!live) return CLI_OK;
         int wst = mpi_worker(table_path, (uint64_t)train_seed);
@@ -162,7 +160,7 @@ int cmd_search(int argc, char **argv)
                                 .command = cli_command_line};
     struct mpi_pool *pool = NULL;
     struct search_evaluator ev;
-    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS)) {
+    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS || search_spec_inherit_epochs(&spec))) {
         /* MPI workers train full schedules only (train/mpi.c) */
         cli_error("strategy '%s' trains partially: it does not run under mpirun yet", spec.type->name);
         goto done;

@@ -489,6 +489,9 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     if (!status)
         status = search_spec_check_inherit(spec, b->name, b->ops->query_inherit != NULL, b->max_epochs,
                                            b->obj.n > 0 || b->obj.n_con > 0);
+    if (!status && o->eval && o->eval->slots > 0 && search_spec_inherit_epochs(spec) > 0)
+        status = nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' inherits weights: not with asynchronous evaluation",
+                             spec->type->name);
     b->keep_weights = search_spec_inherit_epochs(spec) > 0;
     if (!status && spec->type->bind) status = spec->type->bind(st, b);
     if (!status && o->log) status = log_header(b, spec, o);
