@@ -119,6 +119,16 @@ static int layout_new(struct layout *L, struct cnn *n, const struct space *s, co
     return NASW_OK;
 }
 
+/* The layouts of a destination and a source network (both or neither). */
+static int layouts_new(struct layout *D, struct cnn *dn, const struct arch *da, struct layout *S, struct cnn *sn,
+                       const struct arch *sa, const struct space *s)
+{
+    int st = layout_new(D, dn, s, da);
+    if (st) return st;
+    if ((st = layout_new(S, sn, s, sa))) layout_free(D);
+    return st;
+}
+
 static const int *edge_of(const struct layout *L, int stage, int cell, int e)
 {
     return &L->edge[((stage * L->N + cell) * L->edges + e) * 2];
@@ -179,12 +189,8 @@ int morph_inherit(struct cnn *child, const struct arch *ca, struct cnn *parent, 
     if (!same_config(child, parent, 0, 0))
         return nasw_errorf(NASW_EINVAL, "cannot inherit weights between networks of different macro sizes");
     struct layout C, P;
-    int st = layout_new(&C, child, s, ca);
+    int st = layouts_new(&C, child, ca, &P, parent, pa, s);
     if (st) return st;
-    if ((st = layout_new(&P, parent, s, pa))) {
-        layout_free(&C);
-        return st;
-    }
     copy_skeleton(child, &C, parent, &P);
     float *cp = cnn_params(child);
     for (int stage = 0; stage < 3; stage++)
@@ -270,12 +276,8 @@ int morph_wider(struct cnn *dst, struct cnn *src, const struct arch *a, const st
     if (!same_config(dst, src, 1, 0) || dc->C < sc->C)
         return nasw_errorf(NASW_EINVAL, "Net2WiderNet needs the same network with at least as many channels");
     struct layout D, S;
-    int st = layout_new(&D, dst, s, a);
+    int st = layouts_new(&D, dst, a, &S, src, a, s);
     if (st) return st;
-    if ((st = layout_new(&S, src, s, a))) {
-        layout_free(&D);
-        return st;
-    }
     /* channel maps g[stage][new channel] -> old channel, and copies */
     int *g[3], *cnt[3], total = 0;
     for (int k = 0; k < 3; k++) total += (dc->C << k) + (sc->C << k);
@@ -362,12 +364,8 @@ int morph_deeper(struct cnn *dst, struct cnn *src, const struct arch *a, const s
                            "input to output and none through avg_pool_3x3)", arch);
     }
     struct layout D, S;
-    int st = layout_new(&D, dst, s, a);
+    int st = layouts_new(&D, dst, a, &S, src, a, s);
     if (st) return st;
-    if ((st = layout_new(&S, src, s, a))) {
-        layout_free(&D);
-        return st;
-    }
     copy_skeleton(dst, &D, src, &S);
     for (int stage = 0; stage < 3; stage++)
         for (int cell = 0; cell < D.N; cell++)
