@@ -19,6 +19,7 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
+#include "train/live.h"
 #include "train/mpi.h"
 
 static void help(FILE *f)
@@ -180,6 +181,9 @@ int cmd_search(int argc, char **argv)
         cli_error_status(st);
         goto done;
     }
+    if (live && live_bench_fallbacks(b) > 0)
+        cli_warn("%ld children trained from scratch: their parents' weights were not kept (the journal was made "
+                 "without inherit=1, or its .weights directory removed)", live_bench_fallbacks(b));
     const struct space *s = bench_space(b);
     /* with the run log on stdout (--out -) the text goes to stderr */
     FILE *txt = out && !strcmp(out, "-") ? stderr : stdout;

@@ -78,6 +78,9 @@ mkdir -p "$T/f"
 cp "$T/a/j.csv" "$T/a/j.csv.meta.json" "$T/a/j_curves.csv" "$T/f/"
 search "$T/f" $EVO 7 && ok || bad "search without the parents' weights failed: $(head -1 "$T/f/err")"
 [ "$(rows "$T/f/j.csv")" -gt "$ns" ] && ok || bad "children of parents without weights were not trained from scratch"
+grep -q "^warning: [1-9][0-9]* children trained from scratch: their parents' weights were not kept" "$T/f/err" \
+    && ok || bad "no warning that children trained from scratch"
+grep -q "children trained from scratch" "$T/a/err" && bad "a warning without fallbacks" || ok
 sed -n 4p "$T/f/trace" | cut -f6 | grep -qF -f - "$T/f/j.csv" && ok || bad "the first child (its parent without weights) has no full row"
 
 echo "inherit.sh: $pass passed, $fail failed"

@@ -83,6 +83,7 @@ struct live {
     } *inh_rec;
     long n_inh, cap_inh;
     struct hashmap latest;    /* arch key -> weights id */
+    long fallbacks;           /* children trained from scratch: no parent weights */
 };
 
 static void record_release(struct record *r)
@@ -787,9 +788,12 @@ static int live_query_inherit(struct bench *b, const struct arch *a, const struc
     uint64_t key = arch_key(l->space, a), pkey = arch_key(l->space, parent);
     int64_t pw;
     char ppath[4300];
-    if (!hashmap_get(&l->latest, pkey, &pw)) return live_query(b, a, 0, r);
-    weights_path(l, (uint64_t)pw, ppath, sizeof ppath);
-    if (access(ppath, R_OK) != 0) return live_query(b, a, 0, r);
+    int have = hashmap_get(&l->latest, pkey, &pw);
+    if (have) weights_path(l, (uint64_t)pw, ppath, sizeof ppath);
+    if (!have || access(ppath, R_OK) != 0) {
+        l->fallbacks++;
+        return live_query(b, a, 0, r);
+    }
     uint64_t id = inherit_id((uint64_t)pw, arch_settings(l, a, key), epochs);
     int64_t idx;
     if (hashmap_get(&l->inh_done, id, &idx)) { /* journaled */
@@ -988,6 +992,7 @@ static const struct bench_ops live_ops = {.name = "live", .query = live_query, .
                                           .query_inherit = live_query_inherit};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
+long live_bench_fallbacks(const struct bench *b) { return ((const struct live *)b->impl)->fallbacks; }
 
 /* "fmnist[:PRESET][:nodes=K][:ops=a+b+...]": the preset and the cell space. */
 static int parse_spec(struct live *l, const char *spec)

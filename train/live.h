@@ -71,6 +71,10 @@ int live_spec_epochs(const char *spec, int *epochs);
 
 /* Number of architectures already in the journal (after resume). */
 long live_bench_done(const struct bench *b);
+/* Children asked to inherit (query_inherit) that were trained from scratch
+ * because their parent's weights were not kept (a parent answered from a
+ * journal made without inherit=1, or JOURNAL.weights/ removed). */
+long live_bench_fallbacks(const struct bench *b);
 
 /* The pieces of a query, for distributed training (train/mpi.c): */
 struct train_result;
