@@ -206,7 +206,7 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("evolution:population=20:sample=5", &spec), NASW_OK);
     assert_true(spec.values[0] == 20 && spec.values[1] == 5 && spec.values[2] == 1);
     search_spec_format(&spec, buf, sizeof buf);
-    assert_string_equal(buf, "evolution:population=20:sample=5:aging=1:stall=100");
+    assert_string_equal(buf, "evolution:population=20:sample=5:aging=1:stall=100:inherit=0:inherit_epochs=1");
     assert_string_equal(spec.label, "evolution:population=20:sample=5");
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
