@@ -789,7 +789,7 @@ static void check_survivors(double aging, const int *survivors)
     const struct search_type *t = search_find("evolution");
     struct synth x;
     synth_init(&x, 8, 6, 4); /* 1.7 M architectures: accidental neighbours are rare */
-    double v[4] = {5, 3, aging, 100};
+    double v[6] = {5, 3, aging, 100, 0, 1}; /* every evolution parameter, inherit=0 */
     struct rng *r = rng_new(1);
     void *st = t->alloc(v, x.s, r);
     struct query q;
