@@ -105,6 +105,7 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/cli_import.sh
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
+	@NASW=./$(BIN) tests/inherit.sh
 	@NASW=./$(BIN) tests/runs.sh
 	@NASW=./$(BIN) tests/docs.sh
 

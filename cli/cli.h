@@ -229,6 +229,11 @@ extern struct cli_progress *cli_live_progress;
  * (training epochs, integer); *kind is the enum budget_kind value (0 queries,
  * 1 seconds, 2 epochs).  0 on success, -1 on a bad value. */
 int cli_parse_budget(const char *s, double *budget, int *kind);
+/* Usage error (CLI_USAGE, message printed) if a strategy spec asks for
+ * weight inheritance where the bench spec cannot give it (cli/inherit.c). */
+struct search_spec;
+struct objectives;
+int cli_check_inherit(const char *cmd, const struct search_spec *spec, const char *bench, const struct objectives *obj);
 /* Split "a,b,c" into malloc'd strings (empty items dropped). */
 int cli_split_list(const char *s, char ***items, int *n);
 void cli_free_list(char **items, int n);

@@ -859,6 +859,13 @@ static int compare_main(int argc, char **argv)
                 free(cx.specs);
                 return urc;
             }
+    for (int i = 0; i < cx.n_s && table_path_s; i++) {
+        int urc = cli_check_inherit("compare", &cx.specs[i], table_path_s, &obj);
+        if (urc) {
+            free(cx.specs);
+            return urc;
+        }
+    }
     /* checkpoints */
     int n_ck = 1;
     char **cks = NULL;

@@ -19,6 +19,7 @@
 #include "core/runlog.h"
 #include "core/status.h"
 #include "search/search.h"
+#include "train/live.h"
 #include "train/mpi.h"
 
 static void help(FILE *f)
@@ -136,6 +137,8 @@ int cmd_search(int argc, char **argv)
     if (search_spec_parse(strategy, &spec)) return cli_spec_error("search", strategy);
     if ((mrc = cli_moo_check_strategy(spec.type, &obj, "search"))) return mrc;
 
+    if ((mrc = cli_check_inherit("search", &spec, table_path, &obj))) return mrc;
+
     int live = !strncmp(table_path, "live:", 5);
     if (nasw_mpi_rank() > 0) { /* an MPI worker: train what rank 0 sends */
         if (!live) return CLI_OK;
@@ -184,7 +187,7 @@ int cmd_search(int argc, char **argv)
                                 .command = cli_command_line};
     struct mpi_pool *pool = NULL;
     struct search_evaluator ev;
-    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS)) {
+    if (live && nasw_mpi_size() > 1 && (spec.type->multi_fidelity || kind == BUDGET_EPOCHS || search_spec_inherit_epochs(&spec))) {
         /* MPI workers train full schedules only (train/mpi.c) */
         cli_error("strategy '%s' trains partially: it does not run under mpirun yet", spec.type->name);
         goto done;
@@ -204,6 +207,9 @@ int cmd_search(int argc, char **argv)
         cli_error_status(st);
         goto done;
     }
+    if (live && live_bench_fallbacks(b) > 0)
+        cli_warn("%ld children trained from scratch: their parents' weights were not kept (the journal was made "
+                 "without inherit=1, or its .weights directory removed)", live_bench_fallbacks(b));
     const struct space *s = bench_space(b);
     /* with the run log on stdout (--out -) the text goes to stderr */
     FILE *rows = out && !strcmp(out, "-") ? stderr : stdout, *txt = cli_text(rows); /* --trace rows are data */

@@ -54,12 +54,7 @@ int bench_set_noise(struct bench *b)
     return b->ops->set_noise(b);
 }
 
-int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
-{
-    return bench_query_seed(b, a, epochs, -1, r);
-}
-
-int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed, struct bench_result *r)
+static void result_reset(struct bench_result *r)
 {
     r->val = r->test = NAN;
     r->cost_s = 0.0;
@@ -67,13 +62,39 @@ int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed
     r->from_epochs = -1;
     r->failed = 0;
     r->infeasible = 0;
-    int st = b->ops->query(b, a, epochs, r);
+}
+
+/* A backend's answer completed: the seed's value (seed >= 0), objectives,
+ * feasibility, score. */
+static int answered(struct bench *b, const struct arch *a, int seed, struct bench_result *r, int st)
+{
     if (st) return st;
     NASW_ASSERT(seed < b->noise_seeds);
     if (seed >= 0 && !r->failed && (st = b->ops->seed_value(b, a, seed, &r->val))) return st;
     if ((st = bench_objectives(b, a, r))) return st;
     bench_finish(b, r);
     return NASW_OK;
+}
+
+int bench_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
+{
+    return bench_query_seed(b, a, epochs, -1, r);
+}
+
+int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed, struct bench_result *r)
+{
+    result_reset(r);
+    return answered(b, a, seed, r, b->ops->query(b, a, epochs, r));
+}
+
+int bench_query_inherit(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                        struct bench_result *r)
+{
+    if (!b->ops->query_inherit)
+        return nasw_errorf(NASW_EUNSUPPORTED, "bench '%.200s' cannot train a child from its parent's weights",
+                           b->name);
+    result_reset(r);
+    return answered(b, a, -1, r, b->ops->query_inherit(b, a, parent, epochs, r));
 }
 
 void bench_finish(const struct bench *b, struct bench_result *r)

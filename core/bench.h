@@ -84,6 +84,12 @@ struct bench_ops {
     /* A weight-sharing supernet of the space on the bench's training data
      * (core/oneshot.h).  NULL: the backend has no data to train on. */
     int (*oneshot)(const struct bench *b, const struct oneshot_opts *o, struct oneshot **out);
+    /* Weight inheritance (NULL: the backend cannot): train a for `epochs`
+     * epochs starting from the trained weights of `parent` (r->epochs and
+     * r->cost_s: what was trained, r->from_epochs 0).  A backend that no
+     * longer has the parent's weights trains a from scratch instead. */
+    int (*query_inherit)(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                         struct bench_result *r);
 };
 
 struct bench {
@@ -104,6 +110,9 @@ struct bench {
     double obj_worst[OBJ_MAX], obj_best[OBJ_MAX]; /* per objective over the space,
                                        as stored (NaN: unknown) */
     int noise_seeds;                /* > 0: queries may be answered per seed (bench_set_noise) */
+    int keep_weights;               /* set by search_run for weight inheritance: a
+                                       backend that trains keeps the weights of
+                                       every full training (query_inherit's parents) */
 };
 
 /* Query through the backend and fill r->score.  Returns the backend status. */
@@ -114,6 +123,10 @@ int bench_query_seed(struct bench *b, const struct arch *a, int epochs, int seed
 /* Answer queries per training seed from now on (see above);
  * NASW_EUNSUPPORTED with a message when the backend has no seeds. */
 int bench_set_noise(struct bench *b);
+/* bench_query for a child starting from its parent's weights (see
+ * query_inherit); NASW_EUNSUPPORTED if the backend cannot. */
+int bench_query_inherit(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                        struct bench_result *r);
 /* Fill r->score (and mark NaN results failed) for a result obtained outside
  * bench_query (an asynchronous evaluator). */
 void bench_finish(const struct bench *b, struct bench_result *r);

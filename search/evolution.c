@@ -41,6 +41,7 @@ struct evo_state {
     struct hashmap told;    /* keys evaluated so far */
     int stall, repeats;     /* consecutive children already evaluated */
     struct search_warm *warm; /* init=zc: the initial population (AREA), or NULL */
+    int inherit;            /* > 0: children train this many epochs from the parent's weights */
 };
 
 static const struct search_param params[] = {
@@ -48,6 +49,8 @@ static const struct search_param params[] = {
     {"sample", 10, 1, 100000, 1, NULL, "tournament size S (drawn with replacement)"},
     {"aging", 1, 0, 1, 1, NULL, "1: the oldest dies (regularized); 0: the worst dies"},
     {"stall", 100, 1, 1e9, 1, NULL, "after this many repeated children, propose an unseen random architecture"},
+    {"inherit", 0, 0, 1, 1, NULL, "1: a child starts from its parent's trained weights (live benches)"},
+    {"inherit_epochs", 1, 1, 100000, 1, NULL, "epochs a child trains with inherit=1"},
     {0},
 };
 
@@ -59,6 +62,7 @@ static void *evo_alloc(const double *v, const struct space *s, struct rng *r)
         st->S = (int)v[1];
         st->aging = (int)v[2];
         st->stall = (int)v[3];
+        st->inherit = v[4] == 1 ? (int)v[5] : 0;
         st->pop = calloc((size_t)st->P, sizeof *st->pop);
     }
     if (!st || !st->pop) {
@@ -91,12 +95,18 @@ static int evo_propose(void *p, struct query *q)
         struct member *m = nth(st, (int)rng_int(st->r, (uint64_t)st->n));
         if (!best || m->score > best->score) best = m;
     }
-    if (arch_mutate(st->s, st->r, &best->arch, &q->arch) != NASW_OK) arch_sample(st->s, st->r, &q->arch);
+    int mutated = arch_mutate(st->s, st->r, &best->arch, &q->arch) == NASW_OK;
+    if (!mutated) arch_sample(st->s, st->r, &q->arch);
     if (!hashmap_get(&st->told, arch_key(st->s, &q->arch), NULL)) {
         st->repeats = 0;
     } else if (++st->repeats >= st->stall) {
         st->repeats = 0;
+        mutated = 0; /* an immigrant has no parent */
         arch_sample_avoiding(st->s, st->r, &st->told, 1000, &q->arch);
+    }
+    if (mutated && st->inherit > 0) { /* Real et al. 2017: the child inherits the parent's weights */
+        q->inherit_epochs = st->inherit;
+        q->parent = best->arch;
     }
     return NASW_OK;
 }

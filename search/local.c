@@ -10,7 +10,10 @@
  * first `init` are the best of a random pool by a training-free score,
  * search/warm.c).  first=1 moves as soon as a
  * better neighbour is told (first improvement).  Neighbours already
- * evaluated are free repeats (the run loop's cache).
+ * evaluated are free repeats (the run loop's cache).  inherit=1 (a bench
+ * that trains): a neighbour starts from the current architecture's trained
+ * weights (train/morph.h) and trains inherit_epochs epochs; random
+ * architectures train from scratch.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,12 +40,15 @@ struct local_state {
     struct hashmap seen;         /* keys told so far */
     struct search_warm *warm;    /* init=zc: the first `init` architectures, or NULL */
     int warm_left;
+    int inherit;                 /* > 0: neighbours train this many epochs from cur's weights */
 };
 
 static const struct search_param params[] = {
     {"init", 10, 1, 1000000, 1, NULL, "random architectures before the first climb"},
     {"restart", 1, 1, 1000000, 1, NULL, "random architectures at a restart"},
     {"first", 0, 0, 1, 1, NULL, "1: move at the first improvement; 0: best of the whole neighbourhood"},
+    {"inherit", 0, 0, 1, 1, NULL, "1: a neighbour starts from the current architecture's trained weights (live benches)"},
+    {"inherit_epochs", 1, 1, 100000, 1, NULL, "epochs a neighbour trains with inherit=1"},
     {0},
 };
 
@@ -61,6 +67,7 @@ static void *local_alloc(const double *v, const struct space *s, struct rng *r)
     st->init = (int)v[0];
     st->restart = (int)v[1];
     st->first = (int)v[2];
+    st->inherit = v[3] == 1 ? (int)v[4] : 0;
     st->phase = PH_RANDOM;
     st->batch = st->init;
     st->cand_score = -INFINITY;
@@ -98,6 +105,10 @@ static int local_propose(void *p, struct query *q)
     q->epochs = 0;
     if (st->phase == PH_NBHD && st->next_nb < st->n_nb) {
         q->arch = st->nb[st->next_nb++];
+        if (st->inherit > 0) { /* network morphism: one edge away from cur */
+            q->inherit_epochs = st->inherit;
+            q->parent = st->cur;
+        }
         return NASW_OK;
     }
     /* random phase, or a filler while neighbour results are outstanding */

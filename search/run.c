@@ -373,7 +373,9 @@ static int run_sync(struct run_state *rs, const struct search_type *t, void *st)
         } else {
             repeats = 0;
             int seed = rs->noise ? (int)rng_int(rs->noise, (uint64_t)rs->b->noise_seeds) : -1;
-            if ((status = bench_query_seed(rs->b, &q.arch, q.epochs, seed, &res))) return status;
+            status = q.inherit_epochs > 0 ? bench_query_inherit(rs->b, &q.arch, &q.parent, q.inherit_epochs, &res)
+                                          : bench_query_seed(rs->b, &q.arch, q.epochs, seed, &res);
+            if (status) return status;
             moo_score(rs, &res);
             if ((status = record(rs, &q, key, &res))) return status;
         }
@@ -430,6 +432,11 @@ static int run_async(struct run_state *rs, const struct search_type *t, void *st
             if (stop) {
                 proposing = 0;
                 break;
+            }
+            if (q.inherit_epochs > 0) { /* workers train from scratch only */
+                status = nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' inherits weights: not with asynchronous "
+                                     "evaluation", t->name);
+                goto done;
             }
             uint64_t key;
             if ((status = class_key(rs, &q.arch, &key))) goto done;
@@ -541,6 +548,13 @@ int search_run(struct bench *b, const struct search_spec *spec, const struct sea
     if (o->kind == BUDGET_EPOCHS && b->max_epochs <= 0)
         status = nasw_errorf(NASW_EUNSUPPORTED, "a budget in epochs needs per-epoch curves; bench '%.200s' has none",
                              b->name);
+    if (!status)
+        status = search_spec_check_inherit(spec, b->name, b->ops->query_inherit != NULL, b->max_epochs,
+                                           b->obj.n > 0 || b->obj.n_con > 0);
+    if (!status && o->eval && o->eval->slots > 0 && search_spec_inherit_epochs(spec) > 0)
+        status = nasw_errorf(NASW_EUNSUPPORTED, "strategy '%s' inherits weights: not with asynchronous evaluation",
+                             spec->type->name);
+    b->keep_weights = search_spec_inherit_epochs(spec) > 0;
     if (!status && spec->type->bind) status = spec->type->bind(st, b);
     struct search_warm warm = {0};
     if (!status && spec->warm_column[0] && !(status = search_warm_build(spec, b, o->seed, &warm)))

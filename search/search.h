@@ -71,6 +71,11 @@ struct query {
      * epochs) before this query, even if the query is a repeat. */
     double overhead_s;
     int overhead_epochs;
+    /* weight inheritance (inherit=1 of evolution and local): > 0 trains arch
+     * for this many epochs from the trained weights of `parent` (a full
+     * evaluation: bench_query_inherit; epochs is then ignored) */
+    int inherit_epochs;
+    struct arch parent;
 };
 
 /* A warm start (spec key init=zc:COLUMN[:pool=N], search/warm.c): the
@@ -161,6 +166,16 @@ int search_spec_list_parse(const char *text, struct search_spec **out, int *n);
 int search_spec_format(const struct search_spec *spec, char *buf, size_t n);
 /* Write the registry (names, help, parameters with defaults) for -h. */
 void search_registry_help(FILE *f);
+/* Weight inheritance: the spec's inherit_epochs if it sets inherit=1 (a
+ * parameter of evolution and local), else 0. */
+int search_spec_inherit_epochs(const struct search_spec *spec);
+/* NASW_EINVAL, with a message, if the spec asks for weight inheritance
+ * where it cannot be had: on a bench that does not train (`trains` 0:
+ * bench names it), with objectives or constraints (`objectives`), with
+ * more inherit_epochs than the full training (`full_epochs`, if > 0), or
+ * names inherit_epochs without inherit=1. */
+int search_spec_check_inherit(const struct search_spec *spec, const char *bench, int trains, int full_epochs,
+                              int objectives);
 
 enum budget_kind { BUDGET_QUERIES = 0, BUDGET_SECONDS = 1, BUDGET_EPOCHS = 2 };
 

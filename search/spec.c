@@ -49,6 +49,39 @@ int search_check_bench(const struct search_type *t, const struct bench *b)
     return bench_oneshot(b, t->name, NULL, &o); /* the message of a bench without one */
 }
 
+/* The value of the spec's parameter `name`; def if its type has none. */
+static double spec_value(const struct search_spec *spec, const char *name, double def)
+{
+    for (int i = 0; spec->type->params[i].name; i++)
+        if (!strcmp(spec->type->params[i].name, name)) return spec->values[i];
+    return def;
+}
+
+int search_spec_inherit_epochs(const struct search_spec *spec)
+{
+    return spec_value(spec, "inherit", 0) == 1 ? (int)spec_value(spec, "inherit_epochs", 0) : 0;
+}
+
+int search_spec_check_inherit(const struct search_spec *spec, const char *bench, int trains, int full_epochs,
+                              int objectives)
+{
+    int e = search_spec_inherit_epochs(spec);
+    const char *given = strstr(spec->label, ":inherit_epochs=");
+    if (!e && given)
+        return nasw_errorf(NASW_EINVAL, "strategy '%s': inherit_epochs needs inherit=1", spec->type->name);
+    if (!e) return NASW_OK;
+    if (!trains)
+        return nasw_errorf(NASW_EINVAL, "strategy '%s': inherit=1 needs a bench that trains (live:fmnist), not "
+                           "'%.200s'", spec->type->name, bench);
+    if (objectives)
+        return nasw_errorf(NASW_EINVAL, "strategy '%s': inherit=1 does not take objectives or constraints",
+                           spec->type->name);
+    if (full_epochs > 0 && e > full_epochs)
+        return nasw_errorf(NASW_EINVAL, "strategy '%s': inherit_epochs=%d is more than the %d epochs of a full "
+                           "training on '%.200s'", spec->type->name, e, full_epochs, bench);
+    return NASW_OK;
+}
+
 const struct search_type *search_find(const char *name)
 {
     for (int i = 0; search_registry[i]; i++)

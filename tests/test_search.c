@@ -288,13 +288,13 @@ static void test_specs(void **state)
     assert_int_equal(search_spec_parse("evolution:population=20:sample=5", &spec), NASW_OK);
     assert_true(spec.values[0] == 20 && spec.values[1] == 5 && spec.values[2] == 1);
     search_spec_format(&spec, buf, sizeof buf);
-    assert_string_equal(buf, "evolution:population=20:sample=5:aging=1:stall=100");
+    assert_string_equal(buf, "evolution:population=20:sample=5:aging=1:stall=100:inherit=0:inherit_epochs=1");
     assert_string_equal(spec.label, "evolution:population=20:sample=5");
     assert_int_equal(search_spec_parse("reinforce:lr=0.5", &spec), NASW_OK);
     search_spec_format(&spec, buf, sizeof buf);
     assert_string_equal(buf, "reinforce:lr=0.5:momentum=0.9:beta1=0.9:beta2=0.999:stall=100:controller=factorized:hidden=32:embed=32");
     expect_spec_error("foo", "unknown strategy 'foo' (known: random, evolution, local, reinforce, bo, pnas, nao, bananas, sh, hyperband, bohb, et, ppo, qlearn, nsga2, pls, parego, ehvi, darts, gdas, enas, rsws, spos)");
-    expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall)");
+    expect_spec_error("evolution:bogus=1", "unknown parameter 'bogus' for strategy 'evolution' (parameters: population, sample, aging, stall, inherit, inherit_epochs)");
     expect_spec_error("evolution:population=1.5", "'1.5' is not an integer");
     expect_spec_error("evolution:population=x", "'x' is not a number");
     expect_spec_error("evolution:population=1", "outside");
@@ -1036,7 +1036,7 @@ static void check_survivors(double aging, const int *survivors)
     const struct search_type *t = search_find("evolution");
     struct synth x;
     synth_init(&x, 8, 6, 4); /* 1.7 M architectures: accidental neighbours are rare */
-    double v[4] = {5, 3, aging, 100};
+    double v[6] = {5, 3, aging, 100, 0, 1}; /* every evolution parameter, inherit=0 */
     struct rng *r = rng_new(1);
     void *st = t->alloc(v, x.s, r);
     struct query q;

@@ -22,11 +22,13 @@
 #include "train/cnn.h"
 #include "train/proxies.h"
 #include "train/supernet.h"
+#include "train/morph.h"
 #include "train/trainer.h"
 
 #define FINAL_HEADER "arch,dataset,val_acc,test_acc,train_acc,val_loss,test_loss,cost_s,params,flops,epochs,failed"
 #define CURVE_HEADER "arch,dataset,epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,cost_s"
 #define DATASET "fmnist"
+#define INHERIT_HEADER "weights,parent_weights,arch,parent,inherit_epochs,val_acc,test_acc,cost_s,epochs,failed"
 
 /* A journaled architecture: its final row (as written, for rewriting the
  * file when a partial training is continued) and its curve as journaled
@@ -73,6 +75,20 @@ struct live {
     struct paused paused[LIVE_PAUSED];
     long clock;
     int obj_field[2 * OBJ_MAX + OBJ_MAX_CON]; /* objective columns: fields of a journal row */
+    /* weight inheritance (live_query_inherit): the weights of full
+     * trainings in WDIR, the inherited trainings in their own journal
+     * (opened on first use), and which weights each architecture answered
+     * last (the ones its children inherit) */
+    char *wdir, *inh_path;
+    FILE *inh;
+    struct hashmap inh_done;  /* weights id -> index into inh_rec */
+    struct inh_rec {
+        double val, test, cost;
+        int epochs, failed;
+    } *inh_rec;
+    long n_inh, cap_inh;
+    struct hashmap latest;    /* arch key -> weights id */
+    long fallbacks;           /* children trained from scratch: no parent weights */
 };
 
 static void record_release(struct record *r)
@@ -679,6 +695,164 @@ static int checkpoint_resume(struct live *l, uint64_t key, struct train_run *run
     return journaled < ep ? NASW_OK : train_run_load(run, l->ckpt_path, settings);
 }
 
+/* --- weight inheritance ------------------------------------------------------
+ * The weights of a training are a trainer checkpoint (train_run_save) named
+ * by its id: a full training's settings hash, or for an inherited one a
+ * hash of its parent's id, its own settings and its epochs, so the id
+ * names the whole lineage. */
+
+static void weights_path(const struct live *l, uint64_t id, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%016llx.ckpt", l->wdir, (unsigned long long)id);
+}
+
+static int weights_save(struct live *l, const struct train_run *run, uint64_t id)
+{
+    if (mkdir(l->wdir, 0777) != 0 && errno != EEXIST)
+        return nasw_errorf(NASW_EIO, "cannot create directory '%.200s': %s", l->wdir, strerror(errno));
+    char path[4300];
+    weights_path(l, id, path, sizeof path);
+    return train_run_save(run, path, id);
+}
+
+static uint64_t inherit_id(uint64_t parent, uint64_t settings, int epochs)
+{
+    uint64_t v[3] = {parent, settings, (uint64_t)epochs};
+    return nasw_fnv1a(NASW_FNV_OFFSET, v, sizeof v);
+}
+
+/* Add an inherited training's record from its journal row's fields. */
+static int inherit_push(struct live *l, uint64_t id, char *const *f)
+{
+    if (l->n_inh == l->cap_inh) {
+        long cap = l->cap_inh ? 2 * l->cap_inh : 64;
+        struct inh_rec *p = realloc(l->inh_rec, sizeof *p * (size_t)cap);
+        if (!p) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        l->inh_rec = p;
+        l->cap_inh = cap;
+    }
+    l->inh_rec[l->n_inh] = (struct inh_rec){strtod(f[5], NULL), strtod(f[6], NULL), strtod(f[7], NULL), atoi(f[8]),
+                                            atoi(f[9])};
+    if (hashmap_put(&l->inh_done, id, l->n_inh++)) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    return NASW_OK;
+}
+
+/* Open the inherited trainings' journal (on first use), reading what it
+ * holds: "weights,parent_weights,arch,parent,inherit_epochs,val_acc,
+ * test_acc,cost_s,epochs,failed", ids in hex. */
+static int inherit_open(struct live *l)
+{
+    if (l->inh) return NASW_OK;
+    char *data;
+    size_t len;
+    int st = slurp(l->inh_path, &data, &len);
+    if (st) return st;
+    long line = 0;
+    for (char *save = NULL, *ln = data ? strtok_r(data, "\n", &save) : NULL; ln && !st;
+         ln = strtok_r(NULL, "\n", &save)) {
+        if (line++ == 0) {
+            if (strcmp(ln, INHERIT_HEADER))
+                st = nasw_errorf(NASW_EPARSE, "%s:1: not a nasw inheritance journal (header differs)", l->inh_path);
+            continue;
+        }
+        char *f[10], *end;
+        int nf = 0;
+        for (char *s2 = NULL, *tok = strtok_r(ln, ",", &s2); tok && nf < 10; tok = strtok_r(NULL, ",", &s2)) f[nf++] = tok;
+        uint64_t id = nf == 10 ? strtoull(f[0], &end, 16) : 0;
+        if (nf != 10 || *end) {
+            st = nasw_errorf(NASW_EPARSE, "%s:%ld: malformed journal record", l->inh_path, line);
+            break;
+        }
+        st = inherit_push(l, id, f);
+    }
+    free(data);
+    if (!st) st = open_append(&l->inh, l->inh_path, INHERIT_HEADER);
+    return st;
+}
+
+static void inherit_answer(const struct inh_rec *p, struct bench_result *r)
+{
+    r->val = p->val;
+    r->test = p->test;
+    r->cost_s = p->cost;
+    r->epochs = p->epochs;
+    r->failed = p->failed;
+}
+
+static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r);
+
+/* Train a for `epochs` epochs from the weights its parent answered last;
+ * without them (the parent was trained before weights were kept, or
+ * diverged), a from scratch. */
+static int live_query_inherit(struct bench *b, const struct arch *a, const struct arch *parent, int epochs,
+                              struct bench_result *r)
+{
+    struct live *l = b->impl;
+    if (!l->final) return nasw_errorf(NASW_EINVAL, "live bench without a journal");
+    int st = inherit_open(l);
+    if (st) return st;
+    uint64_t key = arch_key(l->space, a), pkey = arch_key(l->space, parent);
+    int64_t pw;
+    char ppath[4300];
+    int have = hashmap_get(&l->latest, pkey, &pw);
+    if (have) weights_path(l, (uint64_t)pw, ppath, sizeof ppath);
+    if (!have || access(ppath, R_OK) != 0) {
+        l->fallbacks++;
+        return live_query(b, a, 0, r);
+    }
+    uint64_t id = inherit_id((uint64_t)pw, arch_settings(l, a, key), epochs);
+    int64_t idx;
+    if (hashmap_get(&l->inh_done, id, &idx)) { /* journaled */
+        inherit_answer(&l->inh_rec[idx], r);
+        r->from_epochs = 0;
+        if (!r->failed && hashmap_put(&l->latest, key, (int64_t)id)) return nasw_errorf(NASW_ENOMEM, "out of memory");
+        return NASW_OK;
+    }
+    char arch[ARCH_STR_MAX], parch[ARCH_STR_MAX];
+    arch_format(l->space, a, arch, sizeof arch);
+    arch_format(l->space, parent, parch, sizeof parch);
+    /* the preset's schedule (cosine from its learning rate) over `epochs` */
+    struct train_config cfg = l->cfg;
+    cfg.epochs = epochs;
+    struct train_run *prun = NULL, *run = NULL;
+    struct train_epoch *eps = malloc(sizeof *eps * (size_t)epochs);
+    struct morph_stats ms;
+    if (!eps) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!st) st = train_run_new(&prun, &l->cfg, l->data, l->space, parent, 0);
+    if (!st) st = train_run_load(prun, ppath, (uint64_t)pw);
+    if (!st) st = train_run_new(&run, &cfg, l->data, l->space, a, arch_seed(l->seed, id));
+    if (!st) st = morph_inherit(train_run_net(run), a, train_run_net(prun), parent, l->space, &ms);
+    train_run_free(prun);
+    struct train_result tr;
+    if (!st) {
+        if (l->verbose)
+            fprintf(stderr, "training %s from %s (%d epochs; edges: %d copied, %d preserved, %d approximate, %d fresh)\n",
+                    arch, parch, epochs, ms.copied, ms.preserved, ms.approx, ms.fresh);
+        struct collect c = {.l = l, .eps = eps, .max = epochs};
+        st = train_run_to(run, epochs, on_epoch, &c, &tr);
+    }
+    if (!st && !tr.failed) st = weights_save(l, run, id);
+    train_run_free(run);
+    free(eps);
+    if (st) return st;
+    /* journaled as written, answered as read back (a resumed search sees
+     * the same numbers) */
+    char row[2 * ARCH_STR_MAX + 256];
+    double val = tr.failed ? 10.0 : tr.val_acc, test = tr.failed ? 10.0 : tr.test_acc;
+    snprintf(row, sizeof row, "%016llx,%016llx,%s,%s,%d,%.4f,%.4f,%.4f,%d,%d", (unsigned long long)id,
+             (unsigned long long)pw, arch, parch, epochs, val, test, tr.seconds, tr.epochs_done, tr.failed);
+    if (fprintf(l->inh, "%s\n", row) < 0 || fflush(l->inh) != 0)
+        return nasw_errorf(NASW_EIO, "cannot write journal '%.200s': %s", l->inh_path, strerror(errno));
+    char *f[10], *save = NULL;
+    int nf = 0;
+    for (char *tok = strtok_r(row, ",", &save); tok && nf < 10; tok = strtok_r(NULL, ",", &save)) f[nf++] = tok;
+    if ((st = inherit_push(l, id, f))) return st;
+    if (!tr.failed && hashmap_put(&l->latest, key, (int64_t)id)) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    inherit_answer(&l->inh_rec[l->n_inh - 1], r);
+    r->from_epochs = 0;
+    return NASW_OK;
+}
+
 static int live_query(struct bench *b, const struct arch *a, int epochs, struct bench_result *r)
 {
     struct live *l = b->impl;
@@ -687,6 +861,9 @@ static int live_query(struct bench *b, const struct arch *a, int epochs, struct 
     const struct record *rec = find(l, key);
     if (rec && (rec->failed || rec->epochs >= want)) { /* journaled: r->from_epochs stays -1 */
         answer(rec, want, r);
+        /* a full training's weights (its settings hash names them) */
+        if (want == full && !rec->failed && hashmap_put(&l->latest, key, (int64_t)arch_settings(l, a, key)))
+            return nasw_errorf(NASW_ENOMEM, "out of memory");
         return NASW_OK;
     }
     char arch[ARCH_STR_MAX];
@@ -716,7 +893,12 @@ static int live_query(struct bench *b, const struct arch *a, int epochs, struct 
     struct train_result tr;
     st = train_run_to(run, want, on_epoch, &c, &tr);
     if (!st) st = c.st;
+    /* the weights before the row: a row always has them (a kill between
+     * the two retrains, and writes the same weights again) */
+    int whole = !tr.failed && train_run_epochs(run) >= full;
+    if (!st && whole && b->keep_weights && l->final) st = weights_save(l, run, settings);
     if (!st) st = journal(l, a, &tr, eps, c.n);
+    if (!st && whole && hashmap_put(&l->latest, key, (int64_t)settings)) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     /* the training stopped (done, diverged, or paused in memory): its
      * checkpoint is of no more use (a paused training lost with the
      * process is retrained, its journaled epochs kept) */
@@ -744,6 +926,12 @@ static void live_free(struct bench *b)
     free(l->final_path);
     free(l->curve_path);
     free(l->ckpt_path);
+    if (l->inh) fclose(l->inh);
+    free(l->wdir);
+    free(l->inh_path);
+    free(l->inh_rec);
+    hashmap_release(&l->inh_done);
+    hashmap_release(&l->latest);
     train_data_free(l->data);
     space_free(l->space);
     free(l);
@@ -839,9 +1027,10 @@ static int live_oneshot(const struct bench *b, const struct oneshot_opts *o, str
 static const struct bench_ops live_ops = {.name = "live", .query = live_query, .free = live_free,
                                           .bind_objectives = live_bind_objectives,
                                           .objective_values = live_objective_values, .column = live_column,
-                                          .oneshot = live_oneshot};
+                                          .oneshot = live_oneshot, .query_inherit = live_query_inherit};
 
 long live_bench_done(const struct bench *b) { return ((const struct live *)b->impl)->n_rec; }
+long live_bench_fallbacks(const struct bench *b) { return ((const struct live *)b->impl)->fallbacks; }
 
 /* "fmnist[:PRESET][:nodes=K][:ops=a+b+...]": the preset and the cell space. */
 static int parse_spec(struct live *l, const char *spec)
@@ -903,6 +1092,17 @@ static int parse_spec(struct live *l, const char *spec)
     return st;
 }
 
+int live_spec_epochs(const char *spec, int *epochs)
+{
+    struct live *l = calloc(1, sizeof *l);
+    if (!l) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    int st = parse_spec(l, spec);
+    *epochs = st ? 0 : l->cfg.epochs;
+    space_free(l->space);
+    free(l);
+    return st;
+}
+
 int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o)
 {
     *out = NULL;
@@ -914,12 +1114,17 @@ int live_bench_new(struct bench **out, const char *spec, const struct live_opts 
     if (!st && !(l->final_path = malloc(n + 1))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st && !(l->curve_path = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st && !(l->ckpt_path = malloc(n + 8))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!st && !(l->wdir = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+    if (!st && !(l->inh_path = malloc(n + 16))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     if (!st) {
         snprintf(l->ckpt_path, n + 8, "%s.ckpt", journal);
+        snprintf(l->wdir, n + 16, "%s.weights", journal);
         strcpy(l->final_path, journal);
         strcpy(l->curve_path, journal);
         if (n > 4 && !strcmp(l->curve_path + n - 4, ".csv")) l->curve_path[n - 4] = '\0';
+        strcpy(l->inh_path, l->curve_path);
         strcat(l->curve_path, "_curves.csv");
+        strcat(l->inh_path, "_inherit.csv");
     }
     l->seed = o->seed;
     l->verbose = o->verbose;

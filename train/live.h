@@ -16,6 +16,15 @@
  *                           data split, space, seed, convolution, TRAIN_FORMAT)
  *   JOURNAL.ckpt            the checkpoint of the training in progress (after
  *                           its last finished epoch), removed when it stops
+ *   JOURNAL.weights/ID.ckpt weight inheritance (bench.keep_weights, set by a
+ *                           search with inherit=1): the final checkpoint of
+ *                           every full or inherited training, ID its settings
+ *                           hash (inherited: of parent ID, settings, epochs)
+ *   JOURNAL_inherit.csv     the inherited trainings (query_inherit), one row
+ *                           each: weights,parent_weights,arch,parent,
+ *                           inherit_epochs,val_acc,test_acc,cost_s,epochs,failed
+ *                           (kept apart: the journal stays a table of
+ *                           trainings from scratch)
  *
  * Records are appended one per line and flushed.  Opening a journal again
  * resumes, if its settings are the ones it was made with (otherwise
@@ -60,8 +69,16 @@ int live_check_objectives(const char *spec, const struct objectives *o);
 /* spec: "fmnist" or "fmnist:PRESET" (also with a leading "live:"). */
 int live_bench_new(struct bench **out, const char *spec, const struct live_opts *o);
 
+/* The epochs of a full training on the live bench `spec` (its preset),
+ * without opening it: NASW_OK and *epochs, or the error opening it gives. */
+int live_spec_epochs(const char *spec, int *epochs);
+
 /* Number of architectures already in the journal (after resume). */
 long live_bench_done(const struct bench *b);
+/* Children asked to inherit (query_inherit) that were trained from scratch
+ * because their parent's weights were not kept (a parent answered from a
+ * journal made without inherit=1, or JOURNAL.weights/ removed). */
+long live_bench_fallbacks(const struct bench *b);
 
 /* The pieces of a query, for distributed training (train/mpi.c): */
 struct train_result;

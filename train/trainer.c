@@ -254,6 +254,7 @@ int train_run_new(struct train_run **out, const struct train_config *cfg, const 
 }
 
 int train_run_epochs(const struct train_run *t) { return t->epoch; }
+struct cnn *train_run_net(struct train_run *t) { return t->n; }
 const struct train_result *train_run_result(const struct train_run *t) { return &t->res; }
 int train_run_failed(const struct train_run *t) { return t->res.failed; }
 

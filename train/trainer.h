@@ -94,6 +94,9 @@ int train_run_epochs(const struct train_run *t);   /* epochs done */
 const struct train_result *train_run_result(const struct train_run *t);  /* so far */
 int train_run_failed(const struct train_run *t);
 void train_run_free(struct train_run *t);          /* NULL ok */
+/* The run's network: to start it from other weights (train/morph.h)
+ * before its first epoch. */
+struct cnn *train_run_net(struct train_run *t);
 
 /* The version of what the trainer computes: bumped by any change that
  * changes a training's numbers, so that journals and checkpoints made by an
