@@ -835,8 +835,8 @@ int cmd_compare(int argc, char **argv)
                              .t = cx.cb.t, .specs = cx.specs, .ck = cx.ck, .trace = trace_of, .ctx = &cx};
     if (moo_compare_write(&mc, tty)) goto out;
     if (!noplot) {
-        int prc = plot_compare_dir(dir, 0, 0);
-        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0);
+        int prc = plot_compare_dir(dir, 0, 0, 0, 0);
+        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0, 0, 0);
         if (prc != CLI_OK) goto out;
         if (tty && plot_have_gnuplot())
             fprintf(tty, "plots: %s/trajectories.png (.svg), %s/regret.png (.svg)\n", dir, dir);

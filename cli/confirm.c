@@ -255,7 +255,7 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
             fprintf(f, " winner_holds=%d\n", win == 0);
             rc = cli_out_commit(o);
         }
-        int st = plot_scatter(outdir, "confirm", "predicted vs measured", pred_label, "measured (live)", pt, mt, k);
+        int st = plot_scatter(outdir, "confirm", "predicted vs measured", pred_label, "measured (live)", pt, mt, k, NULL);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
         if (rc == CLI_OK) printf("wrote %s/confirm.csv and confirm.png\n", outdir);

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <gsl/gsl_sort.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,10 +175,118 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
             }
             fputc('\n', txt);
         }
-        series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi};
+        series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi, PLOT_LINES};
     }
     free(col);
     return cli_out_commit(o);
+}
+
+/* Median and median absolute deviation of the finite values of v[0..n-1]
+ * (work: n doubles); *n_fin: how many are finite. */
+static void robust_centre(const double *v, long n, double *work, double *med, double *mad, long *n_fin)
+{
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (isfinite(v[i])) work[m++] = v[i];
+    *n_fin = m;
+    *med = m ? stats_median(work, (size_t)m) : NAN;
+    for (long i = 0; i < m; i++) work[i] = fabs(work[i] - *med);
+    *mad = m ? stats_median(work, (size_t)m) : NAN;
+}
+
+/* A sentinel: not finite, or further from the median than 1000 median
+ * absolute deviations, like the -1e8 zen score of the cells the proxy
+ * could not score (a value no real score comes near: on NB201 the scores
+ * lie within 10 deviations).  Kept, it sets the axis range and the real
+ * points become one dot. */
+static int is_sentinel(double v, double med, double mad)
+{
+    return !isfinite(v) || (mad > 0 && fabs(v - med) > 1000 * mad);
+}
+
+/* Ranks (1 = the smallest; ties share their mean rank) of v[idx[0..m-1]]
+ * into out[0..m-1]. */
+static void ranks_of(const double *v, const long *idx, long m, double *out, size_t *order)
+{
+    double *key = out; /* v gathered, then overwritten by the ranks below */
+    for (long i = 0; i < m; i++) key[i] = v[idx[i]];
+    gsl_sort_index(order, key, 1, (size_t)m);
+    double *tmp = malloc(sizeof *tmp * (size_t)(m ? m : 1));
+    if (!tmp) return;
+    for (long a = 0; a < m;) {
+        long b = a;
+        while (b + 1 < m && key[order[b + 1]] == key[order[a]]) b++;
+        for (long j = a; j <= b; j++) tmp[order[j]] = (a + b) / 2.0 + 1;
+        a = b + 1;
+    }
+    memcpy(out, tmp, sizeof *tmp * (size_t)m);
+    free(tmp);
+}
+
+/* DIR/scatter_STEM: predicted against true on the last trial's test set,
+ * sentinels dropped; a table column (a score on its own scale) rank against
+ * rank, a model of the metric value against value. */
+static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const char *metric, const char *dataset,
+                                const double *ytrue, const double *ypred, long n, long n_train)
+{
+    char stem[128], xl[128], yl[160], cap[256], unit[96];
+    snprintf(stem, sizeof stem, "scatter_%s", p->name);
+    for (char *ch = stem; *ch; ch++)
+        if (*ch == ':' || *ch == '/') *ch = '_';
+    double *work = malloc(sizeof *work * (size_t)(n ? n : 1) * 4);
+    long *idx = malloc(sizeof *idx * (size_t)(n ? n : 1));
+    size_t *order = malloc(sizeof *order * (size_t)(n ? n : 1));
+    if (!work || !idx || !order) {
+        free(work);
+        free(idx);
+        free(order);
+        return cli_plot_failed(nasw_errorf(NASW_ENOMEM, "out of memory"), dir, stem);
+    }
+    double *px = work + n, *py = px + n;
+    double mt, st, mp, sp;
+    long nf;
+    robust_centre(ytrue, n, work, &mt, &st, &nf);
+    robust_centre(ypred, n, work, &mp, &sp, &nf);
+    long m = 0, dropped = 0;
+    double example = NAN;
+    for (long i = 0; i < n; i++) {
+        if (is_sentinel(ytrue[i], mt, st) || is_sentinel(ypred[i], mp, sp)) {
+            if (!isfinite(example) && isfinite(ypred[i]) && is_sentinel(ypred[i], mp, sp)) example = ypred[i];
+            dropped++;
+            continue;
+        }
+        idx[m++] = i;
+    }
+    int percent = 0;
+    for (long i = 0; i < m; i++) percent |= fabs(ytrue[idx[i]]) > 1.5;
+    plot_metric_label(metric, percent, unit, sizeof unit);
+    int by_rank = p->column >= 0;
+    if (by_rank) {
+        ranks_of(ytrue, idx, m, px, order);
+        ranks_of(ypred, idx, m, py, order);
+        snprintf(xl, sizeof xl, "rank by true %s (1 = lowest)", metric);
+        snprintf(yl, sizeof yl, "rank by %s", p->name);
+    } else {
+        for (long i = 0; i < m; i++) px[i] = ytrue[idx[i]], py[i] = ypred[idx[i]];
+        snprintf(xl, sizeof xl, "true %s", unit);
+        snprintf(yl, sizeof yl, "predicted %s", unit);
+    }
+    double tau = m >= 2 ? stats_kendall(px, py, (size_t)m) : NAN;
+    int len = snprintf(cap, sizeof cap, "%ld test architectures of %s, %ld training; Kendall tau %.3f", m, dataset,
+                       n_train, tau);
+    if (dropped && len > 0 && (size_t)len < sizeof cap) {
+        if (isfinite(example))
+            snprintf(cap + len, sizeof cap - (size_t)len, "; %ld sentinel value(s) (%g) dropped", dropped, example);
+        else snprintf(cap + len, sizeof cap - (size_t)len, "; %ld missing value(s) dropped", dropped);
+    }
+    char title[96];
+    snprintf(title, sizeof title, "%s%s", p->name, by_rank ? " (ranks: the scales differ)" : "");
+    struct plot_opts po = {.caption = cap};
+    int rc = cli_plot_failed(plot_scatter(dir, stem, title, xl, yl, px, py, (int)m, &po), dir, stem);
+    free(work);
+    free(idx);
+    free(order);
+    return rc;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -390,19 +499,20 @@ int cmd_predict(int argc, char **argv)
     struct results R = {pr, n_pr, n_sz, sizes, trials, acc, ok};
     if (write_trials(dir, &R) || write_summary(dir, &R, series, pts, txt)) goto out;
     /* plots last: a failed plot loses no result */
-    struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
-    struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
+    struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series,
+                               NAN, NAN, 0};
+    char kcap[160];
+    snprintf(kcap, sizeof kcap, "mean ± 95%% CI over %ld trials; %ld test architectures of %s", trials, test_size,
+             cb.names[0]);
+    /* tick marks at the training sizes: a log axis within one decade would
+     * label a single tick */
+    struct plot_opts po = {.xlabel = "training architectures", .logx = 1, .caption = kcap, .xtics_at_data = 1};
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
-        char stem[128];
-        snprintf(stem, sizeof stem, "scatter_%s", pr[q].name);
-        for (char *ch = stem; *ch; ch++)
-            if (*ch == ':' || *ch == '/') *ch = '_';
-        plot_bad += cli_plot_failed(plot_scatter(dir, stem, pr[q].name, "true", "predicted",
-                                                 scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size,
-                                                 (int)test_size),
-                                    dir, stem);
+        plot_bad += plot_predict_scatter(dir, &pr[q], table_metric_name(t, sm), cb.names[0],
+                                         scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
+                                         sizes[n_sz - 1]);
     }
     fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
     if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);

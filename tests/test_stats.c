@@ -163,7 +163,7 @@ static void test_plots(void **state)
         snprintf(path, sizeof path, "%s/t.svg", dir);
         assert_non_null(strstr(slurp(path), "<svg"));
         double a[3] = {1, 2, 3}, b[3] = {1.1, 1.9, 3.2};
-        assert_int_equal(plot_scatter(dir, "sc", "pred", "true", "predicted", a, b, 3), NASW_OK);
+        assert_int_equal(plot_scatter(dir, "sc", "pred", "true", "predicted", a, b, 3, NULL), NASW_OK);
     } else {
         assert_int_equal(st, NASW_EUNSUPPORTED);
         print_message("skip: gnuplot not installed, images not checked\n");
