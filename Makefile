@@ -105,6 +105,8 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 	@NASW=./$(BIN) tests/runs.sh
 	@NASW=./$(BIN) tests/docs.sh
+	@NASW=./$(BIN) tests/figs.sh
+	@NASW=./$(BIN) tests/examples.sh
 
 # The Python module's tests (python/nasw over build/libnasw.so), when a
 # Python 3 is present.

@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <gsl/gsl_sort.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +43,11 @@ static void help(FILE *f)
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
-          "kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,fit_cpu_s_mean; DIR/kendall.png\n"
-          "(Kendall tau against the training-set size) and DIR/scatter_PREDICTOR.png (predicted vs\n"
-          "true, largest training set, last trial); lpd_mean is the held-out log predictive density of\n"
+          "kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,fit_cpu_s_mean; DIR/kendall.pdf\n"
+          "(Kendall tau against the training-set size) and DIR/scatter_PREDICTOR.pdf (predicted vs\n"
+          "true, largest training set, last trial; rank against rank for a table column, whose\n"
+          "scale is not the metric's; sentinel scores such as -1e8 dropped), each also as .png\n"
+          "and .svg (docs/figures.md); lpd_mean is the held-out log predictive density of\n"
           "unwarped GPs; fit_s / fit_cpu_s are the wall / CPU seconds of fit + predict.\n"
           "DIR/trials.csv: the same per trial.  A fit that fails (e.g. equal training targets)\n"
           "is a warning naming predictor, trial and size, empty in trials.csv and left out of\n"
@@ -204,25 +205,6 @@ static int is_sentinel(double v, double med, double mad)
     return !isfinite(v) || (mad > 0 && fabs(v - med) > 1000 * mad);
 }
 
-/* Ranks (1 = the smallest; ties share their mean rank) of v[idx[0..m-1]]
- * into out[0..m-1]. */
-static void ranks_of(const double *v, const long *idx, long m, double *out, size_t *order)
-{
-    double *key = out; /* v gathered, then overwritten by the ranks below */
-    for (long i = 0; i < m; i++) key[i] = v[idx[i]];
-    gsl_sort_index(order, key, 1, (size_t)m);
-    double *tmp = malloc(sizeof *tmp * (size_t)(m ? m : 1));
-    if (!tmp) return;
-    for (long a = 0; a < m;) {
-        long b = a;
-        while (b + 1 < m && key[order[b + 1]] == key[order[a]]) b++;
-        for (long j = a; j <= b; j++) tmp[order[j]] = (a + b) / 2.0 + 1;
-        a = b + 1;
-    }
-    memcpy(out, tmp, sizeof *tmp * (size_t)m);
-    free(tmp);
-}
-
 /* DIR/scatter_STEM: predicted against true on the last trial's test set,
  * sentinels dropped; a table column (a score on its own scale) rank against
  * rank, a model of the metric value against value. */
@@ -235,23 +217,21 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
         if (*ch == ':' || *ch == '/') *ch = '_';
     double *work = malloc(sizeof *work * (size_t)(n ? n : 1) * 4);
     long *idx = malloc(sizeof *idx * (size_t)(n ? n : 1));
-    size_t *order = malloc(sizeof *order * (size_t)(n ? n : 1));
-    if (!work || !idx || !order) {
+    if (!work || !idx) {
         free(work);
         free(idx);
-        free(order);
         return cli_plot_failed(nasw_errorf(NASW_ENOMEM, "out of memory"), dir, stem);
     }
-    double *px = work + n, *py = px + n;
-    double mt, st, mp, sp;
+    double *px = work + n, *py = px + n, *tmp = py + n;
+    double mt, dt, mp, dp; /* medians, deviations */
     long nf;
-    robust_centre(ytrue, n, work, &mt, &st, &nf);
-    robust_centre(ypred, n, work, &mp, &sp, &nf);
+    robust_centre(ytrue, n, work, &mt, &dt, &nf);
+    robust_centre(ypred, n, work, &mp, &dp, &nf);
     long m = 0, dropped = 0;
     double example = NAN;
     for (long i = 0; i < n; i++) {
-        if (is_sentinel(ytrue[i], mt, st) || is_sentinel(ypred[i], mp, sp)) {
-            if (!isfinite(example) && isfinite(ypred[i]) && is_sentinel(ypred[i], mp, sp)) example = ypred[i];
+        if (is_sentinel(ytrue[i], mt, dt) || is_sentinel(ypred[i], mp, dp)) {
+            if (!isfinite(example) && isfinite(ypred[i]) && is_sentinel(ypred[i], mp, dp)) example = ypred[i];
             dropped++;
             continue;
         }
@@ -261,9 +241,12 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
     for (long i = 0; i < m; i++) percent |= fabs(ytrue[idx[i]]) > 1.5;
     plot_metric_label(metric, percent, unit, sizeof unit);
     int by_rank = p->column >= 0;
+    int st = NASW_OK;
     if (by_rank) {
-        ranks_of(ytrue, idx, m, px, order);
-        ranks_of(ypred, idx, m, py, order);
+        for (long i = 0; i < m; i++) tmp[i] = ytrue[idx[i]];
+        st = stats_ranks(tmp, (size_t)m, px);
+        for (long i = 0; i < m; i++) tmp[i] = ypred[idx[i]];
+        if (!st) st = stats_ranks(tmp, (size_t)m, py);
         snprintf(xl, sizeof xl, "rank by true %s (1 = lowest)", metric);
         snprintf(yl, sizeof yl, "rank by %s", p->name);
     } else {
@@ -282,10 +265,9 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
     char title[96];
     snprintf(title, sizeof title, "%s%s", p->name, by_rank ? " (ranks: the scales differ)" : "");
     struct plot_opts po = {.caption = cap};
-    int rc = cli_plot_failed(plot_scatter(dir, stem, title, xl, yl, px, py, (int)m, &po), dir, stem);
+    int rc = cli_plot_failed(st ? st : plot_scatter(dir, stem, title, xl, yl, px, py, (int)m, &po), dir, stem);
     free(work);
     free(idx);
-    free(order);
     return rc;
 }
 
@@ -514,7 +496,7 @@ int cmd_predict(int argc, char **argv)
                                          scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
                                          sizes[n_sz - 1]);
     }
-    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
+    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.pdf, scatter_*.pdf (.png, .svg)");
     if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
