@@ -41,6 +41,7 @@ static const char *const DASHES[] = {"solid", "(8,4)", "(2,3)", "(10,4,2,4)", "(
 #define PAD_TITLE 0.24  /* a line of panel title (drawn 0.8 line lower than
                            gnuplot would, which leaves a line empty) */
 #define PAD_XAXIS 0.52  /* x tick labels and the x label */
+#define GAP_ROWS 0.1    /* between the x label and the next row's title */
 #define LINE_H 0.2    /* a row of the legend or the caption */
 #define CHAR_W 0.085   /* a 9 pt character, on average (generously: a line
                            must not run over the figure's edge) */
@@ -286,13 +287,13 @@ static int layout_compute(struct layout *g, const struct plot_panel *panels, int
     g->pw = (g->w - PAD_LEFT - PAD_RIGHT - (g->cols - 1) * g->gap_x) / g->cols;
     int title_lines = 1;
     for (int p = 0; p < n_panels; p++) {
-        int k = n_lines(wrap_text(panels[p].title, (g->pw + 0.2) / CHAR_W, buf, sizeof buf));
+        int k = n_lines(wrap_text(panels[p].title, g->pw / KEY_CHAR_W, buf, sizeof buf));
         if (k > title_lines) title_lines = k;
     }
     g->top = PAD_TITLE + (title_lines - 1) * LINE_H;
     if (o && o->height_in > 0) g->h = o->height_in;
-    else g->h = g->rows * (square ? g->pw : g->cols == 1 ? 2.2 : 1.9) + g->top + bottom + (g->rows - 1) * (g->top + PAD_XAXIS);
-    g->ph = (g->h - g->top - bottom - (g->rows - 1) * (g->top + PAD_XAXIS)) / g->rows;
+    else g->h = g->rows * (square ? g->pw : g->cols == 1 ? 2.2 : 1.9) + g->top + bottom + (g->rows - 1) * (g->top + PAD_XAXIS + GAP_ROWS);
+    g->ph = (g->h - g->top - bottom - (g->rows - 1) * (g->top + PAD_XAXIS + GAP_ROWS)) / g->rows;
     if (g->pw < 0.8 || g->ph < 0.6)
         return nasw_errorf(NASW_EINVAL, "a figure of %g x %g in is too small for %d panel(s) and the legend", g->w,
                            g->h, n_panels);
@@ -308,8 +309,8 @@ static const char *series_style(char *buf, size_t n, const struct legend *L, con
     case PLOT_BLACK: snprintf(buf, n, "lc rgb 'black' lw 2.2 dt solid"); break;
     default:
         if (band) snprintf(buf, n, "lc rgb '%s'", COLORS[k]);
-        else snprintf(buf, n, "%slc rgb '%s' lw 1.5 dt %s", sr->style == PLOT_POINTS ? "pt 7 ps 0.6 " : "", COLORS[k],
-                      DASHES[k]);
+        else if (sr->style == PLOT_POINTS) snprintf(buf, n, "pt 7 ps 0.6 lc rgb '%s' lw 1.2 dt solid", COLORS[k]);
+        else snprintf(buf, n, "lc rgb '%s' lw 1.5 dt %s", COLORS[k], DASHES[k]);
     }
     return buf;
 }
@@ -355,9 +356,19 @@ static void gp_axes(FILE *f, const struct plot_panel *pn, const struct plot_opts
         else fputs("set autoscale y\n", f);
     }
     if (pn->diagonal && pn->ymin < pn->ymax) xmin = pn->ymin, xmax = pn->ymax;
-    if (!o->logx && xmin < xmax) fprintf(f, "set xtics %.10g\n", nice_step(xmax - xmin, g->pw / 0.45));
+    /* whole numbers (ranks, epochs) get whole steps */
+    int whole_x = 1, whole_y = 1;
+    for (int s = 0; s < pn->n_series; s++)
+        for (int i = 0; i < pn->series[s].n; i++) {
+            double x = pn->series[s].x[i], y = pn->series[s].y[i];
+            if (isfinite(x) && x != floor(x)) whole_x = 0;
+            if (isfinite(y) && y != floor(y)) whole_y = 0;
+        }
+    if (!o->logx && xmin < xmax)
+        fprintf(f, "set xtics %.10g\n", fmax(nice_step(xmax - xmin, g->pw / 0.45), whole_x ? 1 : 0));
     else fputs("set xtics autofreq\n", f);
-    if (!o->logy && pn->ymin < pn->ymax) fprintf(f, "set ytics %.10g\n", nice_step(pn->ymax - pn->ymin, g->ph / 0.28));
+    if (!o->logy && pn->ymin < pn->ymax)
+        fprintf(f, "set ytics %.10g\n", fmax(nice_step(pn->ymax - pn->ymin, g->ph / 0.28), whole_y ? 1 : 0));
     else fputs("set ytics autofreq\n", f);
     if (o->xtics_at_data) {
         /* every distinct x of the data, when there are few: a log axis over
@@ -387,12 +398,12 @@ static void write_panel(FILE *f, const char *stem, const struct plot_panel *pane
 {
     const struct plot_panel *pn = &panels[p];
     int r = p / g->cols, c = p % g->cols;
-    double l = PAD_LEFT + c * (g->pw + g->gap_x), t = g->h - g->top - r * (g->ph + g->top + PAD_XAXIS);
+    double l = PAD_LEFT + c * (g->pw + g->gap_x), t = g->h - g->top - r * (g->ph + g->top + PAD_XAXIS + GAP_ROWS);
     fprintf(f, "set lmargin at screen %.5f\nset rmargin at screen %.5f\n", l / g->w, (l + g->pw) / g->w);
     fprintf(f, "set tmargin at screen %.5f\nset bmargin at screen %.5f\n", t / g->h, (t - g->ph) / g->h);
     char buf[1024];
     fputs("set title ", f);
-    gp_str(f, wrap_text(pn->title, (g->pw + 0.2) / CHAR_W, buf, sizeof buf));
+    gp_str(f, wrap_text(pn->title, g->pw / KEY_CHAR_W, buf, sizeof buf));
     fputs(" offset 0,-0.8\nset xlabel ", f);
     gp_str(f, o->xlabel);
     /* the y label at a fixed place: gnuplot's own, with fixed margins, is
@@ -492,18 +503,13 @@ static FILE *open_out(struct outfile **o, const char *dir, const char *stem, con
 
 /* STEM.gp: the figure once per terminal (PDF, PNG, SVG) of one size. */
 static int write_script(const char *dir, const char *stem, const struct plot_panel *panels, int n_panels,
-                        const struct plot_opts *o, int square)
+                        const struct plot_opts *o, const struct legend *L, const struct layout *g)
 {
-    struct legend L;
-    struct layout g;
-    legend_build(&L, panels, n_panels);
-    int st = layout_compute(&g, panels, n_panels, &L, o, square);
-    if (st) return st;
     struct outfile *out;
     FILE *f = open_out(&out, dir, stem, "gp");
     if (!f) return NASW_EIO;
     fprintf(f, "# written by nasw; run with: gnuplot %s.gp (makes %s.pdf, %s.png, %s.svg)\n", stem, stem, stem, stem);
-    fprintf(f, "# figure %.3g x %.3g in, text 9 pt, tick labels 8 pt; Okabe-Ito colours, one dash type each\n", g.w, g.h);
+    fprintf(f, "# figure %.3g x %.3g in, text 9 pt, tick labels 8 pt; Okabe-Ito colours, one dash type each\n", g->w, g->h);
     for (int i = 0; i < 3; i++)
         fprintf(f, "if (!exists('%s_out')) %s_out = '%s.%s'\n", EXT[i], EXT[i], stem, EXT[i]);
     fputs("set encoding utf8\nset datafile missing 'NaN'\nset grid lc rgb '#dddddd' lw 0.6 dt solid\nset border lw 0.8\n"
@@ -514,17 +520,17 @@ static int write_script(const char *dir, const char *stem, const struct plot_pan
           "do for [term = (has_pdf ? 1 : 2):3] {\n",
           f);
     fprintf(f, "if (term == 1) { set terminal pdfcairo size %.4fin,%.4fin font 'sans,9' noenhanced; set output pdf_out }\n",
-            g.w, g.h);
+            g->w, g->h);
     fprintf(f, "if (term == 2) { set terminal pngcairo size %d,%d font 'sans,9' fontscale %.4f linewidth %.4f noenhanced; "
                "set output png_out }\n",
-            (int)lround(g.w * DPI), (int)lround(g.h * DPI), DPI / 72.0, DPI / 72.0);
+            (int)lround(g->w * DPI), (int)lround(g->h * DPI), DPI / 72.0, DPI / 72.0);
     fprintf(f, "if (term == 3) { set terminal svg size %d,%d font 'sans,9' dynamic noenhanced; set output svg_out }\n",
-            (int)lround(g.w * 72), (int)lround(g.h * 72));
+            (int)lround(g->w * 72), (int)lround(g->h * 72));
     fputs("set multiplot\n", f);
     int index = 0;
     fputs("unset ylabel\n", f);
-    for (int p = 0; p < n_panels; p++) write_panel(f, stem, panels, p, &index, o, &g, &L);
-    write_legend(f, o, &g, &L);
+    for (int p = 0; p < n_panels; p++) write_panel(f, stem, panels, p, &index, o, g, L);
+    write_legend(f, o, g, L);
     fputs("unset multiplot\nset output\n}\n", f);
     return outfile_commit(out);
 }
@@ -535,6 +541,12 @@ int plot_lines(const char *dir, const char *stem, const struct plot_panel *panel
                const struct plot_opts *o)
 {
     if (!o) o = &NO_OPTS;
+    /* the layout first: a figure too small for its panels writes nothing */
+    struct legend L;
+    struct layout g;
+    legend_build(&L, panels, n_panels);
+    int st = layout_compute(&g, panels, n_panels, &L, o, 0);
+    if (st) return st;
     struct outfile *out;
     FILE *f = open_out(&out, dir, stem, "dat");
     if (!f) return NASW_EIO;
@@ -559,9 +571,8 @@ int plot_lines(const char *dir, const char *stem, const struct plot_panel *panel
             if (!any) fputs("NaN NaN NaN NaN\n", f); /* keep the index numbering */
             fputs("\n\n", f);
         }
-    int st = outfile_commit(out);
-    if (st) return st;
-    if ((st = write_script(dir, stem, panels, n_panels, o, 0))) return st;
+    if ((st = outfile_commit(out))) return st;
+    if ((st = write_script(dir, stem, panels, n_panels, o, &L, &g))) return st;
     return render(dir, stem);
 }
 
@@ -579,11 +590,16 @@ int plot_scatter(const char *dir, const char *stem, const char *title, const cha
         hi = isfinite(hi) ? hi + 1 : 1;
     }
     double pad = 0.03 * (hi - lo);
-    struct plot_series s = {"test architecture", n, x, y, NULL, NULL, PLOT_POINTS};
+    struct plot_series s = {"architecture", n, x, y, NULL, NULL, PLOT_POINTS};
     struct plot_panel p = {title, ylabel, NAN, NULL, 1, &s, lo - pad, hi + pad, 1};
     struct plot_opts so = o ? *o : NO_OPTS;
     so.xlabel = xlabel;
     so.logx = so.logy = so.xtics_at_data = 0;
+    struct legend L;
+    struct layout g;
+    legend_build(&L, &p, 1);
+    int st = layout_compute(&g, &p, 1, &L, &so, 1);
+    if (st) return st;
     struct outfile *out;
     FILE *f = open_out(&out, dir, stem, "dat");
     if (!f) return NASW_EIO;
@@ -592,9 +608,8 @@ int plot_scatter(const char *dir, const char *stem, const char *title, const cha
     for (int i = 0; i < n; i++)
         if (isfinite(x[i]) && isfinite(y[i])) fprintf(f, "%.10g %.10g %.10g %.10g\n", x[i], y[i], y[i], y[i]), any = 1;
     if (!any) fputs("NaN NaN NaN NaN\n", f);
-    int st = outfile_commit(out);
-    if (st) return st;
-    if ((st = write_script(dir, stem, &p, 1, &so, 1))) return st;
+    if ((st = outfile_commit(out))) return st;
+    if ((st = write_script(dir, stem, &p, 1, &so, &L, &g))) return st;
     return render(dir, stem);
 }
 
