@@ -33,8 +33,8 @@ static const char *const DASHES[] = {"solid", "(8,4)", "(2,3)", "(10,4,2,4)", "(
 #define DPI 150 /* of the PNG */
 
 /* Geometry of a figure, in inches (9 pt text is 0.125 in high). */
-#define PAD_LEFT 0.72   /* y tick labels and the y label */
-#define YLABEL_X 0.58   /* the y label's centre, left of the panel */
+#define PAD_LEFT 0.78   /* y tick labels and the y label */
+#define YLABEL_X 0.64   /* the y label's centre, left of the panel */
 #define PAD_RIGHT 0.2
 #define GAP_X 0.78      /* the next panel's y tick labels and label */
 #define GAP_X_TICS 0.50 /* the same without the label (the row shares it) */

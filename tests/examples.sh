@@ -40,12 +40,12 @@ done
 # confirm: a GP on half of a journaled micro space picks cells of the other
 # half; the journal holds them all, so nothing is trained
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    cp "$FIX/figs/micro8.csv" "$FIX/figs/micro8.csv.meta.json" "$FIX/figs/micro8_curves.csv" "$T/"
-    head -5 "$FIX/figs/micro8.csv" >"$T/half.csv"
-    run env BENCH=live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3 JOURNAL="$T/micro8.csv" TOP=2 POOL=4 \
+    cp "$FIX/figs/micro.csv" "$FIX/figs/micro.csv.meta.json" "$FIX/figs/micro_curves.csv" "$T/"
+    head -5 "$FIX/figs/micro.csv" >"$T/half.csv"
+    run env BENCH=live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3 JOURNAL="$T/micro.csv" TOP=2 POOL=4 \
         examples/confirm.sh "$T/half.csv" "$T/conf"
     [ "$(grep -c '^[0-9]' "$T/conf/confirm.csv")" -eq 2 ] && ok || bad "examples/confirm.sh: confirm.csv lacks 2 rows"
-    cmp -s "$FIX/figs/micro8.csv" "$T/micro8.csv" && ok || bad "examples/confirm.sh trained a journaled cell"
+    cmp -s "$FIX/figs/micro.csv" "$T/micro.csv" && ok || bad "examples/confirm.sh trained a journaled cell"
     [ -s "$T/conf/confirm.gp" ] && ok || bad "examples/confirm.sh: no confirm.gp"
 else
     echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); examples/confirm.sh not run"
