@@ -33,11 +33,11 @@ static const char *const DASHES[] = {"solid", "(8,4)", "(2,3)", "(10,4,2,4)", "(
 #define DPI 150 /* of the PNG */
 
 /* Geometry of a figure, in inches (9 pt text is 0.125 in high). */
-#define PAD_LEFT 0.78   /* y tick labels and the y label */
-#define YLABEL_X 0.64   /* the y label's centre, left of the panel */
+#define TICK_CHAR_W 0.08 /* a character of an 8 pt tick label */
+#define YLABEL_GAP 0.30 /* the y label's centre, left of the tick labels */
 #define PAD_RIGHT 0.2
-#define GAP_X 0.78      /* the next panel's y tick labels and label */
-#define GAP_X_TICS 0.50 /* the same without the label (the row shares it) */
+#define PAD_YLABEL 0.14 /* the y label's left half and a margin */
+#define PAD_TICS 0.18   /* tick marks and the space between panels */
 #define PAD_TITLE 0.24  /* a line of panel title (drawn 0.8 line lower than
                            gnuplot would, which leaves a line empty) */
 #define PAD_XAXIS 0.52  /* x tick labels and the x label */
@@ -205,6 +205,8 @@ struct layout {
     int key_cols;
     double key_colw;            /* inches */
     double gap_x;               /* between panels of a row */
+    double pad_left, ylabel_x;  /* left of the first column; the y label's
+                                   centre, left of its panel */
 };
 
 /* Does panel p show its y label?  Not when the panel left of it in the row
@@ -259,6 +261,41 @@ static int legend_color(const struct legend *L, int entry)
     return k % (int)N_STYLES;
 }
 
+/* A tick step for a linear axis over `range` with at most max_ticks
+ * intervals: 1, 2 or 5 times a power of ten. */
+static double nice_step(double range, double max_ticks)
+{
+    double raw = range / (max_ticks >= 1 ? max_ticks : 1), mag = pow(10, floor(log10(raw)));
+    const double m[] = {1, 2, 5, 10};
+    for (int i = 0; i < 4; i++)
+        if (m[i] * mag >= raw * (1 - 1e-9)) return m[i] * mag;
+    return 10 * mag;
+}
+
+/* The widest y tick label of a panel, in characters: its powers of ten
+ * (log axis) or the multiples of its tick step (gp_axes); 6 when gnuplot
+ * chooses (no range). */
+static int ytick_chars(const struct plot_panel *pn, const struct plot_opts *o)
+{
+    if (!(pn->ymin < pn->ymax) || !isfinite(pn->ymin) || !isfinite(pn->ymax)) return 6;
+    char b[64];
+    int w = 1;
+    if (o && o->logy) {
+        if (!(pn->ymin > 0)) return 6;
+        for (double k = floor(log10(pn->ymin)); k <= ceil(log10(pn->ymax)); k++) {
+            int n = snprintf(b, sizeof b, "%g", pow(10, k));
+            if (n > w) w = n;
+        }
+        return w;
+    }
+    double step = nice_step(pn->ymax - pn->ymin, 1.9 / 0.28); /* a typical panel height */
+    for (double v = ceil(pn->ymin / step) * step; v <= pn->ymax; v += step) {
+        int n = snprintf(b, sizeof b, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
+        if (n > w) w = n;
+    }
+    return w;
+}
+
 static int layout_compute(struct layout *g, const struct plot_panel *panels, int n_panels, const struct legend *L,
                           const struct plot_opts *o, int square)
 {
@@ -272,19 +309,26 @@ static int layout_compute(struct layout *g, const struct plot_panel *panels, int
     for (int i = 0; i < L->n; i++)
         if (strlen(L->label[i]) > widest) widest = strlen(L->label[i]);
     if (L->hline_label && strlen(L->hline_label) > widest) widest = strlen(L->hline_label);
-    g->key_cols = (int)((g->w - 0.2) / (0.6 + (double)widest * KEY_CHAR_W));
+    g->key_cols = (int)((g->w - 0.2) / (0.75 + (double)widest * KEY_CHAR_W));
     if (g->key_cols < 1) g->key_cols = 1;
     if (g->key_cols > entries) g->key_cols = entries ? entries : 1;
-    g->key_colw = fmin((g->w - 0.2) / g->key_cols, 0.6 + (double)widest * KEY_CHAR_W);
+    g->key_colw = fmin((g->w - 0.2) / g->key_cols, 0.75 + (double)widest * KEY_CHAR_W);
     g->legend_h = entries ? LINE_H * ((entries + g->key_cols - 1) / g->key_cols) + 0.12 : 0;
     char buf[1024];
     g->cap_h = o && o->caption && *o->caption ? LINE_H * n_lines(wrap_text(o->caption, (g->w - 0.2) / CHAR_W, buf, sizeof buf)) + 0.04 : 0;
     double bottom = PAD_XAXIS + g->legend_h + g->cap_h;
-    g->gap_x = GAP_X_TICS;
+    /* room for the widest y tick label of any panel, then the y label */
+    int chars = 1;
+    for (int p = 0; p < n_panels; p++) {
+        int c = ytick_chars(&panels[p], o);
+        if (c > chars) chars = c;
+    }
+    g->ylabel_x = chars * TICK_CHAR_W + YLABEL_GAP;
+    g->pad_left = g->ylabel_x + PAD_YLABEL;
+    g->gap_x = chars * TICK_CHAR_W + PAD_TICS;
     for (int p = 0; p < n_panels; p++)
-        if (!show_ylabel(panels, p, g->cols) || p % g->cols == 0) continue;
-        else g->gap_x = GAP_X;
-    g->pw = (g->w - PAD_LEFT - PAD_RIGHT - (g->cols - 1) * g->gap_x) / g->cols;
+        if (p % g->cols != 0 && show_ylabel(panels, p, g->cols)) g->gap_x = g->pad_left;
+    g->pw = (g->w - g->pad_left - PAD_RIGHT - (g->cols - 1) * g->gap_x) / g->cols;
     int title_lines = 1;
     for (int p = 0; p < n_panels; p++) {
         int k = n_lines(wrap_text(panels[p].title, g->pw / KEY_CHAR_W, buf, sizeof buf));
@@ -313,17 +357,6 @@ static const char *series_style(char *buf, size_t n, const struct legend *L, con
         else snprintf(buf, n, "lc rgb '%s' lw 1.5 dt %s", COLORS[k], DASHES[k]);
     }
     return buf;
-}
-
-/* A tick step for a linear axis over `range` with at most max_ticks
- * intervals: 1, 2 or 5 times a power of ten. */
-static double nice_step(double range, double max_ticks)
-{
-    double raw = range / (max_ticks >= 1 ? max_ticks : 1), mag = pow(10, floor(log10(raw)));
-    const double m[] = {1, 2, 5, 10};
-    for (int i = 0; i < 4; i++)
-        if (m[i] * mag >= raw * (1 - 1e-9)) return m[i] * mag;
-    return 10 * mag;
 }
 
 /* Axis scales and ranges: x from the finite data, y from the panel's
@@ -398,7 +431,7 @@ static void write_panel(FILE *f, const char *stem, const struct plot_panel *pane
 {
     const struct plot_panel *pn = &panels[p];
     int r = p / g->cols, c = p % g->cols;
-    double l = PAD_LEFT + c * (g->pw + g->gap_x), t = g->h - g->top - r * (g->ph + g->top + PAD_XAXIS + GAP_ROWS);
+    double l = g->pad_left + c * (g->pw + g->gap_x), t = g->h - g->top - r * (g->ph + g->top + PAD_XAXIS + GAP_ROWS);
     fprintf(f, "set lmargin at screen %.5f\nset rmargin at screen %.5f\n", l / g->w, (l + g->pw) / g->w);
     fprintf(f, "set tmargin at screen %.5f\nset bmargin at screen %.5f\n", t / g->h, (t - g->ph) / g->h);
     char buf[1024];
@@ -411,7 +444,7 @@ static void write_panel(FILE *f, const char *stem, const struct plot_panel *pane
     if (show_ylabel(panels, p, g->cols)) {
         fputs("\nset label 2 ", f);
         gp_str(f, pn->ylabel);
-        fprintf(f, " at screen %.5f, screen %.5f center rotate by 90\n", (l - YLABEL_X) / g->w,
+        fprintf(f, " at screen %.5f, screen %.5f center rotate by 90\n", (l - g->ylabel_x) / g->w,
                 (t - g->ph / 2) / g->h);
     } else {
         fputs("\nunset label 2\n", f);
