@@ -183,13 +183,12 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
 }
 
 /* Median and median absolute deviation of the finite values of v[0..n-1]
- * (work: n doubles); *n_fin: how many are finite. */
-static void robust_centre(const double *v, long n, double *work, double *med, double *mad, long *n_fin)
+ * (work: n doubles); NaN if none is finite. */
+static void robust_centre(const double *v, long n, double *work, double *med, double *mad)
 {
     long m = 0;
     for (long i = 0; i < n; i++)
         if (isfinite(v[i])) work[m++] = v[i];
-    *n_fin = m;
     *med = m ? stats_median(work, (size_t)m) : NAN;
     for (long i = 0; i < m; i++) work[i] = fabs(work[i] - *med);
     *mad = m ? stats_median(work, (size_t)m) : NAN;
@@ -224,14 +223,16 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
     }
     double *px = work + n, *py = px + n, *tmp = py + n;
     double mt, dt, mp, dp; /* medians, deviations */
-    long nf;
-    robust_centre(ytrue, n, work, &mt, &dt, &nf);
-    robust_centre(ypred, n, work, &mp, &dp, &nf);
+    robust_centre(ytrue, n, work, &mt, &dt);
+    robust_centre(ypred, n, work, &mp, &dp);
     long m = 0, dropped = 0;
     double example = NAN;
     for (long i = 0; i < n; i++) {
         if (is_sentinel(ytrue[i], mt, dt) || is_sentinel(ypred[i], mp, dp)) {
-            if (!isfinite(example) && isfinite(ypred[i]) && is_sentinel(ypred[i], mp, dp)) example = ypred[i];
+            /* a finite sentinel, to name in the caption */
+            if (!isfinite(example)) example = isfinite(ypred[i]) && is_sentinel(ypred[i], mp, dp) ? ypred[i]
+                                              : isfinite(ytrue[i]) && is_sentinel(ytrue[i], mt, dt) ? ytrue[i]
+                                                                                                     : NAN;
             dropped++;
             continue;
         }
