@@ -1,10 +1,14 @@
 /*
  * plots/plot.c - gnuplot figures (see plots/plot.h).
  *
- * The script plots each panel twice, once per terminal (pngcairo, svg), into
- * png_out and svg_out: nasw passes the temporary files of core/outfile.h
- * (put in place only if gnuplot succeeds); run by hand, the script writes
- * STEM.png and STEM.svg.
+ * The script draws the figure once per terminal (pdfcairo, pngcairo, svg)
+ * into pdf_out, png_out and svg_out: nasw passes the temporary files of
+ * core/outfile.h (put in place only if gnuplot succeeds); run by hand, the
+ * script writes STEM.pdf, STEM.png and STEM.svg.  The layout is computed
+ * here, in inches (struct layout), and written as fixed screen margins: a
+ * panel, the legend and the caption each get their own rectangle, so
+ * nothing overlaps whatever gnuplot would choose for itself.  The legend is
+ * drawn by hand (a line sample and a label per entry) below the panels.
  * gnuplot runs in DIR (fork, chdir, exec), so the script and the data refer
  * to each other by relative names and can be re-run by hand.
  */
@@ -224,7 +228,7 @@ static int show_ylabel(const struct plot_panel *panels, int p, int cols)
 struct legend {
     const char *label[64];
     enum plot_style style[64];
-    int n, n_colored;
+    int n;
     const char *hline_label;
     int diagonal;
 };
@@ -289,7 +293,8 @@ static int ytick_chars(const struct plot_panel *pn, const struct plot_opts *o)
         return w;
     }
     double step = nice_step(pn->ymax - pn->ymin, 1.9 / 0.28); /* a typical panel height */
-    for (double v = ceil(pn->ymin / step) * step; v <= pn->ymax; v += step) {
+    int k = 0; /* a step below the values' precision would not advance v */
+    for (double v = ceil(pn->ymin / step) * step; v <= pn->ymax && k < 100; v += step, k++) {
         int n = snprintf(b, sizeof b, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
         if (n > w) w = n;
     }
@@ -384,9 +389,11 @@ static void gp_axes(FILE *f, const struct plot_panel *pn, const struct plot_opts
         for (int s = 0; s < pn->n_series; s++) points |= pn->series[s].style == PLOT_POINTS;
         if (points && xmin < xmax && !o->logx) xmax += 0.03 * (xmax - xmin);
         if (xmin < xmax) fprintf(f, "set xrange [%.10g:%.10g]\n", xmin, xmax);
-        else fputs("set autoscale x\n", f);
+        else if (xmin == xmax) fputs("set autoscale x\n", f);
+        else fputs(o->logx ? "set xrange [1:10]\n" : "set xrange [0:1]\n", f); /* no point: an empty panel, not a gnuplot error */
         if (pn->ymin < pn->ymax) fprintf(f, "set yrange [%.10g:%.10g]\n", pn->ymin, pn->ymax);
-        else fputs("set autoscale y\n", f);
+        else if (isfinite(xmin)) fputs("set autoscale y\n", f);
+        else fputs(o->logy ? "set yrange [1:10]\n" : "set yrange [0:1]\n", f);
     }
     if (pn->diagonal && pn->ymin < pn->ymax) xmin = pn->ymin, xmax = pn->ymax;
     /* whole numbers (ranks, epochs) get whole steps */
@@ -570,10 +577,32 @@ static int write_script(const char *dir, const char *stem, const struct plot_pan
 
 static const struct plot_opts NO_OPTS;
 
-int plot_lines(const char *dir, const char *stem, const struct plot_panel *panels, int n_panels,
-               const struct plot_opts *o)
+/* The y range of a panel without one: the data, bands and reference line,
+ * padded 5% (log: a factor 1.5).  gnuplot's autoscale would widen it to
+ * its own tick marks, which are not ours (gp_axes). */
+static void auto_yrange(struct plot_panel *pn, const struct plot_opts *o)
 {
-    if (!o) o = &NO_OPTS;
+    if (pn->ymin < pn->ymax) return;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int s = 0; s < pn->n_series; s++) {
+        const struct plot_series *sr = &pn->series[s];
+        for (int i = 0; i < sr->n; i++) {
+            double v[3] = {sr->y[i], sr->lo ? sr->lo[i] : NAN, sr->hi ? sr->hi[i] : NAN};
+            if (!isfinite(sr->x[i]) || !isfinite(v[0]) || (o->logx && sr->x[i] <= 0)) continue;
+            for (int k = 0; k < 3; k++)
+                if (isfinite(v[k]) && (!o->logy || v[k] > 0)) lo = fmin(lo, v[k]), hi = fmax(hi, v[k]);
+        }
+    }
+    if (isfinite(pn->hline) && (!o->logy || pn->hline > 0)) lo = fmin(lo, pn->hline), hi = fmax(hi, pn->hline);
+    if (!(lo < hi)) return; /* one value or none: gnuplot's autoscale */
+    if (o->logy) pn->ymin = lo / 1.5, pn->ymax = hi * 1.5;
+    else pn->ymin = lo - 0.05 * (hi - lo), pn->ymax = hi + 0.05 * (hi - lo);
+}
+
+/* plot_lines() of panels with their y ranges. */
+static int lines_ranged(const char *dir, const char *stem, const struct plot_panel *panels, int n_panels,
+                        const struct plot_opts *o)
+{
     /* the layout first: a figure too small for its panels writes nothing */
     struct legend L;
     struct layout g;
@@ -607,6 +636,21 @@ int plot_lines(const char *dir, const char *stem, const struct plot_panel *panel
     if ((st = outfile_commit(out))) return st;
     if ((st = write_script(dir, stem, panels, n_panels, o, &L, &g))) return st;
     return render(dir, stem);
+}
+
+int plot_lines(const char *dir, const char *stem, const struct plot_panel *panels_in, int n_panels,
+               const struct plot_opts *o)
+{
+    if (!o) o = &NO_OPTS;
+    struct plot_panel *panels = malloc(sizeof *panels * (size_t)(n_panels > 0 ? n_panels : 1));
+    if (!panels) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    for (int p = 0; p < n_panels; p++) {
+        panels[p] = panels_in[p];
+        auto_yrange(&panels[p], o);
+    }
+    int st = lines_ranged(dir, stem, panels, n_panels, o);
+    free(panels);
+    return st;
 }
 
 int plot_scatter(const char *dir, const char *stem, const char *title, const char *xlabel, const char *ylabel,
