@@ -108,6 +108,8 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) tests/inherit.sh
 	@NASW=./$(BIN) tests/runs.sh
 	@NASW=./$(BIN) tests/docs.sh
+	@NASW=./$(BIN) tests/figs.sh
+	@NASW=./$(BIN) tests/examples.sh
 
 # The Python module's tests (python/nasw over build/libnasw.so), when a
 # Python 3 is present.

@@ -19,7 +19,7 @@
  *   DIR/datasets.csv      metrics, direction and ceilings per dataset
  *   DIR/best.csv          the best architecture of every run (for nasw confirm)
  *   DIR/manifest.json     command, version, table checksum, strategies
- *   DIR/trajectories.{png,svg} and DIR/regret.{png,svg} via `nasw plot`
+ *   DIR/trajectories.{pdf,png,svg} and DIR/regret.{pdf,png,svg} via `nasw plot`
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -619,16 +619,21 @@ static int write_manifest(struct ctx *c, double budget, const char *status)
 /* Every file `nasw compare` writes in its directory.  A rerun into the same
  * directory removes them all first, so no plot of an earlier comparison is
  * left beside the new CSVs (--no-plot); other files are left alone. */
-static const char *const OWNED[] = {"manifest.json",    "summary.csv",      "pairs.csv",       "trajectories.csv",
-                                    "datasets.csv",     "best.csv",         "trajectories.dat", "trajectories.gp",
-                                    "trajectories.png", "trajectories.svg", "regret.dat",      "regret.gp",
-                                    "regret.png",       "regret.svg",
+static const char *const OWNED[] = {"manifest.json", "summary.csv", "pairs.csv", "trajectories.csv", "datasets.csv",
+                                    "best.csv",
+                                    /* the figures (cli/plot.c, plots/plot.h), --metric search's too */
+                                    "trajectories.dat", "trajectories.gp", "trajectories.pdf", "trajectories.png",
+                                    "trajectories.svg", "regret.dat", "regret.gp", "regret.pdf", "regret.png",
+                                    "regret.svg", "trajectories_search.dat", "trajectories_search.gp",
+                                    "trajectories_search.pdf", "trajectories_search.png", "trajectories_search.svg",
+                                    "regret_search.dat", "regret_search.gp", "regret_search.pdf", "regret_search.png",
+                                    "regret_search.svg",
                                     /* --objectives (cli/moo.c) */
-                                    "hypervolume.csv",  "hv_pairs.csv",     "hv_regret.csv",   "hv_regret.dat",
-                                    "hv_regret.gp",     "hv_regret.png",    "hv_regret.svg",   "fronts.csv",
-                                    "fronts.dat",       "fronts.gp",        "fronts.png",      "fronts.svg",
+                                    "hypervolume.csv", "hv_pairs.csv", "hv_regret.csv", "hv_regret.dat", "hv_regret.gp",
+                                    "hv_regret.pdf", "hv_regret.png", "hv_regret.svg", "fronts.csv", "fronts.dat",
+                                    "fronts.gp", "fronts.pdf", "fronts.png", "fronts.svg",
                                     /* the journal of finished runs (cli/replay.h) */
-                                    "runs.jsonl",       NULL};
+                                    "runs.jsonl", NULL};
 
 /* 1 if DIR/manifest.json was written by nasw compare (a JSON object with
  * "strategies" and "datasets" arrays). */
@@ -1062,11 +1067,11 @@ static int compare_main(int argc, char **argv)
                              .t = cx.cb.t, .specs = cx.specs, .ck = cx.ck, .trace = trace_of, .ctx = &cx};
     if (moo_compare_write(&mc, tty)) goto out;
     if (!noplot) {
-        int prc = plot_compare_dir(dir, 0, 0);
-        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0);
+        int prc = plot_compare_dir(dir, 0, 0, 0, 0);
+        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0, 0, 0);
         if (prc != CLI_OK) goto out;
         if (tty && plot_have_gnuplot())
-            fprintf(tty, "plots: %s/trajectories.png (.svg), %s/regret.png (.svg)\n", dir, dir);
+            fprintf(tty, "plots: %s/trajectories.pdf (.png, .svg), %s/regret.pdf (.png, .svg)\n", dir, dir);
     }
     rc = write_manifest(&cx, budget, "done"); /* last: a "done" manifest means every output is there */
     if (rc == CLI_OK) { /* every run is in the outputs: nothing left to resume */

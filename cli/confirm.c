@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -44,6 +45,7 @@ struct cand {
 struct cands {
     struct cand *v;
     int n, cap;
+    char dataset[128]; /* of the predictions ("" unknown) */
 };
 
 static int add_cand(struct cands *c, const char *arch, double val, double test)
@@ -96,6 +98,7 @@ static int read_best(const char *dir, const char *dataset, struct cands *c)
         }
     }
     fclose(f);
+    snprintf(c->dataset, sizeof c->dataset, "%s", dataset ? dataset : first_ds);
     if (rc == CLI_OK && c->n == 0) rc = cli_error("no runs on dataset '%.64s' in '%.200s'", dataset ? dataset : first_ds, path);
     return rc;
 }
@@ -117,6 +120,8 @@ static int read_runlog(const char *path, struct cands *c)
             break;
         }
         const char *type = json_string_value(json_object_get(o, "type"));
+        const char *ds = json_string_value(json_object_get(o, "dataset"));
+        if (type && !strcmp(type, "header") && ds) snprintf(c->dataset, sizeof c->dataset, "%s", ds);
         if (type && !strcmp(type, "query")) {
             const char *arch = json_string_value(json_object_get(o, "arch"));
             json_t *v = json_object_get(o, "val"), *t = json_object_get(o, "test");
@@ -167,7 +172,9 @@ static void help(FILE *f)
           "Retrain the top-K architectures of a comparison (DIR/best.csv: the best of every run)\n"
           "or of a search run log with the live trainer, and compare the predicted (table)\n"
           "with the measured accuracy: Kendall tau, Spearman, MAE, and whether the predicted\n"
-          "winner is the measured winner.  Writes OUTDIR/confirm.csv and OUTDIR/confirm.png.\n"
+          "winner is the measured winner.  Writes OUTDIR/confirm.csv and OUTDIR/confirm.pdf\n"
+          "(.png, .svg): measured against predicted on one y = x axis when both are of one\n"
+          "dataset, rank against rank when the predictions are of another (said on stdout).\n"
           "  --top K       architectures to retrain, best predicted first (default 5)\n"
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
@@ -190,6 +197,47 @@ static int prepare_out(const char *outdir, const char **journal, char *jbuf, siz
         *journal = jbuf;
     }
     return CLI_OK;
+}
+
+/* confirm.pdf/.png/.svg: measured against predicted report metric.  Values
+ * on one y = x axis only when both are of one dataset; a table of another
+ * dataset (CIFAR-10 accuracies against Fashion-MNIST retrains) has another
+ * scale, so the plot is rank against rank (1 = best), and says so on
+ * stdout and in its title. */
+static int plot_confirm(const char *outdir, const char *pred_ds, const struct bench *b, const char *pred_label,
+                        const double *pt, const double *mt, int k, double tau)
+{
+    int same = pred_ds[0] && !strcasecmp(pred_ds, b->dataset);
+    char xl[320], yl[320], title[320], cap[320], unit[96];
+    snprintf(cap, sizeof cap, "top %d architectures by prediction%s%.127s; Kendall tau %.3f", k,
+             pred_ds[0] ? ", predicted on " : "", pred_ds, tau);
+    if (same) {
+        int pct = 0;
+        for (int i = 0; i < k; i++) pct |= fabs(mt[i]) > 1.5;
+        plot_metric_label(b->report_metric, pct, unit, sizeof unit);
+        snprintf(xl, sizeof xl, "%.128s, %.95s", pred_label, unit);
+        snprintf(yl, sizeof yl, "measured (%.63s), %.95s", b->dataset, unit);
+        snprintf(title, sizeof title, "predicted vs measured");
+        return plot_scatter(outdir, "confirm", title, xl, yl, pt, mt, k, &(struct plot_opts){.caption = cap});
+    }
+    double *r = malloc(sizeof *r * (size_t)(k ? k : 1) * 4), *a = r + k, *rp = a + k, *rm = rp + k;
+    if (!r) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    /* rank 1 = the best: rank the negated values (higher is better) */
+    int st = NASW_OK;
+    for (int i = 0; i < k; i++) a[i] = b->report_higher_is_better ? -pt[i] : pt[i];
+    st = stats_ranks(a, (size_t)k, rp);
+    for (int i = 0; i < k && !st; i++) a[i] = b->report_higher_is_better ? -mt[i] : mt[i];
+    if (!st) st = stats_ranks(a, (size_t)k, rm);
+    printf("  confirm.pdf plots ranks (1 = best), not values: the predictions are for dataset '%s', the "
+           "measurements on '%s'\n",
+           pred_ds[0] ? pred_ds : "unknown", b->dataset);
+    snprintf(xl, sizeof xl, "rank by %.128s on %.127s", pred_label, pred_ds[0] ? pred_ds : "the table");
+    snprintf(yl, sizeof yl, "rank by measured %.63s on %.63s", b->report_metric, b->dataset);
+    snprintf(title, sizeof title, "ranks: %.127s vs %.63s (different datasets)", pred_ds[0] ? pred_ds : "table",
+             b->dataset);
+    if (!st) st = plot_scatter(outdir, "confirm", title, xl, yl, rp, rm, k, &(struct plot_opts){.caption = cap});
+    free(r);
+    return st;
 }
 
 /* Both modes: retrain the top `top` candidates by predicted search metric
@@ -266,10 +314,10 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
             fprintf(f, " winner_holds=%d\n", win == 0);
             rc = cli_out_commit(o);
         }
-        int st = plot_scatter(outdir, "confirm", "predicted vs measured", pred_label, "measured (live)", pt, mt, k);
+        int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
-        if (rc == CLI_OK) printf("wrote %s/confirm.csv and confirm.png\n", outdir);
+        if (rc == CLI_OK) printf("wrote %s/confirm.csv and confirm.pdf (.png, .svg)\n", outdir);
     }
     free(pv);
     return rc;
@@ -499,6 +547,7 @@ int cmd_confirm(int argc, char **argv)
         int d = table_dataset_index(tb.t, tb.names[0]);
         if ((rc = check_space(table_space(tb.t), bench_space(cb.b[0]), tpath, cb.b[0]->name))) goto out;
         if ((rc = predict_pool(&pr, tb.t, d, pool, pool_set, seed, &cs))) goto out;
+        snprintf(cs.dataset, sizeof cs.dataset, "%s", tb.names[0]);
     }
     char label[160];
     snprintf(label, sizeof label, "predicted (%s)", pmode ? pr.name : "table");

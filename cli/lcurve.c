@@ -265,7 +265,7 @@ static double cpu_s(void)
 }
 
 /* One single-curve method on y[0..k-1] -> mean and 90% interval (NAN if none). */
-static int predict_one(int m, const double *y, int k, const struct curves *c, const struct lcurve_opts *lo,
+static int predict_one(int m, const double *y, int k, int target, const struct curves *c, const struct lcurve_opts *lo,
                        struct rng *r, double *mean, double *sd, double *q05, double *q95)
 {
     *sd = *q05 = *q95 = NAN;
@@ -274,8 +274,8 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         *mean = y[k - 1];
     } else if (m < LC_N_FAMILIES || m == M_ENSEMBLE) {
         struct lcurve_fit fit, fits[LC_N_FAMILIES];
-        st = m < LC_N_FAMILIES ? lcurve_fit_family(m, y, k, c->E, c->hib, c->lo, c->hi, lo, r, &fit)
-                               : lcurve_fit_ensemble(y, k, c->E, c->hib, c->lo, c->hi, lo, r, fits, NULL, &fit);
+        st = m < LC_N_FAMILIES ? lcurve_fit_family(m, y, k, target, c->hib, c->lo, c->hi, lo, r, &fit)
+                               : lcurve_fit_ensemble(y, k, target, c->hib, c->lo, c->hi, lo, r, fits, NULL, &fit);
         if (st == NASW_ENUMERIC) fit.ok = 0, st = NASW_OK, nasw_errclear();
         if (st) return st;
         if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
@@ -289,7 +289,7 @@ static int predict_one(int m, const double *y, int k, const struct curves *c, co
         }
     } else if (m == M_MCMC) {
         struct lcurve_post post;
-        st = lcurve_mcmc(y, k, c->E, NAN, c->hib, c->lo, c->hi, lo, r, &post);
+        st = lcurve_mcmc(y, k, target, NAN, c->hib, c->lo, c->hi, lo, r, &post);
         if (st == NASW_ENUMERIC) return nasw_errclear(), NASW_EDONE;
         if (st) return st;
         *mean = post.mean, *sd = post.sd, *q05 = post.q05, *q95 = post.q95;
@@ -402,20 +402,30 @@ static int parse_methods(const char *cmd, const char *s, int *ms, int *nm)
     return CLI_OK;
 }
 
-/* Example plots: the true curve and, per method shown, a cone from the last
- * observed value to the predicted final value with its 90% band.  Shown:
- * ensemble, mcmc and model, or the first three methods if none of these
- * was asked for (eleven cones would hide each other).  0 made (or no
- * gnuplot), 1 failed (warned), -1 out of memory. */
+/* Example plots, one panel per example curve, titled by its architecture:
+ * the observed part of the curve (black), the held-out rest (grey) and, per
+ * method shown, its posterior mean curve over the unseen epochs with the
+ * 90% band: the method is refitted to the same prefix for targets on a grid
+ * of epochs (the rng seeded alike for every target, so the fits agree and
+ * only the target moves).  The model (a GP across curves) predicts the last
+ * epoch only: a point with its 90% interval (the cross-validated values of
+ * predictions.csv).  Shown: ensemble, mcmc and model, or the first three
+ * methods if none of these was asked for (eleven bands would hide each
+ * other).  0 made (or no gnuplot), 1 failed (warned), -1 out of memory,
+ * -2 a fit error (reported). */
+enum { EX_GRID = 12 };
+
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
-                         double *const *mean, double *const *q05, double *const *q95, int n_ex)
+                         double *const *mean, double *const *q05, double *const *q95, int n_ex,
+                         const struct lcurve_opts *lo, struct rng *r, long seed)
 {
     if (n_ex > c->n) n_ex = c->n;
     if (n_ex <= 0) return 0;
+    int per = nm + 2; /* series per panel: observed, held-out, methods */
     struct plot_panel *panels = calloc((size_t)n_ex, sizeof *panels);
-    struct plot_series *series = calloc((size_t)n_ex * (nm + 1), sizeof *series);
-    double *xs = malloc(sizeof *xs * (size_t)c->E), *pts = malloc(sizeof *pts * (size_t)n_ex * nm * 8);
-    char(*titles)[96] = calloc((size_t)n_ex, sizeof *titles);
+    struct plot_series *series = calloc((size_t)n_ex * per, sizeof *series);
+    double *xs = malloc(sizeof *xs * (size_t)c->E), *pts = malloc(sizeof *pts * (size_t)n_ex * nm * (EX_GRID + 1) * 4);
+    char(*titles)[600] = calloc((size_t)n_ex, sizeof *titles);
     int rc = 0;
     if (!panels || !series || !xs || !pts || !titles) {
         rc = -1;
@@ -427,31 +437,79 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
         if (ms[q] == M_ENSEMBLE || ms[q] == M_MCMC || ms[q] == M_MODEL) shown[nsh++] = q;
     for (int q = 0; q < nm && nsh == 0 && q < 3; q++) shown[q] = q;
     if (nsh == 0) nsh = nm < 3 ? nm : 3;
+    /* the target epochs: EX_GRID from k+1 to E (each once) */
+    int grid[EX_GRID], ng = 0;
+    for (int j = 0; j < EX_GRID; j++) {
+        int e = k + 1 + (int)lround((double)(c->E - k - 1) * j / (EX_GRID - 1));
+        if (ng == 0 || e > grid[ng - 1]) grid[ng++] = e;
+    }
+    int percent = isfinite(c->hi) && c->hi > 1.5;
+    char ylab[96];
+    plot_metric_label(table_metric_name(c->t, c->metric), percent, ylab, sizeof ylab);
     for (int p = 0; p < n_ex; p++) {
         int i = (int)((long)p * (c->n - 1) / (n_ex > 1 ? n_ex - 1 : 1));
         const double *v = curve_of(c, i);
-        struct plot_series *s = series + (size_t)p * (nm + 1);
-        s[0] = (struct plot_series){"true curve", c->E, xs, v, NULL, NULL};
-        int ns = 1;
+        struct plot_series *s = series + (size_t)p * per;
+        s[0] = (struct plot_series){"observed", k, xs, v, NULL, NULL, PLOT_BLACK};
+        s[1] = (struct plot_series){"held-out truth", c->E - k + 1, xs + k - 1, v + k - 1, NULL, NULL, PLOT_GREY};
+        int ns = 2;
         for (int j = 0; j < nsh; j++) {
-            int q = shown[j];
-            double m = mean[q][i];
-            if (!isfinite(m)) continue;
-            double *P = pts + ((size_t)p * nm + q) * 8;
-            P[0] = k, P[1] = c->E;
-            P[2] = v[k - 1], P[3] = m;
-            int band = isfinite(q05[q][i]);
-            P[4] = v[k - 1], P[5] = band ? q05[q][i] : m;
-            P[6] = v[k - 1], P[7] = band ? q95[q][i] : m;
-            s[ns++] = (struct plot_series){method_name(ms[q]), 2, P, P + 2, band ? P + 4 : NULL, band ? P + 6 : NULL};
+            int q = shown[j], m = ms[q];
+            /* the last observed epoch, then the grid */
+            double *P = pts + ((size_t)p * nm + q) * (EX_GRID + 1) * 4, *X = P, *Y = X + EX_GRID + 1,
+                   *L = Y + EX_GRID + 1, *H = L + EX_GRID + 1;
+            int n = 0;
+            if (m == M_MODEL || m == M_LAST || m == M_MCMC_CAL) {
+                /* a prediction of the last epoch only (mcmc-cal: its
+                 * calibration needs the other curves' final values) */
+                if (!isfinite(mean[q][i])) continue;
+                X[0] = c->E, Y[0] = mean[q][i], L[0] = q05[q][i], H[0] = q95[q][i];
+                int band = isfinite(L[0]) && isfinite(H[0]);
+                s[ns++] = (struct plot_series){method_name(m), 1, X, Y, band ? L : NULL, band ? H : NULL, PLOT_POINTS};
+                continue;
+            }
+            /* the curve starts at the last observed value */
+            X[0] = k, Y[0] = L[0] = H[0] = v[k - 1];
+            n = 1;
+            for (int g = 0; g < ng; g++) {
+                double sd;
+                rng_seed(r, (uint64_t)seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)i * 7919u);
+                int st = predict_one(m, v, k, grid[g], c, lo, r, &Y[n], &sd, &L[n], &H[n]);
+                if (st == NASW_EDONE) break; /* no valid fit: no curve */
+                if (st) {
+                    cli_error("%.200s:%ld: %s", table_path(c->t), table_row_line(c->t, c->rows[i]), nasw_errmsg());
+                    rc = -2;
+                    goto out;
+                }
+                if (!isfinite(L[n]) || !isfinite(H[n])) L[n] = H[n] = Y[n];
+                X[n++] = grid[g];
+            }
+            if (n < 2) continue;
+            s[ns++] = (struct plot_series){method_name(m), n, X, Y, L, H, PLOT_LINES};
         }
-        snprintf(titles[p], sizeof titles[p], "line %ld, %d of %d epochs seen", table_row_line(c->t, c->rows[i]), k,
-                 c->E);
-        panels[p] = (struct plot_panel){titles[p], table_metric_name(c->t, c->metric), NAN, NULL, ns, s};
+        /* the architecture (plots/ breaks a long one over lines) */
+        arch_format(table_space(c->t), table_row_arch(c->t, c->rows[i]), titles[p], sizeof titles[p]);
+        /* y range: the curve and the predictions, within the metric's range
+         * (a band of the delta method may leave it) */
+        double ylo = INFINITY, yhi = -INFINITY;
+        for (int j = 0; j < ns; j++)
+            for (int e = 0; e < s[j].n; e++) {
+                double a = s[j].lo && isfinite(s[j].lo[e]) ? s[j].lo[e] : s[j].y[e];
+                double b = s[j].hi && isfinite(s[j].hi[e]) ? s[j].hi[e] : s[j].y[e];
+                if (isfinite(a)) ylo = fmin(ylo, a);
+                if (isfinite(b)) yhi = fmax(yhi, b);
+            }
+        if (isfinite(c->lo)) ylo = fmax(ylo, c->lo);
+        if (isfinite(c->hi)) yhi = fmin(yhi, c->hi);
+        double pad = 0.05 * (yhi - ylo);
+        panels[p] = (struct plot_panel){titles[p], ylab, NAN, NULL, ns, s, ylo - pad, yhi + pad, 0};
     }
-    char stem[64];
+    char stem[64], cap[256];
     snprintf(stem, sizeof stem, "examples_f%g", frac);
-    struct plot_opts po = {.xlabel = "epoch"};
+    snprintf(cap, sizeof cap,
+             "%s, first %d of %d epochs observed; lines: posterior mean, bands: 90%%; points: last-epoch prediction",
+             table_dataset_name(c->t, c->d), k, c->E);
+    struct plot_opts po = {.xlabel = "epoch", .caption = cap, .cols = 2};
     rc = cli_plot_failed(plot_lines(dir, stem, panels, n_ex, &po), dir, stem);
 out:
     free(panels);
@@ -473,8 +531,9 @@ static void eval_help(FILE *f)
           "true final values inside the method's 90% interval (a curve without an interval\n"
           "counts as not covered; empty if the method gives none); fit_ms: CPU milliseconds per\n"
           "curve.  DIR/predictions.csv: one row per method, fraction and curve;\n"
-          "DIR/examples_fF.png: a few curves with the predicted bands of ensemble, mcmc and\n"
-          "model (or of the first three methods).  A method\n"
+          "DIR/examples_fF.pdf (.png, .svg): a few curves, titled by architecture, with the\n"
+          "observed part, the posterior mean curves and 90% bands of ensemble and mcmc and\n"
+          "the model's last-epoch prediction (or of the first three methods).  A method\n"
           "without a valid fit for a curve falls back to the last seen value (counted on stdout).\n"
           "A fold whose model cannot be fitted (e.g. equal targets) is a warning; its curves'\n"
           "predictions and the method's statistics are empty fields (as is any undefined number).\n"
@@ -642,7 +701,7 @@ static int cmd_eval(int argc, char **argv)
                 for (int i = 0; i < n && !st; i++) {
                     const double *y = curve_of(&cv, i);
                     double sd;
-                    int s1 = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, &cv, &lo, tr, &mean[i], &sd, &q05[i], &q95[i]);
+                    int s1 = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, cv.E, &cv, &lo, tr, &mean[i], &sd, &q05[i], &q95[i]);
                     if (s1 == NASW_EDONE) {
                         fallbacks++;
                         mean[i] = y[k - 1];
@@ -754,8 +813,12 @@ static int cmd_eval(int argc, char **argv)
         double *mean[M_N], *q05[M_N], *q95[M_N];
         for (int q = 0; q < nm; q++)
             mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
-        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex);
-        if (prc < 0) goto oom;
+        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex, &lo, r, co.seed);
+        if (prc == -1) goto oom;
+        if (prc < 0) {
+            rc = CLI_ERROR;
+            goto out;
+        }
         plot_bad += prc;
     }
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
@@ -933,7 +996,7 @@ static int cmd_fit(int argc, char **argv)
                 printf("  %-10s (only for the table's last epoch %d)\n", "mcmc-cal", cv.E);
                 continue;
             }
-            st = predict_one(M_MCMC, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
+            st = predict_one(M_MCMC, y, (int)k, cf.E, &cf, &lo, r, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) mean = y[k - 1], st = NASW_OK;
             double *res = malloc(sizeof *res * (size_t)(cv.n > 0 ? cv.n : 1));
             if (!res) goto oom;
@@ -942,7 +1005,7 @@ static int cmd_fit(int argc, char **argv)
                 if (i == me) continue;
                 const double *v = curve_of(&cv, i);
                 double mi, si, li, hi_;
-                st = predict_one(M_MCMC, v, (int)k, &cv, &lo, r, &mi, &si, &li, &hi_);
+                st = predict_one(M_MCMC, v, (int)k, cv.E, &cv, &lo, r, &mi, &si, &li, &hi_);
                 if (st == NASW_EDONE) mi = v[k - 1], st = NASW_OK;
                 res[nt++] = v[cv.E - 1] - mi;
             }
@@ -956,7 +1019,7 @@ static int cmd_fit(int argc, char **argv)
             calibrate(&cv, clo, cmed, chi, &mean, &q05, &q95);
             sd = (q95 - q05) / (2 * Z90);   /* the normal sd of the same 90% width */
         } else {
-            st = predict_one(m, y, (int)k, &cf, &lo, r, &mean, &sd, &q05, &q95);
+            st = predict_one(m, y, (int)k, cf.E, &cf, &lo, r, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) {
                 printf("  %-10s (no fit within the constraints)\n", method_name(m));
                 continue;

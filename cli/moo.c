@@ -375,13 +375,16 @@ static int write_curves(const struct moo_compare *c, const struct hv_tab *h)
                 put_num(f, ci);
                 fputc('\n', f);
             }
-            series[(size_t)d * ns + s] = (struct plot_series){c->specs[s].label, (int)maxq, x, mean, lo, hi};
+            series[(size_t)d * ns + s] = (struct plot_series){c->specs[s].label, (int)maxq, x, mean, lo, hi, PLOT_LINES};
         }
-        panels[d] = (struct plot_panel){c->dnames[d], "hypervolume regret", NAN, NULL, c->n_s, series + (size_t)d * ns};
+        panels[d] = (struct plot_panel){c->dnames[d], "hypervolume regret", NAN, NULL, c->n_s, series + (size_t)d * ns,
+                                        NAN, NAN, 0};
     }
     if ((rc = cli_out_commit(of)) != CLI_OK) goto out;
     if (c->plot && maxq > 0) {
-        struct plot_opts po = {.xlabel = "queries", .logy = 1};
+        char cap[96];
+        snprintf(cap, sizeof cap, "mean ± 95%% CI over %d seeds", c->n_seeds);
+        struct plot_opts po = {.xlabel = "queries", .logy = 1, .caption = cap};
         int st = plot_lines(c->dir, "hv_regret", panels, c->n_d, &po);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/hv_regret.gp only", c->dir);
         else if (st) rc = cli_error_status(st);
@@ -424,10 +427,12 @@ static int write_fronts(const struct moo_compare *c)
     double *col = malloc(sizeof *col * (size_t)n_seeds);
     struct plot_panel *panels = calloc((size_t)c->n_d, sizeof *panels);
     struct plot_series *series = calloc((size_t)c->n_d * (ns + 1), sizeof *series);
+    char(*ylab)[96] = calloc((size_t)c->n_d, sizeof *ylab);
+    int xg_pct = 0; /* the second objective in percent (for its label) */
     double *pts = NULL;
     int *idx = NULL;
     long cap = 0;
-    if (!x || !ys || !exact || !col || !panels || !series) goto oom;
+    if (!x || !ys || !exact || !col || !panels || !series || !ylab) goto oom;
     for (int d = 0; d < c->n_d; d++) {
         const struct bench *b = c->benches[d];
         const struct objectives *o = &b->obj;
@@ -436,7 +441,10 @@ static int write_fronts(const struct moo_compare *c)
         double *xg = x + (size_t)d * GRID;
         /* the grid of the second objective: from its best to its worst */
         double best = orient(o, 1, b->obj_best[1]), worst = orient(o, 1, b->obj_worst[1]);
-        for (int g = 0; g < GRID; g++) xg[g] = orient(o, 1, best + (worst - best) * g / (GRID - 1));
+        for (int g = 0; g < GRID; g++) {
+            xg[g] = orient(o, 1, best + (worst - best) * g / (GRID - 1));
+            xg_pct |= fabs(xg[g]) > 1.5;
+        }
         for (int s = 0; s < c->n_s; s++) {
             double *med = ys + (((size_t)d * ns + s) * 3) * GRID, *lo = med + GRID, *hi = lo + GRID;
             double *att = malloc(sizeof *att * GRID * (size_t)n_seeds);
@@ -498,7 +506,7 @@ static int write_fronts(const struct moo_compare *c)
                 hi[g] = col[up ? (n_seeds - 1) / 4 : n_seeds * 3 / 4];
             }
             free(att);
-            series[(size_t)d * (ns + 1) + s] = (struct plot_series){c->specs[s].label, GRID, xg, med, lo, hi};
+            series[(size_t)d * (ns + 1) + s] = (struct plot_series){c->specs[s].label, GRID, xg, med, lo, hi, PLOT_LINES};
         }
         /* the exact front's attainment: the best first objective among the
          * feasible rows at least as good as x in the second */
@@ -519,13 +527,21 @@ static int write_fronts(const struct moo_compare *c)
                     if (v >= orient(o, 1, xg[g]) && a > ex[g]) ex[g] = a;
             }
             for (int g = 0; ok && g < GRID; g++) ex[g] = orient(o, 0, ex[g]);
-            if (ok) series[(size_t)d * (ns + 1) + nser++] = (struct plot_series){"exact front", GRID, xg, ex, NULL, NULL};
+            if (ok) series[(size_t)d * (ns + 1) + nser++] = (struct plot_series){"exact front", GRID, xg, ex, NULL, NULL, PLOT_BLACK};
         }
-        panels[d] = (struct plot_panel){c->dnames[d], o->name[0], NAN, NULL, nser, series + (size_t)d * (ns + 1)};
+        /* axis labels with units: accuracies in percent when the values are */
+        int pct = 0;
+        for (int g = 0; g < GRID; g++) pct |= fabs(series[(size_t)d * (ns + 1)].y[g]) > 1.5;
+        plot_metric_label(o->name[0], pct, ylab[d], sizeof ylab[d]);
+        panels[d] = (struct plot_panel){c->dnames[d], ylab[d], NAN, NULL, nser, series + (size_t)d * (ns + 1),
+                                        NAN, NAN, 0};
     }
     if ((rc = cli_out_commit(of)) != CLI_OK) goto out;
     if (c->plot && o0->n == 2) {
-        struct plot_opts po = {.xlabel = o0->name[1]};
+        char xlab[96], cap[128];
+        plot_metric_label(o0->name[1], xg_pct, xlab, sizeof xlab);
+        snprintf(cap, sizeof cap, "median attainment surface, band: 25%% to 75%% of %d seeds", c->n_seeds);
+        struct plot_opts po = {.xlabel = xlab, .caption = cap};
         int st = plot_lines(c->dir, "fronts", panels, c->n_d, &po);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/fronts.gp only", c->dir);
         else if (st) rc = cli_error_status(st);
@@ -541,6 +557,7 @@ out:
     free(col);
     free(panels);
     free(series);
+    free(ylab);
     free(pts);
     free(idx);
     return rc;

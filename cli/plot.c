@@ -1,6 +1,11 @@
 /*
  * cli/plot.c - `nasw plot DIR`: trajectories of a comparison, averaged over
- * seeds with 95% t bands, one panel per dataset (plots/ draws them).
+ * seeds with 95% t bands, one panel per dataset (plots/ draws them, as
+ * figures for a paper: PDF, PNG, SVG).
+ *
+ * The y range is chosen from the right half of the log x axis (where the
+ * strategies differ) and the ceiling, not from query 1: the first queries'
+ * wide spread would otherwise squash the curves that matter into a line.
  *
  * trajectories.csv is read with libcsv in one pass, numbers parsed in the
  * callbacks (no per-field allocation): a 100-seed comparison has ~10^6 rows.
@@ -238,7 +243,36 @@ static double run_at(const struct run *run, double x, int seconds, int search)
     return lo == 0 ? NAN : v[lo - 1];
 }
 
-int plot_compare_dir(const char *dir, int regret, int search)
+/* y range of a panel: the bands over x >= x_from and the ceiling (NaN:
+ * none), padded; log: a factor of 1.5 either side, positive values only. */
+static void panel_yrange(struct plot_panel *pn, double x_from, double ceil, int logy)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int s = 0; s < pn->n_series; s++) {
+        const struct plot_series *sr = &pn->series[s];
+        for (int k = 0; k < sr->n; k++) {
+            if (!(sr->x[k] >= x_from) || !isfinite(sr->y[k])) continue;
+            double a = isfinite(sr->lo[k]) ? sr->lo[k] : sr->y[k], b = isfinite(sr->hi[k]) ? sr->hi[k] : sr->y[k];
+            if (logy) {
+                if (sr->y[k] <= 0) continue;
+                if (a <= 0) a = sr->y[k];
+            }
+            lo = fmin(lo, a);
+            hi = fmax(hi, b);
+        }
+    }
+    if (isfinite(ceil)) lo = fmin(lo, ceil), hi = fmax(hi, ceil);
+    if (!(lo < hi)) return; /* gnuplot's autoscale */
+    if (logy) {
+        pn->ymin = lo / 1.5;
+        pn->ymax = hi * 1.5;
+    } else {
+        pn->ymin = lo - 0.08 * (hi - lo);
+        pn->ymax = hi + 0.08 * (hi - lo);
+    }
+}
+
+int plot_compare_dir(const char *dir, int regret, int search, double width_in, double height_in)
 {
     struct reader r = {0};
     char path[4200];
@@ -257,6 +291,7 @@ int plot_compare_dir(const char *dir, int regret, int search)
     char (*titles)[256] = calloc((size_t)nd, sizeof *titles), (*ylabels)[128] = calloc((size_t)nd, sizeof *ylabels);
     double *buf = NULL, *vals = NULL;
     long maxruns = r.n_runs ? r.n_runs : 1;
+    long min_seeds = -1, max_seeds = 0;
     int npts = 0;
     if (!panels || !series || !titles || !ylabels) goto oom;
     for (int d = 0; d < nd; d++) {
@@ -273,8 +308,11 @@ int plot_compare_dir(const char *dir, int regret, int search)
         double ceil = search ? di->ceil_val : di->ceil_test;
         int hib = search ? di->hib : di->report_hib;
         snprintf(titles[d], sizeof titles[d], "%s", di->name);
-        snprintf(ylabels[d], sizeof ylabels[d], "%s%s%s", regret ? "regret of " : "", search ? di->search : di->report,
-                 regret ? " (log)" : "");
+        /* the unit: accuracies are in percent when the ceiling is (the
+         * tables' convention, data/README.md) */
+        char unit[96];
+        plot_metric_label(search ? di->search : di->report, fabs(ceil) > 1.5, unit, sizeof unit);
+        snprintf(ylabels[d], sizeof ylabels[d], "%s%s", regret ? "regret, " : "", unit);
         panels[d].title = titles[d];
         panels[d].ylabel = ylabels[d];
         panels[d].hline = regret ? NAN : ceil;
@@ -285,6 +323,8 @@ int plot_compare_dir(const char *dir, int regret, int search)
             long nr = 0;
             for (long i = 0; i < r.n_runs; i++) nr += r.runs[i].d == d && r.runs[i].s == s;
             if (nr == 0) continue;
+            if (min_seeds < 0 || nr < min_seeds) min_seeds = nr;
+            if (nr > max_seeds) max_seeds = nr;
             double *blk = malloc(sizeof *blk * (size_t)pts * 4);
             double *tmp = realloc(vals, sizeof *vals * (size_t)maxruns);
             if (!blk || !tmp) {
@@ -318,14 +358,25 @@ int plot_compare_dir(const char *dir, int regret, int search)
             sr->hi = hi;
             npts++;
         }
+        /* the right half of the log x axis */
+        panel_yrange(&panels[d], sqrt(xmin * di->budget), regret ? NAN : ceil, regret);
     }
+    char caption[160];
+    if (min_seeds == max_seeds)
+        snprintf(caption, sizeof caption, "mean %s± 95%% CI over %ld seeds", regret ? "regret " : "", max_seeds);
+    else
+        snprintf(caption, sizeof caption, "mean %s± 95%% CI over %ld to %ld seeds", regret ? "regret " : "", min_seeds,
+                 max_seeds);
     struct plot_opts o = {.xlabel = r.n_ds && r.ds[0].seconds == 2   ? "training epochs"
-                                    : r.n_ds && r.ds[0].seconds == 1 ? "simulated training seconds"
+                                    : r.n_ds && r.ds[0].seconds == 1 ? "simulated training time (s)"
                                                                      : "queries",
-                          .logx = 1, .logy = regret};
-    int st = plot_lines(dir, regret ? "regret" : "trajectories", panels, nd, &o);
+                          .logx = 1, .logy = regret, .width_in = width_in, .height_in = height_in,
+                          .caption = max_seeds > 0 ? caption : NULL};
+    char stem[32];
+    snprintf(stem, sizeof stem, "%s%s", regret ? "regret" : "trajectories", search ? "_search" : "");
+    int st = plot_lines(dir, stem, panels, nd, &o);
     if (st == NASW_EUNSUPPORTED) {
-        cli_warn("gnuplot not found: wrote %s/%s.dat and .gp only", dir, regret ? "regret" : "trajectories");
+        cli_warn("gnuplot not found: wrote %s/%s.dat and .gp only", dir, stem);
         rc = CLI_OK;
     } else if (st) {
         cli_error_status(st);
@@ -353,9 +404,11 @@ int cmd_plot(int argc, char **argv)
 {
     static const struct option longopts[] = {{"regret", no_argument, 0, 'r'},
                                              {"metric", required_argument, 0, 'm'},
+                                             {"size", required_argument, 0, 's'},
                                              {"help", no_argument, 0, 'h'},
                                              CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     int regret = 0, search = 0, c;
+    double w = 0, h = 0;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
@@ -372,15 +425,25 @@ int cmd_plot(int argc, char **argv)
             else if (!strcmp(optarg, "report")) search = 0;
             else return cli_usage_error("plot", "bad --metric '%.64s' (report or search)", optarg);
             break;
+        case 's':
+            if (plot_parse_size(optarg, &w, &h))
+                return cli_usage_error("plot", "bad --size '%.64s' (W,H in inches, each %g to %g)", optarg,
+                                       PLOT_MIN_INCHES, PLOT_MAX_INCHES);
+            break;
         case 'h':
-            fputs("usage: nasw plot DIR [--regret] [--metric report|search]\n"
+            fputs("usage: nasw plot DIR [--regret] [--metric report|search] [--size W,H]\n"
                   "\n"
                   "Plot the comparison in DIR (written by nasw compare): the mean over seeds of the\n"
                   "best-so-far report metric against queries (log axis), one line per strategy with\n"
                   "its 95% t band, one panel per dataset, the validation-selection ceiling dashed.\n"
-                  "Writes DIR/trajectories.{png,svg,dat,gp}.\n"
+                  "Writes DIR/trajectories.{pdf,png,svg,dat,gp}: a figure for a paper (9 pt text,\n"
+                  "colour-blind-safe colours with distinct dash types, the legend below the panels,\n"
+                  "the y range from the right half of the x axis and the ceiling).\n"
                   "  --regret         plot ceiling - mean on a log axis instead (DIR/regret.*)\n"
                   "  --metric search  plot the search metric (best_val) instead\n"
+                  "                   (DIR/trajectories_search.*, DIR/regret_search.*)\n"
+                  "  --size W,H       figure size in inches (default 7 wide for several panels,\n"
+                  "                   3.5 for one; the height from the rows of panels)\n"
                   CLI_VERBOSITY_HELP,
                   stdout);
             return CLI_OK;
@@ -389,5 +452,5 @@ int cmd_plot(int argc, char **argv)
     }
     if (optind != argc - 1) return cli_usage_error("plot", "expected one directory");
     if (cli_quiet_stdout(0)) return CLI_ERROR;
-    return plot_compare_dir(argv[optind], regret, search);
+    return plot_compare_dir(argv[optind], regret, search, w, h);
 }

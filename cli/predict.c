@@ -47,9 +47,11 @@ static void help(FILE *f)
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
-          "kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,fit_cpu_s_mean; DIR/kendall.png\n"
-          "(Kendall tau against the training-set size) and DIR/scatter_PREDICTOR.png (predicted vs\n"
-          "true, largest training set, last trial); lpd_mean is the held-out log predictive density of\n"
+          "kendall_std,spearman_mean,mae_mean,fit_s_mean,lpd_mean,fit_cpu_s_mean; DIR/kendall.pdf\n"
+          "(Kendall tau against the training-set size) and DIR/scatter_PREDICTOR.pdf (predicted vs\n"
+          "true, largest training set, last trial; rank against rank for a table column, whose\n"
+          "scale is not the metric's; sentinel scores such as -1e8 dropped), each also as .png\n"
+          "and .svg (docs/figures.md); lpd_mean is the held-out log predictive density of\n"
           "unwarped GPs; fit_s / fit_cpu_s are the wall / CPU seconds of fit + predict.\n"
           "DIR/trials.csv: the same per trial.  A fit that fails (e.g. equal training targets)\n"
           "is a warning naming predictor, trial and size, empty in trials.csv and left out of\n"
@@ -194,10 +196,100 @@ static int write_summary(const char *dir, const struct results *R, struct plot_s
             }
             fputc('\n', txt);
         }
-        series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi};
+        series[q] = (struct plot_series){R->pr[q].name, R->n_sz, x, ym, lo, hi, PLOT_LINES};
     }
     free(col);
     return cli_out_commit(o);
+}
+
+/* Median and median absolute deviation of the finite values of v[0..n-1]
+ * (work: n doubles); NaN if none is finite. */
+static void robust_centre(const double *v, long n, double *work, double *med, double *mad)
+{
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (isfinite(v[i])) work[m++] = v[i];
+    *med = m ? stats_median(work, (size_t)m) : NAN;
+    for (long i = 0; i < m; i++) work[i] = fabs(work[i] - *med);
+    *mad = m ? stats_median(work, (size_t)m) : NAN;
+}
+
+/* A sentinel: not finite, or further from the median than 1000 median
+ * absolute deviations, like the -1e8 zen score of the cells the proxy
+ * could not score (a value no real score comes near: on NB201 the scores
+ * lie within 10 deviations).  Kept, it sets the axis range and the real
+ * points become one dot. */
+static int is_sentinel(double v, double med, double mad)
+{
+    return !isfinite(v) || (mad > 0 && fabs(v - med) > 1000 * mad);
+}
+
+/* DIR/scatter_STEM: predicted against true on the last trial's test set,
+ * sentinels dropped; a table column (a score on its own scale) rank against
+ * rank, a model of the metric value against value. */
+static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const char *metric, const char *dataset,
+                                const double *ytrue, const double *ypred, long n, long n_train)
+{
+    char stem[128], xl[128], yl[160], cap[256], unit[96];
+    snprintf(stem, sizeof stem, "scatter_%s", p->name);
+    for (char *ch = stem; *ch; ch++)
+        if (*ch == ':' || *ch == '/') *ch = '_';
+    double *work = malloc(sizeof *work * (size_t)(n ? n : 1) * 4);
+    long *idx = malloc(sizeof *idx * (size_t)(n ? n : 1));
+    if (!work || !idx) {
+        free(work);
+        free(idx);
+        return cli_plot_failed(nasw_errorf(NASW_ENOMEM, "out of memory"), dir, stem);
+    }
+    double *px = work + n, *py = px + n, *tmp = py + n;
+    double mt, dt, mp, dp; /* medians, deviations */
+    robust_centre(ytrue, n, work, &mt, &dt);
+    robust_centre(ypred, n, work, &mp, &dp);
+    long m = 0, dropped = 0;
+    double example = NAN;
+    for (long i = 0; i < n; i++) {
+        if (is_sentinel(ytrue[i], mt, dt) || is_sentinel(ypred[i], mp, dp)) {
+            /* a finite sentinel, to name in the caption */
+            if (!isfinite(example)) example = isfinite(ypred[i]) && is_sentinel(ypred[i], mp, dp) ? ypred[i]
+                                              : isfinite(ytrue[i]) && is_sentinel(ytrue[i], mt, dt) ? ytrue[i]
+                                                                                                     : NAN;
+            dropped++;
+            continue;
+        }
+        idx[m++] = i;
+    }
+    int percent = 0;
+    for (long i = 0; i < m; i++) percent |= fabs(ytrue[idx[i]]) > 1.5;
+    plot_metric_label(metric, percent, unit, sizeof unit);
+    int by_rank = p->column >= 0;
+    int st = NASW_OK;
+    if (by_rank) {
+        for (long i = 0; i < m; i++) tmp[i] = ytrue[idx[i]];
+        st = stats_ranks(tmp, (size_t)m, px);
+        for (long i = 0; i < m; i++) tmp[i] = ypred[idx[i]];
+        if (!st) st = stats_ranks(tmp, (size_t)m, py);
+        snprintf(xl, sizeof xl, "rank by true %s (1 = lowest)", metric);
+        snprintf(yl, sizeof yl, "rank by %s", p->name);
+    } else {
+        for (long i = 0; i < m; i++) px[i] = ytrue[idx[i]], py[i] = ypred[idx[i]];
+        snprintf(xl, sizeof xl, "true %s", unit);
+        snprintf(yl, sizeof yl, "predicted %s", unit);
+    }
+    double tau = m >= 2 ? stats_kendall(px, py, (size_t)m) : NAN;
+    int len = snprintf(cap, sizeof cap, "%ld test architectures of %s, %ld training; Kendall tau %.3f", m, dataset,
+                       n_train, tau);
+    if (dropped && len > 0 && (size_t)len < sizeof cap) {
+        if (isfinite(example))
+            snprintf(cap + len, sizeof cap - (size_t)len, "; %ld sentinel value(s) (%g) dropped", dropped, example);
+        else snprintf(cap + len, sizeof cap - (size_t)len, "; %ld missing value(s) dropped", dropped);
+    }
+    char title[96];
+    snprintf(title, sizeof title, "%s%s", p->name, by_rank ? " (ranks: the scales differ)" : "");
+    struct plot_opts po = {.caption = cap};
+    int rc = cli_plot_failed(st ? st : plot_scatter(dir, stem, title, xl, yl, px, py, (int)m, &po), dir, stem);
+    free(work);
+    free(idx);
+    return rc;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -472,21 +564,22 @@ int cmd_predict(int argc, char **argv)
     struct results R = {pr, n_pr, n_sz, sizes, trials, acc, ok};
     if (write_trials(dir, &R) || write_summary(dir, &R, series, pts, txt)) goto out;
     /* plots last: a failed plot loses no result */
-    struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series};
-    struct plot_opts po = {.xlabel = "training architectures", .logx = 1};
+    struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series,
+                               NAN, NAN, 0};
+    char kcap[160];
+    snprintf(kcap, sizeof kcap, "mean ± 95%% CI over %ld trials; %ld test architectures of %s", trials, test_size,
+             cb.names[0]);
+    /* tick marks at the training sizes: a log axis within one decade would
+     * label a single tick */
+    struct plot_opts po = {.xlabel = "training architectures", .logx = 1, .caption = kcap, .xtics_at_data = 1};
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
-        char stem[160];
-        snprintf(stem, sizeof stem, "scatter_%s", pr[q].name);
-        for (char *ch = stem; *ch; ch++)
-            if (*ch == ':' || *ch == '/') *ch = '_';
-        plot_bad += cli_plot_failed(plot_scatter(dir, stem, pr[q].name, "true", "predicted",
-                                                 scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size,
-                                                 (int)test_size),
-                                    dir, stem);
+        plot_bad += plot_predict_scatter(dir, &pr[q], table_metric_name(t, sm), cb.names[0],
+                                         scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
+                                         sizes[n_sz - 1]);
     }
-    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.png, scatter_*.png");
+    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.pdf, scatter_*.pdf (.png, .svg)");
     if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;

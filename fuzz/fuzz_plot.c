@@ -3,7 +3,9 @@
  * fuzzed comparison directory: DIR/datasets.csv and DIR/trajectories.csv
  * are read, averaged over seeds and written as .dat/.gp files.
  *
- * Input: byte 0 picks the flags (bit 0 --regret, bit 1 --metric search);
+ * Input: byte 0 picks the flags (bit 0 --regret, bit 1 --metric search,
+ * bit 2 --size W,W with W = 1 + bits 3-6: figures too small for their
+ * panels among them);
  * the rest is datasets.csv, a NUL byte, then trajectories.csv (no NUL:
  * both files get the whole rest).  PATH is emptied so that gnuplot is never
  * run: the harness stays in-process and fast.
@@ -38,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_file("trajectories.csv", traj, n2);
     char dir[512];
     snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(ds, '/') - ds), ds);
-    (void)plot_compare_dir(dir, flags & 1, (flags >> 1) & 1);
+    double w = flags & 4 ? 1.0 + ((flags >> 3) & 15) : 0;
+    (void)plot_compare_dir(dir, flags & 1, (flags >> 1) & 1, w, w);
     return 0;
 }

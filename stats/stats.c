@@ -61,6 +61,12 @@ static double avg_ranks(const double *x, size_t n, double *rank)
     return ties;
 }
 
+int stats_ranks(const double *x, size_t n, double *rank)
+{
+    if (n == 0) return NASW_OK;
+    return isnan(avg_ranks(x, n, rank)) ? nasw_errorf(NASW_ENOMEM, "out of memory") : NASW_OK;
+}
+
 int stats_wilcoxon(const double *a, const double *b, size_t n, struct wilcoxon *out)
 {
     memset(out, 0, sizeof *out);

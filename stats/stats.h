@@ -38,4 +38,8 @@ int stats_bootstrap_diff(const double *a, const double *b, size_t n, int reps,
 double stats_spearman(const double *x, const double *y, size_t n);
 double stats_kendall(const double *x, const double *y, size_t n);  /* tau-b */
 
+/* Average ranks of x[0..n-1] into rank (1 = the smallest; ties share their
+ * mean rank), as the rank correlations use them.  NASW_OK or NASW_ENOMEM. */
+int stats_ranks(const double *x, size_t n, double *rank);
+
 #endif

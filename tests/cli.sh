@@ -511,7 +511,7 @@ CR="$NASW compare --table $FIX/mini.csv --strategies random --seeds 2 --budget 5
 mkdir "$T/rerun" && echo mine >"$T/rerun/notes.txt"
 expect 0 "compare, first run" -- $CR
 expect 0 "compare, rerun without plots" -- $CR --no-plot
-ls "$T/rerun" | grep -qE '^(trajectories|regret)\.(png|svg|dat|gp)$' && bad "compare rerun left plots of the earlier run" || ok
+ls "$T/rerun" | grep -qE '^(trajectories|regret)\.(pdf|png|svg|dat|gp)$' && bad "compare rerun left plots of the earlier run" || ok
 [ -f "$T/rerun/notes.txt" ] && ok || bad "compare rerun removed a file it does not own"
 grep -q '"status": "done"' "$T/rerun/manifest.json" && ok || bad "compare manifest not finalised as done"
 # killed while gnuplot runs (a stand-in that waits): SIGTERM removes the
@@ -529,7 +529,7 @@ for sig in TERM KILL; do
     grep -q '"status": "running"' "$T/rerun/manifest.json" && ok || bad "killed compare: manifest not left as running"
     n=$(ls "$T/rerun" | grep -c '\.tmp$')
     if [ $sig = TERM ]; then [ "$n" -eq 0 ] && ok || bad "SIGTERM left $n temporary files"; fi
-    if [ $sig = KILL ]; then [ "$n" -eq 2 ] && ok || bad "SIGKILL left $n temporary files, wanted the 2 plot outputs"; fi
+    if [ $sig = KILL ]; then [ "$n" -eq 3 ] && ok || bad "SIGKILL left $n temporary files, wanted the 3 plot outputs (pdf, png, svg)"; fi
 done
 expect 0 "compare rerun after a killed one" -- $CR --no-plot
 [ "$(ls "$T/rerun" | grep -c '\.tmp$')" -eq 0 ] && ok || bad "compare rerun left the temporary files of the killed run"

@@ -136,8 +136,9 @@ static void test_plots(void **state)
     char dir[] = "/tmp/nasw_test_plotXXXXXX";
     assert_non_null(mkdtemp(dir));
     double x[3] = {1, 2, 4}, y[3] = {10, 20, NAN}, lo[3] = {9, 19, 0}, hi[3] = {11, 21, 0};
-    struct plot_series s[2] = {{"evo'lution:population=5", 3, x, y, lo, hi}, {"random", 3, x, x, NULL, NULL}};
-    struct plot_panel p = {"cifar_10", "test_acc", 15.5, "ceiling", 2, s};
+    struct plot_series s[2] = {{"evo'lution:population=5", 3, x, y, lo, hi, PLOT_LINES},
+                               {"random", 3, x, x, NULL, NULL, PLOT_LINES}};
+    struct plot_panel p = {"cifar_10", "test_acc", 15.5, "ceiling", 2, s, NAN, NAN, 0};
     struct plot_opts o = {.xlabel = "queries", .logx = 1};
     int st = plot_lines(dir, "t", &p, 1, &o);
     char path[256];
@@ -163,7 +164,7 @@ static void test_plots(void **state)
         snprintf(path, sizeof path, "%s/t.svg", dir);
         assert_non_null(strstr(slurp(path), "<svg"));
         double a[3] = {1, 2, 3}, b[3] = {1.1, 1.9, 3.2};
-        assert_int_equal(plot_scatter(dir, "sc", "pred", "true", "predicted", a, b, 3), NASW_OK);
+        assert_int_equal(plot_scatter(dir, "sc", "pred", "true", "predicted", a, b, 3, NULL), NASW_OK);
     } else {
         assert_int_equal(st, NASW_EUNSUPPORTED);
         print_message("skip: gnuplot not installed, images not checked\n");
@@ -173,13 +174,46 @@ static void test_plots(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Axis labels with units, figure sizes: the parts of plots/ without gnuplot. */
+static void test_plot_labels(void **state)
+{
+    (void)state;
+    char b[96];
+    assert_string_equal(plot_metric_label("val_acc", 1, b, sizeof b), "validation accuracy (%)");
+    assert_string_equal(plot_metric_label("valid_acc", 0, b, sizeof b), "validation accuracy (fraction)");
+    assert_string_equal(plot_metric_label("test_acc", 1, b, sizeof b), "test accuracy (%)");
+    assert_string_equal(plot_metric_label("train_loss", 0, b, sizeof b), "training loss");
+    assert_string_equal(plot_metric_label("cost_s", 0, b, sizeof b), "training time (s)");
+    assert_string_equal(plot_metric_label("latency_ms", 0, b, sizeof b), "latency (ms)");
+    assert_string_equal(plot_metric_label("fit_ms", 0, b, sizeof b), "fit (ms)");
+    assert_string_equal(plot_metric_label("params_m", 0, b, sizeof b), "parameters (millions)");
+    assert_string_equal(plot_metric_label("synflow", 0, b, sizeof b), "synflow");
+    double w, h;
+    assert_int_equal(plot_parse_size("3.5,2.6", &w, &h), 0);
+    assert_true(w == 3.5 && h == 2.6);
+    const char *badsz[] = {"", "3", "3,", ",3", "3,2,1", "0.5,2", "3,21", "nan,2", "inf,2", "3,1e999", "3 ,2", "x,2"};
+    for (size_t i = 0; i < sizeof badsz / sizeof *badsz; i++) assert_int_equal(plot_parse_size(badsz[i], &w, &h), -1);
+}
+
+/* Average ranks, ties sharing their mean rank (as R's rank()). */
+static void test_ranks(void **state)
+{
+    (void)state;
+    double x[6] = {3, 1, 4, 1, 5, 9}, r[6];
+    assert_int_equal(stats_ranks(x, 6, r), NASW_OK);
+    const double want[6] = {3, 1.5, 4, 1.5, 5, 6};
+    for (int i = 0; i < 6; i++) assert_true(r[i] == want[i]);
+    assert_int_equal(stats_ranks(x, 0, r), NASW_OK);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_descriptive), cmocka_unit_test(test_wilcoxon),
         cmocka_unit_test(test_bootstrap),   cmocka_unit_test(test_rank_correlations),
-        cmocka_unit_test(test_plots),
+        cmocka_unit_test(test_plots),       cmocka_unit_test(test_plot_labels),
+        cmocka_unit_test(test_ranks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
