@@ -33,7 +33,7 @@ for arm in scratch inherit; do
     # spin at their barriers: 2 threads under load made a micro training 30x slower)
     OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=1 nice -n 5 \
         $NASW compare --bench "live:fmnist:$PRESET" --journal "$OUT/$arm.csv" --strategies "$spec" \
-        --seeds "$SEEDS" --budget "${BUDGET}s" --jobs 1 --no-plot --quiet --out "$OUT/$arm"
+        --seeds "$SEEDS" --budget "${BUDGET}s" --jobs 1 --no-plot --quiet --dir "$OUT/$arm"
 done
 echo "== live:fmnist:$PRESET, $SEEDS seeds, evolution (population 10, sample 3), inherit_epochs=$E"
 echo "   trainings from scratch / inherited: scratch arm $(($(grep -c '' "$OUT/scratch.csv") - 1)) / 0," \

@@ -306,18 +306,18 @@ mkdir -p "$Z"
 E=gp/path+xgb/features=zc+mlp/features=zc
 ./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials $ZT \
     --predictors xgb,rf,xgb:features=zc,rf:features=zc,mlp,mlp:features=zc,ensemble:members=$E:combine=rank \
-    --out "$Z/nb" >/dev/null
+    --dir "$Z/nb" >/dev/null
 ./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 3 \
-    --predictors gcn --out "$Z/gcn3" >/dev/null
+    --predictors gcn --dir "$Z/gcn3" >/dev/null
 ./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 2 \
-    --predictors ensemble:members=$E --out "$Z/stack2" >/dev/null
+    --predictors ensemble:members=$E --dir "$Z/stack2" >/dev/null
 echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
 pred_table "$Z/nb/summary.csv" "$Z/gcn3/summary.csv" "$Z/stack2/summary.csv"
 echo
 echo "== zero-cost combinations: data/fmnist_proxy_zc.csv val_acc, 800 training cells, 200 test, $ZT trials"
 ./nasw predict --table data/fmnist_proxy_zc.csv --train-sizes 800 --test-size 200 --seed 1 --trials $ZT \
     --predictors xgb:encoding=none:features=zc,rf:encoding=none:features=zc,mlp:encoding=none:features=zc,ensemble:members=rf/encoding=none/features=zc+mlp/encoding=none/features=zc+jacov:combine=rank,jacov \
-    --out "$Z/fm" >/dev/null
+    --dir "$Z/fm" >/dev/null
 pred_table "$Z/fm/summary.csv"
 fi
 

@@ -16,5 +16,5 @@ NASW=${NASW:-./nasw}
 TABLE=${1:-data/fmnist_proxy.csv}
 OUT=${2:-compare-out}
 $NASW compare --table "$TABLE" --strategies "${STRATEGIES:-random,evolution,local}" \
-    --seeds "${SEEDS:-20}" --budget "${BUDGET:-100}" --jobs "${JOBS:-2}" --out "$OUT"
+    --seeds "${SEEDS:-20}" --budget "${BUDGET:-100}" --jobs "${JOBS:-2}" --dir "$OUT"
 echo "figures: $OUT/trajectories.pdf $OUT/regret.pdf (and .png, .svg)"

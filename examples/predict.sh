@@ -18,7 +18,7 @@ NASW=${NASW:-./nasw}
 TABLE=${1:-data/fmnist_proxy_zc.csv}
 OUT=${2:-predict-out}
 set -- --table "$TABLE" --predictors "${PREDICTORS:-gp,synflow,zen}" --train-sizes "${SIZES:-10,20,50,100}" \
-    --test-size "${TEST_SIZE:-200}" --trials "${TRIALS:-10}" --out "$OUT"
+    --test-size "${TEST_SIZE:-200}" --trials "${TRIALS:-10}" --dir "$OUT"
 [ -n "${DATASET:-}" ] && set -- "$@" --dataset "$DATASET"
 $NASW predict "$@"
 echo "figures: $OUT/kendall.pdf $OUT/scatter_*.pdf (and .png, .svg)"

@@ -29,7 +29,7 @@ PDF=0
 
 # --- nasw plot: a comparison of two datasets, three strategies, three seeds
 C="$T/cmp"
-run $NASW compare --table $FIX/cli/mini.csv --strategies random,evolution,local --seeds 3 --budget 30 --jobs 1 --no-plot --quiet --out "$C"
+run $NASW compare --table $FIX/cli/mini.csv --strategies random,evolution,local --seeds 3 --budget 30 --jobs 1 --no-plot --quiet --dir "$C"
 run $NASW plot "$C"
 G="$C/trajectories.gp"
 has "$G" "set terminal pdfcairo size 7.0000in," "PDF terminal, 7 in wide"
@@ -67,7 +67,7 @@ run $NASW plot "$C" --regret --metric search
 [ -s "$C/regret_search.gp" ] && ok || bad "plot --regret --metric search wrote no regret_search.gp"
 # a rerun of compare into the directory removes every figure of the earlier one
 cp -r "$C" "$T/cmp2"
-run $NASW compare --table $FIX/cli/mini.csv --strategies random --seeds 2 --budget 10 --jobs 1 --no-plot --quiet --out "$T/cmp2"
+run $NASW compare --table $FIX/cli/mini.csv --strategies random --seeds 2 --budget 10 --jobs 1 --no-plot --quiet --dir "$T/cmp2"
 ls "$T/cmp2" | grep -E '^(trajectories|regret)(_search)?\.(pdf|png|svg|dat|gp)$' && bad "compare rerun left figures of the earlier run" || ok
 # --size in inches
 run $NASW plot "$C" --size 3.5,4
@@ -83,7 +83,7 @@ fi
 
 # --- nasw predict: a score column with sentinels, ranks, tick marks
 P="$T/pred"
-run $NASW predict --table $FIX/figs/scored.csv --dataset alpha --predictors score,gp --train-sizes 10,20,40 --test-size 40 --trials 2 --out "$P"
+run $NASW predict --table $FIX/figs/scored.csv --dataset alpha --predictors score,gp --train-sizes 10,20,40 --test-size 40 --trials 2 --dir "$P"
 has "$P/kendall.gp" "set xtics (10, 20, 40)" "kendall: a tick at every training size"
 has "$P/kendall.gp" "over 2 trials" "kendall caption"
 S="$P/scatter_score"
@@ -99,7 +99,7 @@ has "$P/scatter_gp.gp" "'y = x'" "gp scatter diagonal"
 
 # --- nasw lcurve eval: observed part, posterior curves, 90% bands, titled by architecture
 L="$T/lc"
-run $NASW lcurve eval --curves $FIX/cli/lc_acc.csv --fractions 0.25 --methods ensemble,model --folds 4 --examples 2 --out "$L"
+run $NASW lcurve eval --curves $FIX/cli/lc_acc.csv --fractions 0.25 --methods ensemble,model --folds 4 --examples 2 --dir "$L"
 LG="$L/examples_f0.25.gp"
 has "$LG" "'observed'" "lcurve: observed part in the legend"
 has "$LG" "'held-out truth'" "lcurve: held-out part in the legend"
@@ -117,7 +117,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     MICRO="live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
     cp $FIX/figs/micro.csv $FIX/figs/micro.csv.meta.json $FIX/figs/micro_curves.csv "$T/"
     sed 's/,fmnist,/,cifar10,/' $FIX/figs/micro.csv >"$T/other.csv"
-    run $NASW compare --table "$T/other.csv" --seeds 3 --budget 3 --no-plot --quiet --out "$T/cf"
+    run $NASW compare --table "$T/other.csv" --seeds 3 --budget 3 --no-plot --quiet --dir "$T/cf"
     run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cf" --top 3 --bench $MICRO --journal "$T/micro.csv"
     has "$T/out" "confirm.pdf plots ranks (1 = best), not values: the predictions are for dataset 'cifar10', the measurements on 'fmnist'" \
         "confirm says it plots ranks"
@@ -125,7 +125,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     has "$T/cf/confirm/confirm.gp" "'rank by measured test_acc on fmnist'" "confirm rank axis"
     cmp -s $FIX/figs/micro.csv "$T/micro.csv" && ok || bad "confirm retrained a journaled cell"
     # same dataset: values on one y = x axis, with units
-    run $NASW compare --table "$T/micro.csv" --seeds 3 --budget 3 --no-plot --quiet --out "$T/cs"
+    run $NASW compare --table "$T/micro.csv" --seeds 3 --budget 3 --no-plot --quiet --dir "$T/cs"
     run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv"
     hasnt "$T/out" "plots ranks" "confirm on one dataset plots values"
     has "$T/cs/confirm/confirm.gp" "'measured (fmnist), test accuracy (%)'" "confirm value axis with units"
