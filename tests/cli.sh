@@ -99,7 +99,7 @@ grep -q "simulated seconds" "$T/out" && ok || bad "seconds budget not reported"
 
 # warm start from a zero-cost column (AREA): the full spec names it
 expect 0 "search with init=zc" -- $NASW search --table data/fmnist_proxy_zc.csv --strategy evolution:population=5:init=zc:nwot:pool=100 --budget 8 --seed 2
-grep -q "^strategy   evolution:population=5:sample=10:aging=1:stall=100:init=zc:nwot:pool=100$" "$T/out" && ok || bad "search: the full spec lacks the warm start"
+grep -q "^strategy   evolution:population=5:sample=10:aging=1:stall=100:inherit=0:inherit_epochs=1:init=zc:nwot:pool=100$" "$T/out" && ok || bad "search: the full spec lacks the warm start"
 
 # --- compare
 # the default strategy set leaves out those that cannot search the space (nao on a set space)

@@ -994,7 +994,7 @@ static int live_objective_values(struct bench *b, const struct arch *a, double *
 
 /* A zero-cost proxy as a column (warm starts, search/warm.c): computed on
  * the preset's network at initialisation, with the first 64 training
- * images and seed 0, so the value is `nasw score --preset P --proxies NAME`'s. */
+ * images and seed 1 (score's default), so the value is `nasw score --preset P --proxies NAME`'s. */
 static int live_column(struct bench *b, const char *name, const struct arch *a, double *out)
 {
     struct live *l = b->impl;
@@ -1012,7 +1012,7 @@ static int live_column(struct bench *b, const char *name, const struct arch *a, 
     int want[PROXY_COUNT] = {0};
     double v[PROXY_COUNT];
     want[id] = 1;
-    int st = proxies_compute(l->space, a, &cfg, &batch, 0, want, v);
+    int st = proxies_compute(l->space, a, &cfg, &batch, 1, want, v);
     if (!st) *out = v[id];
     return st;
 }
