@@ -19,6 +19,6 @@ TABLE=${1:-data/fmnist_proxy.csv}
 OUT=${2:-confirm-out}
 mkdir -p "$OUT"
 OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor "${PREDICTOR:-gp}" --table "$TABLE" --top "${TOP:-3}" \
-    --pool "${POOL:-50}" --seed "${SEED:-1}" --bench "${BENCH:-live:fmnist:proxy}" \
+    --pool "${POOL:-50}" --seed "${SEED:-1}" --train-seed "${TRAIN_SEED:-1}" --bench "${BENCH:-live:fmnist:proxy}" \
     --journal "${JOURNAL:-$OUT/journal.csv}" --dir "$OUT"
 echo "figure: $OUT/confirm.pdf (and .png, .svg)"

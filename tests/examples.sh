@@ -42,7 +42,7 @@ done
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     cp "$FIX/figs/micro.csv" "$FIX/figs/micro.csv.meta.json" "$FIX/figs/micro_curves.csv" "$T/"
     head -5 "$FIX/figs/micro.csv" >"$T/half.csv"
-    run env BENCH=live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3 JOURNAL="$T/micro.csv" TOP=2 POOL=4 \
+    run env BENCH=live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3 JOURNAL="$T/micro.csv" TOP=2 POOL=4 TRAIN_SEED=0 \
         examples/confirm.sh "$T/half.csv" "$T/conf"
     [ "$(grep -c '^[0-9]' "$T/conf/confirm.csv")" -eq 2 ] && ok || bad "examples/confirm.sh: confirm.csv lacks 2 rows"
     cmp -s "$FIX/figs/micro.csv" "$T/micro.csv" && ok || bad "examples/confirm.sh trained a journaled cell"

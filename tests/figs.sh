@@ -118,7 +118,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     cp $FIX/figs/micro.csv $FIX/figs/micro.csv.meta.json $FIX/figs/micro_curves.csv "$T/"
     sed 's/,fmnist,/,cifar10,/' $FIX/figs/micro.csv >"$T/other.csv"
     run $NASW compare --table "$T/other.csv" --seeds 3 --budget 3 --no-plot --quiet --dir "$T/cf"
-    run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cf" --top 3 --bench $MICRO --journal "$T/micro.csv"
+    run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cf" --top 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0
     has "$T/out" "confirm.pdf plots ranks (1 = best), not values: the predictions are for dataset 'cifar10', the measurements on 'fmnist'" \
         "confirm says it plots ranks"
     has "$T/cf/confirm/confirm.gp" "(different datasets)" "confirm plot title"
@@ -126,7 +126,7 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     cmp -s $FIX/figs/micro.csv "$T/micro.csv" && ok || bad "confirm retrained a journaled cell"
     # same dataset: values on one y = x axis, with units
     run $NASW compare --table "$T/micro.csv" --seeds 3 --budget 3 --no-plot --quiet --dir "$T/cs"
-    run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv"
+    run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0
     hasnt "$T/out" "plots ranks" "confirm on one dataset plots values"
     has "$T/cs/confirm/confirm.gp" "'measured (fmnist), test accuracy (%)'" "confirm value axis with units"
 else
