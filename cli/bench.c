@@ -3,7 +3,7 @@
  * wires backends (tables/, train/) to the strategies.
  *
  *   --table T | --bench table:T     one table bench per dataset of T
- *   --bench live:fmnist[:PRESET][:nodes=K][:ops=a+b]
+ *   --bench live:fmnist[:PRESET][:nodes=K][:ops=a+b][:clock=cpu]
  *                                   the live trainer (dataset "fmnist"),
  *                                   journaled to --journal FILE
  */

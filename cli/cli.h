@@ -188,16 +188,17 @@ struct cli_benches {
     int n;
     int live;
 };
-/* spec: "PATH", "table:PATH" or "live:fmnist[:PRESET][:nodes=K][:ops=a+b]";
+/* spec: "PATH", "table:PATH" or "live:fmnist[:PRESET][:nodes=K][:ops=a+b][:clock=cpu]";
  * datasets: NULL/0 = all.  Prints errors; returns a CLI exit code. */
 int cli_benches_open(struct cli_benches *c, const char *spec, char *const *datasets, int n_datasets,
                      const struct table_opts *o, const char *journal, long train_seed);
 void cli_benches_close(struct cli_benches *c);
 #define CLI_BENCH_HELP                                                                             \
-    "  --bench live:fmnist[:PRESET][:nodes=K][:ops=a+b]\n"                                       \
+    "  --bench live:fmnist[:PRESET][:nodes=K][:ops=a+b][:clock=cpu]\n"                                       \
     "                 train for real instead (Fashion-MNIST; presets nb201, proxy, micro),\n"    \
     "                 journaled to --journal FILE (default: the spec as a .csv name);\n"         \
     "                 rerunning resumes and retrains nothing that is done\n"                     \
+    "                 (clock=cpu: costs in process CPU seconds, not wall seconds)\n"           \
     "  --journal FILE the live bench's journal (a table in nasw's schema)\n"                     \
     "  --train-seed K base seed of the live trainings (default 1)\n"
 

@@ -381,13 +381,13 @@ static json_t *settings_json(const struct live *l)
     size_t k = (size_t)snprintf(space, sizeof space, "nodes=%d:ops=", l->space->n_nodes);
     for (int i = 0; i < l->space->n_ops && k < sizeof space; i++)
         k += (size_t)snprintf(space + k, sizeof space - k, "%s%s", i ? "+" : "", l->space->ops[i]);
-    return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:b, s:i, s:i, s:i, s:I, s:I, s:s}",
+    return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:b, s:i, s:i, s:i, s:I, s:I, s:s, s:s}",
                      "format", TRAIN_FORMAT, "dataset", DATASET, "preset", c->preset, "space", space, "channels",
                      c->C, "cells", c->N, "resolution", c->resolution, "epochs", c->epochs, "batch", c->batch, "lr",
                      c->lr, "momentum", c->momentum, "weight_decay", c->weight_decay, "nesterov", c->nesterov,
                      "train_size", c->train_size, "val_size", c->val_size, "test_size", c->test_size, "split_seed",
                      (json_int_t)c->split_seed, "seed", (json_int_t)l->seed, "conv",
-                     conv_algo() == CONV_WINOGRAD ? "winograd" : "im2col");
+                     conv_algo() == CONV_WINOGRAD ? "winograd" : "im2col", "clock", c->cpu_clock ? "cpu" : "wall");
 }
 
 /* A setting's value as the error message shows it. */
@@ -425,6 +425,8 @@ static int check_journal(const struct live *l)
     else if (!json_is_object(have))
         st = nasw_errorf(NASW_EINVAL, "journal '%.200s' does not record its training settings (made by an older nasw); "
                          "train into a new journal", l->final_path);
+    /* journals from before the cpu clock charged wall seconds */
+    if (!st && !json_object_get(have, "clock")) json_object_set_new(have, "clock", json_string("wall"));
     const char *key;
     json_t *want;
     json_object_foreach(st ? NULL : cur, key, want)
@@ -1041,9 +1043,9 @@ static int parse_spec(struct live *l, const char *spec)
     strcpy(buf, spec);
     char *tok = strtok_r(buf, ":", &save);
     if (!tok || strcmp(tok, "fmnist"))
-        return nasw_errorf(NASW_ENOTFOUND, "unknown live bench 'live:%.64s' (known: live:fmnist[:PRESET][:nodes=K][:ops=a+b])", spec);
+        return nasw_errorf(NASW_ENOTFOUND, "unknown live bench 'live:%.64s' (known: live:fmnist[:PRESET][:nodes=K][:ops=a+b][:clock=cpu])", spec);
     const char *preset = "proxy";
-    int nodes = 4, n_ops = 0;
+    int nodes = 4, n_ops = 0, cpu_clock = 0;
     const char *ops[16];
     for (tok = strtok_r(NULL, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
         if (!strncmp(tok, "nodes=", 6)) {
@@ -1067,14 +1069,19 @@ static int parse_spec(struct live *l, const char *spec)
             int given = 1;
             for (const char *p = tok + 4; *p; p++) given += *p == '+';
             if (n_ops != given) return nasw_errorf(NASW_EINVAL, "live bench: bad '%.64s' (ops from: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)", tok);
+        } else if (!strncmp(tok, "clock=", 6)) {
+            if (strcmp(tok + 6, "wall") && strcmp(tok + 6, "cpu"))
+                return nasw_errorf(NASW_EINVAL, "live bench: bad '%.64s' (clock=wall or clock=cpu)", tok);
+            cpu_clock = !strcmp(tok + 6, "cpu");
         } else if (strchr(tok, '=')) {
-            return nasw_errorf(NASW_EINVAL, "live bench: unknown option '%.64s' (nodes=, ops=)", tok);
+            return nasw_errorf(NASW_EINVAL, "live bench: unknown option '%.64s' (nodes=, ops=, clock=)", tok);
         } else {
             preset = tok;
         }
     }
     int st = train_preset(&l->cfg, preset);
     if (st) return st;
+    l->cfg.cpu_clock = cpu_clock;
     if (n_ops == 0) {
         for (int k = 0; k < 5; k++) ops[k] = arch_nb201_ops[k];
         n_ops = 5;

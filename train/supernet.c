@@ -591,12 +591,6 @@ int supernet_arch_grad(struct supernet *n, const float *xv, const int *yv, int B
     return NASW_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Gather images idx[0..b) of (x, y) into (xb, yb). */
 static void gather(const struct supernet *n, float *xb, int *yb, const float *x, const int *y, const int *idx, int b)
@@ -631,7 +625,7 @@ int supernet_epoch(struct supernet *n, const struct supernet_data *d, const stru
     const struct supernet_config *c = &n->cfg;
     int st = orders(n, d);
     if (st) return st;
-    double t0 = now_s();
+    double t0 = train_clock_s(c->cpu_clock);
     long steps = (d->n_train + c->batch - 1) / c->batch, hits = 0;
     n->total_steps = steps * c->epochs;
     double *grad = malloc((size_t)n->n_alpha * sizeof *grad);
@@ -680,7 +674,7 @@ int supernet_epoch(struct supernet *n, const struct supernet_data *d, const stru
     }
     free(grad);
     n->epoch++;
-    n->seconds += now_s() - t0;
+    n->seconds += train_clock_s(c->cpu_clock) - t0;
     if (train_acc) *train_acc = 100.0 * (double)hits / d->n_train;
     return NASW_OK;
 }
@@ -882,9 +876,9 @@ static int lo_epoch(struct oneshot *base, const struct oneshot_epoch *e)
 static int lo_score(struct oneshot *base, const struct arch *a, double *val_acc)
 {
     struct live_oneshot *lo = (struct live_oneshot *)base;
-    double t0 = now_s();
+    double t0 = train_clock_s(lo->n->cfg.cpu_clock);
     *val_acc = supernet_score(lo->n, &lo->d, a, lo->o.bn_batches, lo->o.eval_images);
-    base->seconds += now_s() - t0;
+    base->seconds += train_clock_s(lo->n->cfg.cpu_clock) - t0;
     return NASW_OK;
 }
 
@@ -915,6 +909,7 @@ int supernet_oneshot_new(const struct space *s, const struct train_config *cfg, 
     struct supernet_config c;
     supernet_config_default(&c);
     c.C = cfg->C, c.N = cfg->N, c.H = c.W = res, c.batch = cfg->batch, c.epochs = o->epochs;
+    c.cpu_clock = cfg->cpu_clock;
     int st = supernet_new(&lo->n, s, &c, o->seed);
     if (st) {
         free(lo);

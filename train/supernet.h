@@ -54,6 +54,7 @@ struct supernet_config {
     double lr, momentum, weight_decay;
     int nesterov;
     double arch_lr, arch_beta1, arch_beta2, arch_weight_decay;
+    int cpu_clock;            /* seconds: the process's CPU time (train_clock_s) */
 };
 
 /* The DARTS optimiser settings for the logits and the trainer's for the

@@ -172,10 +172,10 @@ int train_data_val_set(const struct train_data *d, const float **x, const int **
     return d->n_val;
 }
 
-static double now_s(void)
+double train_clock_s(int cpu)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -266,10 +266,10 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
     if (to > cfg->epochs) to = cfg->epochs;
     /* seconds are added up as each epoch ends, so that a checkpoint written
      * by the callback holds the time of every epoch it covers */
-    double t_last = now_s();
+    double t_last = train_clock_s(cfg->cpu_clock);
     while (!t->res.failed && t->epoch < to) {
         int ep = t->epoch + 1;
-        double t0 = now_s(), loss_sum = 0;
+        double t0 = train_clock_s(cfg->cpu_clock), loss_sum = 0;
         long hits = 0;
         rng_shuffle_int(t->r, t->order, d->n_train);
         for (int i = 0; i < d->n_train; i += cfg->batch) {
@@ -302,7 +302,7 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
             t->res.failed = 1;
             break;
         }
-        e.seconds = now_s() - t0;
+        e.seconds = train_clock_s(cfg->cpu_clock) - t0;
         t->epoch = ep;
         t->res.epochs_done = ep;
         t->res.val_acc = e.val_acc;
@@ -310,12 +310,12 @@ int train_run_to(struct train_run *t, int to, train_epoch_fn cb, void *cb_arg, s
         t->res.train_acc = e.train_acc;
         t->res.val_loss = e.val_loss;
         t->res.test_loss = e.test_loss;
-        double t_now = now_s();
+        double t_now = train_clock_s(cfg->cpu_clock);
         t->res.seconds += t_now - t_last;
         t_last = t_now;
         if (cb && cb(cb_arg, &e)) break;
     }
-    t->res.seconds += now_s() - t_last;
+    t->res.seconds += train_clock_s(cfg->cpu_clock) - t_last;
     *res = t->res;
     if (res->failed) res->val_acc = res->test_acc = NAN;
     return NASW_OK;

@@ -36,11 +36,17 @@ struct train_config {
     int val_size;         /* validation images held out of the 60k */
     int test_size;        /* test images evaluated (<= 10000) */
     uint64_t split_seed;  /* fixes the train/validation split */
+    int cpu_clock;        /* seconds are the process's CPU seconds (all threads), not wall seconds */
 };
 
 /* Fill cfg with a preset; NASW_ENOTFOUND (with the list) for an unknown name. */
 int train_preset(struct train_config *cfg, const char *name);
 const char *train_preset_names(void);  /* "nb201, proxy, micro" */
+
+/* Seconds for the cost clock: monotonic wall time, or with cpu the CPU time
+ * of the whole process (every thread), which a loaded machine does not
+ * inflate. Only differences are meaningful. */
+double train_clock_s(int cpu);
 
 /* Per-epoch record. */
 struct train_epoch {
