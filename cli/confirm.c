@@ -172,9 +172,10 @@ static void help(FILE *f)
           "Retrain the top-K architectures of a comparison (DIR/best.csv: the best of every run)\n"
           "or of a search run log with the live trainer, and compare the predicted (table)\n"
           "with the measured accuracy: Kendall tau, Spearman, MAE, and whether the predicted\n"
-          "winner is the measured winner.  Writes OUTDIR/confirm.csv and OUTDIR/confirm.pdf\n"
-          "(.png, .svg): measured against predicted on one y = x axis when both are of one\n"
-          "dataset, rank against rank when the predictions are of another (said on stdout).\n"
+          "winner is the measured winner.  Writes OUTDIR/confirm.csv (one row per architecture),\n"
+          "OUTDIR/confirm_stats.csv (the statistics) and OUTDIR/confirm.pdf (.png, .svg):\n"
+          "measured against predicted on one y = x axis when both are of one dataset, rank\n"
+          "against rank when the predictions are of another (said on stdout).\n"
           "  --top K       architectures to retrain, best predicted first (default 5)\n"
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
@@ -305,19 +306,26 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
                 }
                 fprintf(f, ",%d\n", cs->v[i].found);
             }
-            fputs("# kendall_tau=", f);
-            cli_csv_num(f, "%.6f", tau);
-            fputs(" spearman=", f);
-            cli_csv_num(f, "%.6f", rho);
-            fputs(" mae=", f);
-            cli_csv_num(f, "%.6f", mae);
-            fprintf(f, " winner_holds=%d\n", win == 0);
+            rc = cli_out_commit(o);
+        }
+        /* the statistics in a file of their own: confirm.csv stays one
+         * table that any CSV reader loads as it is */
+        if (rc == CLI_OK && !(f = cli_out_open(&o, outdir, "confirm_stats.csv"))) rc = CLI_ERROR;
+        else if (rc == CLI_OK) {
+            fputs("architectures,kendall_tau,spearman,mae,kendall_tau_val,winner_holds\n", f);
+            fprintf(f, "%d,", k);
+            double v[4] = {tau, rho, mae, tau_v};
+            for (int j = 0; j < 4; j++) {
+                cli_csv_num(f, "%.6f", v[j]);
+                fputc(',', f);
+            }
+            fprintf(f, "%d\n", win == 0);
             rc = cli_out_commit(o);
         }
         int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
-        if (rc == CLI_OK) printf("wrote %s/confirm.csv and confirm.pdf (.png, .svg)\n", outdir);
+        if (rc == CLI_OK) printf("wrote %s/confirm.csv, confirm_stats.csv and confirm.pdf (.png, .svg)\n", outdir);
     }
     free(pv);
     return rc;

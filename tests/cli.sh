@@ -295,7 +295,16 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     expect 0 "confirm" -- env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cj" --top 3 --bench $MICRO --journal "$J"
     grep -q "MAE 0.000" "$T/out" && ok || bad "confirm against its own journal: MAE is not 0"
     grep -q "winner holds" "$T/out" && ok || bad "confirm: winner does not hold against its own journal"
-    [ "$(grep -c '' "$T/cj/confirm/confirm.csv")" -eq 5 ] && ok || bad "confirm.csv rows"
+    [ "$(grep -c '' "$T/cj/confirm/confirm.csv")" -eq 4 ] && ok || bad "confirm.csv rows"
+    # one table per file: no comment line a CSV reader would take for a row
+    grep -q '^#' "$T/cj/confirm/confirm.csv" && bad "confirm.csv holds a comment line" || ok
+    [ "$(sed -n 2p "$T/cj/confirm/confirm_stats.csv" | cut -d, -f1,4,6)" = "3,0.000000,1" ] && ok \
+        || bad "confirm_stats.csv: not 3 architectures, MAE 0 and the winner holding"
+    for f in confirm.csv confirm_stats.csv; do
+        for c in $(head -1 "$T/cj/confirm/$f" | tr ',' ' '); do
+            grep -qF "\`$c\`" docs/output-files.md || bad "docs/output-files.md lacks $f's column $c"
+        done
+    done
     [ "$(grep -c '' "$J")" -eq 9 ] && ok || bad "confirm retrained a journaled cell"
     expect 1 "confirm of a missing dir" -- $NASW confirm "$T/nope"
     # predictor mode: a gp fitted on 4 journaled cells ranks the 4 unseen ones; the top 2

@@ -47,6 +47,26 @@ while read -r name key; do
     else ok; fi
 done <"$T/strategies"
 
+# output-files.md names every column of every CSV the commands write
+F=tests/fixtures
+cols_documented() { # FILE...
+    for f in "$@"; do
+        [ -s "$f" ] || { bad "no output $f"; continue; }
+        head -1 "$f" | tr ',' '\n' | while read -r c; do
+            grep -qF "\`$c\`" docs/output-files.md || echo "$f: $c"
+        done >"$T/undoc"
+        [ -s "$T/undoc" ] && bad "docs/output-files.md lacks column(s): $(tr '\n' ' ' <"$T/undoc")" || ok
+        head -1 "$f" | grep -q '^#' && bad "$f starts with a comment line" || ok
+    done
+}
+"$NASW" compare --table $F/figs/micro.csv --seeds 2 --budget 3 --no-plot -q --dir "$T/c" \
+    --objectives val_acc:max,params:min >/dev/null 2>&1 || bad "compare for the output columns failed"
+"$NASW" predict --table $F/figs/micro.csv --predictors params --train-sizes 3 --test-size 3 --trials 2 \
+    -q --splits "$T/splits.csv" --dir "$T/p" >/dev/null 2>&1 || bad "predict for the output columns failed"
+"$NASW" lcurve eval --curves $F/cli/lc_acc.csv --methods last --fractions 0.25 --examples 0 -q \
+    --dir "$T/l" >/dev/null 2>&1 || bad "lcurve eval for the output columns failed"
+cols_documented "$T"/c/*.csv "$T"/p/*.csv "$T/splits.csv" "$T"/l/*.csv
+
 # user documentation stays inside the project
 for f in README.md docs/*.md bench/README.md; do
     [ -f "$f" ] || continue
