@@ -13,11 +13,13 @@
  * strategies charge both to the search's clock (search/search.h, overhead
  * of a query).  A backend with a journal checkpoints the supernet after
  * every epoch and restores it when the same search (same `tag`) runs
- * again: epochs_done and seconds then start where the killed run stopped.
+ * again: epochs_done and seconds then start where the killed run stopped,
+ * and restored_state holds the strategy's state of that epoch.
  */
 #ifndef NASW_CORE_ONESHOT_H
 #define NASW_CORE_ONESHOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/arch.h"
@@ -37,6 +39,12 @@ struct oneshot_epoch {
     double tau;             /* GUMBEL temperature */
     oneshot_sampler sample; /* PATH: NULL = uniform cells */
     void *sample_arg;
+    /* The strategy's own state at the end of the epoch (its rng, a
+     * controller), saved in the same checkpoint as the supernet so that a
+     * resumed search continues as the uninterrupted one: fills *buf
+     * (malloc'd, freed by the backend) and *n.  NULL: nothing to save. */
+    int (*save_state)(void *arg, void **buf, size_t *n);
+    void *state_arg;
 };
 
 struct oneshot_opts {
@@ -62,6 +70,10 @@ struct oneshot {
     const struct oneshot_ops *ops;
     int epochs_done;
     double seconds;
+    /* Restored from a checkpoint: the state save_state gave with the last
+     * epoch (owned by the backend; NULL when there was none). */
+    const void *restored_state;
+    size_t restored_len;
 };
 
 void oneshot_free(struct oneshot *o);  /* NULL is a no-op (core/bench.c) */

@@ -65,6 +65,7 @@ struct oneshot_state {
     struct rf_lstm *ctl;        /* enas */
     double baseline;
     int have_baseline;
+    int started;                /* the first proposal has looked for a restored state */
 };
 
 /* A uniform member of the space. */
@@ -121,6 +122,46 @@ static int enas_train_controller(struct oneshot_state *st)
         rf_lstm_logprob(st->ctl, &a, 1);
         rf_lstm_update(st->ctl, reward - st->baseline, st->ctl_lr, 0.0, 0.999, 1e-8);
     }
+    return NASW_OK;
+}
+
+/* The state saved with each epoch's checkpoint (core/oneshot.h): the
+ * run's rng (the paths ENAS samples, the cells RSWS and SPOS score) and for
+ * enas the controller and its baseline.  Layout (this build's bytes):
+ * family, rng bytes, controller bytes (three uint64), the rng, baseline and
+ * have_baseline (two doubles), the controller. */
+static int os_save_state(void *arg, void **buf, size_t *n)
+{
+    struct oneshot_state *st = arg;
+    size_t rb, cb = st->ctl ? rf_lstm_state_size(st->ctl) : 0;
+    const void *rs = rng_state(st->r, &rb);
+    uint64_t head[3] = {(uint64_t)st->f, rb, cb};
+    double b[2] = {st->baseline, st->have_baseline};
+    size_t len = sizeof head + rb + sizeof b + cb;
+    unsigned char *p = malloc(len);
+    if (!p) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    memcpy(p, head, sizeof head);
+    memcpy(p + sizeof head, rs, rb);
+    memcpy(p + sizeof head + rb, b, sizeof b);
+    if (cb) rf_lstm_state_get(st->ctl, p + sizeof head + rb + sizeof b);
+    *buf = p, *n = len;
+    return NASW_OK;
+}
+
+static int os_restore_state(struct oneshot_state *st, const void *buf, size_t n)
+{
+    size_t rb, cb = st->ctl ? rf_lstm_state_size(st->ctl) : 0;
+    void *rs = rng_state(st->r, &rb);
+    uint64_t head[3] = {0, 0, 0};
+    double b[2];
+    if (n >= sizeof head) memcpy(head, buf, sizeof head);
+    if (n != sizeof head + rb + sizeof b + cb || head[0] != (uint64_t)st->f || head[1] != rb || head[2] != cb)
+        return nasw_errorf(NASW_EPARSE, "%s: the checkpoint's strategy state does not fit this search", st->name);
+    const unsigned char *p = buf;
+    memcpy(rs, p + sizeof head, rb);
+    memcpy(b, p + sizeof head + rb, sizeof b);
+    st->baseline = b[0], st->have_baseline = b[1] != 0;
+    if (cb) rf_lstm_state_set(st->ctl, p + sizeof head + rb + sizeof b);
     return NASW_OK;
 }
 
@@ -187,8 +228,20 @@ static int oneshot_propose(void *p, struct query *q)
     struct oneshot_state *st = p;
     struct oneshot *o = st->o;
     int rc = NASW_OK, fresh = 1;
-    int extra = st->f == F_RSWS ? st->rounds : st->f == F_SPOS ? st->generations : 0;
-    if (o->epochs_done < st->epochs) {
+    int extra = st->f == F_RSWS ? st->rounds : st->f == F_SPOS ? st->generations : 0, restored = 0;
+    if (!st->started) {
+        /* a supernet restored from a checkpoint with the state of its last
+         * epoch: continue from that point of the killed run (the steps
+         * after that epoch, then the next epoch), as if never stopped */
+        st->started = 1;
+        if (o->epochs_done > 0 && o->restored_state) {
+            if ((rc = os_restore_state(st, o->restored_state, o->restored_len))) return rc;
+            restored = 1;
+        }
+    }
+    if (restored) {
+        if (st->f == F_ENAS && (rc = enas_train_controller(st))) return rc;
+    } else if (o->epochs_done < st->epochs) {
         int ep = o->epochs_done; /* 0-based */
         struct oneshot_epoch e = {.mode = ONESHOT_PATH};
         if (st->f == F_DARTS) e.mode = ONESHOT_MIXED, e.arch_step = 1;
@@ -197,6 +250,7 @@ static int oneshot_propose(void *p, struct query *q)
             e.tau = st->epochs > 1 ? st->tau_max - (st->tau_max - st->tau_min) * ep / (st->epochs - 1) : st->tau_min;
         }
         if (st->f == F_ENAS) e.sample = enas_sample, e.sample_arg = st;
+        e.save_state = os_save_state, e.state_arg = st;
         if ((rc = o->ops->epoch(o, &e))) return rc;
         if (st->f == F_ENAS && (rc = enas_train_controller(st))) return rc;
     } else if (st->n_proposed > 0) {

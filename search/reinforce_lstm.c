@@ -84,6 +84,22 @@ nomem:
     return NULL;
 }
 
+/* The state is the block (weights, gradients, Adam's two moments) and
+ * Adam's step count, as raw bytes of this build. */
+size_t rf_lstm_state_size(const struct rf_lstm *c) { return 4 * c->n * sizeof(float) + sizeof c->t; }
+
+void rf_lstm_state_get(const struct rf_lstm *c, void *out)
+{
+    memcpy(out, c->block, 4 * c->n * sizeof(float));
+    memcpy((char *)out + 4 * c->n * sizeof(float), &c->t, sizeof c->t);
+}
+
+void rf_lstm_state_set(struct rf_lstm *c, const void *in)
+{
+    memcpy(c->block, in, 4 * c->n * sizeof(float));
+    memcpy(&c->t, (const char *)in + 4 * c->n * sizeof(float), sizeof c->t);
+}
+
 float *rf_lstm_block(struct rf_lstm *c, int view, size_t *n)
 {
     if (n) *n = c->n;

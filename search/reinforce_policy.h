@@ -42,6 +42,11 @@ void rf_lstm_update(struct rf_lstm *c, double adv, double lr, double b1, double 
 /* One Adam step up the direction dir (*n floats, laid out as the gradient
  * view): for PPO's clipped surrogate, a weighted sum of d log pi. */
 void rf_lstm_ascent(struct rf_lstm *c, const float *dir, double lr, double b1, double b2, double eps);
+/* The controller's whole state (weights, Adam moments and step) as bytes
+ * of rf_lstm_state_size(): for the checkpoints of a search (ENAS). */
+size_t rf_lstm_state_size(const struct rf_lstm *c);
+void rf_lstm_state_get(const struct rf_lstm *c, void *out);
+void rf_lstm_state_set(struct rf_lstm *c, const void *in);
 /* View 0 weights, 1 gradients; *n parameters. */
 float *rf_lstm_block(struct rf_lstm *c, int view, size_t *n);
 

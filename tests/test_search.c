@@ -159,14 +159,39 @@ struct synth_oneshot {
     struct rng *r;
 };
 
+/* Its checkpoint, as the live backend's file holds it (on: one is taken
+ * after every epoch up to `upto`; restore: a new supernet starts from it),
+ * and the log of the cells it scored. */
+static struct {
+    int on, upto, restore, epochs_done;
+    double seconds, alpha[ARCH_MAX_DIMS][10];
+    void *rng, *state;
+    size_t rng_len, state_len;
+    long mark;            /* log entries when the checkpoint was taken */
+    uint64_t log[20000];
+    long n_log;
+} so_ck;
+
 static int so_epoch(struct oneshot *o, const struct oneshot_epoch *e)
 {
     struct synth_oneshot *so = (struct synth_oneshot *)o;
-    (void)e;
     for (int i = 0; i < so->x->s->n_dims; i++)
         for (int k = 0; k < so->x->s->n_choices[i]; k++) so->alpha[i][k] += so->x->w[i][k] + rng_gaussian(so->r, 0.3);
     o->epochs_done++;
     o->seconds += 2.0;
+    if (so_ck.on && o->epochs_done <= so_ck.upto) {
+        size_t rb;
+        void *rs = rng_state(so->r, &rb);
+        free(so_ck.rng);
+        free(so_ck.state);
+        so_ck.state = NULL, so_ck.state_len = 0;
+        assert_non_null(so_ck.rng = malloc(rb));
+        memcpy(so_ck.rng, rs, rb);
+        so_ck.rng_len = rb;
+        memcpy(so_ck.alpha, so->alpha, sizeof so->alpha);
+        so_ck.epochs_done = o->epochs_done, so_ck.seconds = o->seconds, so_ck.mark = so_ck.n_log;
+        if (e->save_state) assert_int_equal(e->save_state(e->state_arg, &so_ck.state, &so_ck.state_len), NASW_OK);
+    }
     return NASW_OK;
 }
 
@@ -175,6 +200,7 @@ static int so_score(struct oneshot *o, const struct arch *a, double *acc)
     struct synth_oneshot *so = (struct synth_oneshot *)o;
     *acc = 100 * synth_score(so->x, a) + rng_gaussian(so->r, 5.0);
     o->seconds += 0.01;
+    if (so_ck.n_log < 20000) so_ck.log[so_ck.n_log++] = arch_key(so->x->s, a);
     return NASW_OK;
 }
 
@@ -204,6 +230,15 @@ static int synth_oneshot(const struct bench *b, const struct oneshot_opts *opts,
     so->base.ops = &synth_oneshot_ops;
     so->x = b->impl;
     so->r = rng_new(opts->seed);
+    if (so_ck.restore) {
+        size_t rb;
+        void *rs = rng_state(so->r, &rb);
+        assert_int_equal(rb, so_ck.rng_len);
+        memcpy(rs, so_ck.rng, rb);
+        memcpy(so->alpha, so_ck.alpha, sizeof so->alpha);
+        so->base.epochs_done = so_ck.epochs_done, so->base.seconds = so_ck.seconds;
+        so->base.restored_state = so_ck.state, so->base.restored_len = so_ck.state_len;
+    }
     *out = &so->base;
     return NASW_OK;
 }
@@ -831,6 +866,56 @@ static void test_oneshot(void **state)
         assert_int_equal(search_run(&x.b, &spec, &o, &t), NASW_EUNSUPPORTED);
     }
     space_free(x.s);
+}
+
+/* A search killed after its second epoch resumes from the checkpoint of
+ * that epoch and goes on as the uninterrupted search did: the same cells
+ * scored with the shared weights (the strategy's rng, the ENAS
+ * controller), the same cells proposed after it, the same clock. */
+static void test_oneshot_resume(void **state)
+{
+    (void)state;
+    const char *specs[] = {"enas:epochs=4:ctl_steps=6:samples=5", "rsws:epochs=4:samples=5:rounds=2",
+                           "spos:epochs=4:samples=5:population=6:parents=3:generations=2", "gdas:epochs=4",
+                           "darts:epochs=4"};
+    for (int i = 0; i < 5; i++) {
+        struct synth x;
+        synth_init(&x, 6, 4, 23);
+        struct search_trace full, resumed;
+        memset(&so_ck, 0, sizeof so_ck);
+        so_ck.on = 1, so_ck.upto = 2;
+        run(&x, specs[i], 1000, 0, 3, &full);
+        long mark = so_ck.mark, n_full = so_ck.n_log;
+        uint64_t *log = malloc(sizeof *log * (size_t)(n_full + 1));
+        assert_non_null(log);
+        memcpy(log, so_ck.log, sizeof *log * (size_t)n_full);
+        assert_int_equal(so_ck.epochs_done, 2);
+        so_ck.on = 0, so_ck.restore = 1, so_ck.n_log = 0;
+        run(&x, specs[i], 1000, 0, 3, &resumed);
+        /* every cell scored after the checkpoint, in order */
+        if (so_ck.n_log != n_full - mark || memcmp(so_ck.log, log + mark, sizeof *log * (size_t)so_ck.n_log))
+            fail_msg("%s: the resumed search scored other cells (%ld vs %ld)", specs[i], so_ck.n_log, n_full - mark);
+        /* the cells proposed from the restored epoch on: the last ones of
+         * the full trace (which also has the epochs before) */
+        assert_true(resumed.n >= 1 && resumed.n <= full.n);
+        for (long k = 0; k < resumed.n; k++)
+            if (resumed.steps[resumed.n - 1 - k].key != full.steps[full.n - 1 - k].key)
+                fail_msg("%s: proposal %ld from the end differs after the resume", specs[i], k);
+        /* the same clock, less the trainings of the cells before the
+         * restored epoch (the resumed search does not propose them again) */
+        double ep = 0, sec = 0;
+        for (long k = 0; k < full.n - resumed.n; k++) ep += full.steps[k].epochs_charged, sec += full.steps[k].cost_s;
+        const struct search_step *lf = &full.steps[full.n - 1], *lr = &resumed.steps[resumed.n - 1];
+        assert_true(lf->total_epochs - ep == lr->total_epochs);
+        assert_true(fabs(lf->total_cost_s - sec - lr->total_cost_s) <= 1e-12 * lf->total_cost_s);
+        free(log);
+        free(so_ck.rng);
+        free(so_ck.state);
+        memset(&so_ck, 0, sizeof so_ck);
+        search_trace_release(&full);
+        search_trace_release(&resumed);
+        space_free(x.s);
+    }
 }
 
 static void test_async(void **state)
@@ -1481,6 +1566,7 @@ int main(void)
         cmocka_unit_test(test_registry_restricted),
         cmocka_unit_test(test_registry_progress),
         cmocka_unit_test(test_oneshot),
+        cmocka_unit_test(test_oneshot_resume),
         cmocka_unit_test(test_hyperband_brackets),
         cmocka_unit_test(test_sh_accounting),
         cmocka_unit_test(test_ppo_qlearn),

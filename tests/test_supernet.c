@@ -240,11 +240,18 @@ static void test_determinism_and_resume(void **state)
         run_epochs(a, &d, 0, 3, modes[m][0], modes[m][1]);
         /* b: one epoch, a checkpoint, a fresh supernet loads it and goes on */
         run_epochs(b, &d, 0, 1, modes[m][0], modes[m][1]);
-        assert_int_equal(supernet_save(b, path, 42), 0);
+        /* with the strategy's state (aux) riding along */
+        const char blob[] = "the strategy's state";
+        assert_int_equal(supernet_save(b, path, 42, blob, sizeof blob), 0);
         supernet_free(b);
         b = tiny(f->s, 5, 3);
-        assert_int_equal(supernet_load(b, path, 43), NASW_EINVAL);
-        assert_int_equal(supernet_load(b, path, 42), 0);
+        assert_int_equal(supernet_load(b, path, 43, NULL, NULL), NASW_EINVAL);
+        void *aux = NULL;
+        size_t aux_len = 0;
+        assert_int_equal(supernet_load(b, path, 42, &aux, &aux_len), 0);
+        assert_int_equal(aux_len, sizeof blob);
+        assert_memory_equal(aux, blob, sizeof blob);
+        free(aux);
         assert_int_equal(supernet_epochs_done(b), 1);
         run_epochs(b, &d, 1, 3, modes[m][0], modes[m][1]);
         run_epochs(c, &d, 0, 3, modes[m][0], modes[m][1]);
@@ -266,7 +273,15 @@ static void test_determinism_and_resume(void **state)
     fputc(0x5a, fp);
     fclose(fp);
     struct supernet *b = tiny(f->s, 5, 3);
-    assert_int_equal(supernet_load(b, path, 42), NASW_EPARSE);
+    assert_int_equal(supernet_load(b, path, 42, NULL, NULL), NASW_EPARSE);
+    /* another layout (an older nasw's): refused as such */
+    fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    fseek(fp, 8, SEEK_SET);
+    fputc(1, fp);
+    fclose(fp);
+    assert_int_equal(supernet_load(b, path, 42, NULL, NULL), NASW_EINVAL);
+    assert_non_null(strstr(nasw_errmsg(), "written by another nasw version (layout 1, not 2)"));
     supernet_free(b);
     remove(path);
 }

@@ -729,11 +729,12 @@ void supernet_derive(const struct supernet *n, struct arch *a)
 /* --- checkpoints -------------------------------------------------------- */
 
 #define SN_MAGIC "NASWSNET"
-#define SN_LAYOUT 1
+#define SN_LAYOUT 2 /* 2: the strategy's state (aux) after the batch orders */
 struct sn_head { /* 8-byte fields: no padding */
     char magic[8];
     uint64_t layout, settings, epoch, step, adam_t, val_pos, nparams, nstats, n_alpha, rng_bytes, n_order, n_vorder;
     double seconds;
+    uint64_t aux_bytes;
 };
 
 static int put(FILE *f, uint64_t *h, const void *p, size_t n)
@@ -742,7 +743,7 @@ static int put(FILE *f, uint64_t *h, const void *p, size_t n)
     return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
-int supernet_save(const struct supernet *n, const char *path, uint64_t settings)
+int supernet_save(const struct supernet *n, const char *path, uint64_t settings, const void *aux, size_t aux_len)
 {
     size_t rb;
     const void *rs = rng_state(n->r, &rb);
@@ -750,7 +751,7 @@ int supernet_save(const struct supernet *n, const char *path, uint64_t settings)
                          .step = (uint64_t)n->step, .adam_t = (uint64_t)n->adam_t, .val_pos = (uint64_t)n->val_pos,
                          .nparams = n->nparams, .nstats = n->nstats, .n_alpha = (uint64_t)n->n_alpha,
                          .rng_bytes = rb, .n_order = (uint64_t)n->n_order, .n_vorder = (uint64_t)n->n_vorder,
-                         .seconds = n->seconds};
+                         .seconds = n->seconds, .aux_bytes = aux_len};
     memcpy(hd.magic, SN_MAGIC, 8);
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
@@ -763,7 +764,7 @@ int supernet_save(const struct supernet *n, const char *path, uint64_t settings)
               put(f, &h, n->mom, n->nparams * sizeof(float)) || put(f, &h, n->stats, n->nstats * sizeof(float)) ||
               put(f, &h, n->alpha, na) || put(f, &h, n->adam_m, na) || put(f, &h, n->adam_v, na) ||
               put(f, &h, rs, rb) || put(f, &h, n->order, (size_t)n->n_order * sizeof(int)) ||
-              put(f, &h, n->vorder, (size_t)n->n_vorder * sizeof(int));
+              put(f, &h, n->vorder, (size_t)n->n_vorder * sizeof(int)) || put(f, &h, aux, aux_len);
     bad = bad || fwrite(&h, sizeof h, 1, f) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0;
     int err = errno;
     if (fclose(f) != 0 && !bad) bad = 1, err = errno;
@@ -775,8 +776,9 @@ int supernet_save(const struct supernet *n, const char *path, uint64_t settings)
     return NASW_OK;
 }
 
-int supernet_load(struct supernet *n, const char *path, uint64_t settings)
+int supernet_load(struct supernet *n, const char *path, uint64_t settings, void **aux, size_t *aux_len)
 {
+    if (aux) *aux = NULL, *aux_len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return nasw_errorf(NASW_EIO, "cannot open checkpoint '%.200s': %s", path, strerror(errno));
     long len = -1;
@@ -790,15 +792,24 @@ int supernet_load(struct supernet *n, const char *path, uint64_t settings)
     struct sn_head hd;
     size_t rb;
     void *rs = rng_state(n->r, &rb);
-    if (!st && ((size_t)len < sizeof hd || memcmp(buf, SN_MAGIC, 8)))
+    if (!st && ((size_t)len < 16 || memcmp(buf, SN_MAGIC, 8)))
         st = nasw_errorf(NASW_EPARSE, "'%.200s' is not a nasw supernet checkpoint", path);
     if (!st) {
+        uint64_t layout;
+        memcpy(&layout, buf + 8, sizeof layout);
+        if (layout != SN_LAYOUT)
+            st = nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' was written by another nasw version (layout %llu, not %d)",
+                             path, (unsigned long long)layout, SN_LAYOUT);
+    }
+    if (!st && (size_t)len < sizeof hd)
+        st = nasw_errorf(NASW_EPARSE, "checkpoint '%.200s' is truncated or corrupt (checksum differs)", path);
+    if (!st) {
         memcpy(&hd, buf, sizeof hd);
-        int sane = hd.layout == SN_LAYOUT && hd.nparams <= (uint64_t)len && hd.nstats <= (uint64_t)len &&
-                   hd.n_alpha <= (uint64_t)len && hd.rng_bytes <= (uint64_t)len && hd.n_order <= (uint64_t)len &&
-                   hd.n_vorder <= (uint64_t)len;
+        int sane = hd.nparams <= (uint64_t)len && hd.nstats <= (uint64_t)len && hd.n_alpha <= (uint64_t)len &&
+                   hd.rng_bytes <= (uint64_t)len && hd.n_order <= (uint64_t)len && hd.n_vorder <= (uint64_t)len &&
+                   hd.aux_bytes <= (uint64_t)len;
         size_t want = sane ? sizeof hd + (2 * hd.nparams + hd.nstats) * sizeof(float) + 3 * hd.n_alpha * sizeof(double) +
-                                 hd.rng_bytes + (hd.n_order + hd.n_vorder) * sizeof(int) + sizeof(uint64_t)
+                                 hd.rng_bytes + (hd.n_order + hd.n_vorder) * sizeof(int) + hd.aux_bytes + sizeof(uint64_t)
                            : 0;
         uint64_t h = 0;
         if (sane && want == (size_t)len) memcpy(&h, buf + len - sizeof h, sizeof h);
@@ -812,10 +823,12 @@ int supernet_load(struct supernet *n, const char *path, uint64_t settings)
             st = nasw_errorf(NASW_EINVAL, "checkpoint '%.200s' does not fit this supernet", path);
     }
     int *order = NULL, *vorder = NULL;
+    void *ax = NULL;
     if (!st) {
         order = malloc((hd.n_order ? hd.n_order : 1) * sizeof(int));
         vorder = malloc((hd.n_vorder ? hd.n_vorder : 1) * sizeof(int));
-        if (!order || !vorder) st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        ax = hd.aux_bytes ? malloc(hd.aux_bytes) : NULL;
+        if (!order || !vorder || (hd.aux_bytes && !ax)) st = nasw_errorf(NASW_ENOMEM, "out of memory");
     }
     if (!st) {
         const char *p = buf + sizeof hd;
@@ -828,7 +841,8 @@ int supernet_load(struct supernet *n, const char *path, uint64_t settings)
         memcpy(n->adam_v, p, na), p += na;
         memcpy(rs, p, rb), p += rb;
         memcpy(order, p, hd.n_order * sizeof(int)), p += hd.n_order * sizeof(int);
-        memcpy(vorder, p, hd.n_vorder * sizeof(int));
+        memcpy(vorder, p, hd.n_vorder * sizeof(int)), p += hd.n_vorder * sizeof(int);
+        if (ax) memcpy(ax, p, hd.aux_bytes);
         for (uint64_t i = 0; i < hd.n_order; i++)
             if (order[i] < 0 || (uint64_t)order[i] >= hd.n_order) st = NASW_EPARSE;
         for (uint64_t i = 0; i < hd.n_vorder; i++)
@@ -844,7 +858,9 @@ int supernet_load(struct supernet *n, const char *path, uint64_t settings)
         n->n_order = (int)hd.n_order, n->n_vorder = (int)hd.n_vorder;
         n->epoch = (int)hd.epoch, n->step = (long)hd.step, n->adam_t = (long)hd.adam_t;
         n->val_pos = (int)hd.val_pos, n->seconds = hd.seconds;
+        if (aux) *aux = ax, *aux_len = hd.aux_bytes, ax = NULL;
     }
+    free(ax);
     free(order);
     free(vorder);
     free(buf);
@@ -860,6 +876,7 @@ struct live_oneshot {
     struct oneshot_opts o;
     char *ckpt;           /* NULL: no journal, no checkpoints */
     uint64_t settings;
+    void *restored;       /* the strategy's state from the checkpoint (base.restored_state) */
 };
 
 static int lo_epoch(struct oneshot *base, const struct oneshot_epoch *e)
@@ -870,7 +887,13 @@ static int lo_epoch(struct oneshot *base, const struct oneshot_epoch *e)
     if (st) return st;
     base->epochs_done = supernet_epochs_done(lo->n);
     base->seconds += supernet_seconds(lo->n) - before;
-    return lo->ckpt ? supernet_save(lo->n, lo->ckpt, lo->settings) : NASW_OK;
+    if (!lo->ckpt) return NASW_OK;
+    void *aux = NULL;
+    size_t aux_len = 0;
+    if (e->save_state && (st = e->save_state(e->state_arg, &aux, &aux_len))) return st;
+    st = supernet_save(lo->n, lo->ckpt, lo->settings, aux, aux_len);
+    free(aux);
+    return st;
 }
 
 static int lo_score(struct oneshot *base, const struct arch *a, double *val_acc)
@@ -889,6 +912,7 @@ static void lo_free(struct oneshot *base)
     struct live_oneshot *lo = (struct live_oneshot *)base;
     supernet_free(lo->n);
     free(lo->ckpt);
+    free(lo->restored);
     free(lo);
 }
 
@@ -929,10 +953,11 @@ int supernet_oneshot_new(const struct space *s, const struct train_config *cfg, 
         }
         snprintf(lo->ckpt, len, "%s.supernet-%016llx.ckpt", journal, (unsigned long long)lo->settings);
         if (access(lo->ckpt, F_OK) == 0) {
-            if ((st = supernet_load(lo->n, lo->ckpt, lo->settings))) {
+            if ((st = supernet_load(lo->n, lo->ckpt, lo->settings, &lo->restored, &lo->base.restored_len))) {
                 lo_free(&lo->base);
                 return st;
             }
+            lo->base.restored_state = lo->restored;
             lo->base.epochs_done = supernet_epochs_done(lo->n);
             lo->base.seconds = supernet_seconds(lo->n);
         }

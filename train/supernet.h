@@ -129,8 +129,9 @@ void supernet_derive(const struct supernet *n, struct arch *a);
  * seconds, with `settings` (a hash of what changes the numbers) and an
  * FNV-1a checksum; written to PATH.tmp and renamed.  NASW_EPARSE for a
  * damaged file, NASW_EINVAL for other settings or another network. */
-int supernet_save(const struct supernet *n, const char *path, uint64_t settings);
-int supernet_load(struct supernet *n, const char *path, uint64_t settings);
+int supernet_save(const struct supernet *n, const char *path, uint64_t settings, const void *aux, size_t aux_len);
+/* aux (may be NULL): the blob saved with it, malloc'd (NULL when empty). */
+int supernet_load(struct supernet *n, const char *path, uint64_t settings, void **aux, size_t *aux_len);
 
 /* The supernet a live bench offers (core/oneshot.h): the preset's shape,
  * batch and data (weights on the training images, logits on the
