@@ -63,7 +63,7 @@ def main():
                 float(r["test_ci95"] or 0), float(r["val_mean"])))
     except FileNotFoundError:
         print("(no summary.csv yet: the comparison is not finished)")
-    print("\n| strategy | seed | final derived cell | free ops | val | test | queries | charged s |")
+    print("\n| strategy | seed | last new derived cell | free ops | val | test | queries | charged s |")
     print("|---|---|---|---|---|---|---|---|")
     shares = defaultdict(lambda: defaultdict(list))
     for s in sorted(by):
