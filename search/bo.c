@@ -84,9 +84,9 @@ static void *bo_alloc(const double *v, const struct space *s, struct rng *r)
     st->path = (int)v[6] && (s->kind == SPACE_CELL || s->kind == SPACE_GRAPH || s->kind == SPACE_DARTS);
     st->dim = st->path ? space_path_dim(s) : space_onehot_dim(s);
     if (st->dim <= 0 || st->dim > 4000) {
-        bo_free(st);
         nasw_errorf(NASW_EINVAL, "bo: the %s encoding of this space is %d inputs wide, more than the GP takes (1..4000)",
                     st->path ? "path" : "onehot", st->dim);
+        bo_free(st); /* after the message, which reads st */
         return NULL;
     }
     st->queue = malloc(sizeof *st->queue * (size_t)st->k);

@@ -91,9 +91,9 @@ static void *ehvi_alloc(const double *v, const struct space *s, struct rng *r)
     st->path = (int)v[5] && s->kind == SPACE_CELL;
     st->dim = st->path ? space_path_dim(s) : space_onehot_dim(s);
     if (st->dim <= 0 || gp_n_theta(st->dim, 0) > 512) {
-        ehvi_free(st);
         nasw_errorf(NASW_EINVAL, "ehvi: the %s encoding of this space is %d inputs wide, more than its GPs take",
                     st->path ? "path" : "onehot", st->dim);
+        ehvi_free(st); /* after the message, which reads st */
         return NULL;
     }
     st->cand = malloc(sizeof *st->cand * (size_t)st->pool);

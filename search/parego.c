@@ -73,8 +73,8 @@ static void *parego_alloc(const double *v, const struct space *s, struct rng *r)
     st->refit = (int)v[3];
     st->dim = space_onehot_dim(s);
     if (st->dim <= 0 || gp_n_theta(st->dim, 0) > 512) {
-        parego_free(st);
         nasw_errorf(NASW_EINVAL, "parego: encoding of %d inputs not supported", st->dim);
+        parego_free(st); /* after the message, which reads st */
         return NULL;
     }
     st->cand = malloc(sizeof *st->cand * (size_t)st->pool);
