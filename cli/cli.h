@@ -146,6 +146,15 @@ void cli_csv_num(FILE *f, const char *fmt, double x);
  * other plots and exits CLI_ERROR, its results kept). */
 int cli_plot_failed(int status, const char *dir, const char *stem);
 
+/* --size W,H on every command that draws: the figure size in inches of
+ * all its plots (plots/plot.h limits; 0,0 = the plots' defaults).  The
+ * commands put CLI_SIZE_LONGOPT in their option table and pass the result
+ * to cli_size_option(); a figure too small for its panels fails when drawn. */
+#define CLI_SIZE_OPT 0x1220
+#define CLI_SIZE_LONGOPT {"size", required_argument, 0, CLI_SIZE_OPT}
+/* Parses the --size argument; prints the usage error.  0 or CLI_USAGE. */
+int cli_size_option(const char *cmd, const char *arg, double *w, double *h);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "core/outfile.h"
 #include "core/status.h"
+#include "plots/plot.h"
 #include "search/search.h"
 
 const char *cli_command_line = "";
@@ -485,4 +486,12 @@ void cli_free_list(char **items, int n)
 {
     for (int i = 0; i < n; i++) free(items[i]);
     free(items);
+}
+
+int cli_size_option(const char *cmd, const char *arg, double *w, double *h)
+{
+    if (plot_parse_size(arg, w, h))
+        return cli_usage_error(cmd, "bad --size '%.64s' (W,H in inches, each %g to %g)", arg, PLOT_MIN_INCHES,
+                               PLOT_MAX_INCHES);
+    return 0;
 }

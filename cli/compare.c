@@ -50,7 +50,7 @@ static void help(FILE *f)
 {
     fputs("usage: nasw compare --table T --dir DIR [--datasets D1,D2] [--strategies S1,S2]\n"
           "                    [--seeds N] [--budget Q[s]] [--checkpoints 10,50,...]\n"
-          "                    [--jobs J] [--no-plot] [-q|-v] [--resume]\n"
+          "                    [--jobs J] [--no-plot] [--size W,H] [-q|-v] [--resume]\n"
           "   or: nasw compare --config DIR/manifest.json [--dir DIR2] [flags to change]\n"
           "\n"
           "Run every strategy on every dataset with seeds 1..N and compare them.\n"
@@ -70,14 +70,15 @@ static void help(FILE *f)
           "                     first removes every output of the earlier comparison;\n"
           "                     a directory with such files not made by compare is refused\n"
           "  --no-plot          do not run `nasw plot DIR` at the end\n"
+          "  --size W,H         size of every figure in inches (as nasw plot --size)\n"
           "  --noise seed       answer each query with one training seed drawn at random\n"
           "                     (tables with NAME_run1, NAME_run2, ... of the search\n"
           "                     metric NAME or NAME_mean, as NAS-Bench-Macro); the report\n"
           "                     metric stays the table's (their mean)\n"
           "  --resume           continue the interrupted comparison in DIR: the runs its\n"
           "                     DIR/runs.jsonl journal holds are not redone (same flags but\n"
-          "                     --dir, --jobs, --no-plot, --checkpoints, -q/-v); the outputs\n"
-          "                     are those of an uninterrupted run\n"
+          "                     --dir, --jobs, --no-plot, --size, --checkpoints, -q/-v); the\n"
+          "                     outputs are those of an uninterrupted run\n"
           "  --config FILE      rerun the comparison a manifest.json records (its arguments;\n"
           "                     flags given here replace the manifest's)\n"
           CLI_VERBOSITY_HELP
@@ -741,7 +742,7 @@ static const struct option longopts[] = {
         {"budget", required_argument, 0, 'b'},     {"checkpoints", required_argument, 0, 'c'},
         {"jobs", required_argument, 0, 'j'},       CLI_DIR_LONGOPTS,
         {"journal", required_argument, 0, 'J'},    {"train-seed", required_argument, 0, 'K'},
-        {"no-plot", no_argument, 0, 'P'},          
+        {"no-plot", no_argument, 0, 'P'},          CLI_SIZE_LONGOPT,
         {"help", no_argument, 0, 'h'},             CLI_TABLE_LONGOPTS,
         {"noise", required_argument, 0, 0x1201},
         {"resume", no_argument, 0, 'R'},           {"config", required_argument, 0, 'C'},
@@ -772,6 +773,7 @@ static int compare_main(int argc, char **argv)
     const char *ck_s = NULL, *dir = NULL, *journal = NULL;
     long seeds = 100, jobs = sysconf(_SC_NPROCESSORS_ONLN), train_seed = CLI_DEFAULT_SEED;
     int noplot = 0, resume = 0, noise = 0, c, mrc;
+    double size_w = 0, size_h = 0;
     optind = 1;
     opterr = 0;
     static const char *const excl[] = {"table", "bench", NULL};
@@ -819,6 +821,9 @@ static int compare_main(int argc, char **argv)
             break;
         case 'o': dir = optarg; break;
         case 'P': noplot = 1; break;
+        case CLI_SIZE_OPT:
+            if (cli_size_option("compare", optarg, &size_w, &size_h)) return CLI_USAGE;
+            break;
         case 'R': resume = 1; break;
         case 'C': break; /* --config: read by cmd_compare() */
         case 'h': help(stdout); return CLI_OK;
@@ -1063,12 +1068,12 @@ static int compare_main(int argc, char **argv)
         goto out;
     if (tty) fprintf(tty, "\nwrote %s/summary.csv, pairs.csv, trajectories.csv, datasets.csv\n", dir);
     struct moo_compare mc = {.dir = dir, .n_d = cx.n_d, .n_s = cx.n_s, .n_seeds = cx.n_seeds, .n_ck = cx.n_ck,
-                             .kind = cx.seconds, .plot = !noplot, .dnames = cx.dnames, .benches = cx.benches,
+                             .kind = cx.seconds, .plot = !noplot, .width_in = size_w, .height_in = size_h, .dnames = cx.dnames, .benches = cx.benches,
                              .t = cx.cb.t, .specs = cx.specs, .ck = cx.ck, .trace = trace_of, .ctx = &cx};
     if (moo_compare_write(&mc, tty)) goto out;
     if (!noplot) {
-        int prc = plot_compare_dir(dir, 0, 0, 0, 0);
-        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0, 0, 0);
+        int prc = plot_compare_dir(dir, 0, 0, size_w, size_h);
+        if (prc == CLI_OK) prc = plot_compare_dir(dir, 1, 0, size_w, size_h);
         if (prc != CLI_OK) goto out;
         if (tty && plot_have_gnuplot())
             fprintf(tty, "plots: %s/trajectories.pdf (.png, .svg), %s/regret.pdf (.png, .svg)\n", dir, dir);

@@ -165,7 +165,7 @@ static int by_pval(const void *a, const void *b)
 static void help(FILE *f)
 {
     fputs("usage: nasw confirm DIR|RUN.jsonl [--top K] [--dataset D] [--bench live:fmnist[:PRESET]]\n"
-          "                    [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
+          "                    [--journal FILE] [--train-seed K] [--size W,H] [--dir OUTDIR]\n"
           "   or: nasw confirm --predictor P --table T [--dataset D] [--top K] [--pool N] [--seed S]\n"
           "                    [--bench live:fmnist[:PRESET]] [--journal FILE] [--train-seed K] [--dir OUTDIR]\n"
           "\n"
@@ -180,6 +180,7 @@ static void help(FILE *f)
           "  --dataset D   the comparison's dataset to take runs from (default: the first)\n"
           "  --bench B     live bench (default live:fmnist:proxy); --journal makes reruns resume\n"
           "  --dir OUTDIR  default: DIR/confirm, or confirm-out for a run log or a predictor\n"
+          "  --size W,H    size of the figure in inches (as nasw plot --size)\n"
           "Predictor mode: fit P (gp[:options] or lstm[:key=value], as in nasw predict) on every\n"
           "row of table T, predict a seeded random pool of architectures of T's space that are\n"
           "not in T, and retrain the top K by predicted search metric.\n"
@@ -206,10 +207,11 @@ static int prepare_out(const char *outdir, const char **journal, char *jbuf, siz
  * scale, so the plot is rank against rank (1 = best), and says so on
  * stdout and in its title. */
 static int plot_confirm(const char *outdir, const char *pred_ds, const struct bench *b, const char *pred_label,
-                        const double *pt, const double *mt, int k, double tau)
+                        const double *pt, const double *mt, int k, double tau, double w, double h)
 {
     int same = pred_ds[0] && !strcasecmp(pred_ds, b->dataset);
     char xl[320], yl[320], title[320], cap[320], unit[96];
+    struct plot_opts po = {.caption = cap, .width_in = w, .height_in = h};
     snprintf(cap, sizeof cap, "top %d architectures by prediction%s%.127s; Kendall tau %.3f", k,
              pred_ds[0] ? ", predicted on " : "", pred_ds, tau);
     if (same) {
@@ -219,7 +221,7 @@ static int plot_confirm(const char *outdir, const char *pred_ds, const struct be
         snprintf(xl, sizeof xl, "%.128s, %.95s", pred_label, unit);
         snprintf(yl, sizeof yl, "measured (%.63s), %.95s", b->dataset, unit);
         snprintf(title, sizeof title, "predicted vs measured");
-        return plot_scatter(outdir, "confirm", title, xl, yl, pt, mt, k, &(struct plot_opts){.caption = cap});
+        return plot_scatter(outdir, "confirm", title, xl, yl, pt, mt, k, &po);
     }
     double *r = malloc(sizeof *r * (size_t)(k ? k : 1) * 4), *a = r + k, *rp = a + k, *rm = rp + k;
     if (!r) return nasw_errorf(NASW_ENOMEM, "out of memory");
@@ -236,7 +238,7 @@ static int plot_confirm(const char *outdir, const char *pred_ds, const struct be
     snprintf(yl, sizeof yl, "rank by measured %.63s on %.63s", b->report_metric, b->dataset);
     snprintf(title, sizeof title, "ranks: %.127s vs %.63s (different datasets)", pred_ds[0] ? pred_ds : "table",
              b->dataset);
-    if (!st) st = plot_scatter(outdir, "confirm", title, xl, yl, rp, rm, k, &(struct plot_opts){.caption = cap});
+    if (!st) st = plot_scatter(outdir, "confirm", title, xl, yl, rp, rm, k, &po);
     free(r);
     return st;
 }
@@ -244,7 +246,7 @@ static int plot_confirm(const char *outdir, const char *pred_ds, const struct be
 /* Both modes: retrain the top `top` candidates by predicted search metric
  * through the live bench b and report predicted vs measured. */
 static int confirm_train_report(struct bench *b, struct cands *cs, long top, const char *journal, const char *outdir,
-                                const char *pred_label)
+                                const char *pred_label, double w, double h)
 {
     int rc = CLI_OK;
     qsort(cs->v, (size_t)cs->n, sizeof *cs->v, by_pval);
@@ -322,7 +324,7 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
             fprintf(f, "%d\n", win == 0);
             rc = cli_out_commit(o);
         }
-        int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau);
+        int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau, w, h);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
         if (rc == CLI_OK) printf("wrote %s/confirm.csv, confirm_stats.csv and confirm.pdf (.png, .svg)\n", outdir);
@@ -461,7 +463,9 @@ int cmd_confirm(int argc, char **argv)
         {"train-seed", required_argument, 0, 'K'}, CLI_DIR_LONGOPTS,
         {"predictor", required_argument, 0, 'P'}, {"table", required_argument, 0, 't'},
         {"pool", required_argument, 0, 'N'},    {"seed", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},          CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          CLI_SIZE_LONGOPT,
+        CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
+    double size_w = 0, size_h = 0;
     long top = 5, train_seed = CLI_DEFAULT_SEED, pool = 0, seed = CLI_DEFAULT_SEED;
     int pool_set = 0;
     const char *dataset = NULL, *spec = "live:fmnist:proxy", *journal = NULL, *outdir = NULL, *pred_s = NULL,
@@ -495,6 +499,9 @@ int cmd_confirm(int argc, char **argv)
             break;
         case 's':
             if (cli_parse_long(optarg, &seed) || seed < 0) return cli_usage_error("confirm", "bad --seed '%.64s'", optarg);
+            break;
+        case CLI_SIZE_OPT:
+            if (cli_size_option("confirm", optarg, &size_w, &size_h)) return CLI_USAGE;
             break;
         case 'h': help(stdout); return CLI_OK;
         default: return cli_bad_option("confirm", longopts, c, argv[optind - 1]);
@@ -559,7 +566,7 @@ int cmd_confirm(int argc, char **argv)
     }
     char label[160];
     snprintf(label, sizeof label, "predicted (%s)", pmode ? pr.name : "table");
-    rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label);
+    rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label, size_w, size_h);
 out:
     cli_benches_close(&cb);
     cli_benches_close(&tb);

@@ -417,7 +417,7 @@ enum { EX_GRID = 12 };
 
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
                          double *const *mean, double *const *q05, double *const *q95, int n_ex,
-                         const struct lcurve_opts *lo, struct rng *r, long seed)
+                         const struct lcurve_opts *lo, struct rng *r, long seed, double w, double h)
 {
     if (n_ex > c->n) n_ex = c->n;
     if (n_ex <= 0) return 0;
@@ -509,7 +509,7 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
     snprintf(cap, sizeof cap,
              "%s, first %d of %d epochs observed; lines: posterior mean, bands: 90%%; points: last-epoch prediction",
              table_dataset_name(c->t, c->d), k, c->E);
-    struct plot_opts po = {.xlabel = "epoch", .caption = cap, .cols = 2};
+    struct plot_opts po = {.xlabel = "epoch", .caption = cap, .cols = 2, .width_in = w, .height_in = h};
     rc = cli_plot_failed(plot_lines(dir, stem, panels, n_ex, &po), dir, stem);
 out:
     free(panels);
@@ -523,7 +523,8 @@ out:
 static void eval_help(FILE *f)
 {
     fputs("usage: nasw lcurve eval --curves T [--fractions 0.05,0.1,0.2] [--methods M1,M2,...]\n"
-          "                        [--folds 10] [--examples 4] [--seed K] [--jobs J] --dir DIR\n"
+          "                        [--folds 10] [--examples 4] [--seed K] [--jobs J] [--size W,H]\n"
+          "                        --dir DIR\n"
           "\n"
           "For every complete curve of the table, observe the first round(fraction * E) epochs\n"
           "and predict the value at the last epoch E.  DIR/summary.csv has\n"
@@ -547,6 +548,7 @@ static void eval_help(FILE *f)
           "           (default: last,pow3,ensemble,mcmc,model,mcmc-cal)\n"
           "  --folds K        cross-validation folds of the model (default 10)\n"
           "  --examples N     curves in the example plots (default 4; 0: none)\n"
+          "  --size W,H       size of the example figures in inches (as nasw plot --size)\n"
           "  --jobs J         (fraction, method) evaluations at once, OpenMP threads (default:\n"
           "                   OpenMP's thread count); the results are the same for any J\n",
           f);
@@ -558,13 +560,14 @@ static int cmd_eval(int argc, char **argv)
     static const struct option longopts[] = {
         {"fractions", required_argument, 0, 'f'}, {"methods", required_argument, 0, 'm'},
         {"folds", required_argument, 0, 'k'},     {"examples", required_argument, 0, 'x'},
-        {"jobs", required_argument, 0, 'j'},
+        {"jobs", required_argument, 0, 'j'},      CLI_SIZE_LONGOPT,
         CLI_DIR_LONGOPTS,       COMMON_LONGOPTS,
         CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct common co;
     common_defaults(&co);
     const char *fr_s = "0.05,0.1,0.2", *me_s = "last,pow3,ensemble,mcmc,model,mcmc-cal", *dir = NULL;
     long folds = 10, n_ex = 4, jobs = omp_get_max_threads();
+    double size_w = 0, size_h = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -592,6 +595,9 @@ static int cmd_eval(int argc, char **argv)
         case 'x':
             if (cli_parse_long(optarg, &n_ex) || n_ex < 0 || n_ex > 16)
                 return cli_usage_error("lcurve eval", "bad --examples '%.64s' (0..16)", optarg);
+            break;
+        case CLI_SIZE_OPT:
+            if (cli_size_option("lcurve eval", optarg, &size_w, &size_h)) return CLI_USAGE;
             break;
         case 'h': eval_help(stdout); return CLI_OK;
         default: return cli_bad_option("lcurve eval", longopts, c, argv[optind - 1]);
@@ -813,7 +819,7 @@ static int cmd_eval(int argc, char **argv)
         double *mean[M_N], *q05[M_N], *q95[M_N];
         for (int q = 0; q < nm; q++)
             mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
-        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex, &lo, r, co.seed);
+        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex, &lo, r, co.seed, size_w, size_h);
         if (prc == -1) goto oom;
         if (prc < 0) {
             rc = CLI_ERROR;

@@ -384,7 +384,8 @@ static int write_curves(const struct moo_compare *c, const struct hv_tab *h)
     if (c->plot && maxq > 0) {
         char cap[96];
         snprintf(cap, sizeof cap, "mean ± 95%% CI over %d seeds", c->n_seeds);
-        struct plot_opts po = {.xlabel = "queries", .logy = 1, .caption = cap};
+        struct plot_opts po = {.xlabel = "queries", .logy = 1, .caption = cap, .width_in = c->width_in,
+                               .height_in = c->height_in};
         int st = plot_lines(c->dir, "hv_regret", panels, c->n_d, &po);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/hv_regret.gp only", c->dir);
         else if (st) rc = cli_error_status(st);
@@ -541,7 +542,7 @@ static int write_fronts(const struct moo_compare *c)
         char xlab[96], cap[128];
         plot_metric_label(o0->name[1], xg_pct, xlab, sizeof xlab);
         snprintf(cap, sizeof cap, "median attainment surface, band: 25%% to 75%% of %d seeds", c->n_seeds);
-        struct plot_opts po = {.xlabel = xlab, .caption = cap};
+        struct plot_opts po = {.xlabel = xlab, .caption = cap, .width_in = c->width_in, .height_in = c->height_in};
         int st = plot_lines(c->dir, "fronts", panels, c->n_d, &po);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/fronts.gp only", c->dir);
         else if (st) rc = cli_error_status(st);

@@ -62,6 +62,7 @@ void moo_print_front(const struct bench *b, const struct search_trace *tr, const
 struct moo_compare {
     const char *dir;
     int n_d, n_s, n_seeds, n_ck, kind, plot;
+    double width_in, height_in;           /* --size (0: the default) */
     char **dnames;
     struct bench **benches;
     const struct table *t;                /* NULL: no exact front (live) */

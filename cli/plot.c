@@ -404,7 +404,7 @@ int cmd_plot(int argc, char **argv)
 {
     static const struct option longopts[] = {{"regret", no_argument, 0, 'r'},
                                              {"metric", required_argument, 0, 'm'},
-                                             {"size", required_argument, 0, 's'},
+                                             CLI_SIZE_LONGOPT,
                                              {"help", no_argument, 0, 'h'},
                                              CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     int regret = 0, search = 0, c;
@@ -425,10 +425,8 @@ int cmd_plot(int argc, char **argv)
             else if (!strcmp(optarg, "report")) search = 0;
             else return cli_usage_error("plot", "bad --metric '%.64s' (report or search)", optarg);
             break;
-        case 's':
-            if (plot_parse_size(optarg, &w, &h))
-                return cli_usage_error("plot", "bad --size '%.64s' (W,H in inches, each %g to %g)", optarg,
-                                       PLOT_MIN_INCHES, PLOT_MAX_INCHES);
+        case CLI_SIZE_OPT:
+            if (cli_size_option("plot", optarg, &w, &h)) return CLI_USAGE;
             break;
         case 'h':
             fputs("usage: nasw plot DIR [--regret] [--metric report|search] [--size W,H]\n"

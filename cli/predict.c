@@ -43,7 +43,7 @@ static void help(FILE *f)
 {
     fputs("usage: nasw predict --table T [--dataset D] --predictors P1,P2 [--train-sizes 10,20,50,...]\n"
           "                    [--test-size 200] [--trials 30] [--seed K] [--jobs J] [--splits-out FILE]\n"
-          "                    --dir DIR\n"
+          "                    [--size W,H] --dir DIR\n"
           "\n"
           "Fit each predictor on random training sets and rank a disjoint random test set\n"
           "(White et al. 2021): DIR/summary.csv with predictor,train_size,trials,kendall_mean,\n"
@@ -81,6 +81,7 @@ static void help(FILE *f)
           "  --seed K      seed of the splits and of the predictors (default 1)\n"
           "  --jobs J      (trial, predictor) fits at once, OpenMP threads (default: OpenMP's\n"
           "              thread count); the results are the same for any J\n"
+          "  --size W,H    size of every figure in inches (as nasw plot --size)\n"
           CLI_VERBOSITY_HELP,
           f);
     cli_table_options_help(f);
@@ -228,7 +229,7 @@ static int is_sentinel(double v, double med, double mad)
  * sentinels dropped; a table column (a score on its own scale) rank against
  * rank, a model of the metric value against value. */
 static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const char *metric, const char *dataset,
-                                const double *ytrue, const double *ypred, long n, long n_train)
+                                const double *ytrue, const double *ypred, long n, long n_train, double w, double h)
 {
     char stem[128], xl[128], yl[160], cap[256], unit[96];
     snprintf(stem, sizeof stem, "scatter_%s", p->name);
@@ -285,7 +286,7 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
     }
     char title[96];
     snprintf(title, sizeof title, "%s%s", p->name, by_rank ? " (ranks: the scales differ)" : "");
-    struct plot_opts po = {.caption = cap};
+    struct plot_opts po = {.caption = cap, .width_in = w, .height_in = h};
     int rc = cli_plot_failed(st ? st : plot_scatter(dir, stem, title, xl, yl, px, py, (int)m, &po), dir, stem);
     free(work);
     free(idx);
@@ -300,7 +301,7 @@ int cmd_predict(int argc, char **argv)
         {"test-size", required_argument, 0, 'T'},   {"trials", required_argument, 0, 'r'},
         {"seed", required_argument, 0, 'k'},        CLI_DIR_LONGOPTS,
         {"splits-out", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
-        {"jobs", required_argument, 0, 'j'},
+        {"jobs", required_argument, 0, 'j'},        CLI_SIZE_LONGOPT,
         CLI_TABLE_LONGOPTS,
         CLI_VERBOSITY_LONGOPTS, {0, 0, 0, 0}};
     struct table_opts topts;
@@ -309,6 +310,7 @@ int cmd_predict(int argc, char **argv)
                *splits_path = NULL;
     long test_size = 200, trials = 30, seed = CLI_DEFAULT_SEED, jobs = omp_get_max_threads();
     int c;
+    double size_w = 0, size_h = 0;
     optind = 1;
     opterr = 0;
     struct cli_seen seen = {0};
@@ -338,6 +340,9 @@ int cmd_predict(int argc, char **argv)
         case 'j':
             if (cli_parse_long(optarg, &jobs) || jobs < 1 || jobs > 1024)
                 return cli_usage_error("predict", "bad --jobs '%.64s' (1..1024)", optarg);
+            break;
+        case CLI_SIZE_OPT:
+            if (cli_size_option("predict", optarg, &size_w, &size_h)) return CLI_USAGE;
             break;
         case 'h': help(stdout); return CLI_OK;
         default: return cli_bad_option("predict", longopts, c, argv[optind - 1]);
@@ -571,13 +576,14 @@ int cmd_predict(int argc, char **argv)
              cb.names[0]);
     /* tick marks at the training sizes: a log axis within one decade would
      * label a single tick */
-    struct plot_opts po = {.xlabel = "training architectures", .logx = 1, .caption = kcap, .xtics_at_data = 1};
+    struct plot_opts po = {.xlabel = "training architectures", .logx = 1, .caption = kcap, .xtics_at_data = 1,
+                           .width_in = size_w, .height_in = size_h};
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
         plot_bad += plot_predict_scatter(dir, &pr[q], table_metric_name(t, sm), cb.names[0],
                                          scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
-                                         sizes[n_sz - 1]);
+                                         sizes[n_sz - 1], size_w, size_h);
     }
     fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.pdf, scatter_*.pdf (.png, .svg)");
     if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);

@@ -281,7 +281,7 @@ static int cmp_str(const void *a, const void *b)
 char *replay_runs_key(const struct option *longopts, int argc, char **argv)
 {
     /* flags that change no run: where outputs go, threads, talk, plots */
-    static const char *const free_flags[] = {"dir", "jobs", "resume", "no-plot", "quiet", "verbose", "config",
+    static const char *const free_flags[] = {"dir", "jobs", "resume", "no-plot", "size", "quiet", "verbose", "config",
                                              "checkpoints", NULL};
     char **items = calloc((size_t)argc + 1, sizeof *items), name[64];
     size_t len = 1;

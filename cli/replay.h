@@ -48,7 +48,7 @@ int replay_journal_read(const char *path,
                         void *ctx, long *good_end);
 
 /* The arguments that decide the runs (all but --dir, --jobs, --resume,
- * --no-plot, -q/-v, --config, --checkpoints), normalised ("--x=v",
+ * --no-plot, --size, -q/-v, --config, --checkpoints), normalised ("--x=v",
  * sorted) into one malloc'd string: a resumed comparison must have the
  * same.  NULL when out of memory. */
 char *replay_runs_key(const struct option *longopts, int argc, char **argv);

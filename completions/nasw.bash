@@ -87,6 +87,7 @@ _nasw_complete() { # uses _nasw's locals: w cword nasw cur prev
         --encoding) COMPREPLY=($(compgen -W "onehot path none" -- "$cur")); return ;;
         --space) COMPREPLY=($(compgen -W "nb201" -- "$cur")); return ;;
         --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --size) COMPREPLY=($(compgen -W "3.5,2.6 7,3 7,5" -- "$cur")); return ;; # W,H inches: no file names
     esac
     if [ "${cur#-}" != "$cur" ]; then
         COMPREPLY=($(compgen -W "$(_nasw_flags "$nasw" "$cmd" $sub)" -- "$cur"))

@@ -72,6 +72,17 @@ ls "$T/cmp2" | grep -E '^(trajectories|regret)(_search)?\.(pdf|png|svg|dat|gp)$'
 # --size in inches
 run $NASW plot "$C" --size 3.5,4
 has "$G" "set terminal pdfcairo size 3.5000in,4.0000in" "--size 3.5,4"
+# --size on every command that draws: compare (its trajectories and regret plots)
+run $NASW compare --table $FIX/cli/mini.csv --strategies random,local --seeds 2 --budget 10 --jobs 1 --quiet --size 6,3.5 --dir "$T/cmpsize"
+for s in trajectories regret; do
+    has "$T/cmpsize/$s.gp" "set terminal pdfcairo size 6.0000in,3.5000in" "compare --size 6,3.5 ($s)"
+done
+# a figure too small for its panels: the results are written, the plot is refused (exit 1)
+"$NASW" compare --table $FIX/cli/mini.csv --strategies random --seeds 2 --budget 5 --jobs 1 --quiet --size 1,1 --dir "$T/cmptiny" 2>"$T/err" \
+    && bad "compare --size 1,1 exits 0" || ok
+has "$T/err" "error: a figure of 1 x 1 in is too small for 2 panel(s) and the legend" "compare --size 1,1: the plot's error"
+[ -s "$T/cmptiny/summary.csv" ] && ok || bad "compare --size 1,1 lost summary.csv"
+[ -e "$T/cmptiny/trajectories.gp" ] && bad "compare --size 1,1 wrote trajectories.gp" || ok
 if [ $GP -eq 1 ]; then
     for e in png svg; do [ -s "$C/trajectories.$e" ] && ok || bad "no trajectories.$e"; done
     if [ $PDF -eq 1 ]; then
@@ -96,6 +107,10 @@ has "$S.gp" "'rank by score'" "scatter y label"
 # a model of the metric is plotted in its units (same scale: values)
 has "$P/scatter_gp.gp" "'predicted validation accuracy (%)'" "gp scatter in values with units"
 has "$P/scatter_gp.gp" "'y = x'" "gp scatter diagonal"
+run $NASW predict --table $FIX/figs/scored.csv --dataset alpha --predictors score,gp --train-sizes 10,20 --test-size 40 --trials 1 --size 4,3 --dir "$T/predsize"
+for s in kendall scatter_score scatter_gp; do
+    has "$T/predsize/$s.gp" "set terminal pdfcairo size 4.0000in,3.0000in" "predict --size 4,3 ($s)"
+done
 
 # --- nasw lcurve eval: observed part, posterior curves, 90% bands, titled by architecture
 L="$T/lc"
@@ -111,6 +126,8 @@ awk 'function end() {if (on && n <= 2) b = 1; on = 0}
      /^#/ {end()} /^# .*\| ensemble$/ {on = 1; n = 0; blocks++; next} on && NF {n++}
      END {end(); exit !(blocks >= 1 && !b)}' "$L/examples_f0.25.dat" \
     && ok || bad "lcurve: an ensemble extrapolation is two points joined by a line"
+run $NASW lcurve eval --curves $FIX/cli/lc_acc.csv --fractions 0.25 --methods last,pow3 --folds 4 --examples 2 --size 5,2.5 --dir "$T/lcsize"
+has "$T/lcsize/examples_f0.25.gp" "set terminal pdfcairo size 5.0000in,2.5000in" "lcurve eval --size 5,2.5"
 
 # --- nasw confirm: ranks when the predictions are of another dataset
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
@@ -129,6 +146,8 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0
     hasnt "$T/out" "plots ranks" "confirm on one dataset plots values"
     has "$T/cs/confirm/confirm.gp" "'measured (fmnist), test accuracy (%)'" "confirm value axis with units"
+    run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0 --size 3,3 --dir "$T/cs/c2"
+    has "$T/cs/c2/confirm.gp" "set terminal pdfcairo size 3.0000in,3.0000in" "confirm --size 3,3"
 else
     echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); confirm plot tests skipped"
 fi

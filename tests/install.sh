@@ -40,6 +40,8 @@ if [ -f "$C" ]; then
     complete_is "nasw help lcurve " "eval fit"
     complete_is "nasw tables " "build import info query"
     complete_is "nasw tables build --sa" "--sample"
+    complete_is "nasw predict --si" "--size"
+    complete_is "nasw compare --size 7," "7,3 7,5"
     complete_is "nasw search --table t.csv --str" "--strategy"
     complete_is "nasw compare --strategies random,b" "random,bo random,bananas random,bohb"
     complete_is "nasw search --strategy bo:enc" "encoding="
