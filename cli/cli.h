@@ -155,6 +155,12 @@ int cli_plot_failed(int status, const char *dir, const char *stem);
 /* Parses the --size argument; prints the usage error.  0 or CLI_USAGE. */
 int cli_size_option(const char *cmd, const char *arg, double *w, double *h);
 
+/* The axis label of a table column: the words and unit of t's sidecar
+ * "columns" where it gives them, else derived from the name
+ * (plot_metric_label; percent: the values are percentages).  t may be NULL
+ * (no sidecar: a live bench, a comparison directory).  Returns buf. */
+const char *cli_column_label(const struct table *t, const char *column, int percent, char *buf, size_t n);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

@@ -495,3 +495,10 @@ int cli_size_option(const char *cmd, const char *arg, double *w, double *h)
                                PLOT_MAX_INCHES);
     return 0;
 }
+
+const char *cli_column_label(const struct table *t, const char *column, int percent, char *buf, size_t n)
+{
+    int m = t && column ? table_metric_index(t, column) : -1;
+    if (m < 0) return plot_metric_label(column, percent, buf, n);
+    return plot_axis_label(column, percent, table_metric_label(t, m), table_metric_unit(t, m), buf, n);
+}

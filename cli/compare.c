@@ -533,9 +533,19 @@ static int write_datasets(struct ctx *c)
     struct outfile *o;
     FILE *f = cli_out_open(&o, c->dir, "datasets.csv");
     if (!f) return CLI_ERROR;
+    /* the axis labels of the table's sidecar "columns", for nasw plot: two
+     * more columns only when it gives any (other tables' outputs unchanged) */
+    const struct table *t = c->cb.t;
+    int labels = 0;
+    for (int d = 0; t && d < c->n_d; d++) {
+        int m[2] = {table_metric_index(t, c->benches[d]->search_metric), table_metric_index(t, c->benches[d]->report_metric)};
+        for (int k = 0; k < 2; k++)
+            labels |= m[k] >= 0 && (table_metric_label(t, m[k]) || table_metric_unit(t, m[k]));
+    }
     fputs("dataset,search_metric,report_metric,higher_is_better,report_higher_is_better,"
-          "ceiling_val,ceiling_test,budget,budget_unit\n",
+          "ceiling_val,ceiling_test,budget,budget_unit",
           f);
+    fputs(labels ? ",search_label,report_label\n" : "\n", f);
     for (int d = 0; d < c->n_d; d++) {
         const struct bench *b = c->benches[d];
         csv_str(f, c->dnames[d]);
@@ -547,7 +557,16 @@ static int write_datasets(struct ctx *c)
         if (c->has_ceiling[d]) csv_num(f, c->ceil_val[d]);
         fputc(',', f);
         if (c->has_ceiling[d]) csv_num(f, c->ceil_test[d]);
-        fprintf(f, ",%.10g,%s\n", c->ck[c->n_ck - 1], unit_name(c->seconds));
+        fprintf(f, ",%.10g,%s", c->ck[c->n_ck - 1], unit_name(c->seconds));
+        if (labels) {
+            /* percent as nasw plot decides it: from the ceiling */
+            char l[128];
+            fputc(',', f);
+            csv_str(f, cli_column_label(t, b->search_metric, fabs(c->ceil_val[d]) > 1.5, l, sizeof l));
+            fputc(',', f);
+            csv_str(f, cli_column_label(t, b->report_metric, fabs(c->ceil_test[d]) > 1.5, l, sizeof l));
+        }
+        fputc('\n', f);
     }
     return cli_out_commit(o);
 }

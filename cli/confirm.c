@@ -205,9 +205,11 @@ static int prepare_out(const char *outdir, const char **journal, char *jbuf, siz
  * on one y = x axis only when both are of one dataset; a table of another
  * dataset (CIFAR-10 accuracies against Fashion-MNIST retrains) has another
  * scale, so the plot is rank against rank (1 = best), and says so on
- * stdout and in its title. */
+ * stdout and in its title.  lt: the table whose sidecar labels the metric
+ * (predictor mode), or NULL. */
 static int plot_confirm(const char *outdir, const char *pred_ds, const struct bench *b, const char *pred_label,
-                        const double *pt, const double *mt, int k, double tau, double w, double h)
+                        const double *pt, const double *mt, int k, double tau, const struct table *lt, double w,
+                        double h)
 {
     int same = pred_ds[0] && !strcasecmp(pred_ds, b->dataset);
     char xl[320], yl[320], title[320], cap[320], unit[96];
@@ -217,7 +219,7 @@ static int plot_confirm(const char *outdir, const char *pred_ds, const struct be
     if (same) {
         int pct = 0;
         for (int i = 0; i < k; i++) pct |= fabs(mt[i]) > 1.5;
-        plot_metric_label(b->report_metric, pct, unit, sizeof unit);
+        cli_column_label(lt, b->report_metric, pct, unit, sizeof unit);
         snprintf(xl, sizeof xl, "%.128s, %.95s", pred_label, unit);
         snprintf(yl, sizeof yl, "measured (%.63s), %.95s", b->dataset, unit);
         snprintf(title, sizeof title, "predicted vs measured");
@@ -246,7 +248,7 @@ static int plot_confirm(const char *outdir, const char *pred_ds, const struct be
 /* Both modes: retrain the top `top` candidates by predicted search metric
  * through the live bench b and report predicted vs measured. */
 static int confirm_train_report(struct bench *b, struct cands *cs, long top, const char *journal, const char *outdir,
-                                const char *pred_label, double w, double h)
+                                const char *pred_label, const struct table *lt, double w, double h)
 {
     int rc = CLI_OK;
     qsort(cs->v, (size_t)cs->n, sizeof *cs->v, by_pval);
@@ -324,7 +326,7 @@ static int confirm_train_report(struct bench *b, struct cands *cs, long top, con
             fprintf(f, "%d\n", win == 0);
             rc = cli_out_commit(o);
         }
-        int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau, w, h);
+        int st = plot_confirm(outdir, cs->dataset, b, pred_label, pt, mt, k, tau, lt, w, h);
         if (st == NASW_EUNSUPPORTED) cli_warn("gnuplot not found: wrote %s/confirm.dat and .gp only", outdir);
         else if (st) rc = cli_error_status(st);
         if (rc == CLI_OK) printf("wrote %s/confirm.csv, confirm_stats.csv and confirm.pdf (.png, .svg)\n", outdir);
@@ -566,7 +568,7 @@ int cmd_confirm(int argc, char **argv)
     }
     char label[160];
     snprintf(label, sizeof label, "predicted (%s)", pmode ? pr.name : "table");
-    rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label, size_w, size_h);
+    rc = confirm_train_report(cb.b[0], &cs, top, journal, outdir, label, pmode ? tb.t : NULL, size_w, size_h);
 out:
     cli_benches_close(&cb);
     cli_benches_close(&tb);

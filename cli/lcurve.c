@@ -444,8 +444,8 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
         if (ng == 0 || e > grid[ng - 1]) grid[ng++] = e;
     }
     int percent = isfinite(c->hi) && c->hi > 1.5;
-    char ylab[96];
-    plot_metric_label(table_metric_name(c->t, c->metric), percent, ylab, sizeof ylab);
+    char ylab[128];
+    cli_column_label(c->t, table_metric_name(c->t, c->metric), percent, ylab, sizeof ylab);
     for (int p = 0; p < n_ex; p++) {
         int i = (int)((long)p * (c->n - 1) / (n_ex > 1 ? n_ex - 1 : 1));
         const double *v = curve_of(c, i);

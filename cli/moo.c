@@ -428,7 +428,7 @@ static int write_fronts(const struct moo_compare *c)
     double *col = malloc(sizeof *col * (size_t)n_seeds);
     struct plot_panel *panels = calloc((size_t)c->n_d, sizeof *panels);
     struct plot_series *series = calloc((size_t)c->n_d * (ns + 1), sizeof *series);
-    char(*ylab)[96] = calloc((size_t)c->n_d, sizeof *ylab);
+    char(*ylab)[128] = calloc((size_t)c->n_d, sizeof *ylab);
     int xg_pct = 0; /* the second objective in percent (for its label) */
     double *pts = NULL;
     int *idx = NULL;
@@ -533,14 +533,14 @@ static int write_fronts(const struct moo_compare *c)
         /* axis labels with units: accuracies in percent when the values are */
         int pct = 0;
         for (int g = 0; g < GRID; g++) pct |= fabs(series[(size_t)d * (ns + 1)].y[g]) > 1.5;
-        plot_metric_label(o->name[0], pct, ylab[d], sizeof ylab[d]);
+        cli_column_label(c->t, o->name[0], pct, ylab[d], sizeof ylab[d]);
         panels[d] = (struct plot_panel){c->dnames[d], ylab[d], NAN, NULL, nser, series + (size_t)d * (ns + 1),
                                         NAN, NAN, 0};
     }
     if ((rc = cli_out_commit(of)) != CLI_OK) goto out;
     if (c->plot && o0->n == 2) {
-        char xlab[96], cap[128];
-        plot_metric_label(o0->name[1], xg_pct, xlab, sizeof xlab);
+        char xlab[128], cap[128];
+        cli_column_label(c->t, o0->name[1], xg_pct, xlab, sizeof xlab);
         snprintf(cap, sizeof cap, "median attainment surface, band: 25%% to 75%% of %d seeds", c->n_seeds);
         struct plot_opts po = {.xlabel = xlab, .caption = cap, .width_in = c->width_in, .height_in = c->height_in};
         int st = plot_lines(c->dir, "fronts", panels, c->n_d, &po);

@@ -30,6 +30,7 @@
 
 struct dsinfo {
     char name[128], search[64], report[64];
+    char search_label[128], report_label[128]; /* "" : derived from the names */
     int hib, report_hib;
     double ceil_val, ceil_test, budget;
     int seconds;    /* the x axis is a cost: 1 seconds, 2 epochs (0: queries) */
@@ -50,7 +51,7 @@ struct reader {
     /* datasets.csv */
     struct dsinfo *ds;
     int n_ds;
-    char fields[9][128];
+    char fields[11][128];
     /* trajectories.csv */
     char **strats;
     int n_strats;
@@ -76,7 +77,7 @@ static void field_cb(void *s, size_t len, void *arg)
     int c = r->col++;
     if (r->header || r->err[0]) return;
     if (!r->traj) {
-        if (c < 9) snprintf(r->fields[c], sizeof r->fields[c], "%.127s", buf);
+        if (c < 11) snprintf(r->fields[c], sizeof r->fields[c], "%.127s", buf);
         return;
     }
     if (c == 0) snprintf(r->cur_ds, sizeof r->cur_ds, "%.127s", buf);
@@ -133,6 +134,10 @@ static void row_cb(int ch, void *arg)
         d->ceil_test = *r->fields[6] ? strtod(r->fields[6], NULL) : NAN;
         d->budget = strtod(r->fields[7], NULL);
         d->seconds = !strcmp(r->fields[8], "seconds") ? 1 : !strcmp(r->fields[8], "epochs") ? 2 : 0;
+        if (r->n_cols >= 11) { /* the table's sidecar labels (compare writes them only then) */
+            snprintf(d->search_label, sizeof d->search_label, "%s", r->fields[9]);
+            snprintf(d->report_label, sizeof d->report_label, "%s", r->fields[10]);
+        }
         if (!(d->budget > 0) || !isfinite(d->budget)) set_err(r, "%s:%ld: bad budget '%.64s'", r->fields[7]);
         return;
     }
@@ -288,7 +293,7 @@ int plot_compare_dir(const char *dir, int regret, int search, double width_in, d
     int nd = r.n_ds, ns = r.n_strats;
     struct plot_panel *panels = calloc((size_t)nd, sizeof *panels);
     struct plot_series *series = calloc((size_t)nd * (size_t)(ns ? ns : 1), sizeof *series);
-    char (*titles)[256] = calloc((size_t)nd, sizeof *titles), (*ylabels)[128] = calloc((size_t)nd, sizeof *ylabels);
+    char (*titles)[256] = calloc((size_t)nd, sizeof *titles), (*ylabels)[160] = calloc((size_t)nd, sizeof *ylabels);
     double *buf = NULL, *vals = NULL;
     long maxruns = r.n_runs ? r.n_runs : 1;
     long min_seeds = -1, max_seeds = 0;
@@ -310,8 +315,10 @@ int plot_compare_dir(const char *dir, int regret, int search, double width_in, d
         snprintf(titles[d], sizeof titles[d], "%s", di->name);
         /* the unit: accuracies are in percent when the ceiling is (the
          * tables' convention, data/README.md) */
-        char unit[96];
-        plot_metric_label(search ? di->search : di->report, fabs(ceil) > 1.5, unit, sizeof unit);
+        char unit[128];
+        const char *given = search ? di->search_label : di->report_label;
+        if (*given) snprintf(unit, sizeof unit, "%s", given);
+        else plot_metric_label(search ? di->search : di->report, fabs(ceil) > 1.5, unit, sizeof unit);
         snprintf(ylabels[d], sizeof ylabels[d], "%s%s", regret ? "regret, " : "", unit);
         panels[d].title = titles[d];
         panels[d].ylabel = ylabels[d];

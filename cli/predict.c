@@ -228,10 +228,12 @@ static int is_sentinel(double v, double med, double mad)
 /* DIR/scatter_STEM: predicted against true on the last trial's test set,
  * sentinels dropped; a table column (a score on its own scale) rank against
  * rank, a model of the metric value against value. */
-static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const char *metric, const char *dataset,
+static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const struct table *t, int sm,
+                                const char *dataset,
                                 const double *ytrue, const double *ypred, long n, long n_train, double w, double h)
 {
-    char stem[128], xl[128], yl[160], cap[256], unit[96];
+    const char *metric = table_metric_name(t, sm);
+    char stem[128], xl[160], yl[192], cap[256], unit[128];
     snprintf(stem, sizeof stem, "scatter_%s", p->name);
     for (char *ch = stem; *ch; ch++)
         if (*ch == ':' || *ch == '/') *ch = '_';
@@ -261,7 +263,7 @@ static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, 
     }
     int percent = 0;
     for (long i = 0; i < m; i++) percent |= fabs(ytrue[idx[i]]) > 1.5;
-    plot_metric_label(metric, percent, unit, sizeof unit);
+    cli_column_label(t, metric, percent, unit, sizeof unit);
     int by_rank = p->column >= 0;
     int st = NASW_OK;
     if (by_rank) {
@@ -581,7 +583,7 @@ int cmd_predict(int argc, char **argv)
     int plot_bad = cli_plot_failed(plot_lines(dir, "kendall", &panel, 1, &po), dir, "kendall");
     for (int q = 0; q < n_pr; q++) {
         if (!ok[((size_t)q * n_sz + n_sz - 1) * trials + trials - 1]) continue; /* its last cell failed: no scatter */
-        plot_bad += plot_predict_scatter(dir, &pr[q], table_metric_name(t, sm), cb.names[0],
+        plot_bad += plot_predict_scatter(dir, &pr[q], t, sm, cb.names[0],
                                          scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
                                          sizes[n_sz - 1], size_w, size_h);
     }

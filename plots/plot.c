@@ -712,22 +712,40 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-const char *plot_metric_label(const char *column, int percent, char *buf, size_t n)
+/* The words and the unit ("" if none) nasw derives from a column name. */
+static void metric_words(const char *c, int percent, char *words, size_t n, const char **unit)
 {
-    const char *c = column ? column : "";
     /* the split a metric was measured on, from the usual prefixes */
     const char *split = !strncmp(c, "val", 3) || strstr(c, "valid") ? "validation "
                         : !strncmp(c, "test", 4)                     ? "test "
                         : !strncmp(c, "train", 5)                    ? "training "
                                                                      : "";
-    if (strstr(c, "acc")) snprintf(buf, n, "%saccuracy (%s)", split, percent ? "%" : "fraction");
-    else if (strstr(c, "loss")) snprintf(buf, n, "%sloss", split);
-    else if (strstr(c, "latency")) snprintf(buf, n, "latency (%s)", ends_with(c, "_s") ? "s" : "ms");
-    else if (ends_with(c, "_ms")) snprintf(buf, n, "%.*s (ms)", (int)strlen(c) - 3, c);
-    else if (!strcmp(c, "cost_s") || !strcmp(c, "time_s")) snprintf(buf, n, "training time (s)");
-    else if (ends_with(c, "_s")) snprintf(buf, n, "%.*s (s)", (int)strlen(c) - 2, c);
-    else if (!strcmp(c, "params_m") || !strcmp(c, "params")) snprintf(buf, n, "parameters%s", ends_with(c, "_m") ? " (millions)" : "");
-    else if (!strcmp(c, "flops_m") || !strcmp(c, "flops")) snprintf(buf, n, "FLOPs%s", ends_with(c, "_m") ? " (millions)" : "");
-    else snprintf(buf, n, "%s", c);
+    *unit = "";
+    if (strstr(c, "acc")) snprintf(words, n, "%saccuracy", split), *unit = percent ? "%" : "fraction";
+    else if (strstr(c, "loss")) snprintf(words, n, "%sloss", split);
+    else if (strstr(c, "latency")) snprintf(words, n, "latency"), *unit = ends_with(c, "_s") ? "s" : "ms";
+    else if (ends_with(c, "_ms")) snprintf(words, n, "%.*s", (int)strlen(c) - 3, c), *unit = "ms";
+    else if (!strcmp(c, "cost_s") || !strcmp(c, "time_s")) snprintf(words, n, "training time"), *unit = "s";
+    else if (ends_with(c, "_s")) snprintf(words, n, "%.*s", (int)strlen(c) - 2, c), *unit = "s";
+    else if (!strcmp(c, "params_m") || !strcmp(c, "params"))
+        snprintf(words, n, "parameters"), *unit = ends_with(c, "_m") ? "millions" : "";
+    else if (!strcmp(c, "flops_m") || !strcmp(c, "flops"))
+        snprintf(words, n, "FLOPs"), *unit = ends_with(c, "_m") ? "millions" : "";
+    else snprintf(words, n, "%s", c);
+}
+
+const char *plot_axis_label(const char *column, int percent, const char *label, const char *unit, char *buf, size_t n)
+{
+    char words[256];
+    const char *derived;
+    metric_words(column ? column : "", percent, words, sizeof words, &derived);
+    const char *w = label ? label : words, *u = unit ? unit : derived;
+    if (*u) snprintf(buf, n, "%s (%s)", w, u);
+    else snprintf(buf, n, "%s", w);
     return buf;
+}
+
+const char *plot_metric_label(const char *column, int percent, char *buf, size_t n)
+{
+    return plot_axis_label(column, percent, NULL, NULL, buf, n);
 }

@@ -88,6 +88,11 @@ int plot_parse_size(const char *s, double *w, double *h);
  * cost (s)", "latency_ms" "latency (ms)"; a column nasw knows nothing of
  * keeps its name.  Written into buf (n bytes), returned. */
 const char *plot_metric_label(const char *column, int percent, char *buf, size_t n);
+/* The same with the words and/or the unit given (a table's sidecar
+ * "columns", docs/tables.md): label NULL = the words derived from the name,
+ * unit NULL = the derived unit, "" = none.  "label (unit)" or "label". */
+const char *plot_axis_label(const char *column, int percent, const char *label, const char *unit, char *buf,
+                            size_t n);
 
 /* 1 if gnuplot can be run. */
 int plot_have_gnuplot(void);

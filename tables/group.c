@@ -318,6 +318,8 @@ const char *table_dataset_name(const struct table *t, int d) { return t->dataset
 long table_dataset_rows(const struct table *t, int d) { return t->dataset_rows[d]; }
 int table_n_metrics(const struct table *t) { return t->n_metrics; }
 const char *table_metric_name(const struct table *t, int m) { return t->metric_names[m]; }
+const char *table_metric_label(const struct table *t, int m) { return t->metric_label ? t->metric_label[m] : NULL; }
+const char *table_metric_unit(const struct table *t, int m) { return t->metric_unit ? t->metric_unit[m] : NULL; }
 int table_metric_is_id(const struct table *t, int m) { return t->metric_is_id[m]; }
 int table_search_metric(const struct table *t) { return t->search; }
 int table_report_metric(const struct table *t) { return t->report; }

@@ -10,8 +10,10 @@
  * role whose column holds text is an error naming the first such value,
  * never a silent switch to another column; every number parsed with strtod
  * and an end check, the space inferred from every arch string, and group.c
- * makes the table rows and the per-dataset index.  A curve file named by flag or sidecar is
- * loaded the same way and attached last.
+ * makes the table rows and the per-dataset index; the sidecar's "columns"
+ * (axis labels and units) are matched to the numeric columns after that
+ * (apply_columns).  A curve file named by flag or sidecar is loaded the same
+ * way and attached last.
  *
  * A leading UTF-8 byte order mark (spreadsheets write one) is skipped in
  * tables and sidecars; the checksum still covers the file's bytes.
@@ -83,6 +85,10 @@ struct sidecar {
     struct setting search, report, cost, dataset, curves;
     int hib, report_hib; /* -1 unset, else 0/1 */
     char *hib_loc;
+    /* "columns": checked in shape when read, its names against the table's
+     * columns once they are known (apply_columns) */
+    json_t *columns;
+    json_t *column_locs; /* column name -> "x.meta.json:LINE" of its entry */
 };
 
 static void setting_release(struct setting *s)
@@ -100,6 +106,8 @@ static void sidecar_release(struct sidecar *s)
     setting_release(&s->dataset);
     setting_release(&s->curves);
     free(s->hib_loc);
+    json_decref(s->columns);
+    json_decref(s->column_locs);
 }
 
 /* Line of `"key":` in a JSON text (1-based), 0 if not found. */
@@ -127,6 +135,65 @@ static char *key_loc(const char *base, const char *text, const char *key)
     if (line > 0) snprintf(buf, sizeof buf, "%s:%ld", base, line);
     else snprintf(buf, sizeof buf, "%s", base);
     return xstrdup(buf);
+}
+
+/* Axis text from a sidecar: printable (no control characters, which would
+ * break a gnuplot script or a CSV line), at most max bytes. */
+static int check_axis_text(const char *loc, const char *col, const char *key, json_t *v, int may_be_empty, size_t max)
+{
+    const char *what = may_be_empty ? "a string" : "a non-empty string";
+    if (!json_is_string(v) || (!may_be_empty && !*json_string_value(v)))
+        return nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s': \"%s\" must be %s", loc, col, key, what);
+    const char *s = json_string_value(v);
+    if (strlen(s) > max)
+        return nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s': \"%s\" is longer than %zu bytes", loc, col, key,
+                           max);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s': \"%s\" has a control character", loc, col,
+                               key);
+    return NASW_OK;
+}
+
+/* The shape of "columns": {"COLUMN": {"label": "...", "unit": "..."}, ...};
+ * each entry's place into locs (for the errors of apply_columns). */
+static int check_columns(json_t *v, const char *base, const char *text, json_t *locs)
+{
+    char *loc = key_loc(base, text, "columns");
+    if (!loc) return nasw_errorf(NASW_ENOMEM, "out of memory");
+    int st = NASW_OK;
+    if (!json_is_object(v))
+        st = nasw_errorf(NASW_EPARSE, "%s: \"columns\" must be an object of column names", loc);
+    const char *col;
+    json_t *e;
+    json_object_foreach(v, col, e)
+    {
+        if (st) break;
+        char *cloc = key_loc(base, text, col);
+        if (!cloc) {
+            st = nasw_errorf(NASW_ENOMEM, "out of memory");
+            break;
+        }
+        if (!json_is_object(e) || json_object_size(e) == 0)
+            st = nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s' must be an object with \"label\" and/or \"unit\"",
+                             cloc, col);
+        if (!st && json_object_set_new(locs, col, json_string(cloc)))
+            st = nasw_errorf(NASW_ENOMEM, "out of memory");
+        const char *k;
+        json_t *x;
+        json_object_foreach(e, k, x)
+        {
+            if (st) break;
+            if (!strcmp(k, "label")) st = check_axis_text(cloc, col, k, x, 0, TABLE_LABEL_MAX);
+            else if (!strcmp(k, "unit")) st = check_axis_text(cloc, col, k, x, 1, TABLE_UNIT_MAX);
+            else
+                st = nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s': unknown key '%.64s' (known: label, unit)",
+                                 cloc, col, k);
+        }
+        free(cloc);
+    }
+    free(loc);
+    return st;
 }
 
 /* Read the sidecar fields of object m.  base: the sidecar's path (text: its
@@ -183,10 +250,23 @@ static int sidecar_from_json(struct sidecar *sc, json_t *m, const char *base, co
                 return st;
             }
             free(loc);
+        } else if (!strcmp(k, "columns")) {
+            free(loc);
+            json_t *locs = json_object();
+            if (!locs) return nasw_errorf(NASW_ENOMEM, "out of memory");
+            int st = check_columns(v, base, text, locs);
+            if (st) {
+                json_decref(locs);
+                return st;
+            }
+            json_decref(sc->columns);
+            json_decref(sc->column_locs);
+            sc->columns = json_incref(v);
+            sc->column_locs = locs;
         } else {
             int st = nasw_errorf(NASW_EPARSE,
                                  "%s: unknown key '%.64s' (known: search_metric, report_metric, cost_metric, "
-                                 "higher_is_better, report_higher_is_better, dataset, curves)",
+                                 "higher_is_better, report_higher_is_better, dataset, curves, columns)",
                                  loc, k);
             free(loc);
             return st;
@@ -251,6 +331,11 @@ static int merge_inline_meta(struct sidecar *sc, json_t *meta, const char *path)
             in.hib_loc = NULL;
         }
         if (sc->report_hib < 0) sc->report_hib = in.report_hib;
+        if (!sc->columns) {
+            sc->columns = in.columns;
+            sc->column_locs = in.column_locs;
+            in.columns = in.column_locs = NULL;
+        }
     }
     sidecar_release(&in);
     return st;
@@ -563,6 +648,36 @@ static int build(struct table *t, const struct rows *r, const struct table_opts 
     return st;
 }
 
+/* The sidecar's "columns" onto the table's metrics: every name must be a
+ * numeric column (a label for a text column would never be drawn: a typo). */
+static int apply_columns(struct table *t, const struct sidecar *sc)
+{
+    if (!sc->columns) return NASW_OK;
+    size_t nm = (size_t)(t->n_metrics ? t->n_metrics : 1);
+    if (!(t->metric_label = calloc(nm, sizeof *t->metric_label)) || !(t->metric_unit = calloc(nm, sizeof *t->metric_unit)))
+        return nasw_errorf(NASW_ENOMEM, "out of memory");
+    const char *col;
+    json_t *e;
+    json_object_foreach(sc->columns, col, e)
+    {
+        int m = table_metric_index(t, col);
+        if (m < 0) {
+            char list[512];
+            size_t len = 0;
+            list[0] = '\0';
+            for (int k = 0; k < t->n_metrics && len < sizeof list; k++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", t->metric_names[k]);
+            return nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s' is not a numeric column of '%.200s' (numeric: %s)",
+                               json_string_value(json_object_get(sc->column_locs, col)), col, t->path, list);
+        }
+        json_t *l = json_object_get(e, "label"), *u = json_object_get(e, "unit");
+        if ((l && !(t->metric_label[m] = xstrdup(json_string_value(l)))) ||
+            (u && !(t->metric_unit[m] = xstrdup(json_string_value(u)))))
+            return nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    return NASW_OK;
+}
+
 /* --- public -------------------------------------------------------------- */
 
 void table_default_opts(struct table_opts *o) { memset(o, 0, sizeof *o); }
@@ -597,6 +712,7 @@ int table_load_args(struct table **out, const char *path, const struct load_args
     if (!st && meta && !a->curves) st = merge_inline_meta(&sc, meta, path);
     json_decref(meta);
     if (!st) st = build(t, &r, o, &sc, a->curves);
+    if (!st) st = apply_columns(t, &sc);
     rows_release(&r);
     const char *curves = a->curves ? NULL : o->curves_path ? o->curves_path : sc.curves.val;
     if (!st && curves) {
@@ -632,6 +748,10 @@ void table_free(struct table *t)
     free(t->path);
     for (int m = 0; t->metric_names && m < t->n_metrics; m++) free(t->metric_names[m]);
     free(t->metric_names);
+    for (int m = 0; t->metric_label && m < t->n_metrics; m++) free(t->metric_label[m]);
+    for (int m = 0; t->metric_unit && m < t->n_metrics; m++) free(t->metric_unit[m]);
+    free(t->metric_label);
+    free(t->metric_unit);
     free(t->metric_is_id);
     free(t->metric_hib);
     free(t->metric_col);

@@ -71,6 +71,13 @@ long table_dataset_rows(const struct table *t, int d);
 int table_n_metrics(const struct table *t);
 const char *table_metric_name(const struct table *t, int m);
 int table_metric_index(const struct table *t, const char *name); /* -1 if absent */
+/* The axis label and unit of metric m from the sidecar's "columns"
+ * (docs/tables.md): NULL when not given; a unit "" means "no unit".
+ * Printable text of at most TABLE_LABEL_MAX / TABLE_UNIT_MAX bytes. */
+#define TABLE_LABEL_MAX 80
+#define TABLE_UNIT_MAX 24
+const char *table_metric_label(const struct table *t, int m);
+const char *table_metric_unit(const struct table *t, int m);
 int table_metric_is_id(const struct table *t, int m);
 int table_search_metric(const struct table *t);     /* column index */
 int table_report_metric(const struct table *t);

@@ -32,6 +32,8 @@ struct table {
     int *metric_is_id, *metric_hib, *metric_col;
     int search, report, cost;   /* metric indices; cost -1 if none */
     int no_validation;          /* search metric = report metric for want of one */
+    char **metric_label, **metric_unit; /* per metric, from the sidecar's "columns"
+                                           (NULL arrays or entries: not given) */
 
     int n_strings;              /* text columns other than arch/dataset (e.g. unique_str) */
     char **string_names;

@@ -129,6 +129,39 @@ awk 'function end() {if (on && n <= 2) b = 1; on = 0}
 run $NASW lcurve eval --curves $FIX/cli/lc_acc.csv --fractions 0.25 --methods last,pow3 --folds 4 --examples 2 --size 5,2.5 --dir "$T/lcsize"
 has "$T/lcsize/examples_f0.25.gp" "set terminal pdfcairo size 5.0000in,2.5000in" "lcurve eval --size 5,2.5"
 
+# --- axis words and units from the table's sidecar "columns" (docs/tables.md), on every
+# plot that labels a column; a column the sidecar does not name keeps its derived label
+U="$T/units"
+mkdir -p "$U"
+cp $FIX/figs/scored.csv "$U/s.csv"
+cat >"$U/s.csv.meta.json" <<'EOF'
+{
+  "columns": {
+    "test_acc": {"label": "top-1 test accuracy", "unit": "% correct"},
+    "val_acc": {"unit": "percent"},
+    "cost_s": {"label": "GPU time", "unit": "h"}
+  }
+}
+EOF
+run $NASW compare --table "$U/s.csv" --strategies random,local --seeds 2 --budget 10 --jobs 1 --quiet --dir "$U/c" \
+    --objectives val_acc:max,cost_s:min
+has "$U/c/trajectories.gp" "'top-1 test accuracy (% correct)'" "compare: the sidecar's label and unit"
+has "$U/c/regret.gp" "'regret, top-1 test accuracy (% correct)'" "compare regret: the sidecar's label"
+has "$U/c/fronts.gp" "set xlabel 'GPU time (h)'" "compare fronts: the sidecar's cost label"
+has "$U/c/fronts.gp" "'validation accuracy (percent)'" "compare fronts: a unit alone keeps the derived words"
+run $NASW plot "$U/c" --metric search
+has "$U/c/trajectories_search.gp" "'validation accuracy (percent)'" "plot --metric search: the sidecar's unit"
+run $NASW predict --table "$U/s.csv" --dataset alpha --predictors gp --train-sizes 10 --test-size 40 --trials 1 --dir "$U/p"
+has "$U/p/scatter_gp.gp" "set xlabel 'true validation accuracy (percent)'" "predict scatter: the sidecar's unit"
+cp $FIX/cli/lc_acc.csv "$U/lc.csv"
+printf '{"columns": {"val_acc": {"label": "held-out accuracy"}}}\n' >"$U/lc.csv.meta.json"
+run $NASW lcurve eval --curves "$U/lc.csv" --fractions 0.25 --methods last,pow3 --folds 4 --examples 2 --dir "$U/l"
+has "$U/l/examples_f0.25.gp" "'held-out accuracy (%)'" "lcurve: a label alone keeps the derived unit"
+# the same table without the sidecar: the derived labels, datasets.csv as before
+run $NASW compare --table "$U/s.csv" --no-sidecar --strategies random --seeds 2 --budget 10 --jobs 1 --quiet --dir "$U/c0"
+has "$U/c0/trajectories.gp" "'test accuracy (%)'" "compare without sidecar: derived label"
+head -1 "$U/c0/datasets.csv" | grep -q label && bad "datasets.csv has label columns without a sidecar" || ok
+
 # --- nasw confirm: ranks when the predictions are of another dataset
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     MICRO="live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
@@ -148,6 +181,13 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     has "$T/cs/confirm/confirm.gp" "'measured (fmnist), test accuracy (%)'" "confirm value axis with units"
     run env OPENBLAS_NUM_THREADS=1 $NASW confirm "$T/cs" --top 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0 --size 3,3 --dir "$T/cs/c2"
     has "$T/cs/c2/confirm.gp" "set terminal pdfcairo size 3.0000in,3.0000in" "confirm --size 3,3"
+    # predictor mode: the table's sidecar labels the metric (a table of 5 of the 8 cells:
+    # the other 3 are the pool, all in the journal, so nothing is trained)
+    head -6 $FIX/figs/micro.csv >"$T/five.csv"
+    printf '{"columns": {"test_acc": {"label": "retrained accuracy", "unit": "pct"}}}\n' >"$T/five.csv.meta.json"
+    run env OPENBLAS_NUM_THREADS=1 $NASW confirm --predictor gp --table "$T/five.csv" --top 3 --pool 3 --bench $MICRO --journal "$T/micro.csv" --train-seed 0 --dir "$T/cp"
+    cmp -s $FIX/figs/micro.csv "$T/micro.csv" && ok || bad "confirm --predictor retrained a journaled cell"
+    has "$T/cp/confirm.gp" "retrained accuracy (pct)" "confirm: the sidecar's label of the table"
 else
     echo "skip: Fashion-MNIST not installed (dataset-fashion-mnist); confirm plot tests skipped"
 fi

@@ -556,6 +556,43 @@ static void expect_message(const char *path, const struct table_opts *o, int sta
     assert_string_equal(nasw_errmsg(), want);
 }
 
+/* The sidecar's "columns": per metric label and unit (a unit "" kept as
+ * "no unit", an absent one NULL), the inline meta of a JSON table alike,
+ * and a name that is not a numeric column refused with the entry's line. */
+static void test_sidecar_columns(void **state)
+{
+    (void)state;
+    const char *p = WRITE("lab.csv", "arch,val_acc,test_acc,score,note\n00,1,2,3,a\n01,2,3,4,b\n");
+    WRITE("lab.csv.meta.json", "{\"columns\": {\"val_acc\": {\"label\": \"held-out accuracy\", \"unit\": \"%\"},\n"
+                               "             \"score\": {\"unit\": \"\"}}}\n");
+    struct table *t = load(p);
+    int v = table_metric_index(t, "val_acc"), s = table_metric_index(t, "score"), te = table_metric_index(t, "test_acc");
+    assert_string_equal(table_metric_label(t, v), "held-out accuracy");
+    assert_string_equal(table_metric_unit(t, v), "%");
+    assert_null(table_metric_label(t, s));
+    assert_string_equal(table_metric_unit(t, s), "");
+    assert_null(table_metric_label(t, te));
+    assert_null(table_metric_unit(t, te));
+    table_free(t);
+    /* without the sidecar: nothing */
+    struct table_opts o;
+    table_default_opts(&o);
+    o.no_sidecar = 1;
+    assert_int_equal(table_load(&t, p, &o), NASW_OK);
+    assert_null(table_metric_label(t, v));
+    assert_null(table_metric_unit(t, v));
+    table_free(t);
+    const char *j = WRITE("lab.json", "{\"meta\": {\"columns\": {\"test_acc\": {\"label\": \"final\"}}},\n"
+                                      " \"rows\": [{\"arch\": \"00\", \"val_acc\": 1, \"test_acc\": 2}]}\n");
+    t = load(j);
+    assert_string_equal(table_metric_label(t, table_metric_index(t, "test_acc")), "final");
+    table_free(t);
+    const char *b = WRITE("lab2.csv", "arch,val_acc,note\n00,1,a\n");
+    WRITE("lab2.csv.meta.json", "{\n \"columns\": {\n  \"val_acc\": {\"unit\": \"%\"},\n  \"note\": {\"unit\": \"x\"}}}\n");
+    expect_message(b, NULL, NASW_EPARSE,
+                   "%s/lab2.csv.meta.json:4: \"columns\": 'note' is not a numeric column of '%s/lab2.csv' (numeric: val_acc)");
+}
+
 /* "path:line: inner message": the place is put in front of the inner
  * message, never by formatting the message buffer into itself (that gave
  * "f.csv:2: f.csv:2:  (more than 2^63 architectures)"). */
@@ -877,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_json_sidecar_direction), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nb201),                  cmocka_unit_test(test_other_real_tables),
         cmocka_unit_test(test_message_prefix),         cmocka_unit_test(test_not_regular),
+        cmocka_unit_test(test_sidecar_columns),
         cmocka_unit_test(test_types_from_all_rows),    cmocka_unit_test(test_bytes_and_quotes),
         cmocka_unit_test(test_json_booleans),          cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_many_datasets),
