@@ -1,10 +1,16 @@
 /*
- * api/nasw.c - the public API (api/nasw.h) over tables/, search/ and core/.
+ * api/nasw.c - the public API (api/nasw.h) over tables/, train/, search/
+ * and core/: table and live handles, searches and runs.  (The curve
+ * extrapolation is api/lcurve.c.)
+ *
+ * A handle is a set of benches, one per dataset: a table's (t set), or the
+ * live trainer's one (t NULL), opened the way the CLI opens them.
  *
  * A caller's strategy runs inside search_run() as a strategy type of its
  * own (not in the registry): its propose/observe call the caller's ask/tell,
  * so the budget, the repeat cache and the trajectory are search_run()'s.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +22,12 @@
 #include "core/status.h"
 #include "search/search.h"
 #include "tables/table.h"
+#include "train/live.h"
 
 struct nasw_table {
-    struct table *t;
-    struct bench **b; /* one per dataset, made at open (read-only afterwards) */
+    struct table *t;  /* NULL: the live trainer */
+    struct bench **b; /* one per dataset, made at open (read-only afterwards for tables) */
+    int n;            /* datasets */
 };
 
 int nasw_table_open(nasw_table **out, const char *path, const char *metric, const char *report)
@@ -39,7 +47,7 @@ int nasw_table_open(nasw_table **out, const char *path, const char *metric, cons
     }
     int n = table_n_datasets(h->t);
     if (!(h->b = calloc((size_t)n, sizeof *h->b))) st = nasw_errorf(NASW_ENOMEM, "out of memory");
-    for (int d = 0; d < n && !st; d++) st = table_bench_new(&h->b[d], h->t, d);
+    for (int d = 0; d < n && !st; d++, h->n = d) st = table_bench_new(&h->b[d], h->t, d);
     if (st) {
         nasw_table_free(h);
         return -st;
@@ -48,38 +56,63 @@ int nasw_table_open(nasw_table **out, const char *path, const char *metric, cons
     return 0;
 }
 
+int nasw_live_open(nasw_table **out, const char *spec, const char *journal, uint64_t train_seed)
+{
+    *out = NULL;
+    nasw_errclear();
+    if (!spec || strncmp(spec, "live:", 5))
+        return -nasw_errorf(NASW_EINVAL, "bench '%.64s' is not a live bench (live:fmnist[:PRESET])", spec ? spec : "");
+    if (!journal || !*journal) return -nasw_errorf(NASW_EINVAL, "the live bench needs a journal file");
+    nasw_table *h = calloc(1, sizeof *h);
+    if (!h || !(h->b = calloc(1, sizeof *h->b))) {
+        free(h);
+        return -nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    struct live_opts lo = {.journal = journal, .seed = train_seed};
+    int st = live_bench_new(&h->b[0], spec, &lo);
+    if (st) {
+        nasw_table_free(h);
+        return -st;
+    }
+    h->n = 1;
+    *out = h;
+    return 0;
+}
+
 void nasw_table_free(nasw_table *h)
 {
     if (!h) return;
-    for (int d = 0; h->b && d < table_n_datasets(h->t); d++) bench_free(h->b[d]);
+    for (int d = 0; h->b && d < h->n; d++) bench_free(h->b[d]);
     free(h->b);
     table_free(h->t);
     free(h);
 }
 
-long nasw_table_rows(const nasw_table *h) { return table_n_rows(h->t); }
-int nasw_table_datasets(const nasw_table *h) { return table_n_datasets(h->t); }
+long nasw_table_rows(const nasw_table *h) { return h->t ? table_n_rows(h->t) : 0; }
+int nasw_table_datasets(const nasw_table *h) { return h->n; }
 const char *nasw_table_dataset(const nasw_table *h, int d)
 {
-    return d >= 0 && d < table_n_datasets(h->t) ? table_dataset_name(h->t, d) : NULL;
+    if (d < 0 || d >= h->n) return NULL;
+    return h->t ? table_dataset_name(h->t, d) : h->b[d]->dataset;
 }
 
 int nasw_table_dataset_index(const nasw_table *h, const char *name)
 {
-    int d = table_dataset_index(h->t, name);
-    return d >= 0 ? d : -nasw_errorf(NASW_ENOTFOUND, "dataset '%.64s' not in table '%.200s'", name, table_path(h->t));
+    for (int d = 0; d < h->n; d++)
+        if (!strcmp(nasw_table_dataset(h, d), name)) return d;
+    return -nasw_errorf(NASW_ENOTFOUND, "dataset '%.64s' not in %s '%.200s'", name, h->t ? "table" : "bench",
+                        h->t ? table_path(h->t) : h->b[0]->name);
 }
 
 static int check_dataset(const nasw_table *h, int d)
 {
-    if (d < 0 || d >= table_n_datasets(h->t))
-        return -nasw_errorf(NASW_EINVAL, "dataset index %d out of range (0..%d)", d, table_n_datasets(h->t) - 1);
+    if (d < 0 || d >= h->n) return -nasw_errorf(NASW_EINVAL, "dataset index %d out of range (0..%d)", d, h->n - 1);
     return 0;
 }
 
 long nasw_table_dataset_rows(const nasw_table *h, int d)
 {
-    return check_dataset(h, d) ? -1 : table_dataset_rows(h->t, d);
+    return check_dataset(h, d) ? -1 : h->t ? table_dataset_rows(h->t, d) : 0;
 }
 
 int nasw_table_query(const nasw_table *h, int d, const char *arch, double *val, double *test)
@@ -87,8 +120,15 @@ int nasw_table_query(const nasw_table *h, int d, const char *arch, double *val, 
     int st = check_dataset(h, d);
     if (st) return st;
     struct arch a;
-    const struct space *s = table_space(h->t);
+    const struct space *s = bench_space(h->b[d]);
     if ((st = arch_parse(s, arch, &a))) return -st;
+    if (!h->t) { /* the live trainer: a full training (journaled) */
+        struct bench_result r;
+        if ((st = bench_query(h->b[d], &a, 0, &r))) return -st;
+        if (val) *val = r.val;
+        if (test) *test = r.test;
+        return 0;
+    }
     long r = table_find(h->t, d, arch_key(s, &a));
     if (r < 0) return -nasw_errorf(NASW_ENOTFOUND, "architecture '%.64s' not in dataset '%s'", arch, table_dataset_name(h->t, d));
     if (val) *val = table_value(h->t, r, table_search_metric(h->t));
@@ -100,6 +140,7 @@ int nasw_table_arch(const nasw_table *h, int d, long r, char *buf, size_t n)
 {
     int st = check_dataset(h, d);
     if (st) return st;
+    if (!h->t) return -nasw_errorf(NASW_EINVAL, "the live bench has no rows");
     for (long i = 0, k = 0; i < table_n_rows(h->t); i++) {
         if (table_row_dataset(h->t, i) != d) continue;
         if (k++ == r) return -arch_format(table_space(h->t), table_row_arch(h->t, i), buf, n);
@@ -167,15 +208,13 @@ static const struct search_type user_type = {
     .free = us_free,
 };
 
-int nasw_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn ask, nasw_tell_fn tell, void *user,
-                uint64_t seed, long budget, nasw_step **steps, long *n_steps)
+/* nasw_search and nasw_run: one search_run() on dataset d's bench, its
+ * trace copied out as nasw_steps. */
+static int run_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn ask, nasw_tell_fn tell,
+                      void *user, uint64_t seed, double budget, enum budget_kind kind, nasw_step **steps,
+                      long *n_steps)
 {
-    *steps = NULL;
-    *n_steps = 0;
-    nasw_errclear();
-    int st = check_dataset(h, d);
-    if (st) return st;
-    if (budget < 1) return -nasw_errorf(NASW_EINVAL, "budget %ld: at least one query", budget);
+    int st;
     struct search_spec spec;
     struct user_strategy u = {0};
     if (spec_text) {
@@ -191,7 +230,16 @@ int nasw_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn a
         pending = &u;
     }
     struct bench *b = h->b[d];
-    struct search_run_opts o = {.budget = (double)budget, .kind = BUDGET_QUERIES, .seed = seed};
+    if (spec_text) { /* refused before the run, as the CLI refuses them */
+        if (kind == BUDGET_SECONDS && !b->has_cost)
+            return -nasw_errorf(NASW_EINVAL, "%s has no cost column: a budget in seconds needs one", b->name);
+        if (kind == BUDGET_EPOCHS && b->max_epochs <= 0)
+            return -nasw_errorf(NASW_EINVAL, "%s has no curves: a budget in epochs needs them", b->name);
+        if ((st = search_check_bench(spec.type, b)) || (st = search_spec_check(&spec, b)) ||
+            (st = search_check(&spec, bench_space(b))))
+            return -st;
+    }
+    struct search_run_opts o = {.budget = budget, .kind = kind, .seed = seed};
     struct search_trace tr = {0};
     st = search_run(b, &spec, &o, &tr);
     pending = NULL;
@@ -216,6 +264,37 @@ int nasw_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn a
     }
     search_trace_release(&tr);
     return st ? -st : 0;
+}
+
+int nasw_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn ask, nasw_tell_fn tell, void *user,
+                uint64_t seed, long budget, nasw_step **steps, long *n_steps)
+{
+    *steps = NULL;
+    *n_steps = 0;
+    nasw_errclear();
+    int st = check_dataset(h, d);
+    if (st) return st;
+    if (budget < 1) return -nasw_errorf(NASW_EINVAL, "budget %ld: at least one query", budget);
+    return run_search(h, d, spec_text, ask, tell, user, seed, (double)budget, BUDGET_QUERIES, steps, n_steps);
+}
+
+int nasw_run(const nasw_table *h, int d, const char *spec, const nasw_run_opts *o, nasw_step **steps, long *n_steps)
+{
+    *steps = NULL;
+    *n_steps = 0;
+    nasw_errclear();
+    int st = check_dataset(h, d);
+    if (st) return st;
+    if (!spec || !o) return -nasw_errorf(NASW_EINVAL, "nasw_run needs a strategy spec and options");
+    if (o->unit < NASW_BUDGET_QUERIES || o->unit > NASW_BUDGET_EPOCHS)
+        return -nasw_errorf(NASW_EINVAL, "budget unit %d (0 queries, 1 seconds, 2 epochs)", o->unit);
+    /* whole queries and epochs, as the CLI's --budget */
+    if (!(o->budget > 0) || !isfinite(o->budget) || (o->unit != NASW_BUDGET_SECONDS && o->budget != floor(o->budget)))
+        return -nasw_errorf(NASW_EINVAL, "budget %g: a positive number (whole for queries and epochs)", o->budget);
+    enum budget_kind kind = o->unit == NASW_BUDGET_SECONDS ? BUDGET_SECONDS
+                            : o->unit == NASW_BUDGET_EPOCHS ? BUDGET_EPOCHS
+                                                            : BUDGET_QUERIES;
+    return run_search(h, d, spec, NULL, NULL, NULL, o->seed, o->budget, kind, steps, n_steps);
 }
 
 void nasw_free(void *p) { free(p); }

@@ -1,12 +1,16 @@
 /*
  * nasw.h - the public C API of libnasw (installed as <nasw.h>).
  *
- * A small, stable surface over the workbench: open a table bench, look
- * architectures up, and run searches - with a registered strategy ("evolution",
- * "bo:encoding=path", ...) or with a strategy of your own driving the same
- * loop through two callbacks (ask/tell), so that the budget, the repeat
- * cache, the incumbent and the trajectory are kept exactly as for nasw's own
- * strategies.  The Python module (python/nasw) is a client of this API.
+ * A small, stable surface over the workbench: open a table bench or the
+ * live trainer, look architectures up, and run searches - with a
+ * registered strategy ("evolution", "bo:encoding=path", ...) to completion
+ * for a seed and a budget in queries, seconds or epochs, or with a strategy
+ * of your own driving the same loop through two callbacks (ask/tell), so
+ * that the budget, the repeat cache, the incumbent and the trajectory are
+ * kept exactly as for nasw's own strategies - and extrapolate learning
+ * curves.  The Python module (python/nasw) is a client of this API, and so
+ * is `nasw lcurve` for its extrapolations (docs/library.md says which
+ * commands use which calls).
  *
  * Conventions: every function returns 0 on success or a negative status,
  * and then nasw_errmsg() holds a one-line message (per thread).  Handles are
@@ -24,7 +28,7 @@
 extern "C" {
 #endif
 
-#define NASW_API_VERSION 1
+#define NASW_API_VERSION 2
 
 typedef struct nasw_table nasw_table;
 
@@ -37,6 +41,17 @@ const char *nasw_version(void);
  * metric / report: NULL for the detected columns. */
 int nasw_table_open(nasw_table **t, const char *path, const char *metric, const char *report);
 void nasw_table_free(nasw_table *t);
+/* Open the live trainer instead (since version 2): spec
+ * "live:fmnist[:PRESET][:nodes=K][:ops=a+b]" (presets nb201, proxy, micro),
+ * one dataset, "fmnist".  Every training is appended to the journal (a table
+ * in nasw's schema, required), so reopening it resumes and retrains nothing
+ * that is done; train_seed is the base seed of the trainings.  The handle is
+ * used like a table's: nasw_table_query trains the architecture (or reads
+ * it from the journal), nasw_search/nasw_run train as they go; it has no
+ * rows (nasw_table_rows and nasw_table_dataset_rows are 0, nasw_table_arch
+ * fails).  Needs the Fashion-MNIST files (NASW_FMNIST or the Debian
+ * package).  Not thread safe: one thread at a time uses a live handle. */
+int nasw_live_open(nasw_table **t, const char *spec, const char *journal, uint64_t train_seed);
 long nasw_table_rows(const nasw_table *t);
 int nasw_table_datasets(const nasw_table *t);
 const char *nasw_table_dataset(const nasw_table *t, int d);
@@ -71,6 +86,46 @@ typedef int (*nasw_tell_fn)(void *user, const char *arch, double score, double v
 int nasw_search(const nasw_table *t, int d, const char *spec, nasw_ask_fn ask, nasw_tell_fn tell, void *user,
                 uint64_t seed, long budget, nasw_step **steps, long *n_steps);
 void nasw_free(void *p);
+
+/* Run a registered strategy to completion (since version 2): the budget in
+ * distinct queries (NASW_BUDGET_QUERIES), in the table's simulated training
+ * seconds (NASW_BUDGET_SECONDS: needs a cost column; the last query may
+ * cross the budget) or in training epochs (NASW_BUDGET_EPOCHS: needs
+ * curves).  The trajectory is that of `nasw search --seed SEED` and of the
+ * matching run of `nasw compare`, bit for bit.  *steps as for nasw_search. */
+enum { NASW_BUDGET_QUERIES = 0, NASW_BUDGET_SECONDS = 1, NASW_BUDGET_EPOCHS = 2 };
+typedef struct {
+    uint64_t seed;
+    double budget;
+    int unit;                /* NASW_BUDGET_* */
+} nasw_run_opts;
+int nasw_run(const nasw_table *t, int d, const char *spec, const nasw_run_opts *o, nasw_step **steps, long *n_steps);
+
+/* Learning-curve extrapolation (since version 2; surrogate/lcurve, Domhan
+ * et al. 2015).  An extrapolator holds the random stream of the fits (MCMC
+ * and the least-squares starts) and their settings; calls on one handle
+ * continue its stream, so a sequence of calls is reproducible from the
+ * seed.  starts: least-squares starts per family (0: the default, 4).
+ * One handle per thread. */
+typedef struct nasw_lcurve nasw_lcurve;
+int nasw_lcurve_new(nasw_lcurve **x, uint64_t seed, int starts);
+/* Restart the stream from seed (as a new handle would). */
+void nasw_lcurve_seed(nasw_lcurve *x, uint64_t seed);
+void nasw_lcurve_free(nasw_lcurve *x);
+/* Observe y[0..k-1] (epochs 1..k) and predict epoch target (> k, or = k).
+ * method: "last" (the last value), a family (vapor, ilog2, weibull, pow3,
+ * pow4, loglog, mmf, janoschek, hill3, logpower, exp4), "ensemble" (their
+ * weighted combination) or "mcmc" (its Bayesian posterior).  The metric's
+ * direction and range (lo/hi: NAN if unbounded, e.g. 0 and 100 for an
+ * accuracy in percent) constrain the curves.  out[0..3]: mean, sd, and the
+ * 90% interval q05, q95 (NAN where the method gives none: sd and the
+ * interval of "last").  Returns 0; 1 when the method has no valid fit under
+ * the constraints (out all NAN: a caller may fall back to "last"); or a
+ * negative status (bad arguments, out of memory) with nasw_errmsg(). */
+int nasw_lcurve_extrapolate(nasw_lcurve *x, const char *method, const double *y, int k, int target,
+                            int higher_is_better, double lo, double hi, double out[4]);
+/* The method names, one per call (i from 0; NULL at the end). */
+const char *nasw_lcurve_method(int i);
 
 /* Helpers for strategies written outside: a uniform member of dataset d's
  * space, and a random one-decision neighbour of arch (seeded). */

@@ -30,6 +30,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api/lcurve_cli.h"
+#include "api/nasw.h"
 #include "cli/cli.h"
 #include "core/rng.h"
 #include "core/outfile.h"
@@ -264,37 +266,18 @@ static double cpu_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* One single-curve method on y[0..k-1] -> mean and 90% interval (NAN if none). */
-static int predict_one(int m, const double *y, int k, int target, const struct curves *c, const struct lcurve_opts *lo,
-                       struct rng *r, double *mean, double *sd, double *q05, double *q95)
+/* One single-curve method on y[0..k-1] -> mean, sd and 90% interval (NAN
+ * if none): the library's extrapolation (api/lcurve.c), on x's stream.
+ * NASW_EDONE when the method has no valid fit (the caller falls back). */
+static int predict_one(int m, const double *y, int k, int target, const struct curves *c, nasw_lcurve *x,
+                       double *mean, double *sd, double *q05, double *q95)
 {
-    *sd = *q05 = *q95 = NAN;
-    int st = NASW_OK;
-    if (m == M_LAST) {
-        *mean = y[k - 1];
-    } else if (m < LC_N_FAMILIES || m == M_ENSEMBLE) {
-        struct lcurve_fit fit, fits[LC_N_FAMILIES];
-        st = m < LC_N_FAMILIES ? lcurve_fit_family(m, y, k, target, c->hib, c->lo, c->hi, lo, r, &fit)
-                               : lcurve_fit_ensemble(y, k, target, c->hib, c->lo, c->hi, lo, r, fits, NULL, &fit);
-        if (st == NASW_ENUMERIC) fit.ok = 0, st = NASW_OK, nasw_errclear();
-        if (st) return st;
-        if (!fit.ok) return NASW_EDONE;   /* no valid fit: the caller falls back */
-        *mean = fit.mean;
-        *sd = fit.sd;
-        if (isfinite(fit.sd)) {
-            *q05 = fit.mean - Z90 * fit.sd, *q95 = fit.mean + Z90 * fit.sd;
-            /* the delta method knows nothing of the range: clip to it */
-            if (isfinite(c->lo)) *q05 = fmax(*q05, c->lo);
-            if (isfinite(c->hi)) *q95 = fmin(*q95, c->hi);
-        }
-    } else if (m == M_MCMC) {
-        struct lcurve_post post;
-        st = lcurve_mcmc(y, k, target, NAN, c->hib, c->lo, c->hi, lo, r, &post);
-        if (st == NASW_ENUMERIC) return nasw_errclear(), NASW_EDONE;
-        if (st) return st;
-        *mean = post.mean, *sd = post.sd, *q05 = post.q05, *q95 = post.q95;
-    }
-    return st;
+    double o[4];
+    int st = nasw_lcurve_extrapolate(x, method_name(m), y, k, target, c->hib, c->lo, c->hi, o);
+    if (st < 0) return -st;
+    if (st == 1) return NASW_EDONE;
+    *mean = o[0], *sd = o[1], *q05 = o[2], *q95 = o[3];
+    return NASW_OK;
 }
 
 /* mcmc-cal: move the raw MCMC prediction mean and band by the conformal
@@ -417,7 +400,7 @@ enum { EX_GRID = 12 };
 
 static int plot_examples(const char *dir, const struct curves *c, int k, double frac, const int *ms, int nm,
                          double *const *mean, double *const *q05, double *const *q95, int n_ex,
-                         const struct lcurve_opts *lo, struct rng *r, long seed, double w, double h)
+                         nasw_lcurve *x, long seed, double w, double h)
 {
     if (n_ex > c->n) n_ex = c->n;
     if (n_ex <= 0) return 0;
@@ -473,8 +456,8 @@ static int plot_examples(const char *dir, const struct curves *c, int k, double 
             n = 1;
             for (int g = 0; g < ng; g++) {
                 double sd;
-                rng_seed(r, (uint64_t)seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)i * 7919u);
-                int st = predict_one(m, v, k, grid[g], c, lo, r, &Y[n], &sd, &L[n], &H[n]);
+                nasw_lcurve_seed(x, (uint64_t)seed * 1000003u + (uint64_t)m * 1009u + (uint64_t)i * 7919u);
+                int st = predict_one(m, v, k, grid[g], c, x, &Y[n], &sd, &L[n], &H[n]);
                 if (st == NASW_EDONE) break; /* no valid fit: no curve */
                 if (st) {
                     cli_error("%.200s:%ld: %s", table_path(c->t), table_row_line(c->t, c->rows[i]), nasw_errmsg());
@@ -626,7 +609,7 @@ static int cmd_eval(int argc, char **argv)
     double *buf = NULL, *truth = NULL, *task_ms = NULL;
     int *ks = NULL, *task_fb = NULL, *task_st = NULL;
     char (*task_err)[300] = NULL, (*task_warn)[1024] = NULL; /* per (fraction, method) */
-    struct rng *r = NULL;
+    nasw_lcurve *r = NULL; /* the example plots' extrapolations */
     FILE *fs = NULL, *fp = NULL;
     struct outfile *os = NULL, *op = NULL;
     if (rc) goto out;
@@ -644,7 +627,7 @@ static int cmd_eval(int argc, char **argv)
     int n = cv.n;
     buf = malloc(sizeof *buf * (size_t)nf * nm * n * 3); /* every fraction's, plotted at the end */
     truth = malloc(sizeof *truth * (size_t)n);
-    r = rng_new((uint64_t)co.seed);
+    nasw_lcurve_new(&r, (uint64_t)co.seed, (int)co.starts);
     if (!buf || !truth || !r) {
         goto oom;
     }
@@ -682,7 +665,10 @@ static int cmd_eval(int argc, char **argv)
         goto oom;
 #pragma omp parallel num_threads((int)jobs)
     {
-        struct rng *tr = rng_new(0);
+        /* the task's stream: the extrapolations and the model's folds */
+        nasw_lcurve *x = NULL;
+        nasw_lcurve_new(&x, 0, (int)co.starts);
+        struct rng *tr = x ? api_lcurve_rng(x) : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (long task = 0; task < n_tasks; task++) {
             int fi = (int)(task / nm), q = (int)(task % nm), k = ks[fi];
@@ -707,7 +693,7 @@ static int cmd_eval(int argc, char **argv)
                 for (int i = 0; i < n && !st; i++) {
                     const double *y = curve_of(&cv, i);
                     double sd;
-                    int s1 = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, cv.E, &cv, &lo, tr, &mean[i], &sd, &q05[i], &q95[i]);
+                    int s1 = predict_one(m == M_MCMC_CAL ? M_MCMC : m, y, k, cv.E, &cv, x, &mean[i], &sd, &q05[i], &q95[i]);
                     if (s1 == NASW_EDONE) {
                         fallbacks++;
                         mean[i] = y[k - 1];
@@ -737,7 +723,7 @@ static int cmd_eval(int argc, char **argv)
             task_fb[task] = fallbacks;
             task_ms[task] = 1e3 * (cpu_s() - t0) / n;
         }
-        rng_free(tr);
+        nasw_lcurve_free(x);
     }
     cli_progress_done(prog);
     for (long task = 0; task < n_tasks; task++) /* the failed folds' warnings, one per line */
@@ -819,7 +805,7 @@ static int cmd_eval(int argc, char **argv)
         double *mean[M_N], *q05[M_N], *q95[M_N];
         for (int q = 0; q < nm; q++)
             mean[q] = buf + (((size_t)fi * nm + q) * 3) * n, q05[q] = mean[q] + n, q95[q] = q05[q] + n;
-        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex, &lo, r, co.seed, size_w, size_h);
+        int prc = plot_examples(dir, &cv, ks[fi], fr[fi], ms, nm, mean, q05, q95, (int)n_ex, r, co.seed, size_w, size_h);
         if (prc == -1) goto oom;
         if (prc < 0) {
             rc = CLI_ERROR;
@@ -843,7 +829,7 @@ out:
     free(task_st);
     free(task_err);
     free(task_warn);
-    rng_free(r);
+    nasw_lcurve_free(r);
     curves_release(&cv);
     return rc;
 }
@@ -904,6 +890,7 @@ static int cmd_fit(int argc, char **argv)
     int ms[M_N], nm = 0;
     if (parse_methods("lcurve fit", me_s, ms, &nm)) return CLI_USAGE;
     struct curves cv;
+    nasw_lcurve *x = NULL; /* one stream: the extrapolations, the model, the per-family fits */
     struct rng *r = NULL;
     int rc = curves_open("lcurve fit", &co, &cv);
     double *Y = NULL, *fin = NULL, *A = NULL;
@@ -933,8 +920,8 @@ static int cmd_fit(int argc, char **argv)
     int first;
     table_curve(cv.t, row, cv.metric, &y, &first);
     int have_true = table_curve_epochs(cv.t, row) >= target;
-    r = rng_new((uint64_t)co.seed);
-    if (!r) goto oom;
+    if (nasw_lcurve_new(&x, (uint64_t)co.seed, (int)co.starts)) goto oom;
+    r = api_lcurve_rng(x);
     struct lcurve_opts lo;
     lcurve_default_opts(&lo);
     lo.starts = (int)co.starts;
@@ -1002,7 +989,7 @@ static int cmd_fit(int argc, char **argv)
                 printf("  %-10s (only for the table's last epoch %d)\n", "mcmc-cal", cv.E);
                 continue;
             }
-            st = predict_one(M_MCMC, y, (int)k, cf.E, &cf, &lo, r, &mean, &sd, &q05, &q95);
+            st = predict_one(M_MCMC, y, (int)k, cf.E, &cf, x, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) mean = y[k - 1], st = NASW_OK;
             double *res = malloc(sizeof *res * (size_t)(cv.n > 0 ? cv.n : 1));
             if (!res) goto oom;
@@ -1010,8 +997,8 @@ static int cmd_fit(int argc, char **argv)
             for (int i = 0; i < cv.n && !st; i++) {
                 if (i == me) continue;
                 const double *v = curve_of(&cv, i);
-                double mi, si, li, hi_;
-                st = predict_one(M_MCMC, v, (int)k, cv.E, &cv, &lo, r, &mi, &si, &li, &hi_);
+                double mi = NAN, si, li, hi_;
+                st = predict_one(M_MCMC, v, (int)k, cv.E, &cv, x, &mi, &si, &li, &hi_);
                 if (st == NASW_EDONE) mi = v[k - 1], st = NASW_OK;
                 res[nt++] = v[cv.E - 1] - mi;
             }
@@ -1025,7 +1012,7 @@ static int cmd_fit(int argc, char **argv)
             calibrate(&cv, clo, cmed, chi, &mean, &q05, &q95);
             sd = (q95 - q05) / (2 * Z90);   /* the normal sd of the same 90% width */
         } else {
-            st = predict_one(m, y, (int)k, cf.E, &cf, &lo, r, &mean, &sd, &q05, &q95);
+            st = predict_one(m, y, (int)k, cf.E, &cf, x, &mean, &sd, &q05, &q95);
             if (st == NASW_EDONE) {
                 printf("  %-10s (no fit within the constraints)\n", method_name(m));
                 continue;
@@ -1071,7 +1058,7 @@ out:
     free(Y);
     free(fin);
     free(A);
-    rng_free(r);
+    nasw_lcurve_free(x);
     curves_release(&cv);
     return rc;
 }

@@ -134,6 +134,107 @@ class TableTest(unittest.TestCase):
         for n in ("random", "evolution", "local", "reinforce", "bo"):
             self.assertIn(n, names)
 
+    def test_run_budget_units_match_cli(self):
+        # queries: the same trajectory as search(); seconds: as `nasw search --budget Ns`
+        self.assertEqual(col(self.t.run("alpha", "evolution", seed=2, budget=15), "arch"),
+                         col(self.t.search("alpha", "evolution", seed=2, budget=15), "arch"))
+        run = self.t.run("alpha", "local", seed=4, budget=250, unit="seconds")
+        out = subprocess.run([NASW, "search", "--table", MINI, "--dataset", "alpha", "--strategy", "local",
+                              "--budget", "250s", "--seed", "4", "--trace"], capture_output=True, text=True,
+                             check=True).stdout
+        cli = [line.split("\t") for line in out.splitlines() if line[:1].isdigit()]
+        self.assertEqual(col(run, "arch"), [c[5] for c in cli])
+        costs = col(run, "total_cost_s")
+        self.assertGreaterEqual(costs[-1], 250)      # the last query crosses the budget
+        self.assertLess(costs[-2], 250)
+        with self.assertRaises(nasw.Error) as e:
+            self.t.run("alpha", "random", budget=5, unit="hours")
+        self.assertIn("hours", str(e.exception))
+        with self.assertRaises(nasw.Error) as e:
+            self.t.run("alpha", "random", budget=2.5)
+        self.assertIn("whole", str(e.exception))
+        with self.assertRaises(nasw.Error) as e:
+            self.t.run("alpha", "random", budget=5, unit="epochs")   # no curves
+        self.assertIn("no curves", str(e.exception))
+
+
+LC = os.path.join(ROOT, "tests", "fixtures", "cli", "lc_acc.csv")
+
+
+class ExtrapolatorTest(unittest.TestCase):
+    def test_matches_lcurve_fit(self):
+        # `nasw lcurve fit` extrapolates through the same library calls, on one stream
+        with open(LC) as f:
+            next(f)
+            y = [float(line.split(",")[4]) for line in f if line.startswith("0000,")]
+        methods = ["last", "pow3", "ensemble", "mcmc"]
+        out = subprocess.run([NASW, "lcurve", "fit", "--curves", LC, "--arch", "0000", "--epochs", "6",
+                              "--method", ",".join(methods), "--seed", "3"], capture_output=True, text=True,
+                             check=True).stdout
+        cli = {}
+        for ln in out.split("per-family fits")[0].splitlines():   # the methods' table
+            if ln[:2] == "  " and ln.split()[0] in methods:
+                cli[ln.split()[0]] = ln.split()[1:]
+        x = nasw.Extrapolator(seed=3)
+        for m in methods:
+            r = x.extrapolate(y[:6], target=len(y), method=m, lo=0, hi=100)
+            self.assertEqual("%.4f" % r["mean"], cli[m][0], m)
+            if m != "last":
+                self.assertEqual(["%.4f" % r[k] for k in ("sd", "q05", "q95")], cli[m][1:], m)
+                self.assertLessEqual(r["q05"], r["mean"])
+                self.assertLessEqual(r["mean"], r["q95"])
+            else:
+                self.assertNotEqual(r["sd"], r["sd"])   # NaN: no interval
+        # reseeding replays the stream
+        x.reseed(9)
+        a = x.extrapolate(y[:6], len(y), "mcmc", lo=0, hi=100)
+        x.reseed(9)
+        self.assertEqual(a, x.extrapolate(y[:6], len(y), "mcmc", lo=0, hi=100))
+        self.assertIn("weibull", nasw.extrapolation_methods())
+        with self.assertRaises(nasw.Error) as e:
+            x.extrapolate(y[:6], len(y), "pow9")
+        self.assertIn("pow9", str(e.exception))
+        with self.assertRaises(nasw.Error):
+            x.extrapolate(y[:6], 3, "pow3")               # the target before the last observed epoch
+
+
+MICRO = "live:fmnist:micro:nodes=3:ops=none+nor_conv_3x3"
+FMNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+
+
+@unittest.skipUnless(os.path.exists(FMNIST) or os.environ.get("NASW_FMNIST"),
+                     "Fashion-MNIST not installed: live bench not tested")
+class LiveTest(unittest.TestCase):
+    def test_live_reads_its_journal(self):
+        import shutil
+        import tempfile
+        d = tempfile.mkdtemp()
+        try:
+            fix = os.path.join(ROOT, "tests", "fixtures", "figs")
+            for f in ("micro.csv", "micro.csv.meta.json", "micro_curves.csv"):
+                shutil.copy(os.path.join(fix, f), d)
+            journal = os.path.join(d, "micro.csv")
+            with open(journal) as f:
+                before = f.read()
+            live = nasw.Live(MICRO, journal, train_seed=0)
+            self.assertEqual(live.datasets, ["fmnist"])
+            self.assertEqual(live.rows, 0)
+            with open(journal) as f:
+                head = f.readline().strip().split(",")
+                row = dict(zip(head, f.readline().strip().split(",")))
+            v, t = live.query("fmnist", row["arch"])      # journaled: answered, not retrained
+            self.assertAlmostEqual(v, float(row["val_acc"]), places=4)
+            self.assertAlmostEqual(t, float(row["test_acc"]), places=4)
+            run = live.run("fmnist", "random", seed=1, budget=3)
+            self.assertEqual(len(col(run, "arch")), 3)
+            live.close()
+            with open(journal) as f:
+                self.assertEqual(f.read(), before)             # the 8 cells were all in the journal
+            with self.assertRaises(nasw.Error):
+                nasw.Live("table:x.csv", journal)
+        finally:
+            shutil.rmtree(d)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,6 +7,10 @@
         def ask(self): return t.sample("cifar10", seed=...)
         def tell(self, arch, score, val, test): ...
     run = t.search("cifar10", MyStrategy(), seed=1, budget=150)
+    run = t.run("cifar10", "evolution", seed=1, budget=3600, unit="seconds")
+    live = nasw.Live("live:fmnist:proxy", journal="proxy.csv")   # the trainer, journaled
+    x = nasw.Extrapolator(seed=1)
+    x.extrapolate([40, 55, 61, 64], target=50, method="mcmc")  # dict: mean, sd, q05, q95
 
 The library is found in $NASW_LIB, next to this package's repository
 (build/libnasw.so), or on the loader's path (an installed libnasw.so).
@@ -17,7 +21,7 @@ library's one-line message.
 import ctypes
 import os
 
-__all__ = ["Error", "Table", "strategies", "version"]
+__all__ = ["Error", "Extrapolator", "Live", "Table", "extrapolation_methods", "strategies", "version"]
 
 
 class Error(Exception):
@@ -71,6 +75,24 @@ _lib.nasw_search.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, _AS
                              ctypes.c_uint64, ctypes.c_long, ctypes.POINTER(ctypes.POINTER(_Step)),
                              ctypes.POINTER(ctypes.c_long)]
 _lib.nasw_free.argtypes = [ctypes.c_void_p]
+_lib.nasw_live_open.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint64]
+
+
+class _RunOpts(ctypes.Structure):
+    _fields_ = [("seed", ctypes.c_uint64), ("budget", ctypes.c_double), ("unit", ctypes.c_int)]
+
+
+_UNITS = {"queries": 0, "seconds": 1, "epochs": 2}
+_lib.nasw_run.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(_RunOpts),
+                          ctypes.POINTER(ctypes.POINTER(_Step)), ctypes.POINTER(ctypes.c_long)]
+_lib.nasw_lcurve_new.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_uint64, ctypes.c_int]
+_lib.nasw_lcurve_seed.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+_lib.nasw_lcurve_free.argtypes = [ctypes.c_void_p]
+_lib.nasw_lcurve_extrapolate.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_double),
+                                         ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double,
+                                         ctypes.c_double * 4]
+_lib.nasw_lcurve_method.argtypes = [ctypes.c_int]
+_lib.nasw_lcurve_method.restype = ctypes.c_char_p
 _lib.nasw_sample.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t]
 _lib.nasw_mutate.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p,
                              ctypes.c_size_t]
@@ -98,6 +120,17 @@ def strategies():
         i += 1
 
 
+def extrapolation_methods():
+    """Names of the learning-curve extrapolation methods (Extrapolator)."""
+    out, i = [], 0
+    while True:
+        n = _lib.nasw_lcurve_method(i)
+        if n is None:
+            return out
+        out.append(n.decode())
+        i += 1
+
+
 def _frame(columns):
     try:
         import pandas
@@ -111,6 +144,20 @@ def _frame(columns):
         return columns
 
 
+def _steps_frame(steps, n):
+    """The trajectory of a C nasw_step array as a frame; frees the array."""
+    try:
+        cols = {k: [] for k in ("arch", "val", "test", "best_val", "test_at_best", "total_cost_s")}
+        for i in range(n.value):
+            s = steps[i]
+            cols["arch"].append(s.arch.decode())
+            for k in ("val", "test", "best_val", "test_at_best", "total_cost_s"):
+                cols[k].append(getattr(s, k))
+    finally:
+        _lib.nasw_free(steps)
+    return _frame(cols)
+
+
 class Table:
     """A NAS-Bench-style table (CSV or JSON in nasw's schema)."""
 
@@ -121,6 +168,19 @@ class Table:
         _check(_lib.nasw_table_open(ctypes.byref(h), path.encode(), enc(metric), enc(report)))
         self._h = h
         self.path = path
+
+    def run(self, dataset, strategy, seed=1, budget=100, unit="queries"):
+        """Run a registered strategy spec to completion: budget in "queries"
+        (distinct), "seconds" (the table's simulated training time; needs a
+        cost column) or "epochs" (needs curves).  The trajectory of `nasw
+        search --seed SEED --budget B[s|e]`, one row per query (as search())."""
+        if unit not in _UNITS:
+            raise Error("unit '%s' (queries, seconds or epochs)" % unit)
+        o = _RunOpts(seed, float(budget), _UNITS[unit])
+        steps, n = ctypes.POINTER(_Step)(), ctypes.c_long()
+        _check(_lib.nasw_run(self._h, self._d(dataset), strategy.encode(), ctypes.byref(o), ctypes.byref(steps),
+                             ctypes.byref(n)))
+        return _steps_frame(steps, n)
 
     def close(self):
         if self._h:
@@ -212,15 +272,58 @@ class Table:
         rc = _lib.nasw_search(self._h, self._d(dataset), spec, ask, tell, None, seed, budget, ctypes.byref(steps),
                               ctypes.byref(n))
         if errors:
+            _lib.nasw_free(steps)
             raise errors[0]
         _check(rc)
-        try:
-            cols = {k: [] for k in ("arch", "val", "test", "best_val", "test_at_best", "total_cost_s")}
-            for i in range(n.value):
-                s = steps[i]
-                cols["arch"].append(s.arch.decode())
-                for k in ("val", "test", "best_val", "test_at_best", "total_cost_s"):
-                    cols[k].append(getattr(s, k))
-        finally:
-            _lib.nasw_free(steps)
-        return _frame(cols)
+        return _steps_frame(steps, n)
+
+
+class Live(Table):
+    """The live trainer (Fashion-MNIST), spec "live:fmnist[:PRESET]...": one
+    dataset, "fmnist"; every training is appended to the journal (a table
+    file), so a rerun trains nothing twice.  query(), search() and run()
+    train as they go; it has no rows (archs() is empty)."""
+
+    def __init__(self, spec, journal, train_seed=1):
+        self._h = None
+        h = ctypes.c_void_p()
+        _check(_lib.nasw_live_open(ctypes.byref(h), spec.encode(), journal.encode(), train_seed))
+        self._h = h
+        self.path = journal
+
+
+class Extrapolator:
+    """Learning-curve extrapolation (Domhan et al. 2015): the methods of
+    extrapolation_methods() on one random stream, reproducible from the
+    seed (calls continue the stream; reseed() restarts it)."""
+
+    def __init__(self, seed=1, starts=0):
+        self._h = None
+        h = ctypes.c_void_p()
+        _check(_lib.nasw_lcurve_new(ctypes.byref(h), seed, starts))
+        self._h = h
+
+    def close(self):
+        if self._h:
+            _lib.nasw_lcurve_free(self._h)
+            self._h = None
+
+    __del__ = close
+
+    def reseed(self, seed):
+        _lib.nasw_lcurve_seed(self._h, seed)
+
+    def extrapolate(self, curve, target, method="ensemble", higher_is_better=True, lo=None, hi=None):
+        """Predict epoch `target` from the observed curve (epochs 1..len).
+        lo/hi: the metric's range (None: unbounded).  A dict with mean, sd,
+        q05 and q95 (the 90% interval; NaN where the method gives none), or
+        None when the method has no valid fit under the constraints."""
+        y = (ctypes.c_double * len(curve))(*[float(v) for v in curve])
+        out = (ctypes.c_double * 4)()
+        nan = float("nan")
+        rc = _check(_lib.nasw_lcurve_extrapolate(self._h, method.encode(), y, len(curve), int(target),
+                                                 1 if higher_is_better else 0, nan if lo is None else float(lo),
+                                                 nan if hi is None else float(hi), out))
+        if rc == 1:
+            return None
+        return {"mean": out[0], "sd": out[1], "q05": out[2], "q95": out[3]}
