@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/lcurve_cli.h"
 #include "api/nasw.h"
 #include "core/rng.h"
 #include "core/status.h"
-#include "api/lcurve_cli.h"
 #include "surrogate/lcurve.h"
 
 /* the 90% interval of a normal predictive: mean -+ this many sd */

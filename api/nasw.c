@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/nasw.h"
+#include "api/predictor.h"
 #include "core/arch.h"
 #include "core/bench.h"
 #include "core/rng.h"
@@ -333,4 +334,99 @@ const char *nasw_strategy_name(int i)
     for (int k = 0; search_registry[k]; k++)
         if (k == i) return search_registry[k]->name;
     return NULL;
+}
+
+/* ---- predictors ---- */
+
+struct nasw_predictor {
+    const nasw_table *h;
+    int d;
+    struct api_predictor p;
+    struct rng *r;
+};
+
+int nasw_predictor_new(nasw_predictor **out, const nasw_table *h, int d, const char *spec, uint64_t seed)
+{
+    *out = NULL;
+    nasw_errclear();
+    int st = check_dataset(h, d);
+    if (st) return st;
+    nasw_predictor *x = calloc(1, sizeof *x);
+    if (!x || !(x->r = rng_new(seed))) {
+        free(x);
+        return -nasw_errorf(NASW_ENOMEM, "out of memory");
+    }
+    x->h = h;
+    x->d = d;
+    if ((st = api_predictor_parse(spec ? spec : "", h->t, &x->p))) {
+        nasw_predictor_free(x);
+        return -st;
+    }
+    *out = x;
+    return 0;
+}
+
+void nasw_predictor_seed(nasw_predictor *x, uint64_t seed) { rng_seed(x->r, seed); }
+
+void nasw_predictor_free(nasw_predictor *x)
+{
+    if (!x) return;
+    api_predictor_release(&x->p);
+    rng_free(x->r);
+    free(x);
+}
+
+/* Row i of x/tok for architecture string a: from its table row when it has
+ * one (features, column values), else from the architecture alone. */
+static int encode_arch(const nasw_predictor *x, const char *a, long i, double *enc, int *tok, long *row)
+{
+    const struct space *s = bench_space(x->h->b[x->d]);
+    struct arch ar;
+    int st = arch_parse(s, a, &ar);
+    if (st) return st;
+    *row = x->h->t ? table_find(x->h->t, x->d, arch_key(s, &ar)) : -1;
+    if (*row >= 0) {
+        api_predictor_encode_row(&x->p, x->h->t, *row, i, enc, tok);
+        return NASW_OK;
+    }
+    if (x->p.column >= 0 || x->p.n_feat)
+        return nasw_errorf(NASW_ENOTFOUND, "architecture '%.64s' is not a row of dataset '%s': predictor '%.64s' "
+                                           "reads its columns", a, nasw_table_dataset(x->h, x->d), x->p.name);
+    api_predictor_encode(&x->p, s, &ar, i, enc, tok);
+    return NASW_OK;
+}
+
+int nasw_predictor_fit_predict(nasw_predictor *x, const char *const *train, const double *y, int n,
+                               const char *const *test, int m, double *mean)
+{
+    nasw_errclear();
+    if (n < 0 || m < 0 || (n && (!train || !y)) || (m && (!test || !mean)))
+        return -nasw_errorf(NASW_EINVAL, "bad arguments: %d training and %d test architectures", n, m);
+    if (x->p.column < 0 && n < 2) return -nasw_errorf(NASW_EINVAL, "%d training architecture(s): at least 2", n);
+    for (int i = 0; i < n; i++)
+        if (!isfinite(y[i])) return -nasw_errorf(NASW_EINVAL, "training target %d is not a finite number", i);
+    const struct space *s = bench_space(x->h->b[x->d]);
+    size_t w = (size_t)api_predictor_width(&x->p, s);
+    if (w < 1) w = 1;
+    size_t rows = (size_t)(n > m ? n : m) + 1;
+    double *X = malloc(sizeof *X * rows * w), *Xt = malloc(sizeof *Xt * rows * w);
+    int *tk = malloc(sizeof *tk * rows * w), *tkt = malloc(sizeof *tkt * rows * w);
+    int st = X && Xt && tk && tkt ? NASW_OK : nasw_errorf(NASW_ENOMEM, "out of memory");
+    long row;
+    for (int i = 0; i < m && !st; i++) {
+        st = encode_arch(x, test[i], i, Xt, tkt, &row);
+        /* a column predictor is the column: a missing score ranks last */
+        if (!st && x->p.column >= 0) {
+            mean[i] = table_value(x->h->t, row, x->p.column);
+            if (isnan(mean[i])) mean[i] = -INFINITY;
+        }
+    }
+    for (int i = 0; i < n && !st && x->p.column < 0; i++) st = encode_arch(x, train[i], i, X, tk, &row);
+    if (!st && x->p.column < 0)
+        st = api_predictor_fit_predict(&x->p, s, X, tk, y, n, Xt, tkt, m, mean, NULL, NULL, NULL, NULL, x->r);
+    free(X);
+    free(Xt);
+    free(tk);
+    free(tkt);
+    return st ? -st : 0;
 }

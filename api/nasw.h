@@ -132,6 +132,32 @@ const char *nasw_lcurve_method(int i);
 int nasw_sample(const nasw_table *t, int d, uint64_t seed, char *buf, size_t n);
 int nasw_mutate(const nasw_table *t, int d, const char *arch, uint64_t seed, char *buf, size_t n);
 
+/* Predictors (since version 2): the specs of `nasw predict --predictors`
+ * (docs/predictor-zoo.md): gp[:onehot|path][:rbf|matern][:ard][:nowarp],
+ * lstm[:key=value]..., xgb, rf, mlp, gcn (cell spaces) with :key=value
+ * options, ensemble:members=A+B+...[:combine=stack|rank], or a numeric
+ * column of the table (a training-free score used as is).  t and d give the
+ * space that encodes the architectures and the rows whose columns are
+ * features (features=zc|COLUMN) or the column predictor; a live handle
+ * allows models without features only.  The handle holds the random stream
+ * of the fits (reproducible from the seed; each fit continues it) and reads
+ * t, which must outlive it.  One handle per thread. */
+typedef struct nasw_predictor nasw_predictor;
+int nasw_predictor_new(nasw_predictor **p, const nasw_table *t, int d, const char *spec, uint64_t seed);
+/* Restart the stream from seed (as a new handle would). */
+void nasw_predictor_seed(nasw_predictor *p, uint64_t seed);
+void nasw_predictor_free(nasw_predictor *p);
+/* Fit on the n training architectures (strings of the table's format) with
+ * targets y, then predict the m test architectures into mean[0..m-1] -
+ * the very computation of one cell of `nasw predict` (a column predictor
+ * ignores the training set and returns the column; a missing value is
+ * -inf, ranked last).  Architectures a predictor reads features of must be
+ * rows of dataset d.  NASW_ENUMERIC-class failures (a model that cannot be
+ * fitted, e.g. equal targets) and bad input return a negative status with
+ * nasw_errmsg(). */
+int nasw_predictor_fit_predict(nasw_predictor *p, const char *const *train, const double *y, int n,
+                               const char *const *test, int m, double *mean);
+
 /* The names of the registered strategies, one per call (i from 0; NULL at the end). */
 const char *nasw_strategy_name(int i);
 

@@ -161,6 +161,12 @@ int cli_size_option(const char *cmd, const char *arg, double *w, double *h);
  * (no sidecar: a live bench, a comparison directory).  Returns buf. */
 const char *cli_column_label(const struct table *t, const char *column, int percent, char *buf, size_t n);
 
+/* A predictor spec (api/predictor.h) for command cmd: a refused spec is a
+ * usage error (printed).  Returns a CLI exit code; release p with
+ * api_predictor_release either way. */
+struct api_predictor;
+int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct api_predictor *p);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

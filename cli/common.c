@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/predictor.h"
 #include "cli/cli.h"
 #include "core/outfile.h"
 #include "core/status.h"
@@ -501,4 +502,11 @@ const char *cli_column_label(const struct table *t, const char *column, int perc
     int m = t && column ? table_metric_index(t, column) : -1;
     if (m < 0) return plot_metric_label(column, percent, buf, n);
     return plot_axis_label(column, percent, table_metric_label(t, m), table_metric_unit(t, m), buf, n);
+}
+
+int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct api_predictor *p)
+{
+    int st = api_predictor_parse(s, t, p);
+    if (st == NASW_ENOMEM) return cli_error("out of memory");
+    return st ? cli_usage_error(cmd, "%s", nasw_errmsg()) : CLI_OK;
 }

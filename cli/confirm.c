@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "cli/predictor.h"
+#include "api/predictor.h"
 #include "core/io.h"
 #include "core/rng.h"
 #include "core/status.h"
@@ -356,7 +356,7 @@ static int check_space(const struct space *ts, const struct space *bs, const cha
 /* Predictor mode: a seeded pool of `pool` unseen architectures of T's space
  * (pool 0: min(200, unseen)), predicted by p fitted on every row of dataset
  * d; appended to cs with found = 0. */
-static int predict_pool(const struct cli_predictor *p, const struct table *t, int d, long pool, int pool_set,
+static int predict_pool(const struct api_predictor *p, const struct table *t, int d, long pool, int pool_set,
                         long seed, struct cands *cs)
 {
     const struct space *ts = table_space(t);
@@ -383,7 +383,7 @@ static int predict_pool(const struct cli_predictor *p, const struct table *t, in
                        table_path(t), unseen);
         goto out;
     }
-    long w = cli_predictor_width(p, ts), rows = n > pool ? n : pool;
+    long w = api_predictor_width(p, ts), rows = n > pool ? n : pool;
     archs = malloc(sizeof *archs * (size_t)pool);
     x = malloc(sizeof *x * (size_t)(n * w + 1));
     xt = malloc(sizeof *xt * (size_t)(pool * w + 1));
@@ -406,12 +406,12 @@ static int predict_pool(const struct cli_predictor *p, const struct table *t, in
             rc = cli_error("out of memory");
             goto out;
         }
-        cli_predictor_encode(p, ts, &archs[i], i, xt, tokt);
+        api_predictor_encode(p, ts, &archs[i], i, xt, tokt);
         i++;
     }
     long k = 0;
     for (long i = 0; i < table_n_rows(t); i++)
-        if (table_row_dataset(t, i) == d) cli_predictor_encode(p, ts, table_row_arch(t, i), k++, x, tok);
+        if (table_row_dataset(t, i) == d) api_predictor_encode(p, ts, table_row_arch(t, i), k++, x, tok);
     /* search metric, then report metric (the same fit when they coincide) */
     int m[2] = {table_search_metric(t), table_report_metric(t)};
     for (int q = 0; q < 2; q++) {
@@ -423,7 +423,7 @@ static int predict_pool(const struct cli_predictor *p, const struct table *t, in
         k = 0;
         for (long i = 0; i < table_n_rows(t); i++)
             if (table_row_dataset(t, i) == d) y[k++] = table_value(t, i, m[q]);
-        if ((st = cli_predictor_fit_predict(p, ts, x, tok, y, (int)n, xt, tokt, (int)pool, out, NULL, NULL, NULL, NULL, r))) {
+        if ((st = api_predictor_fit_predict(p, ts, x, tok, y, (int)n, xt, tokt, (int)pool, out, NULL, NULL, NULL, NULL, r))) {
             rc = cli_error_status(st);
             goto out;
         }
@@ -519,11 +519,11 @@ int cmd_confirm(int argc, char **argv)
     }
     if (cli_quiet_stdout(0)) return CLI_ERROR;
     if (strncmp(spec, "live:", 5)) return cli_usage_error("confirm", "--bench must be a live bench (live:fmnist[:PRESET])");
-    struct cli_predictor pr = {0};
+    struct api_predictor pr = {0};
     if (pmode) {
         int prc = cli_predictor_parse("confirm", pred_s, NULL, &pr);
         if (prc) {
-            cli_predictor_release(&pr);
+            api_predictor_release(&pr);
             return prc;
         }
     }
@@ -572,7 +572,7 @@ int cmd_confirm(int argc, char **argv)
 out:
     cli_benches_close(&cb);
     cli_benches_close(&tb);
-    cli_predictor_release(&pr);
+    api_predictor_release(&pr);
     free(cs.v);
     return rc;
 }

@@ -32,7 +32,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/predictor.h"
+#include "api/predictor.h"
 #include "core/rng.h"
 #include "core/outfile.h"
 #include "core/status.h"
@@ -115,7 +115,7 @@ static double clock_s(clockid_t c)
 /* Every cell's numbers: acc[(p, size, trial)][NACC], ok[(p, size, trial)]
  * the fit succeeded. */
 struct results {
-    const struct cli_predictor *pr;
+    const struct api_predictor *pr;
     int n_pr, n_sz;
     const long *sizes;
     long trials;
@@ -228,7 +228,7 @@ static int is_sentinel(double v, double med, double mad)
 /* DIR/scatter_STEM: predicted against true on the last trial's test set,
  * sentinels dropped; a table column (a score on its own scale) rank against
  * rank, a model of the metric value against value. */
-static int plot_predict_scatter(const char *dir, const struct cli_predictor *p, const struct table *t, int sm,
+static int plot_predict_scatter(const char *dir, const struct api_predictor *p, const struct table *t, int sm,
                                 const char *dataset,
                                 const double *ytrue, const double *ypred, long n, long n_train, double w, double h)
 {
@@ -356,7 +356,7 @@ int cmd_predict(int argc, char **argv)
     char **sz_s = NULL, **pr_s = NULL;
     int n_sz = 0, n_pr = 0, rc = CLI_ERROR;
     struct cli_benches cb = {0};
-    struct cli_predictor *pr = NULL;
+    struct api_predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
     double *acc = NULL, *scatter = NULL, *pts = NULL;
     unsigned char *ok = NULL;
@@ -398,7 +398,7 @@ int cmd_predict(int argc, char **argv)
     rows = malloc(sizeof *rows * (size_t)nrow);
     int dim = 1;
     for (int i = 0; i < n_pr; i++)
-        if (cli_predictor_width(&pr[i], s) > dim) dim = cli_predictor_width(&pr[i], s);
+        if (api_predictor_width(&pr[i], s) > dim) dim = api_predictor_width(&pr[i], s);
     long maxn = 0;
     for (int i = 0; i < n_sz; i++) maxn = sizes[i] > maxn ? sizes[i] : maxn;
     /* acc[(p, size, trial)][kendall, spearman, mae, fit_s, lpd, fit_cpu_s] */
@@ -467,13 +467,13 @@ int cmd_predict(int argc, char **argv)
                 continue;
             }
             for (long i = 0; i < test_size; i++) ytest[i] = table_value(t, rows[i], sm);
-            const struct cli_predictor *p = &pr[q];
+            const struct api_predictor *p = &pr[q];
             /* each predictor's randomness on (seed, trial, its name): adding
              * a predictor to the list changes nothing for the others */
             uint64_t h = 1469598103934665603ULL;
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
-            for (long i = 0; i < test_size; i++) cli_predictor_encode_row(p, t, rows[i], i, xt, tkt);
+            for (long i = 0; i < test_size; i++) api_predictor_encode_row(p, t, rows[i], i, xt, tkt);
             for (int z = 0; z < n_sz && !task_st[task]; z++) {
                 long n = sizes[z];
                 size_t at = ((size_t)q * n_sz + z) * trials + tr;
@@ -488,11 +488,11 @@ int cmd_predict(int argc, char **argv)
                     cell[2] = cell[4] = NAN;
                 } else {
                     for (long i = 0; i < n; i++) {
-                        cli_predictor_encode_row(p, t, rows[test_size + i], i, X, tk);
+                        api_predictor_encode_row(p, t, rows[test_size + i], i, X, tk);
                         y[i] = table_value(t, rows[test_size + i], sm);
                     }
                     /* timed: fit + predict only (the peers encode outside their timer too) */
-                    int st = cli_predictor_fit_predict(p, s, X, tk, y, (int)n, xt, tkt, (int)test_size, ptest, ytest,
+                    int st = api_predictor_fit_predict(p, s, X, tk, y, (int)n, xt, tkt, (int)test_size, ptest, ytest,
                                                        &cell[4], &cell[3], &cell[5], rf);
                     if (st == NASW_ENUMERIC) {
                         /* one model that cannot be fitted (e.g. a training set
@@ -598,7 +598,7 @@ out:
     cli_free_list(sz_s, n_sz);
     cli_free_list(pr_s, n_pr);
     cli_benches_close(&cb);
-    for (int i = 0; pr && i < n_pr; i++) cli_predictor_release(&pr[i]);
+    for (int i = 0; pr && i < n_pr; i++) api_predictor_release(&pr[i]);
     free(pr);
     free(sizes);
     free(rows);

@@ -4,6 +4,7 @@
  * ask/tell callbacks (repeats told but not counted, the incumbent kept by
  * the library), the helpers, and errors with their messages.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,8 +99,97 @@ static void test_api(void **state)
     nasw_table_free(NULL);
 }
 
+/* nasw_run: the budget units, the same trajectory as nasw_search for
+ * queries, a seconds budget crossed by the last query only, and errors */
+static void test_run(void **state)
+{
+    (void)state;
+    nasw_table *t;
+    assert_int_equal(nasw_table_open(&t, MINI, NULL, NULL), 0);
+    int d = nasw_table_dataset_index(t, "beta");
+    nasw_step *a, *b;
+    long na, nb;
+    nasw_run_opts o = {.seed = 5, .budget = 12, .unit = NASW_BUDGET_QUERIES};
+    assert_int_equal(nasw_run(t, d, "local", &o, &a, &na), 0);
+    assert_int_equal(nasw_search(t, d, "local", NULL, NULL, NULL, 5, 12, &b, &nb), 0);
+    assert_int_equal(na, 12);
+    assert_int_equal(nb, 12);
+    assert_memory_equal(a, b, sizeof *a * (size_t)na);
+    nasw_free(a);
+    nasw_free(b);
+    o = (nasw_run_opts){.seed = 2, .budget = 120, .unit = NASW_BUDGET_SECONDS};
+    assert_int_equal(nasw_run(t, d, "random", &o, &a, &na), 0);
+    assert_true(na >= 2);
+    assert_true(a[na - 1].total_cost_s >= 120 && a[na - 2].total_cost_s < 120);
+    for (long i = 1; i < na; i++) assert_true(a[i].total_cost_s > a[i - 1].total_cost_s);
+    nasw_free(a);
+    /* errors, each with its message, nothing returned */
+    o = (nasw_run_opts){.seed = 1, .budget = 4, .unit = NASW_BUDGET_EPOCHS};
+    assert_true(nasw_run(t, d, "random", &o, &a, &na) < 0);
+    assert_non_null(strstr(nasw_errmsg(), "no curves"));
+    assert_null(a);
+    assert_int_equal(na, 0);
+    o = (nasw_run_opts){.seed = 1, .budget = 4, .unit = 7};
+    assert_true(nasw_run(t, d, "random", &o, &a, &na) < 0);
+    assert_string_equal(nasw_errmsg(), "budget unit 7 (0 queries, 1 seconds, 2 epochs)");
+    o = (nasw_run_opts){.seed = 1, .budget = 2.5, .unit = NASW_BUDGET_QUERIES};
+    assert_true(nasw_run(t, d, "random", &o, &a, &na) < 0);
+    o.budget = 0;
+    assert_true(nasw_run(t, d, "random", &o, &a, &na) < 0);
+    assert_true(nasw_run(t, d, NULL, &o, &a, &na) < 0);
+    /* the live bench needs a live spec and a journal; no rows for a table's calls */
+    nasw_table *live;
+    assert_true(nasw_live_open(&live, "table:" MINI, "j.csv", 1) < 0);
+    assert_non_null(strstr(nasw_errmsg(), "not a live bench"));
+    assert_true(nasw_live_open(&live, "live:fmnist:micro", NULL, 1) < 0);
+    assert_string_equal(nasw_errmsg(), "the live bench needs a journal file");
+    assert_null(live);
+    nasw_table_free(t);
+}
+
+/* nasw_lcurve_*: a curve saturating at 80 (within its range), reseeding
+ * replays, "last" has no interval, errors */
+static void test_lcurve(void **state)
+{
+    (void)state;
+    double y[12], out[4], again[4];
+    for (int e = 0; e < 12; e++) y[e] = 80 - 60 * pow(e + 1, -0.8);
+    nasw_lcurve *x;
+    assert_int_equal(nasw_lcurve_new(&x, 4, 0), 0);
+    for (int i = 0; nasw_lcurve_method(i); i++) {
+        const char *m = nasw_lcurve_method(i);
+        int rc = nasw_lcurve_extrapolate(x, m, y, 6, 12, 1, 0, 100, out);
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 1) continue; /* a family that cannot fit within the constraints */
+        /* the truth at epoch 12 is 75.1: every method lands near it (a pure
+         * power law: pow3 is the right family) */
+        assert_true(out[0] > 60 && out[0] < 100);
+        if (!strcmp(m, "last")) {
+            assert_true(out[0] == y[5] && isnan(out[1]) && isnan(out[2]) && isnan(out[3]));
+        } else if (isfinite(out[2])) {
+            assert_true(out[2] <= out[0] && out[0] <= out[3] && out[2] >= 0 && out[3] <= 100);
+        }
+        if (!strcmp(m, "pow3")) assert_true(fabs(out[0] - y[11]) < 0.01 * y[11]);
+    }
+    nasw_lcurve_seed(x, 11);
+    assert_int_equal(nasw_lcurve_extrapolate(x, "mcmc", y, 6, 12, 1, 0, 100, out), 0);
+    nasw_lcurve_seed(x, 11);
+    assert_int_equal(nasw_lcurve_extrapolate(x, "mcmc", y, 6, 12, 1, 0, 100, again), 0);
+    assert_memory_equal(out, again, sizeof out);
+    assert_true(nasw_lcurve_extrapolate(x, "pow9", y, 6, 12, 1, 0, 100, out) < 0);
+    assert_non_null(strstr(nasw_errmsg(), "'pow9'"));
+    assert_true(nasw_lcurve_extrapolate(x, "pow3", y, 6, 5, 1, 0, 100, out) < 0);
+    y[2] = NAN;
+    assert_true(nasw_lcurve_extrapolate(x, "pow3", y, 6, 12, 1, 0, 100, out) < 0);
+    assert_string_equal(nasw_errmsg(), "epoch 3 of the curve is not a finite number");
+    nasw_lcurve_free(x);
+    nasw_lcurve_free(NULL);
+    assert_true(nasw_lcurve_new(&x, 1, -1) < 0);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_api)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_api), cmocka_unit_test(test_run),
+                                       cmocka_unit_test(test_lcurve)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

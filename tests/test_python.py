@@ -158,6 +158,73 @@ class TableTest(unittest.TestCase):
         self.assertIn("no curves", str(e.exception))
 
 
+SCORED = os.path.join(ROOT, "tests", "fixtures", "figs", "scored.csv")
+
+
+def kendall(a, b):
+    """Kendall tau-b (as stats/ computes it)."""
+    n, c, d, ta, tb = len(a), 0, 0, 0, 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            x, y = (a[i] > a[j]) - (a[i] < a[j]), (b[i] > b[j]) - (b[i] < b[j])
+            if x and y:
+                c, d = c + (x == y), d + (x != y)
+            elif x:
+                ta += 1
+            elif y:
+                tb += 1
+    return (c - d) / ((c + d + ta) * (c + d + tb)) ** 0.5
+
+
+class PredictorTest(unittest.TestCase):
+    def test_matches_nasw_predict(self):
+        # one trial of `nasw predict` redone through the library: its splits, its stream
+        # (seeded from the predictor's name, the seed and the trial), its sizes in order
+        import csv
+        import tempfile
+        t = nasw.Table(SCORED)
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([NASW, "predict", "--table", SCORED, "--dataset", "alpha", "--predictors",
+                            "gp,xgb:rounds=40,ensemble:members=gp+score,score", "--train-sizes", "10,20",
+                            "--test-size", "30", "--trials", "1", "--seed", "3", "--splits-out",
+                            os.path.join(d, "s.csv"), "--dir", os.path.join(d, "p"), "-q"], check=True)
+            with open(os.path.join(d, "s.csv")) as f:
+                splits = list(csv.DictReader(f))
+            with open(os.path.join(d, "p", "trials.csv")) as f:
+                cells = {(r["predictor"], r["train_size"]): r for r in csv.DictReader(f)}
+        for name in ("gp", "xgb:rounds=40", "ensemble:members=gp+score", "score"):
+            h = 1469598103934665603
+            for ch in name.encode():
+                h = ((h ^ ch) * 1099511628211) % 2 ** 64
+            p = nasw.Predictor(t, "alpha", name, seed=h ^ (3 * 1000003 + 0 * 7919))
+            for size in ("10", "20"):
+                rows = [r for r in splits if r["train_size"] == size]
+                tr = [r for r in rows if r["role"] == "train"]
+                te = [r for r in rows if r["role"] == "test"]
+                ytest = [float(r["y"]) for r in te]
+                pred = list(p.fit_predict([r["arch"] for r in tr], [float(r["y"]) for r in tr],
+                                          [r["arch"] for r in te]))
+                cell = cells[(name, size)]
+                self.assertEqual("%.6f" % kendall(pred, ytest), cell["kendall"], (name, size))
+                if cell["mae"]:
+                    mae = sum(abs(a - b) / len(te) for a, b in zip(pred, ytest))
+                    self.assertEqual("%.6f" % mae, cell["mae"], (name, size))
+        with self.assertRaises(nasw.Error) as e:
+            nasw.Predictor(t, "alpha", "gp:bogus")
+        self.assertIn("bogus", str(e.exception))
+        with tempfile.TemporaryDirectory() as d:
+            small = os.path.join(d, "small.csv")
+            with open(small, "w") as f:
+                f.write("arch,val_acc,test_acc,score\n00,1,2,5\n01,2,3,4\n10,3,1,6\n")
+            s = nasw.Table(small)
+            self.assertEqual(list(nasw.Predictor(s, 0, "score").fit_predict([], [], ["10", "00"])), [6, 5])
+            with self.assertRaises(nasw.Error) as e:             # a column needs the table's rows
+                nasw.Predictor(s, 0, "score").fit_predict([], [], ["11"])
+            self.assertIn("not a row", str(e.exception))
+        with self.assertRaises(nasw.Error):
+            nasw.Predictor(t, "alpha", "gp").fit_predict(["0000"], [1.0], ["0001"])   # one training point
+
+
 LC = os.path.join(ROOT, "tests", "fixtures", "cli", "lc_acc.csv")
 
 

@@ -9,6 +9,8 @@
     run = t.search("cifar10", MyStrategy(), seed=1, budget=150)
     run = t.run("cifar10", "evolution", seed=1, budget=3600, unit="seconds")
     live = nasw.Live("live:fmnist:proxy", journal="proxy.csv")   # the trainer, journaled
+    p = nasw.Predictor(t, "cifar10", "xgb:rounds=200", seed=1)
+    p.fit_predict(train_archs, train_y, test_archs)             # numpy array of predictions
     x = nasw.Extrapolator(seed=1)
     x.extrapolate([40, 55, 61, 64], target=50, method="mcmc")  # dict: mean, sd, q05, q95
 
@@ -21,7 +23,7 @@ library's one-line message.
 import ctypes
 import os
 
-__all__ = ["Error", "Extrapolator", "Live", "Table", "extrapolation_methods", "strategies", "version"]
+__all__ = ["Error", "Extrapolator", "Live", "Predictor", "Table", "extrapolation_methods", "strategies", "version"]
 
 
 class Error(Exception):
@@ -93,6 +95,14 @@ _lib.nasw_lcurve_extrapolate.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctype
                                          ctypes.c_double * 4]
 _lib.nasw_lcurve_method.argtypes = [ctypes.c_int]
 _lib.nasw_lcurve_method.restype = ctypes.c_char_p
+_lib.nasw_predictor_new.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
+                                    ctypes.c_uint64]
+_lib.nasw_predictor_seed.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+_lib.nasw_predictor_free.argtypes = [ctypes.c_void_p]
+_lib.nasw_predictor_fit_predict.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p),
+                                            ctypes.POINTER(ctypes.c_double), ctypes.c_int,
+                                            ctypes.POINTER(ctypes.c_char_p), ctypes.c_int,
+                                            ctypes.POINTER(ctypes.c_double)]
 _lib.nasw_sample.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t]
 _lib.nasw_mutate.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_char_p,
                              ctypes.c_size_t]
@@ -327,3 +337,43 @@ class Extrapolator:
         if rc == 1:
             return None
         return {"mean": out[0], "sd": out[1], "q05": out[2], "q95": out[3]}
+
+
+class Predictor:
+    """A predictor of `nasw predict --predictors` (gp, lstm, xgb, rf, mlp,
+    gcn, ensemble:members=..., or a numeric column of the table) on a
+    table's dataset: fit_predict(train, y, test) fits on architecture strings
+    with targets and predicts others, exactly one cell of `nasw predict`.
+    Fits draw from the handle's stream, reproducible from the seed."""
+
+    def __init__(self, table, dataset, spec, seed=1):
+        self._h = None
+        self._table = table          # the handle reads the table: keep it alive
+        h = ctypes.c_void_p()
+        _check(_lib.nasw_predictor_new(ctypes.byref(h), table._h, table._d(dataset), spec.encode(), seed))
+        self._h = h
+
+    def close(self):
+        if self._h:
+            _lib.nasw_predictor_free(self._h)
+            self._h = None
+
+    __del__ = close
+
+    def reseed(self, seed):
+        _lib.nasw_predictor_seed(self._h, seed)
+
+    def fit_predict(self, train, y, test):
+        tr = (ctypes.c_char_p * max(len(train), 1))(*[a.encode() for a in train])
+        te = (ctypes.c_char_p * max(len(test), 1))(*[a.encode() for a in test])
+        yy = (ctypes.c_double * max(len(y), 1))(*[float(v) for v in y])
+        if len(y) != len(train):
+            raise Error("%d targets for %d training architectures" % (len(y), len(train)))
+        out = (ctypes.c_double * max(len(test), 1))()
+        _check(_lib.nasw_predictor_fit_predict(self._h, tr, yy, len(train), te, len(test), out))
+        vals = [out[i] for i in range(len(test))]
+        try:
+            import numpy
+            return numpy.asarray(vals)
+        except ImportError:
+            return vals

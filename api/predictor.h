@@ -1,6 +1,9 @@
 /*
- * cli/predictor.h - the predictor specs of `nasw predict` and `nasw confirm
- * --predictor`, parsed and fitted in one place (cli/predictor.c).
+ * api/predictor.h - not installed: the predictor specs of the library
+ * (nasw_predictor_*, api/nasw.h), of `nasw predict` and of `nasw confirm
+ * --predictor`, parsed and fitted in one place (api/predictor.c).  The CLI
+ * uses the encoded-matrix calls below directly: it encodes each table row
+ * once for many fits, and times fit + predict without the encoding.
  *
  * A spec is gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (surrogate/lstm.h, its uncertainty unused), xgb / rf
@@ -8,14 +11,14 @@
  * with :key=value options, ensemble:members=A+B+...[:combine=stack|rank]
  * (members are specs of the above with '/' in place of ':'), or, where the
  * caller passes a table, a numeric column of that table used as is.
- * Architectures are encoded per predictor: one row of cli_predictor_width()
+ * Architectures are encoded per predictor: one row of api_predictor_width()
  * doubles, or ints (LSTM tokens) for lstm.  xgb, rf and mlp may append
  * table columns to the row (features=zc|COLUMN), which needs the table row
- * (cli_predictor_encode_row); an ensemble's row is its members' rows side
+ * (api_predictor_encode_row); an ensemble's row is its members' rows side
  * by side (an lstm member's tokens stored as doubles).
  */
-#ifndef NASW_CLI_PREDICTOR_H
-#define NASW_CLI_PREDICTOR_H
+#ifndef NASW_API_PREDICTOR_H
+#define NASW_API_PREDICTOR_H
 
 #include "core/arch.h"
 #include "surrogate/gcn.h"
@@ -25,22 +28,22 @@
 #include "surrogate/xgb.h"
 #include "tables/table.h"
 
-enum cli_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE };
+enum api_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE };
 
-#define CLI_PRED_MAX_FEATURES 32
-#define CLI_PRED_MAX_MEMBERS 8
+#define API_PRED_MAX_FEATURES 32
+#define API_PRED_MAX_MEMBERS 8
 
-struct cli_predictor {
+struct api_predictor {
     char name[128];
-    enum cli_model model;
+    enum api_model model;
     int column;        /* >= 0: a table column used as the prediction */
     int path;          /* encoding: 0 one-hot, 1 path, 2 none (features only) */
     int lstm;          /* 1: the LSTM surrogate on token sequences */
     int n_feat;        /* extra table columns appended to the encoding */
-    int feat[CLI_PRED_MAX_FEATURES];
+    int feat[API_PRED_MAX_FEATURES];
     int rank;          /* ensemble: 1 rank average, 0 stacked (ridge) */
     int n_members;
-    struct cli_predictor *members; /* ensemble: n_members (owned) */
+    struct api_predictor *members; /* ensemble: n_members (owned) */
     struct gp_params gp;
     struct lstm_params lp;
     struct xgb_params xp;
@@ -48,25 +51,25 @@ struct cli_predictor {
     struct gcn_params cp;
 };
 
-/* Parse spec s for command cmd (named in usage errors).  t: the table whose
- * numeric columns are also predictors and features, NULL to allow only
- * models.  Prints a usage error; returns a CLI exit code.  Release the
- * result with cli_predictor_release (also after a failed parse). */
-int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p);
-void cli_predictor_release(struct cli_predictor *p);
+/* Parse spec s.  t: the table whose numeric columns are also predictors
+ * and features, NULL to allow only models.  NASW_OK, or NASW_EINVAL (a bad
+ * spec) / NASW_ENOMEM with the message set.  Release the result with
+ * api_predictor_release (also after a failed parse). */
+int api_predictor_parse(const char *s, const struct table *t, struct api_predictor *p);
+void api_predictor_release(struct api_predictor *p);
 
 /* Row width of the encoding: doubles (models) or tokens (lstm); 0 for a
  * column. */
-int cli_predictor_width(const struct cli_predictor *p, const struct space *s);
+int api_predictor_width(const struct api_predictor *p, const struct space *s);
 
 /* Encode a into row i of x (doubles) or tok (lstm), rows of
- * cli_predictor_width().  Without features only: a predictor with features
- * needs cli_predictor_encode_row. */
-void cli_predictor_encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, long i,
+ * api_predictor_width().  Without features only: a predictor with features
+ * needs api_predictor_encode_row. */
+void api_predictor_encode(const struct api_predictor *p, const struct space *s, const struct arch *a, long i,
                           double *x, int *tok);
 /* The same for row `row` of table t, with its feature columns (a missing
  * value becomes 0). */
-void cli_predictor_encode_row(const struct cli_predictor *p, const struct table *t, long row, long i, double *x,
+void api_predictor_encode_row(const struct api_predictor *p, const struct table *t, long row, long i, double *x,
                               int *tok);
 
 /* Fit on n encoded rows (x or tok) with targets y and predict m encoded
@@ -75,7 +78,7 @@ void cli_predictor_encode_row(const struct cli_predictor *p, const struct table 
  * otherwise).  *fit_s, *fit_cpu_s (optional): wall time and process CPU time
  * of fit + predict, nothing else (not the density, not the encoding).
  * Returns a library status (the message is set). */
-int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
+int api_predictor_fit_predict(const struct api_predictor *p, const struct space *s, const double *x, const int *tok,
                               const double *y, int n, const double *xt, const int *tokt, int m, double *mean,
                               const double *ytest, double *lpd, double *fit_s, double *fit_cpu_s, struct rng *r);
 

@@ -1,7 +1,9 @@
 /*
- * cli/predictor.c - predictor specs shared by `nasw predict` and `nasw
- * confirm --predictor`: parsing (strict, unknown options are usage errors),
- * encoding architectures for the model, and one fit + predict.  Not a
+ * api/predictor.c - predictor specs: parsing (strict: an unknown option is
+ * an error, NASW_EINVAL with its message), encoding architectures for the
+ * model, and one fit + predict.  The one implementation behind the public
+ * nasw_predictor_* calls (api/nasw.h), `nasw predict` and `nasw confirm
+ * --predictor` (the CLI prints a refused spec as a usage error).  Not a
  * surrogate itself: it dispatches to surrogate/ (gp, lstm, xgb, mlp, gcn)
  * and combines an ensemble's members.
  *
@@ -17,6 +19,7 @@
  * (a zero-cost score) is used as is; a missing score ranks last.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,13 +27,23 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
-#include "cli/predictor.h"
+#include "api/predictor.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "train/proxies.h"
 
 /* --- options ------------------------------------------------------------- */
+
+/* strtod + end check, finite (the CLI's strict numbers) */
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
 
 enum { K_NUM, K_INT, K_CHOICE, K_STR };
 
@@ -43,7 +56,7 @@ struct key {
 
 /* key=value options after the model name: vals[k] (numbers and choice
  * indices), strs[k] (K_STR, pointing into buf), given[k]. */
-static int parse_keys(const char *cmd, const char *model, char *buf, const struct key *keys, int nk, double *vals,
+static int parse_keys(const char *model, char *buf, const struct key *keys, int nk, double *vals,
                       const char **strs, int *given)
 {
     char list[256] = "";
@@ -59,12 +72,12 @@ static int parse_keys(const char *cmd, const char *model, char *buf, const struc
             for (int i = 0; i < nk; i++)
                 if (!strcmp(o, keys[i].key)) k = i;
         }
-        if (k < 0) return cli_usage_error(cmd, "unknown %s option '%.64s' (%s)", model, o, list);
-        if (given[k]) return cli_usage_error(cmd, "%s option '%s' given twice", model, o);
+        if (k < 0) return nasw_errorf(NASW_EINVAL, "unknown %s option '%.64s' (%s)", model, o, list);
+        if (given[k]) return nasw_errorf(NASW_EINVAL, "%s option '%s' given twice", model, o);
         given[k] = 1;
         const char *v = eq + 1;
         if (keys[k].type == K_STR) {
-            if (!*v) return cli_usage_error(cmd, "empty %s %s", model, o);
+            if (!*v) return nasw_errorf(NASW_EINVAL, "empty %s %s", model, o);
             strs[k] = v;
             continue;
         }
@@ -75,17 +88,17 @@ static int parse_keys(const char *cmd, const char *model, char *buf, const struc
                 if (strlen(v) == len && !strncmp(c, v, len)) found = idx;
                 c += len + (c[len] == '|');
             }
-            if (found < 0) return cli_usage_error(cmd, "bad %s %s '%.64s' (%s)", model, o, v, keys[k].choices);
+            if (found < 0) return nasw_errorf(NASW_EINVAL, "bad %s %s '%.64s' (%s)", model, o, v, keys[k].choices);
             vals[k] = found;
             continue;
         }
         double x;
-        if (cli_parse_double(v, &x) || x < keys[k].min || x > keys[k].max || (keys[k].type == K_INT && x != floor(x)))
-            return cli_usage_error(cmd, "bad %s %s '%.64s' (%g..%g%s)", model, o, v, keys[k].min, keys[k].max,
+        if (parse_double(v, &x) || x < keys[k].min || x > keys[k].max || (keys[k].type == K_INT && x != floor(x)))
+            return nasw_errorf(NASW_EINVAL, "bad %s %s '%.64s' (%g..%g%s)", model, o, v, keys[k].min, keys[k].max,
                                    keys[k].type == K_INT ? ", an integer" : "");
         vals[k] = x;
     }
-    return CLI_OK;
+    return NASW_OK;
 }
 
 /* the given integer options vals[from..from+n) into *dst[0..n) */
@@ -96,7 +109,7 @@ static void set_ints(const double *vals, const int *given, int from, int *const 
 }
 
 /* lstm[:key=value]...: ensemble, epochs, hidden, embed, batch (integers), lr */
-static int parse_lstm(const char *cmd, char *buf, struct cli_predictor *p)
+static int parse_lstm(char *buf, struct api_predictor *p)
 {
     static const struct key keys[] = {{"ensemble", K_INT, 1, 100, 0}, {"epochs", K_INT, 0, 100000, 0},
                                       {"hidden", K_INT, 1, 4096, 0},  {"embed", K_INT, 1, 4096, 0},
@@ -106,12 +119,12 @@ static int parse_lstm(const char *cmd, char *buf, struct cli_predictor *p)
     lstm_default_params(&p->lp);
     p->model = PRED_LSTM;
     p->lstm = 1;
-    int rc = parse_keys(cmd, "lstm", buf, keys, 6, v, NULL, given);
+    int rc = parse_keys("lstm", buf, keys, 6, v, NULL, given);
     if (rc) return rc;
     int *const ints[5] = {&p->lp.ensemble, &p->lp.epochs, &p->lp.hidden, &p->lp.embed, &p->lp.batch};
     set_ints(v, given, 0, ints, 5);
     if (given[5]) p->lp.lr = v[5];
-    return CLI_OK;
+    return NASW_OK;
 }
 
 /* a table column that names a zero-cost proxy (train/proxies.h), also with
@@ -128,29 +141,29 @@ static int is_zc_column(const char *name)
 }
 
 /* features=zc (every zero-cost column of the table) or features=COLUMN */
-static int parse_features(const char *cmd, const char *model, const char *f, const struct table *t,
-                          struct cli_predictor *p)
+static int parse_features(const char *model, const char *f, const struct table *t,
+                          struct api_predictor *p)
 {
-    if (!t) return cli_usage_error(cmd, "%s features=%.64s needs a table with the feature columns", model, f);
+    if (!t) return nasw_errorf(NASW_EINVAL, "%s features=%.64s needs a table with the feature columns", model, f);
     int sm = table_search_metric(t);
     if (!strcmp(f, "zc")) {
-        for (int c = 0; c < table_n_metrics(t) && p->n_feat < CLI_PRED_MAX_FEATURES; c++)
+        for (int c = 0; c < table_n_metrics(t) && p->n_feat < API_PRED_MAX_FEATURES; c++)
             if (c != sm && !table_metric_is_id(t, c) && is_zc_column(table_metric_name(t, c))) p->feat[p->n_feat++] = c;
         if (!p->n_feat)
-            return cli_usage_error(cmd, "features=zc: table '%.200s' has no zero-cost column (%s)", table_path(t),
+            return nasw_errorf(NASW_EINVAL, "features=zc: table '%.200s' has no zero-cost column (%s)", table_path(t),
                                    proxy_names());
-        return CLI_OK;
+        return NASW_OK;
     }
     int c = table_metric_index(t, f);
     if (c < 0 || table_metric_is_id(t, c))
-        return cli_usage_error(cmd, "bad %s features '%.64s' (zc or a numeric column of the table)", model, f);
-    if (c == sm) return cli_usage_error(cmd, "%s features '%.64s' is the predicted column", model, f);
+        return nasw_errorf(NASW_EINVAL, "bad %s features '%.64s' (zc or a numeric column of the table)", model, f);
+    if (c == sm) return nasw_errorf(NASW_EINVAL, "%s features '%.64s' is the predicted column", model, f);
     p->feat[p->n_feat++] = c;
-    return CLI_OK;
+    return NASW_OK;
 }
 
 /* xgb, rf, mlp: encoding=onehot|path|none, features=, then model keys */
-static int parse_tabular(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+static int parse_tabular(char *buf, const struct table *t, struct api_predictor *p)
 {
     static const struct key xgb_keys[] = {
         {"encoding", K_CHOICE, 0, 0, "onehot|path|none"}, {"features", K_STR, 0, 0, 0},
@@ -173,20 +186,20 @@ static int parse_tabular(const char *cmd, char *buf, const struct table *t, stru
     double v[16];
     const char *strs[16] = {0};
     int given[16] = {0};
-    int rc = parse_keys(cmd, model, buf, keys, nk, v, strs, given);
+    int rc = parse_keys(model, buf, keys, nk, v, strs, given);
     if (rc) return rc;
     /* defaults: the path encoding for the MLP (BANANAS); one-hot for the
      * trees, which rank NB201 far better on it (docs/predictor-zoo.md) */
     p->path = given[0] ? (int)v[0] : p->model == PRED_MLP;
-    if (given[1] && (rc = parse_features(cmd, model, strs[1], t, p))) return rc;
-    if (p->path == 2 && !p->n_feat) return cli_usage_error(cmd, "%s encoding=none needs features=", model);
+    if (given[1] && (rc = parse_features(model, strs[1], t, p))) return rc;
+    if (p->path == 2 && !p->n_feat) return nasw_errorf(NASW_EINVAL, "%s encoding=none needs features=", model);
     if (p->model == PRED_MLP) {
         mlp_default_params(&p->mp);
         int *const ints[5] = {&p->mp.layers, &p->mp.hidden, &p->mp.ensemble, &p->mp.epochs, &p->mp.batch};
         set_ints(v, given, 2, ints, 5);
         if (given[7]) p->mp.lr = v[7];
         if (given[8]) p->mp.loss = (enum mlp_loss)v[8];
-        return CLI_OK;
+        return NASW_OK;
     }
     xgb_default_params(&p->xp, p->model == PRED_RF ? XGB_FOREST : XGB_BOOST);
     int o = p->model == PRED_RF ? 1 : 0; /* rf has no eta */
@@ -196,10 +209,10 @@ static int parse_tabular(const char *cmd, char *buf, const struct table *t, stru
     if (given[5 - o]) p->xp.subsample = v[5 - o];
     if (given[6 - o]) p->xp.colsample = v[6 - o];
     if (given[7 - o]) p->xp.min_child = v[7 - o];
-    return CLI_OK;
+    return NASW_OK;
 }
 
-static int parse_gcn(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+static int parse_gcn(char *buf, const struct table *t, struct api_predictor *p)
 {
     static const struct key keys[] = {{"layers", K_INT, 1, 20, 0},       {"hidden", K_INT, 1, 4096, 0},
                                       {"ensemble", K_INT, 1, 100, 0},    {"epochs", K_INT, 0, 100000, 0},
@@ -207,57 +220,57 @@ static int parse_gcn(const char *cmd, char *buf, const struct table *t, struct c
     double v[6];
     int given[6] = {0};
     gcn_default_params(&p->cp);
-    int rc = parse_keys(cmd, "gcn", buf, keys, 6, v, NULL, given);
+    int rc = parse_keys("gcn", buf, keys, 6, v, NULL, given);
     if (rc) return rc;
     int *const ints[5] = {&p->cp.layers, &p->cp.hidden, &p->cp.ensemble, &p->cp.epochs, &p->cp.batch};
     set_ints(v, given, 0, ints, 5);
     if (given[5]) p->cp.lr = v[5];
     if (t && !gcn_row_len(table_space(t)))
-        return cli_usage_error(cmd, "gcn needs a cell space (the table's is a %s space)",
+        return nasw_errorf(NASW_EINVAL, "gcn needs a cell space (the table's is a %s space)",
                                space_kind_name(table_space(t)->kind));
-    return CLI_OK;
+    return NASW_OK;
 }
 
-static int parse_one(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p, int member);
+static int parse_one(const char *s, const struct table *t, struct api_predictor *p, int member);
 
 static const char known[] = "gp, lstm, xgb, rf, mlp, gcn, ensemble:members=A+B";
 
 /* ensemble:members=A+B+...[:combine=stack|rank]; a member's own options
  * use '/' for ':' (xgb/features=zc) */
-static int parse_ensemble(const char *cmd, char *buf, const struct table *t, struct cli_predictor *p)
+static int parse_ensemble(char *buf, const struct table *t, struct api_predictor *p)
 {
     static const struct key keys[] = {{"members", K_STR, 0, 0, 0}, {"combine", K_CHOICE, 0, 0, "stack|rank"}};
     double v[2];
     const char *strs[2] = {0};
     int given[2] = {0};
-    int rc = parse_keys(cmd, "ensemble", buf, keys, 2, v, strs, given);
+    int rc = parse_keys("ensemble", buf, keys, 2, v, strs, given);
     if (rc) return rc;
-    if (!given[0]) return cli_usage_error(cmd, "ensemble needs members=A+B+... (%s or table columns)", known);
+    if (!given[0]) return nasw_errorf(NASW_EINVAL, "ensemble needs members=A+B+... (%s or table columns)", known);
     p->rank = given[1] && v[1] == 1;
-    p->members = calloc(CLI_PRED_MAX_MEMBERS, sizeof *p->members);
-    if (!p->members) return cli_error("out of memory");
+    p->members = calloc(API_PRED_MAX_MEMBERS, sizeof *p->members);
+    if (!p->members) return nasw_errorf(NASW_ENOMEM, "out of memory");
     char list[256];
     snprintf(list, sizeof list, "%s", strs[0]);
     char *save = NULL;
     for (char *m = strtok_r(list, "+", &save); m; m = strtok_r(NULL, "+", &save)) {
-        if (p->n_members == CLI_PRED_MAX_MEMBERS)
-            return cli_usage_error(cmd, "ensemble of more than %d members", CLI_PRED_MAX_MEMBERS);
+        if (p->n_members == API_PRED_MAX_MEMBERS)
+            return nasw_errorf(NASW_EINVAL, "ensemble of more than %d members", API_PRED_MAX_MEMBERS);
         for (char *c = m; *c; c++)
             if (*c == '/') *c = ':';
-        if ((rc = parse_one(cmd, m, t, &p->members[p->n_members++], 1))) return rc;
+        if ((rc = parse_one(m, t, &p->members[p->n_members++], 1))) return rc;
     }
-    if (p->n_members < 2) return cli_usage_error(cmd, "ensemble needs at least 2 members, got '%.64s'", strs[0]);
-    return CLI_OK;
+    if (p->n_members < 2) return nasw_errorf(NASW_EINVAL, "ensemble needs at least 2 members, got '%.64s'", strs[0]);
+    return NASW_OK;
 }
 
-static int parse_one(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p, int member)
+static int parse_one(const char *s, const struct table *t, struct api_predictor *p, int member)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", s);
     p->column = -1;
     static const struct {
         const char *name;
-        enum cli_model model;
+        enum api_model model;
     } models[] = {{"gp", PRED_GP},   {"lstm", PRED_LSTM}, {"xgb", PRED_XGB},          {"rf", PRED_RF},
                   {"mlp", PRED_MLP}, {"gcn", PRED_GCN},   {"ensemble", PRED_ENSEMBLE}};
     int found = -1;
@@ -268,22 +281,22 @@ static int parse_one(const char *cmd, const char *s, const struct table *t, stru
     if (found < 0) {
         p->column = t ? table_metric_index(t, s) : -1;
         if (p->column < 0)
-            return cli_usage_error(cmd, "unknown predictor '%.64s' (%s%s)", s, known,
+            return nasw_errorf(NASW_EINVAL, "unknown predictor '%.64s' (%s%s)", s, known,
                                    t ? " or a numeric column of the table" : "");
         p->model = PRED_COLUMN;
-        return CLI_OK;
+        return NASW_OK;
     }
     p->model = models[found].model;
-    if (member && p->model == PRED_ENSEMBLE) return cli_usage_error(cmd, "an ensemble cannot be a member of one");
+    if (member && p->model == PRED_ENSEMBLE) return nasw_errorf(NASW_EINVAL, "an ensemble cannot be a member of one");
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
     switch (p->model) {
-    case PRED_LSTM: return parse_lstm(cmd, buf, p);
+    case PRED_LSTM: return parse_lstm(buf, p);
     case PRED_XGB:
     case PRED_RF:
-    case PRED_MLP: return parse_tabular(cmd, buf, t, p);
-    case PRED_GCN: return parse_gcn(cmd, buf, t, p);
-    case PRED_ENSEMBLE: return parse_ensemble(cmd, buf, t, p);
+    case PRED_MLP: return parse_tabular(buf, t, p);
+    case PRED_GCN: return parse_gcn(buf, t, p);
+    case PRED_ENSEMBLE: return parse_ensemble(buf, t, p);
     default: break;
     }
     gp_default_params(&p->gp);
@@ -296,17 +309,17 @@ static int parse_one(const char *cmd, const char *s, const struct table *t, stru
         else if (!strcmp(o, "matern")) p->gp.kernel = GP_MATERN52;
         else if (!strcmp(o, "ard")) p->gp.ard = 1;
         else if (!strcmp(o, "nowarp")) p->gp.warp = 0;
-        else return cli_usage_error(cmd, "unknown gp option '%.64s' (onehot, path, rbf, matern, ard, nowarp)", o);
+        else return nasw_errorf(NASW_EINVAL, "unknown gp option '%.64s' (onehot, path, rbf, matern, ard, nowarp)", o);
     }
-    return CLI_OK;
+    return NASW_OK;
 }
 
-int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct cli_predictor *p)
+int api_predictor_parse(const char *s, const struct table *t, struct api_predictor *p)
 {
-    return parse_one(cmd, s, t, p, 0);
+    return parse_one(s, t, p, 0);
 }
 
-void cli_predictor_release(struct cli_predictor *p)
+void api_predictor_release(struct api_predictor *p)
 {
     if (!p) return;
     free(p->members);
@@ -316,12 +329,12 @@ void cli_predictor_release(struct cli_predictor *p)
 
 /* --- encoding ------------------------------------------------------------ */
 
-static int enc_width(const struct cli_predictor *p, const struct space *s)
+static int enc_width(const struct api_predictor *p, const struct space *s)
 {
     return p->path == 2 ? 0 : p->path ? space_path_dim(s) : space_onehot_dim(s);
 }
 
-int cli_predictor_width(const struct cli_predictor *p, const struct space *s)
+int api_predictor_width(const struct api_predictor *p, const struct space *s)
 {
     switch (p->model) {
     case PRED_COLUMN: return 0;
@@ -330,7 +343,7 @@ int cli_predictor_width(const struct cli_predictor *p, const struct space *s)
     case PRED_ENSEMBLE: {
         int w = 0;
         for (int k = 0; k < p->n_members; k++) {
-            int mw = cli_predictor_width(&p->members[k], s);
+            int mw = api_predictor_width(&p->members[k], s);
             w += mw ? mw : 1; /* a column member: its value */
         }
         return w;
@@ -341,7 +354,7 @@ int cli_predictor_width(const struct cli_predictor *p, const struct space *s)
 
 /* one predictor's row at x (doubles; an lstm member's tokens as doubles
  * when tok is NULL); t may be NULL when nothing needs a table value */
-static void encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, const struct table *t,
+static void encode(const struct api_predictor *p, const struct space *s, const struct arch *a, const struct table *t,
                    long row, double *x, int *tok)
 {
     switch (p->model) {
@@ -361,7 +374,7 @@ static void encode(const struct cli_predictor *p, const struct space *s, const s
     case PRED_ENSEMBLE:
         for (int k = 0; k < p->n_members; k++) {
             encode(&p->members[k], s, a, t, row, x, NULL);
-            int mw = cli_predictor_width(&p->members[k], s);
+            int mw = api_predictor_width(&p->members[k], s);
             x += mw ? mw : 1;
         }
         return;
@@ -376,19 +389,19 @@ static void encode(const struct cli_predictor *p, const struct space *s, const s
     }
 }
 
-void cli_predictor_encode(const struct cli_predictor *p, const struct space *s, const struct arch *a, long i,
+void api_predictor_encode(const struct api_predictor *p, const struct space *s, const struct arch *a, long i,
                           double *x, int *tok)
 {
-    long w = cli_predictor_width(p, s);
+    long w = api_predictor_width(p, s);
     if (p->model == PRED_COLUMN) return;
     encode(p, s, a, NULL, -1, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
 }
 
-void cli_predictor_encode_row(const struct cli_predictor *p, const struct table *t, long row, long i, double *x,
+void api_predictor_encode_row(const struct api_predictor *p, const struct table *t, long row, long i, double *x,
                               int *tok)
 {
     const struct space *s = table_space(t);
-    long w = cli_predictor_width(p, s);
+    long w = api_predictor_width(p, s);
     if (p->model == PRED_COLUMN) return;
     encode(p, s, table_row_arch(t, row), t, row, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
 }
@@ -403,10 +416,10 @@ static double clock_s(clockid_t c)
 }
 
 /* one model (not an ensemble, not a column): fit on x/tok, predict xt/tokt */
-static int fit_model(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
+static int fit_model(const struct api_predictor *p, const struct space *s, const double *x, const int *tok,
                      const double *y, int n, const double *xt, const int *tokt, int m, double *mean, struct rng *r)
 {
-    int st, d = cli_predictor_width(p, s);
+    int st, d = api_predictor_width(p, s);
     switch (p->model) {
     case PRED_LSTM: {
         struct lstm *model;
@@ -481,7 +494,7 @@ static void segment(const double *x, int rows, int w, int c, int mw, double *out
 
 /* member q's predictions: of the test rows (pt, m) when fit_rows is NULL,
  * else of the rows not in the training mask (out-of-fold) */
-static int member_predict(const struct cli_predictor *q, const struct space *s, const double *xs, const int *tks,
+static int member_predict(const struct api_predictor *q, const struct space *s, const double *xs, const int *tks,
                           int mw, const double *y, const unsigned char *train, int n, const double *xq,
                           const int *tq, int m, double *pred, double *bx, int *btk, double *by, struct rng *r)
 {
@@ -503,7 +516,7 @@ static int member_predict(const struct cli_predictor *q, const struct space *s, 
 static int ridge(const double *F, const double *t, int n, int P, double lambda, double *w)
 {
     int q = P + 1;
-    double A[(CLI_PRED_MAX_MEMBERS + 1) * (CLI_PRED_MAX_MEMBERS + 1)] = {0};
+    double A[(API_PRED_MAX_MEMBERS + 1) * (API_PRED_MAX_MEMBERS + 1)] = {0};
     for (int j = 0; j < q; j++) w[j] = 0;
     for (int i = 0; i < n; i++)
         for (int a = 0; a < q; a++) {
@@ -517,11 +530,11 @@ static int ridge(const double *F, const double *t, int n, int P, double lambda, 
     return NASW_OK;
 }
 
-static int fit_ensemble(const struct cli_predictor *p, const struct space *s, const double *x, const double *y, int n,
+static int fit_ensemble(const struct api_predictor *p, const struct space *s, const double *x, const double *y, int n,
                         const double *xt, int m, double *mean, struct rng *r)
 {
     enum { FOLDS = 5 };
-    int P = p->n_members, w = cli_predictor_width(p, s), mx = n > m ? n : m, st = NASW_OK;
+    int P = p->n_members, w = api_predictor_width(p, s), mx = n > m ? n : m, st = NASW_OK;
     size_t cells = (size_t)mx * (size_t)w;
     double *xs = malloc(sizeof *xs * cells), *xq = malloc(sizeof *xq * cells), *bx = malloc(sizeof *bx * cells);
     int *tks = malloc(sizeof *tks * cells), *tq = malloc(sizeof *tq * cells), *btk = malloc(sizeof *btk * cells);
@@ -541,8 +554,8 @@ static int fit_ensemble(const struct cli_predictor *p, const struct space *s, co
     int folds = n >= 2 * FOLDS ? FOLDS : 0; /* too few rows: rank average */
     int stack = !p->rank && folds;
     for (int c = 0, q = 0; q < P; q++) {
-        const struct cli_predictor *mq = &p->members[q];
-        int mw = cli_predictor_width(mq, s);
+        const struct api_predictor *mq = &p->members[q];
+        int mw = api_predictor_width(mq, s);
         mw = mw ? mw : 1;
         segment(x, n, w, c, mw, xs, tks);
         segment(xt, m, w, c, mw, xq, tq);
@@ -571,7 +584,7 @@ static int fit_ensemble(const struct cli_predictor *p, const struct space *s, co
         ranks01(pred, n, rk, idx);
         for (int i = 0; i < n; i++) Ftr[(size_t)i * P + q] = rk[i];
     }
-    double wts[CLI_PRED_MAX_MEMBERS + 1];
+    double wts[API_PRED_MAX_MEMBERS + 1];
     if (stack) {
         ranks01(y, n, ty, idx);
         if ((st = ridge(Ftr, ty, n, P, 1.0, wts))) goto out;
@@ -615,7 +628,7 @@ out:
     return st;
 }
 
-int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
+int api_predictor_fit_predict(const struct api_predictor *p, const struct space *s, const double *x, const int *tok,
                               const double *y, int n, const double *xt, const int *tokt, int m, double *mean,
                               const double *ytest, double *lpd, double *fit_s, double *fit_cpu_s, struct rng *r)
 {
@@ -624,7 +637,7 @@ int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space 
     if (lpd) *lpd = NAN;
     if (p->model == PRED_GP) {
         struct gp *g;
-        if ((st = gp_fit(&g, x, y, n, cli_predictor_width(p, s), &p->gp, r))) return st;
+        if ((st = gp_fit(&g, x, y, n, api_predictor_width(p, s), &p->gp, r))) return st;
         st = gp_predict(g, xt, m, mean, NULL);
         /* timed like a peer's fit + predict; the density is extra */
         if (fit_cpu_s) *fit_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
