@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/handle.h"
 #include "api/nasw.h"
 #include "api/predictor.h"
 #include "core/arch.h"
@@ -25,11 +26,6 @@
 #include "tables/table.h"
 #include "train/live.h"
 
-struct nasw_table {
-    struct table *t;  /* NULL: the live trainer */
-    struct bench **b; /* one per dataset, made at open (read-only afterwards for tables) */
-    int n;            /* datasets */
-};
 
 int nasw_table_open(nasw_table **out, const char *path, const char *metric, const char *report)
 {
@@ -105,7 +101,7 @@ int nasw_table_dataset_index(const nasw_table *h, const char *name)
                         h->t ? table_path(h->t) : h->b[0]->name);
 }
 
-static int check_dataset(const nasw_table *h, int d)
+int api_check_dataset(const nasw_table *h, int d)
 {
     if (d < 0 || d >= h->n) return -nasw_errorf(NASW_EINVAL, "dataset index %d out of range (0..%d)", d, h->n - 1);
     return 0;
@@ -113,12 +109,12 @@ static int check_dataset(const nasw_table *h, int d)
 
 long nasw_table_dataset_rows(const nasw_table *h, int d)
 {
-    return check_dataset(h, d) ? -1 : h->t ? table_dataset_rows(h->t, d) : 0;
+    return api_check_dataset(h, d) ? -1 : h->t ? table_dataset_rows(h->t, d) : 0;
 }
 
 int nasw_table_query(const nasw_table *h, int d, const char *arch, double *val, double *test)
 {
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     struct arch a;
     const struct space *s = bench_space(h->b[d]);
@@ -139,7 +135,7 @@ int nasw_table_query(const nasw_table *h, int d, const char *arch, double *val, 
 
 int nasw_table_arch(const nasw_table *h, int d, long r, char *buf, size_t n)
 {
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     if (!h->t) return -nasw_errorf(NASW_EINVAL, "the live bench has no rows");
     for (long i = 0, k = 0; i < table_n_rows(h->t); i++) {
@@ -209,6 +205,29 @@ static const struct search_type user_type = {
     .free = us_free,
 };
 
+int api_budget_kind(const nasw_run_opts *o, enum budget_kind *kind)
+{
+    if (o->unit < NASW_BUDGET_QUERIES || o->unit > NASW_BUDGET_EPOCHS)
+        return nasw_errorf(NASW_EINVAL, "budget unit %d (0 queries, 1 seconds, 2 epochs)", o->unit);
+    /* whole queries and epochs, as the CLI's --budget */
+    if (!(o->budget > 0) || !isfinite(o->budget) || (o->unit != NASW_BUDGET_SECONDS && o->budget != floor(o->budget)))
+        return nasw_errorf(NASW_EINVAL, "budget %g: a positive number (whole for queries and epochs)", o->budget);
+    *kind = o->unit == NASW_BUDGET_SECONDS ? BUDGET_SECONDS : o->unit == NASW_BUDGET_EPOCHS ? BUDGET_EPOCHS : BUDGET_QUERIES;
+    return NASW_OK;
+}
+
+int api_run_check(struct bench *b, const struct search_spec *spec, enum budget_kind kind)
+{
+    if (kind == BUDGET_SECONDS && !b->has_cost)
+        return nasw_errorf(NASW_EINVAL, "%s has no cost column: a budget in seconds needs one", b->name);
+    if (kind == BUDGET_EPOCHS && b->max_epochs <= 0)
+        return nasw_errorf(NASW_EINVAL, "%s has no curves: a budget in epochs needs them", b->name);
+    int st = search_check_bench(spec->type, b);
+    if (!st) st = search_spec_check(spec, b);
+    if (!st) st = search_check(spec, bench_space(b));
+    return st;
+}
+
 /* nasw_search and nasw_run: one search_run() on dataset d's bench, its
  * trace copied out as nasw_steps. */
 static int run_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn ask, nasw_tell_fn tell,
@@ -231,15 +250,7 @@ static int run_search(const nasw_table *h, int d, const char *spec_text, nasw_as
         pending = &u;
     }
     struct bench *b = h->b[d];
-    if (spec_text) { /* refused before the run, as the CLI refuses them */
-        if (kind == BUDGET_SECONDS && !b->has_cost)
-            return -nasw_errorf(NASW_EINVAL, "%s has no cost column: a budget in seconds needs one", b->name);
-        if (kind == BUDGET_EPOCHS && b->max_epochs <= 0)
-            return -nasw_errorf(NASW_EINVAL, "%s has no curves: a budget in epochs needs them", b->name);
-        if ((st = search_check_bench(spec.type, b)) || (st = search_spec_check(&spec, b)) ||
-            (st = search_check(&spec, bench_space(b))))
-            return -st;
-    }
+    if (spec_text && (st = api_run_check(b, &spec, kind))) return -st; /* refused before the run */
     struct search_run_opts o = {.budget = budget, .kind = kind, .seed = seed};
     struct search_trace tr = {0};
     st = search_run(b, &spec, &o, &tr);
@@ -273,7 +284,7 @@ int nasw_search(const nasw_table *h, int d, const char *spec_text, nasw_ask_fn a
     *steps = NULL;
     *n_steps = 0;
     nasw_errclear();
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     if (budget < 1) return -nasw_errorf(NASW_EINVAL, "budget %ld: at least one query", budget);
     return run_search(h, d, spec_text, ask, tell, user, seed, (double)budget, BUDGET_QUERIES, steps, n_steps);
@@ -284,17 +295,11 @@ int nasw_run(const nasw_table *h, int d, const char *spec, const nasw_run_opts *
     *steps = NULL;
     *n_steps = 0;
     nasw_errclear();
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     if (!spec || !o) return -nasw_errorf(NASW_EINVAL, "nasw_run needs a strategy spec and options");
-    if (o->unit < NASW_BUDGET_QUERIES || o->unit > NASW_BUDGET_EPOCHS)
-        return -nasw_errorf(NASW_EINVAL, "budget unit %d (0 queries, 1 seconds, 2 epochs)", o->unit);
-    /* whole queries and epochs, as the CLI's --budget */
-    if (!(o->budget > 0) || !isfinite(o->budget) || (o->unit != NASW_BUDGET_SECONDS && o->budget != floor(o->budget)))
-        return -nasw_errorf(NASW_EINVAL, "budget %g: a positive number (whole for queries and epochs)", o->budget);
-    enum budget_kind kind = o->unit == NASW_BUDGET_SECONDS ? BUDGET_SECONDS
-                            : o->unit == NASW_BUDGET_EPOCHS ? BUDGET_EPOCHS
-                                                            : BUDGET_QUERIES;
+    enum budget_kind kind;
+    if ((st = api_budget_kind(o, &kind))) return -st;
     return run_search(h, d, spec, NULL, NULL, NULL, o->seed, o->budget, kind, steps, n_steps);
 }
 
@@ -302,7 +307,7 @@ void nasw_free(void *p) { free(p); }
 
 int nasw_sample(const nasw_table *h, int d, uint64_t seed, char *buf, size_t n)
 {
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     const struct space *s = h->b[d]->space;
     struct rng *r = rng_new(seed);
@@ -316,7 +321,7 @@ int nasw_sample(const nasw_table *h, int d, uint64_t seed, char *buf, size_t n)
 
 int nasw_mutate(const nasw_table *h, int d, const char *arch, uint64_t seed, char *buf, size_t n)
 {
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     const struct space *s = h->b[d]->space;
     struct arch a, m;
@@ -349,7 +354,7 @@ int nasw_predictor_new(nasw_predictor **out, const nasw_table *h, int d, const c
 {
     *out = NULL;
     nasw_errclear();
-    int st = check_dataset(h, d);
+    int st = api_check_dataset(h, d);
     if (st) return st;
     nasw_predictor *x = calloc(1, sizeof *x);
     if (!x || !(x->r = rng_new(seed))) {

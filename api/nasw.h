@@ -101,6 +101,30 @@ typedef struct {
 } nasw_run_opts;
 int nasw_run(const nasw_table *t, int d, const char *spec, const nasw_run_opts *o, nasw_step **steps, long *n_steps);
 
+/* A comparison (since version 2): every strategy of the comma-separated
+ * spec list on every dataset of t, with seeds 1..n_seeds (o->seed is not
+ * used), each run as nasw_run's - the runs of `nasw compare --strategies
+ * LIST --seeds N --budget B` - and one row per (dataset, strategy) at the
+ * budget: the statistics of that comparison's summary.csv, computed by
+ * the same code (docs/outputs-columns.md: a NAN is an empty field there).
+ * Rows in summary.csv's order (datasets, then strategies as listed);
+ * *rows is malloc'd (free with nasw_free).  The runs are made one after
+ * the other on the calling thread; names longer than the fields are cut. */
+typedef struct {
+    char dataset[128];
+    char strategy[512];      /* the spec as written (summary.csv's strategy) */
+    double budget;
+    int seeds;               /* runs with a result */
+    double test_mean, test_std, test_ci95;   /* best-so-far report metric */
+    double val_mean;                          /* best-so-far search metric */
+    double queries_to_best;  /* mean queries to the best-by-search-metric
+                                architecture (NAN unless every run found it) */
+    int found_best;          /* runs that found it */
+    double regret_mean;      /* ceiling - test_mean (NAN without a ceiling) */
+} nasw_compare_row;
+int nasw_compare(const nasw_table *t, const char *strategies, int n_seeds, const nasw_run_opts *o,
+                 nasw_compare_row **rows, long *n_rows);
+
 /* Learning-curve extrapolation (since version 2; surrogate/lcurve, Domhan
  * et al. 2015).  An extrapolator holds the random stream of the fits (MCMC
  * and the least-squares starts) and their settings; calls on one handle

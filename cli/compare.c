@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/compare.h"
 #include "cli/cli.h"
 #include "cli/moo.h"
 #include "cli/plot.h"
@@ -189,28 +190,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Where step i of a run lies on the budget's axis: queries, cumulative
- * seconds or cumulative epochs charged. */
-static double step_x(const struct search_trace *tr, long i, int kind)
-{
-    return kind == BUDGET_SECONDS ? tr->steps[i].total_cost_s
-           : kind == BUDGET_EPOCHS ? tr->steps[i].total_epochs : (double)(i + 1);
-}
-
-/* Best-so-far of a run at checkpoint x (in the budget's unit): the last
- * step within it; NULL if the run had no query by then. */
-static const struct search_step *step_at(const struct search_trace *tr, double x, int kind)
-{
-    if (tr->n == 0) return NULL;
-    if (kind == BUDGET_QUERIES) {
-        long q = (long)x;
-        return &tr->steps[(q <= tr->n ? q : tr->n) - 1];
-    }
-    const struct search_step *s = NULL;
-    for (long i = 0; i < tr->n && step_x(tr, i, kind) <= x; i++) s = &tr->steps[i];
-    return s;
-}
-
 static const char *unit_name(int kind)
 {
     return kind == BUDGET_SECONDS ? "seconds" : kind == BUDGET_EPOCHS ? "epochs" : "queries";
@@ -274,7 +253,7 @@ static int collect(const struct ctx *c, int d, int s, double x, double *test, do
 {
     int n = 0;
     for (int k = 0; k < c->n_seeds; k++) {
-        const struct search_step *p = step_at(&job_of(c, d, s, k)->tr, x, c->seconds);
+        const struct search_step *p = api_step_at(&job_of(c, d, s, k)->tr, x, c->seconds);
         test[k] = p ? p->test_at_best : NAN;
         val[k] = p ? p->best_val : NAN;
         n += p != NULL && isfinite(p->test_at_best);
@@ -282,13 +261,6 @@ static int collect(const struct ctx *c, int d, int s, double x, double *test, do
     return n;
 }
 
-static int finite_only(const double *x, int n, double *out)
-{
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(x[i])) out[m++] = x[i];
-    return m;
-}
 
 static const struct search_trace *trace_of(void *ctx, int d, int s, int k)
 {
@@ -303,12 +275,11 @@ static int write_summary(struct ctx *c, FILE *tty)
     fputs("dataset,strategy,budget,seeds,test_mean,test_std,test_ci95,val_mean,queries_to_best,"
           "found_best,regret_mean\n",
           f);
-    double *test = malloc(sizeof *test * (size_t)c->n_seeds * 4);
-    if (!test) {
+    const struct search_trace **runs = malloc(sizeof *runs * (size_t)c->n_seeds);
+    if (!runs) {
         outfile_abort(o);
         return cli_error("out of memory");
     }
-    double *val = test + c->n_seeds, *ft = val + c->n_seeds, *fv = ft + c->n_seeds;
     for (int d = 0; d < c->n_d; d++) {
         struct bench *b = c->benches[d];
         if (tty) {
@@ -323,58 +294,43 @@ static int write_summary(struct ctx *c, FILE *tty)
         for (int s = 0; s < c->n_s; s++)
             for (int ci = 0; ci < c->n_ck; ci++) {
                 double x = c->ck[ci];
-                collect(c, d, s, x, test, val);
-                int nt = finite_only(test, c->n_seeds, ft), nv = finite_only(val, c->n_seeds, fv);
-                double mean = nt ? stats_mean(ft, (size_t)nt) : NAN;
-                /* a spread needs two runs: fewer leave it undefined (empty) */
-                double sd = nt >= 2 ? stats_sd(ft, (size_t)nt) : NAN, ci95 = nt >= 2 ? stats_ci95(ft, (size_t)nt) : NAN;
-                double vmean = nv ? stats_mean(fv, (size_t)nv) : NAN;
-                /* queries to the best-by-search-metric architecture */
-                int found = 0;
-                double qsum = 0;
-                for (int k = 0; c->has_ceiling[d] && k < c->n_seeds; k++) {
-                    const struct search_trace *tr = &job_of(c, d, s, k)->tr;
-                    for (long i = 0; i < tr->n; i++) {
-                        const struct search_step *p = &tr->steps[i];
-                        if (step_x(tr, i, c->seconds) > x) break;
-                        if (p->best_val == c->ceil_val[d]) {
-                            found++;
-                            qsum += (double)(i + 1);
-                            break;
-                        }
-                    }
+                /* the statistics of the library's nasw_compare(), one computation */
+                struct api_cell cell;
+                for (int k = 0; k < c->n_seeds; k++) runs[k] = &job_of(c, d, s, k)->tr;
+                if (api_compare_cell(runs, c->n_seeds, x, c->seconds, c->has_ceiling[d], c->ceil_val[d],
+                                     c->ceil_test[d], b->report_higher_is_better, &cell)) {
+                    free(runs);
+                    outfile_abort(o);
+                    return cli_error("out of memory");
                 }
-                double regret = NAN;
-                if (c->has_ceiling[d] && isfinite(mean))
-                    regret = b->report_higher_is_better ? c->ceil_test[d] - mean : mean - c->ceil_test[d];
                 csv_str(f, c->dnames[d]);
                 fputc(',', f);
                 csv_str(f, c->specs[s].label);
-                fprintf(f, ",%.10g,%d,", x, nt);
-                csv_num(f, mean);
+                fprintf(f, ",%.10g,%d,", x, cell.seeds);
+                csv_num(f, cell.test_mean);
                 fputc(',', f);
-                csv_num(f, sd);
+                csv_num(f, cell.test_std);
                 fputc(',', f);
-                csv_num(f, ci95);
+                csv_num(f, cell.test_ci95);
                 fputc(',', f);
-                csv_num(f, vmean);
+                csv_num(f, cell.val_mean);
                 fputc(',', f);
-                if (found == c->n_seeds && found > 0) csv_num(f, qsum / found);
-                fprintf(f, ",%d,", found);
-                csv_num(f, regret);
+                csv_num(f, cell.queries_to_best);
+                fprintf(f, ",%d,", cell.found_best);
+                csv_num(f, cell.regret_mean);
                 fputc('\n', f);
                 if (tty) {
                     char q[32] = "-";
-                    if (found == c->n_seeds && found > 0) snprintf(q, sizeof q, "%.1f", qsum / found);
-                    else if (c->has_ceiling[d]) snprintf(q, sizeof q, "(%d/%d)", found, c->n_seeds);
+                    if (isfinite(cell.queries_to_best)) snprintf(q, sizeof q, "%.1f", cell.queries_to_best);
+                    else if (c->has_ceiling[d]) snprintf(q, sizeof q, "(%d/%d)", cell.found_best, c->n_seeds);
                     char b[4][32];
                     fprintf(tty, "  %-36.36s %8.6g %10s %8s %8s %10s %10s\n", c->specs[s].label, x,
-                            num_or_dash(b[0], 32, "%.4f", mean), num_or_dash(b[1], 32, "%.4f", ci95),
-                            num_or_dash(b[2], 32, "%.4f", sd), num_or_dash(b[3], 32, "%.4f", vmean), q);
+                            num_or_dash(b[0], 32, "%.4f", cell.test_mean), num_or_dash(b[1], 32, "%.4f", cell.test_ci95),
+                            num_or_dash(b[2], 32, "%.4f", cell.test_std), num_or_dash(b[3], 32, "%.4f", cell.val_mean), q);
                 }
             }
     }
-    free(test);
+    free(runs);
     return cli_out_commit(o);
 }
 

@@ -134,6 +134,31 @@ class TableTest(unittest.TestCase):
         for n in ("random", "evolution", "local", "reinforce", "bo"):
             self.assertIn(n, names)
 
+    def test_compare_matches_cli(self):
+        # the rows of `nasw compare`'s summary.csv at the budget, from the same runs and code
+        import csv
+        import tempfile
+        specs = ["random", "local", "evolution:population=8:sample=3"]
+        for budget, unit, flag in ((20, "queries", "20"), (150, "seconds", "150s")):
+            got = self.t.compare(specs, seeds=3, budget=budget, unit=unit)
+            with tempfile.TemporaryDirectory() as d:
+                subprocess.run([NASW, "compare", "--table", MINI, "--strategies", ",".join(specs), "--seeds", "3",
+                                "--budget", flag, "--jobs", "1", "--no-plot", "-q", "--dir", d], check=True)
+                with open(os.path.join(d, "summary.csv")) as f:
+                    want = list(csv.DictReader(f))
+            self.assertEqual(len(col(got, "dataset")), len(want))
+            for i, w in enumerate(want):
+                self.assertEqual(col(got, "dataset")[i], w["dataset"])
+                self.assertEqual(col(got, "strategy")[i], w["strategy"])
+                for k in ("test_mean", "test_std", "test_ci95", "val_mean", "queries_to_best", "regret_mean"):
+                    v = col(got, k)[i]
+                    self.assertEqual("%.10g" % v if v == v else "", w[k], (unit, w["strategy"], k))
+                self.assertEqual(col(got, "found_best")[i], int(w["found_best"]))
+                self.assertEqual(col(got, "seeds")[i], int(w["seeds"]))
+        with self.assertRaises(nasw.Error) as e:
+            self.t.compare("random,random", seeds=2, budget=5)
+        self.assertIn("listed twice", str(e.exception))
+
     def test_run_budget_units_match_cli(self):
         # queries: the same trajectory as search(); seconds: as `nasw search --budget Ns`
         self.assertEqual(col(self.t.run("alpha", "evolution", seed=2, budget=15), "arch"),

@@ -85,8 +85,20 @@ class _RunOpts(ctypes.Structure):
 
 
 _UNITS = {"queries": 0, "seconds": 1, "epochs": 2}
+_ROW_NUMS = ("budget", "seeds", "test_mean", "test_std", "test_ci95", "val_mean", "queries_to_best", "found_best",
+             "regret_mean")
+
+
+class _CompareRow(ctypes.Structure):
+    _fields_ = [("dataset", ctypes.c_char * 128), ("strategy", ctypes.c_char * 512), ("budget", ctypes.c_double),
+                ("seeds", ctypes.c_int), ("test_mean", ctypes.c_double), ("test_std", ctypes.c_double),
+                ("test_ci95", ctypes.c_double), ("val_mean", ctypes.c_double), ("queries_to_best", ctypes.c_double),
+                ("found_best", ctypes.c_int), ("regret_mean", ctypes.c_double)]
+
 _lib.nasw_run.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(_RunOpts),
                           ctypes.POINTER(ctypes.POINTER(_Step)), ctypes.POINTER(ctypes.c_long)]
+_lib.nasw_compare.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(_RunOpts),
+                              ctypes.POINTER(ctypes.POINTER(_CompareRow)), ctypes.POINTER(ctypes.c_long)]
 _lib.nasw_lcurve_new.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_uint64, ctypes.c_int]
 _lib.nasw_lcurve_seed.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
 _lib.nasw_lcurve_free.argtypes = [ctypes.c_void_p]
@@ -149,7 +161,7 @@ def _frame(columns):
         pass
     try:
         import numpy
-        return {k: (numpy.asarray(v) if k != "arch" else v) for k, v in columns.items()}
+        return {k: (numpy.asarray(v) if k not in ("arch", "dataset", "strategy") else v) for k, v in columns.items()}
     except ImportError:
         return columns
 
@@ -286,6 +298,31 @@ class Table:
             raise errors[0]
         _check(rc)
         return _steps_frame(steps, n)
+
+    def compare(self, strategies, seeds=10, budget=100, unit="queries"):
+        """Run every strategy (a list of specs, or "a,b,c") on every dataset
+        with seeds 1..seeds: the runs of `nasw compare`, and one row per
+        (dataset, strategy) with its summary.csv statistics at the budget
+        (NaN where that file has an empty field)."""
+        if unit not in _UNITS:
+            raise Error("unit '%s' (queries, seconds or epochs)" % unit)
+        if not isinstance(strategies, str):
+            strategies = ",".join(strategies)
+        o = _RunOpts(0, float(budget), _UNITS[unit])
+        rows, n = ctypes.POINTER(_CompareRow)(), ctypes.c_long()
+        _check(_lib.nasw_compare(self._h, strategies.encode(), seeds, ctypes.byref(o), ctypes.byref(rows),
+                                 ctypes.byref(n)))
+        try:
+            cols = {k: [] for k in ("dataset", "strategy") + _ROW_NUMS}
+            for i in range(n.value):
+                r = rows[i]
+                cols["dataset"].append(r.dataset.decode())
+                cols["strategy"].append(r.strategy.decode())
+                for k in _ROW_NUMS:
+                    cols[k].append(getattr(r, k))
+        finally:
+            _lib.nasw_free(rows)
+        return _frame(cols)
 
 
 class Live(Table):
