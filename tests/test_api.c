@@ -4,6 +4,7 @@
  * ask/tell callbacks (repeats told but not counted, the incumbent kept by
  * the library), the helpers, and errors with their messages.
  */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +148,86 @@ static void test_run(void **state)
     nasw_table_free(t);
 }
 
+/* nasw_compare: a row per (dataset, strategy) whose mean is that of the
+ * nasw_run trajectories of seeds 1..N at the budget; nasw_predictor: a GP
+ * ranks a table's rows, reproducibly, and a column predictor is the column */
+static void test_compare_predictor(void **state)
+{
+    (void)state;
+    nasw_table *t;
+    assert_int_equal(nasw_table_open(&t, MINI, NULL, NULL), 0);
+    nasw_run_opts o = {.budget = 15, .unit = NASW_BUDGET_QUERIES};
+    nasw_compare_row *rows;
+    long n;
+    assert_int_equal(nasw_compare(t, "random,local", 4, &o, &rows, &n), 0);
+    assert_int_equal(n, 2 * nasw_table_datasets(t));
+    for (long r = 0; r < n; r++) {
+        int d = nasw_table_dataset_index(t, rows[r].dataset);
+        double sum = 0;
+        for (int k = 1; k <= 4; k++) {
+            nasw_step *s;
+            long ns;
+            o.seed = (uint64_t)k;
+            assert_int_equal(nasw_run(t, d, rows[r].strategy, &o, &s, &ns), 0);
+            sum += s[ns - 1].test_at_best;
+            nasw_free(s);
+        }
+        assert_int_equal(rows[r].seeds, 4);
+        /* the mean of the same four numbers (a running mean: rounding of the
+         * order of 4 ulps) */
+        assert_true(fabs(rows[r].test_mean - sum / 4) <= 4 * 4 * DBL_EPSILON * fabs(sum / 4));
+        assert_true(rows[r].test_std >= 0 && rows[r].test_ci95 > 0);
+        assert_true(isfinite(rows[r].regret_mean)); /* the table has a ceiling */
+    }
+    assert_string_equal(rows[0].strategy, "random");
+    assert_string_equal(rows[1].strategy, "local");
+    nasw_free(rows);
+    assert_true(nasw_compare(t, "random,nope", 2, &o, &rows, &n) < 0);
+    assert_non_null(strstr(nasw_errmsg(), "nope"));
+    assert_true(nasw_compare(t, "random", 0, &o, &rows, &n) < 0);
+    assert_null(rows);
+
+    int d = nasw_table_dataset_index(t, "alpha");
+    long m = nasw_table_dataset_rows(t, d);
+    assert_true(m >= 40);
+    char buf[40][1024];
+    const char *archs[40];
+    double y[40], p1[20], p2[20], col[20];
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(nasw_table_arch(t, d, i, buf[i], sizeof buf[i]), 0);
+        archs[i] = buf[i];
+        assert_int_equal(nasw_table_query(t, d, archs[i], &y[i], NULL), 0);
+    }
+    nasw_predictor *p;
+    assert_int_equal(nasw_predictor_new(&p, t, d, "gp", 7), 0);
+    assert_int_equal(nasw_predictor_fit_predict(p, archs, y, 20, archs + 20, 20, p1), 0);
+    nasw_predictor_seed(p, 7);
+    assert_int_equal(nasw_predictor_fit_predict(p, archs, y, 20, archs + 20, 20, p2), 0);
+    assert_memory_equal(p1, p2, sizeof p1);
+    /* better than chance: more concordant than discordant pairs */
+    int conc = 0, disc = 0;
+    for (int i = 20; i < 40; i++)
+        for (int j = i + 1; j < 40; j++) {
+            double a = (p1[i - 20] - p1[j - 20]) * (y[i] - y[j]);
+            conc += a > 0, disc += a < 0;
+        }
+    assert_true(conc > disc);
+    nasw_predictor_free(p);
+    assert_int_equal(nasw_predictor_new(&p, t, d, "test_acc", 1), 0);
+    assert_int_equal(nasw_predictor_fit_predict(p, NULL, NULL, 0, archs + 20, 20, col), 0);
+    for (int i = 0; i < 20; i++) {
+        double v, te;
+        assert_int_equal(nasw_table_query(t, d, archs[20 + i], &v, &te), 0);
+        assert_true(col[i] == te);
+    }
+    nasw_predictor_free(p);
+    assert_true(nasw_predictor_new(&p, t, d, "lstm:epochs=-1", 1) < 0);
+    assert_string_equal(nasw_errmsg(), "bad lstm epochs '-1' (0..100000, an integer)");
+    assert_null(p);
+    nasw_predictor_free(NULL);
+    nasw_table_free(t);
+}
+
 /* nasw_lcurve_*: a curve saturating at 80 (within its range), reseeding
  * replays, "last" has no interval, errors */
 static void test_lcurve(void **state)
@@ -190,6 +271,6 @@ static void test_lcurve(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_api), cmocka_unit_test(test_run),
-                                       cmocka_unit_test(test_lcurve)};
+                                       cmocka_unit_test(test_lcurve), cmocka_unit_test(test_compare_predictor)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
