@@ -7,10 +7,12 @@
  * for a seed and a budget in queries, seconds or epochs, or with a strategy
  * of your own driving the same loop through two callbacks (ask/tell), so
  * that the budget, the repeat cache, the incumbent and the trajectory are
- * kept exactly as for nasw's own strategies - and extrapolate learning
- * curves.  The Python module (python/nasw) is a client of this API, and so
- * is `nasw lcurve` for its extrapolations (docs/library.md says which
- * commands use which calls).
+ * kept exactly as for nasw's own strategies - compare strategies over
+ * seeds, fit predictors and extrapolate learning curves.  The Python
+ * module (python/nasw) is a client of this API; `nasw lcurve`, `nasw
+ * predict`, `nasw confirm` and `nasw compare` use its implementation for
+ * their extrapolations, predictors and statistics (docs/library.md says
+ * which command uses which call).
  *
  * Conventions: every function returns 0 on success or a negative status,
  * and then nasw_errmsg() holds a one-line message (per thread).  Handles are
