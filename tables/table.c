@@ -343,6 +343,16 @@ static int merge_inline_meta(struct sidecar *sc, json_t *meta, const char *path)
 
 /* --- column roles ---------------------------------------------------------- */
 
+/* "a, b, c": the numeric columns, for error messages (cut to n bytes). */
+static const char *metric_list(const struct table *t, char *list, size_t n)
+{
+    size_t len = 0;
+    list[0] = '\0';
+    for (int m = 0; m < t->n_metrics && len < n; m++)
+        len += (size_t)snprintf(list + len, n - len, "%s%s", m ? ", " : "", t->metric_names[m]);
+    return list;
+}
+
 static const char *const SEARCH_NAMES[] = {"val_acc", "valid_acc", "val_accuracy", "val_acc_mean", "val_loss",
                                            "valid_loss", "val_ppl", "val_perplexity", NULL};
 static const char *const REPORT_NAMES[] = {"test_acc", "test_accuracy", "test_acc_mean", "test_loss",
@@ -409,11 +419,8 @@ static int named_metric(const struct table *t, const struct rows *r, const char 
     if (lenient) return NASW_OK;
     if (!loc) loc = t->path;
     char list[2048];
-    size_t len = 0;
-    list[0] = '\0';
-    for (int m = 0; m < t->n_metrics && len < sizeof list; m++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", m ? ", " : "", t->metric_names[m]);
-    return nasw_errorf(NASW_ENOTFOUND, "%.200s: unknown column '%.64s' (columns: %s)", loc, name, list);
+    return nasw_errorf(NASW_ENOTFOUND, "%.200s: unknown column '%.64s' (columns: %s)", loc, name,
+                       metric_list(t, list, sizeof list));
 }
 
 /* The first of `names` that is a column; -1 if none.  A candidate that is
@@ -663,12 +670,9 @@ static int apply_columns(struct table *t, const struct sidecar *sc)
         int m = table_metric_index(t, col);
         if (m < 0) {
             char list[512];
-            size_t len = 0;
-            list[0] = '\0';
-            for (int k = 0; k < t->n_metrics && len < sizeof list; k++)
-                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", t->metric_names[k]);
             return nasw_errorf(NASW_EPARSE, "%s: \"columns\": '%.64s' is not a numeric column of '%.200s' (numeric: %s)",
-                               json_string_value(json_object_get(sc->column_locs, col)), col, t->path, list);
+                               json_string_value(json_object_get(sc->column_locs, col)), col, t->path,
+                               metric_list(t, list, sizeof list));
         }
         json_t *l = json_object_get(e, "label"), *u = json_object_get(e, "unit");
         if ((l && !(t->metric_label[m] = xstrdup(json_string_value(l)))) ||

@@ -131,26 +131,25 @@ def version():
     return _lib.nasw_version().decode()
 
 
-def strategies():
-    """Names of the registered strategies."""
+def _names(fn):
+    """fn(0), fn(1), ... until NULL, decoded."""
     out, i = [], 0
     while True:
-        n = _lib.nasw_strategy_name(i)
+        n = fn(i)
         if n is None:
             return out
         out.append(n.decode())
         i += 1
+
+
+def strategies():
+    """Names of the registered strategies."""
+    return _names(_lib.nasw_strategy_name)
 
 
 def extrapolation_methods():
     """Names of the learning-curve extrapolation methods (Extrapolator)."""
-    out, i = [], 0
-    while True:
-        n = _lib.nasw_lcurve_method(i)
-        if n is None:
-            return out
-        out.append(n.decode())
-        i += 1
+    return _names(_lib.nasw_lcurve_method)
 
 
 def _frame(columns):
@@ -339,26 +338,37 @@ class Live(Table):
         self.path = journal
 
 
-class Extrapolator:
-    """Learning-curve extrapolation (Domhan et al. 2015): the methods of
-    extrapolation_methods() on one random stream, reproducible from the
-    seed (calls continue the stream; reseed() restarts it)."""
+class _Stream:
+    """A library handle with its own random stream: _new(h) makes it, _free
+    and _seed are the library's calls for it."""
 
-    def __init__(self, seed=1, starts=0):
+    def _open(self, new, *args):
         self._h = None
         h = ctypes.c_void_p()
-        _check(_lib.nasw_lcurve_new(ctypes.byref(h), seed, starts))
+        _check(new(ctypes.byref(h), *args))
         self._h = h
 
     def close(self):
         if self._h:
-            _lib.nasw_lcurve_free(self._h)
+            self._free(self._h)
             self._h = None
 
-    __del__ = close
+    def __del__(self):
+        self.close()
 
     def reseed(self, seed):
-        _lib.nasw_lcurve_seed(self._h, seed)
+        """Restart the stream from seed (as a new handle would)."""
+        self._seed(self._h, seed)
+
+
+class Extrapolator(_Stream):
+    """Learning-curve extrapolation (Domhan et al. 2015): the methods of
+    extrapolation_methods() on one random stream, reproducible from the
+    seed (calls continue the stream; reseed() restarts it)."""
+    _free, _seed = staticmethod(_lib.nasw_lcurve_free), staticmethod(_lib.nasw_lcurve_seed)
+
+    def __init__(self, seed=1, starts=0):
+        self._open(_lib.nasw_lcurve_new, seed, starts)
 
     def extrapolate(self, curve, target, method="ensemble", higher_is_better=True, lo=None, hi=None):
         """Predict epoch `target` from the observed curve (epochs 1..len).
@@ -376,29 +386,18 @@ class Extrapolator:
         return {"mean": out[0], "sd": out[1], "q05": out[2], "q95": out[3]}
 
 
-class Predictor:
+class Predictor(_Stream):
     """A predictor of `nasw predict --predictors` (gp, lstm, xgb, rf, mlp,
     gcn, ensemble:members=..., or a numeric column of the table) on a
     table's dataset: fit_predict(train, y, test) fits on architecture strings
     with targets and predicts others, exactly one cell of `nasw predict`.
     Fits draw from the handle's stream, reproducible from the seed."""
 
+    _free, _seed = staticmethod(_lib.nasw_predictor_free), staticmethod(_lib.nasw_predictor_seed)
+
     def __init__(self, table, dataset, spec, seed=1):
-        self._h = None
         self._table = table          # the handle reads the table: keep it alive
-        h = ctypes.c_void_p()
-        _check(_lib.nasw_predictor_new(ctypes.byref(h), table._h, table._d(dataset), spec.encode(), seed))
-        self._h = h
-
-    def close(self):
-        if self._h:
-            _lib.nasw_predictor_free(self._h)
-            self._h = None
-
-    __del__ = close
-
-    def reseed(self, seed):
-        _lib.nasw_predictor_seed(self._h, seed)
+        self._open(_lib.nasw_predictor_new, table._h, table._d(dataset), spec.encode(), seed)
 
     def fit_predict(self, train, y, test):
         tr = (ctypes.c_char_p * max(len(train), 1))(*[a.encode() for a in train])
