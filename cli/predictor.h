@@ -1,6 +1,7 @@
 /*
  * cli/predictor.h - the predictor specs of `nasw predict` and `nasw confirm
- * --predictor`, parsed and fitted in one place (cli/predictor.c).
+ * --predictor`, parsed and fitted in one place (cli/predictor.c; the
+ * supernet predictor of `nasw predict` in cli/supernet_pred.c).
  *
  * A spec is gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (surrogate/lstm.h, its uncertainty unused), xgb / rf
@@ -8,6 +9,10 @@
  * with :key=value options, ensemble:members=A+B+...[:combine=stack|rank]
  * (members are specs of the above with '/' in place of ':'), or, where the
  * caller passes a table, a numeric column of that table used as is.
+ * `nasw predict` also takes supernet[:key=value]... (weight sharing: a
+ * supernet trained on Fashion-MNIST per trial, each test cell predicted by
+ * its one-shot validation accuracy; it has no encoding and is not fitted
+ * by cli_predictor_fit_predict, see cli_supernet_predict).
  * Architectures are encoded per predictor: one row of cli_predictor_width()
  * doubles, or ints (LSTM tokens) for lstm.  xgb, rf and mlp may append
  * table columns to the row (features=zc|COLUMN), which needs the table row
@@ -25,10 +30,21 @@
 #include "surrogate/xgb.h"
 #include "tables/table.h"
 
-enum cli_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE };
+enum cli_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE,
+                 PRED_SUPERNET };
 
 #define CLI_PRED_MAX_FEATURES 32
 #define CLI_PRED_MAX_MEMBERS 8
+
+/* supernet: the live bench's preset, the supernet's epochs, how a training
+ * step mixes the ops (core/oneshot.h), the scoring of a cell */
+struct cli_supernet_params {
+    char preset[16];
+    int epochs;
+    int mode;                 /* enum oneshot_mode */
+    int bn_batches, eval_images;
+    double tau_max, tau_min;  /* ONESHOT_GUMBEL: temperature, linear over the epochs */
+};
 
 struct cli_predictor {
     char name[128];
@@ -46,6 +62,7 @@ struct cli_predictor {
     struct xgb_params xp;
     struct mlp_params mp;
     struct gcn_params cp;
+    struct cli_supernet_params sn;
 };
 
 /* Parse spec s for command cmd (named in usage errors).  t: the table whose
@@ -78,5 +95,25 @@ void cli_predictor_encode_row(const struct cli_predictor *p, const struct table 
 int cli_predictor_fit_predict(const struct cli_predictor *p, const struct space *s, const double *x, const int *tok,
                               const double *y, int n, const double *xt, const int *tokt, int m, double *mean,
                               const double *ytest, double *lpd, double *fit_s, double *fit_cpu_s, struct rng *r);
+
+/* --- the supernet predictor (cli/supernet_pred.c) ------------------------ */
+
+struct train_data;
+
+/* The Fashion-MNIST data of p's preset (shared read-only by the trials).
+ * Returns a library status (the message is set). */
+int cli_supernet_data(const struct cli_predictor *p, struct train_data **out);
+
+/* One trial: the supernet of p on data, seeded with `seed`, trained for
+ * p->sn.epochs (restored from, and checkpointed after every epoch to,
+ * PREFIX.supernet-HASH.ckpt when prefix is given; HASH covers the preset,
+ * the spec, the seed and `tag`), then the one-shot validation accuracy (%)
+ * of rows[0..m) of t into pred.  *wall_s: the supernet's seconds
+ * (training, as recorded in a restored checkpoint, and scoring); *cpu_s:
+ * this thread's CPU seconds of what this call did.  The caller fixes the
+ * thread count (results depend on it).  Library status. */
+int cli_supernet_predict(const struct cli_predictor *p, const struct train_data *data, const struct table *t,
+                         const long *rows, long m, uint64_t seed, const char *prefix, const char *tag, double *pred,
+                         double *wall_s, double *cpu_s);
 
 #endif
