@@ -540,6 +540,17 @@ int cmd_predict(int argc, char **argv)
                                               (uint64_t)seed * 1000003ULL + (uint64_t)tr + 1, ckpt_prefix, p->name,
                                               psn, &sn_wall, &sn_cpu);
                 omp_set_num_threads(threads);
+                if (st == NASW_ENUMERIC) {
+                    /* a diverged supernet fails this trial's cells, as a
+                     * model that cannot be fitted fails its cell */
+                    for (int z = 0; z < n_sz; z++)
+                        snprintf(fails[((size_t)q * n_sz + z) * trials + tr], sizeof *fails, "%s",
+                                 nasw_errmsg()[0] ? nasw_errmsg() : "numerical failure");
+                    nasw_errclear();
+#pragma omp critical(predict_progress)
+                    cli_progress_set(prog, (double)(done += n_sz));
+                    continue;
+                }
                 if (st) {
                     snprintf(fails[((size_t)q * n_sz) * trials + tr], sizeof *fails, "%s", nasw_errmsg());
                     task_st[task] = st;
