@@ -431,8 +431,15 @@ int cmd_predict(int argc, char **argv)
                                  nrow - test_size, test_size);
             goto out;
         }
-    for (int i = 0; i < n_pr; i++)
+    for (int i = 0; i < n_pr; i++) {
         if ((rc = cli_predictor_parse("predict", pr_s[i], t, &pr[i]))) goto out;
+        /* two equal supernets would write the same checkpoints at once */
+        for (int j = 0; j < i && pr[i].model == PRED_SUPERNET; j++)
+            if (!strcmp(pr[i].name, pr[j].name)) {
+                rc = cli_usage_error("predict", "predictor '%.64s' given twice", pr[i].name);
+                goto out;
+            }
+    }
     rc = CLI_ERROR;
     /* the supernets' images, loaded once before anything is written (a
      * missing Fashion-MNIST stops the run here) and shared by the trials */
