@@ -82,6 +82,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libnasw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libnasw.a -lcmocka $(LDLIBS)
 
+# test_ospred runs `nasw predict` in-process: it links the CLI (not main).
+$(BUILD)/tests/test_ospred: tests/test_ospred.c $(filter-out $(BUILD)/nasw.o,$(CLI_OBJ)) $(BUILD)/libnasw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/libnasw.a,$^) $(BUILD)/libnasw.a -lcmocka $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 

@@ -363,7 +363,9 @@ int nasw_predictor_new(nasw_predictor **out, const nasw_table *h, int d, const c
     }
     x->h = h;
     x->d = d;
-    if ((st = api_predictor_parse(spec ? spec : "", h->t, &x->p))) {
+    if ((st = api_predictor_parse(spec ? spec : "", h->t, &x->p)) ||
+        (x->p.model == PRED_SUPERNET &&
+         (st = nasw_errorf(NASW_EINVAL, "predictor 'supernet' is not fitted on architectures (nasw predict runs it)")))) {
         nasw_predictor_free(x);
         return -st;
     }

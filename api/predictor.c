@@ -28,9 +28,11 @@
 #include <time.h>
 
 #include "api/predictor.h"
+#include "core/oneshot.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "train/proxies.h"
+#include "train/trainer.h"
 
 /* --- options ------------------------------------------------------------- */
 
@@ -234,6 +236,52 @@ static int parse_gcn(char *buf, const struct table *t, struct api_predictor *p)
 static int parse_one(const char *s, const struct table *t, struct api_predictor *p, int member);
 
 static const char known[] = "gp, lstm, xgb, rf, mlp, gcn, ensemble:members=A+B";
+/* with the supernet, which only `nasw predict` runs and no ensemble holds */
+static const char known_all[] = "gp, lstm, xgb, rf, mlp, gcn, ensemble:members=A+B, supernet";
+
+/* supernet[:preset=proxy][:epochs=5][:mode=path|mixture|gumbel][:bn_batches=4]
+ * [:eval_images=0][:tau_max=10][:tau_min=0.1], on a table of cells whose
+ * ops the live bench trains (cli/supernet_pred.c trains and scores it) */
+static int parse_supernet(char *buf, const struct table *t, struct api_predictor *p)
+{
+    static const struct key keys[] = {
+        {"preset", K_STR, 0, 0, 0},          {"epochs", K_INT, 1, 100000, 0},
+        {"mode", K_CHOICE, 0, 0, "path|mixture|gumbel"}, {"bn_batches", K_INT, 1, 1000, 0},
+        {"eval_images", K_INT, 0, 1e9, 0},   {"tau_max", K_NUM, 1e-6, 1e6, 0},
+        {"tau_min", K_NUM, 1e-6, 1e6, 0}};
+    static const int modes[] = {ONESHOT_PATH, ONESHOT_MIXED, ONESHOT_GUMBEL};
+    double v[7];
+    const char *strs[7] = {0};
+    int given[7] = {0};
+    int rc = parse_keys("supernet", buf, keys, 7, v, strs, given);
+    if (rc) return rc;
+    struct api_supernet_params *sn = &p->sn;
+    const char *preset = given[0] ? strs[0] : "proxy";
+    struct train_config cfg;
+    if (strlen(preset) >= sizeof sn->preset || train_preset(&cfg, preset))
+        return nasw_errorf(NASW_EINVAL, "bad supernet preset '%.64s' (%s)", preset, train_preset_names());
+    snprintf(sn->preset, sizeof sn->preset, "%s", preset);
+    sn->epochs = given[1] ? (int)v[1] : 5;
+    sn->mode = modes[given[2] ? (int)v[2] : 0];
+    sn->bn_batches = given[3] ? (int)v[3] : 4;
+    sn->eval_images = given[4] ? (int)v[4] : 0;
+    sn->tau_max = given[5] ? v[5] : 10;
+    sn->tau_min = given[6] ? v[6] : 0.1;
+    /* the supernet trains the live bench's cells: a cell space of its ops */
+    const struct space *s = t ? table_space(t) : NULL;
+    if (s && s->kind != SPACE_CELL)
+        return nasw_errorf(NASW_EINVAL, "supernet needs a table of NAS-Bench-201 cells; table '%.200s' has a %s space",
+                           table_path(t), space_kind_name(s->kind));
+    for (int k = 0; s && k < s->n_ops; k++) {
+        int live = 0;
+        for (int j = 0; j < 5; j++) live |= !strcmp(s->ops[k], arch_nb201_ops[j]);
+        if (!live)
+            return nasw_errorf(NASW_EINVAL, "supernet needs a table of NAS-Bench-201 cells; table '%.200s' has op '%.64s'",
+                               table_path(t), s->ops[k]);
+    }
+    p->model = PRED_SUPERNET;
+    return NASW_OK;
+}
 
 /* ensemble:members=A+B+...[:combine=stack|rank]; a member's own options
  * use '/' for ':' (xgb/features=zc) */
@@ -272,7 +320,8 @@ static int parse_one(const char *s, const struct table *t, struct api_predictor 
         const char *name;
         enum api_model model;
     } models[] = {{"gp", PRED_GP},   {"lstm", PRED_LSTM}, {"xgb", PRED_XGB},          {"rf", PRED_RF},
-                  {"mlp", PRED_MLP}, {"gcn", PRED_GCN},   {"ensemble", PRED_ENSEMBLE}};
+                  {"mlp", PRED_MLP}, {"gcn", PRED_GCN},   {"ensemble", PRED_ENSEMBLE},
+                  {"supernet", PRED_SUPERNET}};
     int found = -1;
     for (int i = 0; i < (int)(sizeof models / sizeof *models); i++) {
         size_t n = strlen(models[i].name);
@@ -281,13 +330,15 @@ static int parse_one(const char *s, const struct table *t, struct api_predictor 
     if (found < 0) {
         p->column = t ? table_metric_index(t, s) : -1;
         if (p->column < 0)
-            return nasw_errorf(NASW_EINVAL, "unknown predictor '%.64s' (%s%s)", s, known,
+            return nasw_errorf(NASW_EINVAL, "unknown predictor '%.64s' (%s%s)", s, member ? known : known_all,
                                    t ? " or a numeric column of the table" : "");
         p->model = PRED_COLUMN;
         return NASW_OK;
     }
     p->model = models[found].model;
     if (member && p->model == PRED_ENSEMBLE) return nasw_errorf(NASW_EINVAL, "an ensemble cannot be a member of one");
+    if (member && p->model == PRED_SUPERNET)
+        return nasw_errorf(NASW_EINVAL, "a supernet cannot be a member of an ensemble (it is not fitted on the training set)");
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
     switch (p->model) {
@@ -297,6 +348,7 @@ static int parse_one(const char *s, const struct table *t, struct api_predictor 
     case PRED_MLP: return parse_tabular(buf, t, p);
     case PRED_GCN: return parse_gcn(buf, t, p);
     case PRED_ENSEMBLE: return parse_ensemble(buf, t, p);
+    case PRED_SUPERNET: return parse_supernet(buf, t, p);
     default: break;
     }
     gp_default_params(&p->gp);
@@ -337,7 +389,8 @@ static int enc_width(const struct api_predictor *p, const struct space *s)
 int api_predictor_width(const struct api_predictor *p, const struct space *s)
 {
     switch (p->model) {
-    case PRED_COLUMN: return 0;
+    case PRED_COLUMN:
+    case PRED_SUPERNET: return 0;
     case PRED_LSTM: return lstm_seq_len(s);
     case PRED_GCN: return gcn_row_len(s);
     case PRED_ENSEMBLE: {
@@ -393,7 +446,7 @@ void api_predictor_encode(const struct api_predictor *p, const struct space *s, 
                           double *x, int *tok)
 {
     long w = api_predictor_width(p, s);
-    if (p->model == PRED_COLUMN) return;
+    if (p->model == PRED_COLUMN || p->model == PRED_SUPERNET) return;
     encode(p, s, a, NULL, -1, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
 }
 
@@ -402,7 +455,7 @@ void api_predictor_encode_row(const struct api_predictor *p, const struct table 
 {
     const struct space *s = table_space(t);
     long w = api_predictor_width(p, s);
-    if (p->model == PRED_COLUMN) return;
+    if (p->model == PRED_COLUMN || p->model == PRED_SUPERNET) return;
     encode(p, s, table_row_arch(t, row), t, row, p->lstm ? NULL : x + i * w, p->lstm ? tok + i * w : NULL);
 }
 
@@ -635,6 +688,8 @@ int api_predictor_fit_predict(const struct api_predictor *p, const struct space 
     double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     int st;
     if (lpd) *lpd = NAN;
+    if (p->model == PRED_SUPERNET || p->model == PRED_COLUMN)
+        return nasw_errorf(NASW_EINVAL, "predictor '%s' is not fitted", p->name);
     if (p->model == PRED_GP) {
         struct gp *g;
         if ((st = gp_fit(&g, x, y, n, api_predictor_width(p, s), &p->gp, r))) return st;

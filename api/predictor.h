@@ -5,6 +5,11 @@
  * uses the encoded-matrix calls below directly: it encodes each table row
  * once for many fits, and times fit + predict without the encoding.
  *
+ * `nasw predict` also takes supernet[:key=value]... (weight sharing: a
+ * supernet trained on Fashion-MNIST per trial, each test cell predicted by
+ * its one-shot validation accuracy; it has no encoding and is not fitted
+ * by api_predictor_fit_predict: cli/supernet_pred.c trains and scores it).
+ *
  * A spec is gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (surrogate/lstm.h, its uncertainty unused), xgb / rf
  * (surrogate/xgb.h), mlp (surrogate/mlp.h), gcn (surrogate/gcn.h), each
@@ -28,10 +33,21 @@
 #include "surrogate/xgb.h"
 #include "tables/table.h"
 
-enum api_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE };
+enum api_model { PRED_COLUMN, PRED_GP, PRED_LSTM, PRED_XGB, PRED_RF, PRED_MLP, PRED_GCN, PRED_ENSEMBLE,
+                 PRED_SUPERNET };
 
 #define API_PRED_MAX_FEATURES 32
 #define API_PRED_MAX_MEMBERS 8
+
+/* supernet: the live bench's preset, the supernet's epochs, how a training
+ * step mixes the ops (core/oneshot.h), the scoring of a cell */
+struct api_supernet_params {
+    char preset[16];
+    int epochs;
+    int mode;                 /* enum oneshot_mode */
+    int bn_batches, eval_images;
+    double tau_max, tau_min;  /* ONESHOT_GUMBEL: temperature, linear over the epochs */
+};
 
 struct api_predictor {
     char name[128];
@@ -49,6 +65,7 @@ struct api_predictor {
     struct xgb_params xp;
     struct mlp_params mp;
     struct gcn_params cp;
+    struct api_supernet_params sn;
 };
 
 /* Parse spec s.  t: the table whose numeric columns are also predictors

@@ -167,6 +167,26 @@ const char *cli_column_label(const struct table *t, const char *column, int perc
 struct api_predictor;
 int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, struct api_predictor *p);
 
+/* --- the supernet predictor of `nasw predict` (cli/supernet_pred.c) ------ */
+
+struct train_data;
+
+/* The Fashion-MNIST data of p's preset (shared read-only by the trials).
+ * Returns a library status (the message is set). */
+int cli_supernet_data(const struct api_predictor *p, struct train_data **out);
+
+/* One trial: the supernet of p on data, seeded with `seed`, trained for
+ * p->sn.epochs (restored from, and checkpointed after every epoch to,
+ * PREFIX.supernet-HASH.ckpt when prefix is given; HASH covers the preset,
+ * the spec, the seed and `tag`), then the one-shot validation accuracy (%)
+ * of rows[0..m) of t into pred.  *wall_s: the supernet's seconds
+ * (training, as recorded in a restored checkpoint, and scoring); *cpu_s:
+ * this thread's CPU seconds of what this call did.  The caller fixes the
+ * thread count (results depend on it).  Library status. */
+int cli_supernet_predict(const struct api_predictor *p, const struct train_data *data, const struct table *t,
+                         const long *rows, long m, uint64_t seed, const char *prefix, const char *tag, double *pred,
+                         double *wall_s, double *cpu_s);
+
 /* Strict number parsing (strtod/strtol + end check, finite): 0 on success,
  * -1 on failure (nothing printed). */
 int cli_parse_double(const char *s, double *out);

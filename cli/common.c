@@ -508,5 +508,8 @@ int cli_predictor_parse(const char *cmd, const char *s, const struct table *t, s
 {
     int st = api_predictor_parse(s, t, p);
     if (st == NASW_ENOMEM) return cli_error("out of memory");
-    return st ? cli_usage_error(cmd, "%s", nasw_errmsg()) : CLI_OK;
+    if (st) return cli_usage_error(cmd, "%s", nasw_errmsg());
+    if (p->model == PRED_SUPERNET && strcmp(cmd, "predict"))
+        return cli_usage_error(cmd, "predictor 'supernet' is for nasw predict only (it trains per trial)");
+    return CLI_OK;
 }

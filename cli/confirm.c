@@ -11,7 +11,7 @@
  *
  * Predictor mode (--predictor P --table T): the candidates are a seeded
  * random pool of architectures of T's space that are not rows of T, ranked
- * by predictor P (a `nasw predict` spec, cli/predictor.h) fitted on every
+ * by predictor P (a `nasw predict` spec, api/predictor.h) fitted on every
  * row of T: the search metric for the ranking and predicted_val, the report
  * metric for predicted_test.  From there on both modes share one path
  * (confirm_train_report).

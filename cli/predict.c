@@ -9,9 +9,12 @@
  * Predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp] (surrogate/gp.h),
  * lstm[:key=value]... (the PNAS LSTM ensemble of surrogate/lstm.h on the
  * token sequences; its uncertainty is not used here), the predictor zoo
- * (xgb, rf, mlp, gcn, ensemble: cli/predictor.h, docs/predictor-zoo.md),
+ * (xgb, rf, mlp, gcn, ensemble: api/predictor.h, docs/predictor-zoo.md),
  * and any numeric column of the table used as is (params, flops, zero-cost
- * scores: training-free baselines; their MAE is not meaningful and left empty).
+ * scores: training-free baselines; their MAE is not meaningful and left empty),
+ * and supernet[:key=value]... (cli/supernet_pred.c: weight sharing, the
+ * one-shot accuracy of a supernet trained once per trial, training labels
+ * unused; its cost, training and scoring, is charged to every size's fit).
  * Unwarped GPs also get the held-out log predictive density (lpd_mean).
  * --splits-out writes every trial's training and test sets, so that peers
  * outside nasw (bench/predict_peers.py) are scored on identical splits.
@@ -38,6 +41,7 @@
 #include "core/status.h"
 #include "plots/plot.h"
 #include "stats/stats.h"
+#include "train/trainer.h"
 
 static void help(FILE *f)
 {
@@ -53,14 +57,17 @@ static void help(FILE *f)
           "scale is not the metric's; sentinel scores such as -1e8 dropped), each also as .png\n"
           "and .svg (docs/figures.md); lpd_mean is the held-out log predictive density of\n"
           "unwarped GPs; fit_s / fit_cpu_s are the wall / CPU seconds of fit + predict.\n"
-          "DIR/trials.csv: the same per trial.  A fit that fails (e.g. equal training targets)\n"
-          "is a warning naming predictor, trial and size, empty in trials.csv and left out of\n"
-          "the summary's means (its trials column counts the rest); an undefined statistic is an\n"
-          "empty field.  Plots are made last: a failed plot is a warning and exit code 1, the CSV\n"
-          "files being written.\n"
+          "DIR/trials.csv: the same per trial; DIR/predictions.csv: every test architecture's\n"
+          "prediction (predictor,train_size,trial,arch,y,prediction).  A fit that fails (e.g.\n"
+          "equal training targets) is a warning naming predictor, trial and size, empty in\n"
+          "trials.csv and predictions.csv and left out of the summary's means (its trials\n"
+          "column counts the rest); an undefined statistic is an empty field.  Plots are made\n"
+          "last: a failed plot is a warning and exit code 1, the CSV files being written.\n"
           "  --splits-out FILE  also write every trial's splits as CSV (trial,train_size,role,arch,y;\n"
-          "              role train or test) for peers outside nasw (bench/predict_peers.py)\n"
-          "  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
+          "              role train or test) for peers outside nasw (bench/predict_peers.py)\n",
+          f);
+    /* two literals: one would pass the length C11 compilers must support */
+    fputs("  predictors: gp[:onehot|path][:rbf|matern][:ard][:nowarp]  Gaussian process on the\n"
           "              architecture encoding (default one-hot, Matern-5/2, rank-warped targets);\n"
           "              any numeric column of the table (params, flops, a zero-cost score) as a\n"
           "              training-free baseline;\n"
@@ -77,7 +84,16 @@ static void help(FILE *f)
           "              convolutional network on the cell DAG (cell spaces);\n"
           "              ensemble:members=A+B+...[:combine=stack|rank] any of these and table columns\n"
           "              combined: a ridge on the members' out-of-fold ranks (stack) or their mean rank;\n"
-          "              a member's own options use '/' for ':' (ensemble:members=xgb/features=zc+jacov)\n"
+          "              a member's own options use '/' for ':' (ensemble:members=xgb/features=zc+jacov);\n"
+          "              supernet[:preset=proxy][:epochs=5][:mode=path|mixture|gumbel][:bn_batches=4]\n"
+          "              [:eval_images=0][:tau_max=10][:tau_min=0.1] weight sharing on a table of NB201\n"
+          "              cells: per trial a supernet trained on Fashion-MNIST (the live bench's preset;\n"
+          "              one uniform path per step, or DARTS' mixture, or GDAS' Gumbel sample), each test\n"
+          "              cell predicted by its one-shot validation accuracy (BN recomputed on bn_batches\n"
+          "              batches, eval_images validation images, 0: all); training labels unused; its\n"
+          "              seconds (training + scoring, once per trial) are every size's fit_s; checkpoints\n"
+          "              DIR/predict.supernet-*.ckpt resume a killed run and spare a rerun the training\n"
+          "              (docs/weight-sharing.md)\n"
           "  --seed K      seed of the splits and of the predictors (default 1)\n"
           "  --jobs J      (trial, predictor) fits at once, OpenMP threads (default: OpenMP's\n"
           "              thread count); the results are the same for any J\n"
@@ -146,6 +162,34 @@ static int write_trials(const char *dir, const struct results *R)
                     if (R->ok[at]) cli_csv_num(f, "%.6f", R->acc[at * NACC + k]);
                 }
                 fputc('\n', f);
+            }
+    return cli_out_commit(o);
+}
+
+/* DIR/predictions.csv: every test architecture's prediction per
+ * predictor, size and trial (perm: the trials' row permutations, the test
+ * set first; pred: test_size per cell); a failed fit has empty predictions */
+static int write_predictions(const char *dir, const struct results *R, const struct table *t, int sm,
+                             const long *perm, long nrow, long test_size, const double *pred)
+{
+    struct outfile *o;
+    FILE *f = cli_out_open(&o, dir, "predictions.csv");
+    if (!f) return CLI_ERROR;
+    fputs("predictor,train_size,trial,arch,y,prediction\n", f);
+    char a[ARCH_STR_MAX];
+    for (int q = 0; q < R->n_pr; q++)
+        for (int z = 0; z < R->n_sz; z++)
+            for (long tr = 0; tr < R->trials; tr++) {
+                size_t at = cell_at(R, q, z, tr);
+                for (long i = 0; i < test_size; i++) {
+                    long row = perm[(size_t)tr * (size_t)nrow + (size_t)i];
+                    if (arch_format(table_space(t), table_row_arch(t, row), a, sizeof a)) a[0] = '\0';
+                    fprintf(f, "%s,%ld,%ld,%s,", R->pr[q].name, R->sizes[z], tr + 1, a);
+                    cli_csv_num(f, "%.17g", table_value(t, row, sm));
+                    fputc(',', f);
+                    if (R->ok[at]) cli_csv_num(f, "%.17g", pred[at * (size_t)test_size + (size_t)i]);
+                    fputc('\n', f);
+                }
             }
     return cli_out_commit(o);
 }
@@ -358,8 +402,10 @@ int cmd_predict(int argc, char **argv)
     struct cli_benches cb = {0};
     struct api_predictor *pr = NULL;
     long *sizes = NULL, *rows = NULL;
-    double *acc = NULL, *scatter = NULL, *pts = NULL;
+    double *acc = NULL, *scatter = NULL, *pts = NULL, *allpred = NULL;
     unsigned char *ok = NULL;
+    struct train_data **sndata = NULL; /* per predictor: a supernet's images */
+    char *ckpt_prefix = NULL;
     struct plot_series *series = NULL;
     long *perm = NULL;       /* every trial's permutation of the rows */
     char (*fails)[256] = NULL; /* per cell: why its fit failed ("" if not) */
@@ -392,9 +438,27 @@ int cmd_predict(int argc, char **argv)
                                  nrow - test_size, test_size);
             goto out;
         }
-    for (int i = 0; i < n_pr; i++)
+    for (int i = 0; i < n_pr; i++) {
         if ((rc = cli_predictor_parse("predict", pr_s[i], t, &pr[i]))) goto out;
+        /* two equal supernets would write the same checkpoints at once */
+        for (int j = 0; j < i && pr[i].model == PRED_SUPERNET; j++)
+            if (!strcmp(pr[i].name, pr[j].name)) {
+                rc = cli_usage_error("predict", "predictor '%.64s' given twice", pr[i].name);
+                goto out;
+            }
+    }
     rc = CLI_ERROR;
+    /* the supernets' images, loaded once before anything is written (a
+     * missing Fashion-MNIST stops the run here) and shared by the trials */
+    sndata = calloc((size_t)n_pr, sizeof *sndata);
+    ckpt_prefix = malloc(strlen(dir) + 16);
+    if (!sndata || !ckpt_prefix) goto oom;
+    sprintf(ckpt_prefix, "%s/predict", dir);
+    for (int i = 0; i < n_pr; i++)
+        if (pr[i].model == PRED_SUPERNET && cli_supernet_data(&pr[i], &sndata[i])) {
+            cli_error("predictor '%.64s': %s", pr[i].name, nasw_errmsg());
+            goto out;
+        }
     rows = malloc(sizeof *rows * (size_t)nrow);
     int dim = 1;
     for (int i = 0; i < n_pr; i++)
@@ -422,7 +486,8 @@ int cmd_predict(int argc, char **argv)
     ok = calloc((size_t)n_pr * (size_t)n_sz * (size_t)trials, 1);
     series = calloc((size_t)n_pr, sizeof *series);
     pts = malloc(sizeof *pts * (size_t)n_pr * (size_t)n_sz * 4);
-    if (!scatter || !ok || !series || !pts) goto oom;
+    allpred = malloc(sizeof *allpred * (size_t)n_pr * (size_t)n_sz * (size_t)trials * (size_t)test_size);
+    if (!scatter || !ok || !series || !pts || !allpred) goto oom;
     /* every trial's split first, in order, from the one stream r: the
      * splits depend on the seed only, never on --jobs or the predictors */
     perm = malloc(sizeof *perm * (size_t)trials * (size_t)nrow);
@@ -454,9 +519,10 @@ int cmd_predict(int argc, char **argv)
         double *X = malloc(sizeof *X * (size_t)maxn * (size_t)dim), *y = malloc(sizeof *y * (size_t)ysz);
         double *xt = malloc(sizeof *xt * (size_t)test_size * (size_t)dim);
         double *ytest = malloc(sizeof *ytest * (size_t)test_size), *ptest = malloc(sizeof *ptest * (size_t)test_size);
+        double *psn = malloc(sizeof *psn * (size_t)test_size); /* a supernet's one-shot accuracies */
         int *tk = malloc(sizeof *tk * (size_t)maxn * (size_t)T), *tkt = malloc(sizeof *tkt * (size_t)test_size * (size_t)T);
         struct rng *rf = rng_new(0);
-        int have = X && y && xt && ytest && ptest && tk && tkt && rf;
+        int have = X && y && xt && ytest && ptest && psn && tk && tkt && rf;
 #pragma omp for schedule(dynamic, 1)
         for (long task = 0; task < n_tasks; task++) {
             long tr = task / n_pr;
@@ -474,6 +540,37 @@ int cmd_predict(int argc, char **argv)
             for (const char *ch = p->name; *ch; ch++) h = (h ^ (unsigned char)*ch) * 1099511628211ULL;
             rng_seed(rf, h ^ ((uint64_t)seed * 1000003ULL + (uint64_t)tr * 7919ULL));
             for (long i = 0; i < test_size; i++) api_predictor_encode_row(p, t, rows[i], i, xt, tkt);
+            double sn_wall = 0, sn_cpu = 0;
+            if (p->model == PRED_SUPERNET) {
+                /* once per trial: the supernet never sees the training
+                 * set's labels, so every size gets the same predictions.
+                 * Its seed: --seed and the trial only (supernets of other
+                 * epochs or modes start from the same weights and draws).
+                 * One kernel thread whatever --jobs: the rounding, hence
+                 * every bit, depends on the thread count. */
+                int threads = omp_get_max_threads();
+                omp_set_num_threads(1);
+                int st = cli_supernet_predict(p, sndata[q], t, rows, test_size,
+                                              (uint64_t)seed * 1000003ULL + (uint64_t)tr + 1, ckpt_prefix, p->name,
+                                              psn, &sn_wall, &sn_cpu);
+                omp_set_num_threads(threads);
+                if (st == NASW_ENUMERIC) {
+                    /* a diverged supernet fails this trial's cells, as a
+                     * model that cannot be fitted fails its cell */
+                    for (int z = 0; z < n_sz; z++)
+                        snprintf(fails[((size_t)q * n_sz + z) * trials + tr], sizeof *fails, "%s",
+                                 nasw_errmsg()[0] ? nasw_errmsg() : "numerical failure");
+                    nasw_errclear();
+#pragma omp critical(predict_progress)
+                    cli_progress_set(prog, (double)(done += n_sz));
+                    continue;
+                }
+                if (st) {
+                    snprintf(fails[((size_t)q * n_sz) * trials + tr], sizeof *fails, "%s", nasw_errmsg());
+                    task_st[task] = st;
+                    task_z[task] = 0;
+                }
+            }
             for (int z = 0; z < n_sz && !task_st[task]; z++) {
                 long n = sizes[z];
                 size_t at = ((size_t)q * n_sz + z) * trials + tr;
@@ -486,6 +583,14 @@ int cmd_predict(int argc, char **argv)
                         if (isnan(ptest[i])) ptest[i] = -INFINITY;
                     }
                     cell[2] = cell[4] = NAN;
+                } else if (p->model == PRED_SUPERNET) {
+                    memcpy(ptest, psn, sizeof *ptest * (size_t)test_size);
+                    double mae = 0; /* one-shot against stand-alone accuracy, both in the table's unit */
+                    for (long i = 0; i < test_size; i++) mae += fabs(ptest[i] - ytest[i]) / test_size;
+                    cell[2] = mae;
+                    cell[3] = sn_wall;
+                    cell[4] = NAN;
+                    cell[5] = sn_cpu;
                 } else {
                     for (long i = 0; i < n; i++) {
                         api_predictor_encode_row(p, t, rows[test_size + i], i, X, tk);
@@ -523,6 +628,7 @@ int cmd_predict(int argc, char **argv)
                 cell[0] = stats_kendall(ptest, ytest, (size_t)test_size);
                 cell[1] = stats_spearman(ptest, ytest, (size_t)test_size);
                 ok[at] = 1;
+                memcpy(allpred + at * (size_t)test_size, ptest, sizeof *ptest * (size_t)test_size);
                 if (tr == trials - 1 && z == n_sz - 1) {
                     memcpy(scatter + (size_t)q * test_size, ptest, sizeof *ptest * (size_t)test_size);
                     if (q == 0) memcpy(scatter + (size_t)n_pr * test_size, ytest, sizeof *ytest * (size_t)test_size);
@@ -536,6 +642,7 @@ int cmd_predict(int argc, char **argv)
         free(xt);
         free(ytest);
         free(ptest);
+        free(psn);
         free(tk);
         free(tkt);
         rng_free(rf);
@@ -569,7 +676,9 @@ int cmd_predict(int argc, char **argv)
     }
     fprintf(txt, "predict: %s on %s, %ld trials, test set %ld\n", table_metric_name(t, sm), cb.names[0], trials, test_size);
     struct results R = {pr, n_pr, n_sz, sizes, trials, acc, ok};
-    if (write_trials(dir, &R) || write_summary(dir, &R, series, pts, txt)) goto out;
+    if (write_trials(dir, &R) || write_predictions(dir, &R, t, sm, perm, nrow, test_size, allpred) ||
+        write_summary(dir, &R, series, pts, txt))
+        goto out;
     /* plots last: a failed plot loses no result */
     struct plot_panel panel = {"Kendall tau on unseen architectures", "Kendall tau", NAN, NULL, n_pr, series,
                                NAN, NAN, 0};
@@ -587,7 +696,7 @@ int cmd_predict(int argc, char **argv)
                                          scatter + (size_t)n_pr * test_size, scatter + (size_t)q * test_size, test_size,
                                          sizes[n_sz - 1], size_w, size_h);
     }
-    fprintf(txt, "wrote %s/summary.csv, trials.csv%s\n", dir, plot_bad ? "" : ", kendall.pdf, scatter_*.pdf (.png, .svg)");
+    fprintf(txt, "wrote %s/summary.csv, trials.csv, predictions.csv%s\n", dir, plot_bad ? "" : ", kendall.pdf, scatter_*.pdf (.png, .svg)");
     if (n_failed) fprintf(txt, "%ld model fit(s) failed (warnings above; empty rows of trials.csv)\n", n_failed);
     rc = plot_bad ? cli_error("%d plot(s) failed; the results are written", plot_bad) : CLI_OK;
     goto out;
@@ -607,6 +716,10 @@ out:
     free(task_st);
     free(task_z);
     free(acc);
+    free(allpred);
+    for (int i = 0; sndata && i < n_pr; i++) train_data_free(sndata[i]);
+    free(sndata);
+    free(ckpt_prefix);
     free(scatter);
     free(ok);
     free(series);
