@@ -36,14 +36,18 @@
 # 9. zoo: the predictor zoo (xgb, rf, mlp, gcn, ensembles) on the predict
 #    protocol, and zero-cost combinations on data/fmnist_proxy_zc.csv
 #    (docs/predictor-zoo.md).
+# 10. supernet: DARTS' first-order supernet step (bench/supernet_bench.c)
+#    against the PyTorch peer bench/supernet_peer.py, same supernet, shape,
+#    batches and threads; images/s, CPU seconds and peak RSS, alternating
+#    pairs (docs/weight-sharing.md).
 #
 # Sections run on their own with `bench/run.sh SECTION...` (default: all):
-# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy moo zoo.
+# agree speed train predict gpspeed search lcurve lstm mf accuracy proxy moo zoo supernet.
 set -eu
 SECTIONS=" ${*:-all} "
 for s in $SECTIONS; do
-    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo) ;;
-    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo]..." >&2; exit 2 ;; esac
+    case $s in all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo|supernet) ;;
+    *) echo "usage: bench/run.sh [all|agree|speed|train|predict|gpspeed|search|lcurve|lstm|mf|accuracy|proxy|moo|rl|warmstart|nao|zoo|supernet]..." >&2; exit 2 ;; esac
 done
 want() { case $SECTIONS in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 DATA=${NASW_DATA:-../shared/data}
@@ -418,6 +422,47 @@ fi
 if want mf; then
 echo
 mf
+fi
+
+if want supernet; then
+echo
+echo "== supernet: DARTS first-order step (logits on a validation batch, then weights), NB201 supernet at the proxy preset"
+echo "   (C=8 N=1 12x12, batch 128), 30 steps after 5 warm-up; 3 alternating pairs per thread count"
+make -s build/libnasw.a
+cc -std=c11 -O2 -I. -D_POSIX_C_SOURCE=200809L -o "$OUT/supernet_bench" bench/supernet_bench.c build/libnasw.a \
+    -lgsl -llapacke -lopenblas -lcsv -ljansson -lxgboost -lz -fopenmp -lpthread -lm
+# Passive OpenMP waiting on both sides: on a shared machine a spinning
+# thread burns the time slices its partner needs (at a load of 15 on 2
+# cores both sides ran 5-25x slower with the default policy), which
+# measures the load, not the step.
+SN="8 1 12 128 30"
+for th in 2 1; do
+    for i in 1 2 3; do
+        if have_torch >/dev/null; then
+            OMP_WAIT_POLICY=passive OMP_NUM_THREADS=$th OPENBLAS_NUM_THREADS=1 \
+                /usr/bin/python3 bench/supernet_peer.py $SN $th >"$OUT/sn_torch_${th}_$i.txt"
+        fi
+        OMP_WAIT_POLICY=passive OMP_NUM_THREADS=$th "$OUT/supernet_bench" $SN >"$OUT/sn_nasw_${th}_$i.txt"
+    done
+    if ! have_torch; then
+        cat "$OUT/sn_nasw_${th}_1.txt"
+        continue
+    fi
+    for i in 1 2 3; do
+        awk -v i=$i -v th=$th '/throughput:/ {t[FILENAME ~ /nasw/] = $2} /cpu_s:/ {c[FILENAME ~ /nasw/] = $2}
+            /max_rss_kb:/ {m[FILENAME ~ /nasw/] = $2} /rss_import_kb:/ {r0 = $2} END {
+            printf "%d threads, pair %d: pytorch %.1f images/s (%.2f cpu s), nasw %.1f images/s (%.2f cpu s): " \
+                "ratio %.3fx wall, %.3fx cpu; peak RSS pytorch %.0f MB (%.0f MB after import torch), nasw %.0f MB\n",
+                th, i, t[0], c[0], t[1], c[1], t[1] / t[0], c[0] / c[1], m[0] / 1024, r0 / 1024, m[1] / 1024
+        }' "$OUT/sn_torch_${th}_$i.txt" "$OUT/sn_nasw_${th}_$i.txt"
+    done | tee "$OUT/sn_pairs_$th.txt"
+    for col in wall cpu; do
+        sed -n "s/.*ratio \([0-9.]*\)x wall, \([0-9.]*\)x cpu.*/\1 \2/p" "$OUT/sn_pairs_$th.txt" |
+            awk -v col=$col '{print col == "wall" ? $1 : $2}' | sort -n | awk -v th=$th -v col=$col '{r[NR] = $1} END {
+            printf "ratio nasw/pytorch, %d threads, %s: %.2fx, median of %d pairs (%.2f-%.2f)\n", th,
+                col == "wall" ? "images/s" : "CPU time per image", r[int((NR + 1) / 2)], NR, r[1], r[NR] }'
+    done
+done
 fi
 
 if want accuracy && need "$FMNIST" "install dataset-fashion-mnist"; then

@@ -35,7 +35,9 @@ typedef void (*oneshot_sampler)(void *arg, struct arch *a);
 
 struct oneshot_epoch {
     int mode;               /* enum oneshot_mode */
-    int arch_step;          /* MIXED, GUMBEL: 1 = an architecture step per weight step */
+    int arch_step;          /* MIXED, GUMBEL: an architecture step per weight step, 0 none;
+                               MIXED: 1 first order, 2 second order (DARTS' unrolled gradient) */
+    double xi;              /* arch_step 2: the unrolled step's size (0: the step's learning rate) */
     double tau;             /* GUMBEL temperature */
     oneshot_sampler sample; /* PATH: NULL = uniform cells */
     void *sample_arg;

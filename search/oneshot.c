@@ -3,8 +3,9 @@
  * once, instead of a training per architecture.
  *
  *   darts  Liu et al. 2019: the softmax mixture, weights and logits in
- *          alternation (first-order architecture gradient); the cell: the
- *          argmax of the logits per edge.
+ *          alternation (the first-order architecture gradient, or with
+ *          order=2 the second-order one at weights unrolled by xi); the
+ *          cell: the argmax of the logits per edge.
  *   gdas   Dong & Yang 2019: one Gumbel-softmax sampled op per edge and
  *          step (straight-through), the temperature annealed linearly from
  *          tau_max to tau_min over the epochs; the cell: the argmax.
@@ -55,7 +56,8 @@ struct oneshot_state {
     uint64_t seed;
     char tag[256];
     int epochs, samples, rounds, generations, population, parents, bn_batches, eval_images, ctl_steps;
-    double tau_max, tau_min, mutation, ctl_lr, ctl_decay;
+    double tau_max, tau_min, mutation, ctl_lr, ctl_decay, xi;
+    int order;                  /* darts: 1 or 2 */
     double charged_s;           /* supernet seconds already charged */
     int charged_epochs;
     int after;                  /* rounds or generations run after the epochs */
@@ -244,7 +246,7 @@ static int oneshot_propose(void *p, struct query *q)
     } else if (o->epochs_done < st->epochs) {
         int ep = o->epochs_done; /* 0-based */
         struct oneshot_epoch e = {.mode = ONESHOT_PATH};
-        if (st->f == F_DARTS) e.mode = ONESHOT_MIXED, e.arch_step = 1;
+        if (st->f == F_DARTS) e.mode = ONESHOT_MIXED, e.arch_step = st->order, e.xi = st->xi;
         if (st->f == F_GDAS) {
             e.mode = ONESHOT_GUMBEL, e.arch_step = 1;
             e.tau = st->epochs > 1 ? st->tau_max - (st->tau_max - st->tau_min) * ep / (st->epochs - 1) : st->tau_min;
@@ -305,7 +307,11 @@ static void os_free(void *p)
     {"bn_batches", 4, 1, 1000, 1, NULL, "training batches that recompute BN statistics for a scored cell"}, \
         {"eval_images", 1000, 0, 1e9, 1, NULL, "validation images a scored cell is evaluated on (0: all)"}
 
-static const struct search_param darts_params[] = {EPOCHS(10), {0}};
+static const struct search_param darts_params[] = {
+    EPOCHS(10),
+    {"order", 1, 1, 2, 1, NULL, "architecture gradient: 1 first order, 2 second order (unrolled weights)"},
+    {"xi", 0, 0, 100, 0, NULL, "order=2: the unrolled step's size (0: the weights' current learning rate, as DARTS)"},
+    {0}};
 static const struct search_param gdas_params[] = {
     EPOCHS(10),
     {"tau_max", 10, 1e-6, 1e6, 0, NULL, "Gumbel-softmax temperature of the first epoch"},
@@ -348,7 +354,7 @@ static void *os_alloc(enum family f, const char *name, const double *v, const st
     st->best.acc = -INFINITY;
     st->bn_batches = 4, st->eval_images = 1000;
     switch (f) {
-    case F_DARTS: break;
+    case F_DARTS: st->order = (int)v[1], st->xi = v[2]; break;
     case F_GDAS: st->tau_max = v[1], st->tau_min = v[2]; break;
     case F_RSWS: st->samples = (int)v[1], st->rounds = (int)v[2], st->bn_batches = (int)v[3], st->eval_images = (int)v[4]; break;
     case F_SPOS:
@@ -398,7 +404,8 @@ static int os_bind(void *p, const struct bench *b)
                                                    .observe = oneshot_observe, .free = os_free, .bind = os_bind, \
                                                    .oneshot = 1};
 
-FAMILY(F_DARTS, darts, "DARTS, first order (Liu et al. 2019): softmax-mixed supernet, the argmax cell", darts_params)
+FAMILY(F_DARTS, darts, "DARTS (Liu et al. 2019), first or second order: softmax-mixed supernet, the argmax cell",
+       darts_params)
 FAMILY(F_GDAS, gdas, "GDAS (Dong & Yang 2019): Gumbel-softmax sampled supernet, the argmax cell", gdas_params)
 FAMILY(F_RSWS, rsws, "random search with weight sharing (Li & Talwalkar 2019)", rsws_params)
 FAMILY(F_SPOS, spos, "single-path one-shot (Guo et al. 2020): uniform paths, then evolution on the supernet", spos_params)

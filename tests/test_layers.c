@@ -724,6 +724,55 @@ static void test_pool_relu(void **state)
     for (int i = 0; i < 16; i++) assert_true(fabsf(out[i] - 2.5f) < 1e-6f);
 }
 
+/* The 3x3 average pool's fast paths (an interior vectorised along rows, a
+ * gathered backward) give the plain loops' results bit for bit, which is
+ * what keeps trainings identical across the rewrite: square, oblong,
+ * thin and 1-pixel planes, the backward accumulating into a nonzero din. */
+static void plain_pool3(float *out, float *din, const float *in, const float *dout, int H, int W)
+{
+    for (int y = 0; y < H; y++)
+        for (int xx = 0; xx < W; xx++) {
+            float s = 0;
+            int cnt = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int iy = y + dy, ix = xx + dx;
+                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                    s += in[iy * W + ix];
+                    cnt++;
+                }
+            out[y * W + xx] = s / (float)cnt;
+        }
+    for (int y = 0; y < H; y++)
+        for (int xx = 0; xx < W; xx++) {
+            int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+            int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < W - 1 ? xx + 1 : W - 1;
+            float share = dout[y * W + xx] / (float)((y1 - y0 + 1) * (x1 - x0 + 1));
+            for (int iy = y0; iy <= y1; iy++)
+                for (int ix = x0; ix <= x1; ix++) din[iy * W + ix] += share;
+        }
+}
+
+static void test_pool3_bits(void **state)
+{
+    (void)state;
+    int shapes[][2] = {{12, 12}, {6, 6}, {3, 3}, {5, 9}, {9, 4}, {2, 7}, {7, 2}, {1, 1}, {1, 5}, {28, 28}};
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        int H = shapes[k][0], W = shapes[k][1], P = 3;
+        size_t n = (size_t)P * H * W;
+        float *in = rnd(n), *dout = rnd(n), *d0 = rnd(n), *out = zeros(n), *din = zeros(n);
+        float *ref = zeros(n), *dref = zeros(n);
+        memcpy(din, d0, n * sizeof *din);
+        memcpy(dref, d0, n * sizeof *dref);
+        avgpool3_forward(out, in, 1, P, H, W);
+        avgpool3_backward(din, dout, 1, P, H, W);
+        for (int p = 0; p < P; p++) plain_pool3(ref + p * H * W, dref + p * H * W, in + p * H * W, dout + p * H * W, H, W);
+        assert_memory_equal(out, ref, n * sizeof *out);
+        assert_memory_equal(din, dref, n * sizeof *din);
+        free(in), free(dout), free(d0), free(out), free(din), free(ref), free(dref);
+    }
+}
+
 /* --- linear + softmax cross-entropy --- */
 struct lin_ctx {
     float *in, *w, *b, *probs;
@@ -793,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_conv_winograd),
         cmocka_unit_test(test_bn),
         cmocka_unit_test(test_pool_relu),
+        cmocka_unit_test(test_pool3_bits),
         cmocka_unit_test(test_linear_xent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * tests/test_supernet.c - the weight-sharing supernet (train/supernet.h):
- * weight and (first-order) architecture gradients against
+ * weight and (first- and second-order) architecture gradients against
  * central finite differences on a tiny supernet, the Gumbel and path
  * forwards against each other, determinism, and checkpoint continuation
  * bit for bit.
@@ -177,6 +177,158 @@ static void test_arch_gradient_first_order(void **state)
     free(g);
 }
 
+/* --- DARTS' second order ------------------------------------------------
+ *
+ * f(alpha) = L_val(w - xi (dL_train(w, alpha)/dw + wd w), alpha): the
+ * weights unrolled inside f, the fixture's training batch then its
+ * validation batch, BN on batch statistics in both passes (the running
+ * ones do not enter a training-mode forward), as supernet_arch_grad2. */
+static double unrolled_loss(struct supernet *n, const float *x, const int *y, double xi, double wd)
+{
+    size_t np = supernet_num_params(n);
+    float *p = supernet_params(n), *p0 = malloc(np * sizeof *p0);
+    memcpy(p0, p, np * sizeof *p0);
+    supernet_set_mixed(n);
+    supernet_forward(n, x, y, BATCH, 1, NULL);
+    supernet_backward(n, NULL);
+    const float *g = supernet_grads(n);
+    for (size_t i = 0; i < np; i++) p[i] = (float)(p0[i] - xi * (g[i] + wd * p0[i]));
+    double l = supernet_forward(n, x + BATCH * RES * RES, y + BATCH, BATCH, 1, NULL);
+    memcpy(p, p0, np * sizeof *p0);
+    free(p0);
+    return l;
+}
+
+/* df/dalpha_k for every logit k, robust to the ReLU kinks.  f is only
+ * piecewise smooth: dL_train/dw, inside f, jumps where a unit of the
+ * training pass crosses zero (a ReLU network's gradient is discontinuous
+ * there), and a tiny network has units close enough to zero that some
+ * logit's stencil straddles one.  So f is sampled at alpha_k + j h,
+ * j = -4..4, and the slope is fitted (least squares, a quadratic) on the
+ * side(s) of 0 whose four differences agree within tau: a jump larger
+ * than tau h shows up as an outlier there, a smaller one moves the fitted
+ * slope by less than tau.  A logit whose both sides jump is left out
+ * (NAN). */
+static void unrolled_fd(struct supernet *n, const float *x, const int *y, double xi, double wd, double h, double tau,
+                        double *out)
+{
+    int na = supernet_num_alpha(n);
+    double *a = supernet_alpha(n);
+    for (int k = 0; k < na; k++) {
+        double a0 = a[k], l[9], d[8];
+        for (int j = 0; j < 9; j++) {
+            a[k] = a0 + (j - 4) * h;
+            l[j] = unrolled_loss(n, x, y, xi, wd);
+        }
+        a[k] = a0;
+        for (int j = 0; j < 8; j++) d[j] = (l[j + 1] - l[j]) / h;
+        int clean[2];
+        for (int side = 0; side < 2; side++) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (int j = 4 * side; j < 4 * side + 4; j++) lo = fmin(lo, d[j]), hi = fmax(hi, d[j]);
+            clean[side] = hi - lo <= tau;
+        }
+        /* the fitted quadratic's slope at 0 over points j0..j1 (offsets t = j - 4) */
+        int j0 = clean[0] ? 0 : 4, j1 = clean[1] ? 8 : 4;
+        if (j0 == j1) {
+            out[k] = NAN;
+            continue;
+        }
+        double S[5] = {0}, T[3] = {0};
+        for (int j = j0; j <= j1; j++) {
+            double t = j - 4, p = 1;
+            for (int e = 0; e < 5; e++, p *= t) S[e] += p;
+            T[0] += l[j], T[1] += t * l[j], T[2] += t * t * l[j];
+        }
+        /* normal equations of c0 + c1 t + c2 t^2, solved for c1 (Cramer) */
+        double A[3][3] = {{S[0], S[1], S[2]}, {S[1], S[2], S[3]}, {S[2], S[3], S[4]}};
+        double det = A[0][0] * (A[1][1] * A[2][2] - A[1][2] * A[2][1]) - A[0][1] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                     A[0][2] * (A[1][0] * A[2][1] - A[1][1] * A[2][0]);
+        double d1 = A[0][0] * (T[1] * A[2][2] - A[1][2] * T[2]) - T[0] * (A[1][0] * A[2][2] - A[1][2] * A[2][0]) +
+                    A[0][2] * (A[1][0] * T[2] - T[1] * A[2][0]);
+        out[k] = d1 / det / h;
+    }
+}
+
+static double dist(const double *a, const double *b, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(a[i]) && !isnan(b[i])) s += (a[i] - b[i]) * (a[i] - b[i]);
+    return sqrt(s);
+}
+
+/* DARTS' second-order architecture gradient against unrolled_fd().
+ *
+ * The code's difference w +- eps v of dL_train/dalpha has two errors: the
+ * O(r^2) truncation (r = eps |v|, the radius) and, when the radius
+ * reaches a ReLU kink of the training pass, a jump divided by 2 eps.  On
+ * this tiny network a unit sits near zero (three logits' stencils
+ * straddle it too): DARTS' radius 0.01 crosses it and is off by a multiple
+ * of the term, so the radius is quartered from 0.01 until two successive
+ * gradients agree within the reference's resolution (no kink left inside,
+ * truncation below it), and that gradient is checked.  Tolerances, from
+ * the float32 loss's rounding: a loss carries <= 2 ulp, so four
+ * differences of a smooth side spread by <= tau = 8 ulp / h; a fitted
+ * slope is then off by <= tau (an undetected jump) + tau / 4 (rounding)
+ * per logit, sqrt(n) times that in norm, plus the code's own error
+ * (|g(r) - g(r/4)|).  xi = 0.2 makes the second-order term several times
+ * that tolerance (DARTS' 0.025 would make it about the size of it), and
+ * the test checks that dropping the term or flipping its sign fails. */
+static void test_arch_gradient_second_order(void **state)
+{
+    struct fixture *f = *state;
+    struct supernet *n = f->n;
+    const float *xv = f->x + BATCH * RES * RES;
+    const int *yv = f->y + BATCH;
+    struct supernet_config c;
+    supernet_config_default(&c);
+    int na = supernet_num_alpha(n);
+    size_t np = supernet_num_params(n);
+    double xi = 0.2, wd = c.weight_decay, h = 1e-4;
+    double *g = malloc(na * sizeof *g), *gq = malloc(na * sizeof *gq), *g1 = malloc(na * sizeof *g1);
+    double *ref = malloc(na * sizeof *ref), *flip = malloc(na * sizeof *flip);
+    float *p0 = malloc(np * sizeof *p0), *p = supernet_params(n);
+    memcpy(p0, p, np * sizeof *p0);
+    float l0 = (float)unrolled_loss(n, f->x, f->y, xi, wd);
+    double tau = 8 * (double)(nextafterf(fabsf(l0), INFINITY) - fabsf(l0)) / h;
+    unrolled_fd(n, f->x, f->y, xi, wd, h, tau, ref);
+    int used = 0;
+    for (int i = 0; i < na; i++) used += !isnan(ref[i]);
+    assert_true(4 * used >= 3 * na); /* the reference covers most logits */
+    double res = sqrt(used) * 1.25 * tau;
+    /* the first term alone, dL_val/dalpha at the unrolled weights */
+    supernet_set_mixed(n);
+    supernet_forward(n, f->x, f->y, BATCH, 1, NULL);
+    supernet_backward(n, NULL);
+    const float *gw = supernet_grads(n);
+    for (size_t i = 0; i < np; i++) p[i] = (float)(p0[i] - xi * (gw[i] + wd * p0[i]));
+    assert_int_equal(supernet_arch_grad(n, xv, yv, BATCH, g1), 0);
+    memcpy(p, p0, np * sizeof *p0);
+    double r = c.hvp_radius, conv = INFINITY;
+    supernet_set_hvp_radius(n, r);
+    assert_int_equal(supernet_arch_grad2(n, f->x, f->y, BATCH, xv, yv, BATCH, xi, g), 0);
+    assert_memory_equal(p0, p, np * sizeof *p0); /* the weights restored bit for bit */
+    for (; r > 1e-6; r /= 4) {
+        supernet_set_hvp_radius(n, r / 4);
+        assert_int_equal(supernet_arch_grad2(n, f->x, f->y, BATCH, xv, yv, BATCH, xi, gq), 0);
+        conv = dist(g, gq, na);
+        print_message("second order: radius %.1e, |g(r) - g(r/4)| %.2e\n", r, conv);
+        if (conv <= res) break;
+        memcpy(g, gq, na * sizeof *g);
+    }
+    assert_true(conv <= res); /* the difference converged before rounding took over */
+    for (int i = 0; i < na; i++) flip[i] = 2 * g1[i] - g[i];
+    double tol = res + conv, err = dist(g, ref, na);
+    print_message("second order (xi %g, radius %.1e): |g - fd| %.2e, tolerance %.2e; |term| %.2e, "
+                  "without it %.2e, flipped %.2e\n", xi, r, err, tol, dist(g, g1, na), dist(g1, ref, na),
+                  dist(flip, ref, na));
+    assert_true(err <= tol);
+    assert_true(dist(g1, ref, na) > tol);   /* the test sees a dropped term */
+    assert_true(dist(flip, ref, na) > tol); /* and a flipped one */
+    free(g), free(gq), free(g1), free(ref), free(flip), free(p0);
+}
+
 /* A Gumbel forward is the path forward of its hard sample, and its logit
  * gradient is J_softmax(h)^T dL/dw / tau: per edge it sums to zero, and
  * it is not zero. */
@@ -230,12 +382,12 @@ static void test_determinism_and_resume(void **state)
     synthetic(f->r, xt, yt, NT);
     synthetic(f->r, xv, yv, NV);
     struct supernet_data d = {.x_train = xt, .y_train = yt, .n_train = NT, .x_val = xv, .y_val = yv, .n_val = NV};
-    int modes[][2] = {{ONESHOT_MIXED, 1}, {ONESHOT_GUMBEL, 1}, {ONESHOT_PATH, 0}};
+    int modes[][2] = {{ONESHOT_MIXED, 1}, {ONESHOT_MIXED, 2}, {ONESHOT_GUMBEL, 1}, {ONESHOT_PATH, 0}};
     char path[] = "/tmp/nasw-supernet-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < 4; m++) {
         struct supernet *a = tiny(f->s, 5, 3), *b = tiny(f->s, 5, 3), *c = tiny(f->s, 6, 3);
         run_epochs(a, &d, 0, 3, modes[m][0], modes[m][1]);
         /* b: one epoch, a checkpoint, a fresh supernet loads it and goes on */
@@ -401,6 +553,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weight_gradients),
         cmocka_unit_test(test_arch_gradient_first_order),
+        cmocka_unit_test(test_arch_gradient_second_order),
         cmocka_unit_test(test_gumbel),
         cmocka_unit_test(test_determinism_and_resume),
         cmocka_unit_test(test_score),

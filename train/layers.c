@@ -1597,42 +1597,103 @@ void zero_fill(float *out, size_t n)
     for (size_t i = 0; i < n; i++) out[i] = 0.0f;
 }
 
+/* The 3x3 average pools (count_include_pad=False, as NB201).  Interior
+ * pixels take a branch-free path the compiler vectorises along a row; the
+ * sums are taken in the same order as at the border (the window's rows top
+ * to bottom, each left to right, from 0), and the backward gathers each
+ * input's shares in the order the plain scatter would add them, so the
+ * results are those of the plain loops bit for bit. */
+static float pool3_at(const float *x, int H, int W, int y, int xx)
+{
+    float s = 0;
+    int cnt = 0;
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            int iy = y + dy, ix = xx + dx;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            s += x[iy * W + ix];
+            cnt++;
+        }
+    return s / (float)cnt;
+}
+
 void avgpool3_forward(float *out, const float *in, int B, int C, int H, int W)
 {
     PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         const float *x = in + p * H * W;
         float *o = out + p * H * W;
-        for (int y = 0; y < H; y++)
-            for (int xx = 0; xx < W; xx++) {
-                float s = 0;
-                int cnt = 0;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int iy = y + dy, ix = xx + dx;
-                        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                        s += x[iy * W + ix];
-                        cnt++;
-                    }
-                o[y * W + xx] = s / (float)cnt;
+        for (int y = 0; y < H; y++) {
+            int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+            if (W < 3 || y1 == y0) {
+                for (int xx = 0; xx < W; xx++) o[y * W + xx] = pool3_at(x, H, W, y, xx);
+                continue;
             }
+            const float *a = x + y0 * W, *b = a + W, *c = b + W;
+            o[y * W] = pool3_at(x, H, W, y, 0);
+            if (y1 - y0 == 2) {
+                for (int xx = 1; xx < W - 1; xx++) {
+                    float s = 0;
+                    s += a[xx - 1], s += a[xx], s += a[xx + 1];
+                    s += b[xx - 1], s += b[xx], s += b[xx + 1];
+                    s += c[xx - 1], s += c[xx], s += c[xx + 1];
+                    o[y * W + xx] = s / 9.0f;
+                }
+            } else { /* the first or last row: two rows of the window */
+                for (int xx = 1; xx < W - 1; xx++) {
+                    float s = 0;
+                    s += a[xx - 1], s += a[xx], s += a[xx + 1];
+                    s += b[xx - 1], s += b[xx], s += b[xx + 1];
+                    o[y * W + xx] = s / 6.0f;
+                }
+            }
+            o[y * W + W - 1] = pool3_at(x, H, W, y, W - 1);
+        }
     }
 }
 
 void avgpool3_backward(float *din, const float *dout, int B, int C, int H, int W)
 {
+    enum { MAXPLANE = 64 * 64 };
     PAR_FOR((size_t)B * C * H * W)
     for (long p = 0; p < (long)B * C; p++) {
         float *dx = din + p * H * W;
         const float *g = dout + p * H * W;
-        for (int y = 0; y < H; y++)
-            for (int xx = 0; xx < W; xx++) {
-                int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+        if (H * W > MAXPLANE || H < 3 || W < 3) { /* the plain scatter */
+            for (int y = 0; y < H; y++)
+                for (int xx = 0; xx < W; xx++) {
+                    int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+                    int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < W - 1 ? xx + 1 : W - 1;
+                    float share = g[y * W + xx] / (float)((y1 - y0 + 1) * (x1 - x0 + 1));
+                    for (int iy = y0; iy <= y1; iy++)
+                        for (int ix = x0; ix <= x1; ix++) dx[iy * W + ix] += share;
+                }
+            continue;
+        }
+        /* each output's share of its gradient, then every input gathers
+         * the shares of the outputs whose window holds it, in raster order */
+        float sh[MAXPLANE];
+        for (int y = 0; y < H; y++) {
+            float ry = (y == 0 || y == H - 1) ? 2.0f : 3.0f;
+            sh[y * W] = g[y * W] / (ry * 2.0f);
+            for (int xx = 1; xx < W - 1; xx++) sh[y * W + xx] = g[y * W + xx] / (ry * 3.0f);
+            sh[y * W + W - 1] = g[y * W + W - 1] / (ry * 2.0f);
+        }
+        for (int y = 0; y < H; y++) {
+            int y0 = y > 0 ? y - 1 : 0, y1 = y < H - 1 ? y + 1 : H - 1;
+            for (int xx = 0; xx < W; xx += W - 1) { /* the two border columns */
                 int x0 = xx > 0 ? xx - 1 : 0, x1 = xx < W - 1 ? xx + 1 : W - 1;
-                float share = g[y * W + xx] / (float)((y1 - y0 + 1) * (x1 - x0 + 1));
+                float acc = dx[y * W + xx];
                 for (int iy = y0; iy <= y1; iy++)
-                    for (int ix = x0; ix <= x1; ix++) dx[iy * W + ix] += share;
+                    for (int ix = x0; ix <= x1; ix++) acc += sh[iy * W + ix];
+                dx[y * W + xx] = acc;
             }
+            for (int iy = y0; iy <= y1; iy++) {
+                const float *r = sh + iy * W;
+                float *d = dx + y * W;
+                for (int xx = 1; xx < W - 1; xx++) d[xx] = ((d[xx] + r[xx - 1]) + r[xx]) + r[xx + 1];
+            }
+        }
     }
 }
 

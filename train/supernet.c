@@ -61,6 +61,8 @@ struct supernet {
     int *labels, B, eval;
     float bn_momentum;
     double *alpha, *adam_m, *adam_v, *w, *h, *dw, tau;
+    float *w0, *v, *stats0; /* second order's scratch, allocated on first use */
+    double *ga;
     int mode;             /* of the last set_* */
     long adam_t, step, total_steps;
     int epoch, val_pos;
@@ -77,6 +79,7 @@ void supernet_config_default(struct supernet_config *c)
     c->C = 8, c->N = 1, c->in_ch = 1, c->H = c->W = 12, c->classes = 10, c->batch = 64, c->epochs = 10;
     c->lr = 0.025, c->momentum = 0.9, c->weight_decay = 5e-4, c->nesterov = 1;
     c->arch_lr = 3e-4, c->arch_beta1 = 0.5, c->arch_beta2 = 0.999, c->arch_weight_decay = 1e-3;
+    c->hvp_radius = 0.01;
 }
 
 static int add_tensor(struct supernet *n, int C, int H, int W, int sum)
@@ -235,6 +238,10 @@ void supernet_free(struct supernet *n)
     free(n->w);
     free(n->h);
     free(n->dw);
+    free(n->w0);
+    free(n->v);
+    free(n->stats0);
+    free(n->ga);
     rng_free(n->r);
     free(n->order);
     free(n->vorder);
@@ -360,6 +367,7 @@ float *supernet_params(struct supernet *n) { return n->params; }
 float *supernet_grads(struct supernet *n) { return n->grads; }
 double *supernet_alpha(struct supernet *n) { return n->alpha; }
 int supernet_num_alpha(const struct supernet *n) { return n->n_alpha; }
+void supernet_set_hvp_radius(struct supernet *n, double r) { n->cfg.hvp_radius = r; }
 int supernet_epochs_done(const struct supernet *n) { return n->epoch; }
 double supernet_seconds(const struct supernet *n) { return n->seconds; }
 
@@ -591,6 +599,58 @@ int supernet_arch_grad(struct supernet *n, const float *xv, const int *yv, int B
     return NASW_OK;
 }
 
+/* DARTS' unrolled gradient (supernet.h).  The plain gradient step that
+ * unrolls the weights carries the weight decay the SGD step applies (its
+ * term does not depend on alpha, so the second derivative is unchanged)
+ * but not the momentum: the paper's eq. 6, not its code's variant.  The
+ * passes at w and w +- eps v are probes, not training: the BN running
+ * statistics they would move are put back. */
+int supernet_arch_grad2(struct supernet *n, const float *xt, const int *yt, int Bt, const float *xv, const int *yv,
+                        int Bv, double xi, double *grad)
+{
+    size_t np = n->nparams, ns = n->nstats ? n->nstats : 1;
+    if (!n->w0) {
+        n->w0 = malloc(np * sizeof(float));
+        n->v = malloc(np * sizeof(float));
+        n->stats0 = malloc(ns * sizeof(float));
+        n->ga = malloc(2 * (size_t)n->n_alpha * sizeof(double));
+        if (!n->w0 || !n->v || !n->stats0 || !n->ga) {
+            free(n->w0), free(n->v), free(n->stats0), free(n->ga);
+            n->w0 = n->v = n->stats0 = NULL, n->ga = NULL;
+            return nasw_errorf(NASW_ENOMEM, "out of memory (second-order architecture gradient)");
+        }
+    }
+    float *p = n->params, *w0 = n->w0, *v = n->v;
+    double wd = n->cfg.weight_decay, *gp = n->ga, *gm = n->ga + n->n_alpha;
+    memcpy(w0, p, np * sizeof(float));
+    memcpy(n->stats0, n->stats, n->nstats * sizeof(float));
+    supernet_set_mixed(n);
+    /* w' = w - xi (dL_train/dw + wd w) */
+    supernet_forward(n, xt, yt, Bt, 1, NULL);
+    supernet_backward(n, NULL);
+    for (size_t i = 0; i < np; i++) p[i] = (float)(w0[i] - xi * (n->grads[i] + wd * w0[i]));
+    memcpy(n->stats, n->stats0, n->nstats * sizeof(float));
+    /* dL_val(w')/dalpha, and v = dL_val(w')/dw' */
+    supernet_forward(n, xv, yv, Bv, 1, NULL);
+    supernet_backward(n, grad);
+    memcpy(v, n->grads, np * sizeof(float));
+    memcpy(n->stats0, n->stats, n->nstats * sizeof(float));
+    double norm = sqrt(cblas_dsdot((int)np, v, 1, v, 1));
+    if (norm > 0 && isfinite(norm)) {
+        /* d2L_train/dalpha dw . v ~ (dL_train(w+)/dalpha - dL_train(w-)/dalpha) / (2 eps) */
+        double eps = n->cfg.hvp_radius / norm;
+        for (int side = 0; side < 2; side++) {
+            double sg = side ? -eps : eps;
+            for (size_t i = 0; i < np; i++) p[i] = (float)(w0[i] + sg * v[i]);
+            supernet_forward(n, xt, yt, Bt, 1, NULL);
+            supernet_backward(n, side ? gm : gp);
+        }
+        for (int i = 0; i < n->n_alpha; i++) grad[i] -= xi * (gp[i] - gm[i]) / (2 * eps);
+    }
+    memcpy(p, w0, np * sizeof(float));
+    memcpy(n->stats, n->stats0, n->nstats * sizeof(float));
+    return NASW_OK;
+}
 
 /* Gather images idx[0..b) of (x, y) into (xb, yb). */
 static void gather(const struct supernet *n, float *xb, int *yb, const float *x, const int *y, const int *idx, int b)
@@ -647,7 +707,9 @@ int supernet_epoch(struct supernet *n, const struct supernet_data *d, const stru
                 supernet_set_gumbel(n, e->tau);
                 supernet_forward(n, n->xv, n->yv, bv, 1, NULL);
                 supernet_backward(n, grad);
-            } else if ((st = supernet_arch_grad(n, n->xv, n->yv, bv, grad))) {
+            } else if ((st = e->arch_step == 2
+                                  ? supernet_arch_grad2(n, n->xb, n->yb, b, n->xv, n->yv, bv, e->xi > 0 ? e->xi : lr, grad)
+                                  : supernet_arch_grad(n, n->xv, n->yv, bv, grad))) {
                 free(grad);
                 return st;
             }

@@ -27,8 +27,12 @@
  * learning rate over the configured epochs, per step, as the trainer);
  * logits by Adam (DARTS: lr 3e-4, betas 0.5/0.999, weight decay 1e-3).
  * Architecture gradients of the validation loss: first order at the
- * current weights (DARTS' first-order approximation).  The second order
- * (the unrolled step) is not implemented.
+ * current weights (DARTS' first-order approximation), or second order
+ * (Liu et al. 2019, eq. 7-8): at the weights unrolled by one plain gradient
+ * step of the training loss, w' = w - xi (dL_train/dw + weight_decay w),
+ * minus xi times the mixed second derivative of L_train along
+ * v = dL_val(w')/dw', by DARTS' central difference at w +- eps v,
+ * eps = hvp_radius / |v|.
  *
  * Determinism: the batch order, the sampled paths and the Gumbel noise come
  * from the supernet's own rng (seeded at creation, saved in checkpoints);
@@ -55,6 +59,7 @@ struct supernet_config {
     int nesterov;
     double arch_lr, arch_beta1, arch_beta2, arch_weight_decay;
     int cpu_clock;            /* seconds: the process's CPU time (train_clock_s) */
+    double hvp_radius;        /* second order: |w+ - w| of the difference (DARTS: 0.01) */
 };
 
 /* The DARTS optimiser settings for the logits and the trainer's for the
@@ -72,6 +77,8 @@ float *supernet_grads(struct supernet *n);
 /* The logits, n_dims * n_ops of them (edge-major). */
 double *supernet_alpha(struct supernet *n);
 int supernet_num_alpha(const struct supernet *n);
+/* The second order's difference radius (cfg.hvp_radius), for tests. */
+void supernet_set_hvp_radius(struct supernet *n, double r);
 
 /* --- the building blocks (tests, and the epoch below) ------------------- */
 
@@ -93,6 +100,12 @@ void supernet_backward(struct supernet *n, double *grad);
 /* dL_val/dalpha under MIXED at the current weights (first order), for the
  * validation batch (xv, yv); the weights' gradients are overwritten. */
 int supernet_arch_grad(struct supernet *n, const float *xv, const int *yv, int Bv, double *grad);
+/* The same, second order (see above): the training batch (xt, yt) unrolls
+ * the weights by xi; the weights are restored bit for bit, the BN running
+ * statistics are those after the validation pass (as in the first order).
+ * NASW_ENOMEM if the scratch (two copies of the weights) cannot be had. */
+int supernet_arch_grad2(struct supernet *n, const float *xt, const int *yt, int Bt, const float *xv, const int *yv,
+                        int Bv, double xi, double *grad);
 /* One SGD step on the weights with the last backward's gradients. */
 void supernet_sgd_step(struct supernet *n, double lr);
 /* One Adam step on the logits along -grad. */
@@ -107,8 +120,9 @@ struct supernet_data {
 };
 
 /* One epoch (core/oneshot.h's modes): per training batch (shuffled), an
- * architecture step on the next validation batch (if e->arch_step) and a
- * weight step.  NASW_ENUMERIC
+ * architecture step on the next validation batch (if e->arch_step; MIXED
+ * with arch_step 2: second order, unrolled by e->xi or, if 0, by the
+ * step's learning rate as DARTS) and a weight step.  NASW_ENUMERIC
  * if the loss diverged.  *train_acc (may be NULL): the epoch's accuracy. */
 int supernet_epoch(struct supernet *n, const struct supernet_data *d, const struct oneshot_epoch *e,
                    double *train_acc);
