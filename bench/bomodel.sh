@@ -3,11 +3,13 @@
 # (bo:model=gp|xgb|rf|mlp|gcn) against random search, paired over the same
 # seeds: NAS-Bench-201 CIFAR-10, SEEDS (default 10) seeds, BUDGET (default
 # 150) queries.
-# Prints the mean report metric at 50/100/150 queries, the paired tests
+# Prints the mean report metric at a third, two thirds and all of the
+# budget, the paired tests
 # against bo's GP and random search, and the CPU seconds per model round
 # (fit + predict of the pool + acquisition) of one run of each (seed 1).
 # Resumes: the comparison is journaled by `nasw compare` (--resume), and a
-# timing already measured is not redone.  Output: $BENCH_OUT/bomodel.
+# timing already measured is not redone.  MODELS: the bo specs (default
+# every model).  Output: $BENCH_OUT/bomodel$BUDGET.
 set -eu
 DATA=${NASW_DATA:-../shared/data}
 BUDGET=${BUDGET:-150}
@@ -17,7 +19,7 @@ NASW=${NASW:-./nasw}
 SEEDS=${SEEDS:-10}
 JOBS=${JOBS:-1}
 NB=$DATA/nasbench201/nb201_final.csv
-M="bo bo:encoding=path bo:model=xgb bo:model=rf bo:model=mlp bo:model=gcn"
+M=${MODELS:-"bo bo:encoding=path bo:model=xgb bo:model=rf bo:model=mlp bo:model=gcn"}
 [ -f "$NB" ] || { echo "bench bomodel: $NB not found; skipped"; exit 0; }
 mkdir -p "$OUT"
 if [ -f "$OUT/cmp/runs.jsonl" ]; then
