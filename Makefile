@@ -112,6 +112,7 @@ cli-test: $(BIN)
 	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bad/run.sh
 	@NASW=./$(BIN) tests/inherit.sh
 	@NASW=./$(BIN) tests/runs.sh
+	@NASW=./$(BIN) NASW_DATA=$(NASW_DATA) tests/bomodel.sh
 	@NASW=./$(BIN) tests/docs.sh
 	@NASW=./$(BIN) tests/figs.sh
 	@NASW=./$(BIN) tests/examples.sh

@@ -297,31 +297,47 @@ fi
 
 # --- the predictor zoo (docs/predictor-zoo.md) --------------------------------
 # The predict protocol (seed 1: the same splits as the predict section) for
-# the zoo, ZOO_TRIALS trials (default 5: the figures of docs/predictor-zoo.md
-# were measured so on a loaded machine; 30 is the protocol's count); gcn (3)
-# and the stacked ensemble (2) cost far more per fit and take the first
-# trials of the same splits.
+# the zoo, ZOO_TRIALS trials (default 5; 30 is the protocol's count; gcn and
+# the stacked ensemble, which cost far more per fit, take ZOO_TRIALS_GCN and
+# ZOO_TRIALS_STACK, default ZOO_TRIALS).  Trial t's split depends on the seed
+# and t only, so fewer trials are the first trials of the same splits.
+# Resumes: every predictor is its own `nasw predict` run in its own
+# directory, skipped when that directory already holds summary.csv of the
+# same trial count (outputs are written atomically, summary.csv last), so an
+# interrupted run loses at most the predictor it was fitting.
+zoo_one() { # zoo_one DIR TRIALS PREDICTOR [predict options...]
+    zd=$1 zt=$2 zp=$3
+    shift 3
+    if [ -f "$zd/summary.csv" ] && [ "$(cat "$zd/trials" 2>/dev/null)" = "$zt" ]; then return 0; fi
+    mkdir -p "$zd"
+    ./nasw predict "$@" --seed 1 --trials "$zt" --predictors "$zp" --dir "$zd" >/dev/null
+    echo "$zt" >"$zd/trials"
+}
 if want zoo && need "$NB" "set NASW_DATA"; then
 echo
 ZT=${ZOO_TRIALS:-5}
-echo "== predictor zoo: NB201 cifar10 val_acc, 200-arch test set ($ZT trials; gcn 3, stacked ensemble 2)"
+ZTG=${ZOO_TRIALS_GCN:-$ZT}
+ZTS=${ZOO_TRIALS_STACK:-$ZT}
+echo "== predictor zoo: NB201 cifar10 val_acc, 200-arch test set ($ZT trials; gcn $ZTG, stacked ensemble $ZTS)"
 Z=$OUT/zoo
 mkdir -p "$Z"
 E=gp/path+xgb/features=zc+mlp/features=zc
-./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials $ZT \
-    --predictors xgb,rf,xgb:features=zc,rf:features=zc,mlp,mlp:features=zc,ensemble:members=$E:combine=rank \
-    --dir "$Z/nb" >/dev/null
-./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 3 \
-    --predictors gcn --dir "$Z/gcn3" >/dev/null
-./nasw predict --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200 --seed 1 --trials 2 \
-    --predictors ensemble:members=$E --dir "$Z/stack2" >/dev/null
+ZS=""
+for p in xgb rf xgb:features=zc rf:features=zc mlp mlp:features=zc ensemble:members=$E:combine=rank gcn \
+         ensemble:members=$E; do
+    case $p in gcn) t=$ZTG ;; ensemble:members=$E) t=$ZTS ;; *) t=$ZT ;; esac
+    d=$Z/p/$(printf %s "$p" | tr ':/+=' '_.,-')
+    zoo_one "$d" "$t" "$p" --table "$NB" --dataset cifar10 --train-sizes 100,1000 --test-size 200
+    ZS="$ZS $d/summary.csv"
+done
 echo "  predictor                   n  kendall +- sd  spearman     mae   fit_s       lpd"
-pred_table "$Z/nb/summary.csv" "$Z/gcn3/summary.csv" "$Z/stack2/summary.csv"
+# shellcheck disable=SC2086
+pred_table $ZS
 echo
 echo "== zero-cost combinations: data/fmnist_proxy_zc.csv val_acc, 800 training cells, 200 test, $ZT trials"
-./nasw predict --table data/fmnist_proxy_zc.csv --train-sizes 800 --test-size 200 --seed 1 --trials $ZT \
-    --predictors xgb:encoding=none:features=zc,rf:encoding=none:features=zc,mlp:encoding=none:features=zc,ensemble:members=rf/encoding=none/features=zc+mlp/encoding=none/features=zc+jacov:combine=rank,jacov \
-    --dir "$Z/fm" >/dev/null
+zoo_one "$Z/fm" "$ZT" \
+    xgb:encoding=none:features=zc,rf:encoding=none:features=zc,mlp:encoding=none:features=zc,ensemble:members=rf/encoding=none/features=zc+mlp/encoding=none/features=zc+jacov:combine=rank,jacov \
+    --table data/fmnist_proxy_zc.csv --train-sizes 800 --test-size 200
 pred_table "$Z/fm/summary.csv"
 fi
 
