@@ -62,7 +62,36 @@ def main():
                 r["strategy"], r["budget"], r["seeds"], float(r["test_mean"]), float(r["test_std"] or 0),
                 float(r["test_ci95"] or 0), float(r["val_mean"])))
     except FileNotFoundError:
-        print("(no summary.csv yet: the comparison is not finished)")
+        print("(no summary.csv yet: the comparison is not finished; from the finished runs:)")
+    # per strategy over the seeds done: the test accuracy of the best-by-
+    # validation cell at the end of each run (its budget), and the share of
+    # parameter-free ops of that cell
+    final = {s: {r["seed"]: r["steps"][-1][6] for r in rs if r["steps"]} for s, rs in by.items()}
+    print("\n| strategy | seeds | test acc. at the budget (mean +- sd) | free ops of the incumbent |")
+    print("|---|---|---|---|")
+    for s in sorted(final):
+        v = list(final[s].values())
+        m = sum(v) / len(v)
+        sd = (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5 if len(v) > 1 else 0
+        inc = []
+        for r in by[s]:
+            best = max(r["steps"], key=lambda q: q[1])  # the incumbent: the best validation accuracy
+            inc.append(free_share(cell(int(best[0]))))
+        print("| %s | %d | %.2f +- %.2f | %.2f |" % (s, len(v), m, sd, sum(inc) / len(inc)))
+    for ref in ("evolution", "random"):
+        rk = [k for k in final if k.startswith(ref)]
+        if not rk:
+            continue
+        print("\nPaired by seed against %s (mean difference, seeds, wins/losses):\n" % rk[0])
+        for s in sorted(final):
+            if not s.startswith(ONESHOT):
+                continue
+            common = sorted(set(final[s]) & set(final[rk[0]]))
+            if not common:
+                continue
+            diffs = [final[s][k] - final[rk[0]][k] for k in common]
+            print("- %s: %+.2f over %d seeds (%d better, %d worse)" % (
+                s, sum(diffs) / len(diffs), len(diffs), sum(x > 0 for x in diffs), sum(x < 0 for x in diffs)))
     print("\n| strategy | seed | last new derived cell | free ops | val | test | queries | charged s |")
     print("|---|---|---|---|---|---|---|---|")
     shares = defaultdict(lambda: defaultdict(list))
