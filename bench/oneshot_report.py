@@ -44,6 +44,11 @@ def main():
         with open(sys.argv[2]) as f:
             known = {r["arch"] for r in csv.DictReader(f)}
     runs = []
+    import os
+    if not os.path.exists(d + "/runs.jsonl"):
+        # a finished comparison removes its journal: its summary.csv and pairs.csv hold the results
+        sys.exit("%s/runs.jsonl is gone (the comparison finished): see summary.csv and pairs.csv; "
+                 "the per-epoch cells are reported while it runs" % d)
     with open(d + "/runs.jsonl") as f:
         for line in f:
             if line.strip():
