@@ -799,11 +799,7 @@ struct sn_head { /* 8-byte fields: no padding */
     uint64_t aux_bytes;
 };
 
-static int put(FILE *f, uint64_t *h, const void *p, size_t n)
-{
-    *h = nasw_fnv1a(*h, p, n);
-    return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
-}
+#define put train_ckpt_put /* train/trainer.h */
 
 int supernet_save(const struct supernet *n, const char *path, uint64_t settings, const void *aux, size_t aux_len)
 {
@@ -827,15 +823,7 @@ int supernet_save(const struct supernet *n, const char *path, uint64_t settings,
               put(f, &h, n->alpha, na) || put(f, &h, n->adam_m, na) || put(f, &h, n->adam_v, na) ||
               put(f, &h, rs, rb) || put(f, &h, n->order, (size_t)n->n_order * sizeof(int)) ||
               put(f, &h, n->vorder, (size_t)n->n_vorder * sizeof(int)) || put(f, &h, aux, aux_len);
-    bad = bad || fwrite(&h, sizeof h, 1, f) != 1 || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    int err = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, err = errno;
-    if (bad || rename(tmp, path) != 0) {
-        if (!bad) err = errno;
-        remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot write checkpoint '%.200s': %s", path, strerror(err));
-    }
-    return NASW_OK;
+    return train_ckpt_commit(f, bad, h, tmp, path);
 }
 
 int supernet_load(struct supernet *n, const char *path, uint64_t settings, void **aux, size_t *aux_len)

@@ -359,10 +359,27 @@ struct ckpt_head {
 };
 
 /* Write n bytes and fold them into the checksum. */
-static int put(FILE *f, uint64_t *h, const void *p, size_t n)
+int train_ckpt_put(FILE *f, uint64_t *h, const void *p, size_t n)
 {
     *h = nasw_fnv1a(*h, p, n);
-    return fwrite(p, 1, n, f) == n ? 0 : -1;
+    return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+#define put train_ckpt_put
+
+int train_ckpt_commit(FILE *f, int bad, uint64_t h, const char *tmp, const char *path)
+{
+    bad = bad || fwrite(&h, sizeof h, 1, f) != 1 || fflush(f) != 0;
+    /* on disk before the rename, so a crash leaves the old checkpoint or
+     * the new one, never a torn one under PATH */
+    bad = bad || fsync(fileno(f)) != 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, err = errno;
+    if (bad || rename(tmp, path) != 0) {
+        if (!bad) err = errno;
+        remove(tmp);
+        return nasw_errorf(NASW_EIO, "cannot write checkpoint '%.200s': %s", path, strerror(err));
+    }
+    return NASW_OK;
 }
 
 int train_run_save(const struct train_run *t, const char *path, uint64_t settings)
@@ -386,18 +403,7 @@ int train_run_save(const struct train_run *t, const char *path, uint64_t setting
               put(f, &h, cnn_grads(n), np * sizeof(float)) || put(f, &h, cnn_moments(n), np * sizeof(float)) ||
               put(f, &h, cnn_stats(n), ns * sizeof(float)) || put(f, &h, rs, rb) ||
               put(f, &h, t->order, (size_t)t->d->n_train * sizeof(int));
-    bad = bad || fwrite(&h, sizeof h, 1, f) != 1 || fflush(f) != 0;
-    /* on disk before the rename, so a crash leaves the old checkpoint or
-     * the new one, never a torn one under PATH */
-    bad = bad || fsync(fileno(f)) != 0;
-    int err = errno;
-    if (fclose(f) != 0 && !bad) bad = 1, err = errno;
-    if (bad || rename(tmp, path) != 0) {
-        if (!bad) err = errno;
-        remove(tmp);
-        return nasw_errorf(NASW_EIO, "cannot write checkpoint '%.200s': %s", path, strerror(err));
-    }
-    return NASW_OK;
+    return train_ckpt_commit(f, bad, h, tmp, path);
 }
 
 /* Read a checkpoint whole and check its magic, checksum and (unless

@@ -20,6 +20,7 @@
 #define NASW_TRAIN_TRAINER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/arch.h"
 #include "train/idx.h"
@@ -47,6 +48,14 @@ const char *train_preset_names(void);  /* "nb201, proxy, micro" */
  * of the whole process (every thread), which a loaded machine does not
  * inflate. Only differences are meaningful. */
 double train_clock_s(int cpu);
+
+/* Checkpoint files (the trainer's and the supernet's): train_ckpt_put
+ * writes n bytes and folds them into the FNV-1a checksum *h (0 on
+ * success); train_ckpt_commit appends the checksum, syncs and closes f and
+ * renames tmp over path (tmp removed on failure; bad: an earlier write
+ * failed).  A library status. */
+int train_ckpt_put(FILE *f, uint64_t *h, const void *p, size_t n);
+int train_ckpt_commit(FILE *f, int bad, uint64_t h, const char *tmp, const char *path);
 
 /* Per-epoch record. */
 struct train_epoch {
